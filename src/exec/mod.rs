@@ -1,0 +1,3 @@
+//! Batch operators over Arrow RecordBatches.
+pub mod print_schema;
+pub mod show;

@@ -1,0 +1,4 @@
+//! collection functions. (Being written.)
+use super::FunctionRegistry;
+
+pub fn register(_r: &mut FunctionRegistry) {}

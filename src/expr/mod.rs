@@ -1,0 +1,16 @@
+//! Expressions: the `Expr` tree a Column holds, its resolution against a schema (`resolve`), evaluation on Arrow
+//! batches (`physical`), Spark's casts (`cast`) and type coercion (`coercion`), SQL strings (`sql`) and the function
+//! table (`functions`).
+pub mod cast;
+pub mod coercion;
+pub mod datetime_pattern;
+#[allow(clippy::module_inception)]
+pub mod expr;
+pub mod functions;
+pub mod physical;
+pub mod resolve;
+pub mod sql;
+
+pub use expr::{BinaryOp, Expr};
+pub use physical::{ColumnarValue, EvalContext, PhysicalExpr};
+pub mod physical_eval;

@@ -1,0 +1,1 @@
+//! Spark DDL strings (`"id INT, s STRUCT<a: INT>"`) to Arrow fields. (Being written.)

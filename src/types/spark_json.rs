@@ -1,0 +1,1 @@
+//! Spark's schema JSON (`StructType.json()`) to and from Arrow. (Being written.)
