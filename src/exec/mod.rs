@@ -1,3 +1,12 @@
-//! Batch operators over Arrow RecordBatches.
+//! Batch operators over Arrow RecordBatches: `execute` runs an analyzed plan to a list of batches.
+pub mod aggregate;
+pub mod dedup;
+pub mod execute;
+pub mod hashing;
+pub mod join;
 pub mod print_schema;
+pub mod scan;
 pub mod show;
+pub mod sort;
+
+pub use execute::{execute, ExecContext};

@@ -100,6 +100,8 @@ pub enum Expr {
     Attribute { id: u64, name: String },
     Literal(Literal),
     Alias { expr: Box<Expr>, name: String },
+    /// `alias("a", "b")` on a generator with several output columns (`posexplode`).
+    MultiAlias { expr: Box<Expr>, names: Vec<String> },
     Cast { expr: Box<Expr>, to: DataType },
     Binary { op: BinaryOp, left: Box<Expr>, right: Box<Expr> },
     Not(Box<Expr>),
@@ -151,7 +153,7 @@ impl Expr {
     /// The expression without a top-level alias.
     pub fn strip_alias(self) -> Expr {
         match self {
-            Expr::Alias { expr, .. } => *expr,
+            Expr::Alias { expr, .. } | Expr::MultiAlias { expr, .. } => *expr,
             other => other,
         }
     }
@@ -167,6 +169,7 @@ impl Expr {
         f(self);
         match self {
             Expr::Alias { expr, .. }
+            | Expr::MultiAlias { expr, .. }
             | Expr::Cast { expr, .. }
             | Expr::Not(expr)
             | Expr::Negative(expr)
@@ -213,6 +216,7 @@ impl Expr {
         let b = |e: Box<Expr>, f: &mut dyn FnMut(Expr) -> Expr| Box::new(e.transform_up(f));
         let rebuilt = match self {
             Expr::Alias { expr, name } => Expr::Alias { expr: b(expr, f), name },
+            Expr::MultiAlias { expr, names } => Expr::MultiAlias { expr: b(expr, f), names },
             Expr::Cast { expr, to } => Expr::Cast { expr: b(expr, f), to },
             Expr::Not(e) => Expr::Not(b(e, f)),
             Expr::Negative(e) => Expr::Negative(b(e, f)),

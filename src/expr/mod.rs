@@ -3,6 +3,7 @@
 //! table (`functions`).
 pub mod cast;
 pub mod coercion;
+pub mod decimal_arith;
 pub mod datetime_pattern;
 #[allow(clippy::module_inception)]
 pub mod expr;

@@ -191,3 +191,39 @@ impl PhysicalExpr {
         }
     }
 }
+
+impl PhysicalExpr {
+    /// The same expression with every column index `i` replaced by `f(i)` (re-basing onto another schema).
+    pub fn map_columns(&self, f: &dyn Fn(usize) -> usize) -> PhysicalExpr {
+        let m = |e: &PhysicalExpr| Box::new(e.map_columns(f));
+        let kind = match &self.kind {
+            PhysicalKind::Column(i) => PhysicalKind::Column(f(*i)),
+            PhysicalKind::Literal(a) => PhysicalKind::Literal(a.clone()),
+            PhysicalKind::Cast(e) => PhysicalKind::Cast(m(e)),
+            PhysicalKind::Binary { op, left, right } => PhysicalKind::Binary { op: *op, left: m(left), right: m(right) },
+            PhysicalKind::Not(e) => PhysicalKind::Not(m(e)),
+            PhysicalKind::Negative(e) => PhysicalKind::Negative(m(e)),
+            PhysicalKind::IsNull(e) => PhysicalKind::IsNull(m(e)),
+            PhysicalKind::IsNotNull(e) => PhysicalKind::IsNotNull(m(e)),
+            PhysicalKind::Function { func, args } => {
+                PhysicalKind::Function { func: func.clone(), args: args.iter().map(|a| a.map_columns(f)).collect() }
+            }
+            PhysicalKind::CaseWhen { branches, otherwise } => PhysicalKind::CaseWhen {
+                branches: branches.iter().map(|(c, v)| (c.map_columns(f), v.map_columns(f))).collect(),
+                otherwise: otherwise.as_ref().map(|o| m(o)),
+            },
+            PhysicalKind::InList { expr, list, negated } => PhysicalKind::InList {
+                expr: m(expr),
+                list: list.iter().map(|a| a.map_columns(f)).collect(),
+                negated: *negated,
+            },
+            PhysicalKind::GetField { expr, index } => PhysicalKind::GetField { expr: m(expr), index: *index },
+        };
+        PhysicalExpr::new(kind, self.data_type.clone(), self.nullable)
+    }
+
+    /// A reference to column `i` of the given type.
+    pub fn column(i: usize, data_type: DataType, nullable: bool) -> PhysicalExpr {
+        PhysicalExpr::new(PhysicalKind::Column(i), data_type, nullable)
+    }
+}

@@ -6,3 +6,32 @@ pub mod parquet;
 pub mod paths;
 pub mod text;
 pub mod writer;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::Fields;
+
+use crate::error::{EmberError, Result};
+use crate::expr::physical::EvalContext;
+use options::Options;
+
+/// Read `paths` in `format` (csv, json, parquet, text); `schema` None means infer it.
+pub fn read_format(format: &str, paths: &[String], opts: &Options, schema: Option<&Fields>, ctx: &EvalContext) -> Result<(Fields, Vec<RecordBatch>)> {
+    let _ = (paths, opts, schema, ctx);
+    Err(EmberError::not_implemented(format!("reading {format}")))
+}
+
+/// Write batches as a dataset directory (`df.write`).
+#[allow(clippy::too_many_arguments)]
+pub fn write_format(
+    batches: &[RecordBatch],
+    schema: &arrow::datatypes::SchemaRef,
+    path: &str,
+    format: &str,
+    mode: &str,
+    partition_by: &[String],
+    opts: &Options,
+    ctx: &EvalContext,
+) -> Result<()> {
+    let _ = (batches, schema, path, mode, partition_by, opts, ctx);
+    Err(EmberError::not_implemented(format!("writing {format}")))
+}

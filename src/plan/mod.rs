@@ -1,1 +1,198 @@
-//! (Being written.)
+//! Logical plans: a DataFrame is an `Arc<LogicalPlan>`, analyzed when built (names resolved, types known), so
+//! errors surface at the call that caused them, as in Spark.
+pub mod builder;
+pub mod schema;
+pub mod sql_planner;
+
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::DataType;
+
+use crate::expr::functions::{AggregateFunction, GeneratorFunction, Signature};
+use crate::expr::PhysicalExpr;
+use crate::io::options::Options;
+
+pub use schema::{next_attr_id, Attr, PlanSchema};
+
+/// One node of an analyzed plan with its output schema.
+#[derive(Clone)]
+pub struct LogicalPlan {
+    pub node: PlanNode,
+    pub schema: PlanSchema,
+}
+
+/// A sort key: expression, direction and null placement.
+#[derive(Clone, Debug)]
+pub struct SortKey {
+    pub expr: PhysicalExpr,
+    pub ascending: bool,
+    pub nulls_first: bool,
+}
+
+/// One aggregate call in an Aggregate node.
+#[derive(Clone)]
+pub struct AggregateCall {
+    pub func: Arc<dyn AggregateFunction>,
+    pub args: Vec<PhysicalExpr>,
+    pub signature: Signature,
+    pub distinct: bool,
+}
+
+/// Join types with Spark's names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinType {
+    Inner,
+    LeftOuter,
+    RightOuter,
+    FullOuter,
+    LeftSemi,
+    LeftAnti,
+    Cross,
+}
+
+impl JoinType {
+    /// Parse PySpark's `how` strings.
+    pub fn parse(how: &str) -> crate::Result<JoinType> {
+        let h = how.to_ascii_lowercase().replace('_', "");
+        Ok(match h.as_str() {
+            "inner" => JoinType::Inner,
+            "left" | "leftouter" => JoinType::LeftOuter,
+            "right" | "rightouter" => JoinType::RightOuter,
+            "full" | "outer" | "fullouter" => JoinType::FullOuter,
+            "leftsemi" | "semi" => JoinType::LeftSemi,
+            "leftanti" | "anti" => JoinType::LeftAnti,
+            "cross" => JoinType::Cross,
+            _ => {
+                return Err(crate::EmberError::illegal_argument(format!(
+                    "Unsupported join type '{how}'. Supported join types include: 'inner', 'outer', 'full', 'fullouter', 'full_outer', 'leftouter', 'left', 'left_outer', 'rightouter', 'right', 'right_outer', 'leftsemi', 'left_semi', 'semi', 'leftanti', 'left_anti', 'anti', 'cross'."
+                )))
+            }
+        })
+    }
+}
+
+/// Set operations over whole rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOp {
+    Intersect,
+    IntersectAll,
+    Except,
+    ExceptAll,
+}
+
+/// The operators.
+#[derive(Clone)]
+pub enum PlanNode {
+    /// Data already in memory (createDataFrame, a collected result, a memory table).
+    Values { batches: Arc<Vec<RecordBatch>> },
+    /// `spark.range`.
+    Range { start: i64, end: i64, step: i64, partitions: usize },
+    /// Files of one format, read at execution.
+    FileScan { format: String, paths: Vec<String>, options: Options, user_schema: bool },
+    Project { input: Arc<LogicalPlan>, exprs: Vec<PhysicalExpr> },
+    Filter { input: Arc<LogicalPlan>, predicate: PhysicalExpr },
+    /// Output: the grouping values, then one column per aggregate call.
+    Aggregate { input: Arc<LogicalPlan>, group_exprs: Vec<PhysicalExpr>, aggregates: Vec<AggregateCall> },
+    /// Output: left columns then right columns (semi/anti: left only). `filter` sees left ++ right columns.
+    Join {
+        left: Arc<LogicalPlan>,
+        right: Arc<LogicalPlan>,
+        join_type: JoinType,
+        left_keys: Vec<PhysicalExpr>,
+        right_keys: Vec<PhysicalExpr>,
+        filter: Option<PhysicalExpr>,
+    },
+    Sort { input: Arc<LogicalPlan>, keys: Vec<SortKey> },
+    Limit { input: Arc<LogicalPlan>, limit: usize, offset: usize },
+    /// Last `n` rows.
+    Tail { input: Arc<LogicalPlan>, n: usize },
+    /// By position; inputs already have the output's types.
+    Union { inputs: Vec<Arc<LogicalPlan>> },
+    /// Remove duplicate rows on `keys` (column indices), keeping the first row of each key.
+    Deduplicate { input: Arc<LogicalPlan>, keys: Vec<usize> },
+    SetOperation { left: Arc<LogicalPlan>, right: Arc<LogicalPlan>, op: SetOp },
+    /// Input columns, then the generator's output columns.
+    Generate { input: Arc<LogicalPlan>, func: Arc<dyn GeneratorFunction>, args: Vec<PhysicalExpr>, outer: bool },
+    Sample { input: Arc<LogicalPlan>, fraction: f64, with_replacement: bool, seed: u64 },
+    /// Hint or no-op boundary (cache, repartition, alias): passes rows through.
+    Passthrough { input: Arc<LogicalPlan>, kind: PassthroughKind },
+}
+
+/// What a pass-through node stands for.
+#[derive(Clone, Debug)]
+pub enum PassthroughKind {
+    Repartition(usize),
+    Cache,
+    Hint(String),
+}
+
+impl LogicalPlan {
+    pub fn new(node: PlanNode, schema: PlanSchema) -> Arc<LogicalPlan> {
+        Arc::new(LogicalPlan { node, schema })
+    }
+
+    /// Direct inputs.
+    pub fn children(&self) -> Vec<&Arc<LogicalPlan>> {
+        match &self.node {
+            PlanNode::Values { .. } | PlanNode::Range { .. } | PlanNode::FileScan { .. } => vec![],
+            PlanNode::Project { input, .. }
+            | PlanNode::Filter { input, .. }
+            | PlanNode::Aggregate { input, .. }
+            | PlanNode::Sort { input, .. }
+            | PlanNode::Limit { input, .. }
+            | PlanNode::Tail { input, .. }
+            | PlanNode::Deduplicate { input, .. }
+            | PlanNode::Generate { input, .. }
+            | PlanNode::Sample { input, .. }
+            | PlanNode::Passthrough { input, .. } => vec![input],
+            PlanNode::Join { left, right, .. } | PlanNode::SetOperation { left, right, .. } => vec![left, right],
+            PlanNode::Union { inputs } => inputs.iter().collect(),
+        }
+    }
+
+    /// Operator name for `explain()`.
+    pub fn name(&self) -> String {
+        match &self.node {
+            PlanNode::Values { .. } => "LocalRelation".into(),
+            PlanNode::Range { start, end, step, partitions } => format!("Range ({start}, {end}, step={step}, splits={partitions})"),
+            PlanNode::FileScan { format, paths, .. } => format!("FileScan {format} [{}]", paths.join(", ")),
+            PlanNode::Project { .. } => "Project".into(),
+            PlanNode::Filter { predicate, .. } => format!("Filter {predicate:?}"),
+            PlanNode::Aggregate { .. } => "Aggregate".into(),
+            PlanNode::Join { join_type, .. } => format!("Join {join_type:?}"),
+            PlanNode::Sort { .. } => "Sort".into(),
+            PlanNode::Limit { limit, .. } => format!("Limit {limit}"),
+            PlanNode::Tail { n, .. } => format!("Tail {n}"),
+            PlanNode::Union { .. } => "Union".into(),
+            PlanNode::Deduplicate { .. } => "Deduplicate".into(),
+            PlanNode::SetOperation { op, .. } => format!("{op:?}"),
+            PlanNode::Generate { func, .. } => format!("Generate {}", func.name()),
+            PlanNode::Sample { fraction, .. } => format!("Sample {fraction}"),
+            PlanNode::Passthrough { kind, .. } => format!("{kind:?}"),
+        }
+    }
+
+    /// `explain()` text: one operator per line, children indented.
+    pub fn tree_string(&self) -> String {
+        fn go(p: &LogicalPlan, depth: usize, out: &mut String) {
+            if depth > 0 {
+                out.push_str(&"   ".repeat(depth - 1));
+                out.push_str("+- ");
+            }
+            out.push_str(&p.name());
+            let cols: Vec<String> = p.schema.fields.iter().zip(&p.schema.attrs).map(|(f, a)| format!("{}#{}", f.name(), a.id)).collect();
+            out.push_str(&format!(" [{}]\n", cols.join(", ")));
+            for c in p.children() {
+                go(c, depth + 1, out);
+            }
+        }
+        let mut s = String::new();
+        go(self, 0, &mut s);
+        s
+    }
+
+    pub fn data_types(&self) -> Vec<DataType> {
+        self.schema.fields.iter().map(|f| f.data_type().clone()).collect()
+    }
+}

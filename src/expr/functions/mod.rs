@@ -5,6 +5,7 @@
 pub mod aggregate;
 pub mod collection;
 pub mod datetime;
+pub mod generator;
 pub mod hash;
 pub mod json;
 pub mod math;
@@ -154,6 +155,7 @@ pub fn registry() -> &'static FunctionRegistry {
         aggregate::register(&mut r);
         collection::register(&mut r);
         datetime::register(&mut r);
+        generator::register(&mut r);
         hash::register(&mut r);
         json::register(&mut r);
         math::register(&mut r);

@@ -1,0 +1,796 @@
+"""``pyspark.sql.functions``: builders of Column expressions. Each call names a function of the engine's function
+table; no data is touched here."""
+from typing import Any, Dict, Optional, Union
+
+from ember import _native
+from ember.errors import PySparkTypeError, PySparkValueError, _error
+from ember.sql.column import Column, _to_col_jc, _to_jc
+
+ColumnOrName = Union[Column, str]
+
+
+def _call(name: str, *cols: Any, distinct: bool = False) -> Column:
+    return Column(_native.Column.call(name, [_to_col_jc(c) for c in cols], distinct))
+
+
+def _call_mixed(name: str, *args: Any) -> Column:
+    """Arguments given as (value, is_column) pairs: columns by name, the rest as literals."""
+    return Column(_native.Column.call(name, [_to_col_jc(a) if is_col else _to_jc(a) for a, is_col in args]))
+
+
+def _lit_jc(v: Any):
+    return _to_jc(v)
+
+
+# --- basics -------------------------------------------------------------------------------------------------
+def col(col: str) -> Column:
+    if not isinstance(col, str):
+        raise _error(PySparkTypeError, "NOT_STR", f"Argument `col` should be a str, got {type(col).__name__}.")
+    return Column(_native.Column.col(col))
+
+
+column = col
+
+
+def lit(col: Any) -> Column:
+    if isinstance(col, Column):
+        return col
+    return Column(_native.Column.lit(col))
+
+
+def expr(str: str) -> Column:
+    return Column(_native.Column.sql(str))
+
+
+def when(condition: Column, value: Any) -> Column:
+    if not isinstance(condition, Column):
+        raise _error(PySparkTypeError, "NOT_COLUMN", f"Argument `condition` should be a Column, got {type(condition).__name__}.")
+    return Column(_native.Column.when(condition._jc, _to_jc(value)))
+
+
+def coalesce(*cols: ColumnOrName) -> Column:
+    return _call("coalesce", *cols)
+
+
+def broadcast(df):
+    return df.hint("broadcast")
+
+
+def asc(col: ColumnOrName) -> Column:
+    return Column(_to_col_jc(col)).asc()
+
+
+def desc(col: ColumnOrName) -> Column:
+    return Column(_to_col_jc(col)).desc()
+
+
+def asc_nulls_first(col: ColumnOrName) -> Column:
+    return Column(_to_col_jc(col)).asc_nulls_first()
+
+
+def asc_nulls_last(col: ColumnOrName) -> Column:
+    return Column(_to_col_jc(col)).asc_nulls_last()
+
+
+def desc_nulls_first(col: ColumnOrName) -> Column:
+    return Column(_to_col_jc(col)).desc_nulls_first()
+
+
+def desc_nulls_last(col: ColumnOrName) -> Column:
+    return Column(_to_col_jc(col)).desc_nulls_last()
+
+
+# --- aggregates ---------------------------------------------------------------------------------------------
+def count(col: ColumnOrName) -> Column:
+    if isinstance(col, str) and col == "*":
+        return Column(_native.Column.call("count", [_native.Column.lit(1)]))
+    return _call("count", col)
+
+
+def countDistinct(col: ColumnOrName, *cols: ColumnOrName) -> Column:
+    return _call("count", col, *cols, distinct=True)
+
+
+count_distinct = countDistinct
+
+
+def sum(col: ColumnOrName) -> Column:
+    return _call("sum", col)
+
+
+def sum_distinct(col: ColumnOrName) -> Column:
+    return _call("sum", col, distinct=True)
+
+
+sumDistinct = sum_distinct
+
+
+def avg(col: ColumnOrName) -> Column:
+    return _call("avg", col)
+
+
+mean = avg
+
+
+def min(col: ColumnOrName) -> Column:
+    return _call("min", col)
+
+
+def max(col: ColumnOrName) -> Column:
+    return _call("max", col)
+
+
+def first(col: ColumnOrName, ignorenulls: bool = False) -> Column:
+    if ignorenulls:
+        return _call_mixed("first", (col, True), (True, False))
+    return _call("first", col)
+
+
+def last(col: ColumnOrName, ignorenulls: bool = False) -> Column:
+    if ignorenulls:
+        return _call_mixed("last", (col, True), (True, False))
+    return _call("last", col)
+
+
+def collect_list(col: ColumnOrName) -> Column:
+    return _call("collect_list", col)
+
+
+def collect_set(col: ColumnOrName) -> Column:
+    return _call("collect_set", col)
+
+
+def stddev(col: ColumnOrName) -> Column:
+    return _call("stddev", col)
+
+
+std = stddev
+
+
+def stddev_samp(col: ColumnOrName) -> Column:
+    return _call("stddev_samp", col)
+
+
+def stddev_pop(col: ColumnOrName) -> Column:
+    return _call("stddev_pop", col)
+
+
+def variance(col: ColumnOrName) -> Column:
+    return _call("variance", col)
+
+
+def var_samp(col: ColumnOrName) -> Column:
+    return _call("var_samp", col)
+
+
+def var_pop(col: ColumnOrName) -> Column:
+    return _call("var_pop", col)
+
+
+def approx_count_distinct(col: ColumnOrName, rsd: Optional[float] = None) -> Column:
+    if rsd is None:
+        return _call("approx_count_distinct", col)
+    return _call_mixed("approx_count_distinct", (col, True), (rsd, False))
+
+
+approxCountDistinct = approx_count_distinct
+
+
+def count_if(col: ColumnOrName) -> Column:
+    return _call("count_if", col)
+
+
+def any_value(col: ColumnOrName, ignoreNulls: Optional[bool] = None) -> Column:
+    return _call("any_value", col)
+
+
+def product(col: ColumnOrName) -> Column:
+    return _call("product", col)
+
+
+def skewness(col: ColumnOrName) -> Column:
+    return _call("skewness", col)
+
+
+def kurtosis(col: ColumnOrName) -> Column:
+    return _call("kurtosis", col)
+
+
+def max_by(col: ColumnOrName, ord: ColumnOrName) -> Column:
+    return _call("max_by", col, ord)
+
+
+def min_by(col: ColumnOrName, ord: ColumnOrName) -> Column:
+    return _call("min_by", col, ord)
+
+
+def bool_and(col: ColumnOrName) -> Column:
+    return _call("bool_and", col)
+
+
+def bool_or(col: ColumnOrName) -> Column:
+    return _call("bool_or", col)
+
+
+every = bool_and
+some = bool_or
+
+
+# --- strings ------------------------------------------------------------------------------------------------
+def concat(*cols: ColumnOrName) -> Column:
+    return _call("concat", *cols)
+
+
+def concat_ws(sep: str, *cols: ColumnOrName) -> Column:
+    return Column(_native.Column.call("concat_ws", [_to_jc(sep)] + [_to_col_jc(c) for c in cols]))
+
+
+def lower(col: ColumnOrName) -> Column:
+    return _call("lower", col)
+
+
+def upper(col: ColumnOrName) -> Column:
+    return _call("upper", col)
+
+
+def length(col: ColumnOrName) -> Column:
+    return _call("length", col)
+
+
+def char_length(col: ColumnOrName) -> Column:
+    return _call("char_length", col)
+
+
+def _trim(name: str, col: ColumnOrName, trim: Optional[ColumnOrName]) -> Column:
+    if trim is None:
+        return _call(name, col)
+    return Column(_native.Column.call(name, [_to_col_jc(col), _to_jc(trim)]))
+
+
+def trim(col: ColumnOrName, trim: Optional[ColumnOrName] = None) -> Column:
+    return _trim("trim", col, trim)
+
+
+def ltrim(col: ColumnOrName, trim: Optional[ColumnOrName] = None) -> Column:
+    return _trim("ltrim", col, trim)
+
+
+def rtrim(col: ColumnOrName, trim: Optional[ColumnOrName] = None) -> Column:
+    return _trim("rtrim", col, trim)
+
+
+def lpad(col: ColumnOrName, len: Any, pad: Any) -> Column:
+    return _call_mixed("lpad", (col, True), (len, False), (pad, False))
+
+
+def rpad(col: ColumnOrName, len: Any, pad: Any) -> Column:
+    return _call_mixed("rpad", (col, True), (len, False), (pad, False))
+
+
+def substring(str: ColumnOrName, pos: Any, len: Any) -> Column:
+    return _call_mixed("substring", (str, True), (pos, False), (len, False))
+
+
+def substr(str: ColumnOrName, pos: ColumnOrName, len: Optional[ColumnOrName] = None) -> Column:
+    if len is None:
+        return _call("substr", str, pos)
+    return _call("substr", str, pos, len)
+
+
+def split(str: ColumnOrName, pattern: Any, limit: Any = -1) -> Column:
+    return _call_mixed("split", (str, True), (pattern, False), (limit, False))
+
+
+def regexp_replace(string: ColumnOrName, pattern: Any, replacement: Any) -> Column:
+    return _call_mixed("regexp_replace", (string, True), (pattern, False), (replacement, False))
+
+
+def regexp_extract(str: ColumnOrName, pattern: str, idx: int) -> Column:
+    return _call_mixed("regexp_extract", (str, True), (pattern, False), (idx, False))
+
+
+def regexp_extract_all(str: ColumnOrName, regexp: Any, idx: Any = None) -> Column:
+    if idx is None:
+        return _call_mixed("regexp_extract_all", (str, True), (regexp, False))
+    return _call_mixed("regexp_extract_all", (str, True), (regexp, False), (idx, False))
+
+
+def format_string(format: str, *cols: ColumnOrName) -> Column:
+    return Column(_native.Column.call("format_string", [_to_jc(format)] + [_to_col_jc(c) for c in cols]))
+
+
+printf = format_string
+
+
+def initcap(col: ColumnOrName) -> Column:
+    return _call("initcap", col)
+
+
+def instr(str: ColumnOrName, substr: Any) -> Column:
+    return _call_mixed("instr", (str, True), (substr, False))
+
+
+def locate(substr: str, str: ColumnOrName, pos: int = 1) -> Column:
+    return _call_mixed("locate", (substr, False), (str, True), (pos, False))
+
+
+def translate(srcCol: ColumnOrName, matching: str, replace: str) -> Column:
+    return _call_mixed("translate", (srcCol, True), (matching, False), (replace, False))
+
+
+def reverse(col: ColumnOrName) -> Column:
+    return _call("reverse", col)
+
+
+def repeat(col: ColumnOrName, n: Any) -> Column:
+    return _call_mixed("repeat", (col, True), (n, False))
+
+
+def ascii(col: ColumnOrName) -> Column:
+    return _call("ascii", col)
+
+
+def base64(col: ColumnOrName) -> Column:
+    return _call("base64", col)
+
+
+def unbase64(col: ColumnOrName) -> Column:
+    return _call("unbase64", col)
+
+
+def levenshtein(left: ColumnOrName, right: ColumnOrName, threshold: Optional[int] = None) -> Column:
+    if threshold is None:
+        return _call("levenshtein", left, right)
+    return _call_mixed("levenshtein", (left, True), (right, True), (threshold, False))
+
+
+def left(str: ColumnOrName, len: ColumnOrName) -> Column:
+    return _call("left", str, len)
+
+
+def right(str: ColumnOrName, len: ColumnOrName) -> Column:
+    return _call("right", str, len)
+
+
+def replace(src: ColumnOrName, search: ColumnOrName, replace: Optional[ColumnOrName] = None) -> Column:
+    if replace is None:
+        return _call("replace", src, search)
+    return _call("replace", src, search, replace)
+
+
+def rlike(str: ColumnOrName, regexp: ColumnOrName) -> Column:
+    return _call("rlike", str, regexp)
+
+
+def startswith(str: ColumnOrName, prefix: ColumnOrName) -> Column:
+    return _call("startswith", str, prefix)
+
+
+def endswith(str: ColumnOrName, suffix: ColumnOrName) -> Column:
+    return _call("endswith", str, suffix)
+
+
+def contains(left: ColumnOrName, right: ColumnOrName) -> Column:
+    return _call("contains", left, right)
+
+
+# --- collections --------------------------------------------------------------------------------------------
+def explode(col: ColumnOrName) -> Column:
+    return _call("explode", col)
+
+
+def explode_outer(col: ColumnOrName) -> Column:
+    return _call("explode_outer", col)
+
+
+def posexplode(col: ColumnOrName) -> Column:
+    return _call("posexplode", col)
+
+
+def posexplode_outer(col: ColumnOrName) -> Column:
+    return _call("posexplode_outer", col)
+
+
+def inline(col: ColumnOrName) -> Column:
+    return _call("inline", col)
+
+
+def inline_outer(col: ColumnOrName) -> Column:
+    return _call("inline_outer", col)
+
+
+def _varargs(cols):
+    if len(cols) == 1 and isinstance(cols[0], (list, set, tuple)):
+        return tuple(cols[0])
+    return cols
+
+
+def size(col: ColumnOrName) -> Column:
+    return _call("size", col)
+
+
+cardinality = size
+
+
+def array(*cols: ColumnOrName) -> Column:
+    return _call("array", *_varargs(cols))
+
+
+def array_contains(col: ColumnOrName, value: Any) -> Column:
+    return _call_mixed("array_contains", (col, True), (value, False))
+
+
+def struct(*cols: ColumnOrName) -> Column:
+    return _call("struct", *_varargs(cols))
+
+
+def named_struct(*cols: ColumnOrName) -> Column:
+    return _call("named_struct", *cols)
+
+
+def create_map(*cols: ColumnOrName) -> Column:
+    return _call("map", *_varargs(cols))
+
+
+def element_at(col: ColumnOrName, extraction: Any) -> Column:
+    return _call_mixed("element_at", (col, True), (extraction, False))
+
+
+def array_distinct(col: ColumnOrName) -> Column:
+    return _call("array_distinct", col)
+
+
+def array_join(col: ColumnOrName, delimiter: str, null_replacement: Optional[str] = None) -> Column:
+    if null_replacement is None:
+        return _call_mixed("array_join", (col, True), (delimiter, False))
+    return _call_mixed("array_join", (col, True), (delimiter, False), (null_replacement, False))
+
+
+def array_max(col: ColumnOrName) -> Column:
+    return _call("array_max", col)
+
+
+def array_min(col: ColumnOrName) -> Column:
+    return _call("array_min", col)
+
+
+def array_position(col: ColumnOrName, value: Any) -> Column:
+    return _call_mixed("array_position", (col, True), (value, False))
+
+
+def array_remove(col: ColumnOrName, element: Any) -> Column:
+    return _call_mixed("array_remove", (col, True), (element, False))
+
+
+def sort_array(col: ColumnOrName, asc: bool = True) -> Column:
+    return _call_mixed("sort_array", (col, True), (asc, False))
+
+
+def map_keys(col: ColumnOrName) -> Column:
+    return _call("map_keys", col)
+
+
+def map_values(col: ColumnOrName) -> Column:
+    return _call("map_values", col)
+
+
+def flatten(col: ColumnOrName) -> Column:
+    return _call("flatten", col)
+
+
+def slice(x: ColumnOrName, start: Any, length: Any) -> Column:
+    return _call_mixed("slice", (x, True), (start, False), (length, False))
+
+
+# --- date and time ------------------------------------------------------------------------------------------
+def current_timestamp() -> Column:
+    return _call("current_timestamp")
+
+
+def now() -> Column:
+    return _call("now")
+
+
+def current_date() -> Column:
+    return _call("current_date")
+
+
+def current_timezone() -> Column:
+    return _call("current_timezone")
+
+
+def to_timestamp(col: ColumnOrName, format: Optional[str] = None) -> Column:
+    if format is None:
+        return _call("to_timestamp", col)
+    return _call_mixed("to_timestamp", (col, True), (format, False))
+
+
+def to_timestamp_ntz(timestamp: ColumnOrName, format: Optional[ColumnOrName] = None) -> Column:
+    if format is None:
+        return _call("to_timestamp_ntz", timestamp)
+    return _call_mixed("to_timestamp_ntz", (timestamp, True), (format, False))
+
+
+def to_date(col: ColumnOrName, format: Optional[str] = None) -> Column:
+    if format is None:
+        return _call("to_date", col)
+    return _call_mixed("to_date", (col, True), (format, False))
+
+
+def date_format(date: ColumnOrName, format: str) -> Column:
+    return _call_mixed("date_format", (date, True), (format, False))
+
+
+def _unary(name):
+    def f(col: ColumnOrName) -> Column:
+        return _call(name, col)
+
+    f.__name__ = name
+    return f
+
+
+year = _unary("year")
+quarter = _unary("quarter")
+month = _unary("month")
+dayofmonth = _unary("dayofmonth")
+day = _unary("day")
+dayofweek = _unary("dayofweek")
+weekday = _unary("weekday")
+dayofyear = _unary("dayofyear")
+weekofyear = _unary("weekofyear")
+hour = _unary("hour")
+minute = _unary("minute")
+second = _unary("second")
+last_day = _unary("last_day")
+unix_date = _unary("unix_date")
+unix_seconds = _unary("unix_seconds")
+unix_millis = _unary("unix_millis")
+unix_micros = _unary("unix_micros")
+timestamp_seconds = _unary("timestamp_seconds")
+timestamp_millis = _unary("timestamp_millis")
+timestamp_micros = _unary("timestamp_micros")
+date_from_unix_date = _unary("date_from_unix_date")
+
+
+def unix_timestamp(timestamp: Optional[ColumnOrName] = None, format: str = "yyyy-MM-dd HH:mm:ss") -> Column:
+    if timestamp is None:
+        return _call("unix_timestamp")
+    return _call_mixed("unix_timestamp", (timestamp, True), (format, False))
+
+
+def from_unixtime(timestamp: ColumnOrName, format: str = "yyyy-MM-dd HH:mm:ss") -> Column:
+    return _call_mixed("from_unixtime", (timestamp, True), (format, False))
+
+
+def date_add(start: ColumnOrName, days: Any) -> Column:
+    return _call_mixed("date_add", (start, True), (days, isinstance(days, (Column, str))))
+
+
+def date_sub(start: ColumnOrName, days: Any) -> Column:
+    return _call_mixed("date_sub", (start, True), (days, isinstance(days, (Column, str))))
+
+
+def datediff(end: ColumnOrName, start: ColumnOrName) -> Column:
+    return _call("datediff", end, start)
+
+
+def add_months(start: ColumnOrName, months: Any) -> Column:
+    return _call_mixed("add_months", (start, True), (months, isinstance(months, (Column, str))))
+
+
+def months_between(date1: ColumnOrName, date2: ColumnOrName, roundOff: bool = True) -> Column:
+    return _call_mixed("months_between", (date1, True), (date2, True), (roundOff, False))
+
+
+def next_day(date: ColumnOrName, dayOfWeek: str) -> Column:
+    return _call_mixed("next_day", (date, True), (dayOfWeek, False))
+
+
+def date_trunc(format: str, timestamp: ColumnOrName) -> Column:
+    return _call_mixed("date_trunc", (format, False), (timestamp, True))
+
+
+def trunc(date: ColumnOrName, format: str) -> Column:
+    return _call_mixed("trunc", (date, True), (format, False))
+
+
+def from_utc_timestamp(timestamp: ColumnOrName, tz: Any) -> Column:
+    return _call_mixed("from_utc_timestamp", (timestamp, True), (tz, isinstance(tz, Column)))
+
+
+def to_utc_timestamp(timestamp: ColumnOrName, tz: Any) -> Column:
+    return _call_mixed("to_utc_timestamp", (timestamp, True), (tz, isinstance(tz, Column)))
+
+
+def make_date(year: ColumnOrName, month: ColumnOrName, day: ColumnOrName) -> Column:
+    return _call("make_date", year, month, day)
+
+
+# --- JSON ---------------------------------------------------------------------------------------------------
+def _schema_arg(schema: Any):
+    from ember.sql.types import DataType
+
+    if isinstance(schema, DataType):
+        return _native.Column.lit(schema.json())
+    return _to_jc(schema)
+
+
+def _options_map(options: Optional[Dict[str, str]]):
+    if not options:
+        return []
+    items = []
+    for k, v in options.items():
+        items.append(_native.Column.lit(str(k)))
+        items.append(_native.Column.lit(str(v)))
+    return [_native.Column.call("map", items)]
+
+
+def from_json(col: ColumnOrName, schema: Any, options: Optional[Dict[str, str]] = None) -> Column:
+    return Column(_native.Column.call("from_json", [_to_col_jc(col), _schema_arg(schema)] + _options_map(options)))
+
+
+def to_json(col: ColumnOrName, options: Optional[Dict[str, str]] = None) -> Column:
+    return Column(_native.Column.call("to_json", [_to_col_jc(col)] + _options_map(options)))
+
+
+def get_json_object(col: ColumnOrName, path: str) -> Column:
+    return _call_mixed("get_json_object", (col, True), (path, False))
+
+
+def json_tuple(col: ColumnOrName, *fields: str) -> Column:
+    if not fields:
+        raise _error(PySparkValueError, "CANNOT_BE_EMPTY", "At least one field must be specified.", item="field")
+    return Column(_native.Column.call("json_tuple", [_to_col_jc(col)] + [_to_jc(f) for f in fields]))
+
+
+def schema_of_json(json: Any, options: Optional[Dict[str, str]] = None) -> Column:
+    return Column(_native.Column.call("schema_of_json", [_to_jc(json)] + _options_map(options)))
+
+
+def json_array_length(col: ColumnOrName) -> Column:
+    return _call("json_array_length", col)
+
+
+def json_object_keys(col: ColumnOrName) -> Column:
+    return _call("json_object_keys", col)
+
+
+# --- math ---------------------------------------------------------------------------------------------------
+def round(col: ColumnOrName, scale: Any = None) -> Column:
+    return _call_mixed("round", (col, True), (0 if scale is None else scale, False))
+
+
+def bround(col: ColumnOrName, scale: Any = None) -> Column:
+    return _call_mixed("bround", (col, True), (0 if scale is None else scale, False))
+
+
+abs = _unary("abs")
+floor = _unary("floor")
+ceil = _unary("ceil")
+ceiling = _unary("ceiling")
+sqrt = _unary("sqrt")
+exp = _unary("exp")
+log10 = _unary("log10")
+log2 = _unary("log2")
+log1p = _unary("log1p")
+ln = _unary("ln")
+signum = _unary("signum")
+sign = _unary("sign")
+cbrt = _unary("cbrt")
+degrees = _unary("degrees")
+radians = _unary("radians")
+sin = _unary("sin")
+cos = _unary("cos")
+tan = _unary("tan")
+asin = _unary("asin")
+acos = _unary("acos")
+atan = _unary("atan")
+isnan = _unary("isnan")
+isnull = _unary("isnull")
+isnotnull = _unary("isnotnull")
+negative = _unary("negative")
+positive = _unary("positive")
+hex = _unary("hex")
+unhex = _unary("unhex")
+bin = _unary("bin")
+
+
+def log(arg1: Any, arg2: Optional[ColumnOrName] = None) -> Column:
+    if arg2 is None:
+        return _call("ln", arg1)
+    return _call_mixed("log", (arg1, False), (arg2, True))
+
+
+def pow(col1: Any, col2: Any) -> Column:
+    return _call_mixed("power", (col1, isinstance(col1, (str, Column))), (col2, isinstance(col2, (str, Column))))
+
+
+power = pow
+
+
+def atan2(col1: Any, col2: Any) -> Column:
+    return _call_mixed("atan2", (col1, isinstance(col1, (str, Column))), (col2, isinstance(col2, (str, Column))))
+
+
+def hypot(col1: Any, col2: Any) -> Column:
+    return _call_mixed("hypot", (col1, isinstance(col1, (str, Column))), (col2, isinstance(col2, (str, Column))))
+
+
+def pmod(dividend: Any, divisor: Any) -> Column:
+    return _call_mixed("pmod", (dividend, isinstance(dividend, (str, Column))), (divisor, isinstance(divisor, (str, Column))))
+
+
+def greatest(*cols: ColumnOrName) -> Column:
+    if len(cols) < 2:
+        raise _error(PySparkValueError, "WRONG_NUM_COLUMNS", "Function `greatest` should take at least 2 columns.", func_name="greatest", num_cols="2")
+    return _call("greatest", *cols)
+
+
+def least(*cols: ColumnOrName) -> Column:
+    if len(cols) < 2:
+        raise _error(PySparkValueError, "WRONG_NUM_COLUMNS", "Function `least` should take at least 2 columns.", func_name="least", num_cols="2")
+    return _call("least", *cols)
+
+
+def nanvl(col1: ColumnOrName, col2: ColumnOrName) -> Column:
+    return _call("nanvl", col1, col2)
+
+
+def rand(seed: Optional[int] = None) -> Column:
+    return Column(_native.Column.call("rand", [] if seed is None else [_to_jc(seed)]))
+
+
+def randn(seed: Optional[int] = None) -> Column:
+    return Column(_native.Column.call("randn", [] if seed is None else [_to_jc(seed)]))
+
+
+# --- hashing and misc ---------------------------------------------------------------------------------------
+def hash(*cols: ColumnOrName) -> Column:
+    return _call("hash", *cols)
+
+
+def xxhash64(*cols: ColumnOrName) -> Column:
+    return _call("xxhash64", *cols)
+
+
+md5 = _unary("md5")
+sha1 = _unary("sha1")
+crc32 = _unary("crc32")
+
+
+def sha2(col: ColumnOrName, numBits: int) -> Column:
+    if numBits not in (0, 224, 256, 384, 512):
+        raise _error(PySparkValueError, "VALUE_NOT_ALLOWED", f"Value for `numBits` has to be amongst the following values: [0, 224, 256, 384, 512].", arg_name="numBits")
+    return _call_mixed("sha2", (col, True), (numBits, False))
+
+
+def monotonically_increasing_id() -> Column:
+    return _call("monotonically_increasing_id")
+
+
+def spark_partition_id() -> Column:
+    return _call("spark_partition_id")
+
+
+def input_file_name() -> Column:
+    return _call("input_file_name")
+
+
+def nvl(col1: ColumnOrName, col2: ColumnOrName) -> Column:
+    return _call("nvl", col1, col2)
+
+
+def ifnull(col1: ColumnOrName, col2: ColumnOrName) -> Column:
+    return _call("ifnull", col1, col2)
+
+
+def nullif(col1: ColumnOrName, col2: ColumnOrName) -> Column:
+    return _call("nullif", col1, col2)
+
+
+def nvl2(col1: ColumnOrName, col2: ColumnOrName, col3: ColumnOrName) -> Column:
+    return _call("nvl2", col1, col2, col3)
+
+
+def typeof(col: ColumnOrName) -> Column:
+    return _call("typeof", col)

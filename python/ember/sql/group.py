@@ -1,0 +1,61 @@
+"""``GroupedData``: the result of ``groupBy``; aggregation builds the plan."""
+from typing import Any, Dict, List
+
+from ember import _native
+from ember.errors import PySparkTypeError, _error
+from ember.sql.column import Column
+
+__all__ = ["GroupedData"]
+
+_NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double")
+
+
+class GroupedData:
+    """A DataFrame grouped by expressions, as ``pyspark.sql.GroupedData``."""
+
+    def __init__(self, df, groups: List["_native.Column"]):
+        self._df = df
+        self._groups = groups
+
+    def _agg(self, exprs: List["_native.Column"]):
+        from ember.sql.dataframe import DataFrame
+
+        return DataFrame(self._df._jdf.aggregate(self._groups, exprs), self._df.sparkSession)
+
+    def agg(self, *exprs: Any):
+        if not exprs:
+            raise _error(PySparkTypeError, "CANNOT_BE_EMPTY", "At least one agg expression must be specified.", item="exprs")
+        if len(exprs) == 1 and isinstance(exprs[0], dict):
+            items: Dict[str, str] = exprs[0]
+            cols = []
+            for name, fn in items.items():
+                fn = {"mean": "avg", "stddev": "stddev", "std": "stddev"}.get(fn, fn)
+                arg = _native.Column.lit(1) if (name == "*" and fn == "count") else _native.Column.col(name)
+                cols.append(_native.Column.call(fn, [arg]))
+            return self._agg(cols)
+        for e in exprs:
+            if not isinstance(e, Column):
+                raise _error(PySparkTypeError, "NOT_COLUMN", f"Argument `exprs` should be a Column, got {type(e).__name__}.")
+        return self._agg([e._jc for e in exprs])
+
+    def count(self):
+        return self._agg([_native.Column.call("count", [_native.Column.lit(1)]).alias("count")])
+
+    def _numeric(self, fn: str, cols):
+        if not cols:
+            cols = [n for n, t in self._df.dtypes if t in _NUMERIC or t.startswith("decimal")]
+        return self._agg([_native.Column.call(fn, [_native.Column.col(c)]) for c in cols])
+
+    def sum(self, *cols: str):
+        return self._numeric("sum", cols)
+
+    def avg(self, *cols: str):
+        return self._numeric("avg", cols)
+
+    mean = avg
+
+    def min(self, *cols: str):
+        return self._numeric("min", cols)
+
+    def max(self, *cols: str):
+        return self._numeric("max", cols)

@@ -1,0 +1,165 @@
+"""``DataFrameReader`` / ``DataFrameWriter``: options collected here, files read and written by the engine."""
+from typing import Any, Dict, List, Optional, Union
+
+from ember.errors import IllegalArgumentException, PySparkTypeError, _error
+
+__all__ = ["DataFrameReader", "DataFrameWriter"]
+
+
+def _opt_str(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _schema_json(schema: Any) -> str:
+    from ember.sql.types import StructType, _parse_datatype_string
+
+    if isinstance(schema, str):
+        schema = _parse_datatype_string(schema)
+    if not isinstance(schema, StructType):
+        raise _error(PySparkTypeError, "NOT_STR_OR_STRUCT", f"Argument `schema` should be a str or StructType, got {type(schema).__name__}.")
+    return schema.json()
+
+
+class DataFrameReader:
+    """``spark.read``."""
+
+    def __init__(self, spark):
+        self._spark = spark
+        self._format: Optional[str] = None
+        self._schema: Optional[str] = None
+        self._options: Dict[str, str] = {}
+
+    def format(self, source: str) -> "DataFrameReader":
+        self._format = source
+        return self
+
+    def schema(self, schema: Any) -> "DataFrameReader":
+        self._schema = _schema_json(schema)
+        return self
+
+    def option(self, key: str, value: Any) -> "DataFrameReader":
+        self._options[key] = _opt_str(value)
+        return self
+
+    def options(self, **options: Any) -> "DataFrameReader":
+        for k, v in options.items():
+            if v is not None:
+                self._options[k] = _opt_str(v)
+        return self
+
+    def load(self, path: Optional[Union[str, List[str]]] = None, format: Optional[str] = None, schema: Any = None, **options: Any):
+        from ember.sql.dataframe import DataFrame
+
+        if format is not None:
+            self.format(format)
+        if schema is not None:
+            self.schema(schema)
+        self.options(**options)
+        paths = [] if path is None else ([path] if isinstance(path, str) else list(path))
+        if "path" in self._options and not paths:
+            paths = [self._options.pop("path")]
+        fmt = (self._format or self._spark.conf.get("spark.sql.sources.default", "parquet")).lower()
+        jdf = self._spark._jsession.read(fmt, paths, list(self._options.items()), self._schema)
+        return DataFrame(jdf, self._spark)
+
+    def _load_with(self, fmt: str, path, schema, options):
+        self.format(fmt)
+        if schema is not None:
+            self.schema(schema)
+        self.options(**options)
+        return self.load(path)
+
+    def csv(self, path, schema: Any = None, **options: Any):
+        return self._load_with("csv", path, schema, options)
+
+    def json(self, path, schema: Any = None, **options: Any):
+        return self._load_with("json", path, schema, options)
+
+    def parquet(self, *paths: str, **options: Any):
+        return self._load_with("parquet", list(paths), None, options)
+
+    def text(self, paths, wholetext: bool = False, lineSep: Optional[str] = None, **options: Any):
+        if wholetext:
+            options["wholetext"] = True
+        if lineSep is not None:
+            options["lineSep"] = lineSep
+        return self._load_with("text", paths, None, options)
+
+    def table(self, tableName: str):
+        return self._spark.table(tableName)
+
+
+class DataFrameWriter:
+    """``df.write``."""
+
+    def __init__(self, df):
+        self._df = df
+        self._format: Optional[str] = None
+        self._mode = "errorifexists"
+        self._options: Dict[str, str] = {}
+        self._partition_by: List[str] = []
+
+    def mode(self, saveMode: Optional[str]) -> "DataFrameWriter":
+        if saveMode is None:
+            return self
+        m = saveMode.lower()
+        if m not in ("append", "overwrite", "error", "errorifexists", "ignore", "default"):
+            raise _error(IllegalArgumentException, "INVALID_SAVE_MODE",
+                         f"The specified save mode \"{saveMode}\" is invalid. Valid save modes include \"append\", \"overwrite\", \"ignore\", \"error\", \"errorifexists\", and \"default\".")
+        self._mode = "errorifexists" if m in ("error", "default") else m
+        return self
+
+    def format(self, source: str) -> "DataFrameWriter":
+        self._format = source
+        return self
+
+    def option(self, key: str, value: Any) -> "DataFrameWriter":
+        self._options[key] = _opt_str(value)
+        return self
+
+    def options(self, **options: Any) -> "DataFrameWriter":
+        for k, v in options.items():
+            if v is not None:
+                self._options[k] = _opt_str(v)
+        return self
+
+    def partitionBy(self, *cols: Any) -> "DataFrameWriter":
+        if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
+            cols = tuple(cols[0])
+        self._partition_by = list(cols)
+        return self
+
+    def save(self, path: Optional[str] = None, format: Optional[str] = None, mode: Optional[str] = None,
+             partitionBy: Any = None, **options: Any) -> None:
+        if format is not None:
+            self.format(format)
+        self.mode(mode)
+        if partitionBy is not None:
+            self.partitionBy(partitionBy)
+        self.options(**options)
+        if path is None:
+            path = self._options.pop("path", None)
+        if path is None:
+            raise _error(IllegalArgumentException, "INVALID_PATH" if False else "NO_PATH", "Expected exactly one path to be specified, but got: .")
+        fmt = (self._format or "parquet").lower()
+        self._df._jdf.write(path, fmt, self._mode, self._partition_by, list(self._options.items()))
+
+    def _save_as(self, fmt, path, mode, options, partitionBy=None):
+        self.format(fmt)
+        self.save(path, mode=mode, partitionBy=partitionBy, **options)
+
+    def csv(self, path: str, mode: Optional[str] = None, **options: Any) -> None:
+        self._save_as("csv", path, mode, options)
+
+    def json(self, path: str, mode: Optional[str] = None, **options: Any) -> None:
+        self._save_as("json", path, mode, options)
+
+    def parquet(self, path: str, mode: Optional[str] = None, partitionBy: Any = None, compression: Optional[str] = None) -> None:
+        opts = {} if compression is None else {"compression": compression}
+        self._save_as("parquet", path, mode, opts, partitionBy)
+
+    def text(self, path: str, compression: Optional[str] = None, lineSep: Optional[str] = None) -> None:
+        opts = {k: v for k, v in (("compression", compression), ("lineSep", lineSep)) if v is not None}
+        self._save_as("text", path, None, opts)

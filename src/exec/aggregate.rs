@@ -1,0 +1,145 @@
+//! Hash aggregation: group keys encoded with Arrow's row format, dense group indices, vectorized accumulators.
+//! Input chunks are aggregated in parallel, then their partial states are merged in chunk order (so `first`
+//! keeps the earliest row).
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::datatypes::Schema;
+use arrow::row::{RowConverter, Rows, SortField};
+use rayon::prelude::*;
+
+use crate::error::Result;
+use crate::exec::execute::{make_batch, ExecContext};
+use crate::exec::hashing::FxHasher;
+use crate::expr::functions::GroupsAccumulator;
+use crate::expr::PhysicalExpr;
+use crate::plan::AggregateCall;
+
+/// Group key bytes → dense group index.
+pub type GroupMap = HashMap<Box<[u8]>, usize, BuildHasherDefault<FxHasher>>;
+
+/// Groups and their accumulators; the state a streaming aggregation keeps between micro-batches.
+pub struct GroupedState {
+    converter: Option<RowConverter>,
+    map: GroupMap,
+    /// Encoded keys in group-index order.
+    keys: Vec<Box<[u8]>>,
+    pub accumulators: Vec<Box<dyn GroupsAccumulator>>,
+    num_groups: usize,
+}
+
+impl GroupedState {
+    pub fn new(group_exprs: &[PhysicalExpr], aggs: &[AggregateCall]) -> Result<Self> {
+        let converter = if group_exprs.is_empty() {
+            None
+        } else {
+            Some(RowConverter::new(group_exprs.iter().map(|g| SortField::new(g.data_type.clone())).collect())?)
+        };
+        let accumulators =
+            aggs.iter().map(|a| a.func.create_accumulator(&a.signature, a.distinct)).collect::<Result<Vec<_>>>()?;
+        // A global aggregation always has its one group, even over no rows.
+        let num_groups = usize::from(converter.is_none());
+        Ok(GroupedState { converter, map: GroupMap::default(), keys: Vec::new(), accumulators, num_groups })
+    }
+
+    pub fn num_groups(&self) -> usize {
+        self.num_groups
+    }
+
+    /// Map each row of `key_columns` to its group index, adding new groups.
+    fn group_indices(&mut self, key_columns: &[ArrayRef], rows: usize) -> Result<Vec<usize>> {
+        let Some(conv) = &self.converter else { return Ok(vec![0; rows]) };
+        let encoded: Rows = conv.convert_columns(key_columns)?;
+        let mut out = Vec::with_capacity(rows);
+        for row in encoded.iter() {
+            let bytes = row.as_ref();
+            let idx = match self.map.get(bytes) {
+                Some(&i) => i,
+                None => {
+                    let i = self.num_groups;
+                    let key: Box<[u8]> = bytes.into();
+                    self.keys.push(key.clone());
+                    self.map.insert(key, i);
+                    self.num_groups += 1;
+                    i
+                }
+            };
+            out.push(idx);
+        }
+        Ok(out)
+    }
+
+    /// Fold one input batch in.
+    pub fn update(&mut self, batch: &RecordBatch, group_exprs: &[PhysicalExpr], aggs: &[AggregateCall], ctx: &ExecContext) -> Result<()> {
+        let keys = group_exprs.iter().map(|g| g.evaluate(batch, &ctx.eval)).collect::<Result<Vec<_>>>()?;
+        let idx = self.group_indices(&keys, batch.num_rows())?;
+        for (acc, call) in self.accumulators.iter_mut().zip(aggs) {
+            let args = call.args.iter().map(|a| a.evaluate(batch, &ctx.eval)).collect::<Result<Vec<_>>>()?;
+            acc.update_batch(&args, &idx, self.num_groups)?;
+        }
+        Ok(())
+    }
+
+    /// Merge another state's groups into this one (in that state's group order).
+    pub fn merge(&mut self, mut other: GroupedState) -> Result<()> {
+        let key_cols = other.key_columns()?;
+        let idx = self.group_indices(&key_cols, other.num_groups)?;
+        for (mine, theirs) in self.accumulators.iter_mut().zip(other.accumulators.iter_mut()) {
+            let states = theirs.state()?;
+            mine.merge_batch(&states, &idx, self.num_groups)?;
+        }
+        Ok(())
+    }
+
+    /// Grouping values, one array per grouping expression, in group-index order.
+    pub fn key_columns(&self) -> Result<Vec<ArrayRef>> {
+        let Some(conv) = &self.converter else { return Ok(vec![]) };
+        let parser = conv.parser();
+        let rows = self.keys.iter().map(|k| parser.parse(k));
+        Ok(conv.convert_rows(rows)?)
+    }
+
+    /// Final output: keys then one column per aggregate.
+    pub fn finish(&mut self) -> Result<Vec<ArrayRef>> {
+        let mut cols = self.key_columns()?;
+        for acc in self.accumulators.iter_mut() {
+            cols.push(acc.evaluate()?);
+        }
+        Ok(cols)
+    }
+}
+
+/// Aggregate `batches` by `group_exprs`.
+pub fn hash_aggregate(
+    batches: &[RecordBatch],
+    group_exprs: &[PhysicalExpr],
+    aggs: &[AggregateCall],
+    schema: &Arc<Schema>,
+    ctx: &ExecContext,
+) -> Result<Vec<RecordBatch>> {
+    let parts = ctx.shuffle_partitions.max(1).min(batches.len().max(1));
+    let chunk = batches.len().div_ceil(parts).max(1);
+    let partials: Vec<GroupedState> = batches
+        .par_chunks(chunk)
+        .map(|c| {
+            let mut st = GroupedState::new(group_exprs, aggs)?;
+            for b in c {
+                st.update(b, group_exprs, aggs, ctx)?;
+            }
+            Ok(st)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut iter = partials.into_iter();
+    let mut state = match iter.next() {
+        Some(s) => s,
+        None => GroupedState::new(group_exprs, aggs)?,
+    };
+    for p in iter {
+        state.merge(p)?;
+    }
+    let rows = state.num_groups();
+    let cols = state.finish()?;
+    Ok(vec![make_batch(schema.clone(), cols, rows)?])
+}

@@ -1,0 +1,217 @@
+//! `Column`: a handle on an unresolved expression; every operator builds a new one.
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+
+use crate::expr::expr::{split_name_parts, BinaryOp, Expr};
+use crate::expr::resolve::display_name;
+use crate::python::convert::literal_from_py;
+use crate::python::error::BResult;
+
+#[pyclass(module = "ember._native", name = "Column", frozen, from_py_object)]
+#[derive(Clone)]
+pub struct PyColumn {
+    pub expr: Expr,
+}
+
+impl PyColumn {
+    pub fn new(expr: Expr) -> Self {
+        PyColumn { expr }
+    }
+}
+
+fn parse_op(op: &str) -> PyResult<BinaryOp> {
+    Ok(match op {
+        "+" => BinaryOp::Plus,
+        "-" => BinaryOp::Minus,
+        "*" => BinaryOp::Multiply,
+        "/" => BinaryOp::Divide,
+        "div" => BinaryOp::IntDivide,
+        "%" => BinaryOp::Modulo,
+        "==" => BinaryOp::Eq,
+        "<=>" => BinaryOp::EqNullSafe,
+        "!=" => BinaryOp::NotEq,
+        "<" => BinaryOp::Lt,
+        "<=" => BinaryOp::LtEq,
+        ">" => BinaryOp::Gt,
+        ">=" => BinaryOp::GtEq,
+        "and" => BinaryOp::And,
+        "or" => BinaryOp::Or,
+        "&" => BinaryOp::BitAnd,
+        "|" => BinaryOp::BitOr,
+        "^" => BinaryOp::BitXor,
+        other => return Err(pyo3::exceptions::PyValueError::new_err(format!("unknown operator {other}"))),
+    })
+}
+
+#[pymethods]
+impl PyColumn {
+    /// `col("a")`, `col("t.a")`, `col("*")`.
+    #[staticmethod]
+    fn col(name: &str) -> PyColumn {
+        let parts = split_name_parts(name);
+        if name == "*" {
+            return PyColumn::new(Expr::Star(None));
+        }
+        if parts.len() == 2 && parts[1] == "*" && !name.ends_with("`*`") {
+            return PyColumn::new(Expr::Star(Some(parts[0].clone())));
+        }
+        PyColumn::new(Expr::Column(parts))
+    }
+
+    #[staticmethod]
+    fn attribute(id: u64, name: String) -> PyColumn {
+        PyColumn::new(Expr::Attribute { id, name })
+    }
+
+    #[staticmethod]
+    fn lit(value: &Bound<'_, PyAny>) -> BResult<PyColumn> {
+        Ok(PyColumn::new(Expr::lit(literal_from_py(value)?)))
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (name, args, distinct=false))]
+    fn call(name: &str, args: Vec<PyColumn>, distinct: bool) -> PyColumn {
+        PyColumn::new(Expr::Function { name: name.to_string(), args: args.into_iter().map(|a| a.expr).collect(), distinct })
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (qualifier=None))]
+    fn star(qualifier: Option<String>) -> PyColumn {
+        PyColumn::new(Expr::Star(qualifier))
+    }
+
+    /// A SQL expression string (`expr("a + 1")`).
+    #[staticmethod]
+    fn sql(text: &str) -> BResult<PyColumn> {
+        Ok(PyColumn::new(crate::expr::sql::parse_expression(text)?))
+    }
+
+    /// A select-list item string (`selectExpr("a as b")`, `"*"`).
+    #[staticmethod]
+    fn sql_select_item(text: &str) -> BResult<PyColumn> {
+        Ok(PyColumn::new(crate::expr::sql::parse_select_item(text)?))
+    }
+
+    #[staticmethod]
+    fn when(condition: &PyColumn, value: &PyColumn) -> PyColumn {
+        PyColumn::new(Expr::CaseWhen { branches: vec![(condition.expr.clone(), value.expr.clone())], otherwise: None })
+    }
+
+    /// Add a branch to a `when` chain; None when this column is not one.
+    fn add_when(&self, condition: &PyColumn, value: &PyColumn) -> Option<PyColumn> {
+        match &self.expr {
+            Expr::CaseWhen { branches, otherwise: None } => {
+                let mut b = branches.clone();
+                b.push((condition.expr.clone(), value.expr.clone()));
+                Some(PyColumn::new(Expr::CaseWhen { branches: b, otherwise: None }))
+            }
+            _ => None,
+        }
+    }
+
+    fn otherwise(&self, value: &PyColumn) -> Option<PyColumn> {
+        match &self.expr {
+            Expr::CaseWhen { branches, otherwise: None } => {
+                Some(PyColumn::new(Expr::CaseWhen { branches: branches.clone(), otherwise: Some(Box::new(value.expr.clone())) }))
+            }
+            _ => None,
+        }
+    }
+
+    fn is_case_when(&self) -> bool {
+        matches!(self.expr, Expr::CaseWhen { otherwise: None, .. })
+    }
+
+    fn alias(&self, name: &str) -> PyColumn {
+        PyColumn::new(self.expr.clone().alias(name))
+    }
+
+    fn multi_alias(&self, names: Vec<String>) -> PyColumn {
+        PyColumn::new(Expr::MultiAlias { expr: Box::new(self.expr.clone().strip_alias()), names })
+    }
+
+    /// Cast to a type given as Spark schema JSON of a type (`"integer"`, `{"type":"array",…}`).
+    fn cast_json(&self, type_json: &str) -> BResult<PyColumn> {
+        let v: serde_json::Value = serde_json::from_str(type_json).map_err(crate::EmberError::from)?;
+        let to = crate::types::spark_json::type_from_json_value(&v)?;
+        Ok(PyColumn::new(Expr::Cast { expr: Box::new(self.expr.clone()), to }))
+    }
+
+    /// Cast to a type given as a DDL string (`"int"`, `"array<string>"`).
+    fn cast_ddl(&self, ddl: &str) -> BResult<PyColumn> {
+        let to = crate::types::ddl::parse_ddl_type(ddl)?;
+        Ok(PyColumn::new(Expr::Cast { expr: Box::new(self.expr.clone()), to }))
+    }
+
+    #[pyo3(signature = (op, other, reverse=false))]
+    fn binary(&self, op: &str, other: &PyColumn, reverse: bool) -> PyResult<PyColumn> {
+        let op = parse_op(op)?;
+        let (l, r) = if reverse { (other.expr.clone(), self.expr.clone()) } else { (self.expr.clone(), other.expr.clone()) };
+        Ok(PyColumn::new(Expr::binary(op, l, r)))
+    }
+
+    fn not_(&self) -> PyColumn {
+        PyColumn::new(Expr::Not(Box::new(self.expr.clone())))
+    }
+
+    fn negate(&self) -> PyColumn {
+        PyColumn::new(Expr::Negative(Box::new(self.expr.clone())))
+    }
+
+    fn is_null(&self) -> PyColumn {
+        PyColumn::new(Expr::IsNull(Box::new(self.expr.clone())))
+    }
+
+    fn is_not_null(&self) -> PyColumn {
+        PyColumn::new(Expr::IsNotNull(Box::new(self.expr.clone())))
+    }
+
+    #[pyo3(signature = (values, negated=false))]
+    fn isin(&self, values: Vec<PyColumn>, negated: bool) -> PyColumn {
+        PyColumn::new(Expr::InList { expr: Box::new(self.expr.clone()), list: values.into_iter().map(|v| v.expr).collect(), negated })
+    }
+
+    fn get_field(&self, name: &str) -> PyColumn {
+        PyColumn::new(Expr::GetField { expr: Box::new(self.expr.clone()), name: name.to_string() })
+    }
+
+    fn get_item(&self, key: &PyColumn) -> PyColumn {
+        PyColumn::new(Expr::GetItem { expr: Box::new(self.expr.clone()), key: Box::new(key.expr.clone()) })
+    }
+
+    fn sort(&self, ascending: bool, nulls_first: bool) -> PyColumn {
+        let inner = match &self.expr {
+            Expr::Sort { expr, .. } => (**expr).clone(),
+            e => e.clone(),
+        };
+        PyColumn::new(Expr::Sort { expr: Box::new(inner), ascending, nulls_first })
+    }
+
+    #[pyo3(signature = (pattern, negated=false, case_insensitive=false))]
+    fn like(&self, pattern: &PyColumn, negated: bool, case_insensitive: bool) -> PyColumn {
+        PyColumn::new(Expr::Like {
+            expr: Box::new(self.expr.clone()),
+            pattern: Box::new(pattern.expr.clone()),
+            negated,
+            case_insensitive,
+            escape: '\\',
+        })
+    }
+
+    /// Spark's generated name of this column.
+    fn name(&self) -> String {
+        display_name(&self.expr)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Column<'{}'>", crate::expr::resolve::sql_string(&self.expr))
+    }
+}
+
+pub fn exprs(cols: Vec<PyColumn>) -> Vec<Expr> {
+    cols.into_iter().map(|c| c.expr).collect()
+}
+
+#[allow(dead_code)]
+fn _assert_send(_: Arc<PyColumn>) {}

@@ -1,0 +1,235 @@
+//! `DataFrame`: a handle on an analyzed plan; transformations build plans, actions run them without the GIL.
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyList};
+
+use crate::exec;
+use crate::plan::builder::{self, AnalysisConfig};
+use crate::plan::{JoinType, LogicalPlan, PassthroughKind, SetOp};
+use crate::python::column::{exprs, PyColumn};
+use crate::python::convert::batches_to_rows;
+use crate::python::error::BResult;
+use crate::python::gil::detached;
+use crate::session::Session;
+
+#[pyclass(module = "ember._native", name = "DataFrame", frozen)]
+pub struct PyDataFrame {
+    pub plan: Arc<LogicalPlan>,
+    pub session: Arc<Session>,
+}
+
+impl PyDataFrame {
+    pub fn new(plan: Arc<LogicalPlan>, session: Arc<Session>) -> Self {
+        PyDataFrame { plan, session }
+    }
+    fn with(&self, plan: Arc<LogicalPlan>) -> PyDataFrame {
+        PyDataFrame::new(plan, self.session.clone())
+    }
+    fn cfg(&self) -> AnalysisConfig {
+        self.session.analysis()
+    }
+    /// Run the plan (GIL released).
+    pub fn run(&self, py: Python<'_>) -> BResult<Vec<RecordBatch>> {
+        let plan = self.plan.clone();
+        let ctx = self.session.exec_context();
+        detached(py, move || exec::execute(&plan, &ctx))
+    }
+    fn names(&self) -> Vec<String> {
+        self.plan.schema.names()
+    }
+}
+
+#[pymethods]
+impl PyDataFrame {
+    /// Spark schema JSON of the output.
+    fn schema_json(&self) -> String {
+        crate::types::spark_json::fields_to_json(&self.plan.schema.fields)
+    }
+
+    fn columns(&self) -> Vec<String> {
+        self.names()
+    }
+
+    /// `df["name"]`: a column bound to this DataFrame's attribute.
+    fn column(&self, name: &str) -> BResult<PyColumn> {
+        let r = crate::expr::resolve::Resolver::new(&self.plan.schema, self.cfg().case_sensitive);
+        let parts = crate::expr::expr::split_name_parts(name);
+        let (idx, used) = r.lookup(&parts)?;
+        let a = &self.plan.schema.attrs[idx];
+        let mut e = crate::expr::Expr::Attribute { id: a.id, name: self.plan.schema.fields[idx].name().clone() };
+        for p in &parts[used..] {
+            e = crate::expr::Expr::GetField { expr: Box::new(e), name: p.clone() };
+        }
+        Ok(PyColumn::new(e))
+    }
+
+    fn select(&self, cols: Vec<PyColumn>) -> BResult<PyDataFrame> {
+        Ok(self.with(builder::select(&self.plan, &exprs(cols), self.cfg())?))
+    }
+
+    fn filter(&self, cond: &PyColumn) -> BResult<PyDataFrame> {
+        Ok(self.with(builder::filter(&self.plan, &cond.expr, self.cfg())?))
+    }
+
+    fn with_columns(&self, names: Vec<String>, cols: Vec<PyColumn>) -> BResult<PyDataFrame> {
+        let pairs: Vec<_> = names.into_iter().zip(exprs(cols)).collect();
+        Ok(self.with(builder::with_columns(&self.plan, &pairs, self.cfg())?))
+    }
+
+    fn with_columns_renamed(&self, old: Vec<String>, new: Vec<String>) -> BResult<PyDataFrame> {
+        let pairs: Vec<_> = old.into_iter().zip(new).collect();
+        Ok(self.with(builder::with_columns_renamed(&self.plan, &pairs, self.cfg())?))
+    }
+
+    fn drop(&self, names: Vec<String>, cols: Vec<PyColumn>) -> BResult<PyDataFrame> {
+        let mut ids = Vec::new();
+        let mut names = names;
+        for c in cols {
+            match c.expr {
+                crate::expr::Expr::Attribute { id, .. } => ids.push(id),
+                crate::expr::Expr::Column(parts) => names.push(parts.join(".")),
+                _ => {}
+            }
+        }
+        Ok(self.with(builder::drop(&self.plan, &names, &ids, self.cfg())?))
+    }
+
+    fn alias(&self, name: &str) -> PyDataFrame {
+        self.with(builder::alias(&self.plan, name))
+    }
+
+    fn aggregate(&self, groups: Vec<PyColumn>, aggs: Vec<PyColumn>) -> BResult<PyDataFrame> {
+        Ok(self.with(builder::aggregate(&self.plan, &exprs(groups), &exprs(aggs), self.cfg())?))
+    }
+
+    fn sort(&self, keys: Vec<PyColumn>) -> BResult<PyDataFrame> {
+        Ok(self.with(builder::sort(&self.plan, &exprs(keys), self.cfg())?))
+    }
+
+    #[pyo3(signature = (n, offset=0))]
+    fn limit(&self, n: usize, offset: usize) -> PyDataFrame {
+        self.with(builder::limit(&self.plan, n, offset))
+    }
+
+    fn tail(&self, n: usize) -> PyDataFrame {
+        self.with(builder::tail(&self.plan, n))
+    }
+
+    fn union(&self, other: &PyDataFrame) -> BResult<PyDataFrame> {
+        Ok(self.with(builder::union(&[self.plan.clone(), other.plan.clone()])?))
+    }
+
+    fn union_by_name(&self, other: &PyDataFrame, allow_missing: bool) -> BResult<PyDataFrame> {
+        Ok(self.with(builder::union_by_name(&self.plan, &other.plan, allow_missing, self.cfg())?))
+    }
+
+    #[pyo3(signature = (subset=None))]
+    fn drop_duplicates(&self, subset: Option<Vec<String>>) -> BResult<PyDataFrame> {
+        Ok(self.with(builder::deduplicate(&self.plan, subset.as_deref(), self.cfg())?))
+    }
+
+    fn set_operation(&self, other: &PyDataFrame, op: &str) -> BResult<PyDataFrame> {
+        let op = match op {
+            "intersect" => SetOp::Intersect,
+            "intersectAll" => SetOp::IntersectAll,
+            "except" => SetOp::Except,
+            _ => SetOp::ExceptAll,
+        };
+        Ok(self.with(builder::set_operation(&self.plan, &other.plan, op)?))
+    }
+
+    fn join_using(&self, other: &PyDataFrame, names: Vec<String>, how: &str) -> BResult<PyDataFrame> {
+        let jt = JoinType::parse(how)?;
+        let right = if Arc::ptr_eq(&self.plan, &other.plan) { builder::fresh_ids(&other.plan) } else { other.plan.clone() };
+        Ok(self.with(builder::join_using(&self.plan, &right, &names, jt, self.cfg())?))
+    }
+
+    #[pyo3(signature = (other, condition, how))]
+    fn join_on(&self, other: &PyDataFrame, condition: Option<PyColumn>, how: &str) -> BResult<PyDataFrame> {
+        let jt = JoinType::parse(how)?;
+        Ok(self.with(builder::join_on(&self.plan, &other.plan, condition.as_ref().map(|c| &c.expr), jt, self.cfg())?))
+    }
+
+    fn sample(&self, fraction: f64, with_replacement: bool, seed: u64) -> BResult<PyDataFrame> {
+        Ok(self.with(builder::sample(&self.plan, fraction, with_replacement, seed)?))
+    }
+
+    fn repartition(&self, n: usize) -> PyDataFrame {
+        self.with(builder::passthrough(&self.plan, PassthroughKind::Repartition(n)))
+    }
+
+    fn hint(&self, name: &str) -> PyDataFrame {
+        self.with(builder::passthrough(&self.plan, PassthroughKind::Hint(name.to_string())))
+    }
+
+    /// Run once and keep the result in memory (`cache`/`persist`).
+    fn cached(&self, py: Python<'_>) -> BResult<PyDataFrame> {
+        let batches = self.run(py)?;
+        let values = builder::values(self.plan.schema.fields.clone(), batches);
+        // Same attribute ids, so columns taken from the original DataFrame still resolve.
+        let plan = Arc::new(LogicalPlan { node: values.node.clone(), schema: self.plan.schema.clone() });
+        Ok(self.with(builder::passthrough(&plan, PassthroughKind::Cache)))
+    }
+
+    /// All rows as `row_factory(names, values)` objects.
+    fn collect<'py>(&self, py: Python<'py>, row_factory: &Bound<'py, PyAny>) -> BResult<Bound<'py, PyList>> {
+        let batches = self.run(py)?;
+        batches_to_rows(py, &self.names(), &batches, row_factory)
+    }
+
+    fn count(&self, py: Python<'_>) -> BResult<usize> {
+        Ok(self.run(py)?.iter().map(|b| b.num_rows()).sum())
+    }
+
+    /// `showString(n, truncate, vertical)`.
+    fn show_string(&self, py: Python<'_>, n: i64, truncate: usize, vertical: bool) -> BResult<String> {
+        let n = n.max(0) as usize;
+        let limited = PyDataFrame::new(builder::limit(&self.plan, n + 1, 0), self.session.clone());
+        let batches = limited.run(py)?;
+        let schema: SchemaRef = self.plan.schema.arrow_schema();
+        let batch = arrow::compute::concat_batches(&schema, &batches)?;
+        let ctx = self.session.exec_context();
+        Ok(crate::exec::show::show_string(&self.names(), &batch, n, truncate, vertical, &ctx.eval)?)
+    }
+
+    #[pyo3(signature = (level=None))]
+    fn tree_string(&self, level: Option<usize>) -> String {
+        crate::exec::print_schema::tree_string(&self.plan.schema.fields, level)
+    }
+
+    fn explain_string(&self) -> String {
+        self.plan.tree_string()
+    }
+
+    /// Column ids, for binding `df.col` references.
+    fn attr_ids(&self) -> Vec<u64> {
+        self.plan.schema.attrs.iter().map(|a| a.id).collect()
+    }
+
+    /// The Arrow C stream of the result (PyCapsule interface).
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(&self, py: Python<'py>, requested_schema: Option<Bound<'py, PyCapsule>>) -> BResult<Bound<'py, PyAny>> {
+        let batches = self.run(py)?;
+        let schema = self.plan.schema.arrow_schema();
+        let reader = arrow::array::RecordBatchIterator::new(batches.into_iter().map(Ok), schema);
+        let reader = pyo3_arrow::PyRecordBatchReader::new(Box::new(reader));
+        let obj = Bound::new(py, reader)?;
+        Ok(obj.call_method1("__arrow_c_stream__", (requested_schema,))?)
+    }
+
+    /// Write to `path` (`df.write…save`).
+    fn write(&self, py: Python<'_>, path: String, format: String, mode: String, partition_by: Vec<String>, options: Vec<(String, String)>) -> BResult<()> {
+        let batches = self.run(py)?;
+        let ctx = self.session.exec_context();
+        let opts = crate::io::options::Options::from_pairs(options);
+        let schema = self.plan.schema.arrow_schema();
+        detached(py, move || crate::io::write_format(&batches, &schema, &path, &format, &mode, &partition_by, &opts, &ctx.eval))
+    }
+
+    fn is_streaming(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,142 @@
+//! `SparkSession`'s native half: conf, views, and DataFrame sources (rows, Arrow, range, files, tables).
+use std::sync::Arc;
+
+use arrow::datatypes::{Field, Fields};
+use pyo3::prelude::*;
+
+use crate::error::EmberError;
+use crate::plan::builder;
+use crate::python::convert::{array_from_py, struct_items};
+use crate::python::dataframe::PyDataFrame;
+use crate::python::error::BResult;
+use crate::session::Session;
+
+#[pyclass(module = "ember._native", name = "Session", frozen)]
+pub struct PySession {
+    pub session: Arc<Session>,
+}
+
+#[pymethods]
+impl PySession {
+    #[new]
+    fn new() -> Self {
+        PySession { session: Arc::new(Session::new()) }
+    }
+
+    fn conf_get(&self, key: &str) -> Option<String> {
+        self.session.conf_get(key)
+    }
+
+    fn conf_set(&self, key: &str, value: &str) -> BResult<()> {
+        Ok(self.session.conf_set(key, value)?)
+    }
+
+    fn conf_unset(&self, key: &str) {
+        self.session.conf_unset(key)
+    }
+
+    fn conf_is_modifiable(&self, key: &str) -> bool {
+        self.session.is_modifiable(key)
+    }
+
+    fn conf_all(&self) -> Vec<(String, String)> {
+        self.session.conf_all()
+    }
+
+    fn range(&self, start: i64, end: i64, step: i64, partitions: Option<usize>) -> BResult<PyDataFrame> {
+        let parts = partitions.unwrap_or_else(|| self.session.shuffle_partitions());
+        Ok(PyDataFrame::new(builder::range(start, end, step, parts)?, self.session.clone()))
+    }
+
+    /// Rows (tuples, lists, dicts or Rows) with a schema given as Spark schema JSON.
+    fn create_dataframe(&self, rows: Vec<Bound<'_, PyAny>>, schema_json: &str) -> BResult<PyDataFrame> {
+        let fields = crate::types::spark_json::fields_from_json(schema_json)?;
+        let mut columns: Vec<Vec<Bound<'_, PyAny>>> = vec![Vec::with_capacity(rows.len()); fields.len()];
+        for r in &rows {
+            let items = struct_items(r, &fields)?.ok_or_else(|| {
+                EmberError::Type(format!(
+                    "[CANNOT_ACCEPT_OBJECT_IN_TYPE] `StructType` can not accept object `{}` in type `{}`.",
+                    r.repr().map(|x| x.to_string()).unwrap_or_default(),
+                    r.get_type().name().map(|x| x.to_string()).unwrap_or_default()
+                ))
+            })?;
+            if items.len() != fields.len() {
+                return Err(EmberError::Value(format!(
+                    "[LENGTH_SHOULD_BE_THE_SAME] obj and fields should be of the same length, got {} and {}.",
+                    items.len(),
+                    fields.len()
+                ))
+                .into());
+            }
+            for (c, v) in columns.iter_mut().zip(items) {
+                c.push(v);
+            }
+        }
+        let arrays = columns
+            .iter()
+            .zip(fields.iter())
+            .map(|(c, f)| array_from_py(c, f.data_type(), f.name()))
+            .collect::<BResult<Vec<_>>>()?;
+        let schema = Arc::new(arrow::datatypes::Schema::new(fields.clone()));
+        let batch = crate::exec::execute::make_batch(schema, arrays, rows.len())?;
+        Ok(PyDataFrame::new(builder::values(fields, vec![batch]), self.session.clone()))
+    }
+
+    /// Any object exporting `__arrow_c_stream__` (pyarrow Table, pandas via pyarrow, polars).
+    fn from_arrow(&self, data: pyo3_arrow::PyRecordBatchReader) -> BResult<PyDataFrame> {
+        let reader = data.into_reader()?;
+        let schema = reader.schema();
+        let fields: Fields = schema.fields().iter().map(|f| Field::new(f.name(), crate::types::canonical(f.data_type()), f.is_nullable())).collect();
+        let target = Arc::new(arrow::datatypes::Schema::new(fields.clone()));
+        let mut batches = Vec::new();
+        for b in reader {
+            let b = b?;
+            let cols = b
+                .columns()
+                .iter()
+                .zip(target.fields())
+                .map(|(c, f)| if c.data_type() == f.data_type() { Ok(c.clone()) } else { arrow::compute::cast(c, f.data_type()) })
+                .collect::<Result<Vec<_>, _>>()?;
+            batches.push(crate::exec::execute::make_batch(target.clone(), cols, b.num_rows())?);
+        }
+        Ok(PyDataFrame::new(builder::values(fields, batches), self.session.clone()))
+    }
+
+    /// `spark.read…load`: files of `format`, with a user schema (Spark schema JSON) or inferred.
+    #[pyo3(signature = (format, paths, options, schema_json=None))]
+    fn read(&self, py: Python<'_>, format: String, paths: Vec<String>, options: Vec<(String, String)>, schema_json: Option<String>) -> BResult<PyDataFrame> {
+        let opts = crate::io::options::Options::from_pairs(options);
+        let user = match &schema_json {
+            Some(s) => Some(crate::types::spark_json::fields_from_json(s)?),
+            None => None,
+        };
+        let ctx = self.session.exec_context();
+        let (fields, batches) = crate::python::gil::detached(py, {
+            let (format, paths, opts) = (format.clone(), paths.clone(), opts.clone());
+            move || crate::io::read_format(&format, &paths, &opts, user.as_ref(), &ctx.eval)
+        })?;
+        Ok(PyDataFrame::new(builder::values(fields, batches), self.session.clone()))
+    }
+
+    fn table(&self, name: &str) -> BResult<PyDataFrame> {
+        Ok(PyDataFrame::new(self.session.table(name)?, self.session.clone()))
+    }
+
+    fn register_view(&self, name: &str, df: &PyDataFrame, global: bool, replace: bool) -> BResult<()> {
+        Ok(self.session.register_view(name, df.plan.clone(), global, replace)?)
+    }
+
+    fn drop_view(&self, name: &str, global: bool) -> bool {
+        self.session.drop_view(name, global)
+    }
+
+    fn view_names(&self) -> Vec<String> {
+        self.session.view_names()
+    }
+
+    /// `spark.sql(query)`.
+    fn sql(&self, query: &str) -> BResult<PyDataFrame> {
+        let plan = crate::plan::sql_planner::plan_sql(query, &self.session)?;
+        Ok(PyDataFrame::new(plan, self.session.clone()))
+    }
+}
