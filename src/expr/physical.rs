@@ -135,6 +135,9 @@ impl PhysicalExpr {
             .as_any()
             .downcast_ref::<BooleanArray>()
             .ok_or_else(|| crate::error::EmberError::execution("filter condition is not boolean"))?;
+        if b.null_count() == 0 {
+            return Ok(b.clone());
+        }
         Ok(arrow::compute::prep_null_mask_filter(b))
     }
 

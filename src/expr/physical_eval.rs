@@ -208,7 +208,8 @@ fn null_zero_divisor(divisor: &ArrayRef) -> Result<(ArrayRef, Option<NullBuffer>
         }
         _ => return Ok((divisor.clone(), None)),
     };
-    let keep = boolean::not(&arrow::compute::prep_null_mask_filter(&is_zero))?;
+    let is_zero = if is_zero.null_count() > 0 { arrow::compute::prep_null_mask_filter(&is_zero) } else { is_zero };
+    let keep = boolean::not(&is_zero)?;
     let nulls = NullBuffer::union(divisor.nulls(), Some(&NullBuffer::from(keep.values().clone())));
     // Replace zeros by one so the kernel cannot fail; those rows are null anyway.
     let one: ArrayRef = match divisor.data_type() {

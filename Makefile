@@ -1,0 +1,40 @@
+# README's two commands: `make demo` and `make test`. Both create .venv and build the extension first.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+MATURIN := $(VENV)/bin/maturin
+
+.PHONY: demo test bench venv build-dev build-release rust-test py-test clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+# Release build: thin LTO, tuned for 2 cores (Cargo.toml).
+build-release: venv
+	$(MATURIN) develop --release -q
+
+# Dev build for the test suite: dependencies optimised, ember itself quick to compile.
+build-dev: venv
+	$(MATURIN) develop -q
+
+demo: build-release
+	$(PY) examples/batch_demo.py
+
+rust-test:
+	cargo test --lib -q
+
+py-test: build-dev
+	$(PY) -m pytest -q tests
+
+test: venv rust-test py-test
+
+bench: build-release
+	$(PY) bench/run.py
+
+clean:
+	rm -rf target $(VENV) python/ember/*.so

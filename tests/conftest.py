@@ -1,0 +1,57 @@
+"""Fixtures: an ember session for every test, and one PySpark session per test run for differential tests."""
+import contextlib
+import io
+import os
+import shutil
+
+import pytest
+
+os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from ember.sql import SparkSession
+
+    s = SparkSession.builder.appName("ember-tests").getOrCreate()
+    s.conf.set("spark.sql.session.timeZone", "UTC")
+    return s
+
+
+@pytest.fixture(scope="session")
+def pyspark_session():
+    """PySpark 4.3 (non-ANSI, UTC, 2 shuffle partitions), started once; tests using it skip without it."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        pytest.skip("pyspark is not installed")
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed")
+    from pyspark.sql import SparkSession
+
+    s = (
+        SparkSession.builder.master("local[2]")
+        .appName("ember-oracle")
+        .config("spark.sql.ansi.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    s.sparkContext.setLogLevel("OFF")
+    yield s
+    s.stop()
+
+
+def captured(fn) -> str:
+    """What `fn()` prints."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        fn()
+    return buf.getvalue()
+
+
+@pytest.fixture
+def capture():
+    return captured
