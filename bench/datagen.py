@@ -1,0 +1,51 @@
+"""Benchmark inputs in the seeds' shapes, generated once into bench/data (deterministic)."""
+import json
+import os
+import random
+from datetime import datetime, timedelta
+
+EVENTS = ["login", "logout", "purchase", "view"]
+
+
+def csv_dir(root: str, rows: int = 5_000_000, files: int = 20) -> str:
+    d = os.path.join(root, f"csv_{rows}_{files}")
+    if os.path.exists(os.path.join(d, "_DONE")):
+        return d
+    os.makedirs(d, exist_ok=True)
+    rnd = random.Random(0)
+    start = datetime(2024, 1, 1)
+    per = rows // files
+    for i in range(files):
+        lines = ["timestamp,user_id,event\n"]
+        for j in range(per):
+            ts = (start + timedelta(microseconds=(i * per + j) * 1000)).isoformat(timespec="microseconds")
+            lines.append(f"{ts},{rnd.randint(1, 5)},{EVENTS[rnd.randrange(4)]}\n")
+        with open(os.path.join(d, f"event_batch_{i}.csv"), "w") as f:
+            f.writelines(lines)
+    open(os.path.join(d, "_DONE"), "w").close()
+    return d
+
+
+def json_dir(root: str, rows: int = 1_000_000, files: int = 10) -> str:
+    d = os.path.join(root, f"json_{rows}_{files}")
+    if os.path.exists(os.path.join(d, "_DONE")):
+        return d
+    os.makedirs(d, exist_ok=True)
+    rnd = random.Random(1)
+    base = datetime(2024, 1, 1)
+    per = rows // files
+    kinds = ["click", "view", "purchase", "add_to_cart"]
+    for b in range(files):
+        with open(os.path.join(d, f"batch_{b:06d}.json"), "w") as f:
+            for i in range(per):
+                ev = {
+                    "event_id": f"{b}_{i}",
+                    "timestamp": (base + timedelta(seconds=rnd.randint(0, 86400))).isoformat(),
+                    "user_id": rnd.randint(1, 1000),
+                    "event_type": kinds[rnd.randrange(4)],
+                    "value": round(rnd.uniform(10, 1000), 2),
+                    "session_id": f"session_{rnd.randint(1, 100)}",
+                }
+                f.write(json.dumps(ev) + "\n")
+    open(os.path.join(d, "_DONE"), "w").close()
+    return d
