@@ -529,8 +529,30 @@ impl<'a> Parser<'a> {
             if self.peek().tok == Tok::Eof {
                 return Ok(cols);
             }
-            return Err(self.syntax_error());
+            return Err(self.unwanted_after_column(cols.last()));
         }
+    }
+
+    /// ANTLR's single-token-deletion report (`extra input 'x'`), which Spark shows when the column's type was not a
+    /// plain keyword type and dropping the offending token would let the schema continue.
+    fn unwanted_after_column(&self, col: Option<&RawField>) -> EmberError {
+        let bare = col.is_some_and(|c| !c.not_null && c.comment.is_none() && !is_trivial_type(&c.ty));
+        let next = &self.peek_at(1).tok;
+        let resumes = *next == Tok::Eof
+            || *next == Tok::Punct(",")
+            || matches!(next, Tok::Word(w) if w.eq_ignore_ascii_case("not") || w.eq_ignore_ascii_case("comment"));
+        let tok = self.peek();
+        if bare && resumes {
+            let quoted = format!("'{}'", tok.text);
+            return located_error(
+                self.src,
+                "PARSE_SYNTAX_ERROR",
+                &format!("Syntax error at or near {quoted}: extra input {quoted}."),
+                "42601",
+                tok.pos,
+            );
+        }
+        self.syntax_error()
     }
 
     fn single_type(&mut self) -> Result<RawType> {
@@ -547,6 +569,16 @@ impl<'a> Parser<'a> {
         if self.is_word("not") {
             self.bump();
             if !self.is_word("null") {
+                // ANTLR's single-token-insertion report when only NULL is missing.
+                let next = &self.peek().tok;
+                if *next == Tok::Eof || *next == Tok::Punct(",") || self.is_word("comment") || self.is_punct(">") {
+                    let near = match next {
+                        Tok::Eof => "end of input".to_string(),
+                        _ => format!("'{}'", self.peek().text),
+                    };
+                    let msg = format!("Syntax error at or near {near}: missing 'NULL'.");
+                    return Err(located_error(self.src, "PARSE_SYNTAX_ERROR", &msg, "42601", self.peek().pos));
+                }
                 return Err(self.syntax_error());
             }
             self.bump();
@@ -727,6 +759,31 @@ impl<'a> Parser<'a> {
             }
         }
     }
+}
+
+/// Spark's keyword-only primitive types (`trivialPrimitiveType` in its grammar).
+fn is_trivial_type(t: &RawType) -> bool {
+    const TRIVIAL: [&str; 18] = [
+        "boolean",
+        "tinyint",
+        "byte",
+        "smallint",
+        "short",
+        "int",
+        "integer",
+        "bigint",
+        "long",
+        "float",
+        "real",
+        "double",
+        "date",
+        "timestamp_ltz",
+        "timestamp_ntz",
+        "binary",
+        "void",
+        "variant",
+    ];
+    matches!(t, RawType::Prim { name, params, .. } if params.is_empty() && TRIVIAL.contains(&name.as_str()))
 }
 
 fn leak_punct(p: &str) -> &'static str {
@@ -1008,6 +1065,15 @@ mod tests {
             "[PARSE_SYNTAX_ERROR] Syntax error at or near '<'. SQLSTATE: 42601 (line 1, pos 5)\n\n== SQL ==\narray<int\n-----^^^\n"
         );
         assert!(err("a int b").message().contains("near 'b'. SQLSTATE: 42601 (line 1, pos 6)"));
+        assert!(err("int not null")
+            .message()
+            .contains("near 'null': extra input 'null'. SQLSTATE: 42601 (line 1, pos 8)"));
+        assert!(err("a struct<b:int>>")
+            .message()
+            .contains("near '>': extra input '>'. SQLSTATE: 42601 (line 1, pos 15)"));
+        assert!(err("a int not")
+            .message()
+            .contains("near end of input: missing 'NULL'. SQLSTATE: 42601 (line 1, pos 9)"));
         assert!(err("a b c int").message().contains("near 'c'. SQLSTATE: 42601 (line 1, pos 4)"));
         assert!(err("a int comment 'x' not null").message().contains("near 'not'"));
         assert!(err("a interval hour to day").message().contains("near 'to'. SQLSTATE: 42601 (line 1, pos 16)"));
