@@ -33,7 +33,7 @@ pub fn parse_ddl(s: &str) -> Result<DataType> {
 
 /// PySpark's `_parse_datatype_string(s)` as Spark schema JSON (what the JVM's `ddlToJson` hands to Python).
 pub fn ddl_to_spark_json(s: &str) -> Result<String> {
-    Ok(parse_spark(s)?.json_value().to_string())
+    Ok(super::spark_json::to_python_json(&parse_spark(s)?.json_value()))
 }
 
 /// Spark's SQL name of a type (`DataType.sql`): `INT`, `ARRAY<STRING>`, `STRUCT<a: INT, `b c`: STRING>`, …
