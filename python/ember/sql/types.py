@@ -194,14 +194,17 @@ class DataType:
         return _parse_datatype_string(ddl)
 
     @classmethod
-    def _data_type_build_formatted_string(cls, dataType: "DataType", prefix: str, out: List[str], maxDepth: int) -> None:
+    def _data_type_build_formatted_string(
+        cls, dataType: "DataType", prefix: str, out: List[str], maxDepth: int
+    ) -> None:
         if isinstance(dataType, (ArrayType, StructType, MapType)):
             dataType._build_formatted_string(prefix, out, maxDepth - 1)
 
     @classmethod
     def _get_jvm_type_name(cls, dataType: "DataType") -> str:
         # printSchema names parameterised types by their simple string, others by typeName (as Scala does).
-        if isinstance(dataType, (DecimalType, CharType, VarcharType, DayTimeIntervalType, YearMonthIntervalType, TimeType)):
+        parameterised = (DecimalType, CharType, VarcharType, DayTimeIntervalType, YearMonthIntervalType, TimeType)
+        if isinstance(dataType, parameterised):
             return dataType.simpleString()
         return dataType.typeName()
 
@@ -476,7 +479,9 @@ def _init_interval(self: Any, startField: Optional[int], endField: Optional[int]
     elif startField is not None and endField is None:
         endField = startField
     if startField not in self._fields or endField not in self._fields:
-        raise _error("PySparkRuntimeError", "INVALID_INTERVAL_CASTING", start_field=str(startField), end_field=str(endField))
+        raise _error(
+            "PySparkRuntimeError", "INVALID_INTERVAL_CASTING", start_field=str(startField), end_field=str(endField)
+        )
     self.startField = startField
     self.endField = endField
 
@@ -600,7 +605,9 @@ class ArrayType(DataType):
         return {"type": self.typeName(), "elementType": self.elementType.jsonValue(), "containsNull": self.containsNull}
 
     @classmethod
-    def fromJson(cls, json: Dict[str, Any], fieldPath: str = "", collationsMap: Optional[Dict[str, str]] = None) -> "ArrayType":
+    def fromJson(
+        cls, json: Dict[str, Any], fieldPath: str = "", collationsMap: Optional[Dict[str, str]] = None
+    ) -> "ArrayType":
         path = "element" if fieldPath == "" else fieldPath + ".element"
         return ArrayType(_parse_datatype_json_value(json["elementType"], path, collationsMap), json["containsNull"])
 
@@ -657,7 +664,9 @@ class MapType(DataType):
         }
 
     @classmethod
-    def fromJson(cls, json: Dict[str, Any], fieldPath: str = "", collationsMap: Optional[Dict[str, str]] = None) -> "MapType":
+    def fromJson(
+        cls, json: Dict[str, Any], fieldPath: str = "", collationsMap: Optional[Dict[str, str]] = None
+    ) -> "MapType":
         key_path = "key" if fieldPath == "" else fieldPath + ".key"
         value_path = "value" if fieldPath == "" else fieldPath + ".value"
         return MapType(
@@ -1330,7 +1339,9 @@ def _infer_type(
         return data_type()
 
     def infer(v: Any) -> DataType:
-        return _infer_type(v, infer_dict_as_struct, infer_array_from_first_element, infer_map_from_first_pair, prefer_timestamp_ntz)
+        return _infer_type(
+            v, infer_dict_as_struct, infer_array_from_first_element, infer_map_from_first_pair, prefer_timestamp_ntz
+        )
 
     if isinstance(obj, dict):
         if infer_dict_as_struct:
@@ -1410,7 +1421,9 @@ def _infer_schema(
     fields = []
     for k, v in items:
         try:
-            dt = _infer_type(v, infer_dict_as_struct, infer_array_from_first_element, infer_map_from_first_pair, prefer_timestamp_ntz)
+            dt = _infer_type(
+                v, infer_dict_as_struct, infer_array_from_first_element, infer_map_from_first_pair, prefer_timestamp_ntz
+            )
         except TypeError:
             raise _error("PySparkTypeError", "CANNOT_INFER_TYPE_FOR_FIELD", field_name=k)
         fields.append(StructField(k, dt, True))
