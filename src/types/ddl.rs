@@ -209,16 +209,50 @@ impl SparkType {
                 let fields: Vec<Value> = fields
                     .iter()
                     .map(|f| {
-                        let meta = match &f.comment {
-                            Some(c) => json!({ "comment": c }),
-                            None => json!({}),
+                        let mut meta = serde_json::Map::new();
+                        if let Some(c) = &f.comment {
+                            meta.insert("comment".into(), json!(c));
+                        }
+                        // Spark writes a field's collated strings as plain "string" plus a path → collation map.
+                        let mut collations = serde_json::Map::new();
+                        collect_collations(&f.ty, &f.name, &mut collations);
+                        let ty = if collations.is_empty() {
+                            f.ty.json_value()
+                        } else {
+                            meta.insert("__COLLATIONS".into(), Value::Object(collations));
+                            strip_collations(&f.ty).json_value()
                         };
-                        json!({"metadata": meta, "name": f.name, "nullable": f.nullable, "type": f.ty.json_value()})
+                        json!({"metadata": meta, "name": f.name, "nullable": f.nullable, "type": ty})
                     })
                     .collect();
                 json!({"fields": fields, "type": "struct"})
             }
         }
+    }
+}
+
+/// Collated strings reachable from a field without entering nested structs, keyed by Spark's field path.
+fn collect_collations(ty: &SparkType, path: &str, out: &mut serde_json::Map<String, Value>) {
+    match ty {
+        SparkType::String(Some(c)) => {
+            let provider = if c.starts_with("UTF8") { "spark" } else { "icu" };
+            out.insert(path.to_string(), json!(format!("{provider}.{c}")));
+        }
+        SparkType::Array(e) => collect_collations(e, &format!("{path}.element"), out),
+        SparkType::Map(k, v) => {
+            collect_collations(k, &format!("{path}.key"), out);
+            collect_collations(v, &format!("{path}.value"), out);
+        }
+        _ => {}
+    }
+}
+
+fn strip_collations(ty: &SparkType) -> SparkType {
+    match ty {
+        SparkType::String(_) => SparkType::String(None),
+        SparkType::Array(e) => SparkType::Array(Box::new(strip_collations(e))),
+        SparkType::Map(k, v) => SparkType::Map(Box::new(strip_collations(k)), Box::new(strip_collations(v))),
+        other => other.clone(),
     }
 }
 
@@ -450,6 +484,7 @@ enum RawType {
     Interval {
         start: Option<String>,
         end: Option<String>,
+        pos: usize,
     },
     Array(Box<RawType>),
     Map(Box<RawType>, Box<RawType>),
@@ -503,6 +538,10 @@ impl<'a> Parser<'a> {
         if self.is_punct(p) {
             self.bump();
             Ok(())
+        } else if self.peek().tok == Tok::Eof {
+            // ANTLR's single-token-insertion report.
+            let msg = format!("Syntax error at or near end of input: missing '{p}'.");
+            Err(located_error(self.src, "PARSE_SYNTAX_ERROR", &msg, "42601", self.peek().pos))
         } else {
             Err(self.syntax_error())
         }
@@ -541,26 +580,32 @@ impl<'a> Parser<'a> {
         let resumes = *next == Tok::Eof
             || *next == Tok::Punct(",")
             || matches!(next, Tok::Word(w) if w.eq_ignore_ascii_case("not") || w.eq_ignore_ascii_case("comment"));
-        let tok = self.peek();
         if bare && resumes {
-            let quoted = format!("'{}'", tok.text);
-            return located_error(
-                self.src,
-                "PARSE_SYNTAX_ERROR",
-                &format!("Syntax error at or near {quoted}: extra input {quoted}."),
-                "42601",
-                tok.pos,
-            );
+            return self.extra_input();
         }
         self.syntax_error()
     }
 
     fn single_type(&mut self) -> Result<RawType> {
+        if self.peek().tok == Tok::Eof {
+            let msg = "Syntax error, unexpected empty statement.";
+            return Err(located_error(self.src, "PARSE_EMPTY_STATEMENT", msg, "42617", self.peek().pos));
+        }
         let ty = self.data_type()?;
         if self.peek().tok != Tok::Eof {
+            if !is_trivial_type(&ty) && self.peek_at(1).tok == Tok::Eof {
+                return Err(self.extra_input());
+            }
             return Err(self.syntax_error());
         }
         Ok(ty)
+    }
+
+    fn extra_input(&self) -> EmberError {
+        let tok = self.peek();
+        let quoted = format!("'{}'", tok.text);
+        let msg = format!("Syntax error at or near {quoted}: extra input {quoted}.");
+        located_error(self.src, "PARSE_SYNTAX_ERROR", &msg, "42601", tok.pos)
     }
 
     /// `[NOT NULL] [COMMENT 'text']` after a column's type.
@@ -601,6 +646,7 @@ impl<'a> Parser<'a> {
     fn identifier(&mut self) -> Result<String> {
         let tok = self.peek().clone();
         match tok.tok {
+            Tok::Word(w) if !w.is_ascii() => Err(invalid_identifier(self.src, &w, tok.pos)),
             Tok::Word(w) => {
                 self.bump();
                 // Spark lexes `a-b` as identifier pieces and rejects it with a dedicated error.
@@ -626,14 +672,26 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Spark reports a syntax error anywhere inside a complex type's brackets at the outermost opening `<`.
+    /// Spark's parser reads `struct<…>` both as a type and as a comparison expression until one reading fails; a
+    /// syntax error reached before the expression reading fails is reported at the opening `<`.
     fn data_type(&mut self) -> Result<RawType> {
+        let open_idx = self.at + 1;
         let open = self.peek_at(1).clone();
         let complex = matches!(&self.peek().tok, Tok::Word(w) if ["array", "map", "struct"].contains(&w.to_ascii_lowercase().as_str()))
             && open.tok == Tok::Punct("<");
         let result = self.data_type_inner();
         match result {
-            Err(e) if complex && e.error_class() == Some("PARSE_SYNTAX_ERROR") => Err(syntax_error_at(self.src, &open)),
+            Err(e) if complex && e.error_class() == Some("PARSE_SYNTAX_ERROR") => {
+                let settled = (open_idx + 1..self.at).any(|i| {
+                    let operand_expected = matches!(self.toks[i - 1].tok, Tok::Punct("<" | "," | ">" | ":"));
+                    operand_expected && matches!(self.toks[i].tok, Tok::Punct(">" | "," | "<"))
+                });
+                if settled {
+                    Err(e)
+                } else {
+                    Err(syntax_error_at(self.src, &open))
+                }
+            }
             other => other,
         }
     }
@@ -641,7 +699,18 @@ impl<'a> Parser<'a> {
     fn data_type_inner(&mut self) -> Result<RawType> {
         let tok = self.peek().clone();
         let word = match &tok.tok {
+            Tok::Word(w) if !w.is_ascii() => return Err(invalid_identifier(self.src, w, tok.pos)),
             Tok::Word(w) => w.to_ascii_lowercase(),
+            // A quoted name is only ever an unsupported type (`ctx.getText` keeps the backquotes).
+            Tok::Quoted(_) => {
+                self.bump();
+                return Ok(RawType::Prim {
+                    name: tok.text.to_lowercase(),
+                    params: Vec::new(),
+                    pos: tok.pos,
+                    text: tok.text,
+                });
+            }
             _ => return Err(self.syntax_error()),
         };
         let next_is = |p: &Parser, s: &str| p.peek_at(1).tok == Tok::Punct(leak_punct(s));
@@ -710,7 +779,7 @@ impl<'a> Parser<'a> {
                 let Some(start) = lower(self.peek())
                     .filter(|w| DAY_TIME_UNITS.contains(&w.as_str()) || YEAR_MONTH_UNITS.contains(&w.as_str()))
                 else {
-                    return Ok(RawType::Interval { start: None, end: None });
+                    return Ok(RawType::Interval { start: None, end: None, pos: tok.pos });
                 };
                 self.bump();
                 let mut end = None;
@@ -727,7 +796,7 @@ impl<'a> Parser<'a> {
                         end = Some(e);
                     }
                 }
-                Ok(RawType::Interval { start: Some(start), end })
+                Ok(RawType::Interval { start: Some(start), end, pos: tok.pos })
             }
             _ => {
                 self.bump();
@@ -763,7 +832,7 @@ impl<'a> Parser<'a> {
 
 /// Spark's keyword-only primitive types (`trivialPrimitiveType` in its grammar).
 fn is_trivial_type(t: &RawType) -> bool {
-    const TRIVIAL: [&str; 18] = [
+    const TRIVIAL: [&str; 19] = [
         "boolean",
         "tinyint",
         "byte",
@@ -777,6 +846,7 @@ fn is_trivial_type(t: &RawType) -> bool {
         "real",
         "double",
         "date",
+        "timestamp",
         "timestamp_ltz",
         "timestamp_ntz",
         "binary",
@@ -823,15 +893,36 @@ fn resolve_type(src: &str, t: &RawType) -> Result<SparkType> {
             None => SparkType::String(None),
         },
         RawType::Interval { start: None, .. } => SparkType::CalendarInterval,
-        RawType::Interval { start: Some(s), end } => {
-            let e = end.as_deref().unwrap_or(s);
-            if let Some(si) = YEAR_MONTH_UNITS.iter().position(|u| u == s) {
-                let ei = YEAR_MONTH_UNITS.iter().position(|u| *u == e).unwrap_or(si);
-                SparkType::YearMonth(si as u8, ei.max(si) as u8)
+        RawType::Interval { start: Some(s), end, pos } => {
+            let year_month = YEAR_MONTH_UNITS.contains(&s.as_str());
+            let units: &[&str] = if year_month { &YEAR_MONTH_UNITS } else { &DAY_TIME_UNITS };
+            let si = units.iter().position(|u| u == s).unwrap_or(0);
+            let ei = match end {
+                None => si,
+                Some(e) => {
+                    let ei = units.iter().position(|u| u == e).unwrap_or(si);
+                    // An explicit `TO` must widen the interval: `hour to hour` and `minute to hour` are rejected.
+                    if ei <= si {
+                        let message = format!(
+                            "Error parsing '' to interval. Please ensure that the value provided is in a valid format \
+                             for defining an interval. You can reference the documentation for the correct format. \
+                             Cannot support (interval '' {s} to {e}) expression."
+                        );
+                        return Err(located_error(
+                            src,
+                            "INVALID_INTERVAL_FORMAT.UNSUPPORTED_FROM_TO_EXPRESSION",
+                            &message,
+                            "22006",
+                            *pos,
+                        ));
+                    }
+                    ei
+                }
+            };
+            if year_month {
+                SparkType::YearMonth(si as u8, ei as u8)
             } else {
-                let si = DAY_TIME_UNITS.iter().position(|u| u == s).unwrap_or(0);
-                let ei = DAY_TIME_UNITS.iter().position(|u| *u == e).unwrap_or(si);
-                SparkType::DayTime(si as u8, ei.max(si) as u8)
+                SparkType::DayTime(si as u8, ei as u8)
             }
         }
         RawType::Prim { name, params, pos, text } => resolve_primitive(src, name, params, *pos, text)?,
@@ -926,7 +1017,11 @@ fn position_block(src: &str, char_pos: usize) -> String {
     let before: String = chars[..char_pos.min(chars.len())].iter().collect();
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0);
-    let lines: Vec<&str> = src.split('\n').collect();
+    // Java's `split` drops trailing empty lines.
+    let mut lines: Vec<&str> = src.split('\n').collect();
+    while lines.len() > 1 && lines.last() == Some(&"") {
+        lines.pop();
+    }
     let mut out = format!("(line {line}, pos {col})\n\n== SQL ==\n");
     for l in &lines[..line.min(lines.len())] {
         out.push_str(l);
@@ -1076,6 +1171,20 @@ mod tests {
             .contains("near end of input: missing 'NULL'. SQLSTATE: 42601 (line 1, pos 9)"));
         assert!(err("a b c int").message().contains("near 'c'. SQLSTATE: 42601 (line 1, pos 4)"));
         assert!(err("a int comment 'x' not null").message().contains("near 'not'"));
+        assert!(err("a struct<b: struct<c: array<int>>").message().contains("near end of input: missing '>'"));
+        assert!(err("a struct<b: int,>").message().contains("near '<'. SQLSTATE: 42601 (line 1, pos 8)"));
+        assert!(err("a map<string, int not null>").message().contains("near '<'. SQLSTATE: 42601 (line 1, pos 5)"));
+        assert_eq!(
+            err("a interval minute to hour").error_class(),
+            Some("INVALID_INTERVAL_FORMAT.UNSUPPORTED_FROM_TO_EXPRESSION")
+        );
+        assert_eq!(err("é int").error_class(), Some("INVALID_IDENTIFIER"));
+        let e = parse_ddl_type("a int\n").unwrap_err();
+        assert_eq!(
+            e.message(),
+            "[PARSE_SYNTAX_ERROR] Syntax error at or near 'int': extra input 'int'. SQLSTATE: 42601 (line 1, pos 2)\n\n== SQL ==\na int\n--^^^\n"
+        );
+        assert_eq!(parse_ddl_type("  ").unwrap_err().error_class(), Some("PARSE_EMPTY_STATEMENT"));
         assert!(err("a interval hour to day").message().contains("near 'to'. SQLSTATE: 42601 (line 1, pos 16)"));
         assert!(err("`a int").message().contains("near '`'. SQLSTATE: 42601 (line 1, pos 0)"));
         assert!(err("s struct<a: intt>").message().contains("\"INTT\". SQLSTATE: 0A000 (line 1, pos 12)"));
@@ -1087,6 +1196,27 @@ mod tests {
         assert_eq!(err("a-b int").error_class(), Some("INVALID_IDENTIFIER"));
         assert!(err("decimal(39,0)").message().contains("near '('. SQLSTATE: 42601 (line 1, pos 7)"));
         assert!(parse_ddl_type("a int").is_err());
+    }
+
+    #[test]
+    fn collations_go_to_field_metadata() {
+        assert_eq!(
+            ddl_to_spark_json("a map<string collate unicode, string collate UTF8_LCASE>, b string collate utf8_binary")
+                .unwrap(),
+            r#"{"fields":[{"metadata":{"__COLLATIONS":{"a.key":"icu.UNICODE","a.value":"spark.UTF8_LCASE"}},"name":"a","nullable":true,"type":{"keyType":"string","type":"map","valueContainsNull":true,"valueType":"string"}},{"metadata":{},"name":"b","nullable":true,"type":"string"}],"type":"struct"}"#
+        );
+        assert_eq!(ddl_to_spark_json("string collate UTF8_LCASE").unwrap(), r#""string collate UTF8_LCASE""#);
+    }
+
+    #[test]
+    fn spark_to_ddl_matches_to_ddl() {
+        // PySpark: spark.sql("select 1 as i, …").schema.toDDL() for the schema in spark_json's tests.
+        let json = r#"{"fields":[{"metadata":{},"name":"i","nullable":false,"type":"integer"},{"metadata":{},"name":"m","nullable":false,"type":{"keyType":"string","type":"map","valueContainsNull":false,"valueType":"integer"}},{"metadata":{},"name":"st","nullable":false,"type":{"fields":[{"metadata":{},"name":"a","nullable":false,"type":"integer"},{"metadata":{},"name":"b","nullable":false,"type":"string"}],"type":"struct"}},{"metadata":{},"name":"d","nullable":false,"type":"decimal(10,2)"},{"metadata":{},"name":"tsn","nullable":true,"type":"timestamp_ntz"},{"metadata":{},"name":"iv","nullable":false,"type":"interval day to second"},{"metadata":{},"name":"n","nullable":true,"type":"void"},{"metadata":{},"name":"mm","nullable":false,"type":{"keyType":"integer","type":"map","valueContainsNull":false,"valueType":{"containsNull":false,"elementType":{"fields":[{"metadata":{},"name":"x","nullable":false,"type":"integer"}],"type":"struct"},"type":"array"}}}],"type":"struct"}"#;
+        let fields = super::super::spark_json::fields_from_json(json).unwrap();
+        assert_eq!(
+            fields_to_ddl(&fields),
+            "i INT NOT NULL,m MAP<STRING, INT> NOT NULL,st STRUCT<a: INT NOT NULL, b: STRING NOT NULL> NOT NULL,d DECIMAL(10,2) NOT NULL,tsn TIMESTAMP_NTZ,iv INTERVAL DAY TO SECOND NOT NULL,n VOID,mm MAP<INT, ARRAY<STRUCT<x: INT NOT NULL>>> NOT NULL"
+        );
     }
 
     #[test]
