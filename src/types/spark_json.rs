@@ -142,11 +142,11 @@ fn python_float_repr(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "Infinity".into() } else { "-Infinity".into() };
     }
-    // Shortest round-trip digits, then Python's layout rule: plain notation for exponents in [-5, 16).
+    // Shortest round-trip digits, then Python's layout rule: plain notation for exponents in [-4, 16).
     let sci = format!("{f:e}");
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    if (-5..16).contains(&exp) {
+    if (-4..16).contains(&exp) {
         let plain = format!("{f}");
         if plain.contains('.') {
             plain
@@ -363,5 +363,8 @@ mod tests {
         assert_eq!(python_float_repr(123456.789), "123456.789");
         assert_eq!(python_float_repr(1e16), "1e+16");
         assert_eq!(python_float_repr(0.0001), "0.0001");
+        assert_eq!(python_float_repr(0.00001), "1e-05");
+        assert_eq!(python_float_repr(-0.0), "-0.0");
+        assert_eq!(python_float_repr(9999999999999998.0), "9999999999999998.0");
     }
 }
