@@ -515,3 +515,47 @@ def test_parse_datatype_string_errors(native, ddl, message):
     with pytest.raises(Exception) as e:
         _parse_datatype_string(ddl)
     assert message in str(e.value)
+
+
+# ---- createDataFrame helpers: record conversion and schema verification ----
+
+
+def test_type_verifier():
+    from ember.sql.types import _make_type_verifier
+
+    schema = StructType([StructField("a", IntegerType(), False), StructField("b", ArrayType(StringType(), False))])
+    verify = _make_type_verifier(schema)
+    verify((1, ["x"]))
+    verify(Row(a=1, b=["x"]))
+    verify({"a": 1})
+    with pytest.raises(ValueError) as e:
+        verify((None, ["x"]))
+    assert str(e.value) == "[FIELD_NOT_NULLABLE_WITH_NAME] field a: This field is not nullable, but got None."
+    with pytest.raises(ValueError) as e:
+        verify((1,))
+    assert str(e.value) == "[FIELD_STRUCT_LENGTH_MISMATCH] Length of object (1) does not match with length of fields (2)."
+    with pytest.raises(TypeError) as e:
+        verify(("x", ["y"]))
+    assert str(e.value) == (
+        "[FIELD_DATA_TYPE_UNACCEPTABLE_WITH_NAME] field a: IntegerType() can not accept object 'x' in type <class 'str'>."
+    )
+    with pytest.raises(ValueError) as e:
+        _make_type_verifier(IntegerType())(2**31)
+    assert str(e.value) == (
+        "[VALUE_OUT_OF_BOUNDS] Value for `obj` must be between -2147483648 and 2147483647 (inclusive), got 2147483648"
+    )
+    with pytest.raises(ValueError) as e:
+        _make_type_verifier(ArrayType(IntegerType(), False))([1, None])
+    assert str(e.value) == (
+        "[FIELD_NOT_NULLABLE_WITH_NAME] element in array None: This field is not nullable, but got None."
+    )
+    _make_type_verifier(StringType())(1)  # strings accept anything
+
+
+def test_converter():
+    from ember.sql.types import _create_converter
+
+    schema = StructType([StructField("s", StringType()), StructField("m", MapType(StringType(), StringType()))])
+    assert _create_converter(schema)({"s": True, "m": {1: False}}) == ("true", {"1": "false"})
+    assert _create_converter(schema)(Row(s="x", m=None)) == ("x", None)
+    assert _create_converter(IntegerType())(5) == 5
