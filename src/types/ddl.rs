@@ -26,6 +26,24 @@ pub fn parse_ddl_schema(s: &str) -> Result<Fields> {
     }
 }
 
+/// Spark's strict `StructType.fromDDL` (`spark.read.schema("a INT, b STRING")`): column definitions only.
+pub fn parse_table_schema(s: &str) -> Result<Fields> {
+    fields_to_arrow(&table_schema(s)?)
+}
+
+/// Spark's `DataType.fromDDL` (schema strings of `from_json` and friends): one data type, else a table schema;
+/// when both fail the data-type error is reported.
+pub fn data_type_from_ddl(s: &str) -> Result<DataType> {
+    let first = match Parser::new(s).and_then(|mut p| p.single_type()).and_then(|t| resolve_type(s, &t)) {
+        Ok(t) => return t.to_arrow(),
+        Err(e) => e,
+    };
+    match table_schema(s) {
+        Ok(fields) => Ok(DataType::Struct(fields_to_arrow(&fields)?)),
+        Err(_) => Err(first),
+    }
+}
+
 /// What PySpark's `_parse_datatype_string` yields, as Arrow: a struct for a schema string, else the single type.
 pub fn parse_ddl(s: &str) -> Result<DataType> {
     parse_spark(s)?.to_arrow()
@@ -1196,6 +1214,26 @@ mod tests {
         assert_eq!(err("a-b int").error_class(), Some("INVALID_IDENTIFIER"));
         assert!(err("decimal(39,0)").message().contains("near '('. SQLSTATE: 42601 (line 1, pos 7)"));
         assert!(parse_ddl_type("a int").is_err());
+        // The strict and type-first entry points report their own parser's error, as Spark does.
+        assert!(parse_table_schema("struct<a:int>")
+            .unwrap_err()
+            .message()
+            .contains("near '<'. SQLSTATE: 42601 (line 1, pos 6)"));
+        assert!(parse_table_schema("a: int")
+            .unwrap_err()
+            .message()
+            .contains("near ':'. SQLSTATE: 42601 (line 1, pos 1)"));
+        assert_eq!(parse_table_schema("a INTT").unwrap_err().error_class(), Some("UNSUPPORTED_DATATYPE"));
+        assert!(data_type_from_ddl("a INTT").unwrap_err().message().contains("near 'INTT': extra input 'INTT'"));
+        assert!(data_type_from_ddl("a int,")
+            .unwrap_err()
+            .message()
+            .contains("near 'int'. SQLSTATE: 42601 (line 1, pos 2)"));
+        assert_eq!(data_type_from_ddl("int").unwrap(), DataType::Int32);
+        assert_eq!(
+            data_type_from_ddl("a int").unwrap(),
+            DataType::Struct(Fields::from(vec![Field::new("a", DataType::Int32, true)]))
+        );
     }
 
     #[test]
