@@ -549,7 +549,7 @@ impl<'a> Parser<'a> {
     }
 
     fn is_punct(&self, p: &str) -> bool {
-        self.peek().tok == Tok::Punct(leak_punct(p))
+        matches!(self.peek().tok, Tok::Punct(q) if q == p)
     }
 
     fn expect_punct(&mut self, p: &str) -> Result<()> {
@@ -731,7 +731,7 @@ impl<'a> Parser<'a> {
             }
             _ => return Err(self.syntax_error()),
         };
-        let next_is = |p: &Parser, s: &str| p.peek_at(1).tok == Tok::Punct(leak_punct(s));
+        let next_is = |p: &Parser, s: &str| matches!(p.peek_at(1).tok, Tok::Punct(q) if q == s);
         match word.as_str() {
             "array" if next_is(self, "<") => {
                 self.bump();
@@ -872,19 +872,6 @@ fn is_trivial_type(t: &RawType) -> bool {
         "variant",
     ];
     matches!(t, RawType::Prim { name, params, .. } if params.is_empty() && TRIVIAL.contains(&name.as_str()))
-}
-
-fn leak_punct(p: &str) -> &'static str {
-    match p {
-        "<>" => "<>",
-        "<" => "<",
-        ">" => ">",
-        "(" => "(",
-        ")" => ")",
-        "," => ",",
-        ":" => ":",
-        _ => "-",
-    }
 }
 
 // ---- resolution (semantic checks, in Spark's order) ----
