@@ -1,6 +1,5 @@
 //! Spark DDL strings (`"id INT, s STRUCT<a: INT>"`) to Arrow types, Spark schema JSON, and back to Spark's SQL names.
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Fields, IntervalUnit, TimeUnit};
 use serde_json::{json, Value};
@@ -1065,6 +1064,8 @@ fn invalid_identifier(src: &str, ident: &str, pos: usize) -> EmberError {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     fn err(s: &str) -> EmberError {
