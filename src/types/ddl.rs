@@ -162,6 +162,23 @@ struct SparkField {
     comment: Option<String>,
 }
 
+impl SparkField {
+    /// The field's Spark metadata: its comment, and its collated strings as a path → collation map (Spark writes
+    /// the types themselves as plain "string").
+    fn metadata(&self) -> Value {
+        let mut meta = serde_json::Map::new();
+        if let Some(c) = &self.comment {
+            meta.insert("comment".into(), json!(c));
+        }
+        let mut collations = serde_json::Map::new();
+        collect_collations(&self.ty, &self.name, &mut collations);
+        if !collations.is_empty() {
+            meta.insert("__COLLATIONS".into(), Value::Object(collations));
+        }
+        Value::Object(meta)
+    }
+}
+
 const DAY_TIME_UNITS: [&str; 4] = ["day", "hour", "minute", "second"];
 const YEAR_MONTH_UNITS: [&str; 2] = ["year", "month"];
 
@@ -226,20 +243,12 @@ impl SparkType {
                 let fields: Vec<Value> = fields
                     .iter()
                     .map(|f| {
-                        let mut meta = serde_json::Map::new();
-                        if let Some(c) = &f.comment {
-                            meta.insert("comment".into(), json!(c));
-                        }
-                        // Spark writes a field's collated strings as plain "string" plus a path → collation map.
-                        let mut collations = serde_json::Map::new();
-                        collect_collations(&f.ty, &f.name, &mut collations);
-                        let ty = if collations.is_empty() {
-                            f.ty.json_value()
-                        } else {
-                            meta.insert("__COLLATIONS".into(), Value::Object(collations));
-                            strip_collations(&f.ty).json_value()
-                        };
-                        json!({"metadata": meta, "name": f.name, "nullable": f.nullable, "type": ty})
+                        json!({
+                            "metadata": f.metadata(),
+                            "name": f.name,
+                            "nullable": f.nullable,
+                            "type": strip_collations(&f.ty).json_value(),
+                        })
                     })
                     .collect();
                 json!({"fields": fields, "type": "struct"})
@@ -286,12 +295,11 @@ fn fields_to_arrow(fields: &[SparkField]) -> Result<Fields> {
         .iter()
         .map(|f| {
             let field = Field::new(&f.name, f.ty.to_arrow()?, f.nullable);
-            Ok(match &f.comment {
-                Some(c) => field.with_metadata(HashMap::from([(
-                    SPARK_METADATA_KEY.to_string(),
-                    json!({ "comment": c }).to_string(),
-                )])),
-                None => field,
+            let meta = f.metadata();
+            Ok(if meta.as_object().is_some_and(|m| m.is_empty()) {
+                field
+            } else {
+                field.with_metadata(HashMap::from([(SPARK_METADATA_KEY.to_string(), meta.to_string())]))
             })
         })
         .collect::<Result<Vec<Field>>>()
@@ -1232,6 +1240,12 @@ mod tests {
             r#"{"fields":[{"metadata":{"__COLLATIONS":{"a.key":"icu.UNICODE","a.value":"spark.UTF8_LCASE"}},"name":"a","nullable":true,"type":{"keyType":"string","type":"map","valueContainsNull":true,"valueType":"string"}},{"metadata":{},"name":"b","nullable":true,"type":"string"}],"type":"struct"}"#
         );
         assert_eq!(ddl_to_spark_json("string collate UTF8_LCASE").unwrap(), r#""string collate UTF8_LCASE""#);
+        // Kept through Arrow so the schema handed back to Python still carries the collation.
+        let fields = parse_ddl_schema("a array<string collate UTF8_LCASE>").unwrap();
+        assert_eq!(
+            super::super::spark_json::fields_to_json(&fields),
+            r#"{"fields":[{"metadata":{"__COLLATIONS":{"a.element":"spark.UTF8_LCASE"}},"name":"a","nullable":true,"type":{"containsNull":true,"elementType":"string","type":"array"}}],"type":"struct"}"#
+        );
     }
 
     #[test]
