@@ -65,6 +65,20 @@ _MESSAGES = {
     "CANNOT_MERGE_TYPE": "Can not merge type `<data_type1>` and `<data_type2>`.",
     "CANNOT_PARSE_DATATYPE": "Unable to parse datatype. <msg>.",
     "CANNOT_SET_TOGETHER": "<arg_list> should not be set together.",
+    "FIELD_DATA_TYPE_UNACCEPTABLE": "<data_type> can not accept object <obj> in type <obj_type>.",
+    "FIELD_DATA_TYPE_UNACCEPTABLE_WITH_NAME": (
+        "<field_name>: <data_type> can not accept object <obj> in type <obj_type>."
+    ),
+    "FIELD_NOT_NULLABLE": "Field is not nullable, but got None.",
+    "FIELD_NOT_NULLABLE_WITH_NAME": "<field_name>: This field is not nullable, but got None.",
+    "FIELD_STRUCT_LENGTH_MISMATCH": (
+        "Length of object (<object_length>) does not match with length of fields (<field_length>)."
+    ),
+    "FIELD_STRUCT_LENGTH_MISMATCH_WITH_NAME": (
+        "<field_name>: Length of object (<object_length>) does not match with length of fields (<field_length>)."
+    ),
+    "FIELD_TYPE_MISMATCH": "<obj> is not an instance of type <data_type>.",
+    "FIELD_TYPE_MISMATCH_WITH_NAME": "<field_name>: <obj> is not an instance of type <data_type>.",
     "INDEX_OUT_OF_RANGE": "<arg_name> index out of range, got '<index>'.",
     "INVALID_INTERVAL_CASTING": "Interval <start_field> to <end_field> is invalid.",
     "INVALID_TYPENAME_CALL": "StructField does not have typeName. Use typeName on its type explicitly instead.",
@@ -73,7 +87,11 @@ _MESSAGES = {
     "NOT_IMPLEMENTED": "<feature> is not implemented.",
     "READ_ONLY": "<object> is read-only.",
     "TOO_MANY_VALUES": "Expected <expected> values for `<item>`, got <actual>.",
+    "UNEXPECTED_TUPLE_WITH_STRUCT": "Unexpected tuple <tuple> with StructType.",
     "UNSUPPORTED_DATA_TYPE": "Unsupported DataType `<data_type>`.",
+    "VALUE_OUT_OF_BOUNDS": (
+        "Value for `<arg_name>` must be between <lower_bound> and <upper_bound> (inclusive), got <actual>"
+    ),
 }
 
 
@@ -1508,6 +1526,240 @@ def _merge_type(a: DataType, b: DataType, name: Optional[str] = None) -> DataTyp
             True,
         )
     return a
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Converting and verifying Python records against a schema (createDataFrame)
+
+
+def _need_converter(dataType: DataType) -> bool:
+    """Whether records of ``dataType`` need reshaping before they reach the engine."""
+    if isinstance(dataType, StructType):
+        return True
+    if isinstance(dataType, ArrayType):
+        return _need_converter(dataType.elementType)
+    if isinstance(dataType, MapType):
+        return _need_converter(dataType.keyType) or _need_converter(dataType.valueType)
+    return isinstance(dataType, (NullType, StringType))
+
+
+def _create_converter(dataType: DataType) -> Callable:
+    """A function turning Rows, dicts and objects into plain tuples (recursively) for ``dataType``; values for
+    string fields become ``str`` (booleans as ``true``/``false``, as Spark prints them) and NullType fields None."""
+    if not _need_converter(dataType):
+        return lambda x: x
+    if isinstance(dataType, ArrayType):
+        conv = _create_converter(dataType.elementType)
+        return lambda row: None if row is None else [conv(v) for v in row]
+    if isinstance(dataType, MapType):
+        kconv = _create_converter(dataType.keyType)
+        vconv = _create_converter(dataType.valueType)
+        return lambda row: None if row is None else {kconv(k): vconv(v) for k, v in row.items()}
+    if isinstance(dataType, NullType):
+        return lambda x: None
+    if isinstance(dataType, StringType):
+
+        def convert_string(value: Any) -> Any:
+            if value is None:
+                return None
+            if isinstance(value, bool):
+                return str(value).lower()
+            return str(value)
+
+        return convert_string
+    if not isinstance(dataType, StructType):
+        return lambda x: x
+
+    names = [f.name for f in dataType.fields]
+    converters = [_create_converter(f.dataType) for f in dataType.fields]
+    convert_fields = any(_need_converter(f.dataType) for f in dataType.fields)
+
+    def convert_struct(obj: Any) -> Optional[Tuple]:
+        if obj is None:
+            return None
+        if isinstance(obj, (tuple, list)):
+            return tuple(c(v) for v, c in zip(obj, converters)) if convert_fields else tuple(obj)
+        if isinstance(obj, dict):
+            d = obj
+        elif hasattr(obj, "__dict__"):
+            d = obj.__dict__
+        else:
+            raise _error("PySparkTypeError", "UNSUPPORTED_DATA_TYPE", data_type=type(obj).__name__)
+        if convert_fields:
+            return tuple(c(d.get(n)) for n, c in zip(names, converters))
+        return tuple(d.get(n) for n in names)
+
+    return convert_struct
+
+
+# Python types each Spark type accepts in createDataFrame(verifySchema=True); exact types, not subclasses.
+_acceptable_types: Dict[type, Tuple[type, ...]] = {
+    BooleanType: (bool,),
+    ByteType: (int,),
+    ShortType: (int,),
+    IntegerType: (int,),
+    LongType: (int,),
+    FloatType: (float,),
+    DoubleType: (float,),
+    DecimalType: (decimal.Decimal,),
+    StringType: (str,),
+    CharType: (str,),
+    VarcharType: (str,),
+    BinaryType: (bytearray, bytes),
+    DateType: (datetime.date, datetime.datetime),
+    TimeType: (datetime.time,),
+    TimestampType: (datetime.datetime,),
+    TimestampNTZType: (datetime.datetime,),
+    DayTimeIntervalType: (datetime.timedelta,),
+    ArrayType: (list, tuple, array),
+    MapType: (dict,),
+    StructType: (tuple, list, dict),
+    GeometryType: (Geometry,),
+    GeographyType: (Geography,),
+    VariantType: (
+        bool,
+        int,
+        float,
+        decimal.Decimal,
+        str,
+        bytearray,
+        bytes,
+        datetime.date,
+        datetime.datetime,
+        datetime.timedelta,
+        tuple,
+        list,
+        dict,
+        array,
+    ),
+}
+
+_INTEGRAL_BOUNDS = {
+    ByteType: (-128, 127),
+    ShortType: (-32768, 32767),
+    IntegerType: (-2147483648, 2147483647),
+    LongType: (-9223372036854775808, 9223372036854775807),
+}
+
+
+def _make_type_verifier(dataType: DataType, nullable: bool = True, name: Optional[str] = None) -> Callable:
+    """A function raising PySpark's TypeError/ValueError when a Python value does not fit ``dataType``
+    (wrong Python type, out-of-range integer, None in a non-nullable field, wrong struct length)."""
+
+    def field_name(n: str) -> str:
+        return "field %s" % n if name is None else "field %s in %s" % (n, name)
+
+    def unacceptable(obj: Any) -> Exception:
+        params = {"data_type": str(dataType), "obj": repr(obj), "obj_type": str(type(obj))}
+        if name is not None:
+            return _error("PySparkTypeError", "FIELD_DATA_TYPE_UNACCEPTABLE_WITH_NAME", field_name=str(name), **params)
+        return _error("PySparkTypeError", "FIELD_DATA_TYPE_UNACCEPTABLE", **params)
+
+    def is_null(obj: Any) -> bool:
+        # Decimal NaN becomes null in Spark, so it counts as None here.
+        if obj is None or (isinstance(obj, decimal.Decimal) and obj.is_nan()):
+            if nullable:
+                return True
+            if name is not None:
+                raise _error("PySparkValueError", "FIELD_NOT_NULLABLE_WITH_NAME", field_name=str(name))
+            raise _error("PySparkValueError", "FIELD_NOT_NULLABLE")
+        return False
+
+    data_type_class = type(dataType)
+
+    def check_known(obj: Any) -> None:
+        assert data_type_class in _acceptable_types, (
+            "unknown datatype: %s for object %r" % (dataType, obj)
+            if name is None
+            else "%s: unknown datatype: %s for object %r" % (name, dataType, obj)
+        )
+
+    def check_type(obj: Any) -> None:
+        check_known(obj)
+        if type(obj) not in _acceptable_types[data_type_class]:
+            raise unacceptable(obj)
+
+    verify_value: Callable[[Any], None]
+    if isinstance(dataType, (StringType, CharType, VarcharType, VariantType)):
+
+        def verify_value(obj: Any) -> None:
+            pass
+
+    elif data_type_class in _INTEGRAL_BOUNDS:
+        lower, upper = _INTEGRAL_BOUNDS[data_type_class]
+
+        def verify_value(obj: Any) -> None:
+            check_type(obj)
+            if obj < lower or obj > upper:
+                raise _error(
+                    "PySparkValueError",
+                    "VALUE_OUT_OF_BOUNDS",
+                    arg_name="obj",
+                    lower_bound=str(lower),
+                    upper_bound=str(upper),
+                    actual=str(obj),
+                )
+
+    elif isinstance(dataType, ArrayType):
+        verify_element = _make_type_verifier(dataType.elementType, dataType.containsNull, "element in array %s" % name)
+
+        def verify_value(obj: Any) -> None:
+            check_type(obj)
+            for v in obj:
+                verify_element(v)
+
+    elif isinstance(dataType, MapType):
+        verify_key = _make_type_verifier(dataType.keyType, False, "key of map %s" % name)
+        verify_map_value = _make_type_verifier(
+            dataType.valueType, dataType.valueContainsNull, "value of map %s" % name
+        )
+
+        def verify_value(obj: Any) -> None:
+            check_type(obj)
+            for k, v in obj.items():
+                verify_key(k)
+                verify_map_value(v)
+
+    elif isinstance(dataType, StructType):
+        field_verifiers = [
+            (f.name, _make_type_verifier(f.dataType, f.nullable, field_name(f.name))) for f in dataType.fields
+        ]
+
+        def verify_value(obj: Any) -> None:
+            # Rows, namedtuples and plain objects are accepted too: only the shape is checked.
+            check_known(obj)
+            if isinstance(obj, dict):
+                for n, verify in field_verifiers:
+                    verify(obj.get(n))
+            elif isinstance(obj, (tuple, list)):
+                if len(obj) != len(field_verifiers):
+                    lengths = {"object_length": str(len(obj)), "field_length": str(len(field_verifiers))}
+                    if name is not None:
+                        raise _error(
+                            "PySparkValueError",
+                            "FIELD_STRUCT_LENGTH_MISMATCH_WITH_NAME",
+                            field_name=str(name),
+                            **lengths,
+                        )
+                    raise _error("PySparkValueError", "FIELD_STRUCT_LENGTH_MISMATCH", **lengths)
+                for v, (_, verify) in zip(obj, field_verifiers):
+                    verify(v)
+            elif hasattr(obj, "__dict__"):
+                for n, verify in field_verifiers:
+                    verify(obj.__dict__.get(n))
+            else:
+                raise unacceptable(obj)
+
+    else:
+
+        def verify_value(obj: Any) -> None:
+            check_type(obj)
+
+    def verify(obj: Any) -> None:
+        if not is_null(obj):
+            verify_value(obj)
+
+    return verify
 
 
 # ---------------------------------------------------------------------------------------------------------------
