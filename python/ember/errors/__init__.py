@@ -53,6 +53,13 @@ class PySparkException(Exception):
         messageParameters: Optional[Dict[str, str]] = None,
         contexts=None,
     ):
+        if message is None and errorClass is not None:
+            from ember.errors.error_classes import MESSAGES
+
+            text = MESSAGES.get(errorClass, "")
+            for k, v in (messageParameters or {}).items():
+                text = text.replace("<%s>" % k, str(v))
+            message = "[%s] %s" % (errorClass, text)
         self._message = message if message is not None else ""
         self._errorClass = errorClass
         self._messageParameters = messageParameters or {}
