@@ -1,1 +1,2 @@
-//! (Being written.)
+//! CSV: Spark's reader (tokenizer, schema inference, parse modes) and writer.
+pub mod values;
