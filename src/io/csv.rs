@@ -427,7 +427,7 @@ fn infer_schema(texts: &[String], chunks: &[Chunk], o: &CsvOptions, conv: &Conve
                         continue;
                     }
                     k += 1;
-                    if (k - 1) % step != 0 {
+                    if !(k - 1).is_multiple_of(step) {
                         continue;
                     }
                     for (t, tok) in types.iter_mut().zip(toks.iter()) {

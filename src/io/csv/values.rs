@@ -38,7 +38,7 @@ fn days_in_month(y: i64, m: u32) -> u32 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ if (y.rem_euclid(4) == 0 && y.rem_euclid(100) != 0) || y.rem_euclid(400) == 0 => 29,
         _ => 28,
     }
 }
@@ -243,7 +243,7 @@ fn push_offset(off: i32, out: &mut String) {
     push_2(out, a / 3600);
     out.push(':');
     push_2(out, a / 60 % 60);
-    if a % 60 != 0 {
+    if !a.is_multiple_of(60) {
         out.push(':');
         push_2(out, a % 60);
     }
@@ -267,7 +267,7 @@ pub fn parse_java_double(s: &str) -> Option<f64> {
     let t = s.trim_matches(|c: char| c <= ' ');
     let body = t.strip_prefix(['+', '-']).unwrap_or(t);
     match body {
-        "NaN" => return if t.starts_with(['+', '-']) && t.len() > 3 { Some(f64::NAN) } else { Some(f64::NAN) },
+        "NaN" => return Some(f64::NAN),
         "Infinity" => return Some(if t.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY }),
         _ => {}
     }
