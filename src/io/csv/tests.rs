@@ -292,3 +292,30 @@ fn large_file_splits_into_ordered_chunks() {
     let last = b.last().unwrap();
     assert_eq!(array_value_to_string(last.column(1), last.num_rows() - 1).unwrap(), "399999");
 }
+
+#[test]
+#[ignore]
+fn bench_csv_read() {
+    let d = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..2_000_000 {
+        text.push_str(&format!("2024-01-01T10:00:{:02}.123456,{},login\n", i % 60, i % 1000));
+    }
+    let p1 = write(d.path(), "b1.csv", &text);
+    let p2 = write(d.path(), "b2.csv", &text);
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let (_, b) = read(&[p1.clone(), p2.clone()], Some("t timestamp, n int, s string"), &[]).unwrap();
+        let n: usize = b.iter().map(|b| b.num_rows()).sum();
+        let el = t.elapsed().as_secs_f64();
+        println!("rows {n} in {el:.3}s = {:.1}M rows/s", n as f64 / el / 1e6);
+    }
+    let t = std::time::Instant::now();
+    let (f, b) = read(&[p1.clone()], None, &[("inferSchema", "true")]).unwrap();
+    println!(
+        "infer+read {:?} {} rows in {:.3}s",
+        f.iter().map(|f| f.data_type().clone()).collect::<Vec<_>>(),
+        b.iter().map(|b| b.num_rows()).sum::<usize>(),
+        t.elapsed().as_secs_f64()
+    );
+}

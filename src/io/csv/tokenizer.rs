@@ -47,6 +47,17 @@ pub struct Tokenizer<'a> {
     end: usize,
     cfg: &'a TokConfig,
     class: [u8; 256],
+    /// The separator's first byte and the two line-end bytes, each repeated in every byte of a word (SWAR scan).
+    stops: [u64; 3],
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in each zero byte of `v` (exact for the lowest zero byte, which is all the scan needs).
+#[inline]
+fn zero_bytes(v: u64) -> u64 {
+    v.wrapping_sub(LO) & !v & HI
 }
 
 #[inline]
@@ -66,7 +77,12 @@ impl<'a> Tokenizer<'a> {
             Some(ls) => class[ls[0] as usize] = EOL,
         }
         class[cfg.sep[0] as usize] = SEP;
-        Tokenizer { text, buf: text.as_bytes(), pos: start, end, cfg, class }
+        let (e1, e2) = match &cfg.line_sep {
+            None => (b'\n', b'\r'),
+            Some(ls) => (ls[0], ls[0]),
+        };
+        let stops = [LO * cfg.sep[0] as u64, LO * e1 as u64, LO * e2 as u64];
+        Tokenizer { text, buf: text.as_bytes(), pos: start, end, cfg, class, stops }
     }
 
     pub fn text(&self) -> &'a str {
@@ -178,9 +194,7 @@ impl<'a> Tokenizer<'a> {
         let buf = self.buf;
         let mut i = start;
         loop {
-            while i < self.end && self.class[buf[i] as usize] == PLAIN {
-                i += 1;
-            }
+            i = self.find_stop(i);
             if i >= self.end {
                 return (self.plain_tok(start, i), i, Some(0));
             }
@@ -196,6 +210,24 @@ impl<'a> Tokenizer<'a> {
                 _ => i += 1,
             }
         }
+    }
+
+    /// First position at or after `i` holding a separator or line-end byte (or `end`), eight bytes at a time.
+    #[inline]
+    fn find_stop(&self, mut i: usize) -> usize {
+        let buf = self.buf;
+        while i + 8 <= self.end {
+            let w = u64::from_le_bytes(buf[i..i + 8].try_into().expect("8 bytes"));
+            let m = zero_bytes(w ^ self.stops[0]) | zero_bytes(w ^ self.stops[1]) | zero_bytes(w ^ self.stops[2]);
+            if m != 0 {
+                return i + (m.trailing_zeros() / 8) as usize;
+            }
+            i += 8;
+        }
+        while i < self.end && self.class[buf[i] as usize] == PLAIN {
+            i += 1;
+        }
+        i
     }
 
     #[inline]
