@@ -207,14 +207,18 @@ pub fn unescape_path_name(s: &str) -> String {
 /// `k=v` pairs of the trailing run of partition directories between `root` and the file's directory.
 fn partition_values_of(root: &Path, file: &Path) -> Vec<(String, String)> {
     let Ok(rel) = file.parent().unwrap_or(file).strip_prefix(root) else { return vec![] };
+    // Like Spark, walk up from the file: skip plain directories below the partition directories, then collect
+    // `k=v` names until the first plain one.
     let mut out = vec![];
-    for comp in rel.components() {
+    for comp in rel.components().rev() {
         let c = comp.as_os_str().to_string_lossy();
         match c.split_once('=') {
             Some((k, v)) if !k.is_empty() => out.push((unescape_path_name(k), unescape_path_name(v))),
-            _ => out.clear(),
+            _ if out.is_empty() => {}
+            _ => break,
         }
     }
+    out.reverse();
     out
 }
 
@@ -278,10 +282,11 @@ pub fn sink_log_files(dir: &Path) -> Result<Option<Vec<(PathBuf, u64, i64)>>> {
 pub fn list_files(paths: &[String], opts: &Options) -> Result<(Vec<FileEntry>, Vec<String>)> {
     let recursive = opts.get_bool("recursiveFileLookup", false)?;
     let name_filter = opts.get("pathGlobFilter").map(|s| s.to_string());
-    let before = opts.get("modifiedBefore").map(parse_modified_option).transpose()?;
-    let after = opts.get("modifiedAfter").map(parse_modified_option).transpose()?;
+    let before = opts.get("modifiedBefore").map(|v| parse_modified_option("modifiedBefore", v)).transpose()?;
+    let after = opts.get("modifiedAfter").map(|v| parse_modified_option("modifiedAfter", v)).transpose()?;
     let base_path = opts.get("basePath").map(local_path);
-    let mut files: Vec<FileEntry> = vec![];
+    // Each file with whether it sits directly in a listed directory (or was listed itself).
+    let mut found: Vec<(FileEntry, bool)> = vec![];
     for raw in paths {
         let abs = local_path(raw);
         let roots = if has_glob(&abs.to_string_lossy()) { expand_glob(&abs) } else { vec![abs.clone()] };
@@ -298,14 +303,14 @@ pub fn list_files(paths: &[String], opts: &Options) -> Result<(Vec<FileEntry>, V
             if !md.is_dir() {
                 let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 if !is_hidden(&name) {
-                    files.push(entry_for(&root, &md, with_parts(&root)));
+                    found.push((entry_for(&root, &md, with_parts(&root)), true));
                 }
                 continue;
             }
             if let Some(logged) = sink_log_files(&root)? {
                 for (p, size, mtime) in logged {
                     let partition_values = with_parts(&p);
-                    files.push(FileEntry { path: p, size, modified_ms: mtime, partition_values });
+                    found.push((FileEntry { path: p, size, modified_ms: mtime, partition_values }, true));
                 }
                 continue;
             }
@@ -313,26 +318,32 @@ pub fn list_files(paths: &[String], opts: &Options) -> Result<(Vec<FileEntry>, V
             walk(&root, &mut leaves)?;
             for (p, md) in leaves {
                 let pv = with_parts(&p);
-                files.push(entry_for(&p, &md, pv));
+                let direct = p.parent() == Some(root.as_path());
+                found.push((entry_for(&p, &md, pv), direct));
             }
         }
     }
-    files.retain(|f| {
+    found.retain(|(f, _)| {
         let name = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         name_filter.as_ref().is_none_or(|g| expand_braces(g).iter().any(|g| glob_match(g, &name)))
             && before.is_none_or(|b| f.modified_ms < b)
             && after.is_none_or(|a| f.modified_ms > a)
     });
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files.dedup_by(|a, b| a.path == b.path);
-    // Spark keeps the files that carry the partition layout when some files sit outside it.
-    let columns: Vec<String> = files
+    found.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    found.dedup_by(|a, b| a.0.path == b.0.path);
+    let columns: Vec<String> = found
         .iter()
-        .map(|f| f.partition_values.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>())
+        .map(|(f, _)| f.partition_values.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>())
         .max_by_key(|c| c.len())
         .unwrap_or_default();
+    // Spark reads only the files of partition directories when there are some, and otherwise only the files
+    // directly inside the listed directories (not those of plain subdirectories).
+    let files: Vec<FileEntry> = if columns.is_empty() {
+        found.into_iter().filter(|(_, direct)| *direct || recursive).map(|(f, _)| f).collect()
+    } else {
+        found.into_iter().filter(|(f, _)| !f.partition_values.is_empty()).map(|(f, _)| f).collect()
+    };
     if !columns.is_empty() {
-        files.retain(|f| !f.partition_values.is_empty());
         for f in &files {
             let names: Vec<&str> = f.partition_values.iter().map(|(k, _)| k.as_str()).collect();
             if names.len() != columns.len() || names.iter().zip(&columns).any(|(a, b)| !a.eq_ignore_ascii_case(b)) {
@@ -347,10 +358,11 @@ pub fn list_files(paths: &[String], opts: &Options) -> Result<(Vec<FileEntry>, V
     Ok((files, columns))
 }
 
-fn parse_modified_option(s: &str) -> Result<i64> {
+fn parse_modified_option(key: &str, s: &str) -> Result<i64> {
     values::parse_timestamp(s, &chrono_tz::UTC).map(|us| us.div_euclid(1000)).ok_or_else(|| {
         EmberError::analysis(format!(
-            "The timestamp provided for the 'modifiedBefore/modifiedAfter' option is invalid. The expected format is 'YYYY-MM-DDTHH:mm:ss', but the provided timestamp was ({s})"
+            "The timestamp provided for the '{}' option is invalid. The expected format is 'YYYY-MM-DDTHH:mm:ss', but the provided timestamp: {s}.",
+            key.to_ascii_lowercase()
         ))
     })
 }
@@ -567,6 +579,42 @@ mod tests {
                 .unwrap();
         assert!(cols.is_empty());
         assert_eq!(files.len(), 2);
+    }
+
+    #[test]
+    fn nested_directories_like_spark() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        for f in ["n2/a.csv", "n2/sub/b.csv", "n3/x=1/a.csv", "n3/x=1/sub/b.csv", "h/_a=1/a.csv", "h/_b.csv", "h/c.csv"]
+        {
+            touch(r, f);
+        }
+        let ls = |p: &str| {
+            let (files, cols) = list_files(&[format!("{}/{p}", r.display())], &Options::new()).unwrap();
+            let vals: Vec<String> =
+                files.iter().map(|f| f.partition_values.iter().map(|(k, v)| format!("{k}={v}")).collect()).collect();
+            (names(&files, r), cols, vals)
+        };
+        // PySpark 4.3: n2 reads only a.csv; n3 reads both files with x=1; h reads _a=1/a.csv only.
+        assert_eq!(ls("n2").0, ["n2/a.csv"]);
+        assert_eq!(
+            ls("n3"),
+            (
+                vec!["n3/x=1/a.csv".into(), "n3/x=1/sub/b.csv".into()],
+                vec!["x".into()],
+                vec!["x=1".into(), "x=1".into()]
+            )
+        );
+        assert_eq!(ls("h").0, ["h/_a=1/a.csv"]);
+        let e =
+            list_files(&[format!("{}/n2", r.display())], &Options::from_pairs([("modifiedBefore", "xx")])).unwrap_err();
+        assert_eq!(e.message(), "The timestamp provided for the 'modifiedbefore' option is invalid. The expected format is 'YYYY-MM-DDTHH:mm:ss', but the provided timestamp: xx.");
+        let (files, _) = list_files(
+            &[format!("{}/n2", r.display())],
+            &Options::from_pairs([("modifiedAfter", "2000-01-01T00:00:00")]),
+        )
+        .unwrap();
+        assert_eq!(files.len(), 1);
     }
 
     #[test]
