@@ -152,6 +152,18 @@ impl<'a> Tokenizer<'a> {
                 self.skip_line();
                 continue;
             }
+            let blank = |b: u8| is_space(b) && b != self.cfg.sep[0];
+            if blank(self.buf[self.pos]) {
+                // Lines of only blanks count as empty lines, as in Spark.
+                let mut i = self.pos;
+                while i < self.end && blank(self.buf[i]) {
+                    i += 1;
+                }
+                if i >= self.end || self.eol_len(i) > 0 {
+                    self.pos = i;
+                    continue;
+                }
+            }
             break;
         }
         let rec_start = self.pos;
@@ -266,11 +278,20 @@ impl<'a> Tokenizer<'a> {
                 return Some((t, i, Some(0)));
             }
             let b = buf[i];
-            if Some(b) == esc && esc != Some(q) && i + 1 < self.end && buf[i + 1] == q {
+            if Some(b) == esc && esc != Some(q) && i + 1 < self.end && (buf[i + 1] == q || buf[i + 1] == b) {
                 scratch.push_str(&self.text[seg..i]);
-                scratch.push(q as char);
+                scratch.push(buf[i + 1] as char);
                 copied = true;
                 i += 2;
+                seg = i;
+                continue;
+            }
+            if b == b'\r' && self.cfg.multi_line && self.cfg.line_sep.is_none() {
+                // Line breaks inside quoted values come out as `\n`.
+                scratch.push_str(&self.text[seg..i]);
+                scratch.push('\n');
+                copied = true;
+                i += if i + 1 < self.end && buf[i + 1] == b'\n' { 2 } else { 1 };
                 seg = i;
                 continue;
             }
@@ -411,6 +432,11 @@ mod tests {
         // multiLine reads to the end of the input: ['a', 'unterminated\nb,c\n'].
         let m = TokConfig { multi_line: true, ..cfg() };
         assert_eq!(records(text, &m), vec![s(&[Some("a"), Some("unterminated\nb,c\n")])]);
+        // PySpark: blank-only lines are skipped; CRLF inside a multiLine quoted value reads as '\n'.
+        assert_eq!(records("a,b\n   \n1,2\n", &cfg()), vec![s(&[Some("a"), Some("b")]), s(&[Some("1"), Some("2")])]);
+        assert_eq!(records("\"x\r\ny\",1\r\n", &m), vec![s(&[Some("x\ny"), Some("1")])]);
+        // PySpark: '"a\\nb","c\\\\",d' → ['a\\nb', 'c\\', 'd'] (escape before escape is one escape).
+        assert_eq!(records("\"a\\nb\",\"c\\\\\",d\n", &cfg()), vec![s(&[Some("a\\nb"), Some("c\\"), Some("d")])]);
     }
 
     #[test]
