@@ -325,13 +325,15 @@ pub fn write_dataset(
     let exists = std::fs::symlink_metadata(path).is_ok();
     if exists {
         match mode {
-            SaveMode::ErrorIfExists => return Err(EmberError::analysis_class(
-                "PATH_ALREADY_EXISTS",
-                format!(
+            SaveMode::ErrorIfExists => {
+                return Err(EmberError::analysis_class(
+                    "PATH_ALREADY_EXISTS",
+                    format!(
                     "Path {} already exists. Set mode as \"overwrite\" to overwrite the existing path. SQLSTATE: 42K04",
                     qualified(path)
                 ),
-            )),
+                ))
+            }
             SaveMode::Ignore => return Ok(vec![]),
             SaveMode::Overwrite => {
                 if path.is_dir() {
@@ -540,6 +542,67 @@ mod tests {
                 .unwrap();
         assert_eq!(files.len(), 1);
         assert_eq!(std::fs::metadata(&files[0]).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn csv_and_text_round_trip() {
+        let d = tempfile::tempdir().unwrap();
+        let ctx = EvalContext::default();
+        let b = RecordBatch::try_from_iter(vec![
+            ("i", Arc::new(Int32Array::from(vec![Some(1), None, Some(-3)])) as ArrayRef),
+            ("s", Arc::new(StringArray::from(vec![Some("a,\"b"), Some("multi\nline"), Some("x")]))),
+            ("f", Arc::new(Float64Array::from(vec![Some(1.5), Some(1e20), None]))),
+            ("d", Arc::new(Date32Array::from(vec![Some(19724), None, Some(-1)]))),
+            (
+                "t",
+                Arc::new(
+                    TimestampMicrosecondArray::from(vec![Some(1_704_103_200_123_000), None, Some(0)])
+                        .with_timezone("UTC"),
+                ),
+            ),
+            ("b", Arc::new(BooleanArray::from(vec![Some(true), Some(false), None]))),
+        ])
+        .unwrap();
+        let out = d.path().join("c");
+        let opts = Options::from_pairs([("header", "true")]);
+        write_dataset(&[b.clone()], &out, "csv", SaveMode::ErrorIfExists, &[], &opts, &ctx).unwrap();
+        let (entries, _) = list_files(&[out.display().to_string()], &Options::new()).unwrap();
+        let read_opts = Options::from_pairs([("header", "true"), ("inferSchema", "true"), ("multiLine", "true")]);
+        let (f, back) = crate::io::csv::read_csv(&entries, None, &read_opts, &ctx).unwrap();
+        let types: Vec<String> = f.iter().map(|f| crate::types::simple_string(f.data_type())).collect();
+        assert_eq!(types, ["int", "string", "double", "date", "timestamp", "boolean"]);
+        assert_eq!(back[0].columns(), b.columns());
+        // With the schema given, the same values come back too.
+        let (_, back) = crate::io::csv::read_csv(&entries, Some(b.schema().fields()), &read_opts, &ctx).unwrap();
+        assert_eq!(back[0].columns(), b.columns());
+
+        let t = b.project(&[1]).unwrap();
+        let out = d.path().join("t");
+        let files =
+            write_dataset(&[t.clone()], &out, "text", SaveMode::ErrorIfExists, &[], &Options::new(), &ctx).unwrap();
+        assert!(files[0].to_string_lossy().ends_with("-c000.txt"));
+        let (entries, _) = list_files(&[out.display().to_string()], &Options::new()).unwrap();
+        let (_, back) =
+            crate::io::text::read_text(&entries, &Options::from_pairs([("wholetext", "true")]), &ctx).unwrap();
+        assert_eq!(back[0].column(0).as_string::<i32>().value(0), "a,\"b\nmulti\nline\nx\n");
+    }
+
+    #[test]
+    fn batch_files_for_the_sink() {
+        let d = tempfile::tempdir().unwrap();
+        let ctx = EvalContext::default();
+        let b = sample();
+        let files = write_files_for_batch(&b, d.path(), "parquet", &["k".to_string()], &Options::new(), &ctx, 7, "job")
+            .unwrap();
+        assert_eq!(files.len(), 4);
+        assert!(files.iter().all(|f| f.size > 0 && f.path.exists()));
+        assert!(files[0].path.ends_with("k=x y/part-00007-job.c000.snappy.parquet"), "{:?}", files[0].path);
+        assert!(!d.path().join("_SUCCESS").exists());
+        let files = write_files_for_batch(&b, d.path(), "CSV", &[], &Options::new(), &ctx, 3, "job").unwrap();
+        assert_eq!(files[0].path, d.path().join("part-00003-job-c000.csv"));
+        assert_eq!(files[0].size, std::fs::metadata(&files[0].path).unwrap().len());
+        let e = write_files_for_batch(&b, d.path(), "avro", &[], &Options::new(), &ctx, 0, "job").unwrap_err();
+        assert_eq!(e.error_class(), Some("DATA_SOURCE_NOT_FOUND"));
     }
 
     #[test]
