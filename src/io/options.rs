@@ -102,6 +102,11 @@ impl Options {
         }
     }
 
+    /// The options as a map with lower-cased keys (for code that takes `HashMap` options).
+    pub fn to_lowercase_map(&self) -> std::collections::HashMap<String, String> {
+        self.entries.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.entries.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
@@ -126,6 +131,7 @@ mod tests {
         assert_eq!(o.get("header"), Some("false"));
         assert_eq!(o.iter().next(), Some(("Header", "false")));
         assert_eq!(o.get_any(&["delimiter", "SEP"]), Some(";"));
+        assert_eq!(o.to_lowercase_map().get("header").map(String::as_str), Some("false"));
     }
 
     #[test]

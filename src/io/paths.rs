@@ -487,6 +487,48 @@ pub fn partition_columns(entry: &FileEntry, fields: &Fields, num_rows: usize, tz
     Ok(out)
 }
 
+/// `spark.read.format(format).load(paths)`: list the files, then read them with the format's reader. `schema` may
+/// name partition columns (they take its types). JSON is read by `crate::io::json`, which the caller dispatches.
+pub fn read_dataset(
+    format: &str,
+    paths: &[String],
+    opts: &Options,
+    schema: Option<&Fields>,
+    ctx: &crate::expr::physical::EvalContext,
+) -> Result<(Fields, Vec<arrow::array::RecordBatch>)> {
+    let (files, _) = list_files(paths, opts)?;
+    match format.to_ascii_lowercase().as_str() {
+        "csv" => crate::io::csv::read_csv(&files, schema, opts, ctx),
+        "parquet" => crate::io::parquet::read_parquet(&files, schema, opts, ctx),
+        "text" => crate::io::text::read_text(&files, opts, ctx),
+        "json" => Err(EmberError::not_implemented("JSON files are read by crate::io::json")),
+        other => Err(EmberError::analysis_class(
+            "DATA_SOURCE_NOT_FOUND",
+            format!(
+                "Failed to find the data source: {other}. Make sure the provider name is correct and the package is properly registered and compatible with your Spark version. SQLSTATE: 42K02"
+            ),
+        )),
+    }
+}
+
+/// `batch` with one file's partition columns appended (for readers that do not append them themselves).
+pub fn with_partition_columns(
+    entry: &FileEntry,
+    batch: &arrow::array::RecordBatch,
+    pfields: &Fields,
+    tz: &Tz,
+) -> Result<arrow::array::RecordBatch> {
+    let mut fields: Vec<Field> = batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.extend(pfields.iter().map(|f| f.as_ref().clone()));
+    let mut cols = batch.columns().to_vec();
+    cols.extend(partition_columns(entry, pfields, batch.num_rows(), tz)?);
+    Ok(arrow::array::RecordBatch::try_new_with_options(
+        Arc::new(arrow::datatypes::Schema::new(fields)),
+        cols,
+        &arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -615,6 +657,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(files.len(), 1);
+    }
+
+    #[test]
+    fn dataset_dispatch() {
+        let d = tempfile::tempdir().unwrap();
+        touch(d.path(), "t/k=a/f.csv");
+        let ctx = crate::expr::physical::EvalContext::default();
+        let p = vec![format!("{}/t", d.path().display())];
+        let (f, b) = read_dataset("CSV", &p, &Options::new(), None, &ctx).unwrap();
+        assert_eq!(f.len(), 2);
+        let (files, cols) = list_files(&p, &Options::new()).unwrap();
+        let pf = partition_fields(&files, &cols, None);
+        let text = read_dataset("text", &p, &Options::new(), None, &ctx).unwrap().1;
+        let plain = text[0].project(&[0]).unwrap();
+        assert_eq!(with_partition_columns(&files[0], &plain, &pf, &chrono_tz::UTC).unwrap(), text[0]);
+        assert_eq!(b[0].num_rows(), 1);
+        let e = read_dataset("avro", &p, &Options::new(), None, &ctx).unwrap_err();
+        assert_eq!(e.error_class(), Some("DATA_SOURCE_NOT_FOUND"));
     }
 
     #[test]

@@ -361,6 +361,32 @@ pub fn write_dataset(
     Ok(per_task.into_iter().flatten().map(|f| f.path).collect())
 }
 
+/// `df.write.format(format).mode(mode).partitionBy(..).save(path)` from the API's strings; with no batches, an empty
+/// batch of `schema` is written so the directory holds one (empty) part file, as Spark does.
+#[allow(clippy::too_many_arguments)]
+pub fn write_path(
+    batches: &[RecordBatch],
+    schema: &SchemaRef,
+    path: &str,
+    format: &str,
+    mode: &str,
+    partition_by: &[String],
+    opts: &Options,
+    ctx: &EvalContext,
+) -> Result<()> {
+    let mode = SaveMode::parse(mode)?;
+    let path = crate::io::paths::local_path(path);
+    let empty;
+    let batches = if batches.is_empty() {
+        empty = [RecordBatch::new_empty(schema.clone())];
+        &empty[..]
+    } else {
+        batches
+    };
+    write_dataset(batches, &path, format, mode, partition_by, opts, ctx)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,6 +629,20 @@ mod tests {
         assert_eq!(files[0].size, std::fs::metadata(&files[0].path).unwrap().len());
         let e = write_files_for_batch(&b, d.path(), "avro", &[], &Options::new(), &ctx, 0, "job").unwrap_err();
         assert_eq!(e.error_class(), Some("DATA_SOURCE_NOT_FOUND"));
+    }
+
+    #[test]
+    fn write_path_from_api_strings() {
+        let d = tempfile::tempdir().unwrap();
+        let ctx = EvalContext::default();
+        let schema = sample().schema();
+        let uri = format!("file://{}/w", d.path().display());
+        write_path(&[], &schema, &uri, "csv", "error", &[], &Options::from_pairs([("header", "true")]), &ctx).unwrap();
+        let names = listing(&d.path().join("w"));
+        assert_eq!(names.len(), 2);
+        assert_eq!(std::fs::read_to_string(d.path().join("w").join(&names[1])).unwrap(), "v,k,d\n");
+        let e = write_path(&[], &schema, &uri, "csv", "bogus", &[], &Options::new(), &ctx).unwrap_err();
+        assert_eq!(e.error_class(), Some("INVALID_SAVE_MODE"));
     }
 
     #[test]
