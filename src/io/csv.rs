@@ -268,6 +268,7 @@ pub fn read_csv(
     if files.is_empty() && schema.is_none() {
         return Err(paths::unable_to_infer_schema("CSV"));
     }
+    paths::check_uncompressed(files)?;
     let texts: Vec<String> =
         files.par_iter().map(|f| Ok(o.encoding.decode(std::fs::read(&f.path)?))).collect::<Result<Vec<_>>>()?;
     let chunks = chunks_of(&texts, &o);

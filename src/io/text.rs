@@ -56,6 +56,7 @@ pub fn read_text(files: &[FileEntry], opts: &Options, ctx: &EvalContext) -> Resu
         }
         other => other.map(str::to_string),
     };
+    paths::check_uncompressed(files)?;
     let part_names: Vec<String> =
         files.first().map(|f| f.partition_values.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
     let pfields = paths::partition_fields(files, &part_names, None);
