@@ -579,7 +579,7 @@ mod tests {
     fn missing_path_is_spark_error() {
         let d = tempfile::tempdir().unwrap();
         let p = format!("{}/nope*.csv", d.path().display());
-        let e = list_files(&[p.clone()], &Options::new()).unwrap_err();
+        let e = list_files(std::slice::from_ref(&p), &Options::new()).unwrap_err();
         assert_eq!(e.message(), format!("[PATH_NOT_FOUND] Path does not exist: file:{p}. SQLSTATE: 42K03"));
         assert_eq!(e.error_class(), Some("PATH_NOT_FOUND"));
     }

@@ -451,7 +451,8 @@ mod tests {
         let ctx = EvalContext::default();
         let b = sample();
         let files =
-            write_dataset(&[b.clone()], &out, "csv", SaveMode::ErrorIfExists, &[], &Options::new(), &ctx).unwrap();
+            write_dataset(std::slice::from_ref(&b), &out, "csv", SaveMode::ErrorIfExists, &[], &Options::new(), &ctx)
+                .unwrap();
         let names = listing(&out);
         assert_eq!(names.len(), 2);
         assert_eq!(names[0], "_SUCCESS");
@@ -462,18 +463,20 @@ mod tests {
             "1,x y,2024-01-01\n2,,a/b\n3,é=%,2024-01-01 10:00:00\n4,a:b#c,1.5\n"
         );
         let e =
-            write_dataset(&[b.clone()], &out, "csv", SaveMode::ErrorIfExists, &[], &Options::new(), &ctx).unwrap_err();
+            write_dataset(std::slice::from_ref(&b), &out, "csv", SaveMode::ErrorIfExists, &[], &Options::new(), &ctx)
+                .unwrap_err();
         assert_eq!(
             e.message(),
             format!("[PATH_ALREADY_EXISTS] Path file:{} already exists. Set mode as \"overwrite\" to overwrite the existing path. SQLSTATE: 42K04", out.display())
         );
-        assert!(write_dataset(&[b.clone()], &out, "csv", SaveMode::Ignore, &[], &Options::new(), &ctx)
+        assert!(write_dataset(std::slice::from_ref(&b), &out, "csv", SaveMode::Ignore, &[], &Options::new(), &ctx)
             .unwrap()
             .is_empty());
         assert_eq!(listing(&out).len(), 2);
-        write_dataset(&[b.clone()], &out, "csv", SaveMode::Append, &[], &Options::new(), &ctx).unwrap();
+        write_dataset(std::slice::from_ref(&b), &out, "csv", SaveMode::Append, &[], &Options::new(), &ctx).unwrap();
         assert_eq!(listing(&out).len(), 3);
-        write_dataset(&[b.clone()], &out, "parquet", SaveMode::Overwrite, &[], &Options::new(), &ctx).unwrap();
+        write_dataset(std::slice::from_ref(&b), &out, "parquet", SaveMode::Overwrite, &[], &Options::new(), &ctx)
+            .unwrap();
         let names = listing(&out);
         assert_eq!(names.len(), 2);
         assert!(names[1].ends_with("-c000.snappy.parquet"));
@@ -533,7 +536,7 @@ mod tests {
         let ctx = EvalContext::default();
         let one = RecordBatch::try_from_iter(vec![("a", Arc::new(Int32Array::from(vec![1])) as ArrayRef)]).unwrap();
         let e = write_dataset(
-            &[one.clone()],
+            std::slice::from_ref(&one),
             &d.path().join("x"),
             "csv",
             SaveMode::Overwrite,
@@ -547,7 +550,7 @@ mod tests {
             "[ALL_PARTITION_COLUMNS_NOT_ALLOWED] Cannot use all columns for partition columns. SQLSTATE: KD005"
         );
         let e = write_dataset(
-            &[one.clone()],
+            std::slice::from_ref(&one),
             &d.path().join("x"),
             "csv",
             SaveMode::Overwrite,
@@ -557,9 +560,16 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.message(), "Partition column `c` not found in schema struct<a:int>.");
-        let e =
-            write_dataset(&[one.clone()], &d.path().join("x"), "text", SaveMode::Overwrite, &[], &Options::new(), &ctx)
-                .unwrap_err();
+        let e = write_dataset(
+            std::slice::from_ref(&one),
+            &d.path().join("x"),
+            "text",
+            SaveMode::Overwrite,
+            &[],
+            &Options::new(),
+            &ctx,
+        )
+        .unwrap_err();
         assert_eq!(e.error_class(), Some("UNSUPPORTED_DATA_TYPE_FOR_DATASOURCE"));
         // An empty input still produces one (empty) part file.
         let empty = one.slice(0, 0);
@@ -591,7 +601,7 @@ mod tests {
         .unwrap();
         let out = d.path().join("c");
         let opts = Options::from_pairs([("header", "true")]);
-        write_dataset(&[b.clone()], &out, "csv", SaveMode::ErrorIfExists, &[], &opts, &ctx).unwrap();
+        write_dataset(std::slice::from_ref(&b), &out, "csv", SaveMode::ErrorIfExists, &[], &opts, &ctx).unwrap();
         let (entries, _) = list_files(&[out.display().to_string()], &Options::new()).unwrap();
         let read_opts = Options::from_pairs([("header", "true"), ("inferSchema", "true"), ("multiLine", "true")]);
         let (f, back) = crate::io::csv::read_csv(&entries, None, &read_opts, &ctx).unwrap();
@@ -605,7 +615,8 @@ mod tests {
         let t = b.project(&[1]).unwrap();
         let out = d.path().join("t");
         let files =
-            write_dataset(&[t.clone()], &out, "text", SaveMode::ErrorIfExists, &[], &Options::new(), &ctx).unwrap();
+            write_dataset(std::slice::from_ref(&t), &out, "text", SaveMode::ErrorIfExists, &[], &Options::new(), &ctx)
+                .unwrap();
         assert!(files[0].to_string_lossy().ends_with("-c000.txt"));
         let (entries, _) = list_files(&[out.display().to_string()], &Options::new()).unwrap();
         let (_, back) =

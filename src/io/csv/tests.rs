@@ -155,7 +155,8 @@ fn header_with_user_schema() {
     let (f, b) = read(std::slice::from_ref(&p), Some("a int, b int"), &[("header", "true")]).unwrap();
     assert_eq!(f[0].name(), "a");
     assert_eq!(rows(&b), ["[1, 2]"]);
-    let e = read(&[p.clone()], Some("y int, x int"), &[("header", "true"), ("enforceSchema", "false")]).unwrap_err();
+    let e = read(std::slice::from_ref(&p), Some("y int, x int"), &[("header", "true"), ("enforceSchema", "false")])
+        .unwrap_err();
     assert_eq!(
         e.message(),
         format!("CSV header does not conform to the schema.\n Header: x, y\n Schema: y, x\nExpected: y but found: x\nCSV file: file://{p}")
@@ -317,7 +318,7 @@ fn bench_csv_read() {
         println!("rows {n} in {el:.3}s wall, {used:.2} CPU-s = {:.1}M rows per CPU-second", n as f64 / used / 1e6);
     }
     let t = std::time::Instant::now();
-    let (f, b) = read(&[p1.clone()], None, &[("inferSchema", "true")]).unwrap();
+    let (f, b) = read(std::slice::from_ref(&p1), None, &[("inferSchema", "true")]).unwrap();
     println!(
         "infer+read {:?} {} rows in {:.3}s",
         f.iter().map(|f| f.data_type().clone()).collect::<Vec<_>>(),
