@@ -13,6 +13,8 @@ struct WriteOptions {
     sep: String,
     quote: Option<u8>,
     escape: Option<u8>,
+    /// Escapes an escape character that comes right before a quote (`charToEscapeQuoteEscaping`).
+    escape_escape: Option<char>,
     escape_quotes: bool,
     quote_all: bool,
     null_value: String,
@@ -29,10 +31,14 @@ struct WriteOptions {
 impl WriteOptions {
     fn new(opts: &Options) -> Result<Self> {
         let pat = |k: &str| opts.get(k).map(DateTimePattern::compile).transpose();
+        let quote = ascii_char(opts, "quote", Some('"'))?;
+        let escape = ascii_char(opts, "escape", Some('\\'))?;
+        let default_ee = if escape == quote { None } else { escape.map(|e| e as char) };
         Ok(WriteOptions {
+            escape_escape: opts.get_char("charToEscapeQuoteEscaping", default_ee)?,
             sep: parse_separator(opts.get_any(&["sep", "delimiter"]).unwrap_or(","))?,
-            quote: ascii_char(opts, "quote", Some('"'))?,
-            escape: ascii_char(opts, "escape", Some('\\'))?,
+            quote,
+            escape,
             escape_quotes: opts.get_bool("escapeQuotes", true)?,
             quote_all: opts.get_bool("quoteAll", false)?,
             null_value: opts.get("nullValue").unwrap_or("").to_string(),
@@ -56,6 +62,10 @@ impl WriteOptions {
         if self.trim_trailing {
             v = v.trim_end_matches([' ', '\t']);
         }
+        if v.is_empty() {
+            self.put_empty(out);
+            return;
+        }
         let q = self.quote.map(|q| q as char);
         let has_quote = q.is_some_and(|q| v.contains(q));
         let needs = self.quote_all
@@ -72,9 +82,14 @@ impl WriteOptions {
                 out.push(q);
                 if has_quote {
                     let esc = self.escape.map(|e| e as char).unwrap_or(q);
-                    for c in v.chars() {
+                    let mut it = v.chars().peekable();
+                    while let Some(c) = it.next() {
                         if c == q {
                             out.push(esc);
+                        } else if c == esc && esc != q && it.peek() == Some(&q) {
+                            if let Some(ee) = self.escape_escape {
+                                out.push(ee);
+                            }
                         }
                         out.push(c);
                     }
@@ -84,6 +99,18 @@ impl WriteOptions {
                 out.push(q);
             }
             _ => out.push_str(v),
+        }
+    }
+
+    /// An empty string: `emptyValue` when set, else `""`.
+    fn put_empty(&self, out: &mut String) {
+        match (&self.empty_value, self.quote) {
+            (Some(e), _) => self.put_quoted_raw(e, out),
+            (None, Some(q)) => {
+                out.push(q as char);
+                out.push(q as char);
+            }
+            (None, None) => {}
         }
     }
 
@@ -109,17 +136,6 @@ fn put_value(col: &dyn Array, row: usize, o: &WriteOptions, ctx: &EvalContext, c
     match col.data_type() {
         DataType::Utf8 => {
             let s = col.as_string::<i32>().value(row);
-            if s.is_empty() {
-                match (&o.empty_value, o.quote) {
-                    (Some(e), _) => o.put_quoted_raw(e, out),
-                    (None, Some(q)) => {
-                        out.push(q as char);
-                        out.push(q as char);
-                    }
-                    (None, None) => {}
-                }
-                return;
-            }
             o.put_text(s, out);
             return;
         }
@@ -301,6 +317,20 @@ mod tests {
             w(&[("ignoreLeadingWhiteSpace", "false"), ("escape", "\"")]),
             "a;b,\"q\"\"\",,\"\",\"x\ny\",#c, l\n"
         );
+        // PySpark: 'a\\b,"a\\\\\\"b","\\"start",""' and with escape '"': 'a\\b,"a\\""b","""start"'.
+        let b = batch(vec![
+            ("a", strings(vec![Some("a\\b")])),
+            ("b", strings(vec![Some("a\\\"b")])),
+            ("c", strings(vec![Some("\"start")])),
+            ("d", strings(vec![Some("   ")])),
+        ]);
+        let w = |pairs: &[(&str, &str)]| {
+            String::from_utf8(write_csv(&b, &Options::from_pairs(pairs.iter().copied()), false, &ctx("UTC")).unwrap())
+                .unwrap()
+        };
+        assert_eq!(w(&[]), r#"a\b,"a\\\"b","\"start","""#.to_string() + "\n");
+        assert_eq!(w(&[("escape", "\"")]), r#"a\b,"a\""b","""start","""#.to_string() + "\n");
+        assert_eq!(w(&[("quote", "")]), "a\\b,a\\\"b,\"start,\n");
         let arr = batch(vec![(
             "a",
             Arc::new(ListArray::from_iter_primitive::<Int32Type, _, _>(vec![Some(vec![Some(1)])])) as ArrayRef,
