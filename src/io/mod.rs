@@ -10,14 +10,13 @@ pub mod writer;
 use arrow::array::RecordBatch;
 use arrow::datatypes::Fields;
 
-use crate::error::{EmberError, Result};
+use crate::error::Result;
 use crate::expr::physical::EvalContext;
 use options::Options;
 
 /// Read `paths` in `format` (csv, json, parquet, text); `schema` None means infer it.
 pub fn read_format(format: &str, paths: &[String], opts: &Options, schema: Option<&Fields>, ctx: &EvalContext) -> Result<(Fields, Vec<RecordBatch>)> {
-    let _ = (paths, opts, schema, ctx);
-    Err(EmberError::not_implemented(format!("reading {format}")))
+    paths::read_dataset(format, paths, opts, schema, ctx)
 }
 
 /// Write batches as a dataset directory (`df.write`).
@@ -32,6 +31,5 @@ pub fn write_format(
     opts: &Options,
     ctx: &EvalContext,
 ) -> Result<()> {
-    let _ = (batches, schema, path, mode, partition_by, opts, ctx);
-    Err(EmberError::not_implemented(format!("writing {format}")))
+    writer::write_path(batches, schema, path, format, mode, partition_by, opts, ctx)
 }
