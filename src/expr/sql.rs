@@ -23,7 +23,7 @@ use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 use crate::error::{EmberError, Result};
 use crate::expr::Expr;
 
-pub use convert::{convert_data_type, convert_expr};
+pub use convert::{convert_data_type, convert_expr, convert_order_by};
 pub use literal::unescape_spark_string;
 
 /// The Spark SQL dialect: backquoted identifiers, double-quoted strings, backslash escapes, `DIV`, `!`, lambdas.
@@ -129,7 +129,8 @@ fn empty_in_list(parser: &Parser) -> Option<ParserError> {
     {
         return None;
     }
-    let from = parser.peek_nth_token_ref(start).span.start;
+    // Spark's excerpt starts at NOT for `NOT IN ()`.
+    let from = parser.peek_nth_token_ref(0).span.start;
     let to = parser.peek_nth_token_ref(start + 2).span.end;
     Some(ParserError::ParserError(format!("{}{}:{}:{}", errors::EMPTY_IN_MARKER, from.line, from.column, to.column)))
 }
@@ -244,7 +245,21 @@ fn tokenize(sql: &str) -> Result<Vec<TokenWithSpan>> {
         .tokenize_with_location()
         .map_err(|e| errors::tokenizer_error(sql, &e))?;
     let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len());
-    for t in tokens {
+    for mut t in tokens {
+        // Spark's raw strings `r'C:\dir'`: sqlparser lexes them as the word `r` followed by a string.
+        if let (Some(prev), Token::SingleQuotedString(s) | Token::DoubleQuotedString(s)) = (out.last(), &t.token) {
+            if let Token::Word(w) = &prev.token {
+                if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("r") && prev.span.end == t.span.start {
+                    let raw = match &t.token {
+                        Token::SingleQuotedString(_) => Token::SingleQuotedRawStringLiteral(s.clone()),
+                        _ => Token::DoubleQuotedRawStringLiteral(s.clone()),
+                    };
+                    let start = prev.span.start;
+                    out.pop();
+                    t = TokenWithSpan { token: raw, span: sqlparser::tokenizer::Span::new(start, t.span.end) };
+                }
+            }
+        }
         if let (Some(prev), Token::Word(w)) = (out.last_mut(), &t.token) {
             if let Token::Number(n, long) = &prev.token {
                 let adjacent = prev.span.end == t.span.start;
@@ -298,8 +313,9 @@ fn parse_optional_alias(parser: &mut Parser, sql: &str) -> Result<Option<String>
     Ok(Some(ident_value(&w.clone().into_ident(next.span))))
 }
 
-/// An identifier's name: backquoted identifiers keep their content with doubled backquotes undone.
-pub(crate) fn ident_value(ident: &Ident) -> String {
+/// An identifier's name: backquoted identifiers keep their content with doubled backquotes undone. Use it for every
+/// `Ident` of a tree from `parse_query` (the tokenizer leaves quoting raw).
+pub fn ident_value(ident: &Ident) -> String {
     match ident.quote_style {
         Some('`') => ident.value.replace("``", "`"),
         _ => ident.value.clone(),
@@ -479,6 +495,9 @@ mod tests {
         assert_eq!(p(r"'\u0041'"), "lit(string:A)");
         assert_eq!(p(r"'\%'"), r"lit(string:\%)");
         assert_eq!(p("'a' 'b'"), "lit(string:ab)");
+        assert_eq!(p("'a' \"b\""), "lit(string:ab)");
+        assert_eq!(p(r"r'\n'"), r"lit(string:\n)");
+        assert_eq!(p(r#"R"a\b""#), r"lit(string:a\b)");
         assert_eq!(p("true"), "lit(boolean:true)");
         assert_eq!(p("FALSE"), "lit(boolean:false)");
         assert_eq!(p("NULL"), "lit(void:null)");
@@ -615,6 +634,9 @@ mod tests {
         assert_eq!(p("left(s, 2)"), "left(col(s) lit(int:2))");
         assert_eq!(p("substring(s, 1, 2)"), "substring(col(s) lit(int:1) lit(int:2))");
         assert_eq!(p("trim(s)"), "trim(col(s))");
+        assert_eq!(p("position('b' in s)"), "locate(lit(string:b) col(s) lit(int:1))");
+        assert_eq!(p("extract(year from d)"), "extract(lit(string:YEAR) col(d))");
+        assert_eq!(p("struct(x, s).x"), "(field struct(col(x) col(s)) x)");
         assert_eq!(p("window(ts, '10 minutes')"), "window(col(ts) lit(string:10 minutes))");
         assert_eq!(
             p("row_number() over (partition by a order by b desc)"),
@@ -687,7 +709,7 @@ mod tests {
              condition, or provide at least one value in the IN list. SQLSTATE: 42000\n== SQL (line 1, position 3) ==\n\
              x in ()\n  ^^^^^\n"
         );
-        assert_eq!(err("x not in ()").error_class(), Some("INVALID_SQL_SYNTAX.EMPTY_IN_PREDICATE"));
+        assert!(err("x not in ()").message().ends_with("== SQL (line 1, position 3) ==\nx not in ()\n  ^^^^^^^^^\n"));
         assert_eq!(err("x like 'a' escape 'ab'").error_class(), Some("INVALID_ESC"));
         assert_eq!(err("1e400").error_class(), Some("INVALID_NUMERIC_LITERAL_RANGE"));
     }

@@ -147,7 +147,11 @@ pub fn convert_expr(e: &ast::Expr) -> Result<Expr> {
         }
         E::Ceil { expr, field } => ceil_floor("ceil", expr, field)?,
         E::Floor { expr, field } => ceil_floor("floor", expr, field)?,
-        E::Position { expr, r#in } => Expr::call("position", vec![convert_expr(expr)?, convert_expr(r#in)?]),
+        // Spark's parser: POSITION(sub IN str) is locate(sub, str, 1).
+        E::Position { expr, r#in } => {
+            let one = Expr::lit(Arc::new(Int32Array::from(vec![1])));
+            Expr::call("locate", vec![convert_expr(expr)?, convert_expr(r#in)?, one])
+        }
         E::Substring { expr, substring_from, substring_for, .. } => {
             let mut args = vec![convert_expr(expr)?];
             match substring_from {
@@ -237,6 +241,9 @@ fn value(v: &Value) -> Result<Expr> {
         Value::Number(n, long) => literal::number_literal(&number_text(n, *long), false)?,
         Value::SingleQuotedString(_) | Value::DoubleQuotedString(_) => {
             literal::string_literal(string_value(v).unwrap_or_default())
+        }
+        Value::SingleQuotedRawStringLiteral(s) | Value::DoubleQuotedRawStringLiteral(s) => {
+            literal::string_literal(s.clone())
         }
         Value::HexStringLiteral(h) => literal::binary_literal(h)?,
         Value::Boolean(b) => bool_lit(*b),
