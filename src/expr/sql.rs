@@ -52,6 +52,9 @@ impl Dialect for SparkDialect {
     fn supports_group_by_expr(&self) -> bool {
         true
     }
+    fn supports_group_by_with_modifier(&self) -> bool {
+        true
+    }
     fn supports_lambda_functions(&self) -> bool {
         true
     }
@@ -721,7 +724,16 @@ mod tests {
         assert_eq!(select.projection.len(), 2);
         let sqlparser::ast::SelectItem::ExprWithAlias { expr, .. } = &select.projection[1] else { panic!() };
         assert_eq!(show(&convert_expr(expr).unwrap()), "count(lit(int:1))");
-        assert!(parse_query("with c as (select 1 a) select a from c").is_ok());
+        for ok in [
+            "with c as (select 1 a) select a from c",
+            "select * from t lateral view outer explode(a) tt as e",
+            "select a, count(*) from t group by a with rollup",
+            "select a, row_number() over w from t window w as (partition by a order by b)",
+            "select * from t1 left anti join t2 on t1.a = t2.a",
+            "select /*+ BROADCAST(t) */ * from values (1, 2) as t(a, b)",
+        ] {
+            assert!(parse_query(ok).is_ok(), "{ok}");
+        }
         assert_eq!(parse_query("select").unwrap_err().message(), syntax("end of input", 6, "select"));
         assert_eq!(parse_query("selec 1").unwrap_err().message(), syntax("'selec'", 0, "selec 1"));
         assert_eq!(
