@@ -249,6 +249,10 @@ fn tokenize(sql: &str) -> Result<Vec<TokenWithSpan>> {
         .map_err(|e| errors::tokenizer_error(sql, &e))?;
     let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len());
     for mut t in tokens {
+        // `$name` is not a token in Spark: its lexer fails at the `$`.
+        if matches!(&t.token, Token::Placeholder(p) if p.starts_with('$')) {
+            return Err(errors::syntax_error(sql, &TokenWithSpan { token: Token::Char('$'), span: t.span }));
+        }
         // Spark's raw strings `r'C:\dir'`: sqlparser lexes them as the word `r` followed by a string.
         if let (Some(prev), Token::SingleQuotedString(s) | Token::DoubleQuotedString(s)) = (out.last(), &t.token) {
             if let Token::Word(w) = &prev.token {
@@ -286,13 +290,17 @@ fn parser_for(sql: &str) -> Result<Parser<'static>> {
     Ok(Parser::new(&DIALECT).with_tokens_with_locations(tokenize(sql)?))
 }
 
-/// Fail with Spark's "extra input" error unless the whole input was consumed.
-fn expect_end(parser: &mut Parser, sql: &str) -> Result<()> {
+/// Fail with a syntax error at the first token left over. For expressions Spark's parser says "extra input" only
+/// when dropping that one token would end the input (`x b c`); otherwise it reports the token alone (`x as y as z`).
+fn expect_end(parser: &mut Parser, sql: &str, always_extra: bool) -> Result<()> {
     let next = parser.peek_token();
     if next.token == Token::EOF {
         return Ok(());
     }
-    Err(errors::extra_input(sql, &next))
+    if always_extra || parser.peek_nth_token_ref(1).token == Token::EOF {
+        return Err(errors::extra_input(sql, &next));
+    }
+    Err(errors::syntax_error(sql, &next))
 }
 
 /// Parse an optional alias after an expression: `AS name`, or a bare identifier (`a + 1 b`), as Spark does.
@@ -331,7 +339,7 @@ fn parse_aliased(sql: &str, allow_star: bool) -> Result<(sqlparser::ast::Expr, O
     let ast = if allow_star { parser.parse_wildcard_expr() } else { parser.parse_expr() };
     let ast = ast.map_err(|e| errors::parser_error(sql, e))?;
     let alias = parse_optional_alias(&mut parser, sql)?;
-    expect_end(&mut parser, sql)?;
+    expect_end(&mut parser, sql, false)?;
     Ok((ast, alias))
 }
 
@@ -370,7 +378,7 @@ pub fn parse_query(sql: &str) -> Result<Query> {
     let statement = parser.parse_statement().map_err(|e| errors::parser_error(sql, e))?;
     // A trailing `;` is allowed, as in Spark; anything after it is extra input.
     while parser.consume_token(&Token::SemiColon) {}
-    expect_end(&mut parser, sql)?;
+    expect_end(&mut parser, sql, true)?;
     match statement {
         Statement::Query(q) => Ok(*q),
         other => {
@@ -681,6 +689,16 @@ mod tests {
         assert_eq!(err("x b c").message(), syntax("'c': extra input 'c'", 4, "x b c"));
         assert_eq!(err("x)").message(), syntax("')': extra input ')'", 1, "x)"));
         assert_eq!(err("x,").message(), syntax("',': extra input ','", 1, "x,"));
+        assert_eq!(err("x as y as z").message(), syntax("'as'", 7, "x as y as z"));
+        assert_eq!(err("$x").message(), syntax("'$'", 0, "$x"));
+        assert_eq!(err("x@y").message(), syntax("'@'", 1, "x@y"));
+        assert_eq!(err("f(1,)").message(), syntax("')'", 4, "f(1,)"));
+        assert_eq!(err("x = 'abc").message(), syntax("'''", 4, "x = 'abc"));
+        assert_eq!(
+            err("1 +\n\t2 +").message(),
+            "\n[PARSE_SYNTAX_ERROR] Syntax error at or near end of input. SQLSTATE: 42601 (line 2, pos 4)\n\n\
+             == SQL ==\n1 +\n\t2 +\n----^^^\n"
+        );
         assert_eq!(err("(x").message(), syntax("end of input", 2, "(x"));
         assert_eq!(err("x = = 1").message(), syntax("'='", 4, "x = = 1"));
         assert_eq!(err("'unterminated").message(), syntax("'''", 0, "'unterminated"));
