@@ -284,10 +284,11 @@ fn tokenize(sql: &str) -> Result<Vec<TokenWithSpan>> {
 
 fn parser_for(sql: &str) -> Result<Parser<'static>> {
     static DIALECT: SparkDialect = SparkDialect;
-    if sql.trim().is_empty() || tokenize(sql)?.iter().all(|t| matches!(t.token, Token::Whitespace(_))) {
+    let tokens = tokenize(sql)?;
+    if tokens.iter().all(|t| matches!(t.token, Token::Whitespace(_))) {
         return Err(errors::empty_statement(sql));
     }
-    Ok(Parser::new(&DIALECT).with_tokens_with_locations(tokenize(sql)?))
+    Ok(Parser::new(&DIALECT).with_tokens_with_locations(tokens))
 }
 
 /// Fail with a syntax error at the first token left over. For expressions Spark's parser says "extra input" only
@@ -363,8 +364,16 @@ pub fn parse_select_item(sql: &str) -> Result<Expr> {
     let expr = match &ast {
         sqlparser::ast::Expr::Wildcard(_) if alias.is_none() => Expr::Star(None),
         sqlparser::ast::Expr::QualifiedWildcard(name, _) if alias.is_none() => {
-            let parts: Vec<String> =
-                name.0.iter().map(|p| p.as_ident().map(ident_value).unwrap_or_else(|| p.to_string())).collect();
+            // Parts holding a dot or backquote are backquoted again so `split_name_parts` recovers them.
+            let parts: Vec<String> = name
+                .0
+                .iter()
+                .map(|p| match p.as_ident().map(ident_value) {
+                    Some(v) if v.contains(['.', '`']) => format!("`{}`", v.replace('`', "``")),
+                    Some(v) => v,
+                    None => p.to_string(),
+                })
+                .collect();
             Expr::Star(Some(parts.join(".")))
         }
         _ => convert_expr(&ast).map_err(|e| errors::with_sql_context(e, sql))?,
@@ -669,6 +678,8 @@ mod tests {
         assert_eq!(item("*"), "star()");
         assert_eq!(item("t.*"), "star(t)");
         assert_eq!(item("a.b.*"), "star(a.b)");
+        assert_eq!(item("`a.b`.*"), "star(`a.b`)");
+        assert!(matches!(parse_select_item("* as x"), Err(EmberError::NotImplemented(_))));
         assert_eq!(item("x + 1 z"), "(as (+ col(x) lit(int:1)) z)");
         assert_eq!(item("count(*) AS n"), "(as count(lit(int:1)) n)");
     }
