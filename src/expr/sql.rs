@@ -80,11 +80,33 @@ impl Dialect for SparkDialect {
         true
     }
     fn parse_prefix(&self, parser: &mut Parser) -> Option<std::result::Result<sqlparser::ast::Expr, ParserError>> {
-        if let Token::Word(w) = &parser.peek_token_ref().token {
-            if w.keyword == Keyword::INTERVAL && w.quote_style.is_none() {
-                parser.next_token();
-                return Some(parse_interval(parser));
+        let Token::Word(w) = &parser.peek_token_ref().token else { return None };
+        if w.quote_style.is_some() {
+            return None;
+        }
+        // Keywords that sqlparser always parses as a construct are plain column names in Spark when what follows
+        // cannot continue the construct (`interval + 1`, `trim = 'a'`).
+        let next_is_paren = parser.peek_nth_token_ref(1).token == Token::LParen;
+        let as_column = match w.keyword {
+            Keyword::INTERVAL => {
+                let string_next = matches!(
+                    parser.peek_nth_token_ref(1).token,
+                    Token::SingleQuotedString(_) | Token::DoubleQuotedString(_)
+                );
+                let len = interval_value_len(parser, 1);
+                !string_next && (len == 0 || peek_unit(parser, 1 + len).is_none())
             }
+            Keyword::STRUCT | Keyword::TRIM | Keyword::EXISTS => !next_is_paren,
+            _ => false,
+        };
+        if as_column {
+            let t = parser.next_token();
+            let Token::Word(w) = t.token else { unreachable!("peeked a word") };
+            return Some(Ok(sqlparser::ast::Expr::Identifier(w.into_ident(t.span))));
+        }
+        if w.keyword == Keyword::INTERVAL {
+            parser.next_token();
+            return Some(parse_interval(parser));
         }
         None
     }
@@ -472,6 +494,13 @@ mod tests {
         assert_eq!(p("`weird name`"), "col(weird name)");
         assert_eq!(p("`a.b`.c"), "col(a.b.c)");
         assert_eq!(p("`a``b`"), "col(a`b)");
+        // Keywords are column names where Spark allows it.
+        assert_eq!(p("date + 1"), "(+ col(date) lit(int:1))");
+        assert_eq!(p("interval + 1"), "(+ col(interval) lit(int:1))");
+        assert_eq!(p("upper(trim)"), "upper(col(trim))");
+        assert_eq!(p("struct = 'a'"), "(= col(struct) lit(string:a))");
+        assert_eq!(p("t.order"), "col(t.order)");
+        assert_eq!(p("key"), "col(key)");
     }
 
     #[test]
