@@ -73,6 +73,9 @@ impl Dialect for SparkDialect {
     fn supports_nested_comments(&self) -> bool {
         true
     }
+    fn supports_create_table_using(&self) -> bool {
+        true
+    }
     fn supports_map_literal_with_angle_brackets(&self) -> bool {
         true
     }
@@ -403,14 +406,19 @@ pub fn parse_select_item(sql: &str) -> Result<Expr> {
     Ok(with_alias(expr, alias))
 }
 
-/// One query for `spark.sql`: SELECT (with WITH, VALUES, set operations); other statements are refused.
-pub fn parse_query(sql: &str) -> Result<Query> {
+/// One statement for `spark.sql` (a query, `CREATE TEMP VIEW`, `SET`, …); the caller decides what it supports.
+pub fn parse_statement(sql: &str) -> Result<Statement> {
     let mut parser = parser_for(sql)?;
     let statement = parser.parse_statement().map_err(|e| errors::parser_error(sql, e))?;
     // A trailing `;` is allowed, as in Spark; anything after it is extra input.
     while parser.consume_token(&Token::SemiColon) {}
     expect_end(&mut parser, sql, true)?;
-    match statement {
+    Ok(statement)
+}
+
+/// One query for `spark.sql`: SELECT (with WITH, VALUES, set operations); other statements are refused.
+pub fn parse_query(sql: &str) -> Result<Query> {
+    match parse_statement(sql)? {
         Statement::Query(q) => Ok(*q),
         other => {
             let text = other.to_string();
@@ -799,5 +807,13 @@ mod tests {
             syntax("'select': extra input 'select'", 10, "select 1; select 2")
         );
         assert!(matches!(parse_query("drop table foo"), Err(EmberError::NotImplemented(_))));
+        for ok in [
+            "CREATE OR REPLACE TEMPORARY VIEW v AS SELECT 1",
+            "DROP VIEW IF EXISTS v",
+            "SET spark.sql.shuffle.partitions=4",
+            "CREATE TABLE t (a INT) USING parquet",
+        ] {
+            assert!(parse_statement(ok).is_ok(), "{ok}");
+        }
     }
 }
