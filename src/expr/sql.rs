@@ -111,6 +111,9 @@ impl Dialect for SparkDialect {
             parser.next_token();
             return Some(parse_interval(parser));
         }
+        if w.keyword == Keyword::EXTRACT && next_is_paren {
+            return parse_extract(parser);
+        }
         None
     }
     fn parse_infix(
@@ -161,6 +164,31 @@ fn empty_in_list(parser: &Parser) -> Option<ParserError> {
     let from = parser.peek_nth_token_ref(0).span.start;
     let to = parser.peek_nth_token_ref(start + 2).span.end;
     Some(ParserError::ParserError(format!("{}{}:{}:{}", errors::EMPTY_IN_MARKER, from.line, from.column, to.column)))
+}
+
+/// `EXTRACT(field FROM expr)` keeping the field as typed (Spark names the column `extract(Dow FROM d)`); sqlparser
+/// would normalise the field to its own enum. Returns `None` (sqlparser's parse) for other shapes.
+fn parse_extract(parser: &mut Parser) -> Option<std::result::Result<sqlparser::ast::Expr, ParserError>> {
+    let field = match &parser.peek_nth_token_ref(2).token {
+        Token::Word(f) => f.clone(),
+        _ => return None,
+    };
+    let from = matches!(&parser.peek_nth_token_ref(3).token, Token::Word(w) if w.keyword == Keyword::FROM);
+    if !from {
+        return None;
+    }
+    for _ in 0..4 {
+        parser.next_token();
+    }
+    let result = parser.parse_expr().and_then(|expr| {
+        parser.expect_token(&Token::RParen)?;
+        Ok(sqlparser::ast::Expr::Extract {
+            field: DateTimeField::Custom(Ident::new(field.value)),
+            syntax: sqlparser::ast::ExtractSyntax::From,
+            expr: Box::new(expr),
+        })
+    });
+    Some(result)
 }
 
 /// The unit of an interval qualifier or of one value/unit pair (plural forms accepted, as Spark does).
@@ -692,7 +720,10 @@ mod tests {
         assert_eq!(p("substring(s, 1, 2)"), "substring(col(s) lit(int:1) lit(int:2))");
         assert_eq!(p("trim(s)"), "trim(col(s))");
         assert_eq!(p("position('b' in s)"), "locate(lit(string:b) col(s) lit(int:1))");
-        assert_eq!(p("extract(year from d)"), "extract(lit(string:YEAR) col(d))");
+        assert_eq!(p("extract(year from d)"), "extract(lit(string:year) col(d))");
+        assert_eq!(p("EXTRACT(Dow FROM d)"), "extract(lit(string:Dow) col(d))");
+        assert_eq!(p("trim(both 'a' from s)"), "trim(lit(string:a) col(s))");
+        assert_eq!(p("trim(leading 'a' from s)"), "ltrim(lit(string:a) col(s))");
         assert_eq!(p("struct(x, s).x"), "(field struct(col(x) col(s)) x)");
         assert_eq!(p("window(ts, '10 minutes')"), "window(col(ts) lit(string:10 minutes))");
         assert_eq!(

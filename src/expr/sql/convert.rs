@@ -142,7 +142,11 @@ pub fn convert_expr(e: &ast::Expr) -> Result<Expr> {
         E::Named { expr, name } => convert_expr(expr)?.alias(&ident_value(name)),
         E::Array(a) => Expr::call("array", a.elem.iter().map(convert_expr).collect::<Result<_>>()?),
         E::Extract { field, expr, .. } => {
-            let field = Expr::lit(Arc::new(StringArray::from(vec![field.to_string()])));
+            let text = match field {
+                ast::DateTimeField::Custom(id) => id.value.clone(),
+                other => other.to_string(),
+            };
+            let field = Expr::lit(Arc::new(StringArray::from(vec![text])));
             Expr::call("extract", vec![field, convert_expr(expr)?])
         }
         E::Ceil { expr, field } => ceil_floor("ceil", expr, field)?,
@@ -173,10 +177,12 @@ pub fn convert_expr(e: &ast::Expr) -> Result<Expr> {
                 Some(TrimWhereField::Trailing) => "rtrim",
                 _ => "trim",
             };
-            let mut args = vec![convert_expr(expr)?];
+            // The two-argument SQL functions take the characters first: `trim(trimStr, str)`.
+            let mut args = Vec::with_capacity(2);
             if let Some(what) = trim_what {
                 args.push(convert_expr(what)?);
             }
+            args.push(convert_expr(expr)?);
             Expr::call(name, args)
         }
         E::Overlay { expr, overlay_what, overlay_from, overlay_for } => {
