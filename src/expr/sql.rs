@@ -341,7 +341,29 @@ fn parser_for(sql: &str) -> Result<Parser<'static>> {
     if tokens.iter().all(|t| matches!(t.token, Token::Whitespace(_))) {
         return Err(errors::empty_statement(sql));
     }
-    Ok(Parser::new(&DIALECT).with_tokens_with_locations(tokens))
+    let parser = Parser::new(&DIALECT).with_tokens_with_locations(tokens);
+    // Long inputs are parsed on a thread with a large stack (`on_big_stack`), which allows deeper nesting.
+    Ok(if sql.len() >= BIG_INPUT { parser.with_recursion_limit(DEEP_RECURSION_LIMIT) } else { parser })
+}
+
+/// Inputs from this length on are parsed on their own thread with a `BIG_STACK`-byte stack: parsing and converting
+/// recurse once per nesting level (and per operator of a chain such as `a OR b OR …`).
+const BIG_INPUT: usize = 4096;
+const BIG_STACK: usize = 256 << 20;
+const DEEP_RECURSION_LIMIT: usize = 4096;
+
+fn on_big_stack<T: Send>(sql: &str, f: impl FnOnce(&str) -> Result<T> + Send) -> Result<T> {
+    if sql.len() < BIG_INPUT {
+        return f(sql);
+    }
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("ember-sql-parse".into())
+            .stack_size(BIG_STACK)
+            .spawn_scoped(scope, || f(sql))
+            .map_err(|e| EmberError::execution(format!("cannot start the SQL parser thread: {e}")))?;
+        handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// Fail with a syntax error at the first token left over. For expressions Spark's parser says "extra input" only
@@ -406,6 +428,10 @@ fn with_alias(expr: Expr, alias: Option<String>) -> Expr {
 
 /// One expression, optionally followed by an alias (`expr("a + 1 as b")` gives `Expr::Alias`).
 pub fn parse_expression(sql: &str) -> Result<Expr> {
+    on_big_stack(sql, parse_expression_here)
+}
+
+fn parse_expression_here(sql: &str) -> Result<Expr> {
     let (ast, alias) = parse_aliased(sql, false)?;
     let expr = convert_expr(&ast).map_err(|e| errors::with_sql_context(e, sql))?;
     Ok(with_alias(expr, alias))
@@ -413,6 +439,10 @@ pub fn parse_expression(sql: &str) -> Result<Expr> {
 
 /// One `selectExpr` item: an expression with optional alias, `*` or `t.*` (`Expr::Star`).
 pub fn parse_select_item(sql: &str) -> Result<Expr> {
+    on_big_stack(sql, parse_select_item_here)
+}
+
+fn parse_select_item_here(sql: &str) -> Result<Expr> {
     let (ast, alias) = parse_aliased(sql, true)?;
     let expr = match &ast {
         sqlparser::ast::Expr::Wildcard(_) if alias.is_none() => Expr::Star(None),
@@ -436,6 +466,10 @@ pub fn parse_select_item(sql: &str) -> Result<Expr> {
 
 /// One statement for `spark.sql` (a query, `CREATE TEMP VIEW`, `SET`, …); the caller decides what it supports.
 pub fn parse_statement(sql: &str) -> Result<Statement> {
+    on_big_stack(sql, parse_statement_here)
+}
+
+fn parse_statement_here(sql: &str) -> Result<Statement> {
     let mut parser = parser_for(sql)?;
     let statement = parser.parse_statement().map_err(|e| errors::parser_error(sql, e))?;
     // A trailing `;` is allowed, as in Spark; anything after it is extra input.
@@ -459,6 +493,7 @@ pub fn parse_query(sql: &str) -> Result<Query> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::expr::BinaryOp;
     use arrow::array::Array;
     use arrow::util::display::array_value_to_string;
 
@@ -812,6 +847,19 @@ mod tests {
         assert!(err("x not in ()").message().ends_with("== SQL (line 1, position 3) ==\nx not in ()\n  ^^^^^^^^^\n"));
         assert_eq!(err("x like 'a' escape 'ab'").error_class(), Some("INVALID_ESC"));
         assert_eq!(err("1e400").error_class(), Some("INVALID_NUMERIC_LITERAL_RANGE"));
+    }
+
+    #[test]
+    fn long_and_deep_inputs() {
+        // Only the top of the trees is inspected: `show` itself recurses with large frames.
+        let chain = (0..5000).map(|i| format!("x = {i}")).collect::<Vec<_>>().join(" OR ");
+        let Expr::Binary { op: BinaryOp::Or, right, .. } = parse_expression(&chain).unwrap() else { panic!() };
+        assert_eq!(show(&right), "(= col(x) lit(int:4999))");
+        let nested = format!("{}x{}", "(".repeat(1000), ")".repeat(1000)) + &" ".repeat(BIG_INPUT);
+        assert_eq!(p(&nested), "col(x)");
+        let calls = format!("{}x{}", "abs(".repeat(300), ")".repeat(300)) + &" ".repeat(BIG_INPUT);
+        let Expr::Function { name, .. } = parse_expression(&calls).unwrap() else { panic!() };
+        assert_eq!(name, "abs");
     }
 
     #[test]

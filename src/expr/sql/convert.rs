@@ -29,7 +29,18 @@ fn not(e: Expr) -> Expr {
 }
 
 /// Convert one sqlparser expression (as parsed by this module's dialect and tokenizer) to an unresolved `Expr`.
+///
+/// The operators that chain (`a OR b OR …`, `a + b + …`) are handled here with a small stack frame; everything else
+/// goes through `convert_node`, whose frame is large in debug builds, so long chains do not overflow the stack.
 pub fn convert_expr(e: &ast::Expr) -> Result<Expr> {
+    match e {
+        ast::Expr::BinaryOp { left, op, right } => binary(left, op, right),
+        ast::Expr::Nested(inner) => convert_expr(inner),
+        _ => convert_node(e),
+    }
+}
+
+fn convert_node(e: &ast::Expr) -> Result<Expr> {
     use ast::Expr as E;
     Ok(match e {
         // Spark's parser reads bare USER and SESSION_USER as current_user().
@@ -302,6 +313,10 @@ fn unary(op: &UnaryOperator, x: &ast::Expr) -> Result<Expr> {
 fn binary(left: &ast::Expr, op: &BinaryOperator, right: &ast::Expr) -> Result<Expr> {
     let l = convert_expr(left)?;
     let r = convert_expr(right)?;
+    binary_of(op, l, r)
+}
+
+fn binary_of(op: &BinaryOperator, l: Expr, r: Expr) -> Result<Expr> {
     let op = match op {
         BinaryOperator::Plus => BinaryOp::Plus,
         BinaryOperator::Minus => BinaryOp::Minus,
