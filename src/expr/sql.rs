@@ -73,6 +73,9 @@ impl Dialect for SparkDialect {
     fn supports_nested_comments(&self) -> bool {
         true
     }
+    fn supports_bitwise_shift_operators(&self) -> bool {
+        true
+    }
     fn supports_create_table_using(&self) -> bool {
         true
     }
@@ -125,6 +128,17 @@ impl Dialect for SparkDialect {
         if let Some(e) = empty_in_list(parser) {
             return Some(Err(e));
         }
+        // `>>>` (unsigned shift) lexes as `>>` then `>`.
+        let [first, second] = parser.peek_tokens_with_location();
+        if first.token == Token::ShiftRight && second.token == Token::Gt && first.span.end == second.span.start {
+            parser.next_token();
+            parser.next_token();
+            return Some(parser.parse_subexpr(SHIFT_PRECEDENCE).map(|right| sqlparser::ast::Expr::BinaryOp {
+                left: Box::new(expr.clone()),
+                op: sqlparser::ast::BinaryOperator::Custom(">>>".into()),
+                right: Box::new(right),
+            }));
+        }
         if parser.parse_keyword(Keyword::DIV) {
             // Same precedence as `*` and `/`: the right operand binds tighter than `+`.
             let prec = self.prec_value(sqlparser::dialect::Precedence::MulDivModOp);
@@ -138,12 +152,17 @@ impl Dialect for SparkDialect {
     }
     fn get_next_precedence(&self, parser: &Parser) -> Option<std::result::Result<u8, ParserError>> {
         // Spark binds `||` like `+`/`-`, not like `*` as sqlparser does.
+        // Shifts sit between `+`/`-` and `&`, as in Spark's grammar.
         match parser.peek_token_ref().token {
             Token::StringConcat => Some(Ok(self.prec_value(sqlparser::dialect::Precedence::PlusMinus))),
+            Token::ShiftLeft | Token::ShiftRight => Some(Ok(SHIFT_PRECEDENCE)),
             _ => None,
         }
     }
 }
+
+/// Binding power of `<<`, `>>`, `>>>`: below `+` (30), above `&` (23) in sqlparser's scale.
+const SHIFT_PRECEDENCE: u8 = 25;
 
 /// Spark rejects `x IN ()` with its own error class; sqlparser would only report a missing expression.
 fn empty_in_list(parser: &Parser) -> Option<ParserError> {
@@ -685,6 +704,13 @@ mod tests {
         // `||` binds like `+`, below `*`.
         assert_eq!(p("s || 1 * 2"), "concat(col(s) (* lit(int:1) lit(int:2)))");
         assert_eq!(p("-x * 2"), "(* (neg col(x)) lit(int:2))");
+        assert_eq!(p("x << 2"), "<<(col(x) lit(int:2))");
+        assert_eq!(p("x >> 1"), ">>(col(x) lit(int:1))");
+        assert_eq!(p("x >>> 1"), ">>>(col(x) lit(int:1))");
+        assert_eq!(p("1 + 1 << 2"), "<<((+ lit(int:1) lit(int:1)) lit(int:2))");
+        assert_eq!(p("x << 1 & 3"), "(& <<(col(x) lit(int:1)) lit(int:3))");
+        assert_eq!(p("x >>> 1 + 1"), ">>>(col(x) (+ lit(int:1) lit(int:1)))");
+        assert_eq!(p("x > 1"), "(> col(x) lit(int:1))");
     }
 
     #[test]
@@ -728,6 +754,7 @@ mod tests {
         assert_eq!(p("x::bigint"), "(cast col(x) bigint)");
         assert_eq!(p("try_cast(s as int)"), "(cast col(s) int)");
         assert_eq!(p("cast(x as array<int>)"), "(cast col(x) array<int>)");
+        assert_eq!(p("cast(x as array<array<int>>) >> 1"), ">>((cast col(x) array<array<int>>) lit(int:1))");
         assert_eq!(p("cast(x as map<string,int>)"), "(cast col(x) map<string,int>)");
         assert_eq!(p("cast(x as struct<a:int,b:string>)"), "(cast col(x) struct<a:int,b:string>)");
         assert_eq!(p("cast(x as timestamp)"), "(cast col(x) timestamp)");

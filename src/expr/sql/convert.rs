@@ -338,6 +338,10 @@ fn binary_of(op: &BinaryOperator, l: Expr, r: Expr) -> Result<Expr> {
         BinaryOperator::BitwiseOr => BinaryOp::BitOr,
         BinaryOperator::BitwiseXor => BinaryOp::BitXor,
         BinaryOperator::StringConcat => return Ok(Expr::call("concat", vec![l, r])),
+        // Spark 4 registers the shift operators as functions named `<<`, `>>`, `>>>` (shown `(x << 2)`).
+        BinaryOperator::PGBitwiseShiftLeft => return Ok(Expr::call("<<", vec![l, r])),
+        BinaryOperator::PGBitwiseShiftRight => return Ok(Expr::call(">>", vec![l, r])),
+        BinaryOperator::Custom(op) if op == ">>>" => return Ok(Expr::call(">>>", vec![l, r])),
         other => return Err(not_supported(&format!("The operator {other}"))),
     };
     Ok(Expr::binary(op, l, r))
