@@ -114,6 +114,22 @@ impl Dialect for SparkDialect {
             parser.next_token();
             return Some(parse_interval(parser));
         }
+        // `TIMESTAMP_LTZ '…'` is not a typed literal sqlparser knows.
+        if w.value.eq_ignore_ascii_case("timestamp_ltz") {
+            let value = match &parser.peek_nth_token_ref(1).token {
+                Token::SingleQuotedString(s) => Value::SingleQuotedString(s.clone()),
+                Token::DoubleQuotedString(s) => Value::DoubleQuotedString(s.clone()),
+                _ => return None,
+            };
+            parser.next_token();
+            parser.next_token();
+            let name = sqlparser::ast::ObjectName::from(vec![Ident::new("TIMESTAMP_LTZ")]);
+            return Some(Ok(sqlparser::ast::Expr::TypedString(sqlparser::ast::TypedString {
+                data_type: sqlparser::ast::DataType::Custom(name, vec![]),
+                value: value.into(),
+                uses_odbc_syntax: false,
+            })));
+        }
         if w.keyword == Keyword::EXTRACT && next_is_paren {
             return parse_extract(parser);
         }
@@ -642,7 +658,9 @@ mod tests {
         assert_eq!(p("NULL"), "lit(void:null)");
         assert_eq!(p("DATE '2024-01-01'"), "lit(date:2024-01-01)");
         assert_eq!(p("TIMESTAMP '2024-01-01 00:00:00'"), "(cast lit(string:2024-01-01 00:00:00) timestamp)");
-        assert_eq!(p("TIMESTAMP_NTZ '2024-01-01'"), "(cast lit(string:2024-01-01) timestamp_ntz)");
+        assert_eq!(p("TIMESTAMP_NTZ '2024-01-01'"), "lit(timestamp_ntz:2024-01-01T00:00:00)");
+        assert_eq!(p("TIMESTAMP_LTZ '2024-01-01'"), "(cast lit(string:2024-01-01) timestamp)");
+        assert_eq!(err("TIMESTAMP 'bad'").error_class(), Some("INVALID_TYPED_LITERAL"));
         let Expr::Literal(l) = parse_expression("X'0A1B'").unwrap() else { panic!() };
         assert_eq!(l.0.as_any().downcast_ref::<arrow::array::BinaryArray>().unwrap().value(0), &[0x0A, 0x1B]);
     }

@@ -275,10 +275,15 @@ fn typed_string(data_type: &ast::DataType, v: &Value) -> Result<Expr> {
     let text = string_value(v).ok_or_else(|| not_supported(&format!("The typed literal {data_type} {v}")))?;
     match data_type {
         ast::DataType::Date => literal::date_literal(&text),
-        ast::DataType::Timestamp(_, _) | ast::DataType::TimestampNtz(_) | ast::DataType::Datetime(_) => {
-            Ok(Expr::Cast { expr: Box::new(literal::string_literal(text)), to: convert_data_type(data_type)? })
+        ast::DataType::TimestampNtz(_) | ast::DataType::Timestamp(_, ast::TimezoneInfo::WithoutTimeZone) => {
+            literal::timestamp_ntz_literal(&text)
+        }
+        ast::DataType::Timestamp(_, _) | ast::DataType::Datetime(_) => {
+            literal::check_timestamp_text(&text)?;
+            Ok(Expr::Cast { expr: Box::new(literal::string_literal(text)), to: types::timestamp_type() })
         }
         ast::DataType::Custom(name, _) if name.to_string().eq_ignore_ascii_case("timestamp_ltz") => {
+            literal::check_timestamp_text(&text)?;
             Ok(Expr::Cast { expr: Box::new(literal::string_literal(text)), to: types::timestamp_type() })
         }
         ast::DataType::Custom(name, _) if name.to_string().eq_ignore_ascii_case("x") => literal::binary_literal(&text),

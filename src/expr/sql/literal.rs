@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use arrow::array::{
     ArrayRef, BinaryArray, Date32Array, Decimal128Array, DurationMicrosecondArray, Float32Array, Float64Array,
-    Int16Array, Int32Array, Int64Array, Int8Array, StringArray,
+    Int16Array, Int32Array, Int64Array, Int8Array, StringArray, TimestampMicrosecondArray,
 };
 use sqlparser::ast::DateTimeField;
 
@@ -263,6 +263,85 @@ fn parse_date(value: &str) -> Option<i32> {
     let date = chrono::NaiveDate::from_ymd_opt(if negative { -year } else { year }, m.parse().ok()?, d.parse().ok()?)?;
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
     Some((date - epoch).num_days() as i32)
+}
+
+/// The parts of a Spark timestamp string: `[+-]yyyy[-[m]m[-[d]d]][( |T)[h]h[:[m]m[:[s]s[.fraction]]]][zone]`.
+/// Returns the wall-clock time and whether a zone followed; `None` when Spark would reject the text. Time-only
+/// strings (`10:00`, `T10:00`, which Spark puts on the current date) are not handled here.
+fn parse_timestamp_text(value: &str) -> Option<(chrono::NaiveDateTime, bool)> {
+    let s = value.trim();
+    let split = s.find([' ', 'T']).unwrap_or(s.len());
+    let (date_text, rest) = s.split_at(split);
+    if date_text.contains(':') {
+        return None;
+    }
+    let days = parse_date(date_text)?;
+    let date = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)? + chrono::Duration::days(days as i64);
+    if rest.is_empty() {
+        return Some((date.and_hms_opt(0, 0, 0)?, false));
+    }
+    let time = &rest[1..];
+    let bytes = time.as_bytes();
+    let mut pos = 0;
+    // Up to two digits per field; at least one.
+    let field = |pos: &mut usize| -> Option<u32> {
+        let start = *pos;
+        while *pos < bytes.len() && *pos - start < 2 && bytes[*pos].is_ascii_digit() {
+            *pos += 1;
+        }
+        if *pos == start {
+            return None;
+        }
+        time[start..*pos].parse().ok()
+    };
+    let hour = field(&mut pos)?;
+    let (mut minute, mut second, mut micros) = (0, 0, 0);
+    if bytes.get(pos) == Some(&b':') {
+        pos += 1;
+        minute = field(&mut pos)?;
+        if bytes.get(pos) == Some(&b':') {
+            pos += 1;
+            second = field(&mut pos)?;
+            if bytes.get(pos) == Some(&b'.') {
+                pos += 1;
+                let start = pos;
+                while pos < bytes.len() && bytes[pos].is_ascii_digit() {
+                    pos += 1;
+                }
+                if pos - start > 9 {
+                    return None;
+                }
+                // Nanosecond digits beyond the microsecond are dropped, as Spark does.
+                let digits: String = time[start..pos].chars().chain(std::iter::repeat('0')).take(6).collect();
+                micros = digits.parse().ok()?;
+            }
+        }
+    }
+    let zone = time[pos..].trim_start();
+    let zone_ok = zone.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '+' | '-' | ':'));
+    if !zone_ok {
+        return None;
+    }
+    let naive = date.and_hms_micro_opt(hour, minute, second, micros)?;
+    Some((naive, !zone.is_empty()))
+}
+
+/// `TIMESTAMP_NTZ '…'`: the wall-clock time as a `Timestamp(Microsecond, None)` literal (a zone in the text is
+/// ignored, as Spark does).
+pub(super) fn timestamp_ntz_literal(value: &str) -> Result<Expr> {
+    let (naive, _) = parse_timestamp_text(value).ok_or_else(|| invalid_typed_literal("TIMESTAMP_NTZ", value))?;
+    let micros = naive.and_utc().timestamp_micros();
+    Ok(lit(Arc::new(TimestampMicrosecondArray::from(vec![micros]))))
+}
+
+/// Check a `TIMESTAMP '…'` text the way Spark's parser does; the value itself depends on the session time zone.
+pub(super) fn check_timestamp_text(value: &str) -> Result<()> {
+    let s = value.trim();
+    let time_only = s.starts_with('T') || s.find(':').is_some_and(|c| !s[..c].contains('-') && !s[..c].contains(' '));
+    if time_only || parse_timestamp_text(value).is_some() {
+        return Ok(());
+    }
+    Err(invalid_typed_literal("TIMESTAMP", value))
 }
 
 /// `X'0A1B'`: hex digits to bytes (an odd count gets a leading zero, as Spark's unhex does).
@@ -549,6 +628,31 @@ mod tests {
             .contains("[INVALID_TYPED_LITERAL] The value of the typed literal \"DATE\" is invalid: 'bad'."));
         let b = array(binary_literal("0A1B").unwrap());
         assert_eq!(b.as_binary::<i32>().value(0), &[0x0A, 0x1B]);
+    }
+
+    #[test]
+    fn timestamp_texts() {
+        let ntz = |s: &str| {
+            let a = array(timestamp_ntz_literal(s).unwrap());
+            assert_eq!(a.data_type(), &crate::types::timestamp_ntz_type());
+            let v = a.as_primitive::<arrow::datatypes::TimestampMicrosecondType>().value(0);
+            chrono::DateTime::from_timestamp_micros(v).unwrap().naive_utc().to_string()
+        };
+        assert_eq!(ntz("2024-01-01"), "2024-01-01 00:00:00");
+        assert_eq!(ntz("2024-01-01 10"), "2024-01-01 10:00:00");
+        assert_eq!(ntz("2024-1-2 3:4:5"), "2024-01-02 03:04:05");
+        assert_eq!(ntz("2024-01-01T10:00:00.123456789"), "2024-01-01 10:00:00.123456");
+        assert_eq!(ntz("2024-01-01 10:00:00."), "2024-01-01 10:00:00");
+        assert_eq!(ntz("2024-01-01 10:00:00+02:00"), "2024-01-01 10:00:00");
+        assert_eq!(ntz("2024-01-01 10:00:00 America/Los_Angeles"), "2024-01-01 10:00:00");
+        assert_eq!(ntz(" 2024 "), "2024-01-01 00:00:00");
+        for bad in ["bad", "2024-13-01", "2024-01-01 25:00", "2024-01-01T", "10:00:00"] {
+            assert!(timestamp_ntz_literal(bad).is_err(), "{bad}");
+        }
+        assert!(check_timestamp_text("10:00:00").is_ok());
+        assert!(check_timestamp_text("2024-01-01 10:00:00Z").is_ok());
+        let err = check_timestamp_text("2024-01-01 25:00").unwrap_err();
+        assert!(err.message().contains("The value of the typed literal \"TIMESTAMP\" is invalid: '2024-01-01 25:00'."));
     }
 
     fn micros(e: Result<Expr>) -> i64 {
