@@ -1,15 +1,17 @@
 //! SQL text to `Expr`: Spark's expression syntax for `expr()`, `selectExpr()`, `filter("…")` and `spark.sql`.
 //!
-//! Parsing uses sqlparser with a small Spark dialect (`SparkDialect`). Two Spark lexical rules sqlparser does not
-//! know are handled around it rather than by forking it:
-//! - numeric literal suffixes (`1L`, `1S`, `1Y`, `1.5D`, `1.5F`, `1.5BD`): sqlparser lexes `1L` as the number `1`
-//!   followed by the word `L` (which would parse as an alias), so adjacent number+suffix tokens are merged back into
-//!   one number token before parsing; `literal` types them.
+//! Parsing uses sqlparser with a small Spark dialect (`SparkDialect`). Spark rules sqlparser does not know are
+//! handled around it rather than by forking it:
+//! - numeric literal suffixes (`1L`, `1S`, `1Y`, `1.5D`, `1.5F`, `1.5BD`): sqlparser lexes `1S` as the number `1`
+//!   followed by the word `S` (which would parse as an alias), so adjacent number+suffix tokens are merged back into
+//!   one number token before parsing; `literal` types them. Raw strings `r'…'` are merged the same way.
 //! - string escapes: the tokenizer runs with unescaping off so the raw text reaches `literal::unescape_spark_string`,
-//!   which applies Spark's rules (`\u0041`, octal `\101`, `\%` kept, `''` doubling) instead of MySQL's.
-//!
-//! Spark's `INTERVAL 2 HOURS 30 MINUTES` (a list of value/unit pairs) is parsed by the dialect's prefix hook and
-//! normalised to `INTERVAL '2 HOURS 30 MINUTES'`, the form sqlparser already represents.
+//!   which applies Spark's rules (`\u0041`, octal `\101`, `\%` kept, `''` doubling) instead of MySQL's. Trees from
+//!   `parse_query` therefore hold raw strings and identifiers: convert them with `convert_expr` / `ident_value`.
+//! - the dialect's prefix hook parses `INTERVAL 2 HOURS 30 MINUTES` (normalised to `INTERVAL '2 HOURS 30 MINUTES'`),
+//!   `TIMESTAMP_LTZ '…'`, `EXTRACT(field FROM …)` with the field as typed, and reads `interval`, `struct`, `trim`,
+//!   `exists` as column names when no construct follows; the infix hook adds `DIV`, `>>>` and Spark's `IN ()` error;
+//!   the precedence hook puts `||` at `+` level and shifts between `+` and `&`, as in Spark's grammar.
 mod convert;
 mod errors;
 mod literal;
@@ -226,27 +228,9 @@ fn parse_extract(parser: &mut Parser) -> Option<std::result::Result<sqlparser::a
     Some(result)
 }
 
-/// The unit of an interval qualifier or of one value/unit pair (plural forms accepted, as Spark does).
-fn interval_unit(word: &str) -> Option<DateTimeField> {
-    let w = word.to_ascii_uppercase();
-    let w = w.strip_suffix('S').unwrap_or(&w);
-    Some(match w {
-        "YEAR" => DateTimeField::Year,
-        "MONTH" => DateTimeField::Month,
-        "WEEK" => DateTimeField::Week(None),
-        "DAY" => DateTimeField::Day,
-        "HOUR" => DateTimeField::Hour,
-        "MINUTE" => DateTimeField::Minute,
-        "SECOND" => DateTimeField::Second,
-        "MILLISECOND" => DateTimeField::Millisecond,
-        "MICROSECOND" => DateTimeField::Microsecond,
-        _ => return None,
-    })
-}
-
 fn peek_unit(parser: &Parser, n: usize) -> Option<(String, DateTimeField)> {
     match &parser.peek_nth_token_ref(n).token {
-        Token::Word(w) if w.quote_style.is_none() => interval_unit(&w.value).map(|u| (w.value.clone(), u)),
+        Token::Word(w) if w.quote_style.is_none() => literal::unit_from_word(&w.value).map(|u| (w.value.clone(), u)),
         _ => None,
     }
 }

@@ -269,8 +269,8 @@ fn value(v: &Value) -> Result<Expr> {
     })
 }
 
-/// `DATE '…'` is a date literal; `TIMESTAMP '…'` / `TIMESTAMP_NTZ '…'` are casts of the string, which the resolver
-/// evaluates in the session time zone.
+/// `DATE '…'` and `TIMESTAMP_NTZ '…'` are literals; `TIMESTAMP '…'` (LTZ) stays a cast of the checked string, which
+/// the resolver evaluates in the session time zone.
 fn typed_string(data_type: &ast::DataType, v: &Value) -> Result<Expr> {
     let text = string_value(v).ok_or_else(|| not_supported(&format!("The typed literal {data_type} {v}")))?;
     match data_type {

@@ -384,7 +384,8 @@ fn unit_name(unit: &DateTimeField) -> &'static str {
     }
 }
 
-fn unit_from_word(word: &str) -> Option<DateTimeField> {
+/// The unit of an interval qualifier or of one value/unit pair (plural forms accepted, as Spark does).
+pub(super) fn unit_from_word(word: &str) -> Option<DateTimeField> {
     let w = word.to_ascii_lowercase();
     let w = w.strip_suffix('s').unwrap_or(&w);
     Some(match w {
