@@ -456,6 +456,11 @@ fn parse_expression_here(sql: &str) -> Result<Expr> {
     Ok(with_alias(expr, alias))
 }
 
+/// The parts of a (possibly qualified, possibly backquoted) name from a `parse_query` tree: `` db.`my t` ``.
+pub fn object_name_parts(name: &sqlparser::ast::ObjectName) -> Vec<String> {
+    name.0.iter().map(|p| p.as_ident().map(ident_value).unwrap_or_else(|| p.to_string())).collect()
+}
+
 /// One `selectExpr` item: an expression with optional alias, `*` or `t.*` (`Expr::Star`).
 pub fn parse_select_item(sql: &str) -> Result<Expr> {
     on_big_stack(sql, parse_select_item_here)
@@ -915,6 +920,10 @@ mod tests {
             syntax("'select': extra input 'select'", 10, "select 1; select 2")
         );
         assert!(matches!(parse_query("drop table foo"), Err(EmberError::NotImplemented(_))));
+        let q = parse_query("select * from db.`my t`").unwrap();
+        let sqlparser::ast::SetExpr::Select(select) = q.body.as_ref() else { panic!() };
+        let sqlparser::ast::TableFactor::Table { name, .. } = &select.from[0].relation else { panic!() };
+        assert_eq!(object_name_parts(name), vec!["db", "my t"]);
         for ok in [
             "CREATE OR REPLACE TEMPORARY VIEW v AS SELECT 1",
             "DROP VIEW IF EXISTS v",
