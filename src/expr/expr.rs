@@ -79,7 +79,7 @@ impl Literal {
         self.0.data_type()
     }
     pub fn is_null(&self) -> bool {
-        self.0.is_null(0)
+        self.0.logical_null_count() > 0
     }
 }
 

@@ -40,7 +40,7 @@ impl ColumnarValue {
 
 /// Repeat the single value of a length-1 array `n` times.
 pub fn repeat_scalar(scalar: &ArrayRef, n: usize) -> Result<ArrayRef> {
-    if scalar.is_null(0) {
+    if scalar.logical_null_count() > 0 {
         return Ok(new_null_array(scalar.data_type(), n));
     }
     if n == 1 {

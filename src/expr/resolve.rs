@@ -100,7 +100,7 @@ pub fn unresolved_column(name: &[String], schema: &PlanSchema) -> EmberError {
 
 fn literal_expr(a: ArrayRef) -> PhysicalExpr {
     let dt = a.data_type().clone();
-    let nullable = a.is_null(0);
+    let nullable = a.logical_null_count() > 0;
     PhysicalExpr::new(PhysicalKind::Literal(a), dt, nullable)
 }
 
@@ -737,7 +737,7 @@ pub fn sql_string(e: &Expr) -> String {
 
 /// A literal as it appears in generated names: `1`, `x` (strings unquoted), `NULL`, `true`, `1.5`.
 pub fn literal_sql(a: &ArrayRef) -> String {
-    if a.is_null(0) {
+    if a.logical_null_count() > 0 {
         return "NULL".into();
     }
     match a.data_type() {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use arrow::datatypes::Fields;
 use sqlparser::ast::{
-    self, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, ObjectName, ObjectNamePart, OrderByKind, SelectItem,
+    self, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, ObjectName, OrderByKind, SelectItem,
     SelectItemQualifiedWildcardKind, SetExpr, SetOperator, SetQuantifier, TableFactor, TableWithJoins,
 };
 
@@ -30,13 +30,7 @@ struct SqlPlanner<'a> {
 }
 
 fn object_name(n: &ObjectName) -> String {
-    n.0.iter()
-        .map(|p| match p {
-            ObjectNamePart::Identifier(i) => i.value.clone(),
-            ObjectNamePart::Function(f) => f.name.value.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join(".")
+    crate::expr::sql::object_name_parts(n).join(".")
 }
 
 fn unsupported(what: &str) -> EmberError {
@@ -149,13 +143,13 @@ impl SqlPlanner<'_> {
             TableFactor::Table { name, alias, .. } => {
                 let n = object_name(name);
                 let plan = builder::fresh_ids(&self.session.table(&n)?);
-                let qualifier = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| n.rsplit('.').next().unwrap_or(&n).to_string());
+                let qualifier = alias.as_ref().map(|a| crate::expr::sql::ident_value(&a.name)).unwrap_or_else(|| n.rsplit('.').next().unwrap_or(&n).to_string());
                 Ok(builder::alias(&plan, &qualifier))
             }
             TableFactor::Derived { subquery, alias, .. } => {
                 let plan = self.query(subquery)?;
                 Ok(match alias {
-                    Some(a) => builder::alias(&plan, &a.name.value),
+                    Some(a) => builder::alias(&plan, &crate::expr::sql::ident_value(&a.name)),
                     None => plan,
                 })
             }
@@ -212,9 +206,9 @@ impl SqlPlanner<'_> {
         for item in &sel.projection {
             items.push(match item {
                 SelectItem::UnnamedExpr(e) => convert_expr(e)?,
-                SelectItem::ExprWithAlias { expr, alias } => convert_expr(expr)?.alias(&alias.value),
+                SelectItem::ExprWithAlias { expr, alias } => convert_expr(expr)?.alias(&crate::expr::sql::ident_value(alias)),
                 SelectItem::ExprWithAliases { expr, aliases } => {
-                    Expr::MultiAlias { expr: Box::new(convert_expr(expr)?), names: aliases.iter().map(|a| a.value.clone()).collect() }
+                    Expr::MultiAlias { expr: Box::new(convert_expr(expr)?), names: aliases.iter().map(crate::expr::sql::ident_value).collect() }
                 }
                 SelectItem::Wildcard(_) => Expr::Star(None),
                 SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(n), _) => Expr::Star(Some(object_name(n))),
