@@ -5,9 +5,11 @@
 //! (partitions, streaming checkpoints) merge to the single-pass answer. `DISTINCT` wraps any accumulator in a per-group
 //! set of argument rows ([`distinct`]).
 mod avg;
+mod bitwise;
 mod bool_agg;
 mod collect;
 mod count;
+mod covariance;
 mod distinct;
 mod first_last;
 mod hll;
@@ -99,6 +101,8 @@ pub fn register(r: &mut FunctionRegistry) {
         .chain(hll::functions())
         .chain(bool_agg::functions())
         .chain(product::functions())
+        .chain(covariance::functions())
+        .chain(bitwise::functions())
     {
         r.aggregate(f);
     }

@@ -23,6 +23,17 @@ pub(super) fn functions() -> Vec<AggFn> {
             distinct_neutral: false,
         },
         AggFn {
+            name: "array_agg",
+            resolve: |a, _| resolve_collect("array_agg", a),
+            state_types: |sig| vec![sig.return_type.clone()],
+            create: |sig| Ok(Box::new(CollectList::new(sig.arg_types[0].clone()))),
+            // Spark rewrites array_agg to collect_list, whose name the column carries.
+            display: Some(|_, args, distinct| {
+                format!("collect_list({}{})", if distinct { "DISTINCT " } else { "" }, args.join(", "))
+            }),
+            distinct_neutral: false,
+        },
+        AggFn {
             name: "collect_set",
             resolve: |a, _| resolve_collect("collect_set", a),
             state_types: |sig| vec![sig.return_type.clone()],
@@ -167,6 +178,7 @@ mod tests {
         let (sig, _) = acc("collect_list", &args, false);
         assert_eq!(sig.return_type, array_type(DataType::Int32, false));
         assert!(!sig.nullable);
+        assert_eq!(func("array_agg").display_name(&["i".into()], false), "collect_list(i)");
         assert_eq!(ints(&run("collect_list", &args, false, &[i.clone()], &g, 3)), vec![vec![1, 3], vec![], vec![7, 7]]);
         assert_eq!(
             ints(&run_merged("collect_list", &args, false, &[i], &g, 3, 1)),

@@ -349,6 +349,26 @@ mod tests {
     }
 
     #[test]
+    fn many_batches_compact_retained_values() {
+        // 100 batches of strings over 3 groups: min/max and last survive the compaction of retained batches.
+        let (_, mut mn) = acc("min", &[arg(DataType::Utf8, "s")], false);
+        let (_, mut mx) = acc("max", &[arg(DataType::Utf8, "s")], false);
+        let (_, mut last) = acc("last", &[arg(DataType::Utf8, "s")], false);
+        for b in 0..100 {
+            let vals: Vec<String> = (0..3).map(|g| format!("{g}-{:03}", (b * 37) % 101)).collect();
+            let col: ArrayRef = Arc::new(StringArray::from(vals));
+            for a in [&mut mn, &mut mx, &mut last] {
+                a.update_batch(&[col.clone()], &[0, 1, 2], 3).unwrap();
+            }
+        }
+        let strs = |a: ArrayRef| a.as_string::<i32>().iter().map(|v| v.unwrap().to_string()).collect::<Vec<_>>();
+        assert_eq!(strs(mn.evaluate().unwrap()), vec!["0-000", "1-000", "2-000"]);
+        assert_eq!(strs(mx.evaluate().unwrap()), vec!["0-100", "1-100", "2-100"]);
+        let l = (99 * 37) % 101;
+        assert_eq!(strs(last.evaluate().unwrap()), (0..3).map(|g| format!("{g}-{l:03}")).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn empty_global_min_is_null() {
         let (_, mut a) = acc("min", &[arg(DataType::Utf8, "s")], false);
         a.update_batch(&[], &[], 1).unwrap();
