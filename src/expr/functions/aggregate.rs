@@ -15,6 +15,7 @@ mod first_last;
 mod hll;
 mod minmax;
 mod moments;
+mod percentile;
 mod product;
 mod sum;
 mod value_refs;
@@ -103,6 +104,7 @@ pub fn register(r: &mut FunctionRegistry) {
         .chain(product::functions())
         .chain(covariance::functions())
         .chain(bitwise::functions())
+        .chain(percentile::functions())
     {
         r.aggregate(f);
     }
