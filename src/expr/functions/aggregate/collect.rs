@@ -1,7 +1,7 @@
 //! `collect_list(x)` and `collect_set(x)`: `array<T>` per group without nulls; the set keeps first-seen order.
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, ListArray};
+use arrow::array::{Array, ArrayRef, AsArray, ListArray};
 use arrow::buffer::OffsetBuffer;
 use arrow::compute::interleave;
 use arrow::datatypes::{DataType, Field};
@@ -33,6 +33,8 @@ pub(super) fn functions() -> Vec<AggFn> {
             }),
             distinct_neutral: false,
         },
+        listagg("listagg"),
+        listagg("string_agg"),
         AggFn {
             name: "collect_set",
             resolve: |a, _| resolve_collect("collect_set", a),
@@ -42,6 +44,34 @@ pub(super) fn functions() -> Vec<AggFn> {
             distinct_neutral: true,
         },
     ]
+}
+
+fn listagg(name: &'static str) -> AggFn {
+    AggFn {
+        name,
+        resolve: |args, _| {
+            check_arg_count("listagg", args, 1, 2)?;
+            let t = match &args[0].data_type {
+                DataType::Binary => DataType::Binary,
+                DataType::Utf8 | DataType::Null => DataType::Utf8,
+                _ => return Err(super::unexpected_input_type("listagg", args, 0, "\"STRING\" or \"BINARY\"")),
+            };
+            let mut arg_types = vec![t.clone()];
+            if args.len() == 2 {
+                arg_types.push(t.clone());
+            }
+            Ok(Signature { arg_types, return_type: t, nullable: true })
+        },
+        state_types: |sig| vec![array_type(sig.return_type.clone(), false), sig.return_type.clone()],
+        create: |sig| Ok(Box::new(ListAgg { list: CollectList::new(sig.return_type.clone()), delimiter: None })),
+        // Spark prints the missing delimiter as NULL: `listagg(s, NULL)`.
+        display: Some(|name, args, distinct| {
+            let d = if distinct { "DISTINCT " } else { "" };
+            let delim = args.get(1).map(String::as_str).unwrap_or("NULL");
+            format!("{name}({d}{}, {delim})", args.first().map(String::as_str).unwrap_or(""))
+        }),
+        distinct_neutral: false,
+    }
 }
 
 fn resolve_collect(name: &str, args: &[ArgInfo]) -> Result<Signature> {
@@ -136,6 +166,78 @@ impl GroupsAccumulator for CollectList {
     }
 }
 
+/// `listagg(x, delimiter)`: the non-null values joined in arrival order; the delimiter travels in the state so a
+/// final merge can join without the arguments.
+struct ListAgg {
+    list: CollectList,
+    delimiter: Option<Vec<u8>>,
+}
+
+fn bytes_at(a: &ArrayRef, i: usize) -> Option<Vec<u8>> {
+    if a.is_null(i) {
+        return None;
+    }
+    match a.data_type() {
+        DataType::Binary => Some(a.as_binary::<i32>().value(i).to_vec()),
+        _ => Some(a.as_string::<i32>().value(i).as_bytes().to_vec()),
+    }
+}
+
+impl GroupsAccumulator for ListAgg {
+    fn update_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_groups: usize) -> Result<()> {
+        if self.delimiter.is_none() && !group_indices.is_empty() {
+            self.delimiter = Some(values.get(1).and_then(|d| bytes_at(d, 0)).unwrap_or_default());
+        }
+        self.list.update_batch(&values[..values.len().min(1)], group_indices, total_groups)
+    }
+    fn state(&mut self) -> Result<Vec<ArrayRef>> {
+        let n = self.list.groups;
+        let delim: ArrayRef = match (&self.list.element, &self.delimiter) {
+            (DataType::Binary, d) => Arc::new(arrow::array::BinaryArray::from_iter((0..n).map(|_| d.as_deref()))),
+            (_, d) => Arc::new(arrow::array::StringArray::from_iter(
+                (0..n).map(|_| d.as_deref().map(|b| String::from_utf8_lossy(b).into_owned())),
+            )),
+        };
+        Ok(vec![self.list.lists()?, delim])
+    }
+    fn merge_batch(&mut self, states: &[ArrayRef], group_indices: &[usize], total_groups: usize) -> Result<()> {
+        if self.delimiter.is_none() {
+            if let Some(i) = (0..states[1].len()).find(|i| states[1].is_valid(*i)) {
+                self.delimiter = bytes_at(&states[1], i);
+            }
+        }
+        self.list.merge_batch(&states[..1], group_indices, total_groups)
+    }
+    fn evaluate(&mut self) -> Result<ArrayRef> {
+        let lists = self.list.lists()?;
+        let lists = lists.as_list::<i32>();
+        let delim = self.delimiter.clone().unwrap_or_default();
+        let mut out: Vec<Option<Vec<u8>>> = Vec::with_capacity(lists.len());
+        let mut buf = Vec::new();
+        for g in 0..lists.len() {
+            let items = lists.value(g);
+            if items.is_empty() {
+                out.push(None);
+                continue;
+            }
+            buf.clear();
+            for j in 0..items.len() {
+                if j > 0 {
+                    buf.extend_from_slice(&delim);
+                }
+                buf.extend_from_slice(&bytes_at(&items, j).unwrap_or_default());
+            }
+            out.push(Some(buf.clone()));
+        }
+        Ok(match self.list.element {
+            DataType::Binary => Arc::new(arrow::array::BinaryArray::from_iter(out)),
+            _ => Arc::new(arrow::array::StringArray::from_iter(
+                out.into_iter().map(|o| o.map(|b| String::from_utf8(b).unwrap_or_default())),
+            )),
+        })
+    }
+}
+
 struct CollectSet {
     store: DistinctStore,
 }
@@ -187,6 +289,29 @@ mod tests {
         let (_, mut e) = acc("collect_list", &args, false);
         e.update_batch(&[], &[], 1).unwrap();
         assert_eq!(ints(&e.evaluate().unwrap()), vec![Vec::<i32>::new()]);
+    }
+
+    #[test]
+    fn listagg_joins_in_order() {
+        // PySpark: listagg(s) over a, b, null, c, a, b → 'abcab'; string_agg(s, ',') → 'a,b,c,a,b'.
+        let s: ArrayRef =
+            Arc::new(StringArray::from(vec![Some("a"), Some("b"), None, Some("c"), Some("a"), Some("b")]));
+        let g = [0; 6];
+        let out = run_merged("listagg", &[arg(DataType::Utf8, "s")], false, &[s.clone()], &g, 1, 2);
+        assert_eq!(out.as_string::<i32>().value(0), "abcab");
+        let comma: ArrayRef = Arc::new(StringArray::from(vec![","; 6]));
+        let lit: ArrayRef = Arc::new(StringArray::from(vec![","]));
+        let args = [arg(DataType::Utf8, "s"), lit_arg(lit, ",")];
+        let out = run_merged("string_agg", &args, false, &[s.clone(), comma.clone()], &g, 1, 4);
+        assert_eq!(out.as_string::<i32>().value(0), "a,b,c,a,b");
+        // DISTINCT keeps the first occurrence of each value.
+        let out = run("string_agg", &args, true, &[s, comma], &g, 1);
+        assert_eq!(out.as_string::<i32>().value(0), "a,b,c");
+        assert_eq!(func("listagg").display_name(&["s".into()], false), "listagg(s, NULL)");
+        assert_eq!(func("string_agg").display_name(&["s".into(), ",".into()], false), "string_agg(s, ,)");
+        let (_, mut e) = acc("listagg", &[arg(DataType::Utf8, "s")], false);
+        e.update_batch(&[], &[], 1).unwrap();
+        assert!(e.evaluate().unwrap().is_null(0));
     }
 
     #[test]
