@@ -14,6 +14,7 @@ mod distinct;
 mod first_last;
 mod hll;
 mod minmax;
+mod mode;
 mod moments;
 mod percentile;
 mod product;
@@ -105,6 +106,7 @@ pub fn register(r: &mut FunctionRegistry) {
         .chain(covariance::functions())
         .chain(bitwise::functions())
         .chain(percentile::functions())
+        .chain(mode::functions())
     {
         r.aggregate(f);
     }

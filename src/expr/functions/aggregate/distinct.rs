@@ -31,6 +31,8 @@ pub(super) struct DistinctStore {
     /// Hash of (group, row bytes) → newest entry with that hash; `next` chains older entries with the same hash.
     index: HashMap<u64, u32>,
     next: Vec<u32>,
+    /// Occurrences of each entry (for `mode`).
+    counts: Vec<i64>,
     groups_seen: usize,
 }
 
@@ -45,6 +47,7 @@ impl DistinctStore {
             groups: Vec::new(),
             index: HashMap::new(),
             next: Vec::new(),
+            counts: Vec::new(),
             groups_seen: 0,
         })
     }
@@ -55,6 +58,17 @@ impl DistinctStore {
 
     /// Add the rows of `cols` whose arguments are all non-null (Spark's DISTINCT and collect_set skip nulls).
     pub fn add(&mut self, cols: &[ArrayRef], group_indices: &[usize], total_groups: usize) -> Result<()> {
+        self.add_weighted(cols, group_indices, total_groups, None)
+    }
+
+    /// `add`, counting each row `weights[i]` times (1 without weights).
+    pub fn add_weighted(
+        &mut self,
+        cols: &[ArrayRef],
+        group_indices: &[usize],
+        total_groups: usize,
+        weights: Option<&[i64]>,
+    ) -> Result<()> {
         self.groups_seen = self.groups_seen.max(total_groups);
         if group_indices.is_empty() || self.types.is_empty() {
             return Ok(());
@@ -73,16 +87,19 @@ impl DistinctStore {
             let bytes = row.data();
             let h = xxhash64_bytes(bytes, g as u64);
             let head = self.index.get(&h).copied().unwrap_or(END);
+            let w = weights.map(|w| w[i]).unwrap_or(1);
             let mut e = head;
             let mut found = false;
             while e != END {
                 if self.groups[e as usize] as usize == g && self.rows.row(e as usize).data() == bytes {
                     found = true;
+                    self.counts[e as usize] += w;
                     break;
                 }
                 e = self.next[e as usize];
             }
             if !found {
+                self.counts.push(w);
                 let id = self.groups.len() as u32;
                 self.rows.push(row);
                 self.groups.push(g as u32);
@@ -99,8 +116,21 @@ impl DistinctStore {
         Ok((cols, self.groups.iter().map(|g| *g as usize).collect()))
     }
 
-    /// One list array per argument: row `g` holds group `g`'s distinct values in first-seen order.
-    pub fn lists(&self) -> Result<Vec<ArrayRef>> {
+    /// Occurrence counts, parallel to `rows()`.
+    pub fn counts(&self) -> &[i64] {
+        &self.counts
+    }
+
+    /// The occurrence counts as one list per group, parallel to `lists()`.
+    pub fn count_lists(&self) -> Result<ArrayRef> {
+        let (order, offsets) = self.group_order();
+        let counts: Vec<i64> = order.iter().map(|e| self.counts[*e]).collect();
+        let field = Arc::new(Field::new("element", DataType::Int64, false));
+        Ok(Arc::new(ListArray::try_new(field, offsets, Arc::new(arrow::array::Int64Array::from(counts)), None)?))
+    }
+
+    /// Entry indices grouped by group (first-seen order inside a group), with list offsets.
+    fn group_order(&self) -> (Vec<usize>, OffsetBuffer<i32>) {
         let n = self.groups_seen;
         let mut counts = vec![0usize; n + 1];
         for g in &self.groups {
@@ -116,8 +146,13 @@ impl DistinctStore {
             order[cursor[*g as usize]] = e;
             cursor[*g as usize] += 1;
         }
+        (order, OffsetBuffer::new(offsets.into()))
+    }
+
+    /// One list array per argument: row `g` holds group `g`'s distinct values in first-seen order.
+    pub fn lists(&self) -> Result<Vec<ArrayRef>> {
+        let (order, offsets) = self.group_order();
         let cols = self.converter.convert_rows(order.iter().map(|e| self.rows.row(*e)))?;
-        let offsets = OffsetBuffer::new(offsets.into());
         cols.into_iter()
             .zip(&self.types)
             .map(|(values, t)| {
