@@ -18,6 +18,7 @@ mod mode;
 mod moments;
 mod percentile;
 mod product;
+mod regr_avg;
 mod sum;
 mod value_refs;
 mod xxhash64;
@@ -107,6 +108,7 @@ pub fn register(r: &mut FunctionRegistry) {
         .chain(bitwise::functions())
         .chain(percentile::functions())
         .chain(mode::functions())
+        .chain(regr_avg::functions())
     {
         r.aggregate(f);
     }

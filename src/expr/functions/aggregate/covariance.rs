@@ -1,5 +1,6 @@
-//! `covar_pop(x, y)`, `covar_samp(x, y)` and `corr(x, y)` with Spark's co-moment update and pairwise merge
-//! formulas (same operation order, so the doubles match Spark's); rows where either side is null are skipped.
+//! `covar_pop(x, y)`, `covar_samp(x, y)`, `corr(x, y)` and the `regr_*(y, x)` family with Spark's co-moment update
+//! and pairwise merge formulas (same operation order, so the doubles match Spark's); rows where either side is null
+//! are skipped.
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, Float64Array};
@@ -14,6 +15,39 @@ enum Kind {
     CovarPop,
     CovarSamp,
     Corr,
+    /// Pearson(y, x) with Spark's r² rule.
+    RegrR2,
+    /// Covariance(y, x)'s co-moment.
+    RegrSxy,
+    /// CovPopulation(x, y) with VariancePop(x): slope C / M2x and intercept ȳ - C / M2x · x̄.
+    RegrSlope,
+    RegrIntercept,
+    /// VariancePop's M2 of x (resp. y) over the non-null pairs.
+    RegrSxx,
+    RegrSyy,
+}
+
+impl Kind {
+    /// Spark's `regr_*` take (y, x) but build their covariance on (x, y).
+    fn swapped(self) -> bool {
+        matches!(self, Kind::RegrSlope | Kind::RegrIntercept | Kind::RegrSxx)
+    }
+    /// The x second moment, with Pearson's update (corr, r²) or VariancePop's (slope, intercept, sxx, syy).
+    fn x_moment(self) -> bool {
+        !matches!(self, Kind::CovarPop | Kind::CovarSamp | Kind::RegrSxy)
+    }
+    fn pearson(self) -> bool {
+        matches!(self, Kind::Corr | Kind::RegrR2)
+    }
+    fn state_len(self) -> usize {
+        if self.pearson() {
+            6
+        } else if self.x_moment() {
+            5
+        } else {
+            4
+        }
+    }
 }
 
 pub(super) fn functions() -> Vec<AggFn> {
@@ -22,14 +56,24 @@ pub(super) fn functions() -> Vec<AggFn> {
             AggFn {
                 name: $name,
                 resolve: |a, _| resolve_co($name, a),
-                state_types: |_| vec![DataType::Float64; if $kind == Kind::Corr { 6 } else { 4 }],
+                state_types: |_| vec![DataType::Float64; $kind.state_len()],
                 create: |_| Ok(Box::new(CoMoments::new($kind))),
                 display: None,
                 distinct_neutral: false,
             }
         };
     }
-    vec![co!("covar_pop", Kind::CovarPop), co!("covar_samp", Kind::CovarSamp), co!("corr", Kind::Corr)]
+    vec![
+        co!("covar_pop", Kind::CovarPop),
+        co!("covar_samp", Kind::CovarSamp),
+        co!("corr", Kind::Corr),
+        co!("regr_r2", Kind::RegrR2),
+        co!("regr_sxy", Kind::RegrSxy),
+        co!("regr_slope", Kind::RegrSlope),
+        co!("regr_intercept", Kind::RegrIntercept),
+        co!("regr_sxx", Kind::RegrSxx),
+        co!("regr_syy", Kind::RegrSyy),
+    ]
 }
 
 fn resolve_co(name: &str, args: &[ArgInfo]) -> Result<Signature> {
@@ -70,15 +114,14 @@ impl CoMoments {
             y_mk: Vec::new(),
         }
     }
-    fn corr(&self) -> bool {
-        self.kind == Kind::Corr
-    }
     fn resize(&mut self, len: usize) {
         for v in [&mut self.n, &mut self.x_avg, &mut self.y_avg, &mut self.ck] {
             v.resize(len, 0.0);
         }
-        if self.corr() {
+        if self.kind.x_moment() {
             self.x_mk.resize(len, 0.0);
+        }
+        if self.kind.pearson() {
             self.y_mk.resize(len, 0.0);
         }
     }
@@ -91,9 +134,12 @@ impl CoMoments {
         let new_x_avg = self.x_avg[g] + dx / n;
         let new_y_avg = self.y_avg[g] + dy / n;
         self.ck[g] += dx * (y - new_y_avg);
-        if self.corr() {
+        if self.kind.pearson() {
             self.x_mk[g] += dx * (x - new_x_avg);
             self.y_mk[g] += dy * (y - new_y_avg);
+        } else if self.kind.x_moment() {
+            let dx_n = dx / n;
+            self.x_mk[g] += dx * (dx - dx_n);
         }
         self.n[g] = n;
         self.x_avg[g] = new_x_avg;
@@ -112,8 +158,10 @@ impl CoMoments {
         self.x_avg[g] += dx_n * n2;
         self.y_avg[g] += dy_n * n2;
         self.ck[g] = self.ck[g] + ck2 + dx * dy_n * n1 * n2;
-        if self.corr() {
+        if self.kind.x_moment() {
             self.x_mk[g] = self.x_mk[g] + x_mk2 + dx * dx_n * n1 * n2;
+        }
+        if self.kind.pearson() {
             self.y_mk[g] = self.y_mk[g] + y_mk2 + dy * dy_n * n1 * n2;
         }
         self.n[g] = new_n;
@@ -128,6 +176,22 @@ impl CoMoments {
             Kind::CovarPop => Some(self.ck[g] / n),
             Kind::CovarSamp => (n != 1.0).then(|| self.ck[g] / (n - 1.0)),
             Kind::Corr => (n != 1.0).then(|| self.ck[g] / (self.x_mk[g] * self.y_mk[g]).sqrt()),
+            Kind::RegrR2 => {
+                if self.x_mk[g] == 0.0 {
+                    None
+                } else if self.y_mk[g] == 0.0 {
+                    Some(1.0)
+                } else {
+                    let c = self.ck[g] / (self.x_mk[g] * self.y_mk[g]).sqrt();
+                    Some(c * c)
+                }
+            }
+            Kind::RegrSxy => Some(self.ck[g]),
+            Kind::RegrSlope => (self.x_mk[g] != 0.0).then(|| self.ck[g] / self.x_mk[g]),
+            Kind::RegrIntercept => {
+                (self.x_mk[g] != 0.0).then(|| self.y_avg[g] - self.ck[g] / self.x_mk[g] * self.x_avg[g])
+            }
+            Kind::RegrSxx | Kind::RegrSyy => Some(self.x_mk[g]),
         }
     }
 }
@@ -138,8 +202,9 @@ impl GroupsAccumulator for CoMoments {
         if group_indices.is_empty() {
             return Ok(());
         }
-        let x = downcast::<Float64Array>(values[0].as_ref())?;
-        let y = downcast::<Float64Array>(values[1].as_ref())?;
+        let (xi, yi) = if self.kind.swapped() { (1, 0) } else { (0, 1) };
+        let x = downcast::<Float64Array>(values[xi].as_ref())?;
+        let y = downcast::<Float64Array>(values[yi].as_ref())?;
         let (xs, ys, xn, yn) = (x.values(), y.values(), x.nulls(), y.nulls());
         for (i, &g) in group_indices.iter().enumerate() {
             if is_valid(xn, i) && is_valid(yn, i) {
@@ -150,8 +215,10 @@ impl GroupsAccumulator for CoMoments {
     }
     fn state(&mut self) -> Result<Vec<ArrayRef>> {
         let mut cols = vec![&self.n, &self.x_avg, &self.y_avg, &self.ck];
-        if self.corr() {
+        if self.kind.x_moment() {
             cols.push(&self.x_mk);
+        }
+        if self.kind.pearson() {
             cols.push(&self.y_mk);
         }
         Ok(cols.into_iter().map(|c| Arc::new(Float64Array::from(c.clone())) as ArrayRef).collect())
@@ -209,6 +276,40 @@ mod tests {
         assert_eq!(partitioned("corr", 3), Some(0.27239110085323237));
         assert_eq!(partitioned("covar_pop", 1), Some(0.9296875000000001));
         assert_eq!(partitioned("covar_samp", 3), Some(1.2395833333333335));
+    }
+
+    #[test]
+    fn regression_family_matches_pyspark() {
+        // PySpark: regr_slope(y, x), regr_intercept, regr_r2 over the same rows (1 and 3 partitions).
+        assert_eq!(partitioned_yx("regr_slope", 1), Some(0.7020648967551625));
+        assert_eq!(partitioned_yx("regr_intercept", 1), Some(1.3259587020648962));
+        assert_eq!(partitioned_yx("regr_r2", 1), Some(0.07419691182403577));
+        assert_eq!(partitioned_yx("regr_slope", 3), Some(0.7020648967551624));
+        assert_eq!(partitioned_yx("regr_intercept", 3), Some(1.3259587020648964));
+        assert_eq!(partitioned_yx("regr_r2", 3), Some(0.0741969118240358));
+        // Spark's docs: (y, x) = (1,2), (2,2), (2,3), (2,4): sxx 2.75, sxy 0.75, syy 0.75.
+        let y: ArrayRef = Arc::new(Float64Array::from(vec![1.0, 2.0, 2.0, 2.0]));
+        let x: ArrayRef = Arc::new(Float64Array::from(vec![2.0, 2.0, 3.0, 4.0]));
+        let args = [arg(DataType::Float64, "y"), arg(DataType::Float64, "x")];
+        // (The docs' row order differs from ours, so compare to the last few bits only.)
+        let one = |name: &str| f64s(&run(name, &args, false, &[y.clone(), x.clone()], &[0; 4], 1))[0].unwrap();
+        for (name, want) in [("regr_sxx", 2.75), ("regr_sxy", 0.75), ("regr_syy", 0.75)] {
+            assert!((one(name) - want).abs() < 1e-12, "{name}: {}", one(name));
+        }
+    }
+
+    fn partitioned_yx(name: &str, parts: usize) -> Option<f64> {
+        let args = [arg(DataType::Float64, "y"), arg(DataType::Float64, "x")];
+        let (_, mut fin) = acc(name, &args, false);
+        for p in 0..parts {
+            let (lo, hi) = (p * 6 / parts, (p + 1) * 6 / parts);
+            let (_, mut part) = acc(name, &args, false);
+            let x: ArrayRef = Arc::new(Float64Array::from(XS[lo..hi].to_vec()));
+            let y: ArrayRef = Arc::new(Float64Array::from(YS[lo..hi].to_vec()));
+            part.update_batch(&[y, x], &vec![0; hi - lo], 1).unwrap();
+            fin.merge_batch(&part.state().unwrap(), &[0], 1).unwrap();
+        }
+        f64s(&fin.evaluate().unwrap())[0]
     }
 
     #[test]

@@ -315,6 +315,21 @@ mod tests {
     }
 
     #[test]
+    fn decimal_overflow_is_checked_at_partial_boundaries() {
+        // PySpark, decimal(38,0) values 5e37, 5e37, 5e37, -5e37, -5e37: one partition → 5e37 (the running sum may
+        // pass 38 digits), two partitions (5e37+5e37 | …) → null; avg overflows per row → null either way.
+        let five = 5 * 10i128.pow(37);
+        let x: ArrayRef = Arc::new(
+            Decimal128Array::from(vec![five, five, five, -five, -five]).with_precision_and_scale(38, 0).unwrap(),
+        );
+        let args = [arg(DataType::Decimal128(38, 0), "x")];
+        let one = run("sum", &args, false, &[x.clone()], &[0; 5], 1);
+        assert_eq!(one.as_any().downcast_ref::<Decimal128Array>().unwrap().value(0), five);
+        assert!(run_merged("sum", &args, false, &[x.clone()], &[0; 5], 1, 2).is_null(0));
+        assert!(run("avg", &args, false, &[x], &[0; 5], 1).is_null(0));
+    }
+
+    #[test]
     fn empty_global_sum_is_null() {
         let (_, mut a) = acc("sum", &[arg(DataType::Int32, "i")], false);
         a.update_batch(&[], &[], 1).unwrap();
