@@ -127,9 +127,35 @@ pub(crate) fn unexpected_input_type(func: &str, args: &[ArgInfo], ordinal: usize
              however \"{}\" has the type \"{}\". SQLSTATE: 42K09",
             ordinal_word(ordinal),
             arg.sql,
-            simple_string(&arg.data_type).to_uppercase()
+            sql_type(&arg.data_type)
         ),
     )
+}
+
+/// Spark's `DataType.sql` as its error messages print types: `INT`, `DECIMAL(10,2)`, `ARRAY<INT>`,
+/// `MAP<STRING, INT>`, `STRUCT<a: INT, b: STRING>`.
+pub(crate) fn sql_type(dt: &DataType) -> String {
+    match dt {
+        DataType::List(f) => format!("ARRAY<{}>", sql_type(f.data_type())),
+        DataType::Map(entries, _) => match entries.data_type() {
+            DataType::Struct(kv) if kv.len() == 2 => {
+                format!("MAP<{}, {}>", sql_type(kv[0].data_type()), sql_type(kv[1].data_type()))
+            }
+            _ => "MAP".into(),
+        },
+        DataType::Struct(fields) => {
+            let parts: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    let plain = f.name().chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    let name = if plain { f.name().clone() } else { format!("`{}`", f.name().replace('`', "``")) };
+                    format!("{name}: {}", sql_type(f.data_type()))
+                })
+                .collect();
+            format!("STRUCT<{}>", parts.join(", "))
+        }
+        other => simple_string(other).to_uppercase(),
+    }
 }
 
 fn ordinal_word(i: usize) -> &'static str {
@@ -168,6 +194,35 @@ pub(crate) fn nulls_from(set: &[bool]) -> Option<NullBuffer> {
         None
     } else {
         Some(NullBuffer::from(set.to_vec()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::datatypes::DataType;
+
+    use super::test_util::*;
+    use crate::types::{array_type, map_type};
+
+    #[test]
+    fn spark_error_messages() {
+        // PySpark 4.3 messages (without the query context suffix).
+        let e = func("sum").resolve(&[arg(DataType::Boolean, "b")], false).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"sum(b)\" due to data type mismatch: The first \
+             parameter requires the \"NUMERIC\" or \"ANSI INTERVAL\" type, however \"b\" has the type \"BOOLEAN\". \
+             SQLSTATE: 42K09"
+        );
+        let e = func("max").resolve(&[arg(map_type(DataType::Int32, DataType::Int32, true), "m")], false).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "[DATATYPE_MISMATCH.INVALID_ORDERING_TYPE] Cannot resolve \"max(m)\" due to data type mismatch: The `max` \
+             does not support ordering on type \"MAP<INT, INT>\". SQLSTATE: 42K09"
+        );
+        let e = func("count_if").resolve(&[arg(DataType::Int32, "i")], false).unwrap_err();
+        assert!(e.message().contains("requires the \"BOOLEAN\" type, however \"i\" has the type \"INT\""));
+        assert_eq!(super::sql_type(&array_type(DataType::Decimal128(10, 2), true)), "ARRAY<DECIMAL(10,2)>");
     }
 }
 

@@ -14,7 +14,6 @@ use super::value_refs::{Comparators, ValueRefs};
 use super::{is_valid, nulls_from, AggFn};
 use crate::error::{EmberError, Result};
 use crate::expr::functions::{check_arg_count, ArgInfo, GroupsAccumulator, Signature};
-use crate::types::simple_string;
 
 pub(super) fn functions() -> Vec<AggFn> {
     vec![
@@ -72,7 +71,7 @@ fn check_orderable(func: &str, args: &[ArgInfo], i: usize) -> Result<()> {
         format!(
             "Cannot resolve \"{call}\" due to data type mismatch: The `{func}` does not support ordering on type \
              \"{}\". SQLSTATE: 42K09",
-            simple_string(&args[i].data_type).to_uppercase()
+            super::sql_type(&args[i].data_type)
         ),
     ))
 }
