@@ -14,17 +14,31 @@ use crate::expr::functions::{check_arg_count, ArgInfo, GroupsAccumulator, Signat
 use crate::types::day_time_interval_type;
 
 pub(super) fn functions() -> Vec<AggFn> {
-    vec![AggFn {
-        name: "sum",
-        resolve: resolve_sum,
-        state_types: |sig| match &sig.return_type {
-            DataType::Decimal128(_, _) => vec![sig.return_type.clone(), DataType::Boolean],
-            other => vec![other.clone()],
+    vec![
+        AggFn {
+            name: "sum",
+            resolve: resolve_sum,
+            state_types: |sig| match &sig.return_type {
+                DataType::Decimal128(_, _) => vec![sig.return_type.clone(), DataType::Boolean],
+                other => vec![other.clone()],
+            },
+            create: |sig| create_sum(sig, false),
+            display: None,
+            distinct_neutral: false,
         },
-        create: create_sum,
-        display: None,
-        distinct_neutral: false,
-    }]
+        // try_sum: null instead of a wrapped or failing sum on overflow (decimals and doubles behave as sum).
+        AggFn {
+            name: "try_sum",
+            resolve: resolve_sum,
+            state_types: |sig| match &sig.return_type {
+                DataType::Decimal128(_, _) | DataType::Int64 => vec![sig.return_type.clone(), DataType::Boolean],
+                other => vec![other.clone()],
+            },
+            create: |sig| create_sum(sig, true),
+            display: None,
+            distinct_neutral: false,
+        },
+    ]
 }
 
 /// The input and result types of sum/avg's numeric family, or the Spark error for anything else.
@@ -44,55 +58,92 @@ fn resolve_sum(args: &[ArgInfo], _distinct: bool) -> Result<Signature> {
     })
 }
 
-fn create_sum(sig: &Signature) -> Result<Box<dyn GroupsAccumulator>> {
+fn create_sum(sig: &Signature, checked: bool) -> Result<Box<dyn GroupsAccumulator>> {
     Ok(match &sig.return_type {
-        DataType::Int64 => Box::new(SumI64::default()),
+        DataType::Int64 => Box::new(SumI64 { checked, ..Default::default() }),
         DataType::Float64 => Box::new(SumF64::default()),
         DataType::Decimal128(p, s) => Box::new(SumDecimal::new(*p, *s)),
-        DataType::Duration(_) => Box::new(SumInterval::default()),
+        DataType::Duration(_) => Box::new(SumInterval { checked, ..Default::default() }),
         other => return Err(EmberError::execution(format!("sum over {other} is not supported"))),
     })
 }
 
-/// Integral sums in 64 bits; overflow wraps as Spark's non-ANSI long addition does.
+/// Integral sums in 64 bits; overflow wraps as Spark's non-ANSI long addition does, or (`try_sum`) makes the
+/// group's result null — then the state is (sum, isEmpty) so an overflowed partial stays null after merging.
 #[derive(Default)]
 struct SumI64 {
+    checked: bool,
     sums: Vec<i64>,
     set: Vec<bool>,
+    overflow: Vec<bool>,
 }
 
 impl SumI64 {
-    fn fold(&mut self, a: &Int64Array, group_indices: &[usize], total_groups: usize) {
-        self.sums.resize(total_groups, 0);
-        self.set.resize(total_groups, false);
-        let vals = a.values();
-        let nulls = a.nulls();
-        for (i, &g) in group_indices.iter().enumerate() {
-            if is_valid(nulls, i) {
-                self.sums[g] = self.sums[g].wrapping_add(vals[i]);
-                self.set[g] = true;
+    fn resize(&mut self, n: usize) {
+        self.sums.resize(n, 0);
+        self.set.resize(n, false);
+        self.overflow.resize(n, false);
+    }
+    #[inline]
+    fn add(&mut self, g: usize, v: i64) {
+        if self.checked {
+            match self.sums[g].checked_add(v) {
+                Some(s) => self.sums[g] = s,
+                None => self.overflow[g] = true,
             }
+        } else {
+            self.sums[g] = self.sums[g].wrapping_add(v);
         }
+        self.set[g] = true;
     }
 }
 
 impl GroupsAccumulator for SumI64 {
     fn update_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_groups: usize) -> Result<()> {
+        self.resize(total_groups);
         if group_indices.is_empty() {
-            self.fold(&Int64Array::from(Vec::<i64>::new()), &[], total_groups);
             return Ok(());
         }
-        self.fold(downcast(values[0].as_ref())?, group_indices, total_groups);
+        let a = downcast::<Int64Array>(values[0].as_ref())?;
+        let (vals, nulls) = (a.values(), a.nulls());
+        for (i, &g) in group_indices.iter().enumerate() {
+            if is_valid(nulls, i) {
+                self.add(g, vals[i]);
+            }
+        }
         Ok(())
     }
     fn state(&mut self) -> Result<Vec<ArrayRef>> {
-        Ok(vec![self.evaluate()?])
+        let sums = self.evaluate()?;
+        if !self.checked {
+            return Ok(vec![sums]);
+        }
+        let is_empty: BooleanArray = self.set.iter().map(|s| Some(!s)).collect();
+        Ok(vec![sums, Arc::new(is_empty)])
     }
     fn merge_batch(&mut self, states: &[ArrayRef], group_indices: &[usize], total_groups: usize) -> Result<()> {
-        self.update_batch(states, group_indices, total_groups)
+        if !self.checked {
+            return self.update_batch(states, group_indices, total_groups);
+        }
+        self.resize(total_groups);
+        let sums = downcast::<Int64Array>(states[0].as_ref())?;
+        let empty = downcast::<BooleanArray>(states[1].as_ref())?;
+        for (i, &g) in group_indices.iter().enumerate() {
+            if empty.is_valid(i) && empty.value(i) {
+                continue;
+            }
+            if sums.is_valid(i) {
+                self.add(g, sums.value(i));
+            } else {
+                self.set[g] = true;
+                self.overflow[g] = true;
+            }
+        }
+        Ok(())
     }
     fn evaluate(&mut self) -> Result<ArrayRef> {
-        Ok(Arc::new(Int64Array::new(self.sums.clone().into(), nulls_from(&self.set))))
+        let valid: Vec<bool> = self.set.iter().zip(&self.overflow).map(|(s, o)| *s && !o).collect();
+        Ok(Arc::new(Int64Array::new(self.sums.clone().into(), nulls_from(&valid))))
     }
 }
 
@@ -219,20 +270,31 @@ impl GroupsAccumulator for SumDecimal {
 /// Day-time interval sums; overflow is an error, as Spark's interval arithmetic raises it.
 #[derive(Default)]
 struct SumInterval {
+    /// try_sum: an overflow nulls the group instead of failing (kept as i64::MIN + a flag would be lossy, so
+    /// the flag lives beside the sums).
+    checked: bool,
     sums: Vec<i64>,
     set: Vec<bool>,
+    overflow: Vec<bool>,
 }
 
 impl GroupsAccumulator for SumInterval {
     fn update_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_groups: usize) -> Result<()> {
         self.sums.resize(total_groups, 0);
         self.set.resize(total_groups, false);
+        self.overflow.resize(total_groups, false);
         if group_indices.is_empty() {
             return Ok(());
         }
         let a = downcast::<DurationMicrosecondArray>(values[0].as_ref())?;
         for (i, &g) in group_indices.iter().enumerate() {
-            if a.is_valid(i) {
+            if a.is_valid(i) && self.checked {
+                match self.sums[g].checked_add(a.value(i)) {
+                    Some(v) => self.sums[g] = v,
+                    None => self.overflow[g] = true,
+                }
+                self.set[g] = true;
+            } else if a.is_valid(i) {
                 self.sums[g] = self.sums[g].checked_add(a.value(i)).ok_or_else(|| {
                     EmberError::Arithmetic(
                         "[ARITHMETIC_OVERFLOW] long overflow. Use 'try_add' to tolerate overflow and return NULL \
@@ -252,7 +314,8 @@ impl GroupsAccumulator for SumInterval {
         self.update_batch(states, group_indices, total_groups)
     }
     fn evaluate(&mut self) -> Result<ArrayRef> {
-        Ok(Arc::new(DurationMicrosecondArray::new(self.sums.clone().into(), nulls_from(&self.set))))
+        let valid: Vec<bool> = self.set.iter().zip(&self.overflow).map(|(s, o)| *s && !o).collect();
+        Ok(Arc::new(DurationMicrosecondArray::new(self.sums.clone().into(), nulls_from(&valid))))
     }
 }
 
@@ -327,6 +390,17 @@ mod tests {
         assert_eq!(one.as_any().downcast_ref::<Decimal128Array>().unwrap().value(0), five);
         assert!(run_merged("sum", &args, false, &[x.clone()], &[0; 5], 1, 2).is_null(0));
         assert!(run("avg", &args, false, &[x], &[0; 5], 1).is_null(0));
+    }
+
+    #[test]
+    fn try_sum_nulls_overflow_through_merges() {
+        let l: ArrayRef = Arc::new(Int64Array::from(vec![Some(1 << 62), Some(1 << 62), Some(1), None, Some(-5)]));
+        let g = [0, 0, 0, 1, 1];
+        let args = [arg(DataType::Int64, "x")];
+        assert_eq!(i64s(&run("try_sum", &args, false, &[l.clone()], &g, 2)), vec![None, Some(-5)]);
+        // The first partial overflows alone; its null must survive the merge.
+        assert_eq!(i64s(&run_merged("try_sum", &args, false, &[l.clone()], &g, 2, 2)), vec![None, Some(-5)]);
+        assert_eq!(i64s(&run_merged("try_sum", &args, false, &[l], &g, 2, 1)), vec![None, Some(-5)]);
     }
 
     #[test]
