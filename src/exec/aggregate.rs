@@ -103,6 +103,12 @@ impl GroupedState {
 
     /// Final output: keys then one column per aggregate.
     pub fn finish(&mut self) -> Result<Vec<ArrayRef>> {
+        if self.converter.is_none() {
+            // A global aggregation has its one group even when no row arrived; accumulators learn of it this way.
+            for acc in self.accumulators.iter_mut() {
+                acc.update_batch(&[], &[], 1)?;
+            }
+        }
         let mut cols = self.key_columns()?;
         for acc in self.accumulators.iter_mut() {
             cols.push(acc.evaluate()?);
