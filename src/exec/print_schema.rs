@@ -12,7 +12,15 @@ pub fn tree_string(fields: &Fields, level: Option<usize>) -> String {
     };
     let mut out = String::from("root\n");
     for f in fields.iter() {
-        write_field(&mut out, " |", f.name(), f.data_type(), &format!("(nullable = {})", f.is_nullable()), 1, max_depth);
+        write_field(
+            &mut out,
+            " |",
+            f.name(),
+            f.data_type(),
+            &format!("(nullable = {})", f.is_nullable()),
+            1,
+            max_depth,
+        );
     }
     out
 }

@@ -34,7 +34,8 @@ pub fn show_string(
     let mut cells: Vec<Vec<String>> = Vec::with_capacity(batch.num_columns());
     for column in batch.columns() {
         let text = to_pretty_string(&column.slice(0, shown), ctx)?;
-        cells.push(text.iter().map(|s| truncate_cell(&escape_meta_characters(s.unwrap_or("NULL")), truncate)).collect());
+        cells
+            .push(text.iter().map(|s| truncate_cell(&escape_meta_characters(s.unwrap_or("NULL")), truncate)).collect());
     }
 
     let mut out = String::new();
@@ -65,7 +66,9 @@ fn write_table(header: &[String], cells: &[Vec<String>], shown: usize, right_ali
     let widths: Vec<usize> = header
         .iter()
         .zip(cells)
-        .map(|(h, col)| col.iter().map(|c| string_half_width(c)).fold(string_half_width(h).max(MIN_COL_WIDTH), usize::max))
+        .map(|(h, col)| {
+            col.iter().map(|c| string_half_width(c)).fold(string_half_width(h).max(MIN_COL_WIDTH), usize::max)
+        })
         .collect();
     let mut sep = String::from("+");
     for w in &widths {

@@ -55,7 +55,10 @@ pub fn can_cast(from: &DataType, to: &DataType) -> bool {
         (f, DataType::Duration(_)) => is_integral(f) || matches!(f, DataType::Decimal128(_, _)),
         (DataType::List(f), DataType::List(t)) => {
             can_cast(f.data_type(), t.data_type())
-                && resolvable_nullability(f.is_nullable() || force_nullable(f.data_type(), t.data_type()), t.is_nullable())
+                && resolvable_nullability(
+                    f.is_nullable() || force_nullable(f.data_type(), t.data_type()),
+                    t.is_nullable(),
+                )
         }
         (DataType::Map(f, _), DataType::Map(t, _)) => match (map_kv(f), map_kv(t)) {
             (Some((fk, fv)), Some((tk, tv))) => {
@@ -154,11 +157,10 @@ pub fn spark_cast(array: &ArrayRef, to: &DataType, ctx: &EvalContext) -> Result<
         (DataType::Map(_, _), DataType::Map(t, sorted)) => cast_map(array.as_map(), t, *sorted, ctx),
         (DataType::Struct(_), DataType::Struct(t)) => cast_struct(array.as_struct(), t, ctx),
         // Same Spark type in a different Arrow spelling (timestamp zone id, field names): only the labels differ.
-        (DataType::Timestamp(_, Some(_)), DataType::Timestamp(_, Some(_))) => {
-            Ok(arrow::compute::cast(array, to)?)
-        }
-        (f, t) if !matches!(f, DataType::List(_) | DataType::Map(_, _) | DataType::Struct(_))
-            && !matches!(t, DataType::List(_) | DataType::Map(_, _) | DataType::Struct(_)) =>
+        (DataType::Timestamp(_, Some(_)), DataType::Timestamp(_, Some(_))) => Ok(arrow::compute::cast(array, to)?),
+        (f, t)
+            if !matches!(f, DataType::List(_) | DataType::Map(_, _) | DataType::Struct(_))
+                && !matches!(t, DataType::List(_) | DataType::Map(_, _) | DataType::Struct(_)) =>
         {
             primitive::cast_primitive(array, to, ctx)
         }
@@ -170,11 +172,7 @@ pub fn spark_cast(array: &ArrayRef, to: &DataType, ctx: &EvalContext) -> Result<
 pub fn cannot_cast(from: &DataType, to: &DataType) -> EmberError {
     EmberError::analysis_class(
         "DATATYPE_MISMATCH.CAST_WITHOUT_SUGGESTION",
-        format!(
-            "cannot cast \"{}\" to \"{}\".",
-            simple_string(from).to_uppercase(),
-            simple_string(to).to_uppercase()
-        ),
+        format!("cannot cast \"{}\" to \"{}\".", simple_string(from).to_uppercase(), simple_string(to).to_uppercase()),
     )
 }
 
@@ -211,4 +209,347 @@ fn cast_struct(st: &StructArray, to_fields: &arrow::datatypes::Fields, ctx: &Eva
         columns.push(c);
     }
     Ok(Arc::new(StructArray::try_new_with_length(fields.into(), columns, st.nulls().cloned(), st.len())?))
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{
+        BinaryArray, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array, Int32Array, Int64Array,
+        StringArray, TimestampMicrosecondArray,
+    };
+    use arrow::datatypes::{Fields, Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType};
+
+    use super::*;
+    use crate::types::{array_type, map_type, timestamp_ntz_type, timestamp_type};
+
+    fn ctx() -> EvalContext {
+        EvalContext::default()
+    }
+
+    fn la() -> EvalContext {
+        EvalContext { time_zone: chrono_tz::America::Los_Angeles, ..EvalContext::default() }
+    }
+
+    fn cast(a: ArrayRef, to: &DataType) -> ArrayRef {
+        spark_cast(&a, to, &ctx()).unwrap()
+    }
+
+    fn strings(a: &ArrayRef) -> Vec<Option<String>> {
+        let s = to_spark_string(a, &ctx()).unwrap();
+        s.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect()
+    }
+
+    fn ts(micros: &[Option<i64>]) -> ArrayRef {
+        Arc::new(TimestampMicrosecondArray::from(micros.to_vec()).with_timezone("UTC"))
+    }
+
+    #[test]
+    fn string_to_numbers() {
+        let s: ArrayRef = Arc::new(StringArray::from(vec![Some(" 12 "), Some("1.5"), Some("128"), Some("abc"), None]));
+        let i8s = cast(s.clone(), &DataType::Int8);
+        assert_eq!(
+            i8s.as_primitive::<Int8Type>().iter().collect::<Vec<_>>(),
+            vec![Some(12), Some(1), None, None, None]
+        );
+        let i16s = cast(s.clone(), &DataType::Int16);
+        assert_eq!(
+            i16s.as_primitive::<Int16Type>().iter().collect::<Vec<_>>(),
+            vec![Some(12), Some(1), Some(128), None, None]
+        );
+        let d = cast(s, &DataType::Decimal128(10, 2));
+        assert_eq!(strings(&d), vec![Some("12.00".into()), Some("1.50".into()), Some("128.00".into()), None, None]);
+        let b: ArrayRef = Arc::new(StringArray::from(vec!["1", "x"]));
+        assert_eq!(cast(b, &DataType::Binary).as_binary::<i32>().value(1), b"x");
+    }
+
+    #[test]
+    fn integral_narrowing_wraps() {
+        // CAST(2147483648L AS INT) = -2147483648; CAST(-2147483649L AS INT) = 2147483647; CAST(300 AS TINYINT) = 44.
+        let a: ArrayRef = Arc::new(Int64Array::from(vec![2147483648, -2147483649, 300]));
+        let i = cast(a.clone(), &DataType::Int32);
+        assert_eq!(i.as_primitive::<Int32Type>().values().to_vec(), vec![-2147483648, 2147483647, 300]);
+        assert_eq!(cast(a, &DataType::Int8).as_primitive::<Int8Type>().value(2), 44);
+    }
+
+    #[test]
+    fn fractional_to_integral_truncates_and_saturates() {
+        let a: ArrayRef = Arc::new(Float64Array::from(vec![1e20, -1e20, f64::NAN, -1.9, 1.9, 300.7, 1e10, 70000.5]));
+        let i = cast(a.clone(), &DataType::Int32);
+        assert_eq!(
+            i.as_primitive::<Int32Type>().values().to_vec(),
+            vec![2147483647, -2147483648, 0, -1, 1, 300, 2147483647, 70000]
+        );
+        // Narrower targets go through int first: 300.7 → 44, 1e10 → -1 (TINYINT), 70000.5 → 4464 (SMALLINT).
+        assert_eq!(cast(a.clone(), &DataType::Int8).as_primitive::<Int8Type>().value(5), 44);
+        assert_eq!(cast(a.clone(), &DataType::Int8).as_primitive::<Int8Type>().value(6), -1);
+        assert_eq!(cast(a.clone(), &DataType::Int16).as_primitive::<Int16Type>().value(7), 4464);
+        assert_eq!(cast(a, &DataType::Int64).as_primitive::<Int64Type>().value(0), i64::MAX);
+    }
+
+    #[test]
+    fn to_decimal_rounds_half_up_and_overflows_to_null() {
+        let d: ArrayRef = Arc::new(Float64Array::from(vec![1.005, 1.015, -1.005, 1e20, f64::NAN, 1e-20]));
+        assert_eq!(
+            strings(&cast(d, &DataType::Decimal128(10, 2))),
+            vec![Some("1.01".into()), Some("1.02".into()), Some("-1.01".into()), None, None, Some("0.00".into())]
+        );
+        let half: ArrayRef = Arc::new(Float64Array::from(vec![2.5, -2.5]));
+        assert_eq!(strings(&cast(half, &DataType::Decimal128(10, 0))), vec![Some("3".into()), Some("-3".into())]);
+        // CAST(CAST(0.1 AS FLOAT) AS DECIMAL(10,9)) = 0.100000001 (the float widened to double first).
+        let f: ArrayRef = Arc::new(Float32Array::from(vec![0.1f32]));
+        assert_eq!(strings(&cast(f, &DataType::Decimal128(10, 9))), vec![Some("0.100000001".into())]);
+        let l: ArrayRef = Arc::new(Int64Array::from(vec![123456789, 12345, -7]));
+        assert_eq!(
+            strings(&cast(l.clone(), &DataType::Decimal128(5, 0))),
+            vec![None, Some("12345".into()), Some("-7".into())]
+        );
+        assert_eq!(strings(&cast(l, &DataType::Decimal128(3, 2)))[2], Some("-7.00".into()));
+        let dec: ArrayRef = Arc::new(
+            Decimal128Array::from(vec![1255, -1255, 1254, 123450, 99995]).with_precision_and_scale(10, 3).unwrap(),
+        );
+        assert_eq!(
+            strings(&cast(dec.clone(), &DataType::Decimal128(10, 2))),
+            vec![
+                Some("1.26".into()),
+                Some("-1.26".into()),
+                Some("1.25".into()),
+                Some("123.45".into()),
+                Some("100.00".into())
+            ]
+        );
+        assert_eq!(strings(&cast(dec, &DataType::Decimal128(4, 2)))[3..], [None, None]);
+        let b: ArrayRef = Arc::new(BooleanArray::from(vec![true]));
+        assert_eq!(strings(&cast(b.clone(), &DataType::Decimal128(10, 2))), vec![Some("1.00".into())]);
+        assert_eq!(strings(&cast(b, &DataType::Decimal128(1, 1))), vec![None]);
+    }
+
+    #[test]
+    fn decimal_to_other_numbers() {
+        // CAST(CAST(12345678901234.5 AS DECIMAL(20,1)) AS INT) = 1942892530 (truncate, then wrap).
+        let d: ArrayRef = Arc::new(
+            Decimal128Array::from(vec![123456789012345, 30000000007, -37, 3007, 15, 999999999999999999995])
+                .with_precision_and_scale(21, 1)
+                .unwrap(),
+        );
+        let i = cast(d.clone(), &DataType::Int32);
+        assert_eq!(i.as_primitive::<Int32Type>().values()[..3], [1942892530, -1294967296, -3]);
+        assert_eq!(cast(d.clone(), &DataType::Int8).as_primitive::<Int8Type>().value(3), 44);
+        assert_eq!(cast(d.clone(), &DataType::Int64).as_primitive::<Int64Type>().value(5), 7766279631452241919);
+        assert_eq!(cast(d.clone(), &DataType::Float64).as_primitive::<arrow::datatypes::Float64Type>().value(4), 1.5);
+        let zero: ArrayRef = Arc::new(Decimal128Array::from(vec![0, 1]).with_precision_and_scale(3, 2).unwrap());
+        let b = cast(zero, &DataType::Boolean);
+        assert_eq!(b.as_boolean().iter().collect::<Vec<_>>(), vec![Some(false), Some(true)]);
+    }
+
+    #[test]
+    fn booleans_and_numbers() {
+        let b: ArrayRef = Arc::new(BooleanArray::from(vec![Some(true), Some(false), None]));
+        assert_eq!(
+            cast(b.clone(), &DataType::Int32).as_primitive::<Int32Type>().iter().collect::<Vec<_>>(),
+            vec![Some(1), Some(0), None]
+        );
+        assert_eq!(strings(&cast(b, &DataType::Float64)), vec![Some("1.0".into()), Some("0.0".into()), None]);
+        let f: ArrayRef = Arc::new(Float64Array::from(vec![0.0, f64::NAN, -0.0, 2.0]));
+        let out = cast(f, &DataType::Boolean);
+        assert_eq!(out.as_boolean().iter().collect::<Vec<_>>(), vec![Some(false), Some(true), Some(false), Some(true)]);
+    }
+
+    #[test]
+    fn timestamps_and_numbers() {
+        // 1969-12-31 23:59:59.5 → -1 (floor); 2020-01-01 00:00:01.7 → 1577836801.
+        let t = ts(&[Some(-500_000), Some(1_577_836_801_700_000), Some(7_258_118_400_000_000), Some(0)]);
+        let l = cast(t.clone(), &DataType::Int64);
+        assert_eq!(l.as_primitive::<Int64Type>().values()[..2], [-1, 1577836801]);
+        let i = cast(t.clone(), &DataType::Int32);
+        // 2200-01-01 does not fit INT: NULL, not a wrapped value.
+        assert_eq!(
+            i.as_primitive::<Int32Type>().iter().collect::<Vec<_>>(),
+            vec![Some(-1), Some(1577836801), None, Some(0)]
+        );
+        assert_eq!(cast(t.clone(), &DataType::Int8).as_primitive::<Int8Type>().value(0), -1);
+        assert!(cast(t.clone(), &DataType::Int8).is_null(1));
+        assert_eq!(cast(t.clone(), &DataType::Float64).as_primitive::<arrow::datatypes::Float64Type>().value(0), -0.5);
+        let b = cast(t, &DataType::Boolean);
+        assert_eq!(b.as_boolean().value(3), false);
+
+        let secs: ArrayRef = Arc::new(Int64Array::from(vec![1, -1, i64::MAX]));
+        let micros = cast(secs, &timestamp_type());
+        assert_eq!(
+            micros.as_primitive::<TimestampMicrosecondType>().values().to_vec(),
+            vec![1_000_000, -1_000_000, i64::MAX]
+        );
+        let d: ArrayRef =
+            Arc::new(Float64Array::from(vec![1.5, -1.5, f64::NAN, f64::INFINITY, 1.0000005, 0.0000019, -0.0000019]));
+        let micros = cast(d, &timestamp_type());
+        let got: Vec<_> = micros.as_primitive::<TimestampMicrosecondType>().iter().collect();
+        assert_eq!(got, vec![Some(1_500_000), Some(-1_500_000), None, None, Some(1_000_000), Some(1), Some(-1)]);
+        let dec: ArrayRef = Arc::new(Decimal128Array::from(vec![10000019]).with_precision_and_scale(8, 7).unwrap());
+        assert_eq!(cast(dec, &timestamp_type()).as_primitive::<TimestampMicrosecondType>().value(0), 1_000_001);
+        // CAST(true AS TIMESTAMP) is 1970-01-01 00:00:00.000001.
+        let b: ArrayRef = Arc::new(BooleanArray::from(vec![true]));
+        assert_eq!(cast(b, &timestamp_type()).as_primitive::<TimestampMicrosecondType>().value(0), 1);
+    }
+
+    #[test]
+    fn dates_and_timestamps_follow_the_session_zone() {
+        let jan1 = 18262; // 2020-01-01
+        let d: ArrayRef = Arc::new(Date32Array::from(vec![jan1]));
+        assert_eq!(
+            cast(d.clone(), &timestamp_type()).as_primitive::<TimestampMicrosecondType>().value(0),
+            1_577_836_800_000_000
+        );
+        assert_eq!(
+            cast(d.clone(), &timestamp_ntz_type()).as_primitive::<TimestampMicrosecondType>().value(0),
+            1_577_836_800_000_000
+        );
+        // In America/Los_Angeles, midnight 2020-01-01 is 08:00 UTC (PySpark: 1577865600).
+        let la_ts = spark_cast(&d, &timestamp_type(), &la()).unwrap();
+        assert_eq!(la_ts.as_primitive::<TimestampMicrosecondType>().value(0), 1_577_865_600_000_000);
+        // 2020-01-01 05:00 UTC is still 2019-12-31 in Los Angeles.
+        let t = ts(&[Some(1_577_854_800_000_000)]);
+        assert_eq!(
+            spark_cast(&t, &DataType::Date32, &la()).unwrap().as_primitive::<arrow::datatypes::Date32Type>().value(0),
+            jan1 - 1
+        );
+        assert_eq!(cast(t.clone(), &DataType::Date32).as_primitive::<arrow::datatypes::Date32Type>().value(0), jan1);
+        let ntz = spark_cast(&t, &timestamp_ntz_type(), &la()).unwrap();
+        assert_eq!(ntz.as_primitive::<TimestampMicrosecondType>().value(0), 1_577_854_800_000_000 - 8 * 3_600_000_000);
+        // Date casts to numbers are NULL in non-ANSI mode.
+        assert!(cast(d.clone(), &DataType::Int32).is_null(0));
+        assert!(cast(d, &DataType::Boolean).is_null(0));
+    }
+
+    #[test]
+    fn daylight_saving_gaps_and_overlaps() {
+        // TIMESTAMP_NTZ'2020-03-08 02:30:00' (a gap in LA) → 1583663400; '2020-11-01 01:30:00' (overlap) → 1604219400.
+        let ntz: ArrayRef =
+            Arc::new(TimestampMicrosecondArray::from(vec![1_583_634_600_000_000, 1_604_194_200_000_000]));
+        let t = spark_cast(&ntz, &timestamp_type(), &la()).unwrap();
+        assert_eq!(
+            t.as_primitive::<TimestampMicrosecondType>().values().to_vec(),
+            vec![1_583_663_400_000_000, 1_604_219_400_000_000]
+        );
+    }
+
+    #[test]
+    fn binary_casts() {
+        let i: ArrayRef = Arc::new(Int32Array::from(vec![1]));
+        assert_eq!(cast(i, &DataType::Binary).as_binary::<i32>().value(0), &[0, 0, 0, 1]);
+        let l: ArrayRef = Arc::new(Int64Array::from(vec![1]));
+        assert_eq!(cast(l, &DataType::Binary).as_binary::<i32>().value(0), &[0, 0, 0, 0, 0, 0, 0, 1]);
+        let b: ArrayRef = Arc::new(BinaryArray::from(vec![b"hello".as_ref(), b"\xff".as_ref()]));
+        assert_eq!(strings(&b), vec![Some("hello".into()), Some("\u{FFFD}".into())]);
+    }
+
+    #[test]
+    fn numbers_and_nested_values_as_strings() {
+        let d: ArrayRef = Arc::new(Float64Array::from(vec![Some(1.0), Some(1e20), Some(1e-5), Some(f64::NAN), None]));
+        assert_eq!(
+            strings(&d),
+            vec![Some("1.0".into()), Some("1.0E20".into()), Some("1.0E-5".into()), Some("NaN".into()), None]
+        );
+        // CAST(array(1,2,NULL) AS STRING) = '[1, 2, null]'.
+        let list =
+            spark_cast(&(Arc::new(StringArray::from(vec!["1", "2", "x"])) as ArrayRef), &DataType::Int32, &ctx())
+                .unwrap();
+        let offsets = arrow::buffer::OffsetBuffer::new(vec![0, 3].into());
+        let arr: ArrayRef =
+            Arc::new(ListArray::new(Arc::new(Field::new("element", DataType::Int32, true)), offsets, list, None));
+        assert_eq!(strings(&arr), vec![Some("[1, 2, null]".into())]);
+        // ... and element-wise back: array<int> → array<string> keeps the null element.
+        let back = cast(arr.clone(), &array_type(DataType::Utf8, true));
+        assert_eq!(back.data_type(), &array_type(DataType::Utf8, true));
+        assert_eq!(strings(&back), vec![Some("[1, 2, null]".into())]);
+        assert_eq!(to_pretty_string(&arr, &ctx()).unwrap().value(0), "[1, 2, NULL]");
+
+        // CAST(named_struct('a', NULL, 'b', 'x') AS STRING) = '{null, x}'.
+        let st: ArrayRef = Arc::new(StructArray::new(
+            Fields::from(vec![Field::new("a", DataType::Int32, true), Field::new("b", DataType::Utf8, true)]),
+            vec![Arc::new(Int32Array::from(vec![None, Some(1)])), Arc::new(StringArray::from(vec!["x", "y"]))],
+            None,
+        ));
+        assert_eq!(strings(&st), vec![Some("{null, x}".into()), Some("{1, y}".into())]);
+        let to = DataType::Struct(Fields::from(vec![
+            Field::new("x", DataType::Utf8, true),
+            Field::new("y", DataType::Utf8, true),
+        ]));
+        let renamed = cast(st, &to);
+        assert_eq!(renamed.data_type(), &to);
+        assert_eq!(strings(&renamed), vec![Some("{null, x}".into()), Some("{1, y}".into())]);
+    }
+
+    #[test]
+    fn maps_cast_and_render() {
+        // CAST(map('a',1,'b',NULL) AS STRING) = '{a -> 1, b -> null}'; CAST(map('a',1) AS MAP<STRING,DOUBLE>).
+        let keys = Arc::new(StringArray::from(vec!["a", "b"])) as ArrayRef;
+        let values = Arc::new(Int32Array::from(vec![Some(1), None])) as ArrayRef;
+        let DataType::Map(entries_field, _) = map_type(DataType::Utf8, DataType::Int32, true) else { unreachable!() };
+        let DataType::Struct(kv) = entries_field.data_type().clone() else { unreachable!() };
+        let entries = StructArray::new(kv, vec![keys, values], None);
+        let map: ArrayRef = Arc::new(MapArray::new(
+            entries_field,
+            arrow::buffer::OffsetBuffer::new(vec![0, 2].into()),
+            entries,
+            None,
+            false,
+        ));
+        assert_eq!(strings(&map), vec![Some("{a -> 1, b -> null}".into())]);
+        assert_eq!(to_pretty_string(&map, &ctx()).unwrap().value(0), "{a -> 1, b -> NULL}");
+        let doubles = cast(map, &map_type(DataType::Utf8, DataType::Float64, true));
+        assert_eq!(strings(&doubles), vec![Some("{a -> 1.0, b -> null}".into())]);
+    }
+
+    #[test]
+    fn can_cast_matches_spark() {
+        let yes = [
+            (DataType::Date32, DataType::Int32),
+            (DataType::Date32, DataType::Boolean),
+            (DataType::Int32, DataType::Binary),
+            (DataType::Int32, timestamp_type()),
+            (DataType::Boolean, timestamp_type()),
+            (timestamp_ntz_type(), timestamp_type()),
+            (DataType::Date32, timestamp_ntz_type()),
+            (DataType::Null, array_type(DataType::Int32, true)),
+            (array_type(DataType::Utf8, true), array_type(DataType::Int32, true)),
+            (map_type(DataType::Utf8, DataType::Int32, true), map_type(DataType::Utf8, DataType::Float64, true)),
+            (array_type(DataType::Int32, true), DataType::Utf8),
+        ];
+        for (f, t) in yes {
+            assert!(can_cast(&f, &t), "{f} -> {t}");
+        }
+        // Each of these is DATATYPE_MISMATCH.CAST_WITHOUT_SUGGESTION in PySpark 4.3.
+        let no = [
+            (DataType::Int64, timestamp_ntz_type()),
+            (timestamp_ntz_type(), DataType::Int64),
+            (DataType::Int32, DataType::Date32),
+            (DataType::Boolean, DataType::Date32),
+            (DataType::Binary, DataType::Int32),
+            (DataType::Boolean, DataType::Binary),
+            (DataType::Float64, DataType::Binary),
+            (DataType::Binary, DataType::Boolean),
+            (DataType::Float64, timestamp_ntz_type()),
+            (DataType::Decimal128(3, 1), DataType::Date32),
+            (array_type(DataType::Int32, true), DataType::Int32),
+            (DataType::Int32, array_type(DataType::Int32, true)),
+            // A string key may not parse, and map keys cannot be null.
+            (map_type(DataType::Utf8, DataType::Utf8, true), map_type(DataType::Int32, DataType::Int32, true)),
+        ];
+        for (f, t) in no {
+            assert!(!can_cast(&f, &t), "{f} -> {t}");
+        }
+        let two = DataType::Struct(Fields::from(vec![
+            Field::new("a", DataType::Int32, false),
+            Field::new("b", DataType::Utf8, false),
+        ]));
+        let one = DataType::Struct(Fields::from(vec![Field::new("x", DataType::Utf8, true)]));
+        assert!(!can_cast(&two, &one));
+    }
+
+    #[test]
+    fn null_type_casts_to_anything() {
+        let n: ArrayRef = Arc::new(arrow::array::NullArray::new(2));
+        let out = cast(n, &array_type(DataType::Int32, true));
+        assert_eq!(out.null_count(), 2);
+        assert_eq!(out.data_type(), &array_type(DataType::Int32, true));
+    }
 }

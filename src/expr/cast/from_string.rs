@@ -2,8 +2,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BinaryArray, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array,
-    PrimitiveArray, StringArray, TimestampMicrosecondArray,
+    ArrayRef, BinaryArray, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array, PrimitiveArray,
+    StringArray, TimestampMicrosecondArray,
 };
 use arrow::datatypes::{ArrowPrimitiveType, DataType, Int16Type, Int32Type, Int64Type, Int8Type};
 
@@ -28,9 +28,9 @@ pub fn cast_from_string(strings: &StringArray, to: &DataType, ctx: &EvalContext)
                 .collect::<Decimal128Array>()
                 .with_precision_and_scale(*p, *s)?,
         ),
-        DataType::Date32 => Arc::new(
-            strings.iter().map(|s| s.and_then(datetime_pattern::parse_date_default)).collect::<Date32Array>(),
-        ),
+        DataType::Date32 => {
+            Arc::new(strings.iter().map(|s| s.and_then(datetime_pattern::parse_date_default)).collect::<Date32Array>())
+        }
         DataType::Timestamp(_, Some(tz)) => {
             let zone = &ctx.time_zone;
             Arc::new(

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BinaryBuilder, BooleanArray, Date32Array, Decimal128Array, Float32Array,
-    Float64Array, Int64Array, PrimitiveArray, TimestampMicrosecondArray,
+    Array, ArrayRef, AsArray, BinaryBuilder, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array,
+    Int64Array, PrimitiveArray, TimestampMicrosecondArray,
 };
 use arrow::datatypes::{
     ArrowPrimitiveType, DataType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type,
@@ -31,9 +31,7 @@ pub fn cast_primitive(array: &ArrayRef, to: &DataType, ctx: &EvalContext) -> Res
         DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => to_integral(array, to)?,
         DataType::Float32 | DataType::Float64 => to_floating(array, to)?,
         DataType::Decimal128(p, s) => to_decimal(array, *p, *s)?,
-        DataType::Timestamp(_, Some(tz)) => {
-            Arc::new(to_timestamp(array, ctx)?.with_timezone(tz.clone())) as ArrayRef
-        }
+        DataType::Timestamp(_, Some(tz)) => Arc::new(to_timestamp(array, ctx)?.with_timezone(tz.clone())) as ArrayRef,
         DataType::Timestamp(_, None) => to_timestamp_ntz(array, ctx)?,
         DataType::Date32 => to_date(array, ctx)?,
         DataType::Binary => to_binary(array)?,
@@ -99,9 +97,8 @@ fn as_long(array: &ArrayRef, target_is_long: bool) -> Result<Int64Array> {
 fn to_integral(array: &ArrayRef, to: &DataType) -> Result<ArrayRef> {
     if let DataType::Timestamp(_, Some(_)) = array.data_type() {
         // Whole seconds, floored; a value outside the target's range is NULL rather than wrapped.
-        let secs = array.as_primitive::<TimestampMicrosecondType>().unary::<_, Int64Type>(|v| {
-            v.div_euclid(MICROS_PER_SECOND)
-        });
+        let secs =
+            array.as_primitive::<TimestampMicrosecondType>().unary::<_, Int64Type>(|v| v.div_euclid(MICROS_PER_SECOND));
         return Ok(match to {
             DataType::Int8 => Arc::new(secs.unary_opt::<_, Int8Type>(|v| i8::try_from(v).ok())),
             DataType::Int16 => Arc::new(secs.unary_opt::<_, Int16Type>(|v| i16::try_from(v).ok())),
@@ -216,9 +213,9 @@ fn to_decimal(array: &ArrayRef, p: u8, s: i8) -> Result<ArrayRef> {
             let from_s = *from_s;
             array.as_primitive::<Decimal128Type>().unary_opt(|v| rescale_decimal(v, from_s, p, s))
         }
-        DataType::Timestamp(_, Some(_)) => from_f64(
-            &array.as_primitive::<TimestampMicrosecondType>().unary(|v| v as f64 / MICROS_PER_SECOND as f64),
-        ),
+        DataType::Timestamp(_, Some(_)) => {
+            from_f64(&array.as_primitive::<TimestampMicrosecondType>().unary(|v| v as f64 / MICROS_PER_SECOND as f64))
+        }
         DataType::Date32 => Decimal128Array::new_null(array.len()),
         other => return Err(unsupported(other, &DataType::Decimal128(p, s))),
     };

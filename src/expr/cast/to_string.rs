@@ -45,11 +45,7 @@ pub fn to_pretty_string(array: &ArrayRef, ctx: &EvalContext) -> Result<StringArr
 
 fn render(array: &ArrayRef, style: TextStyle, null_as_text: bool, ctx: &EvalContext) -> Result<ArrayRef> {
     let canon = canonical(array.data_type());
-    let array = if &canon != array.data_type() {
-        arrow::compute::cast(array, &canon)?
-    } else {
-        array.clone()
-    };
+    let array = if &canon != array.data_type() { arrow::compute::cast(array, &canon)? } else { array.clone() };
     check_supported(array.data_type())?;
     let mut builder = StringBuilder::with_capacity(array.len(), array.len() * 8);
     let mut buf = String::with_capacity(64);
@@ -238,8 +234,7 @@ fn write_day_time_interval(micros: i64, out: &mut String) {
     let sign = if micros < 0 { "-" } else { "" };
     let day = abs / 86_400_000_000;
     let rem = abs % 86_400_000_000;
-    let (h, m, s, frac) =
-        (rem / 3_600_000_000, rem / 60_000_000 % 60, rem / 1_000_000 % 60, rem % 1_000_000);
+    let (h, m, s, frac) = (rem / 3_600_000_000, rem / 60_000_000 % 60, rem / 1_000_000 % 60, rem % 1_000_000);
     let _ = write!(out, "INTERVAL '{sign}{day} {h:02}:{m:02}:{s:02}");
     if frac != 0 {
         let f = format!("{frac:06}");
@@ -247,4 +242,37 @@ fn write_day_time_interval(micros: i64, out: &mut String) {
         out.push_str(f.trim_end_matches('0'));
     }
     out.push_str("' DAY TO SECOND");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn big_decimal(v: i128, scale: i8) -> String {
+        let mut s = String::new();
+        write_java_big_decimal(v, scale, &mut s);
+        s
+    }
+
+    #[test]
+    fn decimals_render_like_big_decimal() {
+        // CAST(CAST(x AS DECIMAL(p,s)) AS STRING) in PySpark 4.3.
+        assert_eq!(big_decimal(150, 2), "1.50");
+        assert_eq!(big_decimal(1500, 3), "1.500");
+        assert_eq!(big_decimal(0, 3), "0.000");
+        assert_eq!(big_decimal(-1, 3), "-0.001");
+        assert_eq!(big_decimal(10_000_000_000, 20), "1.0000000000E-10");
+        assert_eq!(big_decimal(12345, 0), "12345");
+        assert_eq!(big_decimal(0, 7), "0E-7");
+    }
+
+    #[test]
+    fn day_time_intervals() {
+        let mut s = String::new();
+        write_day_time_interval(93_784_500_000, &mut s);
+        assert_eq!(s, "INTERVAL '1 02:03:04.5' DAY TO SECOND");
+        s.clear();
+        write_day_time_interval(-93_784_500_000, &mut s);
+        assert_eq!(s, "INTERVAL '-1 02:03:04.5' DAY TO SECOND");
+    }
 }
