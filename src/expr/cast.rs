@@ -50,9 +50,11 @@ pub fn can_cast(from: &DataType, to: &DataType) -> bool {
         (f, DataType::Date32) => matches!(f, DataType::Utf8) || is_timestamp(f) || is_timestamp_ntz(f),
         (DataType::Utf8 | DataType::Boolean | DataType::Date32, t) if is_numeric(t) => true,
         (f, t) if is_numeric(t) => is_numeric(f) || is_timestamp(f),
-        // Spark casts only single-field intervals (INTERVAL DAY, …) to and from numbers; ember's one day-time
-        // interval type is DAY TO SECOND, so those casts do not resolve.
+        // ember's one day-time interval type is DAY TO SECOND, whose numbers count seconds; Spark's DECIMAL
+        // casts of intervals are not supported.
         (DataType::Utf8, DataType::Duration(_)) => true,
+        (DataType::Duration(_), t) => is_integral(t),
+        (f, DataType::Duration(_)) => is_integral(f),
         (DataType::List(f), DataType::List(t)) => {
             can_cast(f.data_type(), t.data_type())
                 && resolvable_nullability(
@@ -370,7 +372,7 @@ mod tests {
         assert!(cast(t.clone(), &DataType::Int8).is_null(1));
         assert_eq!(cast(t.clone(), &DataType::Float64).as_primitive::<arrow::datatypes::Float64Type>().value(0), -0.5);
         let b = cast(t, &DataType::Boolean);
-        assert_eq!(b.as_boolean().value(3), false);
+        assert!(!b.as_boolean().value(3));
 
         let secs: ArrayRef = Arc::new(Int64Array::from(vec![1, -1, i64::MAX]));
         let micros = cast(secs, &timestamp_type());
@@ -429,6 +431,17 @@ mod tests {
             t.as_primitive::<TimestampMicrosecondType>().values().to_vec(),
             vec![1_583_663_400_000_000, 1_604_219_400_000_000]
         );
+    }
+
+    #[test]
+    fn day_time_intervals_count_seconds() {
+        // CAST(INTERVAL '1 02:03:04' DAY TO SECOND AS BIGINT) = 93784.
+        let i: ArrayRef = Arc::new(arrow::array::DurationMicrosecondArray::from(vec![93_784_500_000, -1_500_000]));
+        assert_eq!(cast(i.clone(), &DataType::Int64).as_primitive::<Int64Type>().values().to_vec(), vec![93784, -1]);
+        assert!(spark_cast(&i, &DataType::Int8, &ctx()).is_err());
+        let n: ArrayRef = Arc::new(Int32Array::from(vec![2]));
+        let back = cast(n, &crate::types::day_time_interval_type());
+        assert_eq!(strings(&back), vec![Some("INTERVAL '0 00:00:02' DAY TO SECOND".into())]);
     }
 
     #[test]

@@ -8,8 +8,8 @@ use arrow::array::{
     Int64Array, PrimitiveArray, TimestampMicrosecondArray,
 };
 use arrow::datatypes::{
-    ArrowPrimitiveType, DataType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type,
-    Int64Type, Int8Type, TimestampMicrosecondType,
+    ArrowPrimitiveType, DataType, Date32Type, Decimal128Type, DurationMicrosecondType, Float32Type, Float64Type,
+    Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType,
 };
 use chrono::{Offset, TimeZone};
 use chrono_tz::Tz;
@@ -35,6 +35,7 @@ pub fn cast_primitive(array: &ArrayRef, to: &DataType, ctx: &EvalContext) -> Res
         DataType::Timestamp(_, None) => to_timestamp_ntz(array, ctx)?,
         DataType::Date32 => to_date(array, ctx)?,
         DataType::Binary => to_binary(array)?,
+        DataType::Duration(_) => to_day_time_interval(array)?,
         _ => return Err(unsupported(from, to)),
     })
 }
@@ -106,6 +107,9 @@ fn to_integral(array: &ArrayRef, to: &DataType) -> Result<ArrayRef> {
             _ => Arc::new(secs),
         });
     }
+    if let DataType::Duration(_) = array.data_type() {
+        return interval_to_integral(array, to);
+    }
     let long = as_long(array, matches!(to, DataType::Int64))?;
     Ok(match to {
         DataType::Int8 => Arc::new(long.unary::<_, Int8Type>(|v| v as i8)),
@@ -118,7 +122,7 @@ fn to_integral(array: &ArrayRef, to: &DataType) -> Result<ArrayRef> {
 /// Decimal → double by way of its exact text, so the result is correctly rounded like `BigDecimal.doubleValue`.
 fn decimal_to_f64(v: i128, scale: i8, buf: &mut String) -> f64 {
     buf.clear();
-    super::to_string::write_java_big_decimal(v, scale, buf);
+    super::to_string::write_plain_decimal(v, scale, buf);
     buf.parse().unwrap_or(f64::NAN)
 }
 
@@ -137,7 +141,7 @@ fn to_floating(array: &ArrayRef, to: &DataType) -> Result<ArrayRef> {
                 .map(|v| {
                     v.map(|v| {
                         buf.clear();
-                        super::to_string::write_java_big_decimal(v, s, &mut buf);
+                        super::to_string::write_plain_decimal(v, s, &mut buf);
                         buf.parse::<f32>().unwrap_or(f32::NAN)
                     })
                 })
@@ -264,7 +268,7 @@ fn to_timestamp(array: &ArrayRef, ctx: &EvalContext) -> Result<TimestampMicrosec
     let tz = ctx.time_zone;
     let from_f64 = |a: &Float64Array| -> TimestampMicrosecondArray {
         // Saturating, truncating `as` is Scala's Double.toLong; NaN and infinities are NULL.
-        a.unary_opt(|v| v.is_finite().then(|| (v * MICROS_PER_SECOND as f64) as i64))
+        a.unary_opt(|v| v.is_finite().then_some((v * MICROS_PER_SECOND as f64) as i64))
     };
     Ok(match array.data_type() {
         // Spark turns TRUE into 1 microsecond, not 1 second.
@@ -342,4 +346,41 @@ fn to_binary(array: &ArrayRef) -> Result<ArrayRef> {
         DataType::Int64 => be::<Int64Type>(array, 8, |v, o| o.copy_from_slice(&v.to_be_bytes())),
         other => return Err(unsupported(other, &DataType::Binary)),
     })
+}
+
+/// INTERVAL DAY TO SECOND → integral: whole seconds, truncated toward zero. Unlike the other non-ANSI casts, an
+/// out-of-range value is an error in Spark, not NULL.
+fn interval_to_integral(array: &ArrayRef, to: &DataType) -> Result<ArrayRef> {
+    let secs = array.as_primitive::<DurationMicrosecondType>().unary::<_, Int64Type>(|v| v / MICROS_PER_SECOND);
+    let overflow = |v: i64| {
+        EmberError::Arithmetic(format!(
+            "[CAST_OVERFLOW] The value {v} of the type \"INTERVAL DAY TO SECOND\" cannot be cast to \"{}\" due to an \
+             overflow. Use `try_cast` to tolerate overflow and return NULL instead. SQLSTATE: 22003",
+            simple_string(to).to_uppercase()
+        ))
+    };
+    Ok(match to {
+        DataType::Int8 => Arc::new(secs.try_unary::<_, Int8Type, _>(|v| i8::try_from(v).map_err(|_| overflow(v)))?),
+        DataType::Int16 => Arc::new(secs.try_unary::<_, Int16Type, _>(|v| i16::try_from(v).map_err(|_| overflow(v)))?),
+        DataType::Int32 => Arc::new(secs.try_unary::<_, Int32Type, _>(|v| i32::try_from(v).map_err(|_| overflow(v)))?),
+        _ => Arc::new(secs),
+    })
+}
+
+/// Integral → INTERVAL DAY TO SECOND: the number counts seconds (the interval's end field).
+fn to_day_time_interval(array: &ArrayRef) -> Result<ArrayRef> {
+    if !matches!(array.data_type(), DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64) {
+        return Err(unsupported(array.data_type(), &crate::types::day_time_interval_type()));
+    }
+    let secs = as_long(array, true)?;
+    let out = secs.try_unary::<_, DurationMicrosecondType, _>(|v| {
+        v.checked_mul(MICROS_PER_SECOND).ok_or_else(|| {
+            EmberError::Arithmetic(format!(
+                "[CAST_OVERFLOW] The value {v} of the type \"{}\" cannot be cast to \"INTERVAL DAY TO SECOND\" due \
+                 to an overflow. Use `try_cast` to tolerate overflow and return NULL instead. SQLSTATE: 22003",
+                simple_string(array.data_type()).to_uppercase()
+            ))
+        })
+    })?;
+    Ok(Arc::new(out))
 }

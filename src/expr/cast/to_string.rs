@@ -22,11 +22,13 @@ pub struct TextStyle {
     pub null: &'static str,
     /// Binary as `[68 69]` (show) rather than its bytes read as UTF-8 (CAST).
     pub hex_binary: bool,
+    /// Decimals always in plain notation (show) rather than Java's `BigDecimal.toString` (`1E-7`, CAST).
+    pub plain_decimal: bool,
 }
 
 impl TextStyle {
-    pub const CAST: TextStyle = TextStyle { null: "null", hex_binary: false };
-    pub const PRETTY: TextStyle = TextStyle { null: "NULL", hex_binary: true };
+    pub const CAST: TextStyle = TextStyle { null: "null", hex_binary: false, plain_decimal: false };
+    pub const PRETTY: TextStyle = TextStyle { null: "NULL", hex_binary: true, plain_decimal: true };
 }
 
 /// `CAST(x AS STRING)` for any type; null rows stay null.
@@ -101,7 +103,12 @@ pub fn write_value(array: &dyn Array, row: usize, style: TextStyle, ctx: &EvalCo
         DataType::Float32 => write_java_float(array.as_primitive::<Float32Type>().value(row), out),
         DataType::Float64 => write_java_double(array.as_primitive::<Float64Type>().value(row), out),
         DataType::Decimal128(_, scale) => {
-            write_java_big_decimal(array.as_primitive::<Decimal128Type>().value(row), *scale, out)
+            let v = array.as_primitive::<Decimal128Type>().value(row);
+            if style.plain_decimal {
+                write_plain_decimal(v, *scale, out)
+            } else {
+                write_java_big_decimal(v, *scale, out)
+            }
         }
         DataType::Utf8 => out.push_str(array.as_string::<i32>().value(row)),
         DataType::Binary => {
@@ -191,6 +198,15 @@ fn write_hex(bytes: &[u8], out: &mut String) {
 /// Java's `BigDecimal.toString()` (what Spark prints for decimals): plain `1.50`, but scientific
 /// (`1.0000000000E-10`) once the adjusted exponent drops below -6.
 pub fn write_java_big_decimal(unscaled: i128, scale: i8, out: &mut String) {
+    write_decimal(unscaled, scale, false, out)
+}
+
+/// `BigDecimal.toPlainString()`: never scientific (`0.0000001`); what show() prints.
+pub fn write_plain_decimal(unscaled: i128, scale: i8, out: &mut String) {
+    write_decimal(unscaled, scale, true, out)
+}
+
+fn write_decimal(unscaled: i128, scale: i8, plain: bool, out: &mut String) {
     let mut digits = String::with_capacity(40);
     let _ = write!(digits, "{}", unscaled.unsigned_abs());
     if unscaled < 0 {
@@ -200,7 +216,7 @@ pub fn write_java_big_decimal(unscaled: i128, scale: i8, out: &mut String) {
     let adjusted = digits.len() as i64 - 1 - scale;
     if scale == 0 {
         out.push_str(&digits);
-    } else if scale > 0 && adjusted >= -6 {
+    } else if scale > 0 && (plain || adjusted >= -6) {
         let point = digits.len() as i64 - scale;
         if point > 0 {
             out.push_str(&digits[..point as usize]);
@@ -264,6 +280,15 @@ mod tests {
         assert_eq!(big_decimal(10_000_000_000, 20), "1.0000000000E-10");
         assert_eq!(big_decimal(12345, 0), "12345");
         assert_eq!(big_decimal(0, 7), "0E-7");
+        assert_eq!(big_decimal(1, 7), "1E-7");
+        assert_eq!(big_decimal(10, 7), "0.0000010");
+        // show() prints the plain form: 0.0000001 and 0.000000000100000… for DECIMAL(38,20).
+        let mut s = String::new();
+        write_plain_decimal(1, 7, &mut s);
+        assert_eq!(s, "0.0000001");
+        s.clear();
+        write_plain_decimal(10_000_000_000, 20, &mut s);
+        assert_eq!(s, "0.00000000010000000000");
     }
 
     #[test]
