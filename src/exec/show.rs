@@ -460,6 +460,53 @@ mod tests {
     }
 
     #[test]
+    fn nested_decimals_are_plain_and_carriage_returns_escaped() {
+        // PySpark: SELECT array(CAST(0.0000001 AS DECIMAL(10,7))) a, named_struct('x', CAST(0 AS DECIMAL(10,7))) s,
+        // map(CAST(1E-7 AS DECIMAL(10,7)), X'00FF') m, 'x\ry' r — shown with truncate=0.
+        let dec =
+            |v: i128| -> ArrayRef { Arc::new(Decimal128Array::from(vec![v]).with_precision_and_scale(10, 7).unwrap()) };
+        let a: ArrayRef = Arc::new(ListArray::new(
+            Arc::new(Field::new("element", DataType::Decimal128(10, 7), true)),
+            arrow::buffer::OffsetBuffer::new(vec![0, 1].into()),
+            dec(1),
+            None,
+        ));
+        let x = dec(0);
+        let st: ArrayRef = Arc::new(StructArray::try_new(vec![field("x", &x)].into(), vec![x], None).unwrap());
+        let entries = StructArray::try_new(
+            vec![
+                Arc::new(Field::new("key", DataType::Decimal128(10, 7), false)),
+                Arc::new(Field::new("value", DataType::Binary, true)),
+            ]
+            .into(),
+            vec![dec(1), Arc::new(BinaryArray::from(vec![b"\x00\xff".as_ref()]))],
+            None,
+        )
+        .unwrap();
+        let m: ArrayRef = Arc::new(
+            arrow::array::MapArray::try_new(
+                Arc::new(Field::new("entries", entries.data_type().clone(), false)),
+                arrow::buffer::OffsetBuffer::new(vec![0, 1].into()),
+                entries,
+                None,
+                false,
+            )
+            .unwrap(),
+        );
+        let (names, b) =
+            batch(vec![("a", a.clone()), ("s", st), ("m", m), ("r", Arc::new(StringArray::from(vec!["x\ry"])))]);
+        let want = "+-----------+-----------+----------------------+----+\n\
+                    |a          |s          |m                     |r   |\n\
+                    +-----------+-----------+----------------------+----+\n\
+                    |[0.0000001]|{0.0000000}|{0.0000001 -> [00 FF]}|x\\ry|\n\
+                    +-----------+-----------+----------------------+----+\n";
+        assert_eq!(show_string(&names, &b, 20, 0, false, &EvalContext::default()).unwrap(), want);
+        // CAST(array(...) AS STRING) keeps BigDecimal.toString: '[1E-7]'.
+        let text = crate::expr::cast::to_spark_string(&a, &EvalContext::default()).unwrap();
+        assert_eq!(arrow::array::AsArray::as_string::<i32>(&text).value(0), "[1E-7]");
+    }
+
+    #[test]
     fn half_widths() {
         assert_eq!(string_half_width("日本語テキスト"), 14);
         assert_eq!(string_half_width("ｱｲｳ"), 3);
