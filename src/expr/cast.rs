@@ -48,13 +48,13 @@ pub fn can_cast(from: &DataType, to: &DataType) -> bool {
         }
         (f, t) if is_timestamp_ntz(t) => matches!(f, DataType::Utf8 | DataType::Date32) || is_timestamp(f),
         (f, DataType::Date32) => matches!(f, DataType::Utf8) || is_timestamp(f) || is_timestamp_ntz(f),
-        (DataType::Utf8 | DataType::Boolean | DataType::Date32, t) if is_numeric(t) => true,
-        (f, t) if is_numeric(t) => is_numeric(f) || is_timestamp(f),
         // ember's one day-time interval type is DAY TO SECOND, whose numbers count seconds; Spark's DECIMAL
         // casts of intervals are not supported.
         (DataType::Utf8, DataType::Duration(_)) => true,
         (DataType::Duration(_), t) => is_integral(t),
         (f, DataType::Duration(_)) => is_integral(f),
+        (DataType::Utf8 | DataType::Boolean | DataType::Date32, t) if is_numeric(t) => true,
+        (f, t) if is_numeric(t) => is_numeric(f) || is_timestamp(f),
         (DataType::List(f), DataType::List(t)) => {
             can_cast(f.data_type(), t.data_type())
                 && resolvable_nullability(
@@ -526,6 +526,8 @@ mod tests {
             (array_type(DataType::Utf8, true), array_type(DataType::Int32, true)),
             (map_type(DataType::Utf8, DataType::Int32, true), map_type(DataType::Utf8, DataType::Float64, true)),
             (array_type(DataType::Int32, true), DataType::Utf8),
+            (crate::types::day_time_interval_type(), DataType::Int64),
+            (DataType::Int32, crate::types::day_time_interval_type()),
         ];
         for (f, t) in yes {
             assert!(can_cast(&f, &t), "{f} -> {t}");
@@ -542,6 +544,7 @@ mod tests {
             (DataType::Binary, DataType::Boolean),
             (DataType::Float64, timestamp_ntz_type()),
             (DataType::Decimal128(3, 1), DataType::Date32),
+            (crate::types::day_time_interval_type(), DataType::Float64),
             (array_type(DataType::Int32, true), DataType::Int32),
             (DataType::Int32, array_type(DataType::Int32, true)),
             // A string key may not parse, and map keys cannot be null.
