@@ -131,7 +131,10 @@ pub fn parse_f64(s: &str) -> Option<f64> {
     if let Some(v) = special_float(t) {
         return Some(v);
     }
-    java_float_text(t)?.parse::<f64>().ok()
+    match java_float_text(t) {
+        Some(text) => text.parse::<f64>().ok(),
+        None => hex_float(t).map(|(m, e)| m as f64 * 2f64.powi(e / 2) * 2f64.powi(e - e / 2)),
+    }
 }
 
 /// As [`parse_f64`] but rounded once, straight to `float` (Java's `Float.parseFloat`).
@@ -140,7 +143,50 @@ pub fn parse_f32(s: &str) -> Option<f32> {
     if let Some(v) = special_float(t) {
         return Some(v as f32);
     }
-    java_float_text(t)?.parse::<f32>().ok()
+    match java_float_text(t) {
+        Some(text) => text.parse::<f32>().ok(),
+        // Through f64 (exact for mantissas up to 53 bits), rounded once to f32.
+        None => hex_float(t).map(|(m, e)| (m as f64 * 2f64.powi(e / 2) * 2f64.powi(e - e / 2)) as f32),
+    }
+}
+
+/// Java's hexadecimal float literal (`0x1p3`, `-0X1.8P-1d`): a signed mantissa and a power of two; the binary
+/// exponent is mandatory. Mantissa bits past 120 are dropped (no literal that long turns up in practice).
+fn hex_float(t: &str) -> Option<(i128, i32)> {
+    let body = match t.as_bytes().last()? {
+        b'd' | b'D' | b'f' | b'F' => &t[..t.len() - 1],
+        _ => t,
+    };
+    let (neg, body) = match body.as_bytes().first()? {
+        b'-' => (true, &body[1..]),
+        b'+' => (false, &body[1..]),
+        _ => (false, body),
+    };
+    let body = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X"))?;
+    let (significand, exponent) = body.split_once(['p', 'P'])?;
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    if exponent.is_empty() || !exponent.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut exp: i32 = exponent.parse::<i64>().ok()?.clamp(-100_000, 100_000) as i32;
+    let (int_part, frac_part) = significand.split_once('.').unwrap_or((significand, ""));
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    let mut mantissa: i128 = 0;
+    for (i, c) in int_part.chars().chain(frac_part.chars()).enumerate() {
+        let d = c.to_digit(16)? as i128;
+        let in_frac = i >= int_part.len();
+        if mantissa >> 120 == 0 {
+            mantissa = mantissa * 16 + d;
+            if in_frac {
+                exp -= 4;
+            }
+        } else if !in_frac {
+            exp += 4;
+        }
+    }
+    Some((if neg { -mantissa } else { mantissa }, exp))
 }
 
 fn special_float(t: &str) -> Option<f64> {
@@ -324,6 +370,12 @@ mod tests {
         assert_eq!(parse_f64("1e"), None);
         assert_eq!(parse_f64("e5"), None);
         assert_eq!(parse_f64("1_0"), None);
+        // Java's parser takes hexadecimal floats: CAST('0x1p3' AS DOUBLE) = 8.0.
+        assert_eq!(parse_f64("0x1p3"), Some(8.0));
+        assert_eq!(parse_f64("-0X1.8P-1d"), Some(-0.75));
+        assert_eq!(parse_f32("0x.8p1"), Some(1.0));
+        assert_eq!(parse_f64("0x10"), None);
+        assert_eq!(parse_f64("0xp3"), None);
         assert_eq!(parse_f32("-.5e-2").map(|v| v as f64), Some(-0.004999999888241291));
         assert_eq!(parse_f32("3.4028236e38"), Some(f32::INFINITY));
     }
