@@ -1,9 +1,10 @@
-//! CAST from STRING (non-ANSI): unparsable or out-of-range text gives NULL, never an error.
+//! CAST from STRING (non-ANSI): unparsable or out-of-range text gives NULL — except for day-time intervals, where Spark
+//! raises an error.
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BinaryArray, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array, PrimitiveArray,
-    StringArray, TimestampMicrosecondArray,
+    Array, ArrayRef, BinaryArray, BooleanArray, Date32Array, Decimal128Array, DurationMicrosecondArray, Float32Array,
+    Float64Array, PrimitiveArray, StringArray, TimestampMicrosecondArray,
 };
 use arrow::datatypes::{ArrowPrimitiveType, DataType, Int16Type, Int32Type, Int64Type, Int8Type};
 
@@ -47,6 +48,13 @@ pub fn cast_from_string(strings: &StringArray, to: &DataType, ctx: &EvalContext)
                 .map(|s| s.and_then(datetime_pattern::parse_timestamp_ntz_default))
                 .collect::<TimestampMicrosecondArray>(),
         ),
+        DataType::Duration(_) => {
+            let mut out = Vec::with_capacity(strings.len());
+            for s in strings.iter() {
+                out.push(s.map(parse_day_time_interval).transpose()?);
+            }
+            Arc::new(DurationMicrosecondArray::from(out))
+        }
         DataType::Binary => {
             // Same bytes, same offsets: reinterpret the buffers instead of copying row by row.
             let (offsets, values, nulls) = strings.clone().into_parts();
@@ -319,6 +327,59 @@ fn scale_digits(digits: &[u8], shift: i64) -> Option<i128> {
     Some(acc)
 }
 
+/// `CAST(s AS INTERVAL DAY TO SECOND)`: `[+|-]d h:m:s[.n]` or `INTERVAL [+|-]'[+|-]d h:m:s[.n]' DAY TO SECOND` (any
+/// case, trimmed), fraction truncated to microseconds. Unlike other casts from strings this fails on bad input,
+/// even with ANSI off.
+pub fn parse_day_time_interval(s: &str) -> Result<i64> {
+    static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = PATTERN.get_or_init(|| {
+        let body = r"([+-])?(\d+) (\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,9}))?";
+        regex::Regex::new(&format!(r"(?i)^(?:{body}|interval\s+([+-])?'{body}'\s+day\s+to\s+second)$", body = body))
+            .expect("interval pattern")
+    });
+    let unmatched = || {
+        EmberError::IllegalArgument(format!(
+            "[INVALID_INTERVAL_FORMAT.UNMATCHED_FORMAT_STRING_WITH_NOTICE] Error parsing '{s}' to interval. Please \
+             ensure that the value provided is in a valid format for defining an interval. You can reference the \
+             documentation for the correct format. Interval string does not match day-time format of \
+             `[+|-]d h:m:s.n`, `INTERVAL [+|-]'[+|-]d h:m:s.n' DAY TO SECOND` when cast to interval day to second: \
+             {s}. Set \"spark.sql.legacy.fromDayTimeString.enabled\" to \"true\" to restore the behavior before Spark \
+             3.0. SQLSTATE: 22006"
+        ))
+    };
+    let caps = re.captures(s.trim()).ok_or_else(unmatched)?;
+    // Groups 1-6: the bare form; 7: the outer sign of the INTERVAL form; 8-13: its body.
+    let base = if caps.get(2).is_some() { 1 } else { 8 };
+    let mut negative = caps.get(base).is_some_and(|m| m.as_str() == "-");
+    if base == 8 && caps.get(7).is_some_and(|m| m.as_str() == "-") {
+        negative = !negative;
+    }
+    let field = |i: usize, name: &str, max: i64| -> Result<i64> {
+        let text = caps.get(base + i).map_or("0", |m| m.as_str());
+        let v: i64 = text.parse().map_err(|_| unmatched())?;
+        if v > max {
+            return Err(EmberError::IllegalArgument(format!(
+                "requirement failed: {name} {v} outside range [0, {max}]"
+            )));
+        }
+        Ok(v)
+    };
+    let day = field(1, "day", 106_751_991)?;
+    let hour = field(2, "hour", 23)?;
+    let minute = field(3, "minute", 59)?;
+    let second = field(4, "second", 59)?;
+    let micros = caps.get(base + 5).map_or(0, |m| {
+        let f = m.as_str();
+        let six: String = f.chars().chain(std::iter::repeat('0')).take(6).collect();
+        six.parse::<i64>().unwrap_or(0)
+    });
+    let total = day
+        .checked_mul(86_400_000_000)
+        .and_then(|v| v.checked_add(((hour * 60 + minute) * 60 + second) * 1_000_000 + micros))
+        .ok_or_else(|| EmberError::Arithmetic("[ARITHMETIC_OVERFLOW] long overflow. SQLSTATE: 22003".into()))?;
+    Ok(if negative { -total } else { total })
+}
+
 /// 10^n as i128, None past 10^38.
 pub fn pow10(n: u32) -> Option<i128> {
     10i128.checked_pow(n)
@@ -404,6 +465,46 @@ mod tests {
             Some(12345678901234567890123456789012345679)
         );
         assert_eq!(parse_decimal("1e40", 38, 0), None);
+    }
+
+    #[test]
+    fn day_time_interval_text_matches_spark() {
+        let day = 86_400_000_000i64;
+        let t = 2 * 3_600_000_000 + 3 * 60_000_000 + 4_000_000;
+        assert_eq!(parse_day_time_interval("1 02:03:04").unwrap(), day + t);
+        assert_eq!(parse_day_time_interval("INTERVAL '1 02:03:04' DAY TO SECOND").unwrap(), day + t);
+        assert_eq!(parse_day_time_interval("interval -'1 02:03:04.5' day to second").unwrap(), -(day + t + 500_000));
+        assert_eq!(parse_day_time_interval(" 1 2:3:4 ").unwrap(), day + t);
+        assert_eq!(parse_day_time_interval("1 02:03:04.1234567").unwrap(), day + t + 123_456);
+        assert_eq!(parse_day_time_interval("+1 02:03:04").unwrap(), day + t);
+        assert_eq!(parse_day_time_interval("-0 00:00:00.000001").unwrap(), -1);
+        assert_eq!(parse_day_time_interval("106751991 04:00:54.775807").unwrap(), i64::MAX);
+        for bad in ["1", "abc", "1 2:3:4.", "1 02:03", "INTERVAL '1' DAY"] {
+            let e = parse_day_time_interval(bad).unwrap_err().message();
+            assert!(
+                e.starts_with(&format!(
+                    "[INVALID_INTERVAL_FORMAT.UNMATCHED_FORMAT_STRING_WITH_NOTICE] Error parsing '{bad}' to interval."
+                )),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            parse_day_time_interval("1").unwrap_err().message(),
+            "[INVALID_INTERVAL_FORMAT.UNMATCHED_FORMAT_STRING_WITH_NOTICE] Error parsing '1' to interval. Please ensure \
+             that the value provided is in a valid format for defining an interval. You can reference the \
+             documentation for the correct format. Interval string does not match day-time format of `[+|-]d h:m:s.n`, \
+             `INTERVAL [+|-]'[+|-]d h:m:s.n' DAY TO SECOND` when cast to interval day to second: 1. Set \
+             \"spark.sql.legacy.fromDayTimeString.enabled\" to \"true\" to restore the behavior before Spark 3.0. \
+             SQLSTATE: 22006"
+        );
+        assert_eq!(
+            parse_day_time_interval("1 24:00:00").unwrap_err().message(),
+            "requirement failed: hour 24 outside range [0, 23]"
+        );
+        assert_eq!(
+            parse_day_time_interval("106751992 04:00:54.775807").unwrap_err().message(),
+            "requirement failed: day 106751992 outside range [0, 106751991]"
+        );
     }
 
     #[test]
