@@ -48,11 +48,10 @@ pub fn can_cast(from: &DataType, to: &DataType) -> bool {
         }
         (f, t) if is_timestamp_ntz(t) => matches!(f, DataType::Utf8 | DataType::Date32) || is_timestamp(f),
         (f, DataType::Date32) => matches!(f, DataType::Utf8) || is_timestamp(f) || is_timestamp_ntz(f),
-        // ember's one day-time interval type is DAY TO SECOND, whose numbers count seconds; Spark's DECIMAL
-        // casts of intervals are not supported.
+        // ember's one day-time interval type is DAY TO SECOND, whose numbers count seconds.
         (DataType::Utf8, DataType::Duration(_)) => true,
-        (DataType::Duration(_), t) => is_integral(t),
-        (f, DataType::Duration(_)) => is_integral(f),
+        (DataType::Duration(_), t) => is_integral(t) || matches!(t, DataType::Decimal128(_, _)),
+        (f, DataType::Duration(_)) => is_integral(f) || matches!(f, DataType::Decimal128(_, _)),
         (DataType::Utf8 | DataType::Boolean | DataType::Date32, t) if is_numeric(t) => true,
         (f, t) if is_numeric(t) => is_numeric(f) || is_timestamp(f),
         (DataType::List(f), DataType::List(t)) => {
@@ -442,6 +441,12 @@ mod tests {
         let n: ArrayRef = Arc::new(Int32Array::from(vec![2]));
         let back = cast(n, &crate::types::day_time_interval_type());
         assert_eq!(strings(&back), vec![Some("INTERVAL '0 00:00:02' DAY TO SECOND".into())]);
+        // CAST(INTERVAL '1 02:03:04' DAY TO SECOND AS DECIMAL(10,2)) = 93784.00; CAST(2.5BD AS INTERVAL ...) = 2.5 s.
+        let d = cast(i, &DataType::Decimal128(10, 2));
+        assert_eq!(strings(&d), vec![Some("93784.50".into()), Some("-1.50".into())]);
+        let dec: ArrayRef = Arc::new(Decimal128Array::from(vec![25]).with_precision_and_scale(2, 1).unwrap());
+        let iv = cast(dec, &crate::types::day_time_interval_type());
+        assert_eq!(strings(&iv), vec![Some("INTERVAL '0 00:00:02.5' DAY TO SECOND".into())]);
     }
 
     #[test]

@@ -221,6 +221,10 @@ fn to_decimal(array: &ArrayRef, p: u8, s: i8) -> Result<ArrayRef> {
             from_f64(&array.as_primitive::<TimestampMicrosecondType>().unary(|v| v as f64 / MICROS_PER_SECOND as f64))
         }
         DataType::Date32 => Decimal128Array::new_null(array.len()),
+        // Seconds, exactly: microseconds are a decimal of scale 6.
+        DataType::Duration(_) => {
+            array.as_primitive::<DurationMicrosecondType>().unary_opt(|v| rescale_decimal(v as i128, 6, p, s))
+        }
         other => return Err(unsupported(other, &DataType::Decimal128(p, s))),
     };
     Ok(Arc::new(out.with_precision_and_scale(p, s)?))
@@ -367,8 +371,17 @@ fn interval_to_integral(array: &ArrayRef, to: &DataType) -> Result<ArrayRef> {
     })
 }
 
-/// Integral → INTERVAL DAY TO SECOND: the number counts seconds (the interval's end field).
+/// Integral or decimal → INTERVAL DAY TO SECOND: the number counts seconds (the interval's end field).
 fn to_day_time_interval(array: &ArrayRef) -> Result<ArrayRef> {
+    if let DataType::Decimal128(_, s) = array.data_type() {
+        let s = *s;
+        let out = array.as_primitive::<Decimal128Type>().try_unary::<_, DurationMicrosecondType, _>(|v| {
+            rescale_decimal(v, s, 38, 6)
+                .and_then(|m| i64::try_from(m).ok())
+                .ok_or_else(|| EmberError::Arithmetic("[ARITHMETIC_OVERFLOW] long overflow. SQLSTATE: 22003".into()))
+        })?;
+        return Ok(Arc::new(out));
+    }
     if !matches!(array.data_type(), DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64) {
         return Err(unsupported(array.data_type(), &crate::types::day_time_interval_type()));
     }
