@@ -4,6 +4,7 @@ use arrow::array::{Array, ArrayRef, RecordBatch};
 use crate::error::Result;
 use crate::expr::cast::{to_pretty_string, write_value, TextStyle};
 use crate::expr::physical::EvalContext;
+use crate::types::canonical;
 
 /// Columns are never narrower than this, even for one-letter names.
 const MIN_COL_WIDTH: usize = 3;
@@ -57,6 +58,13 @@ pub fn show_string(
 /// The pretty text of one cell, as `show()` prints it before escaping and truncation (`NULL` for null; nested
 /// values and binary in Spark 4's display form). For the console sink, `_repr_html_` and the like.
 pub fn format_cell(array: &ArrayRef, row: usize, ctx: &EvalContext) -> String {
+    if &canonical(array.data_type()) != array.data_type() {
+        // Other Arrow encodings (large strings, dictionaries, …) go through the canonical-type conversion.
+        return match to_pretty_string(&array.slice(row, 1), ctx) {
+            Ok(text) => text.value(0).to_string(),
+            Err(e) => format!("<{e}>"),
+        };
+    }
     let mut out = String::new();
     write_value(array.as_ref(), row, TextStyle::PRETTY, ctx, &mut out);
     out
@@ -364,6 +372,8 @@ mod tests {
         check(&names, &b, NESTED);
         assert_eq!(format_cell(b.column(2), 0, &EvalContext::default()), "[68 65 6C 6C 6F]");
         assert_eq!(format_cell(b.column(2), 1, &EvalContext::default()), "NULL");
+        let large: ArrayRef = Arc::new(arrow::array::LargeStringArray::from(vec!["big"]));
+        assert_eq!(format_cell(&large, 0, &EvalContext::default()), "big");
     }
 
     #[test]
