@@ -15,7 +15,7 @@ use crate::expr::datetime_pattern;
 use crate::expr::physical::EvalContext;
 use crate::types::canonical;
 
-/// How nulls and binary values render: the two differences between CAST and show().
+/// How nulls, binary values and decimals render: where CAST and show() differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TextStyle {
     /// Text of a null nested inside an array, map or struct (`null` for CAST, `NULL` for show).
