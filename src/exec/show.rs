@@ -517,6 +517,15 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_are_escaped_like_spark() {
+        // PySpark 4.3: showString(20, 20, False) of these strings; \x01 is left alone.
+        let s = vec!["a\u{8}b", "c\u{c}d", "e\u{b}f", "g\u{7}h", "i\u{1}j", "k\rl", "m\\nn"];
+        let (names, b) = batch(vec![("s", Arc::new(StringArray::from(s)) as ArrayRef)]);
+        let want = "+----+\n|   s|\n+----+\n|a\\bb|\n|c\\fd|\n|e\\vf|\n|g\\ah|\n| i\u{1}j|\n|k\\rl|\n|m\\nn|\n+----+\n";
+        assert_eq!(show_string(&names, &b, 20, 20, false, &EvalContext::default()).unwrap(), want);
+    }
+
+    #[test]
     fn half_widths() {
         assert_eq!(string_half_width("日本語テキスト"), 14);
         assert_eq!(string_half_width("ｱｲｳ"), 3);
