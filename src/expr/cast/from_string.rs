@@ -260,8 +260,8 @@ pub fn parse_decimal(s: &str, precision: u8, scale: i8) -> Option<i128> {
         b'+' => (false, &b[1..]),
         _ => (false, b),
     };
-    // Significant digits (leading zeros skipped) and the power of ten of the last one.
-    let mut digits: Vec<u8> = Vec::with_capacity(rest.len());
+    // One pass to validate and measure the mantissa; the digits are read again (no allocation) when scaling.
+    let mut significant = 0usize;
     let mut frac_len: i64 = 0;
     let mut seen_digit = false;
     let mut i = 0;
@@ -270,8 +270,8 @@ pub fn parse_decimal(s: &str, precision: u8, scale: i8) -> Option<i128> {
         let c = rest[i];
         if c.is_ascii_digit() {
             seen_digit = true;
-            if !(digits.is_empty() && c == b'0') {
-                digits.push(c - b'0');
+            if significant > 0 || c != b'0' {
+                significant += 1;
             }
             if in_frac {
                 frac_len += 1;
@@ -286,6 +286,7 @@ pub fn parse_decimal(s: &str, precision: u8, scale: i8) -> Option<i128> {
     if !seen_digit {
         return None;
     }
+    let mantissa = &rest[..i];
     let mut exponent: i64 = 0;
     if i < rest.len() {
         if rest[i] != b'e' && rest[i] != b'E' {
@@ -300,28 +301,28 @@ pub fn parse_decimal(s: &str, precision: u8, scale: i8) -> Option<i128> {
     }
     // value = digits * 10^(exponent - frac_len); we want round(value * 10^scale).
     let shift = exponent - frac_len + scale as i64;
-    let unscaled = scale_digits(&digits, shift)?;
+    let digits = mantissa.iter().filter(|c| c.is_ascii_digit()).skip_while(|&&c| c == b'0').map(|c| c - b'0');
+    let unscaled = scale_digits(digits, significant, shift)?;
     if unscaled >= pow10(precision as u32)? {
         return None;
     }
     Some(if neg { -unscaled } else { unscaled })
 }
 
-/// `digits * 10^shift` rounded HALF_UP to an integer; None on i128 overflow.
-fn scale_digits(digits: &[u8], shift: i64) -> Option<i128> {
-    if digits.is_empty() {
+/// `digits * 10^shift` (the `count` significant digits, most significant first) rounded HALF_UP to an integer;
+/// None on i128 overflow.
+fn scale_digits(mut digits: impl Iterator<Item = u8>, count: usize, shift: i64) -> Option<i128> {
+    if count == 0 {
         return Some(0);
     }
-    let keep = digits.len() as i64 + shift.min(0);
+    let keep = count as i64 + shift.min(0);
     let mut acc: i128 = 0;
-    if keep > 0 {
-        for &d in &digits[..keep as usize] {
-            acc = acc.checked_mul(10)?.checked_add(d as i128)?;
-        }
+    for _ in 0..keep.max(0) {
+        acc = acc.checked_mul(10)?.checked_add(digits.next()? as i128)?;
     }
     if shift > 0 {
         acc = acc.checked_mul(pow10(u32::try_from(shift).ok()?)?)?;
-    } else if keep >= 0 && (keep as usize) < digits.len() && digits[keep as usize] >= 5 {
+    } else if keep >= 0 && digits.next().is_some_and(|d| d >= 5) {
         acc += 1;
     }
     Some(acc)
