@@ -10,10 +10,12 @@ use std::sync::Arc;
 use arrow::array::{new_null_array, Array, ArrayRef, AsArray, ListArray, MapArray, StructArray};
 use arrow::datatypes::{DataType, Field, FieldRef};
 
-pub use from_string::{parse_bool, parse_decimal, parse_f32, parse_f64, parse_long};
+pub use from_string::{parse_bool, parse_day_time_interval, parse_decimal, parse_f32, parse_f64, parse_long};
 pub use java_float::{java_double_to_string, java_float_to_string};
 pub use primitive::{instant_to_local, local_to_instant, rescale_decimal};
-pub use to_string::{to_pretty_string, to_spark_string, write_java_big_decimal, write_value, TextStyle};
+pub use to_string::{
+    to_pretty_string, to_spark_string, write_java_big_decimal, write_plain_decimal, write_value, TextStyle,
+};
 
 use crate::error::{EmberError, Result};
 use crate::expr::physical::EvalContext;
