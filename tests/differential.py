@@ -41,7 +41,8 @@ def compare(build: Callable, spark, pyspark_session, ordered: bool = False, show
     p = build(pyspark_session, pf, pt)
     assert e.columns == p.columns
     assert e.schema.simpleString() == p.schema.simpleString()
-    assert rows(e, ordered) == rows(p, ordered)
+    er, pr = rows(e, ordered), rows(p, ordered)
+    assert er == pr, f"\nember:   {er}\npyspark: {pr}"
     if show and ordered:
         assert captured(e.show) == captured(p.show)
         assert captured(lambda: e.show(2, truncate=5)) == captured(lambda: p.show(2, truncate=5))

@@ -49,7 +49,7 @@ def test_show_default(df, capture):
         "|  3|  c| 4.0|\n"
         "+---+---+----+\n\n"
     )
-    assert capture(lambda: df.show(1)).endswith("only showing top 1 row\n\n")
+    assert capture(lambda: df.show(1)).endswith("only showing top 1 row\n")
 
 
 def test_show_argument_errors(df):

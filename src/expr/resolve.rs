@@ -122,6 +122,26 @@ impl<'a> Resolver<'a> {
         Resolver { schema, case_sensitive, aggregates: None, agg_offset: 0, group_names: vec![], group_columns: vec![] }
     }
 
+    /// `s["f"]` on a struct is a field access (named `s.f` as Spark names it); rewrite before naming.
+    pub fn normalize_struct_items(&self, e: &Expr) -> Expr {
+        e.clone().transform_up(&mut |x| match x {
+            Expr::GetItem { expr, key } => {
+                let is_struct = Resolver::new(self.schema, self.case_sensitive)
+                    .resolve(&expr)
+                    .map(|p| matches!(p.data_type, DataType::Struct(_)))
+                    .unwrap_or(false);
+                match (&*key, is_struct) {
+                    (Expr::Literal(l), true) if is_string(l.data_type()) && l.0.logical_null_count() == 0 => {
+                        let name = arrow::array::as_string_array(&l.0).value(0).to_string();
+                        Expr::GetField { expr, name }
+                    }
+                    _ => Expr::GetItem { expr, key },
+                }
+            }
+            other => other,
+        })
+    }
+
     /// Find the column for a name; returns its index and how many leading parts it consumed.
     pub fn lookup(&self, parts: &[String]) -> Result<(usize, usize)> {
         let fields = &self.schema.fields;
@@ -620,11 +640,23 @@ fn resolve_binary(op: BinaryOp, l: PhysicalExpr, r: PhysicalExpr, whole: &Expr) 
             let (l, r) = (cast_to(l, &lt2), cast_to(r, &rt2));
             let is_dec = |t: &DataType| matches!(t, DataType::Decimal128(_, _));
             let is_frac = |t: &DataType| matches!(t, DataType::Float32 | DataType::Float64);
+            // Integer literals next to a decimal take only the digits they need (Spark's DecimalType.fromLiteral).
+            let dec_of = |e: &PhysicalExpr, t: &DataType| -> Option<(u8, i8)> {
+                if let PhysicalKind::Literal(a) = &e.kind {
+                    if crate::types::is_integral(t) && a.logical_null_count() == 0 {
+                        let v = arrow::compute::cast(a, &DataType::Int64).ok()?;
+                        let v = v.as_any().downcast_ref::<arrow::array::Int64Array>()?.value(0);
+                        let digits = v.unsigned_abs().to_string().len() as u8;
+                        return Some((digits.max(1), 0));
+                    }
+                }
+                decimal_for_integral(t)
+            };
             match op {
                 BinaryOp::Divide => {
                     if (is_dec(&lt2) || is_dec(&rt2)) && !is_frac(&lt2) && !is_frac(&rt2) {
-                        let (p1, s1) = decimal_for_integral(&lt2).unwrap_or((10, 0));
-                        let (p2, s2) = decimal_for_integral(&rt2).unwrap_or((10, 0));
+                        let (p1, s1) = dec_of(&l, &lt2).unwrap_or((10, 0));
+                        let (p2, s2) = dec_of(&r, &rt2).unwrap_or((10, 0));
                         let (ld, rd) = (DataType::Decimal128(p1, s1), DataType::Decimal128(p2, s2));
                         let out = decimal_result(op, p1, s1, p2, s2);
                         return Ok(bin(cast_to(l, &ld), cast_to(r, &rd), out, true));
@@ -640,8 +672,8 @@ fn resolve_binary(op: BinaryOp, l: PhysicalExpr, r: PhysicalExpr, whole: &Expr) 
                 }
                 _ => {
                     if (is_dec(&lt2) || is_dec(&rt2)) && !is_frac(&lt2) && !is_frac(&rt2) {
-                        let (p1, s1) = decimal_for_integral(&lt2).unwrap_or((10, 0));
-                        let (p2, s2) = decimal_for_integral(&rt2).unwrap_or((10, 0));
+                        let (p1, s1) = dec_of(&l, &lt2).unwrap_or((10, 0));
+                        let (p2, s2) = dec_of(&r, &rt2).unwrap_or((10, 0));
                         let out = decimal_result(op, p1, s1, p2, s2);
                         let (ld, rd) = (DataType::Decimal128(p1, s1), DataType::Decimal128(p2, s2));
                         return Ok(bin(cast_to(l, &ld), cast_to(r, &rd), out, true));

@@ -98,7 +98,6 @@ fn expand_stars(input: &LogicalPlan, exprs: &[Expr], cfg: AnalysisConfig) -> Res
 fn item_name(e: &Expr) -> String {
     match e {
         Expr::Column(parts) => parts.last().cloned().unwrap_or_default(),
-        Expr::GetField { name, .. } => name.clone(),
         other => display_name(other),
     }
 }
@@ -110,6 +109,7 @@ fn project_resolved(input: &Plan, exprs: &[Expr], cfg: AnalysisConfig) -> Result
     let mut fields = Vec::with_capacity(exprs.len());
     let mut attrs = Vec::with_capacity(exprs.len());
     for e in exprs {
+        let e = &resolver.normalize_struct_items(e);
         let p = resolver.resolve(e)?;
         let name = item_name(e);
         let attr = match (&p.kind, e) {

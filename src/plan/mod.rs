@@ -64,9 +64,10 @@ impl JoinType {
             "leftanti" | "anti" => JoinType::LeftAnti,
             "cross" => JoinType::Cross,
             _ => {
-                return Err(crate::EmberError::illegal_argument(format!(
-                    "Unsupported join type '{how}'. Supported join types include: 'inner', 'outer', 'full', 'fullouter', 'full_outer', 'leftouter', 'left', 'left_outer', 'rightouter', 'right', 'right_outer', 'leftsemi', 'left_semi', 'semi', 'leftanti', 'left_anti', 'anti', 'cross'."
-                )))
+                return Err(crate::EmberError::analysis_class(
+                    "UNSUPPORTED_JOIN_TYPE",
+                    format!("Unsupported join type '{how}'. Supported join types include: 'inner', 'outer', 'full', 'fullouter', 'full_outer', 'leftouter', 'left', 'left_outer', 'rightouter', 'right', 'right_outer', 'leftsemi', 'left_semi', 'semi', 'leftanti', 'left_anti', 'anti', 'cross'. SQLSTATE: 0A000"),
+                ))
             }
         })
     }
