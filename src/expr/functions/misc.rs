@@ -1,4 +1,284 @@
-//! misc functions. (Being written.)
-use super::FunctionRegistry;
+//! Null handling (`coalesce`, `nvl`, `nullif` …), row identity (`monotonically_increasing_id`,
+//! `spark_partition_id`) and session facts (`current_database`, `version`, `typeof`).
+pub mod javanum;
+pub mod support;
 
-pub fn register(_r: &mut FunctionRegistry) {}
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, BooleanArray, Int32Array, Int64Array, StringArray};
+use arrow::compute::kernels::zip::zip;
+use arrow::compute::{is_not_null, is_null};
+use arrow::datatypes::DataType;
+
+use self::support::{map_columnar, register_names, sql_type, Builtin, Call};
+use super::{check_arg_count, ArgInfo, FunctionRegistry, Signature};
+use crate::error::{EmberError, Result};
+use crate::expr::coercion::find_wider_common_type;
+use crate::expr::physical::ColumnarValue;
+use crate::types::simple_string;
+
+/// Spark's version string as `version()` returns it.
+pub const SPARK_VERSION: &str = "4.3.0 98bc0212c94705434471627068f41e374ccab143";
+
+fn scalar(a: ArrayRef) -> Result<ColumnarValue> {
+    Ok(ColumnarValue::Scalar(a))
+}
+
+/// Common type of `args` for functions returning one of them (`coalesce`, `nvl` …), or Spark's
+/// `DATA_DIFF_TYPES` error.
+pub fn common_type(c: &Call, args: &[ArgInfo]) -> Result<DataType> {
+    let types: Vec<DataType> = args.iter().map(|a| a.data_type.clone()).collect();
+    find_wider_common_type(&types).ok_or_else(|| {
+        c.datatype_error(
+            "DATA_DIFF_TYPES",
+            &format!(
+                "Input to `{}` should all be the same type, but it's [{}].",
+                c.name,
+                types.iter().map(|t| format!("\"{}\"", sql_type(t))).collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })
+}
+
+/// First non-null of the columns, row by row.
+pub fn coalesce_arrays(arrays: &[ArrayRef]) -> Result<ArrayRef> {
+    let mut acc = arrays[0].clone();
+    for next in &arrays[1..] {
+        if acc.null_count() == 0 {
+            break;
+        }
+        acc = zip(&is_not_null(&acc)?, &acc, next)?;
+    }
+    Ok(acc)
+}
+
+fn coalesce_fn(name: &str) -> Builtin {
+    Builtin::new(
+        name,
+        |c, a| {
+            let (min, max) = match c.name {
+                "coalesce" => (1, usize::MAX),
+                _ => (2, 2),
+            };
+            check_arg_count(c.name, a, min, max)?;
+            let t = common_type(c, a)?;
+            Ok(Signature {
+                arg_types: vec![t.clone(); a.len()],
+                return_type: t,
+                nullable: a.iter().all(|x| x.nullable),
+            })
+        },
+        |args, n, _| map_columnar(args, n, |a, _| coalesce_arrays(a)),
+    )
+}
+
+fn nvl2_fn() -> Builtin {
+    Builtin::new(
+        "nvl2",
+        |c, a| {
+            check_arg_count(c.name, a, 3, 3)?;
+            let t = common_type(c, &a[1..])?;
+            Ok(Signature {
+                arg_types: vec![a[0].data_type.clone(), t.clone(), t.clone()],
+                return_type: t,
+                nullable: a[1].nullable || a[2].nullable,
+            })
+        },
+        |args, n, _| map_columnar(args, n, |a, _| Ok(zip(&is_not_null(&a[0])?, &a[1], &a[2])?)),
+    )
+}
+
+fn nullif_fn() -> Builtin {
+    Builtin::new(
+        "nullif",
+        |c, a| {
+            check_arg_count(c.name, a, 2, 2)?;
+            let t = common_type(c, a)?;
+            Ok(Signature { arg_types: vec![t.clone(), t.clone()], return_type: t, nullable: true })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, _| {
+                let eq = arrow::compute::kernels::cmp::eq(&a[0], &a[1])?;
+                Ok(arrow::compute::nullif(&a[0], &eq)?)
+            })
+        },
+    )
+}
+
+fn null_test_fn(name: &'static str) -> Builtin {
+    let negated = name == "isnotnull";
+    Builtin::new(
+        name,
+        |c, a| {
+            check_arg_count(c.name, a, 1, 1)?;
+            Ok(Signature { arg_types: vec![a[0].data_type.clone()], return_type: DataType::Boolean, nullable: false })
+        },
+        move |args, n, _| {
+            map_columnar(args, n, |a, _| {
+                let r: BooleanArray = if negated { is_not_null(&a[0])? } else { is_null(&a[0])? };
+                Ok(Arc::new(r) as ArrayRef)
+            })
+        },
+    )
+    .display_with(move |_, a| format!("({} IS {}NULL)", a[0], if negated { "NOT " } else { "" }))
+}
+
+fn constant_fn(name: &str, shown: &'static str, value: ArrayRef) -> Builtin {
+    let dt = value.data_type().clone();
+    Builtin::new(
+        name,
+        move |c, a| {
+            check_arg_count(c.name, a, 0, 0)?;
+            Ok(Signature { arg_types: vec![], return_type: dt.clone(), nullable: false })
+        },
+        move |_, _, _| scalar(value.clone()),
+    )
+    .shown_as(shown)
+}
+
+fn typeof_fn() -> Builtin {
+    Builtin::new(
+        "typeof",
+        |c, a| {
+            check_arg_count(c.name, a, 1, 1)?;
+            Ok(Signature { arg_types: vec![a[0].data_type.clone()], return_type: DataType::Utf8, nullable: false })
+        },
+        |args, n, _| {
+            let name = simple_string(args[0].data_type());
+            let one: ArrayRef = Arc::new(StringArray::from(vec![name]));
+            match &args[0] {
+                ColumnarValue::Scalar(_) => scalar(one),
+                ColumnarValue::Array(_) => Ok(ColumnarValue::Array(crate::expr::physical::repeat_scalar(&one, n)?)),
+            }
+        },
+    )
+}
+
+fn monotonic_id_fn() -> Builtin {
+    Builtin::new(
+        "monotonically_increasing_id",
+        |c, a| {
+            check_arg_count(c.name, a, 0, 0)?;
+            Ok(Signature { arg_types: vec![], return_type: DataType::Int64, nullable: false })
+        },
+        |_, n, ctx| {
+            let base = ((ctx.partition as i64) << 33) + ctx.row_offset as i64;
+            Ok(ColumnarValue::Array(Arc::new(Int64Array::from_iter_values((0..n as i64).map(|i| base + i)))))
+        },
+    )
+    .nondeterministic()
+}
+
+fn partition_id_fn() -> Builtin {
+    Builtin::new(
+        "spark_partition_id",
+        |c, a| {
+            check_arg_count(c.name, a, 0, 0)?;
+            Ok(Signature { arg_types: vec![], return_type: DataType::Int32, nullable: false })
+        },
+        |_, n, ctx| Ok(ColumnarValue::Array(Arc::new(Int32Array::from(vec![ctx.partition as i32; n])))),
+    )
+    .shown_as("SPARK_PARTITION_ID")
+    .nondeterministic()
+}
+
+/// Random version-4 UUIDs from a per-call seeded xorshift (Spark seeds per partition; values differ anyway).
+fn uuid_fn() -> Builtin {
+    Builtin::new(
+        "uuid",
+        |c, a| {
+            check_arg_count(c.name, a, 0, 1)?;
+            Ok(Signature {
+                arg_types: a.iter().map(|x| x.data_type.clone()).collect(),
+                return_type: DataType::Utf8,
+                nullable: false,
+            })
+        },
+        |_, n, _| {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_usize(n);
+            let mut s = h.finish() | 1;
+            let mut next = move || {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                s
+            };
+            let vals: Vec<String> = (0..n)
+                .map(|_| {
+                    let hi = (next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000;
+                    let lo = (next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
+                    format!(
+                        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+                        hi >> 32,
+                        (hi >> 16) & 0xFFFF,
+                        hi & 0xFFFF,
+                        lo >> 48,
+                        lo & 0xFFFF_FFFF_FFFF
+                    )
+                })
+                .collect();
+            Ok(ColumnarValue::Array(Arc::new(StringArray::from(vals))))
+        },
+    )
+    .nondeterministic()
+}
+
+/// `assert_true(cond[, message])`: null when `cond` holds, else Spark's `USER_RAISED_EXCEPTION`.
+fn assert_true_fn() -> Builtin {
+    Builtin::new(
+        "assert_true",
+        |c, a| {
+            check_arg_count(c.name, a, 1, 2)?;
+            let mut t = c.coerce(&a[..1], &[support::Expect::Boolean])?;
+            if a.len() == 2 {
+                t.push(DataType::Utf8);
+            }
+            Ok(Signature { arg_types: t, return_type: DataType::Null, nullable: true })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let cond = a[0].as_any().downcast_ref::<BooleanArray>().unwrap();
+                for i in 0..n {
+                    if cond.is_null(i) || !cond.value(i) {
+                        let msg = match a.get(1) {
+                            Some(m) if !m.is_null(i) => {
+                                m.as_any().downcast_ref::<StringArray>().unwrap().value(i).to_string()
+                            }
+                            _ => "assertion failed".to_string(),
+                        };
+                        return Err(EmberError::execution_class(
+                            "USER_RAISED_EXCEPTION",
+                            format!("{msg} SQLSTATE: P0001"),
+                        ));
+                    }
+                }
+                Ok(arrow::array::new_null_array(&DataType::Null, n))
+            })
+        },
+    )
+    .display_with(|name, a| {
+        let msg = a.get(1).cloned().unwrap_or_else(|| format!("'{}' is not true!", a[0]));
+        format!("{name}({}, {msg})", a[0])
+    })
+}
+
+pub fn register(r: &mut FunctionRegistry) {
+    register_names(r, &["coalesce", "nvl", "ifnull"], coalesce_fn);
+    r.scalar(nvl2_fn());
+    r.scalar(nullif_fn());
+    r.scalar(null_test_fn("isnull"));
+    r.scalar(null_test_fn("isnotnull"));
+    r.scalar(typeof_fn());
+    r.scalar(monotonic_id_fn());
+    r.scalar(partition_id_fn());
+    r.scalar(uuid_fn());
+    r.scalar(assert_true_fn());
+    let s = |v: &str| -> ArrayRef { Arc::new(StringArray::from(vec![v])) };
+    r.scalar(constant_fn("input_file_name", "input_file_name", s("")).nondeterministic());
+    r.scalar(constant_fn("current_database", "current_schema", s("default")));
+    r.scalar(constant_fn("current_schema", "current_schema", s("default")));
+    r.scalar(constant_fn("current_catalog", "current_catalog", s("spark_catalog")));
+    r.scalar(constant_fn("version", "version", s(SPARK_VERSION)));
+}
