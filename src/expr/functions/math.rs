@@ -1,4 +1,968 @@
-//! math functions. (Being written.)
-use super::FunctionRegistry;
+//! Math functions: Spark's rounding (decimal semantics on doubles), integral/decimal result types, null for
+//! undefined logarithms and division by zero, and Spark's seeded `rand`/`randn`.
+pub mod random;
 
-pub fn register(_r: &mut FunctionRegistry) {}
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Decimal128Array, Float64Array, Int64Array, PrimitiveArray,
+};
+use arrow::datatypes::{
+    ArrowPrimitiveType, DataType, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
+};
+
+use super::misc::support::{
+    any_nullable, fixed, literal_i64, map_columnar, sql_type, Builtin, Call, Expect,
+};
+use super::string::{build_bin, build_str, sv};
+use super::{check_arg_count, ArgInfo, FunctionRegistry, Signature};
+use crate::error::Result;
+use crate::expr::coercion::{bounded_decimal, decimal_for_integral, tightest_common_type, wider_decimal};
+use crate::expr::physical::ColumnarValue;
+use crate::types::is_numeric;
+
+fn f64s(a: &ArrayRef) -> &Float64Array {
+    a.as_primitive::<Float64Type>()
+}
+
+fn map_f64(a: &ArrayRef, f: impl Fn(f64) -> Option<f64>) -> ArrayRef {
+    Arc::new(f64s(a).iter().map(|v| v.and_then(&f)).collect::<Float64Array>())
+}
+
+fn map2_f64(a: &ArrayRef, b: &ArrayRef, f: impl Fn(f64, f64) -> Option<f64>) -> ArrayRef {
+    Arc::new(f64s(a).iter().zip(f64s(b).iter()).map(|(x, y)| f(x?, y?)).collect::<Float64Array>())
+}
+
+/// Map a primitive column through `f` (None → null), keeping its type (decimal precision/scale included).
+fn map_prim<T: ArrowPrimitiveType>(a: &ArrayRef, f: impl Fn(T::Native) -> Option<T::Native>) -> ArrayRef {
+    let p = a.as_primitive::<T>();
+    let out: PrimitiveArray<T> = p.iter().map(|v| v.and_then(&f)).collect();
+    Arc::new(out.with_data_type(a.data_type().clone()))
+}
+
+const POW10: [i128; 39] = {
+    let mut t = [1i128; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// Rounding modes of `java.math.RoundingMode` that Spark uses.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Mode {
+    HalfUp,
+    HalfEven,
+    Ceiling,
+    Floor,
+}
+
+/// `v / 10^k` rounded by `mode`.
+pub fn div_pow10(v: i128, k: u32, mode: Mode) -> i128 {
+    if k == 0 {
+        return v;
+    }
+    if k > 38 {
+        return match mode {
+            Mode::Ceiling if v > 0 => 1,
+            Mode::Floor if v < 0 => -1,
+            _ => 0,
+        };
+    }
+    let d = POW10[k as usize];
+    let q = v / d;
+    let r = v % d;
+    if r == 0 {
+        return q;
+    }
+    match mode {
+        Mode::Ceiling => {
+            if v > 0 {
+                q + 1
+            } else {
+                q
+            }
+        }
+        Mode::Floor => {
+            if v < 0 {
+                q - 1
+            } else {
+                q
+            }
+        }
+        Mode::HalfUp | Mode::HalfEven => {
+            let twice = r.unsigned_abs() * 2;
+            let du = d as u128;
+            let away = twice > du || (twice == du && (mode == Mode::HalfUp || q % 2 != 0));
+            if away {
+                if v < 0 {
+                    q - 1
+                } else {
+                    q + 1
+                }
+            } else {
+                q
+            }
+        }
+    }
+}
+
+/// Round a decimal column from scale `s` to `scale` digits (negative: tens, hundreds …) into `Decimal(p2, s2)`;
+/// values that overflow `p2` become null (non-ANSI).
+fn round_decimal(a: &ArrayRef, s: i8, scale: i32, mode: Mode, p2: u8, s2: i8) -> Result<ArrayRef> {
+    let limit = POW10[p2 as usize];
+    let out: Decimal128Array = a
+        .as_primitive::<Decimal128Type>()
+        .iter()
+        .map(|v| {
+            let v = v?;
+            let r = if scale >= s as i32 {
+                v * POW10[(s2 - s) as usize]
+            } else {
+                let q = div_pow10(v, (s as i32 - scale) as u32, mode);
+                if scale < 0 {
+                    q.checked_mul(*POW10.get((-scale) as usize)?)?
+                } else {
+                    q
+                }
+            };
+            if r.abs() >= limit {
+                None
+            } else {
+                Some(r)
+            }
+        })
+        .collect();
+    Ok(Arc::new(out.with_precision_and_scale(p2, s2)?))
+}
+
+/// Spark's `RoundBase` result type for a decimal input.
+fn rounded_decimal_type(p: u8, s: i8, scale: i32) -> DataType {
+    let integral = p as i32 - s as i32 + 1;
+    if scale < 0 {
+        bounded_decimal(integral as i16, 0)
+    } else {
+        let ns = (s as i32).min(scale);
+        bounded_decimal((integral + ns) as i16, ns as i16)
+    }
+}
+
+fn unary_math(name: &'static str, shown: &'static str, f: fn(f64) -> Option<f64>) -> Builtin {
+    Builtin::new(
+        name,
+        |c, a| {
+            let mut s = fixed(c, a, 1, &[Expect::Double], DataType::Float64)?;
+            s.nullable = true;
+            Ok(s)
+        },
+        move |args, n, _| map_columnar(args, n, |a, _| Ok(map_f64(&a[0], f))),
+    )
+    .shown_as(shown)
+}
+
+fn binary_math(name: &'static str, shown: &'static str, f: fn(f64, f64) -> Option<f64>) -> Builtin {
+    Builtin::new(
+        name,
+        |c, a| fixed(c, a, 2, &[Expect::Double, Expect::Double], DataType::Float64),
+        move |args, n, _| map_columnar(args, n, |a, _| Ok(map2_f64(&a[0], &a[1], f))),
+    )
+    .shown_as(shown)
+}
+
+fn positive_log(x: f64) -> Option<f64> {
+    if x <= 0.0 {
+        None
+    } else {
+        Some(x.ln())
+    }
+}
+
+/// `log(base, x)`; one argument is the natural logarithm, shown as `LOG(E(), x)`.
+fn log_fn() -> Builtin {
+    Builtin::new(
+        "log",
+        |c, a| {
+            check_arg_count(c.name, a, 1, 2)?;
+            let t = c.coerce(a, &[Expect::Double, Expect::Double])?;
+            Ok(Signature { arg_types: t, return_type: DataType::Float64, nullable: true })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, _| {
+                if a.len() == 1 {
+                    return Ok(map_f64(&a[0], positive_log));
+                }
+                Ok(map2_f64(&a[0], &a[1], |b, x| if b <= 0.0 || x <= 0.0 { None } else { Some(x.ln() / b.ln()) }))
+            })
+        },
+    )
+    .display_with(|_, a| if a.len() == 1 { format!("LOG(E(), {})", a[0]) } else { format!("LOG({})", a.join(", ")) })
+}
+
+fn abs_neg_fn(name: &'static str) -> Builtin {
+    let neg = name != "abs";
+    let pos = name == "positive";
+    Builtin::new(
+        name,
+        |c, a| {
+            check_arg_count(c.name, a, 1, 1)?;
+            let t = match &a[0].data_type {
+                t if is_numeric(t) => t.clone(),
+                DataType::Utf8 | DataType::Null => DataType::Float64,
+                _ => {
+                    return Err(c.mismatch(
+                        0,
+                        "(\"NUMERIC\" or \"INTERVAL DAY TO SECOND\" or \"INTERVAL YEAR TO MONTH\")",
+                        &a[0],
+                    ))
+                }
+            };
+            Ok(Signature { arg_types: vec![t.clone()], return_type: t, nullable: a[0].nullable })
+        },
+        move |args, n, _| {
+            if pos {
+                return Ok(args[0].clone());
+            }
+            map_columnar(args, n, |a, _| {
+                let x = &a[0];
+                Ok(match (x.data_type(), neg) {
+                    (DataType::Int8, false) => map_prim::<Int8Type>(x, |v| Some(v.wrapping_abs())),
+                    (DataType::Int16, false) => map_prim::<Int16Type>(x, |v| Some(v.wrapping_abs())),
+                    (DataType::Int32, false) => map_prim::<Int32Type>(x, |v| Some(v.wrapping_abs())),
+                    (DataType::Int64, false) => map_prim::<Int64Type>(x, |v| Some(v.wrapping_abs())),
+                    (DataType::Float32, false) => map_prim::<Float32Type>(x, |v| Some(v.abs())),
+                    (DataType::Float64, false) => map_prim::<Float64Type>(x, |v| Some(v.abs())),
+                    (DataType::Decimal128(_, _), false) => map_prim::<Decimal128Type>(x, |v| Some(v.abs())),
+                    (DataType::Int8, true) => map_prim::<Int8Type>(x, |v| Some(v.wrapping_neg())),
+                    (DataType::Int16, true) => map_prim::<Int16Type>(x, |v| Some(v.wrapping_neg())),
+                    (DataType::Int32, true) => map_prim::<Int32Type>(x, |v| Some(v.wrapping_neg())),
+                    (DataType::Int64, true) => map_prim::<Int64Type>(x, |v| Some(v.wrapping_neg())),
+                    (DataType::Float32, true) => map_prim::<Float32Type>(x, |v| Some(-v)),
+                    (DataType::Float64, true) => map_prim::<Float64Type>(x, |v| Some(-v)),
+                    (DataType::Decimal128(_, _), true) => map_prim::<Decimal128Type>(x, |v| Some(-v)),
+                    _ => x.clone(),
+                })
+            })
+        },
+    )
+    .display_with(move |n, a| if pos { format!("(+ {})", a[0]) } else { format!("{n}({})", a[0]) })
+}
+
+/// The scale argument of `round`/`ceil`/`floor`: an integer literal (null literal → null result).
+fn scale_arg(c: &Call, a: &[ArgInfo]) -> Result<Option<i32>> {
+    let Some(arg) = a.get(1) else { return Ok(Some(0)) };
+    if !matches!(arg.data_type, DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::Null)
+    {
+        return Err(c.mismatch(1, "\"INT\"", arg));
+    }
+    match &arg.literal {
+        Some(l) if l.is_null(0) => Ok(None),
+        Some(_) => Ok(literal_i64(arg).map(|v| v as i32)),
+        None => Err(c.datatype_error(
+            "NON_FOLDABLE_INPUT",
+            &format!("the input `scale` should be a foldable \"INT\" expression; however, got \"{}\".", arg.sql),
+        )),
+    }
+}
+
+fn round_fn(name: &'static str) -> Builtin {
+    let mode = if name == "bround" { Mode::HalfEven } else { Mode::HalfUp };
+    Builtin::new(
+        name,
+        |c, a| {
+            check_arg_count(c.name, a, 1, 2)?;
+            let scale = scale_arg(c, a)?.unwrap_or(0);
+            let t = match &a[0].data_type {
+                t if is_numeric(t) => t.clone(),
+                DataType::Utf8 | DataType::Null => DataType::Float64,
+                _ => return Err(c.mismatch(0, "\"NUMERIC\"", &a[0])),
+            };
+            let ret = match &t {
+                DataType::Decimal128(p, s) => rounded_decimal_type(*p, *s, scale),
+                other => other.clone(),
+            };
+            let mut arg_types = vec![t];
+            if a.len() == 2 {
+                arg_types.push(DataType::Int32);
+            }
+            Ok(Signature { arg_types, return_type: ret, nullable: true })
+        },
+        move |args, n, _| {
+            let scale = match args.get(1) {
+                Some(s) => {
+                    let s = s.clone().into_array(1)?;
+                    let s = s.as_primitive::<Int32Type>();
+                    if s.is_null(0) {
+                        None
+                    } else {
+                        Some(s.value(0))
+                    }
+                }
+                None => Some(0),
+            };
+            map_columnar(&args[..1], n, |a, n| {
+                let x = &a[0];
+                let Some(scale) = scale else {
+                    let t = match x.data_type() {
+                        DataType::Decimal128(p, s) => rounded_decimal_type(*p, *s, 0),
+                        t => t.clone(),
+                    };
+                    return Ok(arrow::array::new_null_array(&t, n));
+                };
+                let even = mode == Mode::HalfEven;
+                let int_round = |v: i128| -> i128 {
+                    if scale >= 0 {
+                        v
+                    } else {
+                        div_pow10(v, (-scale) as u32, mode).saturating_mul(*POW10.get((-scale) as usize).unwrap_or(&0))
+                    }
+                };
+                Ok(match x.data_type() {
+                    DataType::Float64 => {
+                        map_prim::<Float64Type>(x, |v| Some(super::misc::javanum::round_f64(v, scale, even)))
+                    }
+                    DataType::Float32 => map_prim::<Float32Type>(x, |v| {
+                        if !v.is_finite() {
+                            return Some(v);
+                        }
+                        Some(super::misc::javanum::round_f64(v as f64, scale, even) as f32)
+                    }),
+                    DataType::Int8 => map_prim::<Int8Type>(x, |v| Some(int_round(v as i128) as i8)),
+                    DataType::Int16 => map_prim::<Int16Type>(x, |v| Some(int_round(v as i128) as i16)),
+                    DataType::Int32 => map_prim::<Int32Type>(x, |v| Some(int_round(v as i128) as i32)),
+                    DataType::Int64 => map_prim::<Int64Type>(x, |v| Some(int_round(v as i128) as i64)),
+                    DataType::Decimal128(p, s) => {
+                        let DataType::Decimal128(p2, s2) = rounded_decimal_type(*p, *s, scale) else { unreachable!() };
+                        round_decimal(x, *s, scale, mode, p2, s2)?
+                    }
+                    _ => x.clone(),
+                })
+            })
+        },
+    )
+    .display_with(|n, a| format!("{n}({}, {})", a[0], a.get(1).cloned().unwrap_or_else(|| "0".into())))
+}
+
+/// Decimal type a value is cast to for `ceil(x, d)`/`floor(x, d)` (Spark's `DecimalType.forType`).
+fn decimal_for(dt: &DataType) -> Option<(u8, i8)> {
+    match dt {
+        DataType::Float64 | DataType::Utf8 | DataType::Null => Some((30, 15)),
+        DataType::Float32 => Some((14, 7)),
+        other => decimal_for_integral(other),
+    }
+}
+
+fn ceil_floor_fn(name: &'static str, shown: &'static str) -> Builtin {
+    let mode = if name == "floor" { Mode::Floor } else { Mode::Ceiling };
+    Builtin::new(
+        name,
+        |c, a| {
+            check_arg_count(c.name, a, 1, 2)?;
+            let numeric_ok = is_numeric(&a[0].data_type) || matches!(a[0].data_type, DataType::Utf8 | DataType::Null);
+            if !numeric_ok {
+                return Err(c.mismatch(0, "(\"DECIMAL\" or \"DOUBLE\" or \"BIGINT\")", &a[0]));
+            }
+            if a.len() == 1 {
+                let (t, ret) = match &a[0].data_type {
+                    DataType::Decimal128(p, s) => {
+                        (a[0].data_type.clone(), bounded_decimal(*p as i16 - *s as i16 + 1, 0))
+                    }
+                    DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
+                        (DataType::Int64, DataType::Int64)
+                    }
+                    _ => (DataType::Float64, DataType::Int64),
+                };
+                return Ok(Signature { arg_types: vec![t], return_type: ret, nullable: true });
+            }
+            let scale = scale_arg(c, a)?.unwrap_or(0);
+            let (p, s) = decimal_for(&a[0].data_type).unwrap_or((38, 18));
+            Ok(Signature {
+                arg_types: vec![DataType::Decimal128(p, s), DataType::Int32],
+                return_type: rounded_decimal_type(p, s, scale),
+                nullable: true,
+            })
+        },
+        move |args, n, _| {
+            let scale = match args.get(1) {
+                Some(s) => {
+                    let s = s.clone().into_array(1)?;
+                    let s = s.as_primitive::<Int32Type>();
+                    if s.is_null(0) {
+                        None
+                    } else {
+                        Some(s.value(0))
+                    }
+                }
+                None => Some(0),
+            };
+            let two = args.len() == 2;
+            map_columnar(&args[..1], n, |a, n| {
+                let x = &a[0];
+                match x.data_type() {
+                    DataType::Float64 => {
+                        let f = if mode == Mode::Floor { f64::floor } else { f64::ceil };
+                        Ok(Arc::new(f64s(x).iter().map(|v| v.map(|v| f(v) as i64)).collect::<Int64Array>()))
+                    }
+                    DataType::Int64 => Ok(x.clone()),
+                    DataType::Decimal128(p, s) => {
+                        let sc = if two { scale } else { Some(0) };
+                        let Some(sc) = sc else {
+                            return Ok(arrow::array::new_null_array(&rounded_decimal_type(*p, *s, 0), n));
+                        };
+                        let (p2, s2) = if two {
+                            match rounded_decimal_type(*p, *s, sc) {
+                                DataType::Decimal128(p2, s2) => (p2, s2),
+                                _ => unreachable!(),
+                            }
+                        } else {
+                            ((*p as i16 - *s as i16 + 1).clamp(1, 38) as u8, 0)
+                        };
+                        round_decimal(x, *s, sc, mode, p2, s2)
+                    }
+                    _ => Ok(x.clone()),
+                }
+            })
+        },
+    )
+    .display_with(move |n, a| if a.len() == 2 { format!("{n}({})", a.join(", ")) } else { format!("{shown}({})", a[0]) })
+}
+
+/// `greatest`/`least`: the extreme non-null value of each row (null only when all are null).
+fn extreme_fn(name: &'static str) -> Builtin {
+    let greatest = name == "greatest";
+    Builtin::new(
+        name,
+        |c, a| {
+            if a.len() < 2 {
+                check_arg_count(c.name, a, 2, usize::MAX)?;
+            }
+            let mut acc = DataType::Null;
+            for x in a {
+                acc = tightest_common_type(&acc, &x.data_type).ok_or_else(|| {
+                    c.datatype_error(
+                        "DATA_DIFF_TYPES",
+                        &format!(
+                            "Input to `{}` should all be the same type, but it's [{}].",
+                            c.name,
+                            a.iter().map(|t| format!("\"{}\"", sql_type(&t.data_type))).collect::<Vec<_>>().join(", ")
+                        ),
+                    )
+                })?;
+            }
+            Ok(Signature { arg_types: vec![acc.clone(); a.len()], return_type: acc, nullable: a.iter().all(|x| x.nullable) })
+        },
+        move |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let opts = arrow::compute::SortOptions::default();
+                let mut cmps = Vec::new();
+                for k in 1..a.len() {
+                    let row: Vec<_> = (0..a.len())
+                        .map(|j| arrow::array::make_comparator(a[k].as_ref(), a[j].as_ref(), opts))
+                        .collect::<std::result::Result<_, _>>()?;
+                    cmps.push(row);
+                }
+                let mut pick = Vec::with_capacity(n);
+                for i in 0..n {
+                    let mut best = 0usize;
+                    for k in 1..a.len() {
+                        if a[k].is_null(i) {
+                            continue;
+                        }
+                        if a[best].is_null(i) {
+                            best = k;
+                            continue;
+                        }
+                        let ord = cmps[k - 1][best](i, i);
+                        if (greatest && ord.is_gt()) || (!greatest && ord.is_lt()) {
+                            best = k;
+                        }
+                    }
+                    pick.push((best, i));
+                }
+                let refs: Vec<&dyn Array> = a.iter().map(|x| x.as_ref()).collect();
+                Ok(arrow::compute::interleave(&refs, &pick)?)
+            })
+        },
+    )
+}
+
+fn pmod_fn() -> Builtin {
+    Builtin::new(
+        "pmod",
+        |c, a| {
+            check_arg_count(c.name, a, 2, 2)?;
+            for (i, x) in a.iter().enumerate() {
+                if !(is_numeric(&x.data_type) || matches!(x.data_type, DataType::Utf8 | DataType::Null)) {
+                    return Err(c.mismatch(i, "\"NUMERIC\"", x));
+                }
+            }
+            let norm = |t: &DataType| if matches!(t, DataType::Utf8) { DataType::Float64 } else { t.clone() };
+            let (l, r) = (norm(&a[0].data_type), norm(&a[1].data_type));
+            let common = tightest_common_type(&l, &r).unwrap_or(DataType::Float64);
+            let (arg, ret) = match (&common, decimal_for_integral(&l), decimal_for_integral(&r)) {
+                (DataType::Decimal128(_, _), Some((p1, s1)), Some((p2, s2))) => {
+                    let scale = s1.max(s2);
+                    let ret = bounded_decimal(((p1 as i16 - s1 as i16).min(p2 as i16 - s2 as i16)) + scale as i16, scale as i16);
+                    (wider_decimal(p1, s1, p2, s2), ret)
+                }
+                _ => (common.clone(), common),
+            };
+            Ok(Signature { arg_types: vec![arg.clone(), arg], return_type: ret, nullable: true })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, _| {
+                macro_rules! int_pmod {
+                    ($t:ty) => {{
+                        let x = a[0].as_primitive::<$t>();
+                        let y = a[1].as_primitive::<$t>();
+                        let out: PrimitiveArray<$t> = x
+                            .iter()
+                            .zip(y.iter())
+                            .map(|(x, y)| {
+                                let (x, y) = (x?, y?);
+                                if y == 0 {
+                                    return None;
+                                }
+                                let r = x.wrapping_rem(y);
+                                Some(if r < 0 { r.wrapping_add(y).wrapping_rem(y) } else { r })
+                            })
+                            .collect();
+                        Arc::new(out) as ArrayRef
+                    }};
+                }
+                macro_rules! float_pmod {
+                    ($t:ty) => {{
+                        let x = a[0].as_primitive::<$t>();
+                        let y = a[1].as_primitive::<$t>();
+                        let out: PrimitiveArray<$t> = x
+                            .iter()
+                            .zip(y.iter())
+                            .map(|(x, y)| {
+                                let (x, y) = (x?, y?);
+                                if y == 0.0 {
+                                    return None;
+                                }
+                                let r = x % y;
+                                Some(if r < 0.0 { (r + y) % y } else { r })
+                            })
+                            .collect();
+                        Arc::new(out) as ArrayRef
+                    }};
+                }
+                Ok(match a[0].data_type() {
+                    DataType::Int8 => int_pmod!(Int8Type),
+                    DataType::Int16 => int_pmod!(Int16Type),
+                    DataType::Int32 => int_pmod!(Int32Type),
+                    DataType::Int64 => int_pmod!(Int64Type),
+                    DataType::Float32 => float_pmod!(Float32Type),
+                    DataType::Decimal128(p, s) => {
+                        let x = a[0].as_primitive::<Decimal128Type>();
+                        let y = a[1].as_primitive::<Decimal128Type>();
+                        let out: Decimal128Array = x
+                            .iter()
+                            .zip(y.iter())
+                            .map(|(x, y)| {
+                                let (x, y) = (x?, y?);
+                                if y == 0 {
+                                    return None;
+                                }
+                                let r = x % y;
+                                Some(if r < 0 { (r + y) % y } else { r })
+                            })
+                            .collect();
+                        Arc::new(out.with_precision_and_scale(*p, *s)?)
+                    }
+                    _ => float_pmod!(Float64Type),
+                })
+            })
+        },
+    )
+}
+
+fn nanvl_fn() -> Builtin {
+    Builtin::new(
+        "nanvl",
+        |c, a| fixed(c, a, 2, &[Expect::Double, Expect::Double], DataType::Float64),
+        |args, n, _| {
+            map_columnar(args, n, |a, _| {
+                let out: Float64Array = f64s(&a[0])
+                    .iter()
+                    .zip(f64s(&a[1]).iter())
+                    .map(|(x, y)| match x {
+                        Some(x) if x.is_nan() => y,
+                        other => other,
+                    })
+                    .collect();
+                Ok(Arc::new(out))
+            })
+        },
+    )
+}
+
+fn isnan_fn() -> Builtin {
+    Builtin::new(
+        "isnan",
+        |c, a| {
+            let mut s = fixed(c, a, 1, &[Expect::Double], DataType::Boolean)?;
+            s.nullable = false;
+            Ok(s)
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, _| {
+                let out: BooleanArray = f64s(&a[0]).iter().map(|x| Some(x.map(|v| v.is_nan()).unwrap_or(false))).collect();
+                Ok(Arc::new(out))
+            })
+        },
+    )
+}
+
+fn const_fn(name: &'static str, shown: &'static str, v: f64) -> Builtin {
+    Builtin::new(
+        name,
+        |c, a| {
+            check_arg_count(c.name, a, 0, 0)?;
+            Ok(Signature { arg_types: vec![], return_type: DataType::Float64, nullable: false })
+        },
+        move |_, _, _| Ok(ColumnarValue::Scalar(Arc::new(Float64Array::from(vec![v])))),
+    )
+    .shown_as(shown)
+}
+
+fn bin_fn() -> Builtin {
+    Builtin::new(
+        "bin",
+        |c, a| fixed(c, a, 1, &[Expect::Long], DataType::Utf8),
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let x = a[0].as_primitive::<Int64Type>();
+                Ok(build_str(n, |i, out| {
+                    if x.is_null(i) {
+                        return None;
+                    }
+                    out.push_str(&format!("{:b}", x.value(i) as u64));
+                    Some(())
+                }))
+            })
+        },
+    )
+}
+
+fn hex_fn() -> Builtin {
+    Builtin::new(
+        "hex",
+        |c, a| {
+            check_arg_count(c.name, a, 1, 1)?;
+            let t = match &a[0].data_type {
+                DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => DataType::Int64,
+                DataType::Binary => DataType::Binary,
+                DataType::Utf8 | DataType::Null => DataType::Utf8,
+                t if is_numeric(t) => DataType::Int64,
+                _ => return Err(c.mismatch(0, "(\"BIGINT\" or \"BINARY\" or \"STRING\")", &a[0])),
+            };
+            Ok(Signature { arg_types: vec![t], return_type: DataType::Utf8, nullable: a[0].nullable })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let x = &a[0];
+                Ok(match x.data_type() {
+                    DataType::Int64 => {
+                        let v = x.as_primitive::<Int64Type>();
+                        build_str(n, |i, out| {
+                            if v.is_null(i) {
+                                return None;
+                            }
+                            out.push_str(&format!("{:X}", v.value(i) as u64));
+                            Some(())
+                        })
+                    }
+                    DataType::Binary => {
+                        let v = x.as_binary::<i32>();
+                        build_str(n, |i, out| {
+                            if v.is_null(i) {
+                                return None;
+                            }
+                            hex_bytes(v.value(i), out);
+                            Some(())
+                        })
+                    }
+                    _ => {
+                        let v = x.as_string::<i32>();
+                        build_str(n, |i, out| {
+                            hex_bytes(sv(v, i)?.as_bytes(), out);
+                            Some(())
+                        })
+                    }
+                })
+            })
+        },
+    )
+}
+
+/// Upper-case hex digits of bytes.
+pub fn hex_bytes(b: &[u8], out: &mut String) {
+    const D: &[u8; 16] = b"0123456789ABCDEF";
+    for x in b {
+        out.push(D[(x >> 4) as usize] as char);
+        out.push(D[(x & 15) as usize] as char);
+    }
+}
+
+fn unhex_fn() -> Builtin {
+    Builtin::new(
+        "unhex",
+        |c, a| {
+            let mut s = fixed(c, a, 1, &[Expect::String], DataType::Binary)?;
+            s.nullable = true;
+            Ok(s)
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let v = a[0].as_string::<i32>();
+                Ok(build_bin(n, |i, out| {
+                    let s = sv(v, i)?.as_bytes();
+                    let nib = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+                    let mut k = 0;
+                    if s.len() % 2 == 1 {
+                        out.push(nib(s[0])?);
+                        k = 1;
+                    }
+                    while k < s.len() {
+                        out.push(nib(s[k])? << 4 | nib(s[k + 1])?);
+                        k += 2;
+                    }
+                    Some(())
+                }))
+            })
+        },
+    )
+}
+
+/// Spark's `NumberConverter`: digits read as an unsigned 64-bit number in `from` base (stopping at the first
+/// invalid digit), written in `|to|` base, signed when `to` is negative.
+pub fn conv(s: &str, from: i32, to: i32) -> Option<String> {
+    if !(2..=36).contains(&from.abs()) || !(2..=36).contains(&to.abs()) || s.is_empty() {
+        return None;
+    }
+    let radix = from.unsigned_abs() as u64;
+    let (mut negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let mut v: u64 = 0;
+    let mut overflow = false;
+    for c in digits.chars() {
+        let Some(d) = c.to_digit(36).filter(|d| (*d as u64) < radix) else { break };
+        match v.checked_mul(radix).and_then(|x| x.checked_add(d as u64)) {
+            Some(x) => v = x,
+            None => {
+                overflow = true;
+                break;
+            }
+        }
+    }
+    if overflow {
+        v = u64::MAX;
+    }
+    if from < 0 && !negative {
+        // A negative `from` reads the digits as a signed value.
+        if (v as i64) < 0 {
+            v = (v as i64).unsigned_abs();
+            negative = true;
+        }
+    }
+    if negative && to > 0 {
+        v = if (v as i64) < 0 { u64::MAX } else { (v as i64).wrapping_neg() as u64 };
+    }
+    if to < 0 && (v as i64) < 0 {
+        v = (v as i64).unsigned_abs();
+        negative = true;
+    }
+    let base = to.unsigned_abs() as u64;
+    let mut out = Vec::new();
+    loop {
+        out.push(std::char::from_digit((v % base) as u32, 36).unwrap().to_ascii_uppercase());
+        v /= base;
+        if v == 0 {
+            break;
+        }
+    }
+    if negative && to < 0 {
+        out.push('-');
+    }
+    Some(out.into_iter().rev().collect())
+}
+
+fn conv_fn() -> Builtin {
+    Builtin::new(
+        "conv",
+        |c, a| {
+            let mut s = fixed(c, a, 3, &[Expect::String, Expect::Int, Expect::Int], DataType::Utf8)?;
+            s.nullable = true;
+            Ok(s)
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let s = a[0].as_string::<i32>();
+                let (f, t) = (a[1].as_primitive::<Int32Type>(), a[2].as_primitive::<Int32Type>());
+                Ok(build_str(n, |i, out| {
+                    if f.is_null(i) || t.is_null(i) {
+                        return None;
+                    }
+                    out.push_str(&conv(sv(s, i)?, f.value(i), t.value(i))?);
+                    Some(())
+                }))
+            })
+        },
+    )
+}
+
+fn factorial_fn() -> Builtin {
+    Builtin::new(
+        "factorial",
+        |c, a| {
+            let mut s = fixed(c, a, 1, &[Expect::Int], DataType::Int64)?;
+            s.nullable = true;
+            Ok(s)
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, _| {
+                let out: Int64Array = a[0]
+                    .as_primitive::<Int32Type>()
+                    .iter()
+                    .map(|v| {
+                        let v = v?;
+                        if !(0..=20).contains(&v) {
+                            return None;
+                        }
+                        Some((1..=v as i64).product::<i64>())
+                    })
+                    .collect();
+                Ok(Arc::new(out))
+            })
+        },
+    )
+}
+
+fn shift_fn(name: &'static str) -> Builtin {
+    Builtin::new(
+        name,
+        |c, a| {
+            check_arg_count(c.name, a, 2, 2)?;
+            let t = match &a[0].data_type {
+                DataType::Int64 => DataType::Int64,
+                DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Null => DataType::Int32,
+                DataType::Utf8 => DataType::Int64,
+                _ => return Err(c.mismatch(0, "(\"INT\" or \"BIGINT\")", &a[0])),
+            };
+            let s = c.coerce(&a[1..], &[Expect::Int])?;
+            Ok(Signature { arg_types: vec![t.clone(), s[0].clone()], return_type: t, nullable: any_nullable(a) })
+        },
+        move |args, n, _| {
+            map_columnar(args, n, |a, _| {
+                let sh = a[1].as_primitive::<Int32Type>();
+                Ok(match a[0].data_type() {
+                    DataType::Int64 => {
+                        let x = a[0].as_primitive::<Int64Type>();
+                        let out: Int64Array = x
+                            .iter()
+                            .zip(sh.iter())
+                            .map(|(x, s)| {
+                                let (x, s) = (x?, (s? & 63) as u32);
+                                Some(match name {
+                                    "shiftleft" => x.wrapping_shl(s),
+                                    "shiftright" => x.wrapping_shr(s),
+                                    _ => ((x as u64) >> s) as i64,
+                                })
+                            })
+                            .collect();
+                        Arc::new(out) as ArrayRef
+                    }
+                    _ => {
+                        let x = a[0].as_primitive::<Int32Type>();
+                        let out: arrow::array::Int32Array = x
+                            .iter()
+                            .zip(sh.iter())
+                            .map(|(x, s)| {
+                                let (x, s) = (x?, (s? & 31) as u32);
+                                Some(match name {
+                                    "shiftleft" => x.wrapping_shl(s),
+                                    "shiftright" => x.wrapping_shr(s),
+                                    _ => ((x as u32) >> s) as i32,
+                                })
+                            })
+                            .collect();
+                        Arc::new(out) as ArrayRef
+                    }
+                })
+            })
+        },
+    )
+}
+
+fn signum(x: f64) -> Option<f64> {
+    Some(if x.is_nan() || x == 0.0 { x } else { x.signum() })
+}
+
+pub fn register(r: &mut FunctionRegistry) {
+    let unary: &[(&'static str, &'static str, fn(f64) -> Option<f64>)] = &[
+        ("sqrt", "SQRT", |x| Some(x.sqrt())),
+        ("exp", "EXP", |x| Some(x.exp())),
+        ("expm1", "EXPM1", |x| Some(x.exp_m1())),
+        ("ln", "ln", positive_log),
+        ("log10", "LOG10", |x| if x <= 0.0 { None } else { Some(x.log10()) }),
+        ("log2", "LOG2", |x| if x <= 0.0 { None } else { Some(x.log2()) }),
+        ("log1p", "LOG1P", |x| if x <= -1.0 { None } else { Some(x.ln_1p()) }),
+        ("cbrt", "CBRT", |x| Some(x.cbrt())),
+        ("degrees", "DEGREES", |x| Some(x.to_degrees())),
+        ("radians", "RADIANS", |x| Some(x.to_radians())),
+        ("sin", "SIN", |x| Some(x.sin())),
+        ("cos", "COS", |x| Some(x.cos())),
+        ("tan", "TAN", |x| Some(x.tan())),
+        ("cot", "COT", |x| Some(1.0 / x.tan())),
+        ("asin", "ASIN", |x| Some(x.asin())),
+        ("acos", "ACOS", |x| Some(x.acos())),
+        ("atan", "ATAN", |x| Some(x.atan())),
+        ("sinh", "SINH", |x| Some(x.sinh())),
+        ("cosh", "COSH", |x| Some(x.cosh())),
+        ("tanh", "TANH", |x| Some(x.tanh())),
+        ("asinh", "ASINH", |x| Some(if x == f64::NEG_INFINITY { x } else { (x + (x * x + 1.0).sqrt()).ln() })),
+        ("acosh", "ACOSH", |x| Some((x + (x * x - 1.0).sqrt()).ln())),
+        ("atanh", "ATANH", |x| Some(0.5 * ((x).ln_1p() - (-x).ln_1p()))),
+        ("rint", "rint", |x| Some(x.round_ties_even())),
+        ("signum", "SIGNUM", signum),
+        ("sign", "sign", signum),
+    ];
+    for (name, shown, f) in unary {
+        r.scalar(unary_math(name, shown, *f));
+    }
+    r.scalar(binary_math("pow", "pow", |x, y| Some(x.powf(y))));
+    r.scalar(binary_math("power", "POWER", |x, y| Some(x.powf(y))));
+    r.scalar(binary_math("atan2", "ATAN2", |y, x| Some((y + 0.0).atan2(x + 0.0))));
+    r.scalar(binary_math("hypot", "HYPOT", |x, y| Some(x.hypot(y))));
+    r.scalar(log_fn());
+    r.scalar(abs_neg_fn("abs"));
+    r.scalar(abs_neg_fn("negative"));
+    r.scalar(abs_neg_fn("positive"));
+    r.scalar(round_fn("round"));
+    r.scalar(round_fn("bround"));
+    r.scalar(ceil_floor_fn("ceil", "CEIL"));
+    r.scalar(ceil_floor_fn("ceiling", "ceiling"));
+    r.scalar(ceil_floor_fn("floor", "FLOOR"));
+    r.scalar(extreme_fn("greatest"));
+    r.scalar(extreme_fn("least"));
+    r.scalar(pmod_fn());
+    r.scalar(nanvl_fn());
+    r.scalar(isnan_fn());
+    r.scalar(const_fn("e", "E", std::f64::consts::E));
+    r.scalar(const_fn("pi", "PI", std::f64::consts::PI));
+    r.scalar(bin_fn());
+    r.scalar(hex_fn());
+    r.scalar(unhex_fn());
+    r.scalar(conv_fn());
+    r.scalar(factorial_fn());
+    for n in ["shiftleft", "shiftright", "shiftrightunsigned"] {
+        r.scalar(shift_fn(n));
+    }
+    random::register(r);
+}
