@@ -359,3 +359,94 @@ pub fn decimal_string(v: i128, scale: i8) -> String {
     let (i, f) = padded.split_at(padded.len() - s);
     format!("{}{i}.{f}", if v < 0 { "-" } else { "" })
 }
+
+/// Test helpers: call a registered function the way the resolver and evaluator do.
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+    use crate::expr::functions::{registry, FunctionDef};
+
+    pub fn scalar_fn(name: &str) -> Arc<dyn ScalarFunction> {
+        match registry().get(name) {
+            Some(FunctionDef::Scalar(f)) => f.clone(),
+            other => panic!("{name} is not a scalar function: {other:?}"),
+        }
+    }
+
+    /// ArgInfo for a column argument (`literal` false) or a literal (`literal` true) holding `a`'s first value.
+    pub fn info(a: &ArrayRef, sql: &str, literal: bool) -> ArgInfo {
+        ArgInfo {
+            data_type: a.data_type().clone(),
+            nullable: a.null_count() > 0 || literal && a.is_null(0),
+            literal: if literal { Some(a.slice(0, 1)) } else { None },
+            sql: sql.to_string(),
+        }
+    }
+
+    /// Resolve `name` on the arguments, cast them (arrow's cast stands in for Spark's), invoke on `n` rows.
+    /// Literal arguments (`true`) are passed as scalars.
+    pub fn call(name: &str, args: &[(ArrayRef, bool)]) -> Result<(ArrayRef, Signature)> {
+        let f = scalar_fn(name);
+        let infos: Vec<ArgInfo> =
+            args.iter().enumerate().map(|(i, (a, lit))| info(a, &format!("a{i}"), *lit)).collect();
+        let sig = f.resolve(&infos)?;
+        let n = args.iter().filter(|(_, l)| !l).map(|(a, _)| a.len()).next().unwrap_or(1);
+        let vals: Vec<ColumnarValue> = args
+            .iter()
+            .zip(&sig.arg_types)
+            .map(|((a, lit), t)| {
+                let a = if a.data_type() == t { a.clone() } else { arrow::compute::cast(a, t).unwrap() };
+                if *lit {
+                    ColumnarValue::Scalar(a.slice(0, 1))
+                } else {
+                    ColumnarValue::Array(a)
+                }
+            })
+            .collect();
+        let out = f.invoke(&vals, n, &EvalContext::default())?.into_array(n)?;
+        assert_eq!(out.len(), n);
+        Ok((out, sig))
+    }
+
+    /// `call` on column arguments only, returning the result.
+    pub fn eval(name: &str, args: Vec<ArrayRef>) -> ArrayRef {
+        let a: Vec<(ArrayRef, bool)> = args.into_iter().map(|a| (a, false)).collect();
+        call(name, &a).unwrap_or_else(|e| panic!("{name}: {e}")).0
+    }
+
+    /// The error message of resolving `name` on columns named by `sqls`.
+    pub fn resolve_error(name: &str, args: Vec<(ArrayRef, &str)>) -> String {
+        let infos: Vec<ArgInfo> = args.iter().map(|(a, s)| info(a, s, false)).collect();
+        match scalar_fn(name).resolve(&infos) {
+            Ok(s) => panic!("{name} resolved to {s:?}"),
+            Err(e) => e.message(),
+        }
+    }
+
+    /// The generated column name of `name` over argument texts.
+    pub fn shown(name: &str, args: &[&str]) -> String {
+        scalar_fn(name).display_name(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    pub fn strs(v: &[Option<&str>]) -> ArrayRef {
+        Arc::new(arrow::array::StringArray::from(v.to_vec()))
+    }
+    pub fn ints(v: &[Option<i32>]) -> ArrayRef {
+        Arc::new(arrow::array::Int32Array::from(v.to_vec()))
+    }
+    pub fn longs(v: &[Option<i64>]) -> ArrayRef {
+        Arc::new(arrow::array::Int64Array::from(v.to_vec()))
+    }
+    pub fn dbls(v: &[Option<f64>]) -> ArrayRef {
+        Arc::new(arrow::array::Float64Array::from(v.to_vec()))
+    }
+    /// String values of a result (null → "NULL"), via arrow's display.
+    pub fn show(a: &ArrayRef) -> Vec<String> {
+        let f = arrow::util::display::ArrayFormatter::try_new(
+            a.as_ref(),
+            &arrow::util::display::FormatOptions::default().with_null("NULL"),
+        )
+        .unwrap();
+        (0..a.len()).map(|i| f.value(i).to_string()).collect()
+    }
+}
