@@ -1004,6 +1004,7 @@ pub fn register(r: &mut FunctionRegistry) {
     r.scalar(str_unary("initcap", initcap));
     r.scalar(instr_fn());
     r.scalar(locate_fn("locate"));
+    r.scalar(locate_fn("position"));
     r.scalar(str3_fn("translate", translate));
     r.scalar(replace_fn());
     r.scalar(reverse_fn());
@@ -1020,4 +1021,225 @@ pub fn register(r: &mut FunctionRegistry) {
     r.scalar(str_unary("soundex", soundex));
     pattern::register(r);
     format::register(r);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::functions::misc::support::testing::*;
+
+    fn one(name: &str, args: Vec<ArrayRef>) -> String {
+        show(&eval(name, args))[0].clone()
+    }
+    fn s(v: &str) -> ArrayRef {
+        strs(&[Some(v)])
+    }
+    fn i(v: i32) -> ArrayRef {
+        ints(&[Some(v)])
+    }
+
+    #[test]
+    fn substring_edge_cases_match_spark() {
+        let cases = [
+            (5, None, "k SQL"),
+            (-3, None, "SQL"),
+            (-3, Some(2), "SQ"),
+            (0, Some(3), "Spa"),
+            (-10, Some(3), "Sp"),
+            (-100, Some(3), ""),
+            (2, Some(-1), ""),
+            (100, Some(2), ""),
+            (1, Some(0), ""),
+            (0, None, "Spark SQL"),
+            (-9, Some(2), "Sp"),
+            (-9, Some(1), "S"),
+        ];
+        for (pos, len, want) in cases {
+            let mut args = vec![s("Spark SQL"), i(pos)];
+            if let Some(l) = len {
+                args.push(i(l));
+            }
+            assert_eq!(one("substring", args), want, "substring(Spark SQL, {pos}, {len:?})");
+        }
+        assert_eq!(one("substr", vec![s("héllo"), i(2), i(2)]), "él");
+        assert_eq!(shown("substring", &["s", "1", "3"]), "substring(s, 1, 3)");
+        assert_eq!(shown("substr", &["s", "2"]), "substr(s, 2, 2147483647)");
+        let bin: ArrayRef = Arc::new(arrow::array::BinaryArray::from(vec![b"abcdef".as_ref()]));
+        let out = eval("substring", vec![bin, i(2), i(3)]);
+        assert_eq!(out.as_binary::<i32>().value(0), b"bcd");
+        assert_eq!(show(&eval("substring", vec![strs(&[None]), i(1)])), ["NULL"]);
+    }
+
+    #[test]
+    fn concat_family() {
+        assert_eq!(one("concat", vec![i(1), s("a"), dbls(&[Some(2.5)])]), "1a2.5");
+        assert_eq!(one("concat", vec![s("a"), strs(&[None])]), "NULL");
+        assert_eq!(one("concat_ws", vec![s(","), s("a"), strs(&[None]), s("b")]), "a,b");
+        assert_eq!(one("concat_ws", vec![strs(&[None]), s("a")]), "NULL");
+        let arr = eval("array", vec![s("a"), s("b")]);
+        assert_eq!(one("concat_ws", vec![s(","), arr, s("c"), strs(&[None])]), "a,b,c");
+        assert_eq!(shown("concat_ws", &[",", "s", "n"]), "concat_ws(,, s, n)");
+        let (out, sig) = call("concat", &[]).unwrap();
+        assert_eq!((show(&out)[0].as_str(), sig.nullable), ("", false));
+        let a1 = eval("array", vec![i(1)]);
+        let a2 = eval("array", vec![i(2), i(3)]);
+        assert_eq!(one("concat", vec![a1, a2]), "[1, 2, 3]");
+        let (_, sig) = call("concat_ws", &[(s(","), true), (strs(&[None]), false)]).unwrap();
+        assert!(!sig.nullable);
+    }
+
+    #[test]
+    fn case_length_trim_pad() {
+        assert_eq!(one("upper", vec![s("ß")]), "SS");
+        assert_eq!(one("lower", vec![s("İ")]), "i\u{307}");
+        assert_eq!(shown("ucase", &["s"]), "ucase(s)");
+        assert_eq!(one("length", vec![s("héllo")]), "5");
+        assert_eq!(one("octet_length", vec![s("é")]), "2");
+        assert_eq!(one("bit_length", vec![s("é")]), "16");
+        assert_eq!(one("trim", vec![s("  a b  ")]), "a b");
+        assert_eq!(one("trim", vec![s("\ta\t")]), "\ta\t");
+        assert_eq!(one("trim", vec![s("xy"), s("xyaxbyx")]), "axb");
+        assert_eq!(one("ltrim", vec![s("x"), s("xxaxx")]), "axx");
+        assert_eq!(one("rtrim", vec![s("x"), s("xxaxx")]), "xxa");
+        assert_eq!(one("btrim", vec![s("xax"), s("x")]), "a");
+        assert_eq!(shown("trim", &["x", "xa"]), "TRIM(BOTH x FROM xa)");
+        assert_eq!(shown("ltrim", &["x", "xa"]), "TRIM(LEADING x FROM xa)");
+        assert_eq!(shown("btrim", &["xa", "x"]), "btrim(xa, x)");
+        assert_eq!(one("lpad", vec![s("hi"), i(5), s("ab")]), "abahi");
+        assert_eq!(one("lpad", vec![s("hi"), i(1), s("ab")]), "h");
+        assert_eq!(one("lpad", vec![s("hi"), i(5), s("")]), "hi");
+        assert_eq!(one("lpad", vec![s("hi"), i(-1), s("a")]), "");
+        assert_eq!(one("lpad", vec![s("hi"), i(5)]), "   hi");
+        assert_eq!(one("rpad", vec![s("hi"), i(5), s("ab")]), "hiaba");
+        assert_eq!(one("rpad", vec![s("héllo"), i(7), s("ü")]), "hélloüü");
+        assert_eq!(shown("lpad", &["hi", "5"]), "lpad(hi, 5,  )");
+    }
+
+    #[test]
+    fn search_and_transform() {
+        assert_eq!(one("initcap", vec![s("hELLO wORLD  foo-bar")]), "Hello World  Foo-bar");
+        assert_eq!(one("initcap", vec![s("a\tb")]), "A\tb");
+        assert_eq!(one("instr", vec![s("abc"), s("")]), "1");
+        assert_eq!(one("instr", vec![s("abc"), s("x")]), "0");
+        assert_eq!(one("locate", vec![s("b"), s("abcb"), i(3)]), "4");
+        assert_eq!(one("locate", vec![s("b"), s("abcb"), i(0)]), "0");
+        assert_eq!(one("locate", vec![s("b"), s("abcb"), i(-1)]), "0");
+        assert_eq!(one("locate", vec![s(""), s("abc"), i(5)]), "1");
+        assert_eq!(one("locate", vec![s(""), s("abc"), i(0)]), "0");
+        assert_eq!(one("locate", vec![strs(&[None]), s("abc"), i(1)]), "NULL");
+        assert_eq!(one("locate", vec![s("a"), s("abc"), ints(&[None])]), "0");
+        assert_eq!(shown("locate", &["o", "s"]), "locate(o, s, 1)");
+        assert_eq!(shown("position", &["b", "abc"]), "position(b, abc, 1)");
+        assert_eq!(one("translate", vec![s("AaBbCc"), s("abc"), s("12")]), "A1B2C");
+        assert_eq!(one("reverse", vec![s("héllo")]), "olléh");
+        assert_eq!(one("reverse", vec![eval("array", vec![i(1), i(2), i(3)])]), "[3, 2, 1]");
+        assert_eq!(one("repeat", vec![s("ab"), i(2)]), "abab");
+        assert_eq!(one("repeat", vec![s("ab"), i(-1)]), "");
+        assert_eq!(one("ascii", vec![s("é")]), "233");
+        assert_eq!(one("ascii", vec![s("")]), "0");
+        assert_eq!(one("chr", vec![longs(&[Some(321)])]), "A");
+        let b: ArrayRef = Arc::new(arrow::array::BinaryArray::from(vec![b"ab".as_ref()]));
+        assert_eq!(one("base64", vec![b]), "YWI=");
+        assert_eq!(one("base64", vec![s("Hello World")]), "SGVsbG8gV29ybGQ=");
+        let dec = |v: &str| eval("unbase64", vec![s(v)]).as_binary::<i32>().value(0).to_vec();
+        assert_eq!(dec("YWI="), b"ab");
+        assert_eq!(dec("YW I="), b"ab");
+        assert_eq!(dec("!!"), b"");
+        assert_eq!(dec("SGVsbG8gV29ybGQ"), b"Hello World");
+        assert_eq!(one("left", vec![s("abc"), i(5)]), "abc");
+        assert_eq!(one("left", vec![s("abc"), i(-1)]), "");
+        assert_eq!(one("right", vec![s("abc"), i(2)]), "bc");
+        assert_eq!(one("right", vec![s("abc"), i(0)]), "");
+        assert_eq!(one("replace", vec![s("aXbX"), s("X"), s("YY")]), "aYYbYY");
+        assert_eq!(one("replace", vec![s("abc"), s(""), s("x")]), "abc");
+        assert_eq!(one("replace", vec![s("Hello World"), s("o")]), "Hell Wrld");
+        assert_eq!(shown("replace", &["s", "o"]), "replace(s, o, )");
+        assert_eq!(one("levenshtein", vec![s("kitten"), s("sitting")]), "3");
+        assert_eq!(one("levenshtein", vec![s("kitten"), s("sitting"), i(2)]), "-1");
+        assert_eq!(one("soundex", vec![s("Robert")]), "R163");
+        assert_eq!(one("soundex", vec![s("Hello World")]), "H464");
+        assert_eq!(one("soundex", vec![s("123")]), "123");
+        assert_eq!(one("startswith", vec![s("abc"), s("ab")]), "true");
+        assert_eq!(one("endswith", vec![s("abc"), strs(&[None])]), "NULL");
+        assert_eq!(one("contains", vec![s("abc"), s("")]), "true");
+        assert_eq!(shown("startswith", &["s", "He"]), "startswith(s, He)");
+    }
+
+    #[test]
+    fn patterns() {
+        assert_eq!(one("like", vec![s("abc"), s("a_c")]), "true");
+        assert_eq!(one("like", vec![s("a%c"), s("a\\%c")]), "true");
+        assert_eq!(one("like", vec![s("a%c"), s("a/%c"), s("/")]), "true");
+        assert_eq!(one("like", vec![s("abc"), s("A%")]), "false");
+        assert_eq!(one("ilike", vec![s("abc"), s("A%")]), "true");
+        assert_eq!(one("like", vec![s("a\nb"), s("a_b")]), "true");
+        assert_eq!(shown("like", &["s", "H%"]), "s LIKE H%");
+        assert_eq!(shown("like", &["s", "H%", "/"]), "s LIKE H% ESCAPE '/'");
+        assert_eq!(shown("ilike", &["s", "h%"]), "ilike(s, h%)");
+        assert_eq!(one("rlike", vec![s("abc"), s("b")]), "true");
+        assert_eq!(one("rlike", vec![s("abc"), s("^b")]), "false");
+        assert_eq!(shown("rlike", &["s", "o"]), "RLIKE(s, o)");
+        assert_eq!(shown("regexp_like", &["a", "a"]), "REGEXP_LIKE(a, a)");
+        let split = |v: &str, p: &str, l: Option<i32>| {
+            let mut a = vec![s(v), s(p)];
+            if let Some(l) = l {
+                a.push(i(l));
+            }
+            one("split", a)
+        };
+        assert_eq!(split("a,b,,c,,", ",", None), "[a, b, , c, , ]");
+        assert_eq!(split("a,b,,c,,", ",", Some(2)), "[a, b,,c,,]");
+        assert_eq!(split("a,b,,c,,", ",", Some(0)), "[a, b, , c, , ]");
+        assert_eq!(split("abc", "", None), "[a, b, c]");
+        assert_eq!(split("abc", "", Some(2)), "[a, bc]");
+        assert_eq!(split("", ",", None), "[]");
+        assert_eq!(show(&eval("size", vec![eval("split", vec![s(""), s(",")])])), ["1"]);
+        assert_eq!(split("a.b", ".", None), "[, , , ]");
+        assert_eq!(shown("split", &["s", " "]), "split(s,  , -1)");
+        assert_eq!(one("regexp_replace", vec![s("abc"), s("(b)"), s("[$1]")]), "a[b]c");
+        assert_eq!(one("regexp_replace", vec![s("aaa"), s("a*"), s("X")]), "XX");
+        assert_eq!(one("regexp_replace", vec![s("abcabc"), s("b"), s("X"), i(3)]), "abcaXc");
+        assert_eq!(shown("regexp_replace", &["s", "o", "0"]), "regexp_replace(s, o, 0, 1)");
+        assert_eq!(one("regexp_extract", vec![s("abc"), s("(x)"), i(1)]), "");
+        assert_eq!(one("regexp_extract", vec![s("abc"), s("b"), i(0)]), "b");
+        assert_eq!(one("regexp_extract", vec![s("abc"), s("(a)(b)?"), i(2)]), "b");
+        assert_eq!(one("regexp_extract", vec![s("abc"), s("(a)(x)?"), i(2)]), "");
+        let e = call("regexp_extract", &[(s("abc"), false), (s("(a)"), false), (i(2), false)]).unwrap_err();
+        assert_eq!(e.message(), "[INVALID_PARAMETER_VALUE.REGEX_GROUP_INDEX] The value of parameter(s) `idx` in `regexp_extract` is invalid: Expects group index between 0 and 1, but got 2. SQLSTATE: 22023");
+        let e = call("regexp_extract", &[(s("abc"), false), (s("(a"), false)]).unwrap_err();
+        assert_eq!(e.message(), "[INVALID_PARAMETER_VALUE.PATTERN] The value of parameter(s) `regexp` in `regexp_extract` is invalid: '(a'. SQLSTATE: 22023");
+        assert_eq!(shown("regexp_extract", &["a", "(a)"]), "regexp_extract(a, (a), 1)");
+        assert_eq!(one("regexp_extract_all", vec![s("a1b22c333"), s("(\\d+)"), i(1)]), "[1, 22, 333]");
+    }
+
+    #[test]
+    fn format_string_on_columns() {
+        let out = eval("format_string", vec![s("%s-%d"), s("Hello World"), i(1)]);
+        assert_eq!(show(&out), ["Hello World-1"]);
+        assert_eq!(one("printf", vec![s("%s %s %d"), strs(&[None]), s("x"), ints(&[None])]), "null x null");
+        assert_eq!(one("format_string", vec![strs(&[None]), s("a")]), "NULL");
+        assert_eq!(shown("format_string", &["%s-%d", "s", "i"]), "format_string(%s-%d, s, i)");
+    }
+
+    #[test]
+    fn mismatch_errors_and_casts() {
+        let arr = eval("array", vec![i(1)]);
+        let m = resolve_error("upper", vec![(arr, "array(1)")]);
+        assert_eq!(m, "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"upper(array(1))\" due to data type mismatch: The first parameter requires the \"STRING\" type, however \"array(1)\" has the type \"ARRAY<INT>\". SQLSTATE: 42K09");
+        let (_, sig) = call("upper", &[(i(123), false)]).unwrap();
+        assert_eq!(sig.arg_types, vec![DataType::Utf8]);
+        let (_, sig) = call("repeat", &[(s("a"), false), (s("2"), false)]).unwrap();
+        assert_eq!(sig.arg_types, vec![DataType::Utf8, DataType::Int32]);
+    }
+
+    #[test]
+    fn scalars_stay_scalars() {
+        let f = crate::expr::functions::misc::support::testing::scalar_fn("upper");
+        let out = f
+            .invoke(&[ColumnarValue::Scalar(s("ab"))], 10, &crate::expr::physical::EvalContext::default())
+            .unwrap();
+        assert!(matches!(out, ColumnarValue::Scalar(_)));
+        let col = strs(&[Some("a"), None, Some("b")]);
+        assert_eq!(show(&eval("upper", vec![col])), ["A", "NULL", "B"]);
+    }
 }

@@ -38,6 +38,31 @@ impl RegexCache {
     }
 }
 
+/// Java's `Matcher.find` loop from byte `start`: unlike the `regex` iterators, an empty match may directly follow
+/// a non-empty one (`a*` on `aaa` matches twice); after an empty match the search moves one character on.
+pub fn java_find_each<'a>(
+    re: &Regex,
+    s: &'a str,
+    start: usize,
+    mut f: impl FnMut(&Captures<'a>) -> Result<()>,
+) -> Result<()> {
+    let mut pos = start;
+    while pos <= s.len() {
+        let Some(caps) = re.captures_at(s, pos) else { break };
+        let m = caps.get(0).unwrap();
+        f(&caps)?;
+        if m.start() == m.end() {
+            match s[m.end()..].chars().next() {
+                Some(c) => pos = m.end() + c.len_utf8(),
+                None => break,
+            }
+        } else {
+            pos = m.end();
+        }
+    }
+    Ok(())
+}
+
 /// SQL LIKE pattern as an anchored regex; `escape` makes the next character literal.
 pub fn like_to_regex(pattern: &str, escape: char, case_insensitive: bool) -> Result<String> {
     let mut out = String::from(if case_insensitive { "(?is)^" } else { "(?s)^" });
@@ -177,16 +202,22 @@ pub fn java_split<'a>(s: &'a str, re: &Regex, empty_pattern: bool, limit: i32, o
     }
     let mut index = 0;
     let mut matched = false;
-    for m in re.find_iter(s) {
+    let mut ends = Vec::new();
+    let _ = java_find_each(re, s, 0, |c| {
+        let m = c.get(0).unwrap();
+        ends.push((m.start(), m.end()));
+        Ok(())
+    });
+    for (ms, me) in ends {
         if limit > 0 && out.len() as i32 >= limit - 1 {
             break;
         }
-        if m.start() == 0 && m.end() == 0 {
+        if ms == 0 && me == 0 {
             continue;
         }
         matched = true;
-        out.push(&s[index..m.start()]);
-        index = m.end();
+        out.push(&s[index..ms]);
+        index = me;
     }
     if !matched {
         out.clear();
@@ -333,14 +364,16 @@ fn regexp_replace_fn() -> Builtin {
                     };
                     out.push_str(&s[..start]);
                     let mut last = start;
-                    for caps in re.captures_iter(&s[start..]) {
+                    let res = java_find_each(re, s, start, |caps| {
                         let m = caps.get(0).unwrap();
-                        out.push_str(&s[last..start + m.start()]);
-                        if let Err(e) = expand_java(&caps, r, out) {
-                            err = Some(e);
-                            return None;
-                        }
-                        last = start + m.end();
+                        out.push_str(&s[last..m.start()]);
+                        expand_java(caps, r, out)?;
+                        last = m.end();
+                        Ok(())
+                    });
+                    if let Err(e) = res {
+                        err = Some(e);
+                        return None;
                     }
                     out.push_str(&s[last..]);
                     Some(())
@@ -396,9 +429,10 @@ fn regexp_extract_fn(name: &'static str) -> Builtin {
                         if g < 0 || g as usize > groups {
                             return Err(group_error(name, groups, g));
                         }
-                        for caps in re.captures_iter(s) {
+                        java_find_each(re, s, 0, |caps| {
                             b.values().append_value(caps.get(g as usize).map(|m| m.as_str()).unwrap_or(""));
-                        }
+                            Ok(())
+                        })?;
                         b.append(true);
                     }
                     return Ok(Arc::new(b.finish()) as ArrayRef);
