@@ -31,6 +31,20 @@ fn element_type(dt: &DataType) -> DataType {
     element_field(dt).data_type().clone()
 }
 
+/// Floats with -0.0 folded into 0.0, as Spark's equality treats them alike (NaN already equals NaN in the
+/// total order the comparators use).
+fn normalize_zero(a: &ArrayRef) -> ArrayRef {
+    match a.data_type() {
+        DataType::Float64 => Arc::new(
+            a.as_primitive::<arrow::datatypes::Float64Type>().unary::<_, arrow::datatypes::Float64Type>(|v| v + 0.0),
+        ),
+        DataType::Float32 => Arc::new(
+            a.as_primitive::<arrow::datatypes::Float32Type>().unary::<_, arrow::datatypes::Float32Type>(|v| v + 0.0),
+        ),
+        _ => a.clone(),
+    }
+}
+
 /// Whether two elements are equal (Spark's ordering-based equality).
 fn same(cmp: &dyn Fn(usize, usize) -> Ordering, i: usize, j: usize) -> bool {
     cmp(i, j) == Ordering::Equal
@@ -105,11 +119,7 @@ fn array_fn() -> Builtin {
         |c, a| {
             let t = if a.is_empty() { DataType::Null } else { common_type(c, a)? };
             let nullable = any_nullable(a) || t == DataType::Null && !a.is_empty();
-            Ok(Signature {
-                arg_types: vec![t.clone(); a.len()],
-                return_type: array_type(t, nullable),
-                nullable: false,
-            })
+            Ok(Signature { arg_types: vec![t.clone(); a.len()], return_type: array_type(t, nullable), nullable: false })
         },
         |args, n, _| {
             if args.is_empty() {
@@ -223,11 +233,8 @@ fn named_struct_fn() -> Builtin {
                 fields.push(name);
             }
             map_columnar(&values, n, |a, _| {
-                let fs: Fields = fields
-                    .iter()
-                    .zip(a)
-                    .map(|(f, x)| Field::new(f, x.data_type().clone(), true))
-                    .collect();
+                let fs: Fields =
+                    fields.iter().zip(a).map(|(f, x)| Field::new(f, x.data_type().clone(), true)).collect();
                 Ok(Arc::new(StructArray::try_new(fs, a.to_vec(), None)?) as ArrayRef)
             })
         },
@@ -321,10 +328,12 @@ fn map_fn(name: &'static str) -> Builtin {
 /// `array_contains`, `array_position`, `array_remove`: the array's element type and the value share a type.
 fn array_and_value(c: &Call, a: &[ArgInfo]) -> Result<(DataType, DataType)> {
     check_arg_count(c.name, a, 2, 2)?;
+    if a.iter().any(|x| x.data_type == DataType::Null) {
+        return Err(
+            c.datatype_error("NULL_TYPE", &format!("Null typed values cannot be used as arguments of `{}`.", c.name))
+        );
+    }
     let DataType::List(f) = &a[0].data_type else {
-        if a[0].data_type == DataType::Null {
-            return Ok((array_type(a[1].data_type.clone(), true), a[1].data_type.clone()));
-        }
         return Err(c.mismatch(0, "\"ARRAY\"", &a[0]));
     };
     let t = tightest_common_type(f.data_type(), &a[1].data_type).ok_or_else(|| {
@@ -347,7 +356,8 @@ fn scan_equal(
     needle: &ArrayRef,
     mut f: impl FnMut(usize, usize, usize, &dyn Fn(usize) -> bool) -> Result<()>,
 ) -> Result<()> {
-    let values = list.values();
+    let values = normalize_zero(list.values());
+    let needle = normalize_zero(needle);
     let cmp = make_comparator(values.as_ref(), needle.as_ref(), SortOptions::default())?;
     let o = list.value_offsets();
     for i in 0..list.len() {
@@ -421,15 +431,14 @@ fn array_remove_fn() -> Builtin {
         |args, n, _| {
             map_columnar(args, n, |a, _| {
                 let l = a[0].as_list::<i32>();
-                let values = l.values();
-                let cmp = make_comparator(values.as_ref(), a[1].as_ref(), SortOptions::default())?;
+                let values = normalize_zero(l.values());
+                let needle = normalize_zero(&a[1]);
+                let cmp = make_comparator(values.as_ref(), needle.as_ref(), SortOptions::default())?;
                 rebuild(l, element_field(a[0].data_type()), |i, s, e, idx| {
                     if a[1].is_null(i) {
                         return Ok(false);
                     }
-                    idx.extend(
-                        (s..e).filter(|&j| values.is_null(j) || cmp(j, i) != Ordering::Equal).map(|j| j as u32),
-                    );
+                    idx.extend((s..e).filter(|&j| values.is_null(j) || cmp(j, i) != Ordering::Equal).map(|j| j as u32));
                     Ok(true)
                 })
             })
@@ -455,7 +464,7 @@ fn array_distinct_fn() -> Builtin {
         |args, n, _| {
             map_columnar(args, n, |a, _| {
                 let l = a[0].as_list::<i32>();
-                let values = l.values();
+                let values = normalize_zero(l.values());
                 let cmp = make_comparator(values.as_ref(), values.as_ref(), SortOptions::default())?;
                 rebuild(l, element_field(a[0].data_type()), |_, s, e, idx| {
                     let start = idx.len();
@@ -841,13 +850,18 @@ fn sequence_fn() -> Builtin {
                 .filter(|t| matches!(t, DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64))
                 .ok_or_else(|| c.mismatch(0, "\"INTEGRAL\"", &a[0]))?;
             Ok(Signature {
-                arg_types: vec![DataType::Int64; a.len()],
+                arg_types: vec![t.clone(); a.len()],
                 return_type: array_type(t, false),
                 nullable: any_nullable(a),
             })
         },
         |args, n, _| {
             map_columnar(args, n, |a, n| {
+                let elem = a[0].data_type().clone();
+                let a: Vec<ArrayRef> = a
+                    .iter()
+                    .map(|x| arrow::compute::cast(x, &DataType::Int64))
+                    .collect::<std::result::Result<_, _>>()?;
                 let g = |k: usize, i: usize| {
                     a.get(k).map(|x| {
                         let p = x.as_primitive::<arrow::datatypes::Int64Type>();
@@ -886,10 +900,9 @@ fn sequence_fn() -> Builtin {
                         if start == stop {
                             vals.push(start);
                         } else {
-                            return Err(EmberError::execution_class(
-                                "INVALID_SEQUENCE_STEP",
-                                format!("Illegal sequence boundaries: {start} to {stop} by {step}. SQLSTATE: 22023"),
-                            ));
+                            return Err(EmberError::illegal_argument(format!(
+                                "requirement failed: Illegal sequence boundaries: {start} to {stop} by {step}"
+                            )));
                         }
                     } else {
                         let mut v = start;
@@ -904,8 +917,8 @@ fn sequence_fn() -> Builtin {
                     valid.push(true);
                     offsets.push(vals.len() as i32);
                 }
-                let values: ArrayRef = Arc::new(Int64Array::from(vals));
-                let field = Arc::new(Field::new("element", DataType::Int64, false));
+                let values = arrow::compute::cast(&(Arc::new(Int64Array::from(vals)) as ArrayRef), &elem)?;
+                let field = Arc::new(Field::new("element", elem, false));
                 Ok(Arc::new(ListArray::try_new(
                     field,
                     OffsetBuffer::new(offsets.into()),
@@ -979,4 +992,125 @@ pub fn register(r: &mut FunctionRegistry) {
     r.scalar(slice_fn());
     r.scalar(sequence_fn());
     r.scalar(array_repeat_fn());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::functions::misc::support::testing::*;
+
+    fn arr(v: &[Option<i32>]) -> ArrayRef {
+        eval("array", v.iter().map(|x| ints(&[*x])).collect())
+    }
+    fn one(name: &str, args: Vec<ArrayRef>) -> String {
+        show(&eval(name, args))[0].clone()
+    }
+    fn i(v: i32) -> ArrayRef {
+        ints(&[Some(v)])
+    }
+
+    #[test]
+    fn constructors() {
+        let (a, sig) = call("array", &[(ints(&[Some(1)]), false), (dbls(&[Some(2.5)]), false)]).unwrap();
+        assert_eq!(show(&a), ["[1.0, 2.5]"]);
+        assert_eq!(sig.return_type, array_type(DataType::Float64, false));
+        let (_, sig) = call("array", &[(ints(&[Some(1)]), false), (ints(&[None]), true)]).unwrap();
+        assert_eq!(sig.return_type, array_type(DataType::Int32, true));
+        let (a, _) = call("array", &[]).unwrap();
+        assert_eq!(show(&a), ["[]"]);
+        assert_eq!(one("map", vec![strs(&[Some("a")]), i(1), strs(&[Some("b")]), i(2)]), "{a: 1, b: 2}");
+        assert_eq!(shown("create_map", &["s", "i"]), "map(s, i)");
+        let dup =
+            call("map", &[(strs(&[Some("a")]), false), (i(1), false), (strs(&[Some("a")]), false), (i(2), false)]);
+        assert!(dup.unwrap_err().message().starts_with("[DUPLICATED_MAP_KEY] Duplicate map key a was found"));
+        let nk = call("map", &[(ints(&[None]), false), (i(1), false)]).unwrap_err();
+        assert_eq!(nk.message(), "[NULL_MAP_KEY] Cannot use null as map key. SQLSTATE: 2200E");
+        let infos = [
+            info(&strs(&[Some("x")]), "s", false),
+            info(&ints(&[Some(1)]), "1", true),
+            info(&ints(&[Some(1)]), "s AS x", false),
+            info(&ints(&[Some(1)]), "t.col", false),
+            info(&ints(&[Some(1)]), "upper(s)", false),
+        ];
+        let sig = scalar_fn("struct").resolve(&infos).unwrap();
+        let DataType::Struct(fs) = sig.return_type else { panic!() };
+        let names: Vec<&str> = fs.iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, ["s", "col2", "x", "col", "col5"]);
+        let (ns, sig) = call("named_struct", &[(strs(&[Some("a")]), true), (i(1), false)]).unwrap();
+        assert_eq!(show(&ns), ["{a: 1}"]);
+        assert_eq!(crate::types::simple_string(&sig.return_type), "struct<a:int>");
+        assert_eq!(one("array_repeat", vec![strs(&[Some("a")]), i(3)]), "[a, a, a]");
+        assert_eq!(one("array_repeat", vec![strs(&[Some("a")]), i(-1)]), "[]");
+    }
+
+    #[test]
+    fn access_and_size() {
+        let a = || arr(&[Some(1), Some(2), Some(3)]);
+        assert_eq!(one("element_at", vec![a(), i(-1)]), "3");
+        assert_eq!(one("element_at", vec![a(), i(5)]), "NULL");
+        assert_eq!(one("element_at", vec![a(), i(-5)]), "NULL");
+        let e = call("element_at", &[(a(), false), (i(0), false)]).unwrap_err();
+        assert!(e.message().starts_with("[INVALID_INDEX_OF_ZERO] The index 0 is invalid."));
+        let m = eval("map", vec![strs(&[Some("a")]), i(1)]);
+        assert_eq!(one("element_at", vec![m.clone(), strs(&[Some("a")])]), "1");
+        assert_eq!(one("element_at", vec![m.clone(), strs(&[Some("b")])]), "NULL");
+        assert_eq!(one("size", vec![a()]), "3");
+        assert_eq!(one("cardinality", vec![m.clone()]), "1");
+        let null_list: ArrayRef = new_null_array(&array_type(DataType::Int32, true), 1);
+        assert_eq!(one("size", vec![null_list]), "-1");
+        assert_eq!(one("map_keys", vec![m.clone()]), "[a]");
+        assert_eq!(one("map_values", vec![m]), "[1]");
+    }
+
+    #[test]
+    fn searches() {
+        let a = || arr(&[Some(1), None]);
+        assert_eq!(one("array_contains", vec![a(), i(2)]), "NULL");
+        assert_eq!(one("array_contains", vec![a(), i(1)]), "true");
+        assert_eq!(one("array_contains", vec![arr(&[Some(1), Some(2)]), i(3)]), "false");
+        let e = resolve_error("array_contains", vec![(arr(&[Some(1)]), "array(1)"), (strs(&[Some("a")]), "a")]);
+        assert_eq!(e, "[DATATYPE_MISMATCH.ARRAY_FUNCTION_DIFF_TYPES] Cannot resolve \"array_contains(array(1), a)\" due to data type mismatch: Input to `array_contains` should have been \"ARRAY\" followed by a value with same element type, but it's [\"ARRAY<INT>\", \"STRING\"]. SQLSTATE: 42K09");
+        assert_eq!(one("array_position", vec![arr(&[Some(3), Some(1), Some(3)]), i(3)]), "1");
+        assert_eq!(one("array_position", vec![arr(&[Some(1)]), i(5)]), "0");
+        assert_eq!(one("array_remove", vec![arr(&[Some(1), None, Some(2), Some(1)]), i(1)]), "[NULL, 2]");
+        assert_eq!(one("array_remove", vec![arr(&[Some(1)]), ints(&[None])]), "NULL");
+    }
+
+    #[test]
+    fn transforms() {
+        assert_eq!(one("sort_array", vec![arr(&[Some(3), None, Some(1)])]), "[NULL, 1, 3]");
+        let b = Arc::new(BooleanArray::from(vec![false])) as ArrayRef;
+        assert_eq!(one("sort_array", vec![arr(&[Some(3), None, Some(1)]), b]), "[3, 1, NULL]");
+        assert_eq!(shown("sort_array", &["a"]), "sort_array(a, true)");
+        assert_eq!(one("array_max", vec![arr(&[Some(1), None, Some(3)])]), "3");
+        assert_eq!(one("array_min", vec![arr(&[Some(1), None, Some(3)])]), "1");
+        assert_eq!(one("array_min", vec![arr(&[None])]), "NULL");
+        assert_eq!(one("array_distinct", vec![arr(&[Some(1), Some(2), Some(1), None, None])]), "[1, 2, NULL]");
+        let d = eval(
+            "array",
+            vec![dbls(&[Some(0.0)]), dbls(&[Some(-0.0)]), dbls(&[Some(f64::NAN)]), dbls(&[Some(f64::NAN)])],
+        );
+        assert_eq!(one("array_distinct", vec![d]), "[0.0, NaN]");
+        assert_eq!(one("array_compact", vec![arr(&[Some(1), None, Some(2)])]), "[1, 2]");
+        let s = eval("array", vec![strs(&[Some("a")]), strs(&[None]), strs(&[Some("b")])]);
+        assert_eq!(one("array_join", vec![s.clone(), strs(&[Some(",")])]), "a,b");
+        assert_eq!(one("array_join", vec![s, strs(&[Some(",")]), strs(&[Some("N")])]), "a,N,b");
+        assert_eq!(one("array_join", vec![arr(&[Some(1), Some(2)]), strs(&[Some("-")])]), "1-2");
+        let nested = eval("array", vec![arr(&[Some(1)]), arr(&[None, Some(2)])]);
+        assert_eq!(one("flatten", vec![nested]), "[1, NULL, 2]");
+        let with_null = eval("array", vec![arr(&[Some(1)]), new_null_array(&array_type(DataType::Int32, true), 1)]);
+        assert_eq!(one("flatten", vec![with_null]), "NULL");
+        let four = || arr(&[Some(1), Some(2), Some(3), Some(4)]);
+        assert_eq!(one("slice", vec![four(), i(2), i(2)]), "[2, 3]");
+        assert_eq!(one("slice", vec![four(), i(-2), i(5)]), "[3, 4]");
+        assert_eq!(one("slice", vec![four(), i(5), i(1)]), "[]");
+        assert_eq!(one("slice", vec![four(), i(-5), i(2)]), "[]");
+        let e = call("slice", &[(four(), false), (i(0), false), (i(1), false)]).unwrap_err();
+        assert!(e.message().starts_with("[INVALID_PARAMETER_VALUE.START]"));
+        assert_eq!(one("sequence", vec![i(1), i(5), i(2)]), "[1, 3, 5]");
+        assert_eq!(one("sequence", vec![i(5), i(1)]), "[5, 4, 3, 2, 1]");
+        assert_eq!(eval("sequence", vec![i(1), i(2)]).data_type(), &array_type(DataType::Int32, false));
+        let e = call("sequence", &[(i(1), false), (i(5), false), (i(-1), false)]).unwrap_err();
+        assert_eq!(e.message(), "requirement failed: Illegal sequence boundaries: 1 to 5 by -1");
+    }
 }

@@ -171,12 +171,24 @@ pub fn hash_value<H: SparkHasher>(a: &dyn Array, i: usize, seed: u64) -> u64 {
         DataType::Duration(_) => H::long(a.as_primitive::<arrow::datatypes::DurationMicrosecondType>().value(i), seed),
         DataType::Float32 => {
             let v = a.as_primitive::<Float32Type>().value(i);
-            let bits = if v == 0.0 { 0 } else if v.is_nan() { 0x7fc00000 } else { v.to_bits() as i32 };
+            let bits = if v == 0.0 {
+                0
+            } else if v.is_nan() {
+                0x7fc00000
+            } else {
+                v.to_bits() as i32
+            };
             H::int(bits, seed)
         }
         DataType::Float64 => {
             let v = a.as_primitive::<Float64Type>().value(i);
-            let bits = if v == 0.0 { 0 } else if v.is_nan() { 0x7ff8000000000000 } else { v.to_bits() as i64 };
+            let bits = if v == 0.0 {
+                0
+            } else if v.is_nan() {
+                0x7ff8000000000000
+            } else {
+                v.to_bits() as i64
+            };
             H::long(bits, seed)
         }
         DataType::Decimal128(p, _) => {
@@ -364,7 +376,9 @@ pub fn register(r: &mut FunctionRegistry) {
 mod tests {
     use super::*;
     use crate::expr::functions::misc::support::testing::*;
-    use arrow::array::{BooleanArray, Date32Array, Decimal128Array, Float32Array, ListArray, TimestampMicrosecondArray};
+    use arrow::array::{
+        BooleanArray, Date32Array, Decimal128Array, Float32Array, ListArray, TimestampMicrosecondArray,
+    };
     use arrow::datatypes::Int32Type;
 
     fn hx(a: ArrayRef) -> (i32, i64) {
@@ -397,11 +411,11 @@ mod tests {
         assert_eq!(hx(strs(&[Some("abcd")])), (-396302900, -6810745876291105281));
         assert_eq!(hx(strs(&[Some("abcde")])), (814637928, -990457398947679591));
         assert_eq!(hx(strs(&[Some("ü")])), (-1098725648, 7408949341365432148));
+        assert_eq!(hx(strs(&[Some("héllo wörld, this is longer than 32 bytes!!")])), (628714095, 88138576085770613));
         assert_eq!(
-            hx(strs(&[Some("héllo wörld, this is longer than 32 bytes!!")])),
-            (628714095, 88138576085770613)
+            hx(Arc::new(arrow::array::BinaryArray::from(vec![b"abc".as_ref()]))),
+            (1322437556, 1423657621850124518)
         );
-        assert_eq!(hx(Arc::new(arrow::array::BinaryArray::from(vec![b"abc".as_ref()]))), (1322437556, 1423657621850124518));
         assert_eq!(hx(Arc::new(Date32Array::from(vec![18263]))), (-1509429657, 3788440403249251806));
         let ts = TimestampMicrosecondArray::from(vec![1577934245000000i64]).with_timezone("UTC");
         assert_eq!(hx(Arc::new(ts)), (-1738069110, 3009568933089614686));

@@ -4,16 +4,12 @@ pub mod random;
 
 use std::sync::Arc;
 
-use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Decimal128Array, Float64Array, Int64Array, PrimitiveArray,
-};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Decimal128Array, Float64Array, Int64Array, PrimitiveArray};
 use arrow::datatypes::{
     ArrowPrimitiveType, DataType, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
 };
 
-use super::misc::support::{
-    any_nullable, fixed, literal_i64, map_columnar, sql_type, Builtin, Call, Expect,
-};
+use super::misc::support::{any_nullable, fixed, literal_i64, map_columnar, sql_type, Builtin, Call, Expect};
 use super::string::{build_bin, build_str, sv};
 use super::{check_arg_count, ArgInfo, FunctionRegistry, Signature};
 use crate::error::Result;
@@ -252,8 +248,7 @@ fn abs_neg_fn(name: &'static str) -> Builtin {
 /// The scale argument of `round`/`ceil`/`floor`: an integer literal (null literal → null result).
 fn scale_arg(c: &Call, a: &[ArgInfo]) -> Result<Option<i32>> {
     let Some(arg) = a.get(1) else { return Ok(Some(0)) };
-    if !matches!(arg.data_type, DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::Null)
-    {
+    if !matches!(arg.data_type, DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::Null) {
         return Err(c.mismatch(1, "\"INT\"", arg));
     }
     match &arg.literal {
@@ -425,7 +420,9 @@ fn ceil_floor_fn(name: &'static str, shown: &'static str) -> Builtin {
             })
         },
     )
-    .display_with(move |n, a| if a.len() == 2 { format!("{n}({})", a.join(", ")) } else { format!("{shown}({})", a[0]) })
+    .display_with(
+        move |n, a| if a.len() == 2 { format!("{n}({})", a.join(", ")) } else { format!("{shown}({})", a[0]) },
+    )
 }
 
 /// `greatest`/`least`: the extreme non-null value of each row (null only when all are null).
@@ -450,7 +447,11 @@ fn extreme_fn(name: &'static str) -> Builtin {
                     )
                 })?;
             }
-            Ok(Signature { arg_types: vec![acc.clone(); a.len()], return_type: acc, nullable: a.iter().all(|x| x.nullable) })
+            Ok(Signature {
+                arg_types: vec![acc.clone(); a.len()],
+                return_type: acc,
+                nullable: a.iter().all(|x| x.nullable),
+            })
         },
         move |args, n, _| {
             map_columnar(args, n, |a, n| {
@@ -620,7 +621,8 @@ fn isnan_fn() -> Builtin {
         },
         |args, n, _| {
             map_columnar(args, n, |a, _| {
-                let out: BooleanArray = f64s(&a[0]).iter().map(|x| Some(x.map(|v| v.is_nan()).unwrap_or(false))).collect();
+                let out: BooleanArray =
+                    f64s(&a[0]).iter().map(|x| Some(x.map(|v| v.is_nan()).unwrap_or(false))).collect();
                 Ok(Arc::new(out))
             })
         },
@@ -1019,9 +1021,18 @@ mod tests {
         assert_eq!(r("round", -0.4, None), "0.0");
         assert_eq!(run("round", &[col(ints(&[Some(15)])), lit(ints(&[Some(-1)]))]), ("20".into(), DataType::Int32));
         assert_eq!(run("bround", &[col(ints(&[Some(25)])), lit(ints(&[Some(-1)]))]).0, "20");
-        assert_eq!(run("round", &[col(dec(250, 3, 2)), lit(ints(&[Some(1)]))]), ("2.5".into(), DataType::Decimal128(3, 1)));
-        assert_eq!(run("round", &[col(dec(123456, 6, 3)), lit(ints(&[Some(-1)]))]), ("120".into(), DataType::Decimal128(4, 0)));
-        assert_eq!(run("round", &[col(dec(123456, 6, 3)), lit(ints(&[Some(5)]))]), ("123.456".into(), DataType::Decimal128(7, 3)));
+        assert_eq!(
+            run("round", &[col(dec(250, 3, 2)), lit(ints(&[Some(1)]))]),
+            ("2.5".into(), DataType::Decimal128(3, 1))
+        );
+        assert_eq!(
+            run("round", &[col(dec(123456, 6, 3)), lit(ints(&[Some(-1)]))]),
+            ("120".into(), DataType::Decimal128(4, 0))
+        );
+        assert_eq!(
+            run("round", &[col(dec(123456, 6, 3)), lit(ints(&[Some(5)]))]),
+            ("123.456".into(), DataType::Decimal128(7, 3))
+        );
         assert_eq!(run("bround", &[col(dec(225, 3, 2)), lit(ints(&[Some(1)]))]).0, "2.2");
         let f: ArrayRef = Arc::new(arrow::array::Float32Array::from(vec![0.1f32]));
         assert_eq!(run("round", &[col(f), lit(ints(&[Some(1)]))]), ("0.1".into(), DataType::Float32));
@@ -1040,9 +1051,18 @@ mod tests {
         assert_eq!(run("ceil", &[col(ints(&[Some(5)]))]), ("5".into(), DataType::Int64));
         assert_eq!(run("ceil", &[col(dec(250, 3, 2))]), ("3".into(), DataType::Decimal128(2, 0)));
         assert_eq!(run("floor", &[col(dec(-251, 3, 2))]), ("-3".into(), DataType::Decimal128(2, 0)));
-        assert_eq!(run("ceil", &[col(dbls(&[Some(2.41)])), lit(ints(&[Some(1)]))]), ("2.5".into(), DataType::Decimal128(17, 1)));
-        assert_eq!(run("floor", &[col(ints(&[Some(5)])), lit(ints(&[Some(-1)]))]), ("0".into(), DataType::Decimal128(11, 0)));
-        assert_eq!(run("ceil", &[col(dec(2541, 4, 3)), lit(ints(&[Some(2)]))]), ("2.55".into(), DataType::Decimal128(4, 2)));
+        assert_eq!(
+            run("ceil", &[col(dbls(&[Some(2.41)])), lit(ints(&[Some(1)]))]),
+            ("2.5".into(), DataType::Decimal128(17, 1))
+        );
+        assert_eq!(
+            run("floor", &[col(ints(&[Some(5)])), lit(ints(&[Some(-1)]))]),
+            ("0".into(), DataType::Decimal128(11, 0))
+        );
+        assert_eq!(
+            run("ceil", &[col(dec(2541, 4, 3)), lit(ints(&[Some(2)]))]),
+            ("2.55".into(), DataType::Decimal128(4, 2))
+        );
         assert_eq!(run("floor", &[col(dbls(&[Some(f64::NAN)]))]).0, "0");
         assert_eq!(run("ceil", &[col(dbls(&[Some(1e30)]))]).0, "9223372036854775807");
         assert_eq!(shown("ceil", &["d"]), "CEIL(d)");
@@ -1083,7 +1103,10 @@ mod tests {
         assert_eq!(v("pmod", vec![ints(&[Some(7)]), ints(&[Some(-3)])]), "1");
         assert_eq!(v("pmod", vec![ints(&[Some(7)]), ints(&[Some(0)])]), "NULL");
         assert_eq!(v("pmod", vec![d(-7.5), ints(&[Some(2)])]), "0.5");
-        assert_eq!(run("pmod", &[col(dec(-75, 2, 1)), col(ints(&[Some(2)]))]), ("0.5".into(), DataType::Decimal128(2, 1)));
+        assert_eq!(
+            run("pmod", &[col(dec(-75, 2, 1)), col(ints(&[Some(2)]))]),
+            ("0.5".into(), DataType::Decimal128(2, 1))
+        );
         assert_eq!(v("negative", vec![ints(&[Some(i32::MIN)])]), "-2147483648");
         assert_eq!(shown("positive", &["i"]), "(+ i)");
         assert_eq!(v("nanvl", vec![d(f64::NAN), d(1.0)]), "1.0");

@@ -32,9 +32,9 @@ pub fn common_type(c: &Call, args: &[ArgInfo]) -> Result<DataType> {
         c.datatype_error(
             "DATA_DIFF_TYPES",
             &format!(
-                "Input to `{}` should all be the same type, but it's [{}].",
+                "Input to `{}` should all be the same type, but it's ({}).",
                 c.name,
-                types.iter().map(|t| format!("\"{}\"", sql_type(t))).collect::<Vec<_>>().join(", ")
+                types.iter().map(|t| format!("\"{}\"", sql_type(t))).collect::<Vec<_>>().join(" or ")
             ),
         )
     })
@@ -93,12 +93,20 @@ fn nullif_fn() -> Builtin {
         "nullif",
         |c, a| {
             check_arg_count(c.name, a, 2, 2)?;
-            let t = common_type(c, a)?;
-            Ok(Signature { arg_types: vec![t.clone(), t.clone()], return_type: t, nullable: true })
+            common_type(c, a)?;
+            Ok(Signature {
+                arg_types: a.iter().map(|x| x.data_type.clone()).collect(),
+                return_type: a[0].data_type.clone(),
+                nullable: true,
+            })
         },
         |args, n, _| {
             map_columnar(args, n, |a, _| {
-                let eq = arrow::compute::kernels::cmp::eq(&a[0], &a[1])?;
+                // Compared in the common type; the result keeps the first argument's type.
+                let t = find_wider_common_type(&[a[0].data_type().clone(), a[1].data_type().clone()])
+                    .unwrap_or_else(|| a[0].data_type().clone());
+                let (l, r) = (arrow::compute::cast(&a[0], &t)?, arrow::compute::cast(&a[1], &t)?);
+                let eq = arrow::compute::kernels::cmp::eq(&l, &r)?;
                 Ok(arrow::compute::nullif(&a[0], &eq)?)
             })
         },
@@ -281,4 +289,54 @@ pub fn register(r: &mut FunctionRegistry) {
     r.scalar(constant_fn("current_schema", "current_schema", s("default")));
     r.scalar(constant_fn("current_catalog", "current_catalog", s("spark_catalog")));
     r.scalar(constant_fn("version", "version", s(SPARK_VERSION)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::support::testing::*;
+    use super::*;
+    use crate::expr::physical::EvalContext;
+
+    #[test]
+    fn null_functions() {
+        let (out, sig) =
+            call("coalesce", &[(ints(&[None, Some(5)]), false), (ints(&[Some(1), Some(2)]), false)]).unwrap();
+        assert_eq!((show(&out), sig.nullable), (vec!["1".to_string(), "5".to_string()], false));
+        assert_eq!(show(&eval("nvl", vec![ints(&[Some(1)]), dbls(&[Some(2.5)])])), ["1.0"]);
+        assert_eq!(show(&eval("ifnull", vec![strs(&[None]), strs(&[Some("s")])])), ["s"]);
+        assert_eq!(shown("ifnull", &["n", "s"]), "ifnull(n, s)");
+        assert_eq!(
+            show(&eval("nvl2", vec![ints(&[None, Some(1)]), ints(&[Some(1), Some(1)]), ints(&[Some(2), Some(2)])])),
+            ["2", "1"]
+        );
+        let (out, sig) =
+            call("nullif", &[(ints(&[Some(1), Some(1)]), false), (dbls(&[Some(1.0), Some(2.0)]), false)]).unwrap();
+        assert_eq!((show(&out), sig.return_type), (vec!["NULL".to_string(), "1".to_string()], DataType::Int32));
+        assert_eq!(show(&eval("isnull", vec![ints(&[None, Some(1)])])), ["true", "false"]);
+        assert_eq!(shown("isnotnull", &["s"]), "(s IS NOT NULL)");
+        let e = resolve_error("coalesce", vec![]);
+        assert!(e.starts_with("[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `coalesce` requires > 0 parameters"), "{e}");
+        let arr = eval("array", vec![ints(&[Some(1)])]);
+        let e = resolve_error("coalesce", vec![(ints(&[Some(1)]), "1"), (arr, "array(1)")]);
+        assert_eq!(e, "[DATATYPE_MISMATCH.DATA_DIFF_TYPES] Cannot resolve \"coalesce(1, array(1))\" due to data type mismatch: Input to `coalesce` should all be the same type, but it's (\"INT\" or \"ARRAY<INT>\"). SQLSTATE: 42K09");
+    }
+
+    #[test]
+    fn row_identity_and_facts() {
+        let f = support::testing::scalar_fn("monotonically_increasing_id");
+        let ctx = EvalContext { partition: 1, row_offset: 2, ..EvalContext::default() };
+        let out = f.invoke(&[], 2, &ctx).unwrap().into_array(2).unwrap();
+        assert_eq!(show(&out), ["8589934594", "8589934595"]);
+        assert!(!f.deterministic());
+        assert_eq!(shown("spark_partition_id", &[]), "SPARK_PARTITION_ID()");
+        assert_eq!(shown("current_database", &[]), "current_schema()");
+        assert_eq!(show(&eval("typeof", vec![eval("array", vec![ints(&[Some(1)])])])), ["array<int>"]);
+        let (v, _) = call("version", &[]).unwrap();
+        assert_eq!(show(&v), [SPARK_VERSION]);
+        let (u, _) = call("uuid", &[]).unwrap();
+        let u = show(&u)[0].clone();
+        assert_eq!((u.len(), &u[14..15]), (36, "4"));
+        let e = call("assert_true", &[(Arc::new(BooleanArray::from(vec![false])) as ArrayRef, false)]).unwrap_err();
+        assert_eq!(e.error_class(), Some("USER_RAISED_EXCEPTION"));
+    }
 }

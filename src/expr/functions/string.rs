@@ -1178,6 +1178,10 @@ mod tests {
         assert_eq!(shown("ilike", &["s", "h%"]), "ilike(s, h%)");
         assert_eq!(one("rlike", vec![s("abc"), s("b")]), "true");
         assert_eq!(one("rlike", vec![s("abc"), s("^b")]), "false");
+        // Java's \d is ASCII-only; \Q…\E quotes.
+        assert_eq!(one("rlike", vec![s("\u{661}"), s("\\d")]), "false");
+        assert_eq!(one("rlike", vec![s("a.b"), s("\\Q.\\E")]), "true");
+        assert_eq!(one("rlike", vec![s("axb"), s("a\\Q.\\Eb")]), "false");
         assert_eq!(shown("rlike", &["s", "o"]), "RLIKE(s, o)");
         assert_eq!(shown("regexp_like", &["a", "a"]), "REGEXP_LIKE(a, a)");
         let split = |v: &str, p: &str, l: Option<i32>| {
@@ -1235,9 +1239,8 @@ mod tests {
     #[test]
     fn scalars_stay_scalars() {
         let f = crate::expr::functions::misc::support::testing::scalar_fn("upper");
-        let out = f
-            .invoke(&[ColumnarValue::Scalar(s("ab"))], 10, &crate::expr::physical::EvalContext::default())
-            .unwrap();
+        let out =
+            f.invoke(&[ColumnarValue::Scalar(s("ab"))], 10, &crate::expr::physical::EvalContext::default()).unwrap();
         assert!(matches!(out, ColumnarValue::Scalar(_)));
         let col = strs(&[Some("a"), None, Some("b")]);
         assert_eq!(show(&eval("upper", vec![col])), ["A", "NULL", "B"]);

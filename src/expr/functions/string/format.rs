@@ -86,11 +86,6 @@ fn bad_conversion(conv: char, v: &JVal) -> EmberError {
     EmberError::illegal_argument(format!("{conv} != {}", java_class(v)))
 }
 
-/// Java's `String.hashCode` over UTF-16 code units.
-fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16().fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(u as i32))
-}
-
 fn group_thousands(digits: &str) -> String {
     let mut out = String::new();
     let n = digits.len();
@@ -156,7 +151,10 @@ fn format_one(spec: &Spec, v: &JVal) -> Result<String> {
             JVal::Null => "null".to_string(),
             JVal::Int(x, 64) => format!("{:x}", ((*x as u64) ^ ((*x as u64) >> 32)) as u32),
             JVal::Int(x, _) => format!("{:x}", *x as i32 as u32),
-            JVal::Str(s) => format!("{:x}", java_string_hash(s) as u32),
+            JVal::Str(s) => {
+                use crate::expr::functions::hash::SparkHasher;
+                format!("{:x}", crate::expr::functions::hash::Murmur3::bytes(s.as_bytes(), 42) as u32)
+            }
             JVal::Bool(b) => format!("{:x}", if *b { 1231 } else { 1237 }),
             _ => return Err(bad_conversion(spec.conv, v)),
         },
@@ -316,10 +314,7 @@ fn parse_spec(f: &[char]) -> Result<(Spec, usize)> {
     match f.get(i) {
         Some(c) => spec.conv = *c,
         None => {
-            return Err(EmberError::illegal_argument(format!(
-                "Format specifier '%{}'",
-                f.iter().collect::<String>()
-            )))
+            return Err(EmberError::illegal_argument(format!("Format specifier '%{}'", f.iter().collect::<String>())))
         }
     }
     Ok((spec, i + 1))
@@ -416,12 +411,69 @@ mod tests {
     #[test]
     fn java_formatter_subset() {
         assert_eq!(fmt("%s|%d", vec![JVal::Str("a".into()), JVal::Int(42, 32)]), "a|42");
-        assert_eq!(fmt("%.2f|%5s|%-5s|", vec![JVal::Float(3.14159, false), JVal::Str("ab".into()), JVal::Str("ab".into())]), "3.14|   ab|ab   |");
+        assert_eq!(
+            fmt("%.2f|%5s|%-5s|", vec![JVal::Float(3.14159, false), JVal::Str("ab".into()), JVal::Str("ab".into())]),
+            "3.14|   ab|ab   |"
+        );
         assert_eq!(fmt("%x|%X|%o", vec![JVal::Int(-1, 32), JVal::Int(255, 32), JVal::Int(8, 32)]), "ffffffff|FF|10");
-        assert_eq!(fmt("%e|%%|%05d|%,d", vec![JVal::Float(12345.678, false), JVal::Int(7, 32), JVal::Int(1234567, 32)]), "1.234568e+04|%|00007|1,234,567");
+        assert_eq!(
+            fmt("%e|%%|%05d|%,d", vec![JVal::Float(12345.678, false), JVal::Int(7, 32), JVal::Int(1234567, 32)]),
+            "1.234568e+04|%|00007|1,234,567"
+        );
         assert_eq!(fmt("%s %s %d", vec![JVal::Null, JVal::Str("x".into()), JVal::Null]), "null x null");
         assert_eq!(fmt("%2$s %1$s", vec![JVal::Str("a".into()), JVal::Str("b".into())]), "b a");
         assert_eq!(fmt("%+d|%(d|%b", vec![JVal::Int(5, 32), JVal::Int(-5, 32), JVal::Null]), "+5|(5)|false");
         assert_eq!(fmt("%s", vec![JVal::Float(1.0, true)]), "1.0");
+        // PySpark 4.3 outputs.
+        let d = |v: f64| JVal::Float(v, false);
+        assert_eq!(
+            fmt(
+                "%.2f|%5.1f|%-8.3f|%e|%.3e|%g|%10.4f|%,.2f|%+.1f",
+                vec![
+                    d(3.14159),
+                    d(2.25),
+                    d(1.0),
+                    d(12345.678),
+                    d(0.000123),
+                    d(12345.678),
+                    d(-3.14159),
+                    d(1234567.891),
+                    d(2.5)
+                ]
+            ),
+            "3.14|  2.3|1.000   |1.234568e+04|1.230e-04|12345.7|   -3.1416|1,234,567.89|+2.5"
+        );
+        assert_eq!(
+            fmt("%s|%s|%s|%s", vec![d(1.0e7), d(1.0e-4), d(123456789.0), d(0.001)]),
+            "1.0E7|1.0E-4|1.23456789E8|0.001"
+        );
+        let i = |v: i64| JVal::Int(v, 32);
+        assert_eq!(
+            fmt(
+                "%d|%5d|%-5d|%05d|%x|%o|%,d|%(d|% d",
+                vec![i(42), i(42), i(42), i(-42), i(-255), i(8), i(-1234567), i(-5), i(5)]
+            ),
+            "42|   42|42   |-0042|ffffff01|10|-1,234,567|(5)| 5"
+        );
+        assert_eq!(fmt("%X", vec![JVal::Int(255, 64)]), "FF");
+        assert_eq!(
+            fmt(
+                "%b|%B|%c|%h|%S|%10.2s|%n|",
+                vec![
+                    JVal::Null,
+                    JVal::Str("x".into()),
+                    i(65),
+                    JVal::Str("hi".into()),
+                    JVal::Str("abc".into()),
+                    JVal::Str("abcdef".into())
+                ]
+            ),
+            "false|TRUE|A|dff4c098|ABC|        ab|\n|"
+        );
+        let mut out = String::new();
+        let e = java_format("%d", 1, |_| JVal::Str("a".into()), &mut out).unwrap_err();
+        assert_eq!(e.message(), "d != org.apache.spark.unsafe.types.UTF8String");
+        let e = java_format("%s %s", 1, |_| JVal::Str("a".into()), &mut out).unwrap_err();
+        assert_eq!(e.message(), "Format specifier '%s'");
     }
 }

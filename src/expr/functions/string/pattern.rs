@@ -23,7 +23,7 @@ impl RegexCache {
     }
     pub(crate) fn get(&mut self, pattern: &str) -> Result<&Regex> {
         if self.last.as_ref().map(|(p, _)| p != pattern).unwrap_or(true) {
-            let re = Regex::new(pattern).map_err(|_| {
+            let re = Regex::new(&java_regex(pattern)).map_err(|_| {
                 EmberError::execution_class(
                     "INVALID_PARAMETER_VALUE.PATTERN",
                     format!(
@@ -36,6 +36,43 @@ impl RegexCache {
         }
         Ok(&self.last.as_ref().unwrap().1)
     }
+}
+
+/// A Java regex in the `regex` crate's dialect: Java's `\d \w \s` classes are ASCII-only and `\Q…\E` quotes.
+pub fn java_regex(p: &str) -> String {
+    let mut out = String::with_capacity(p.len() + 8);
+    let mut chars = p.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('d') => out.push_str("[0-9]"),
+            Some('D') => out.push_str("[^0-9]"),
+            Some('w') => out.push_str("[a-zA-Z0-9_]"),
+            Some('W') => out.push_str("[^a-zA-Z0-9_]"),
+            Some('s') => out.push_str("[ \\t\\n\\x0B\\f\\r]"),
+            Some('S') => out.push_str("[^ \\t\\n\\x0B\\f\\r]"),
+            Some('Q') => {
+                let mut lit = String::new();
+                while let Some(q) = chars.next() {
+                    if q == '\\' && chars.peek() == Some(&'E') {
+                        chars.next();
+                        break;
+                    }
+                    lit.push(q);
+                }
+                out.push_str(&regex::escape(&lit));
+            }
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// Java's `Matcher.find` loop from byte `start`: unlike the `regex` iterators, an empty match may directly follow
@@ -100,11 +137,7 @@ fn like_fn(name: &'static str) -> Builtin {
         |c, a| {
             check_arg_count(c.name, a, 2, 3)?;
             let t = c.coerce(a, &[Expect::String, Expect::String, Expect::String])?;
-            Ok(Signature {
-                arg_types: t,
-                return_type: DataType::Boolean,
-                nullable: a[0].nullable || a[1].nullable,
-            })
+            Ok(Signature { arg_types: t, return_type: DataType::Boolean, nullable: a[0].nullable || a[1].nullable })
         },
         move |args, n, _| {
             let escape = match args.get(2) {
@@ -126,9 +159,9 @@ fn like_fn(name: &'static str) -> Builtin {
                 let r = build_bool(n, |i| {
                     let (s, p) = (sv(s, i)?, sv(p, i)?);
                     if last.as_ref().map(|(q, _)| q != p).unwrap_or(true) {
-                        match like_to_regex(p, escape, ci).and_then(|re| {
-                            Regex::new(&re).map_err(|e| EmberError::execution(e.to_string()))
-                        }) {
+                        match like_to_regex(p, escape, ci)
+                            .and_then(|re| Regex::new(&re).map_err(|e| EmberError::execution(e.to_string())))
+                        {
                             Ok(re) => last = Some((p.to_string(), re)),
                             Err(e) => {
                                 err = Some(e);
@@ -243,8 +276,11 @@ fn split_fn() -> Builtin {
             map_columnar(args, n, |a, n| {
                 let (s, p) = (a[0].as_string::<i32>(), a[1].as_string::<i32>());
                 let lim = a.get(2).map(|l| l.as_primitive::<Int32Type>());
-                let mut b = ListBuilder::new(StringBuilder::new())
-                    .with_field(Arc::new(Field::new("element", DataType::Utf8, false)));
+                let mut b = ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new(
+                    "element",
+                    DataType::Utf8,
+                    false,
+                )));
                 let mut cache = RegexCache::new("split");
                 let mut parts = Vec::new();
                 for i in 0..n {
