@@ -1,5 +1,7 @@
 //! Array, map and struct functions: constructors (`array`, `map`, `struct`, `named_struct`) and element access and
 //! transforms (`element_at`, `size`, `sort_array`, `array_distinct` …) with Spark's null and index rules.
+pub mod maps;
+pub mod sets;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -33,7 +35,7 @@ fn element_type(dt: &DataType) -> DataType {
 
 /// Floats with -0.0 folded into 0.0, as Spark's equality treats them alike (NaN already equals NaN in the
 /// total order the comparators use).
-fn normalize_zero(a: &ArrayRef) -> ArrayRef {
+pub(crate) fn normalize_zero(a: &ArrayRef) -> ArrayRef {
     match a.data_type() {
         DataType::Float64 => Arc::new(
             a.as_primitive::<arrow::datatypes::Float64Type>().unary::<_, arrow::datatypes::Float64Type>(|v| v + 0.0),
@@ -968,6 +970,285 @@ fn array_repeat_fn() -> Builtin {
     )
 }
 
+/// Element type shared by an array and a value (`array_append`, `array_insert` …).
+fn array_with_value(c: &Call, arr: &ArgInfo, val: &ArgInfo) -> Result<(DataType, DataType)> {
+    let DataType::List(f) = &arr.data_type else { return Err(c.mismatch(0, "\"ARRAY\"", arr)) };
+    let t = find_wider_common_type(&[f.data_type().clone(), val.data_type.clone()]).ok_or_else(|| {
+        c.datatype_error(
+            "ARRAY_FUNCTION_DIFF_TYPES",
+            &format!(
+                "Input to `{}` should have been \"ARRAY\" followed by a value with same element type, but it's [\"{}\", \"{}\"].",
+                c.name,
+                sql_type(&arr.data_type),
+                sql_type(&val.data_type)
+            ),
+        )
+    })?;
+    Ok((array_type(t.clone(), f.is_nullable() || val.nullable), t))
+}
+
+/// Build list rows from (source, index) picks into `[array values, extra values]`; `None` pick = null element.
+fn lists_from_picks(
+    values: &ArrayRef,
+    extra: &ArrayRef,
+    rows: Vec<Option<Vec<Option<(usize, usize)>>>>,
+    field: FieldRef,
+) -> Result<ArrayRef> {
+    let nulls = new_null_array(values.data_type(), 1);
+    let sources: Vec<&dyn Array> = vec![values.as_ref(), extra.as_ref(), nulls.as_ref()];
+    let mut pick = Vec::new();
+    let mut offsets = vec![0i32];
+    let mut valid = Vec::with_capacity(rows.len());
+    for r in rows {
+        valid.push(r.is_some());
+        for p in r.unwrap_or_default() {
+            pick.push(p.unwrap_or((2, 0)));
+        }
+        offsets.push(pick.len() as i32);
+    }
+    let out = arrow::compute::interleave(&sources, &pick)?;
+    let field = if out.null_count() > 0 { Arc::new(field.as_ref().clone().with_nullable(true)) } else { field };
+    Ok(Arc::new(ListArray::try_new(field, OffsetBuffer::new(offsets.into()), out, Some(NullBuffer::from(valid)))?))
+}
+
+fn array_add_fn(name: &'static str) -> Builtin {
+    let front = name == "array_prepend";
+    Builtin::new(
+        name,
+        |c, a| {
+            check_arg_count(c.name, a, 2, 2)?;
+            let (at, vt) = array_with_value(c, &a[0], &a[1])?;
+            Ok(Signature { arg_types: vec![at.clone(), vt], return_type: at, nullable: a[0].nullable })
+        },
+        move |args, n, _| {
+            map_columnar(args, n, |x, n| {
+                let l = x[0].as_list::<i32>();
+                let o = l.value_offsets();
+                let rows = (0..n)
+                    .map(|i| {
+                        if l.is_null(i) {
+                            return None;
+                        }
+                        let mut r: Vec<Option<(usize, usize)>> =
+                            (o[i] as usize..o[i + 1] as usize).map(|j| Some((0, j))).collect();
+                        if front {
+                            r.insert(0, Some((1, i)));
+                        } else {
+                            r.push(Some((1, i)));
+                        }
+                        Some(r)
+                    })
+                    .collect();
+                lists_from_picks(l.values(), &x[1], rows, element_field(x[0].data_type()))
+            })
+        },
+    )
+}
+
+fn array_insert_fn() -> Builtin {
+    Builtin::new(
+        "array_insert",
+        |c, a| {
+            check_arg_count(c.name, a, 3, 3)?;
+            let (at, vt) = array_with_value(c, &a[0], &a[2])?;
+            let pos = c.coerce(&a[1..2], &[Expect::Int])?;
+            Ok(Signature {
+                arg_types: vec![at.clone(), pos[0].clone(), vt],
+                return_type: at,
+                nullable: a[0].nullable || a[1].nullable,
+            })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |x, n| {
+                let l = x[0].as_list::<i32>();
+                let pos = x[1].as_primitive::<Int32Type>();
+                let o = l.value_offsets();
+                let mut rows = Vec::with_capacity(n);
+                for i in 0..n {
+                    if l.is_null(i) || pos.is_null(i) {
+                        rows.push(None);
+                        continue;
+                    }
+                    let mut r: Vec<Option<(usize, usize)>> =
+                        (o[i] as usize..o[i + 1] as usize).map(|j| Some((0, j))).collect();
+                    let len = r.len() as i64;
+                    let p = pos.value(i) as i64;
+                    if p == 0 {
+                        return Err(invalid_zero_index());
+                    }
+                    let at = if p > 0 { p - 1 } else { len + p + 1 };
+                    if at > len {
+                        r.extend(std::iter::repeat(None).take((at - len) as usize));
+                        r.push(Some((1, i)));
+                    } else if at < 0 {
+                        let mut front = vec![Some((1, i))];
+                        front.extend(std::iter::repeat(None).take((-at) as usize));
+                        front.extend(r);
+                        r = front;
+                    } else {
+                        r.insert(at as usize, Some((1, i)));
+                    }
+                    rows.push(Some(r));
+                }
+                lists_from_picks(l.values(), &x[2], rows, element_field(x[0].data_type()))
+            })
+        },
+    )
+}
+
+fn array_size_fn() -> Builtin {
+    Builtin::new(
+        "array_size",
+        |c, a| {
+            let t = array_only(c, a, 1)?;
+            Ok(Signature { arg_types: vec![t], return_type: DataType::Int32, nullable: a[0].nullable })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |x, n| {
+                let l = x[0].as_list::<i32>();
+                let o = l.value_offsets();
+                Ok(Arc::new((0..n).map(|i| if l.is_null(i) { None } else { Some(o[i + 1] - o[i]) }).collect::<Int32Array>())
+                    as ArrayRef)
+            })
+        },
+    )
+}
+
+/// `get(array, index)`: 0-based, null outside the array.
+fn get_fn() -> Builtin {
+    Builtin::new(
+        "get",
+        |c, a| {
+            check_arg_count(c.name, a, 2, 2)?;
+            let t = array_only(c, &a[..1], 1)?;
+            let i = c.coerce(&a[1..], &[Expect::Int])?;
+            Ok(Signature { arg_types: vec![t.clone(), i[0].clone()], return_type: element_type(&t), nullable: true })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |x, n| {
+                let l = x[0].as_list::<i32>();
+                let idx = x[1].as_primitive::<Int32Type>();
+                let o = l.value_offsets();
+                let pick: Vec<Option<u32>> = (0..n)
+                    .map(|i| {
+                        if l.is_null(i) || idx.is_null(i) {
+                            return None;
+                        }
+                        let k = idx.value(i) as i64;
+                        let len = (o[i + 1] - o[i]) as i64;
+                        if k < 0 || k >= len {
+                            None
+                        } else {
+                            Some((o[i] as i64 + k) as u32)
+                        }
+                    })
+                    .collect();
+                Ok(arrow::compute::take(l.values().as_ref(), &UInt32Array::from(pick), None)?)
+            })
+        },
+    )
+}
+
+/// Field name of an `arrays_zip` argument: the column's name, else its position.
+fn zip_field_name(arg: &ArgInfo, index: usize) -> String {
+    let n = struct_field_name(arg, index);
+    if n == format!("col{}", index + 1) {
+        index.to_string()
+    } else {
+        n
+    }
+}
+
+fn arrays_zip_fn() -> Builtin {
+    Builtin::new(
+        "arrays_zip",
+        |c, a| {
+            let mut fields = Vec::new();
+            for (i, x) in a.iter().enumerate() {
+                let DataType::List(f) = &x.data_type else { return Err(c.mismatch(i, "\"ARRAY\"", x)) };
+                fields.push(Field::new(zip_field_name(x, i), f.data_type().clone(), true));
+            }
+            Ok(Signature {
+                arg_types: a.iter().map(|x| x.data_type.clone()).collect(),
+                return_type: array_type(DataType::Struct(fields.into()), false),
+                nullable: any_nullable(a),
+            })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |x, n| {
+                let lists: Vec<&ListArray> = x.iter().map(|a| a.as_list::<i32>()).collect();
+                let mut picks: Vec<Vec<Option<u32>>> = vec![Vec::new(); lists.len()];
+                let mut offsets = vec![0i32];
+                let mut valid = Vec::with_capacity(n);
+                let mut total = 0;
+                for i in 0..n {
+                    let ok = lists.iter().all(|l| !l.is_null(i));
+                    if ok {
+                        let len = lists.iter().map(|l| l.value_length(i)).max().unwrap_or(0);
+                        for (k, l) in lists.iter().enumerate() {
+                            let (s, ln) = (l.value_offsets()[i], l.value_length(i));
+                            picks[k].extend((0..len).map(|j| if j < ln { Some((s + j) as u32) } else { None }));
+                        }
+                        total += len;
+                    }
+                    valid.push(ok);
+                    offsets.push(total);
+                }
+                let cols = lists
+                    .iter()
+                    .zip(picks)
+                    .map(|(l, p)| arrow::compute::take(l.values().as_ref(), &UInt32Array::from(p), None))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                let fields: Fields = cols
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| Field::new(i.to_string(), c.data_type().clone(), true))
+                    .collect();
+                let values: ArrayRef = Arc::new(StructArray::try_new(fields, cols, None)?);
+                let f = Arc::new(Field::new("element", values.data_type().clone(), false));
+                Ok(Arc::new(ListArray::try_new(
+                    f,
+                    OffsetBuffer::new(offsets.into()),
+                    values,
+                    Some(NullBuffer::from(valid)),
+                )?) as ArrayRef)
+            })
+        },
+    )
+}
+
+/// The comparator lambda Spark prints for one-argument `array_sort`.
+const ARRAY_SORT_LAMBDA: &str = "lambdafunction((IF(((namedlambdavariable() IS NULL) AND (namedlambdavariable() IS NULL)), 0, (IF((namedlambdavariable() IS NULL), 1, (IF((namedlambdavariable() IS NULL), -1, (IF((namedlambdavariable() < namedlambdavariable()), -1, (IF((namedlambdavariable() > namedlambdavariable()), 1, 0)))))))))), namedlambdavariable(), namedlambdavariable())";
+
+/// `array_sort(array)`: ascending with nulls last (the comparator-lambda form is not supported).
+fn array_sort_fn() -> Builtin {
+    Builtin::new(
+        "array_sort",
+        |c, a| {
+            if a.len() > 1 {
+                return Err(EmberError::not_implemented("array_sort with a comparator function"));
+            }
+            let t = array_only(c, a, 1)?;
+            Ok(Signature { arg_types: vec![t.clone()], return_type: t, nullable: a[0].nullable })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, _| {
+                let l = a[0].as_list::<i32>();
+                let values = l.values();
+                let opts = SortOptions { descending: false, nulls_first: false };
+                let cmp = make_comparator(values.as_ref(), values.as_ref(), opts)?;
+                rebuild(l, element_field(a[0].data_type()), |_, s, e, idx| {
+                    let start = idx.len();
+                    idx.extend((s..e).map(|j| j as u32));
+                    idx[start..].sort_by(|x, y| cmp(*x as usize, *y as usize));
+                    Ok(true)
+                })
+            })
+        },
+    )
+    .display_with(|n, a| format!("{n}({}, {ARRAY_SORT_LAMBDA})", a[0]))
+}
+
 pub fn register(r: &mut FunctionRegistry) {
     r.scalar(size_fn("size"));
     r.scalar(size_fn("cardinality"));
@@ -992,6 +1273,18 @@ pub fn register(r: &mut FunctionRegistry) {
     r.scalar(slice_fn());
     r.scalar(sequence_fn());
     r.scalar(array_repeat_fn());
+    r.scalar(array_add_fn("array_append"));
+    r.scalar(array_add_fn("array_prepend"));
+    r.scalar(array_insert_fn());
+    r.scalar(array_size_fn());
+    r.scalar(get_fn());
+    r.scalar(arrays_zip_fn());
+    r.scalar(array_sort_fn());
+    let mut try_at = element_at_fn();
+    try_at.name = "try_element_at".into();
+    r.scalar(try_at);
+    sets::register(r);
+    maps::register(r);
 }
 
 #[cfg(test)]
