@@ -1107,8 +1107,9 @@ fn array_size_fn() -> Builtin {
             map_columnar(args, n, |x, n| {
                 let l = x[0].as_list::<i32>();
                 let o = l.value_offsets();
-                Ok(Arc::new((0..n).map(|i| if l.is_null(i) { None } else { Some(o[i + 1] - o[i]) }).collect::<Int32Array>())
-                    as ArrayRef)
+                Ok(Arc::new(
+                    (0..n).map(|i| if l.is_null(i) { None } else { Some(o[i + 1] - o[i]) }).collect::<Int32Array>(),
+                ) as ArrayRef)
             })
         },
     )
@@ -1367,6 +1368,55 @@ mod tests {
         assert_eq!(one("array_position", vec![arr(&[Some(1)]), i(5)]), "0");
         assert_eq!(one("array_remove", vec![arr(&[Some(1), None, Some(2), Some(1)]), i(1)]), "[NULL, 2]");
         assert_eq!(one("array_remove", vec![arr(&[Some(1)]), ints(&[None])]), "NULL");
+    }
+
+    #[test]
+    fn more_array_and_map_functions() {
+        let a12 = || arr(&[Some(1), Some(2)]);
+        assert_eq!(one("array_union", vec![arr(&[Some(1), Some(2), Some(2)]), arr(&[Some(3), Some(1)])]), "[1, 2, 3]");
+        assert_eq!(
+            one("array_intersect", vec![arr(&[Some(1), Some(2), Some(2), None]), arr(&[Some(2), None])]),
+            "[2, NULL]"
+        );
+        assert_eq!(one("array_except", vec![arr(&[Some(1), Some(2), Some(2), Some(3)]), arr(&[Some(2)])]), "[1, 3]");
+        assert_eq!(one("arrays_overlap", vec![a12(), arr(&[Some(3), Some(2)])]), "true");
+        assert_eq!(one("arrays_overlap", vec![arr(&[Some(1), None]), arr(&[Some(3)])]), "NULL");
+        assert_eq!(one("arrays_overlap", vec![arr(&[Some(1)]), arr(&[Some(3)])]), "false");
+        assert_eq!(one("array_insert", vec![a12(), i(2), i(9)]), "[1, 9, 2]");
+        assert_eq!(one("array_insert", vec![a12(), i(-1), i(9)]), "[1, 2, 9]");
+        assert_eq!(one("array_insert", vec![a12(), i(5), i(9)]), "[1, 2, NULL, NULL, 9]");
+        assert_eq!(one("array_append", vec![arr(&[Some(1)]), i(2)]), "[1, 2]");
+        assert_eq!(one("array_prepend", vec![arr(&[Some(1)]), i(0)]), "[0, 1]");
+        assert_eq!(one("array_sort", vec![arr(&[Some(3), None, Some(1)])]), "[1, 3, NULL]");
+        assert!(shown("array_sort", &["a"])
+            .starts_with("array_sort(a, lambdafunction((IF(((namedlambdavariable() IS NULL)"));
+        assert_eq!(one("array_size", vec![a12()]), "2");
+        assert_eq!(one("get", vec![a12(), i(0)]), "1");
+        assert_eq!(one("get", vec![a12(), i(-1)]), "NULL");
+        assert_eq!(one("try_element_at", vec![a12(), i(5)]), "NULL");
+        let z = eval("arrays_zip", vec![a12(), eval("array", vec![strs(&[Some("a")])])]);
+        assert_eq!(show(&z), ["[{0: 1, 1: a}, {0: 2, 1: NULL}]"]);
+        let infos = [info(&a12(), "a", false), info(&a12(), "array(1)", false)];
+        let sig = scalar_fn("arrays_zip").resolve(&infos).unwrap();
+        assert_eq!(crate::types::simple_string(&sig.return_type), "array<struct<a:int,1:int>>");
+        let ks = eval("array", vec![i(1), i(2)]);
+        let vs = eval("array", vec![strs(&[Some("a")]), strs(&[Some("b")])]);
+        let m = eval("map_from_arrays", vec![ks, vs]);
+        assert_eq!(show(&m), ["{1: a, 2: b}"]);
+        assert_eq!(one("map_entries", vec![m.clone()]), "[{key: 1, value: a}, {key: 2, value: b}]");
+        assert_eq!(one("map_contains_key", vec![m.clone(), i(1)]), "true");
+        let m2 = eval("map", vec![i(3), strs(&[Some("c")])]);
+        assert_eq!(one("map_concat", vec![m.clone(), m2]), "{1: a, 2: b, 3: c}");
+        let dup = call("map_concat", &[(m.clone(), false), (m, false)]).unwrap_err();
+        assert!(dup.message().starts_with("[DUPLICATED_MAP_KEY] Duplicate map key 1 was found"));
+        let entries = eval("array", vec![eval("struct", vec![i(1), strs(&[Some("a")])])]);
+        assert_eq!(one("map_from_entries", vec![entries]), "{1: a}");
+        assert_eq!(one("str_to_map", vec![strs(&[Some("a:1,b:2")])]), "{a: 1, b: 2}");
+        assert_eq!(
+            one("str_to_map", vec![strs(&[Some("a=1;b")]), strs(&[Some(";")]), strs(&[Some("=")])]),
+            "{a: 1, b: NULL}"
+        );
+        assert_eq!(shown("str_to_map", &["s"]), "str_to_map(s, ,, :)");
     }
 
     #[test]

@@ -916,6 +916,87 @@ fn signum(x: f64) -> Option<f64> {
     Some(if x.is_nan() || x == 0.0 { x } else { x.signum() })
 }
 
+/// `bit_count(x)`: set bits of an integral (two's complement at its width) or boolean.
+fn bit_count_fn() -> Builtin {
+    Builtin::new(
+        "bit_count",
+        |c, a| {
+            check_arg_count(c.name, a, 1, 1)?;
+            match &a[0].data_type {
+                DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::Boolean => {}
+                DataType::Null => {}
+                _ => return Err(c.mismatch(0, "(\"INTEGRAL\" or \"BOOLEAN\")", &a[0])),
+            }
+            let t = if a[0].data_type == DataType::Null { DataType::Int32 } else { a[0].data_type.clone() };
+            Ok(Signature { arg_types: vec![t], return_type: DataType::Int32, nullable: a[0].nullable })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let x = &a[0];
+                let at = |i: usize| -> Option<i32> {
+                    if x.is_null(i) {
+                        return None;
+                    }
+                    Some(match x.data_type() {
+                        DataType::Int8 => x.as_primitive::<Int8Type>().value(i).count_ones() as i32,
+                        DataType::Int16 => x.as_primitive::<Int16Type>().value(i).count_ones() as i32,
+                        DataType::Int32 => x.as_primitive::<Int32Type>().value(i).count_ones() as i32,
+                        DataType::Int64 => x.as_primitive::<Int64Type>().value(i).count_ones() as i32,
+                        _ => x.as_boolean().value(i) as i32,
+                    })
+                };
+                Ok(Arc::new((0..n).map(at).collect::<arrow::array::Int32Array>()) as ArrayRef)
+            })
+        },
+    )
+}
+
+/// `getbit(x, pos)`: bit `pos` (0 = least significant) as a tinyint.
+fn getbit_fn() -> Builtin {
+    Builtin::new(
+        "getbit",
+        |c, a| {
+            check_arg_count(c.name, a, 2, 2)?;
+            let t = match &a[0].data_type {
+                DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => a[0].data_type.clone(),
+                DataType::Null => DataType::Int32,
+                _ => return Err(c.mismatch(0, "\"INTEGRAL\"", &a[0])),
+            };
+            let p = c.coerce(&a[1..], &[Expect::Int])?;
+            Ok(Signature { arg_types: vec![t, p[0].clone()], return_type: DataType::Int8, nullable: any_nullable(a) })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let x = arrow::compute::cast(&a[0], &DataType::Int64)?;
+                let width = match a[0].data_type() {
+                    DataType::Int8 => 8,
+                    DataType::Int16 => 16,
+                    DataType::Int32 => 32,
+                    _ => 64,
+                };
+                let x = x.as_primitive::<Int64Type>();
+                let p = a[1].as_primitive::<Int32Type>();
+                let mut out = Vec::with_capacity(n);
+                for i in 0..n {
+                    if x.is_null(i) || p.is_null(i) {
+                        out.push(None);
+                        continue;
+                    }
+                    let pos = p.value(i);
+                    if pos < 0 || pos >= width {
+                        return Err(crate::error::EmberError::execution_class(
+                            "INVALID_PARAMETER_VALUE.BIT_POSITION_RANGE",
+                            format!("The value of parameter(s) `pos` in `getbit` is invalid: expects an integer value in [0, {width}), but got {pos}. SQLSTATE: 22023"),
+                        ));
+                    }
+                    out.push(Some(((x.value(i) >> pos) & 1) as i8));
+                }
+                Ok(Arc::new(arrow::array::Int8Array::from(out)) as ArrayRef)
+            })
+        },
+    )
+}
+
 pub fn register(r: &mut FunctionRegistry) {
     let unary: &[(&'static str, &'static str, fn(f64) -> Option<f64>)] = &[
         ("sqrt", "SQRT", |x| Some(x.sqrt())),
@@ -932,6 +1013,8 @@ pub fn register(r: &mut FunctionRegistry) {
         ("cos", "COS", |x| Some(x.cos())),
         ("tan", "TAN", |x| Some(x.tan())),
         ("cot", "COT", |x| Some(1.0 / x.tan())),
+        ("sec", "SEC", |x| Some(1.0 / x.cos())),
+        ("csc", "CSC", |x| Some(1.0 / x.sin())),
         ("asin", "ASIN", |x| Some(x.asin())),
         ("acos", "ACOS", |x| Some(x.acos())),
         ("atan", "ATAN", |x| Some(x.atan())),
@@ -976,6 +1059,9 @@ pub fn register(r: &mut FunctionRegistry) {
     for n in ["shiftleft", "shiftright", "shiftrightunsigned"] {
         r.scalar(shift_fn(n));
     }
+    r.scalar(bit_count_fn());
+    r.scalar(getbit_fn());
+    r.alias("bit_get", "getbit");
     random::register(r);
 }
 
@@ -1126,6 +1212,12 @@ mod tests {
         assert_eq!(shown("log", &["3"]), "LOG(E(), 3)");
         assert_eq!(shown("power", &["d", "2"]), "POWER(d, 2)");
         assert_eq!(shown("pi", &[]), "PI()");
+        assert_eq!(v("sec", vec![d(1.0)]), "1.8508157176809255");
+        assert_eq!(v("csc", vec![d(1.0)]), "1.1883951057781212");
+        assert_eq!(v("bit_count", vec![ints(&[Some(7)])]), "3");
+        assert_eq!(v("bit_count", vec![ints(&[Some(-1)])]), "32");
+        assert_eq!(v("getbit", vec![ints(&[Some(11)]), ints(&[Some(2)])]), "0");
+        assert_eq!(v("getbit", vec![ints(&[Some(11)]), ints(&[Some(3)])]), "1");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! String functions with Spark's semantics: characters (not bytes) for positions and lengths, nulls in → null out.
+pub mod charset;
 pub mod format;
+pub mod number_format;
 pub mod pattern;
 
 use std::sync::Arc;
@@ -977,6 +979,154 @@ fn soundex(s: &str, out: &mut String) {
     out.push_str(std::str::from_utf8(&code).unwrap());
 }
 
+fn substring_index(s: &str, delim: &str, count: i32, out: &mut String) {
+    if delim.is_empty() || count == 0 {
+        return;
+    }
+    if count > 0 {
+        match s.match_indices(delim).nth(count as usize - 1) {
+            Some((b, _)) => out.push_str(&s[..b]),
+            None => out.push_str(s),
+        }
+    } else {
+        match s.rmatch_indices(delim).nth((-(count as i64)) as usize - 1) {
+            Some((b, _)) => out.push_str(&s[b + delim.len()..]),
+            None => out.push_str(s),
+        }
+    }
+}
+
+fn substring_index_fn() -> Builtin {
+    Builtin::new(
+        "substring_index",
+        |c, a| fixed(c, a, 3, &[Expect::String, Expect::String, Expect::Int], DataType::Utf8),
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let (s, d, k) = (a[0].as_string::<i32>(), a[1].as_string::<i32>(), a[2].as_primitive::<Int32Type>());
+                Ok(build_str(n, |i, out| {
+                    substring_index(sv(s, i)?, sv(d, i)?, iv(k, i)?, out);
+                    Some(())
+                }))
+            })
+        },
+    )
+}
+
+fn split_part_fn() -> Builtin {
+    Builtin::new(
+        "split_part",
+        |c, a| {
+            let mut s = fixed(c, a, 3, &[Expect::String, Expect::String, Expect::Int], DataType::Utf8)?;
+            s.nullable = true;
+            Ok(s)
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let (s, d, k) = (a[0].as_string::<i32>(), a[1].as_string::<i32>(), a[2].as_primitive::<Int32Type>());
+                let mut err = None;
+                let out = build_str(n, |i, out| {
+                    let (s, d, k) = (sv(s, i)?, sv(d, i)?, iv(k, i)?);
+                    if k == 0 {
+                        err = Some(crate::error::EmberError::execution_class(
+                            "INVALID_INDEX_OF_ZERO",
+                            "The index 0 is invalid. An index shall be either < 0 or > 0 (the first element has index 1). SQLSTATE: 22003",
+                        ));
+                        return None;
+                    }
+                    let parts: Vec<&str> = if d.is_empty() { vec![s] } else { s.split(d).collect() };
+                    let idx = if k > 0 { k as i64 - 1 } else { parts.len() as i64 + k as i64 };
+                    if idx >= 0 && (idx as usize) < parts.len() {
+                        out.push_str(parts[idx as usize]);
+                    }
+                    Some(())
+                });
+                err.map_or(Ok(out), Err)
+            })
+        },
+    )
+}
+
+fn overlay_fn() -> Builtin {
+    Builtin::new(
+        "overlay",
+        |c, a| {
+            check_arg_count(c.name, a, 3, 4)?;
+            let t = c.coerce(a, &[Expect::String, Expect::String, Expect::Int, Expect::Int])?;
+            Ok(Signature { arg_types: t, return_type: DataType::Utf8, nullable: any_nullable(a) })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let (s, r, p) = (a[0].as_string::<i32>(), a[1].as_string::<i32>(), a[2].as_primitive::<Int32Type>());
+                let l = a.get(3).map(|l| l.as_primitive::<Int32Type>());
+                Ok(build_str(n, |i, out| {
+                    let (s, r, p) = (sv(s, i)?, sv(r, i)?, iv(p, i)?);
+                    let len = match l {
+                        Some(l) => iv(l, i)?,
+                        None => -1,
+                    };
+                    let len = if len >= 0 { len } else { r.chars().count() as i32 };
+                    out.push_str(substr_str(s, 1, p.saturating_sub(1)));
+                    out.push_str(r);
+                    out.push_str(substr_str(s, p.saturating_add(len), i32::MAX));
+                    Some(())
+                }))
+            })
+        },
+    )
+    .display_with(|n, a| {
+        let len = a.get(3).cloned().unwrap_or_else(|| "-1".into());
+        format!("{n}({}, {}, {}, {len})", a[0], a[1], a[2])
+    })
+}
+
+fn find_in_set_fn() -> Builtin {
+    Builtin::new(
+        "find_in_set",
+        |c, a| fixed(c, a, 2, &[Expect::String, Expect::String], DataType::Int32),
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let (s, set) = (a[0].as_string::<i32>(), a[1].as_string::<i32>());
+                Ok(build_i32(n, |i| {
+                    let (s, set) = (sv(s, i)?, sv(set, i)?);
+                    if s.contains(',') {
+                        return Some(0);
+                    }
+                    Some(set.split(',').position(|x| x == s).map(|p| p as i32 + 1).unwrap_or(0))
+                }))
+            })
+        },
+    )
+}
+
+/// `elt(n, s1, s2, …)`: the n-th string, null when out of range (non-ANSI).
+fn elt_fn() -> Builtin {
+    Builtin::new(
+        "elt",
+        |c, a| {
+            check_arg_count(c.name, a, 2, usize::MAX)?;
+            let mut t = c.coerce(&a[..1], &[Expect::Int])?;
+            for (i, x) in a.iter().enumerate().skip(1) {
+                t.push(implicit_cast(&x.data_type, &Expect::String).ok_or_else(|| c.mismatch(i, "\"STRING\"", x))?);
+            }
+            Ok(Signature { arg_types: t, return_type: DataType::Utf8, nullable: true })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let k = a[0].as_primitive::<Int32Type>();
+                let ss: Vec<&StringArray> = a[1..].iter().map(|x| x.as_string::<i32>()).collect();
+                Ok(build_str(n, |i, out| {
+                    let k = iv(k, i)?;
+                    if k < 1 || k as usize > ss.len() {
+                        return None;
+                    }
+                    out.push_str(sv(ss[k as usize - 1], i)?);
+                    Some(())
+                }))
+            })
+        },
+    )
+}
+
 pub fn register(r: &mut FunctionRegistry) {
     r.scalar(concat_fn());
     r.scalar(concat_ws_fn());
@@ -1019,8 +1169,15 @@ pub fn register(r: &mut FunctionRegistry) {
     r.scalar(affix_fn("contains"));
     r.scalar(levenshtein_fn());
     r.scalar(str_unary("soundex", soundex));
+    r.scalar(substring_index_fn());
+    r.scalar(split_part_fn());
+    r.scalar(overlay_fn());
+    r.scalar(find_in_set_fn());
+    r.scalar(elt_fn());
     pattern::register(r);
     format::register(r);
+    number_format::register(r);
+    charset::register(r);
 }
 
 #[cfg(test)]
@@ -1163,6 +1320,40 @@ mod tests {
         assert_eq!(one("endswith", vec![s("abc"), strs(&[None])]), "NULL");
         assert_eq!(one("contains", vec![s("abc"), s("")]), "true");
         assert_eq!(shown("startswith", &["s", "He"]), "startswith(s, He)");
+    }
+
+    #[test]
+    fn more_string_functions() {
+        let si = |d: &str, k: i32| one("substring_index", vec![s("www.apache.org"), s(d), i(k)]);
+        assert_eq!(si(".", 2), "www.apache");
+        assert_eq!(si(".", -2), "apache.org");
+        assert_eq!(si(".", 0), "");
+        assert_eq!(si("x", 1), "www.apache.org");
+        assert_eq!(one("substring_index", vec![s("a"), s(""), i(1)]), "");
+        let sp = |v: &str, d: &str, k: i32| one("split_part", vec![s(v), s(d), i(k)]);
+        assert_eq!(sp("11.12.13", ".", 3), "13");
+        assert_eq!(sp("11.12.13", ".", -1), "13");
+        assert_eq!(sp("11.12.13", ".", 5), "");
+        assert_eq!(sp("11.12.13", "", 1), "11.12.13");
+        assert_eq!(sp("", ".", 1), "");
+        let e = call("split_part", &[(s("a"), false), (s("."), false), (i(0), false)]).unwrap_err();
+        assert!(e.message().starts_with("[INVALID_INDEX_OF_ZERO]"));
+        assert_eq!(one("overlay", vec![s("Spark SQL"), s("_"), i(6)]), "Spark_SQL");
+        assert_eq!(one("overlay", vec![s("Spark SQL"), s("CORE"), i(7)]), "Spark CORE");
+        assert_eq!(one("overlay", vec![s("Spark SQL"), s("ANSI "), i(7), i(0)]), "Spark ANSI SQL");
+        assert_eq!(one("overlay", vec![s("Spark SQL"), s("tructured"), i(2), i(4)]), "Structured SQL");
+        assert_eq!(shown("overlay", &["s", "_", "6"]), "overlay(s, _, 6, -1)");
+        assert_eq!(one("find_in_set", vec![s("ab"), s("abc,b,ab,c,def")]), "3");
+        assert_eq!(one("find_in_set", vec![s("a,b"), s("a,b")]), "0");
+        assert_eq!(one("find_in_set", vec![s(""), s("")]), "1");
+        assert_eq!(one("elt", vec![i(1), s("scala"), s("java")]), "scala");
+        assert_eq!(one("elt", vec![i(3), s("a"), s("b")]), "NULL");
+        assert_eq!(one("regexp_count", vec![s("ababa"), s("aba")]), "1");
+        assert_eq!(one("regexp_substr", vec![s("abc123"), s("[0-9]+")]), "123");
+        assert_eq!(one("regexp_instr", vec![s("abc123"), s("[0-9]+")]), "4");
+        assert_eq!(shown("regexp_instr", &["s", "p"]), "regexp_instr(s, p, 0)");
+        let enc = eval("encode", vec![s("héllo"), s("UTF-8")]);
+        assert_eq!(one("decode", vec![enc, s("UTF-8")]), "héllo");
     }
 
     #[test]

@@ -100,7 +100,8 @@ fn set_fn(name: &'static str, op: SetOp) -> Builtin {
                 }
                 let values = arrow::compute::take(all.as_ref(), &UInt32Array::from(idx), None)?;
                 let DataType::List(f) = x[0].data_type() else { unreachable!() };
-                let f = if values.null_count() > 0 { Arc::new(f.as_ref().clone().with_nullable(true)) } else { f.clone() };
+                let f =
+                    if values.null_count() > 0 { Arc::new(f.as_ref().clone().with_nullable(true)) } else { f.clone() };
                 Ok(Arc::new(ListArray::try_new(
                     f,
                     OffsetBuffer::new(offsets.into()),

@@ -508,6 +508,68 @@ fn regexp_extract_fn(name: &'static str) -> Builtin {
     })
 }
 
+/// `regexp_count`, `regexp_substr`, `regexp_instr`: counting, first match, first match's 1-based position.
+fn regexp_search_fn(name: &'static str) -> Builtin {
+    Builtin::new(
+        name,
+        move |c, a| {
+            let max = if name == "regexp_instr" { 3 } else { 2 };
+            check_arg_count(c.name, a, 2, max)?;
+            let t = c.coerce(a, &[Expect::String, Expect::String, Expect::Int])?;
+            let (ret, nullable) = match name {
+                "regexp_substr" => (DataType::Utf8, true),
+                _ => (DataType::Int32, any_nullable(a)),
+            };
+            Ok(Signature { arg_types: t, return_type: ret, nullable })
+        },
+        move |args, n, _| {
+            map_columnar(&args[..2], n, |a, n| {
+                let (s, p) = (a[0].as_string::<i32>(), a[1].as_string::<i32>());
+                let mut cache = RegexCache::new(name);
+                let mut err = None;
+                let mut re_for = |p: &str| match cache.get(p) {
+                    Ok(re) => Some(re.clone()),
+                    Err(e) => {
+                        err = Some(e);
+                        None
+                    }
+                };
+                let out: ArrayRef = match name {
+                    "regexp_substr" => build_str(n, |i, out| {
+                        let (s, p) = (sv(s, i)?, sv(p, i)?);
+                        let m = re_for(p)?.find(s)?;
+                        out.push_str(m.as_str());
+                        Some(())
+                    }),
+                    "regexp_count" => super::build_i32(n, |i| {
+                        let (s, p) = (sv(s, i)?, sv(p, i)?);
+                        let re = re_for(p)?;
+                        let mut count = 0;
+                        let _ = java_find_each(&re, s, 0, |_| {
+                            count += 1;
+                            Ok(())
+                        });
+                        Some(count)
+                    }),
+                    _ => super::build_i32(n, |i| {
+                        let (s, p) = (sv(s, i)?, sv(p, i)?);
+                        Some(re_for(p)?.find(s).map(|m| s[..m.start()].chars().count() as i32 + 1).unwrap_or(0))
+                    }),
+                };
+                err.map_or(Ok(out), Err)
+            })
+        },
+    )
+    .display_with(move |n, a| {
+        if name == "regexp_instr" {
+            let idx = a.get(2).cloned().unwrap_or_else(|| "0".into());
+            format!("{n}({}, {}, {idx})", a[0], a[1])
+        } else {
+            format!("{n}({})", a.join(", "))
+        }
+    })
+}
+
 pub fn register(r: &mut FunctionRegistry) {
     r.scalar(like_fn("like"));
     r.scalar(like_fn("ilike"));
@@ -518,4 +580,7 @@ pub fn register(r: &mut FunctionRegistry) {
     r.scalar(regexp_replace_fn());
     register_names(r, &["regexp_extract"], |_| regexp_extract_fn("regexp_extract"));
     r.scalar(regexp_extract_fn("regexp_extract_all"));
+    for name in ["regexp_count", "regexp_substr", "regexp_instr"] {
+        r.scalar(regexp_search_fn(name));
+    }
 }
