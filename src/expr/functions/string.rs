@@ -1127,6 +1127,51 @@ fn elt_fn() -> Builtin {
     )
 }
 
+/// `mask(str, upper = 'X', lower = 'x', digit = 'n', other = NULL)`: a null replacement keeps the character.
+fn mask_fn() -> Builtin {
+    Builtin::new(
+        "mask",
+        |c, a| {
+            check_arg_count(c.name, a, 1, 5)?;
+            let t = c.coerce(a, &[Expect::String, Expect::String, Expect::String, Expect::String, Expect::String])?;
+            Ok(Signature { arg_types: t, return_type: DataType::Utf8, nullable: a[0].nullable })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let s = a[0].as_string::<i32>();
+                let defaults = [Some('X'), Some('x'), Some('n'), None];
+                let reps: Vec<Option<&StringArray>> = (1..5).map(|k| a.get(k).map(|x| x.as_string::<i32>())).collect();
+                Ok(build_str(n, |i, out| {
+                    let v = sv(s, i)?;
+                    let rep = |k: usize| match reps[k] {
+                        Some(r) => sv(r, i).and_then(|x| x.chars().next()),
+                        None => defaults[k],
+                    };
+                    let r = [rep(0), rep(1), rep(2), rep(3)];
+                    for c in v.chars() {
+                        let k = if c.is_uppercase() {
+                            0
+                        } else if c.is_lowercase() {
+                            1
+                        } else if c.is_ascii_digit() {
+                            2
+                        } else {
+                            3
+                        };
+                        out.push(r[k].unwrap_or(c));
+                    }
+                    Some(())
+                }))
+            })
+        },
+    )
+    .display_with(|n, a| {
+        let d = ["X", "x", "n", "NULL"];
+        let rest: Vec<String> = (0..4).map(|k| a.get(k + 1).cloned().unwrap_or_else(|| d[k].to_string())).collect();
+        format!("{n}({}, {})", a[0], rest.join(", "))
+    })
+}
+
 pub fn register(r: &mut FunctionRegistry) {
     r.scalar(concat_fn());
     r.scalar(concat_ws_fn());
@@ -1174,6 +1219,7 @@ pub fn register(r: &mut FunctionRegistry) {
     r.scalar(overlay_fn());
     r.scalar(find_in_set_fn());
     r.scalar(elt_fn());
+    r.scalar(mask_fn());
     pattern::register(r);
     format::register(r);
     number_format::register(r);
@@ -1348,6 +1394,8 @@ mod tests {
         assert_eq!(one("find_in_set", vec![s(""), s("")]), "1");
         assert_eq!(one("elt", vec![i(1), s("scala"), s("java")]), "scala");
         assert_eq!(one("elt", vec![i(3), s("a"), s("b")]), "NULL");
+        assert_eq!(one("mask", vec![s("AbCD123-@$#")]), "XxXXnnn-@$#");
+        assert_eq!(shown("mask", &["s"]), "mask(s, X, x, n, NULL)");
         assert_eq!(one("regexp_count", vec![s("ababa"), s("aba")]), "1");
         assert_eq!(one("regexp_substr", vec![s("abc123"), s("[0-9]+")]), "123");
         assert_eq!(one("regexp_instr", vec![s("abc123"), s("[0-9]+")]), "4");

@@ -21,7 +21,7 @@ enum JVal {
 }
 
 fn value_at(a: &ArrayRef, i: usize) -> JVal {
-    if a.is_null(i) {
+    if a.is_null(i) || a.data_type() == &DataType::Null {
         return JVal::Null;
     }
     match a.data_type() {
@@ -424,6 +424,8 @@ mod tests {
         assert_eq!(fmt("%2$s %1$s", vec![JVal::Str("a".into()), JVal::Str("b".into())]), "b a");
         assert_eq!(fmt("%+d|%(d|%b", vec![JVal::Int(5, 32), JVal::Int(-5, 32), JVal::Null]), "+5|(5)|false");
         assert_eq!(fmt("%s", vec![JVal::Float(1.0, true)]), "1.0");
+        let null_col: ArrayRef = arrow::array::new_null_array(&DataType::Null, 1);
+        assert!(matches!(value_at(&null_col, 0), JVal::Null));
         // PySpark 4.3 outputs.
         let d = |v: f64| JVal::Float(v, false);
         assert_eq!(
