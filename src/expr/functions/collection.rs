@@ -149,17 +149,20 @@ fn array_fn() -> Builtin {
 /// Field name Spark gives a `struct(...)` argument: a column's or alias's name, else `col<n>`.
 pub fn struct_field_name(arg: &ArgInfo, index: usize) -> String {
     let sql = arg.sql.as_str();
+    let ident = |s: &str| {
+        !s.is_empty()
+            && (s.len() > 1 && s.starts_with('`') && s.ends_with('`')
+                || s.chars().all(|c| c.is_alphanumeric() || c == '_')
+                    && !s.chars().next().unwrap().is_ascii_digit())
+    };
     if arg.literal.is_none() {
         if let Some(pos) = sql.rfind(" AS ") {
-            return sql[pos + 4..].trim_matches('`').to_string();
+            let tail = &sql[pos + 4..];
+            if ident(tail) {
+                return tail.trim_matches('`').to_string();
+            }
         }
-        let ident = |s: &str| {
-            !s.is_empty()
-                && (s.starts_with('`') && s.ends_with('`')
-                    || s.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.'))
-                && !s.chars().next().unwrap().is_ascii_digit()
-        };
-        if ident(sql) {
+        if sql.split('.').all(ident) {
             let last = sql.rsplit('.').next().unwrap_or(sql);
             return last.trim_matches('`').to_string();
         }
@@ -1325,11 +1328,13 @@ mod tests {
             info(&ints(&[Some(1)]), "s AS x", false),
             info(&ints(&[Some(1)]), "t.col", false),
             info(&ints(&[Some(1)]), "upper(s)", false),
+            info(&ints(&[Some(1)]), "CAST(s AS INT)", false),
+            info(&ints(&[Some(1)]), "`a b`", false),
         ];
         let sig = scalar_fn("struct").resolve(&infos).unwrap();
         let DataType::Struct(fs) = sig.return_type else { panic!() };
         let names: Vec<&str> = fs.iter().map(|f| f.name().as_str()).collect();
-        assert_eq!(names, ["s", "col2", "x", "col", "col5"]);
+        assert_eq!(names, ["s", "col2", "x", "col", "col5", "col6", "a b"]);
         let (ns, sig) = call("named_struct", &[(strs(&[Some("a")]), true), (i(1), false)]).unwrap();
         assert_eq!(show(&ns), ["{a: 1}"]);
         assert_eq!(crate::types::simple_string(&sig.return_type), "struct<a:int>");

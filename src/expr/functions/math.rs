@@ -856,6 +856,34 @@ fn factorial_fn() -> Builtin {
     )
 }
 
+/// `~x`: bitwise complement, keeping the integral type.
+fn bitwise_not_fn() -> Builtin {
+    Builtin::new(
+        "~",
+        |c, a| {
+            check_arg_count(c.name, a, 1, 1)?;
+            let t = match &a[0].data_type {
+                DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => a[0].data_type.clone(),
+                DataType::Null => DataType::Int32,
+                _ => return Err(c.mismatch(0, "\"INTEGRAL\"", &a[0])),
+            };
+            Ok(Signature { arg_types: vec![t.clone()], return_type: t, nullable: a[0].nullable })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, _| {
+                let x = &a[0];
+                Ok(match x.data_type() {
+                    DataType::Int8 => map_prim::<Int8Type>(x, |v| Some(!v)),
+                    DataType::Int16 => map_prim::<Int16Type>(x, |v| Some(!v)),
+                    DataType::Int32 => map_prim::<Int32Type>(x, |v| Some(!v)),
+                    _ => map_prim::<Int64Type>(x, |v| Some(!v)),
+                })
+            })
+        },
+    )
+    .display_with(|_, a| format!("~{}", a[0]))
+}
+
 fn shift_fn(name: &'static str) -> Builtin {
     Builtin::new(
         name,
@@ -1059,6 +1087,13 @@ pub fn register(r: &mut FunctionRegistry) {
     for n in ["shiftleft", "shiftright", "shiftrightunsigned"] {
         r.scalar(shift_fn(n));
     }
+    // The SQL operators `<<`, `>>`, `>>>` are the same functions, named like operators.
+    for (op, n) in [("<<", "shiftleft"), (">>", "shiftright"), (">>>", "shiftrightunsigned")] {
+        let mut f = shift_fn(n).display_with(move |_, a| format!("({} {op} {})", a[0], a[1]));
+        f.name = op.to_string();
+        r.scalar(f);
+    }
+    r.scalar(bitwise_not_fn());
     r.scalar(bit_count_fn());
     r.scalar(getbit_fn());
     r.alias("bit_get", "getbit");
@@ -1215,6 +1250,12 @@ mod tests {
         assert_eq!(v("sec", vec![d(1.0)]), "1.8508157176809255");
         assert_eq!(v("csc", vec![d(1.0)]), "1.1883951057781212");
         assert_eq!(v("bit_count", vec![ints(&[Some(7)])]), "3");
+        assert_eq!(v("<<", vec![ints(&[Some(1)]), ints(&[Some(3)])]), "8");
+        assert_eq!(v(">>>", vec![ints(&[Some(-8)]), ints(&[Some(1)])]), "2147483644");
+        assert_eq!(shown("<<", &["1", "3"]), "(1 << 3)");
+        assert_eq!(v("~", vec![ints(&[Some(5)])]), "-6");
+        assert_eq!(shown("~", &["5"]), "~5");
+        assert_eq!(v("shiftleft", vec![longs(&[Some(1)]), ints(&[Some(65)])]), "2");
         assert_eq!(v("bit_count", vec![ints(&[Some(-1)])]), "32");
         assert_eq!(v("getbit", vec![ints(&[Some(11)]), ints(&[Some(2)])]), "0");
         assert_eq!(v("getbit", vec![ints(&[Some(11)]), ints(&[Some(3)])]), "1");

@@ -272,7 +272,36 @@ fn assert_true_fn() -> Builtin {
     })
 }
 
+/// `between(x, low, high)`: `x >= low AND x <= high` in the three values' common type.
+fn between_fn() -> Builtin {
+    Builtin::new(
+        "between",
+        |c, a| {
+            check_arg_count(c.name, a, 3, 3)?;
+            let t = common_type(c, a)?;
+            Ok(Signature {
+                arg_types: vec![t.clone(); 3],
+                return_type: DataType::Boolean,
+                nullable: support::any_nullable(a),
+            })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, _| {
+                use arrow::compute::kernels::cmp::{gt_eq, lt_eq};
+                let lo = gt_eq(&a[0], &a[1])?;
+                let hi = lt_eq(&a[0], &a[2])?;
+                Ok(Arc::new(arrow::compute::and_kleene(&lo, &hi)?) as ArrayRef)
+            })
+        },
+    )
+}
+
 pub fn register(r: &mut FunctionRegistry) {
+    r.scalar(between_fn());
+    let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
+    r.scalar(constant_fn("current_user", "current_user", Arc::new(StringArray::from(vec![user.clone()]))));
+    r.scalar(constant_fn("user", "user", Arc::new(StringArray::from(vec![user.clone()]))));
+    r.scalar(constant_fn("session_user", "session_user", Arc::new(StringArray::from(vec![user]))));
     register_names(r, &["coalesce", "nvl", "ifnull"], coalesce_fn);
     r.scalar(nvl2_fn());
     r.scalar(nullif_fn());
@@ -313,6 +342,8 @@ mod tests {
             call("nullif", &[(ints(&[Some(1), Some(1)]), false), (dbls(&[Some(1.0), Some(2.0)]), false)]).unwrap();
         assert_eq!((show(&out), sig.return_type), (vec!["NULL".to_string(), "1".to_string()], DataType::Int32));
         assert_eq!(show(&eval("isnull", vec![ints(&[None, Some(1)])])), ["true", "false"]);
+        let b = eval("between", vec![ints(&[Some(2), None, Some(5)]), ints(&[Some(1); 3]), dbls(&[Some(3.0); 3])]);
+        assert_eq!(show(&b), ["true", "NULL", "false"]);
         assert_eq!(shown("isnotnull", &["s"]), "(s IS NOT NULL)");
         let e = resolve_error("coalesce", vec![]);
         assert!(e.starts_with("[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `coalesce` requires > 0 parameters"), "{e}");
