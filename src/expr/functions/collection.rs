@@ -152,8 +152,7 @@ pub fn struct_field_name(arg: &ArgInfo, index: usize) -> String {
     let ident = |s: &str| {
         !s.is_empty()
             && (s.len() > 1 && s.starts_with('`') && s.ends_with('`')
-                || s.chars().all(|c| c.is_alphanumeric() || c == '_')
-                    && !s.chars().next().unwrap().is_ascii_digit())
+                || s.chars().all(|c| c.is_alphanumeric() || c == '_') && !s.chars().next().unwrap().is_ascii_digit())
     };
     if arg.literal.is_none() {
         if let Some(pos) = sql.rfind(" AS ") {

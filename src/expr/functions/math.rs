@@ -753,6 +753,7 @@ fn unhex_fn() -> Builtin {
 /// Spark's `NumberConverter`: digits read as an unsigned 64-bit number in `from` base (stopping at the first
 /// invalid digit), written in `|to|` base, signed when `to` is negative.
 pub fn conv(s: &str, from: i32, to: i32) -> Option<String> {
+    let s = s.trim_matches(' ');
     if !(2..=36).contains(&from.abs()) || !(2..=36).contains(&to.abs()) || s.is_empty() {
         return None;
     }
@@ -1241,6 +1242,8 @@ mod tests {
         assert_eq!(conv("-10", 16, -10).unwrap(), "-16");
         assert_eq!(conv("zz", 36, 16).unwrap(), "50F");
         assert_eq!(conv("-1", 10, 16).unwrap(), "FFFFFFFFFFFFFFFF");
+        assert_eq!(conv(" -c\u{df}a", 16, 10).unwrap(), "18446744073709551604");
+        assert_eq!(conv(" ", 16, 10), None);
         assert_eq!(v("factorial", vec![ints(&[Some(21)])]), "NULL");
         assert_eq!(v("shiftrightunsigned", vec![ints(&[Some(-8)]), ints(&[Some(1)])]), "2147483644");
         assert_eq!(shown("sqrt", &["d"]), "SQRT(d)");

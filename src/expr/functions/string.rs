@@ -551,12 +551,31 @@ fn concat_ws_fn() -> Builtin {
     )
 }
 
-/// Java's `Character.toTitleCase`-style upper-casing of the first letter of each space-separated word.
+/// Unicode title case of a character: its upper case, except where title case differs (ß → Ss, ligatures,
+/// digraphs).
+fn push_title(c: char, out: &mut String) {
+    match c {
+        '\u{df}' => out.push_str("Ss"),
+        '\u{fb00}' => out.push_str("Ff"),
+        '\u{fb01}' => out.push_str("Fi"),
+        '\u{fb02}' => out.push_str("Fl"),
+        '\u{fb03}' => out.push_str("Ffi"),
+        '\u{fb04}' => out.push_str("Ffl"),
+        '\u{fb05}' | '\u{fb06}' => out.push_str("St"),
+        '\u{1c4}'..='\u{1c6}' => out.push('\u{1c5}'),
+        '\u{1c7}'..='\u{1c9}' => out.push('\u{1c8}'),
+        '\u{1ca}'..='\u{1cc}' => out.push('\u{1cb}'),
+        '\u{1f1}'..='\u{1f3}' => out.push('\u{1f2}'),
+        _ => out.extend(c.to_uppercase()),
+    }
+}
+
+/// `initcap`: per character, title case at the start of each space-separated word, lower case elsewhere.
 fn initcap(s: &str, out: &mut String) {
     let mut start = true;
     for c in s.chars() {
         if start {
-            out.extend(c.to_uppercase());
+            push_title(c, out);
         } else {
             out.extend(c.to_lowercase());
         }
@@ -1322,6 +1341,7 @@ mod tests {
     fn search_and_transform() {
         assert_eq!(one("initcap", vec![s("hELLO wORLD  foo-bar")]), "Hello World  Foo-bar");
         assert_eq!(one("initcap", vec![s("a\tb")]), "A\tb");
+        assert_eq!(one("initcap", vec![s("ßX日b0 1b")]), "Ssx日b0 1b");
         assert_eq!(one("instr", vec![s("abc"), s("")]), "1");
         assert_eq!(one("instr", vec![s("abc"), s("x")]), "0");
         assert_eq!(one("locate", vec![s("b"), s("abcb"), i(3)]), "4");

@@ -62,8 +62,12 @@ pub fn round_digits(digits: &[u8], point: i32, keep: i32, half_even: bool) -> (V
 
 /// Spark's `round`/`bround` on a double: the double's decimal string rounded to `scale` fraction digits.
 pub fn round_f64(v: f64, scale: i32, half_even: bool) -> f64 {
-    if !v.is_finite() || v == 0.0 {
+    if !v.is_finite() {
         return v;
+    }
+    // BigDecimal has no negative zero.
+    if v == 0.0 {
+        return 0.0;
     }
     let (digits, point) = shortest_digits(v);
     let (d, p) = round_digits(&digits, point, point + scale, half_even);
@@ -77,6 +81,83 @@ pub fn round_f64(v: f64, scale: i32, half_even: bool) -> f64 {
     } else {
         r
     }
+}
+
+/// How the exact binary value of `|v|` compares with its shortest decimal digits (0.d… × 10^point).
+pub fn exact_vs_shortest(v: f64, digits: &[u8], point: i32) -> std::cmp::Ordering {
+    // A double's exact decimal expansion has at most 767 significant digits.
+    let exact = format!("{:.800e}", v.abs());
+    let (mant, exp) = exact.split_once('e').unwrap();
+    let exp: i32 = exp.parse().unwrap();
+    let ex: Vec<u8> = mant.bytes().filter(|b| b.is_ascii_digit()).map(|b| b - b'0').collect();
+    if exp + 1 != point {
+        return (exp + 1).cmp(&point);
+    }
+    for (k, e) in ex.iter().enumerate() {
+        let s = digits.get(k).copied().unwrap_or(0);
+        if *e != s {
+            return e.cmp(&s);
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+/// `|v|` with `frac` fraction digits as Java's `DecimalFormat` prints it: the shortest digits, rounded half-even,
+/// ties decided by the exact binary value (so 2.675 → 2.67), then zero-padded.
+pub fn decimal_format_digits(v: f64, frac: usize) -> String {
+    if v == 0.0 {
+        return if frac == 0 { "0".into() } else { format!("0.{}", "0".repeat(frac)) };
+    }
+    let (digits, point) = shortest_digits(v);
+    let keep = point + frac as i32;
+    let (d, p) = if keep < digits.len() as i32 && keep >= 0 {
+        let k = keep as usize;
+        let tie = digits[k] == 5 && digits[k + 1..].iter().all(|&x| x == 0);
+        if tie {
+            let mut kept = digits[..k].to_vec();
+            let up = match exact_vs_shortest(v, &digits, point) {
+                std::cmp::Ordering::Greater => true,
+                std::cmp::Ordering::Less => false,
+                std::cmp::Ordering::Equal => kept.last().map(|x| x % 2 == 1).unwrap_or(false),
+            };
+            if up {
+                kept.push(6);
+                round_digits(&kept, point, keep, false)
+            } else {
+                (kept, point)
+            }
+        } else {
+            round_digits(&digits, point, keep, true)
+        }
+    } else if keep < 0 {
+        (Vec::new(), point)
+    } else {
+        (digits, point)
+    };
+    fixed_layout(&d, p, frac)
+}
+
+/// Digits 0.d… × 10^p laid out with `frac` fraction digits.
+fn fixed_layout(d: &[u8], p: i32, frac: usize) -> String {
+    let ds: Vec<char> = d.iter().map(|x| (b'0' + x) as char).collect();
+    let mut int_part: String = (0..p.max(0) as usize).map(|i| *ds.get(i).unwrap_or(&'0')).collect();
+    if int_part.is_empty() {
+        int_part.push('0');
+    }
+    if frac == 0 {
+        return int_part;
+    }
+    let f: String = (0..frac as i32)
+        .map(|k| {
+            let idx = p + k;
+            if idx >= 0 {
+                *ds.get(idx as usize).unwrap_or(&'0')
+            } else {
+                '0'
+            }
+        })
+        .collect();
+    format!("{int_part}.{f}")
 }
 
 /// Java's `Double.toString`.
@@ -222,5 +303,16 @@ mod tests {
         assert_eq!(java_fixed(2.5, 0), "3");
         assert_eq!(java_fixed(0.0005, 3), "0.001");
         assert_eq!(java_sci(12345.678, 6, false), "1.234568e+04");
+        assert_eq!(round_f64(-0.0, 2, false).to_bits(), 0.0f64.to_bits());
+        assert_eq!(decimal_format_digits(2.675, 2), "2.67");
+        assert_eq!(decimal_format_digits(12332.5, 0), "12332");
+        assert_eq!(decimal_format_digits(0.5, 0), "0");
+        assert_eq!(decimal_format_digits(1.5, 0), "2");
+        assert_eq!(decimal_format_digits(0.125, 2), "0.12");
+        assert_eq!(decimal_format_digits(0.375, 2), "0.38");
+        assert_eq!(decimal_format_digits(79402458999.84921, 6), "79402458999.849210");
+        assert_eq!(decimal_format_digits(2.8555248282750853e61, 0), format!("28555248282750853{}", "0".repeat(45)));
+        assert_eq!(decimal_format_digits(0.001, 1), "0.0");
+        assert_eq!(decimal_format_digits(9.995, 2), "9.99");
     }
 }

@@ -204,7 +204,7 @@ fn format_one(spec: &Spec, v: &JVal) -> Result<String> {
                     s
                 } else {
                     let prec = spec.precision.unwrap_or(6);
-                    let neg = x.is_sign_negative() && *x != 0.0;
+                    let neg = x.is_sign_negative();
                     let a = x.abs();
                     let mag = match spec.conv {
                         'f' => {

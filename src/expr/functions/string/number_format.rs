@@ -43,8 +43,11 @@ fn format_f64(v: f64, d: usize, out: &mut String) {
     } else if v.is_infinite() {
         out.push_str(if v > 0.0 { "\u{221e}" } else { "-\u{221e}" });
     } else {
-        // Rust's fixed-precision formatting rounds the exact binary value half-to-even, as DecimalFormat does.
-        layout(&format!("{v:.d$}"), out);
+        let body = crate::expr::functions::misc::javanum::decimal_format_digits(v, d);
+        if v.is_sign_negative() {
+            out.push('-');
+        }
+        layout(&body, out);
     }
 }
 
