@@ -530,7 +530,7 @@ fn sort_array_fn() -> Builtin {
             };
             map_columnar(&args[..1], n, |a, _| {
                 let l = a[0].as_list::<i32>();
-                let values = l.values();
+                let values = normalize_zero(l.values());
                 let opts = SortOptions { descending: !asc, nulls_first: asc };
                 let cmp = make_comparator(values.as_ref(), values.as_ref(), opts)?;
                 rebuild(l, element_field(a[0].data_type()), |_, s, e, idx| {
@@ -557,7 +557,8 @@ fn array_extreme_fn(name: &'static str) -> Builtin {
             map_columnar(args, n, |a, n| {
                 let l = a[0].as_list::<i32>();
                 let values = l.values();
-                let cmp = make_comparator(values.as_ref(), values.as_ref(), SortOptions::default())?;
+                let norm = normalize_zero(values);
+                let cmp = make_comparator(norm.as_ref(), norm.as_ref(), SortOptions::default())?;
                 let o = l.value_offsets();
                 let mut pick = Vec::with_capacity(n);
                 for i in 0..n {
@@ -1237,7 +1238,7 @@ fn array_sort_fn() -> Builtin {
         |args, n, _| {
             map_columnar(args, n, |a, _| {
                 let l = a[0].as_list::<i32>();
-                let values = l.values();
+                let values = normalize_zero(l.values());
                 let opts = SortOptions { descending: false, nulls_first: false };
                 let cmp = make_comparator(values.as_ref(), values.as_ref(), opts)?;
                 rebuild(l, element_field(a[0].data_type()), |_, s, e, idx| {

@@ -456,10 +456,12 @@ fn extreme_fn(name: &'static str) -> Builtin {
         move |args, n, _| {
             map_columnar(args, n, |a, n| {
                 let opts = arrow::compute::SortOptions::default();
+                // Spark orders -0.0 and 0.0 as equal.
+                let norm: Vec<ArrayRef> = a.iter().map(super::collection::normalize_zero).collect();
                 let mut cmps = Vec::new();
                 for k in 1..a.len() {
                     let row: Vec<_> = (0..a.len())
-                        .map(|j| arrow::array::make_comparator(a[k].as_ref(), a[j].as_ref(), opts))
+                        .map(|j| arrow::array::make_comparator(norm[k].as_ref(), norm[j].as_ref(), opts))
                         .collect::<std::result::Result<_, _>>()?;
                     cmps.push(row);
                 }

@@ -126,6 +126,13 @@ fn signed(spec: &Spec, neg: bool, mag: String) -> String {
 }
 
 fn format_one(spec: &Spec, v: &JVal) -> Result<String> {
+    // Java prints a null argument as the string "null" (precision truncates it, no zero padding) for every
+    // conversion but %b.
+    if matches!(v, JVal::Null) && !matches!(spec.conv, 'b' | 'B') {
+        let text = truncate("null".to_string(), spec.precision);
+        let text = if spec.conv.is_ascii_uppercase() { text.to_uppercase() } else { text };
+        return Ok(pad(spec, text));
+    }
     let text = match spec.conv {
         'b' | 'B' => {
             let b = match v {
@@ -421,6 +428,7 @@ mod tests {
             "1.234568e+04|%|00007|1,234,567"
         );
         assert_eq!(fmt("%s %s %d", vec![JVal::Null, JVal::Str("x".into()), JVal::Null]), "null x null");
+        assert_eq!(fmt("%08.3f|%S", vec![JVal::Null, JVal::Null]), "     nul|NULL");
         assert_eq!(fmt("%2$s %1$s", vec![JVal::Str("a".into()), JVal::Str("b".into())]), "b a");
         assert_eq!(fmt("%+d|%(d|%b", vec![JVal::Int(5, 32), JVal::Int(-5, 32), JVal::Null]), "+5|(5)|false");
         assert_eq!(fmt("%s", vec![JVal::Float(1.0, true)]), "1.0");
