@@ -1433,6 +1433,15 @@ mod tests {
         assert_eq!(one("ilike", vec![s("abc"), s("A%")]), "true");
         assert_eq!(one("like", vec![s("a\nb"), s("a_b")]), "true");
         assert_eq!(shown("like", &["s", "H%"]), "s LIKE H%");
+        let e = call("like", &[(s("a"), false), (s("a\\b"), false)]).unwrap_err();
+        assert_eq!(e.message(), "[INVALID_FORMAT.ESC_IN_THE_MIDDLE] The format is invalid: 'a\\\\b'. The escape character is not allowed to precede 'b'. SQLSTATE: 42601");
+        let e = call("like", &[(s("ab"), false), (s("a/"), false), (s("/"), true)]).unwrap_err();
+        assert_eq!(e.message(), "[INVALID_FORMAT.ESC_AT_THE_END] The format is invalid: 'a/'. The escape character is not allowed to end with. SQLSTATE: 42601");
+        let e = call("regexp_replace", &[(s("a.b"), false), (s("\\."), false), (s("$"), false)]).unwrap_err();
+        assert_eq!(e.message(), "[INVALID_REGEXP_REPLACE] Could not perform regexp_replace for source = \"a.b\", pattern = \"\\.\", replacement = \"$\" and position = 1. SQLSTATE: 22023");
+        assert_eq!(one("regexp_replace", vec![s("abc"), s("b"), s("\\$1")]), "a$1c");
+        assert_eq!(one("regexp_replace", vec![s("abc"), s("(?<x>b)"), s("${x}!")]), "ab!c");
+        assert_eq!(one("array_join", vec![eval("split", vec![s("a|b"), s("|")]), s(",")]), "a,|,b,");
         assert_eq!(shown("like", &["s", "H%", "/"]), "s LIKE H% ESCAPE '/'");
         assert_eq!(shown("ilike", &["s", "h%"]), "ilike(s, h%)");
         assert_eq!(one("rlike", vec![s("abc"), s("b")]), "true");

@@ -102,20 +102,29 @@ pub fn java_find_each<'a>(
 
 /// SQL LIKE pattern as an anchored regex; `escape` makes the next character literal.
 pub fn like_to_regex(pattern: &str, escape: char, case_insensitive: bool) -> Result<String> {
+    let invalid = |class: &str, tail: String| {
+        EmberError::analysis_class(
+            class,
+            format!("The format is invalid: '{}'. {tail} SQLSTATE: 42601", pattern.replace('\\', "\\\\")),
+        )
+    };
     let mut out = String::from(if case_insensitive { "(?is)^" } else { "(?s)^" });
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
         if c == escape {
             match chars.next() {
                 Some(n) if n == '_' || n == '%' || n == escape => out.push_str(&regex::escape(&n.to_string())),
-                _ => {
-                    return Err(EmberError::execution_class(
+                Some(n) => {
+                    return Err(invalid(
                         "INVALID_FORMAT.ESC_IN_THE_MIDDLE",
-                        format!(
-                            "The format is invalid: '{pattern}'. The escape character is not allowed to precede '{}'. SQLSTATE: 42601",
-                            chars.clone().next().map(|c| c.to_string()).unwrap_or_default()
-                        ),
-                    ));
+                        format!("The escape character is not allowed to precede '{n}'."),
+                    ))
+                }
+                None => {
+                    return Err(invalid(
+                        "INVALID_FORMAT.ESC_AT_THE_END",
+                        "The escape character is not allowed to end with.".into(),
+                    ))
                 }
             }
         } else if c == '_' {
@@ -403,7 +412,14 @@ fn regexp_replace_fn() -> Builtin {
                     let res = java_find_each(re, s, start, |caps| {
                         let m = caps.get(0).unwrap();
                         out.push_str(&s[last..m.start()]);
-                        expand_java(caps, r, out)?;
+                        expand_java(caps, r, out).map_err(|_| {
+                            EmberError::execution_class(
+                                "INVALID_REGEXP_REPLACE",
+                                format!(
+                                    "Could not perform regexp_replace for source = \"{s}\", pattern = \"{p}\", replacement = \"{r}\" and position = {pos}. SQLSTATE: 22023"
+                                ),
+                            )
+                        })?;
                         last = m.end();
                         Ok(())
                     });
