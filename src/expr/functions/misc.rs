@@ -272,6 +272,65 @@ fn assert_true_fn() -> Builtin {
     })
 }
 
+/// `equal_null(a, b)`: null-safe equality (`a <=> b`) in the common type.
+fn equal_null_fn() -> Builtin {
+    Builtin::new(
+        "equal_null",
+        |c, a| {
+            check_arg_count(c.name, a, 2, 2)?;
+            let t = common_type(c, a)?;
+            Ok(Signature { arg_types: vec![t.clone(), t], return_type: DataType::Boolean, nullable: false })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let cmp = arrow::array::make_comparator(a[0].as_ref(), a[1].as_ref(), Default::default())?;
+                let out: BooleanArray = (0..n)
+                    .map(|i| {
+                        Some(match (a[0].is_valid(i), a[1].is_valid(i)) {
+                            (true, true) => cmp(i, i).is_eq(),
+                            (false, false) => true,
+                            _ => false,
+                        })
+                    })
+                    .collect();
+                Ok(Arc::new(out) as ArrayRef)
+            })
+        },
+    )
+}
+
+/// `zeroifnull(x)` = `coalesce(x, 0)`; `nullifzero(x)` = `nullif(x, 0)`.
+fn zero_null_fn(name: &'static str) -> Builtin {
+    let to_zero = name == "zeroifnull";
+    Builtin::new(
+        name,
+        move |c, a| {
+            check_arg_count(c.name, a, 1, 1)?;
+            let zero = ArgInfo { data_type: DataType::Int32, nullable: false, literal: None, sql: "0".into() };
+            let t = common_type(c, &[a[0].clone(), zero])?;
+            if !crate::types::is_numeric(&t) {
+                return Err(c.mismatch(0, "\"NUMERIC\"", &a[0]));
+            }
+            let ret = if to_zero { t.clone() } else { a[0].data_type.clone() };
+            let ret = if ret == DataType::Null { t.clone() } else { ret };
+            let arg = if to_zero { t } else { ret.clone() };
+            Ok(Signature { arg_types: vec![arg], return_type: ret, nullable: !to_zero })
+        },
+        move |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let zero: ArrayRef = Arc::new(Int32Array::from(vec![0; n]));
+                let zero = arrow::compute::cast(&zero, a[0].data_type())?;
+                if to_zero {
+                    Ok(zip(&is_not_null(&a[0])?, &a[0], &zero)?)
+                } else {
+                    let eq = arrow::compute::kernels::cmp::eq(&a[0], &zero)?;
+                    Ok(arrow::compute::nullif(&a[0], &eq)?)
+                }
+            })
+        },
+    )
+}
+
 /// `between(x, low, high)`: `x >= low AND x <= high` in the three values' common type.
 fn between_fn() -> Builtin {
     Builtin::new(
@@ -298,6 +357,9 @@ fn between_fn() -> Builtin {
 
 pub fn register(r: &mut FunctionRegistry) {
     r.scalar(between_fn());
+    r.scalar(equal_null_fn());
+    r.scalar(zero_null_fn("zeroifnull"));
+    r.scalar(zero_null_fn("nullifzero"));
     let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
     r.scalar(constant_fn("current_user", "current_user", Arc::new(StringArray::from(vec![user.clone()]))));
     r.scalar(constant_fn("user", "user", Arc::new(StringArray::from(vec![user.clone()]))));
@@ -342,6 +404,13 @@ mod tests {
             call("nullif", &[(ints(&[Some(1), Some(1)]), false), (dbls(&[Some(1.0), Some(2.0)]), false)]).unwrap();
         assert_eq!((show(&out), sig.return_type), (vec!["NULL".to_string(), "1".to_string()], DataType::Int32));
         assert_eq!(show(&eval("isnull", vec![ints(&[None, Some(1)])])), ["true", "false"]);
+        assert_eq!(
+            show(&eval("equal_null", vec![ints(&[Some(1), None, None]), dbls(&[Some(1.0), None, Some(1.0)])])),
+            ["true", "true", "false"]
+        );
+        let (z, sig) = call("zeroifnull", &[(ints(&[None, Some(5)]), false)]).unwrap();
+        assert_eq!((show(&z), sig.return_type), (vec!["0".to_string(), "5".to_string()], DataType::Int32));
+        assert_eq!(show(&eval("nullifzero", vec![dbls(&[Some(0.0), Some(2.5)])])), ["NULL", "2.5"]);
         let b = eval("between", vec![ints(&[Some(2), None, Some(5)]), ints(&[Some(1); 3]), dbls(&[Some(3.0); 3])]);
         assert_eq!(show(&b), ["true", "NULL", "false"]);
         assert_eq!(shown("isnotnull", &["s"]), "(s IS NOT NULL)");

@@ -1146,6 +1146,64 @@ fn elt_fn() -> Builtin {
     )
 }
 
+fn space_fn() -> Builtin {
+    Builtin::new(
+        "space",
+        |c, a| fixed(c, a, 1, &[Expect::Int], DataType::Utf8),
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let k = a[0].as_primitive::<Int32Type>();
+                Ok(build_str(n, |i, out| {
+                    out.extend(std::iter::repeat(' ').take(iv(k, i)?.max(0) as usize));
+                    Some(())
+                }))
+            })
+        },
+    )
+}
+
+/// `luhn_check(str)`: the Luhn checksum of a digit string (false for empty or non-digit input).
+fn luhn_check_fn() -> Builtin {
+    Builtin::new(
+        "luhn_check",
+        |c, a| {
+            let mut s = fixed(c, a, 1, &[Expect::String], DataType::Boolean)?;
+            s.nullable = true;
+            Ok(s)
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                let s = a[0].as_string::<i32>();
+                Ok(build_bool(n, |i| {
+                    let v = sv(s, i)?;
+                    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+                        return Some(false);
+                    }
+                    let sum: u32 = v
+                        .bytes()
+                        .rev()
+                        .enumerate()
+                        .map(|(k, b)| {
+                            let d = (b - b'0') as u32;
+                            if k % 2 == 1 {
+                                let x = d * 2;
+                                if x > 9 {
+                                    x - 9
+                                } else {
+                                    x
+                                }
+                            } else {
+                                d
+                            }
+                        })
+                        .sum();
+                    Some(sum % 10 == 0)
+                }))
+            })
+        },
+    )
+}
+
 /// `mask(str, upper = 'X', lower = 'x', digit = 'n', other = NULL)`: a null replacement keeps the character.
 fn mask_fn() -> Builtin {
     Builtin::new(
@@ -1239,6 +1297,8 @@ pub fn register(r: &mut FunctionRegistry) {
     r.scalar(find_in_set_fn());
     r.scalar(elt_fn());
     r.scalar(mask_fn());
+    r.scalar(space_fn());
+    r.scalar(luhn_check_fn());
     pattern::register(r);
     format::register(r);
     number_format::register(r);
@@ -1416,6 +1476,11 @@ mod tests {
         assert_eq!(one("elt", vec![i(3), s("a"), s("b")]), "NULL");
         assert_eq!(one("mask", vec![s("AbCD123-@$#")]), "XxXXnnn-@$#");
         assert_eq!(shown("mask", &["s"]), "mask(s, X, x, n, NULL)");
+        assert_eq!(one("space", vec![i(3)]), "   ");
+        assert_eq!(one("space", vec![i(-1)]), "");
+        assert_eq!(one("luhn_check", vec![s("79927398713")]), "true");
+        assert_eq!(one("luhn_check", vec![s("1234")]), "false");
+        assert_eq!(one("luhn_check", vec![s("a1")]), "false");
         assert_eq!(one("regexp_count", vec![s("ababa"), s("aba")]), "1");
         assert_eq!(one("regexp_substr", vec![s("abc123"), s("[0-9]+")]), "123");
         assert_eq!(one("regexp_instr", vec![s("abc123"), s("[0-9]+")]), "4");
