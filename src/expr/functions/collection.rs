@@ -138,7 +138,7 @@ fn array_fn() -> Builtin {
                 let pick: Vec<(usize, usize)> = (0..n).flat_map(|i| (0..k).map(move |j| (j, i))).collect();
                 let refs: Vec<&dyn Array> = a.iter().map(|x| x.as_ref()).collect();
                 let values = arrow::compute::interleave(&refs, &pick)?;
-                let offsets = OffsetBuffer::from_lengths(std::iter::repeat(k).take(n));
+                let offsets = OffsetBuffer::from_lengths(std::iter::repeat_n(k, n));
                 let field = Arc::new(Field::new("element", values.data_type().clone(), true));
                 Ok(Arc::new(ListArray::try_new(field, offsets, values, None)?) as ArrayRef)
             })
@@ -956,7 +956,7 @@ fn array_repeat_fn() -> Builtin {
                 for i in 0..n {
                     valid.push(!cnt.is_null(i));
                     if !cnt.is_null(i) {
-                        idx.extend(std::iter::repeat(i as u32).take(cnt.value(i).max(0) as usize));
+                        idx.extend(std::iter::repeat_n(i as u32, cnt.value(i).max(0) as usize));
                     }
                     offsets.push(idx.len() as i32);
                 }
@@ -990,13 +990,11 @@ fn array_with_value(c: &Call, arr: &ArgInfo, val: &ArgInfo) -> Result<(DataType,
     Ok((array_type(t.clone(), f.is_nullable() || val.nullable), t))
 }
 
+/// Per row: None for a null array, else the elements as (source, index) picks, None for a null element.
+type Picks = Vec<Option<Vec<Option<(usize, usize)>>>>;
+
 /// Build list rows from (source, index) picks into `[array values, extra values]`; `None` pick = null element.
-fn lists_from_picks(
-    values: &ArrayRef,
-    extra: &ArrayRef,
-    rows: Vec<Option<Vec<Option<(usize, usize)>>>>,
-    field: FieldRef,
-) -> Result<ArrayRef> {
+fn lists_from_picks(values: &ArrayRef, extra: &ArrayRef, rows: Picks, field: FieldRef) -> Result<ArrayRef> {
     let nulls = new_null_array(values.data_type(), 1);
     let sources: Vec<&dyn Array> = vec![values.as_ref(), extra.as_ref(), nulls.as_ref()];
     let mut pick = Vec::new();
@@ -1081,11 +1079,11 @@ fn array_insert_fn() -> Builtin {
                     }
                     let at = if p > 0 { p - 1 } else { len + p + 1 };
                     if at > len {
-                        r.extend(std::iter::repeat(None).take((at - len) as usize));
+                        r.extend(std::iter::repeat_n(None, (at - len) as usize));
                         r.push(Some((1, i)));
                     } else if at < 0 {
                         let mut front = vec![Some((1, i))];
-                        front.extend(std::iter::repeat(None).take((-at) as usize));
+                        front.extend(std::iter::repeat_n(None, (-at) as usize));
                         front.extend(r);
                         r = front;
                     } else {

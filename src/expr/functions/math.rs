@@ -1028,8 +1028,11 @@ fn getbit_fn() -> Builtin {
     )
 }
 
+/// A unary double function: registered name, generated-name spelling, body.
+type UnaryMath = (&'static str, &'static str, fn(f64) -> Option<f64>);
+
 pub fn register(r: &mut FunctionRegistry) {
-    let unary: &[(&'static str, &'static str, fn(f64) -> Option<f64>)] = &[
+    let unary: &[UnaryMath] = &[
         ("sqrt", "SQRT", |x| Some(x.sqrt())),
         ("exp", "EXP", |x| Some(x.exp())),
         ("expm1", "EXPM1", |x| Some(x.exp_m1())),

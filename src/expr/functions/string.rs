@@ -1154,7 +1154,7 @@ fn space_fn() -> Builtin {
             map_columnar(args, n, |a, n| {
                 let k = a[0].as_primitive::<Int32Type>();
                 Ok(build_str(n, |i, out| {
-                    out.extend(std::iter::repeat(' ').take(iv(k, i)?.max(0) as usize));
+                    out.extend(std::iter::repeat_n(' ', iv(k, i)?.max(0) as usize));
                     Some(())
                 }))
             })
@@ -1185,7 +1185,7 @@ fn luhn_check_fn() -> Builtin {
                         .enumerate()
                         .map(|(k, b)| {
                             let d = (b - b'0') as u32;
-                            if k % 2 == 1 {
+                            if !k.is_multiple_of(2) {
                                 let x = d * 2;
                                 if x > 9 {
                                     x - 9
@@ -1197,7 +1197,7 @@ fn luhn_check_fn() -> Builtin {
                             }
                         })
                         .sum();
-                    Some(sum % 10 == 0)
+                    Some(sum.is_multiple_of(10))
                 }))
             })
         },

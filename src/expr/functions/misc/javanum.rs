@@ -199,11 +199,11 @@ fn java_layout(neg: bool, digits: &[u8], point: i32, plain: bool) -> String {
     if plain {
         if point <= 0 {
             out.push_str("0.");
-            out.extend(std::iter::repeat('0').take((-point) as usize));
+            out.extend(std::iter::repeat_n('0', (-point) as usize));
             out.push_str(&ds);
         } else if point as usize >= ds.len() {
             out.push_str(&ds);
-            out.extend(std::iter::repeat('0').take(point as usize - ds.len()));
+            out.extend(std::iter::repeat_n('0', point as usize - ds.len()));
             out.push_str(".0");
         } else {
             out.push_str(&ds[..point as usize]);
@@ -274,6 +274,7 @@ pub fn java_sci(v: f64, prec: usize, upper: bool) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::approx_constant)]
 mod tests {
     use super::*;
 

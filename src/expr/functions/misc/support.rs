@@ -168,16 +168,13 @@ pub fn implicit_cast(from: &DataType, to: &Expect) -> Option<DataType> {
             _ => return None,
         },
         Expect::Exactly(t) => {
-            if from == t || matches!(from, DataType::Null) {
-                t.clone()
-            } else if (matches!(t, DataType::Utf8) && atomic)
-                || (string && is_numeric(t))
-                || (is_numeric(from) && is_numeric(t))
-            {
-                t.clone()
-            } else {
+            let same = from == t || matches!(from, DataType::Null);
+            let to_string = matches!(t, DataType::Utf8) && atomic;
+            let numeric = (string || is_numeric(from)) && is_numeric(t);
+            if !(same || to_string || numeric) {
                 return None;
             }
+            t.clone()
         }
     })
 }

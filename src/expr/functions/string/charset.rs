@@ -51,7 +51,7 @@ fn encode(s: &str, cs: &str, out: &mut Vec<u8>) -> Result<()> {
 fn decode(b: &[u8], cs: &str, out: &mut String) -> Result<()> {
     let bad = || malformed("decode", cs);
     let utf16 = |b: &[u8], le: bool, out: &mut String| -> Result<()> {
-        if b.len() % 2 == 1 {
+        if !b.len().is_multiple_of(2) {
             return Err(bad());
         }
         let units =
@@ -80,7 +80,7 @@ fn decode(b: &[u8], cs: &str, out: &mut String) -> Result<()> {
         "utf-16be" => utf16(b, false, out)?,
         "utf-16le" => utf16(b, true, out)?,
         "utf-32" => {
-            if b.len() % 4 != 0 {
+            if !b.len().is_multiple_of(4) {
                 return Err(bad());
             }
             for q in b.chunks(4) {

@@ -90,7 +90,7 @@ fn group_thousands(digits: &str) -> String {
     let mut out = String::new();
     let n = digits.len();
     for (k, c) in digits.chars().enumerate() {
-        if k > 0 && (n - k) % 3 == 0 {
+        if k > 0 && (n - k).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -207,8 +207,11 @@ fn format_one(spec: &Spec, v: &JVal) -> Result<String> {
                 if x.is_nan() || x.is_infinite() {
                     let s = if x.is_nan() { "NaN".to_string() } else { "Infinity".to_string() };
                     let neg = *x < 0.0;
-                    let s = if x.is_nan() { s } else { signed(&Spec { zero: false, ..copy_flags(spec) }, neg, s) };
-                    s
+                    if x.is_nan() {
+                        s
+                    } else {
+                        signed(&Spec { zero: false, ..copy_flags(spec) }, neg, s)
+                    }
                 } else {
                     let prec = spec.precision.unwrap_or(6);
                     let neg = x.is_sign_negative();
@@ -230,13 +233,12 @@ fn format_one(spec: &Spec, v: &JVal) -> Result<String> {
                         _ => {
                             let p = if prec == 0 { 1 } else { prec };
                             let rounded: f64 = java_sci(a, p - 1, false).parse().unwrap_or(a);
-                            let s = if rounded != 0.0 && (rounded < 1e-4 || rounded >= 10f64.powi(p as i32)) {
+                            if rounded != 0.0 && (rounded < 1e-4 || rounded >= 10f64.powi(p as i32)) {
                                 java_sci(a, p - 1, spec.conv == 'G')
                             } else {
                                 let exp = if rounded == 0.0 { 0 } else { rounded.log10().floor() as i32 };
                                 java_fixed(a, (p as i32 - 1 - exp).max(0) as usize)
-                            };
-                            s
+                            }
                         }
                     };
                     signed(spec, neg, mag)
@@ -404,6 +406,7 @@ pub fn register(r: &mut FunctionRegistry) {
 }
 
 #[cfg(test)]
+#[allow(clippy::approx_constant)]
 mod tests {
     use super::*;
 

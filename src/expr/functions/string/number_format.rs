@@ -13,7 +13,7 @@ use crate::types::is_numeric;
 fn group(int_digits: &str, out: &mut String) {
     let n = int_digits.len();
     for (k, c) in int_digits.chars().enumerate() {
-        if k > 0 && (n - k) % 3 == 0 {
+        if k > 0 && (n - k).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -66,7 +66,7 @@ fn format_decimal(v: i128, scale: i8, d: usize, out: &mut String) {
     if d > 0 {
         out.push('.');
         out.push_str(f);
-        out.extend(std::iter::repeat('0').take(d - f.len()));
+        out.extend(std::iter::repeat_n('0', d - f.len()));
     }
 }
 

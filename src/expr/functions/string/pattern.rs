@@ -229,8 +229,7 @@ fn rlike_fn(name: &'static str, shown: &'static str) -> Builtin {
 pub fn java_split<'a>(s: &'a str, re: &Regex, empty_pattern: bool, limit: i32, out: &mut Vec<&'a str>) {
     out.clear();
     if empty_pattern {
-        let mut it = s.char_indices().peekable();
-        while let Some((b, c)) = it.next() {
+        for (b, c) in s.char_indices() {
             if limit > 0 && out.len() as i32 == limit - 1 {
                 out.push(&s[b..]);
                 return;
