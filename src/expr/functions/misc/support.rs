@@ -77,13 +77,8 @@ pub enum Expect {
     Numeric,
     /// Any integral type, kept as is.
     Integral,
-    /// Any array type, kept as is.
-    AnyArray,
-    AnyMap,
     /// Any type, kept as is.
     Any,
-    /// Exactly this type (after implicit widening).
-    Exactly(DataType),
 }
 
 impl Expect {
@@ -98,10 +93,7 @@ impl Expect {
             Expect::Double => "\"DOUBLE\"",
             Expect::Numeric => "\"NUMERIC\"",
             Expect::Integral => "\"INTEGRAL\"",
-            Expect::AnyArray => "\"ARRAY\"",
-            Expect::AnyMap => "\"MAP\"",
             Expect::Any => "\"ANY\"",
-            Expect::Exactly(_) => "\"ANY\"",
         }
     }
 }
@@ -159,23 +151,6 @@ pub fn implicit_cast(from: &DataType, to: &Expect) -> Option<DataType> {
             DataType::Utf8 | DataType::Null => DataType::Int64,
             _ => return None,
         },
-        Expect::AnyArray => match from {
-            DataType::List(_) => from.clone(),
-            _ => return None,
-        },
-        Expect::AnyMap => match from {
-            DataType::Map(_, _) => from.clone(),
-            _ => return None,
-        },
-        Expect::Exactly(t) => {
-            let same = from == t || matches!(from, DataType::Null);
-            let to_string = matches!(t, DataType::Utf8) && atomic;
-            let numeric = (string || is_numeric(from)) && is_numeric(t);
-            if !(same || to_string || numeric) {
-                return None;
-            }
-            t.clone()
-        }
     })
 }
 
@@ -355,6 +330,28 @@ pub fn decimal_string(v: i128, scale: i8) -> String {
     let padded = if digits.len() <= s { format!("{}{digits}", "0".repeat(s + 1 - digits.len())) } else { digits };
     let (i, f) = padded.split_at(padded.len() - s);
     format!("{}{i}.{f}", if v < 0 { "-" } else { "" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn implicit_casts_follow_spark() {
+        let list = crate::types::array_type(DataType::Int32, true);
+        assert_eq!(implicit_cast(&DataType::Int32, &Expect::String), Some(DataType::Utf8));
+        assert_eq!(implicit_cast(&DataType::Date32, &Expect::String), Some(DataType::Utf8));
+        assert_eq!(implicit_cast(&list, &Expect::String), None);
+        assert_eq!(implicit_cast(&DataType::Utf8, &Expect::Double), Some(DataType::Float64));
+        assert_eq!(implicit_cast(&DataType::Boolean, &Expect::Double), None);
+        assert_eq!(implicit_cast(&DataType::Int32, &Expect::Binary), None);
+        assert_eq!(implicit_cast(&DataType::Utf8, &Expect::Binary), Some(DataType::Binary));
+        assert_eq!(implicit_cast(&DataType::Binary, &Expect::StringOrBinary), Some(DataType::Binary));
+        assert_eq!(implicit_cast(&DataType::Null, &Expect::Int), Some(DataType::Int32));
+        assert_eq!(implicit_cast(&DataType::Decimal128(5, 2), &Expect::Numeric), Some(DataType::Decimal128(5, 2)));
+        assert_eq!(decimal_string(-5, 2), "-0.05");
+        assert_eq!(decimal_string(150, 2), "1.50");
+    }
 }
 
 /// Test helpers: call a registered function the way the resolver and evaluator do.
