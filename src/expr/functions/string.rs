@@ -819,28 +819,59 @@ fn base64_encode(v: &[u8], out: &mut String) {
     }
 }
 
-/// Java's MIME base64 decoder: characters outside the alphabet are skipped, `=` ends the data.
-fn base64_decode(s: &str, out: &mut Vec<u8>) {
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for c in s.bytes() {
-        let v = match c {
+/// Java's MIME base64 decoder: characters outside the alphabet are skipped, `=` ends the data, and malformed
+/// endings fail with Java's messages.
+fn base64_decode(s: &str, out: &mut Vec<u8>) -> Result<()> {
+    fn value(c: u8) -> Option<u32> {
+        Some(match c {
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,
             b'0'..=b'9' => c - b'0' + 52,
             b'+' => 62,
             b'/' => 63,
-            b'=' => break,
-            _ => continue,
+            _ => return None,
+        } as u32)
+    }
+    let bad = |m: String| crate::error::EmberError::execution(m);
+    let src = s.as_bytes();
+    let (mut bits, mut pending, mut sp) = (0u32, 0usize, 0usize);
+    while sp < src.len() {
+        let c = src[sp];
+        sp += 1;
+        let Some(v) = value(c) else {
+            if c == b'=' {
+                // `xx=` must be followed by a second `=`; `=` cannot open a unit.
+                if pending == 2 && (sp == src.len() || src[sp] != b'=') || pending == 0 {
+                    return Err(bad("Input byte array has wrong 4-byte ending unit".into()));
+                }
+                if pending == 2 {
+                    sp += 1;
+                }
+                break;
+            }
+            continue;
         };
-        acc = acc << 6 | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
+        bits = bits << 6 | v;
+        pending += 1;
+        if pending == 4 {
+            out.extend_from_slice(&[(bits >> 16) as u8, (bits >> 8) as u8, bits as u8]);
+            bits = 0;
+            pending = 0;
         }
     }
+    match pending {
+        1 => return Err(bad("Last unit does not have enough valid bits".into())),
+        2 => out.push((bits >> 4) as u8),
+        3 => out.extend_from_slice(&[(bits >> 10) as u8, (bits >> 2) as u8]),
+        _ => {}
+    }
+    while sp < src.len() {
+        sp += 1;
+        if value(src[sp - 1]).is_some() {
+            return Err(bad(format!("Input byte array has incorrect ending byte at {sp}")));
+        }
+    }
+    Ok(())
 }
 
 fn base64_fn() -> Builtin {
@@ -869,10 +900,9 @@ fn unbase64_fn() -> Builtin {
         |args, n, _| {
             map_columnar(args, n, |a, n| {
                 let s = a[0].as_string::<i32>();
-                Ok(build_bin(n, |i, out| {
-                    base64_decode(sv(s, i)?, out);
-                    Some(())
-                }))
+                let mut err = None;
+                let out = build_bin(n, |i, out| base64_decode(sv(s, i)?, out).map_err(|e| err = Some(e)).ok());
+                err.map_or(Ok(out), Err)
             })
         },
     )
@@ -1429,6 +1459,10 @@ mod tests {
         assert_eq!(dec("YW I="), b"ab");
         assert_eq!(dec("!!"), b"");
         assert_eq!(dec("SGVsbG8gV29ybGQ"), b"Hello World");
+        let err = |v: &str| call("unbase64", &[(s(v), false)]).unwrap_err().message();
+        assert_eq!(err("QUJDR"), "Last unit does not have enough valid bits");
+        assert_eq!(err("QQ=x"), "Input byte array has wrong 4-byte ending unit");
+        assert_eq!(err("QQ==QQ"), "Input byte array has incorrect ending byte at 5");
         assert_eq!(one("left", vec![s("abc"), i(5)]), "abc");
         assert_eq!(one("left", vec![s("abc"), i(-1)]), "");
         assert_eq!(one("right", vec![s("abc"), i(2)]), "bc");
