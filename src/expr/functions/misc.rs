@@ -61,7 +61,10 @@ fn coalesce_fn(name: &str) -> Builtin {
                 _ => (2, 2),
             };
             check_arg_count(c.name, a, min, max)?;
-            let t = common_type(c, a)?;
+            // nvl/ifnull are rewritten to coalesce in Spark, so their type errors name coalesce.
+            let sqls: Vec<String> = a.iter().map(|x| x.sql.clone()).collect();
+            let as_coalesce = Call { name: "coalesce", display: format!("coalesce({})", sqls.join(", ")) };
+            let t = common_type(&as_coalesce, a)?;
             Ok(Signature {
                 arg_types: vec![t.clone(); a.len()],
                 return_type: t,
@@ -418,6 +421,9 @@ mod tests {
         assert!(e.starts_with("[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `coalesce` requires > 0 parameters"), "{e}");
         let arr = eval("array", vec![ints(&[Some(1)])]);
         let e = resolve_error("coalesce", vec![(ints(&[Some(1)]), "1"), (arr, "array(1)")]);
+        let arr = eval("array", vec![ints(&[Some(1)])]);
+        let e2 = resolve_error("nvl", vec![(ints(&[Some(1)]), "1"), (arr, "array(1)")]);
+        assert_eq!(e, e2);
         assert_eq!(e, "[DATATYPE_MISMATCH.DATA_DIFF_TYPES] Cannot resolve \"coalesce(1, array(1))\" due to data type mismatch: Input to `coalesce` should all be the same type, but it's (\"INT\" or \"ARRAY<INT>\"). SQLSTATE: 42K09");
     }
 

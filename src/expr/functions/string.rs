@@ -1282,8 +1282,24 @@ fn mask_fn() -> Builtin {
 pub fn register(r: &mut FunctionRegistry) {
     r.scalar(concat_fn());
     r.scalar(concat_ws_fn());
-    register_names(r, &["lower", "lcase"], |n| str_unary(n, |s, o| o.push_str(&s.to_lowercase())));
-    register_names(r, &["upper", "ucase"], |n| str_unary(n, |s, o| o.push_str(&s.to_uppercase())));
+    register_names(r, &["lower", "lcase"], |n| {
+        str_unary(n, |s, o| {
+            if s.is_ascii() {
+                o.extend(s.bytes().map(|b| b.to_ascii_lowercase() as char))
+            } else {
+                o.push_str(&s.to_lowercase())
+            }
+        })
+    });
+    register_names(r, &["upper", "ucase"], |n| {
+        str_unary(n, |s, o| {
+            if s.is_ascii() {
+                o.extend(s.bytes().map(|b| b.to_ascii_uppercase() as char))
+            } else {
+                o.push_str(&s.to_uppercase())
+            }
+        })
+    });
     register_names(r, &["length", "char_length", "character_length", "len", "octet_length", "bit_length"], |n| {
         length_fn(match n {
             "length" => "length",
