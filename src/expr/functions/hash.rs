@@ -222,12 +222,32 @@ pub fn hash_value<H: SparkHasher>(a: &dyn Array, i: usize, seed: u64) -> u64 {
     }
 }
 
-/// Row hashes of the columns chained from `seed`.
+/// Row hashes of the columns chained from `seed` (Spark's `hash`/`xxhash64`, and its hash partitioning with
+/// Murmur3 seed 42).
 pub fn hash_columns<H: SparkHasher>(cols: &[ArrayRef], n: usize, seed: u64) -> Vec<u64> {
     let mut hashes = vec![seed; n];
     for c in cols {
-        for (i, h) in hashes.iter_mut().enumerate() {
-            *h = hash_value::<H>(c.as_ref(), i, *h);
+        // Flat common types skip the per-row type dispatch.
+        macro_rules! each {
+            ($arr:expr, $f:expr) => {{
+                let a = $arr;
+                for (i, h) in hashes.iter_mut().enumerate() {
+                    if a.is_valid(i) {
+                        *h = $f(a.value(i), *h);
+                    }
+                }
+            }};
+        }
+        match c.data_type() {
+            DataType::Int32 => each!(c.as_primitive::<Int32Type>(), |v: i32, h| H::int(v, h)),
+            DataType::Int64 => each!(c.as_primitive::<Int64Type>(), |v: i64, h| H::long(v, h)),
+            DataType::Date32 => each!(c.as_primitive::<Date32Type>(), |v: i32, h| H::int(v, h)),
+            DataType::Utf8 => each!(c.as_string::<i32>(), |v: &str, h| H::bytes(v.as_bytes(), h)),
+            _ => {
+                for (i, h) in hashes.iter_mut().enumerate() {
+                    *h = hash_value::<H>(c.as_ref(), i, *h);
+                }
+            }
         }
     }
     hashes

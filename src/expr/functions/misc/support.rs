@@ -352,6 +352,19 @@ mod tests {
         assert_eq!(decimal_string(-5, 2), "-0.05");
         assert_eq!(decimal_string(150, 2), "1.50");
     }
+
+    #[test]
+    fn conform_relabels_names_and_nullability() {
+        let f = crate::expr::functions::misc::support::testing::scalar_fn("struct");
+        let col: ArrayRef = Arc::new(arrow::array::Int32Array::from(vec![1, 2]));
+        let out = f.invoke(&[ColumnarValue::Array(col)], 2, &EvalContext::default()).unwrap().into_array(2).unwrap();
+        let target = DataType::Struct(vec![Field::new("id", DataType::Int32, false)].into());
+        let fixed = conform(out, &target).unwrap();
+        assert_eq!(fixed.data_type(), &target);
+        let list = crate::types::array_type(target.clone(), false);
+        let arr = crate::expr::functions::misc::support::testing::eval("array", vec![fixed]);
+        assert_eq!(conform(arr, &list).unwrap().data_type(), &list);
+    }
 }
 
 /// Test helpers: call a registered function the way the resolver and evaluator do.
