@@ -1,0 +1,342 @@
+//! Reader and writer tests; expected values come from PySpark 4.3 runs of the same inputs.
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Field, Fields, Int32Type, Int64Type};
+use arrow::util::display::array_value_to_string;
+
+use super::*;
+
+fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::File::create(&p).unwrap().write_all(text.as_bytes()).unwrap();
+    p
+}
+
+fn opts(kv: &[(&str, &str)]) -> HashMap<String, String> {
+    kv.iter().map(|(k, v)| (k.to_lowercase(), v.to_string())).collect()
+}
+
+fn schema_str(f: &Fields) -> String {
+    crate::types::simple_string(&DataType::Struct(f.clone()))
+}
+
+/// Rows as `a=..,b=..` strings, nulls as `None`.
+fn rows(batches: &[RecordBatch]) -> Vec<String> {
+    let mut out = Vec::new();
+    for b in batches {
+        for i in 0..b.num_rows() {
+            let cells: Vec<String> = b
+                .columns()
+                .iter()
+                .zip(b.schema().fields())
+                .map(|(c, f)| {
+                    let v = if c.is_null(i) { "None".to_string() } else { array_value_to_string(c, i).unwrap() };
+                    format!("{}={}", f.name(), v)
+                })
+                .collect();
+            out.push(cells.join(","));
+        }
+    }
+    out
+}
+
+fn read(path: &PathBuf, schema: Option<&Fields>, kv: &[(&str, &str)]) -> Result<(Fields, Vec<RecordBatch>)> {
+    read_json(std::slice::from_ref(path), schema, &opts(kv), &EvalContext::default())
+}
+
+fn fields(spec: &[(&str, DataType)]) -> Fields {
+    spec.iter().map(|(n, t)| Field::new(*n, t.clone(), true)).collect()
+}
+
+const BAD: &str =
+    "{\"a\":1,\"b\":\"x\"}\n{\"a\":2,\n{\"a\":\"3x\",\"b\":5}\nhello\n[1,2]\n[{\"a\":7},{\"a\":8}]\n42\n\"str\"\n{}\n";
+
+#[test]
+fn infers_sorted_widened_schema() {
+    let d = tempfile::tempdir().unwrap();
+    let p = file(
+        &d,
+        "a.json",
+        "{\"b\":1,\"a\":\"x\",\"c\":{\"z\":1,\"y\":2.5}}\n\n{\"b\":2.5,\"a\":3,\"d\":null,\"e\":[1,2],\"c\":{\"x\":true}}\n\
+         {\"b\":null,\"f\":[],\"g\":{},\"h\":[1,\"a\"],\"i\":[1,2.0],\"j\":true}\n",
+    );
+    let (f, b) = read(&p, None, &[]).unwrap();
+    assert_eq!(
+        schema_str(&f),
+        "struct<a:string,b:double,c:struct<x:boolean,y:double,z:bigint>,d:string,e:array<bigint>,f:array<string>,\
+         h:array<string>,i:array<double>,j:boolean>"
+    );
+    let r = rows(&b);
+    assert_eq!(r.len(), 3);
+    assert!(r[1].starts_with("a=3,b=2.5,c={x: true, y: , z: }"), "{}", r[1]);
+    assert!(r[2].contains("h=[1, a],i=[1.0, 2.0],j=true"), "{}", r[2]);
+    let (f, _) = read(&p, None, &[("dropFieldIfAllNull", "true")]).unwrap();
+    assert_eq!(
+        schema_str(&f),
+        "struct<a:string,b:double,c:struct<x:boolean,y:double,z:bigint>,e:array<bigint>,h:array<string>,\
+         i:array<double>,j:boolean>"
+    );
+    let (f, b) = read(&p, None, &[("primitivesAsString", "true")]).unwrap();
+    assert!(schema_str(&f).starts_with("struct<a:string,b:string,c:struct<x:string,y:string,z:string>"));
+    assert!(rows(&b)[2].contains("i=[1, 2.0]"));
+}
+
+#[test]
+fn permissive_inference_adds_corrupt_column() {
+    let d = tempfile::tempdir().unwrap();
+    let p = file(&d, "bad.json", BAD);
+    let (f, b) = read(&p, None, &[]).unwrap();
+    assert_eq!(schema_str(&f), "struct<_corrupt_record:string,a:string,b:string>");
+    assert_eq!(
+        rows(&b),
+        vec![
+            "_corrupt_record=None,a=1,b=x",
+            "_corrupt_record={\"a\":2,,a=None,b=None",
+            "_corrupt_record=None,a=3x,b=5",
+            "_corrupt_record=hello,a=None,b=None",
+            "_corrupt_record=[1,2],a=None,b=None",
+            "_corrupt_record=None,a=7,b=None",
+            "_corrupt_record=None,a=8,b=None",
+            "_corrupt_record=42,a=None,b=None",
+            "_corrupt_record=\"str\",a=None,b=None",
+            "_corrupt_record=None,a=None,b=None",
+        ]
+    );
+    let (f, _) = read(&p, None, &[("columnNameOfCorruptRecord", "bad")]).unwrap();
+    assert_eq!(schema_str(&f), "struct<a:string,b:string,bad:string>");
+    let (f, b) = read(&p, None, &[("mode", "DROPMALFORMED")]).unwrap();
+    assert_eq!(schema_str(&f), "struct<a:string,b:string>");
+    assert_eq!(rows(&b), vec!["a=1,b=x", "a=3x,b=5", "a=7,b=None", "a=8,b=None", "a=None,b=None"]);
+    let e = read(&p, None, &[("mode", "FAILFAST")]).unwrap_err();
+    assert_eq!(e.error_class(), Some("MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION"));
+    assert!(e.message().contains("Malformed records are detected in record parsing: _corrupt_record."));
+}
+
+#[test]
+fn user_schema_keeps_partial_results() {
+    let d = tempfile::tempdir().unwrap();
+    let p = file(&d, "bad.json", BAD);
+    let s = fields(&[("a", DataType::Int32), ("b", DataType::Utf8), ("_corrupt_record", DataType::Utf8)]);
+    let (_, b) = read(&p, Some(&s), &[]).unwrap();
+    let r = rows(&b);
+    assert_eq!(r[2], "a=None,b=5,_corrupt_record={\"a\":\"3x\",\"b\":5}");
+    assert_eq!(r[5], "a=7,b=None,_corrupt_record=None");
+    assert_eq!(r[9], "a=None,b=None,_corrupt_record=None");
+    let s2 = fields(&[("a", DataType::Int32), ("b", DataType::Utf8)]);
+    let (_, b) = read(&p, Some(&s2), &[("mode", "DROPMALFORMED")]).unwrap();
+    assert_eq!(rows(&b), vec!["a=1,b=x", "a=7,b=None", "a=8,b=None", "a=None,b=None"]);
+    let p2 = file(&d, "ff.json", "{\"a\":1}\n{\"a\":\"x\",\"b\":\"y\"}\n");
+    let e = read(&p2, Some(&s2), &[("mode", "FAILFAST")]).unwrap_err();
+    assert_eq!(e.error_class(), Some("FAILED_READ_FILE.NO_HINT"));
+    assert!(e.message().contains("Malformed records are detected in record parsing: [null,y]."), "{}", e.message());
+}
+
+#[test]
+fn user_schema_conversions() {
+    let d = tempfile::tempdir().unwrap();
+    let vals = [
+        "1",
+        "-5",
+        "2147483648",
+        "9223372036854775808",
+        "1.5",
+        "1e2",
+        "\"7\"",
+        "\"\"",
+        "true",
+        "null",
+        "NaN",
+        "\"Infinity\"",
+        "\"+INF\"",
+        "\"1.5\"",
+        "[1]",
+        "{\"a\": 1}",
+        "1700000000",
+        "-0.0",
+        "\"aGVsbG8=\"",
+    ];
+    let text: String = vals.iter().map(|v| format!("{{\"v\":{v}}}\n")).collect();
+    let p = file(&d, "v.json", &text);
+    let check = |dt: DataType, expected: &str| {
+        let s = fields(&[("v", dt.clone()), ("_corrupt_record", DataType::Utf8)]);
+        let (_, b) = read(&p, Some(&s), &[]).unwrap();
+        let got: Vec<String> = rows(&b)
+            .iter()
+            .map(|r| {
+                let (v, c) = r.split_once(",_corrupt_record=").unwrap();
+                format!("{}{}", &v[2..], if c == "None" { "" } else { "!" })
+            })
+            .collect();
+        assert_eq!(got.join(" | "), expected, "{dt}");
+    };
+    check(
+        DataType::Int32,
+        "1 | -5 | None! | None! | None! | None! | None! | None! | None! | None | None! | None! | None! | None! | None! \
+         | None! | 1700000000 | None! | None!",
+    );
+    check(
+        DataType::Int8,
+        "1 | -5 | None! | None! | None! | None! | None! | None! | None! | None | None! | None! | None! | None! | None! \
+         | None! | None! | None! | None!",
+    );
+    check(
+        DataType::Float64,
+        "1.0 | -5.0 | 2147483648.0 | 9.223372036854776e18 | 1.5 | 100.0 | None! | None! | None! | None | NaN | inf \
+         | inf | None! | None! | None! | 1700000000.0 | -0.0 | None!",
+    );
+    check(
+        DataType::Decimal128(4, 1),
+        "1.0 | -5.0 | None! | None! | 1.5 | 100.0 | 7.0 | None! | None! | None | None! | None! | None! | 1.5 | None! \
+         | None! | None! | 0.0 | None!",
+    );
+    check(
+        DataType::Boolean,
+        "None! | None! | None! | None! | None! | None! | None! | None! | true | None | None! | None! | None! | None! \
+         | None! | None! | None! | None! | None!",
+    );
+    check(
+        DataType::Utf8,
+        "1 | -5 | 2147483648 | 9223372036854775808 | 1.5 | 1e2 | 7 |  | true | None | NaN | Infinity | +INF | 1.5 \
+         | [1] | {\"a\": 1} | 1700000000 | -0.0 | aGVsbG8=",
+    );
+    check(
+        crate::types::timestamp_type(),
+        "1970-01-01T00:00:01Z | 1969-12-31T23:59:55Z | 2038-01-19T03:14:08Z | None! | None! | None! | None! | None! \
+         | None! | None | None! | None! | None! | None! | None! | None! | 2023-11-14T22:13:20Z | None! | None!",
+    );
+    check(
+        DataType::Binary,
+        "None! | None! | None! | None! | None! | None! | None! |  | None! | None | None! | 2277e29e2b72 | f88345 \
+         | None! | None! | None! | None! | None! | 68656c6c6f",
+    );
+}
+
+#[test]
+fn nested_user_schema_failures_null_the_container() {
+    let d = tempfile::tempdir().unwrap();
+    let p = file(&d, "m.json", "{\"m\":{\"x\":1,\"y\":null}}\n{\"m\":{\"z\":\"q\"}}\n");
+    let s = fields(&[("m", crate::types::map_type(DataType::Utf8, DataType::Int32, true))]);
+    let (_, b) = read(&p, Some(&s), &[]).unwrap();
+    assert_eq!(rows(&b), vec!["m={x: 1, y: }", "m=None"]);
+    let p = file(&d, "a.json", "{\"a\":[1,\"x\",2]}\n{\"a\":5}\n{\"a\":[3,4]}\n");
+    let s = fields(&[("a", crate::types::array_type(DataType::Int32, true))]);
+    let (_, b) = read(&p, Some(&s), &[]).unwrap();
+    assert_eq!(rows(&b), vec!["a=None", "a=None", "a=[3, 4]"]);
+    let list = b[0].column(0).as_list::<i32>();
+    assert_eq!(list.values().as_primitive::<Int32Type>().values().to_vec(), vec![3, 4]);
+}
+
+#[test]
+fn multiline_options_and_line_separators() {
+    let d = tempfile::tempdir().unwrap();
+    let p = file(&d, "ml.json", "[{\"a\":1,\"b\":{\"c\":\"x\"}},\n {\"a\":2}]\n");
+    let (f, b) = read(&p, None, &[("multiLine", "true")]).unwrap();
+    assert_eq!(schema_str(&f), "struct<a:bigint,b:struct<c:string>>");
+    assert_eq!(rows(&b), vec!["a=1,b={c: x}", "a=2,b=None"]);
+    let p = file(&d, "o.json", "{'a':1, b:2, /*c*/ \"c\":007, \"d\":NaN, \"e\":\"\\q\"}\n");
+    let (f, _) = read(&p, None, &[]).unwrap();
+    assert_eq!(schema_str(&f), "struct<_corrupt_record:string>");
+    let (f, b) = read(
+        &p,
+        None,
+        &[
+            ("allowComments", "true"),
+            ("allowUnquotedFieldNames", "true"),
+            ("allowNumericLeadingZeros", "true"),
+            ("allowBackslashEscapingAnyCharacter", "true"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(schema_str(&f), "struct<a:bigint,b:bigint,c:bigint,d:double,e:string>");
+    assert_eq!(rows(&b), vec!["a=1,b=2,c=7,d=NaN,e=q"]);
+    let p = file(&d, "ls.json", "{\"a\":1};{\"a\":2}");
+    let (_, b) = read(&p, None, &[("lineSep", ";")]).unwrap();
+    assert_eq!(rows(&b), vec!["a=1", "a=2"]);
+    let p = file(&d, "ws.json", "  {\"a\":1}  \r\n{\"a\":2} x\n{\"a\":3}{\"a\":4}\n");
+    let (_, b) = read(&p, None, &[]).unwrap();
+    assert_eq!(rows(&b), vec!["a=1", "a=2", "a=3"]);
+    let p = file(&d, "big.json", "{\"a\":9223372036854775808,\"b\":1e5,\"d\":1E2}\n");
+    let (f, _) = read(&p, None, &[]).unwrap();
+    assert_eq!(schema_str(&f), "struct<a:decimal(19,0),b:double,d:double>");
+    let p = file(&d, "dup.json", "{\"a\":1,\"A\":2}\n");
+    assert_eq!(read(&p, None, &[]).unwrap_err().error_class(), Some("COLUMN_ALREADY_EXISTS"));
+}
+
+#[test]
+fn many_files_and_chunks_in_order() {
+    let d = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    let n = 200_000;
+    for i in 0..n {
+        text.push_str(&format!(
+            "{{\"Analytics\":{{\"Clicks\":{i},\"Impressions\":10}},\"Sales\":{{\"Quantity\":1,\"Total_Price\":9.5}},\
+             \"Datetime\":\"2024-01-01 10:00:00\"}}\n"
+        ));
+    }
+    let p1 = file(&d, "1.json", &text);
+    let p2 = file(&d, "2.json", "{\"Analytics\":{\"Clicks\":-1}}\n");
+    let t = std::time::Instant::now();
+    let (f, b) = read_json(&[p1, p2], None, &HashMap::new(), &EvalContext::default()).unwrap();
+    let took = t.elapsed();
+    assert_eq!(
+        schema_str(&f),
+        "struct<Analytics:struct<Clicks:bigint,Impressions:bigint>,Datetime:string,\
+         Sales:struct<Quantity:bigint,Total_Price:double>>"
+    );
+    assert!(b.len() > 2, "a large file is decoded in several chunks");
+    let clicks: Vec<i64> = b
+        .iter()
+        .flat_map(|x| x.column(0).as_struct().column(0).as_primitive::<Int64Type>().values().to_vec())
+        .collect();
+    assert_eq!(clicks.len(), n + 1);
+    assert!(clicks[..n].iter().enumerate().all(|(i, c)| *c == i as i64));
+    assert_eq!(clicks[n], -1);
+    eprintln!("read {} rows in {:?}", n + 1, took);
+}
+
+#[test]
+fn writer_matches_spark_bytes() {
+    use arrow::array::{ArrayRef, Float32Array, Float64Array, Int32Array, ListArray, StringArray, StructArray};
+    use arrow::datatypes::Int32Type as I32;
+    use std::sync::Arc;
+    let i: ArrayRef = Arc::new(Int32Array::from(vec![Some(1), None, Some(-2)]));
+    let d: ArrayRef = Arc::new(Float64Array::from(vec![1e10, 1e-5, 123456789.0]));
+    let f: ArrayRef = Arc::new(Float32Array::from(vec![1.5, f32::NAN, f32::INFINITY]));
+    let s: ArrayRef = Arc::new(StringArray::from(vec![Some("he\"l\\lo\n\t\u{1}é/"), None, Some("")]));
+    let arr: ArrayRef = Arc::new(ListArray::from_iter_primitive::<I32, _, _>(vec![
+        Some(vec![Some(1), None, Some(3)]),
+        Some(vec![]),
+        None,
+    ]));
+    let st: ArrayRef = Arc::new(StructArray::new(
+        Fields::from(vec![Field::new("x", DataType::Int32, true), Field::new("y", DataType::Utf8, true)]),
+        vec![
+            Arc::new(Int32Array::from(vec![Some(1), None, None])),
+            Arc::new(StringArray::from(vec![None::<&str>, None, None])),
+        ],
+        Some(vec![true, false, true].into()),
+    ));
+    let batch =
+        RecordBatch::try_from_iter(vec![("i", i), ("d", d), ("f", f), ("s", s), ("arr", arr), ("st", st)]).unwrap();
+    let out = write_json_lines_map(&batch, &HashMap::new(), &EvalContext::default()).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "{\"i\":1,\"d\":1.0E10,\"f\":1.5,\"s\":\"he\\\"l\\\\lo\\n\\t\\u0001é/\",\"arr\":[1,null,3],\"st\":{\"x\":1}}\n\
+         {\"d\":1.0E-5,\"f\":\"NaN\",\"arr\":[]}\n\
+         {\"i\":-2,\"d\":1.23456789E8,\"f\":\"Infinity\",\"s\":\"\",\"st\":{}}\n"
+    );
+    let out = write_json_lines_map(
+        &batch.project(&[0, 4, 5]).unwrap(),
+        &opts(&[("ignoreNullFields", "false"), ("lineSep", "|")]),
+        &EvalContext::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "{\"i\":1,\"arr\":[1,null,3],\"st\":{\"x\":1,\"y\":null}}|{\"i\":null,\"arr\":[],\"st\":null}|\
+         {\"i\":-2,\"arr\":null,\"st\":{\"x\":null,\"y\":null}}|"
+    );
+}
