@@ -3,6 +3,8 @@ pub mod decode;
 pub mod infer;
 pub mod lexer;
 pub mod options;
+pub mod schema_text;
+pub mod tree;
 pub mod write;
 
 use std::collections::HashMap;
@@ -229,7 +231,8 @@ fn infer_chunk(text: &str, env: &DecodeEnv) -> Result<(IType, bool)> {
         }
         let mut lx = Lexer::new(rec, &env.opts);
         let ok = match lx.peek() {
-            Ok(Peek::End) => return Ok(()),
+            // A top-level null adds nothing to the schema (it still reads as an all-null row).
+            Ok(Peek::End) | Ok(Peek::Null) => return Ok(()),
             // Check the syntax first so that a malformed record contributes no fields.
             Ok(Peek::Object) => {
                 let mut check = Lexer::new(rec, &env.opts);
@@ -351,7 +354,7 @@ impl<'e> RecordDecoder<'e> {
                 }
                 match self.root.decode_object(lx, self.env, &mut self.scratch) {
                     Ok(()) => {}
-                    Err(Fail::Convert) => failed = true,
+                    Err(Fail::Convert | Fail::Partial) => failed = true,
                     Err(Fail::Syntax) => return Err(Fail::Syntax),
                 }
                 self.root.push_row_valid();

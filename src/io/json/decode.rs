@@ -23,6 +23,8 @@ pub enum Fail {
     Syntax,
     /// Valid JSON of the wrong shape or range for the target type: that value becomes null (partial result).
     Convert,
+    /// The value was stored, but some field inside it failed (a struct's partial result): the record is bad.
+    Partial,
 }
 
 impl From<SyntaxError> for Fail {
@@ -40,6 +42,9 @@ pub struct DecodeEnv {
     pub date_pattern: Option<DateTimePattern>,
     pub ts_pattern: Option<DateTimePattern>,
     pub ts_ntz_pattern: Option<DateTimePattern>,
+    /// A non-string value read into a string field keeps its exact text (files) or is re-generated compactly with
+    /// numbers normalized (`from_json`), as Spark's two input paths do.
+    pub raw_strings: bool,
 }
 
 impl DecodeEnv {
@@ -51,6 +56,7 @@ impl DecodeEnv {
             ts_ntz_pattern: compile(&opts.timestamp_ntz_format)?,
             opts,
             tz,
+            raw_strings: true,
         })
     }
 }
@@ -268,9 +274,12 @@ impl Col {
                 if p == Peek::String {
                     let s = lx.string(scratch)?;
                     data.extend_from_slice(s.as_bytes());
-                } else {
+                } else if env.raw_strings {
                     let raw = lx.skip_value()?;
                     data.extend_from_slice(raw.as_bytes());
+                } else {
+                    let v = super::tree::parse_value(lx)?;
+                    data.extend_from_slice(v.to_json().as_bytes());
                 }
                 offsets.push(data.len() as i32);
             }
@@ -394,15 +403,18 @@ impl Col {
                 }
                 let start = child.len();
                 let mut failed = false;
+                let mut partial = false;
                 if !lx.begin_array()? {
                     loop {
                         if failed {
                             lx.skip_value()?;
-                        } else if let Err(f) = child.decode(lx, env, scratch) {
-                            if f == Fail::Syntax {
-                                return Err(f);
+                        } else {
+                            match child.decode(lx, env, scratch) {
+                                Ok(()) => {}
+                                Err(Fail::Partial) => partial = true,
+                                Err(Fail::Convert) => failed = true,
+                                Err(Fail::Syntax) => return Err(Fail::Syntax),
                             }
-                            failed = true;
                         }
                         if !lx.next_member(b']')? {
                             break;
@@ -414,6 +426,10 @@ impl Col {
                     return Err(Fail::Convert);
                 }
                 offsets.push(child.len() as i32);
+                if partial {
+                    self.valid.push(true);
+                    return Err(Fail::Partial);
+                }
             }
             Kind::Map { offsets, keys, values, .. } => {
                 if p != Peek::Object {
@@ -421,6 +437,7 @@ impl Col {
                 }
                 let start = keys.len();
                 let mut failed = false;
+                let mut partial = false;
                 if !lx.begin_object()? {
                     loop {
                         let name = lx.field_name(scratch)?;
@@ -429,11 +446,13 @@ impl Col {
                         }
                         if failed {
                             lx.skip_value()?;
-                        } else if let Err(f) = values.decode(lx, env, scratch) {
-                            if f == Fail::Syntax {
-                                return Err(f);
+                        } else {
+                            match values.decode(lx, env, scratch) {
+                                Ok(()) => {}
+                                Err(Fail::Partial) => partial = true,
+                                Err(Fail::Convert) => failed = true,
+                                Err(Fail::Syntax) => return Err(Fail::Syntax),
                             }
-                            failed = true;
                         }
                         if !lx.next_member(b'}')? {
                             break;
@@ -446,6 +465,10 @@ impl Col {
                     return Err(Fail::Convert);
                 }
                 offsets.push(keys.len() as i32);
+                if partial {
+                    self.valid.push(true);
+                    return Err(Fail::Partial);
+                }
             }
         }
         self.valid.push(true);
@@ -477,6 +500,7 @@ impl Col {
                         }
                         match child.decode(lx, env, scratch) {
                             Ok(()) => {}
+                            Err(Fail::Partial) => failed = true,
                             Err(Fail::Convert) => {
                                 child.truncate(row);
                                 child.push_null();
@@ -500,10 +524,24 @@ impl Col {
             }
         }
         if failed {
-            Err(Fail::Convert)
+            Err(Fail::Partial)
         } else {
             Ok(())
         }
+    }
+
+    /// Decode one value as a one-element list (`from_json` reading an object with an array-of-struct schema).
+    pub fn decode_single_as_list(&mut self, lx: &mut Lexer, env: &DecodeEnv, scratch: &mut String) -> DResult {
+        let Kind::List { offsets, child, .. } = &mut self.kind else { return Err(Fail::Convert) };
+        let start = child.len();
+        let r = child.decode(lx, env, scratch);
+        if matches!(r, Err(Fail::Convert | Fail::Syntax)) {
+            child.truncate(start);
+            return r;
+        }
+        offsets.push(child.len() as i32);
+        self.valid.push(true);
+        r
     }
 
     /// Push one root row whose fields stay as decoded (validity true).
