@@ -85,7 +85,8 @@ fn mismatch(func_sql: &str, detail: String) -> EmberError {
     )
 }
 
-fn string_arg(name: &str, args: &[ArgInfo], i: usize, display: &str) -> Result<DataType> {
+/// The implicit cast of a string argument (Spark's `ExpectsInputTypes(StringType)` error otherwise).
+fn string_arg(args: &[ArgInfo], i: usize, display: &str) -> Result<DataType> {
     match &args[i].data_type {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => Ok(DataType::Utf8),
         other => Err(mismatch(
@@ -96,11 +97,7 @@ fn string_arg(name: &str, args: &[ArgInfo], i: usize, display: &str) -> Result<D
                 args[i].sql,
                 crate::types::simple_string(other).to_uppercase()
             ),
-        ))
-        .map_err(|e| {
-            let _ = name;
-            e
-        }),
+        )),
     }
 }
 
@@ -135,7 +132,7 @@ impl ScalarFunction for FromJson {
     fn resolve(&self, args: &[ArgInfo]) -> Result<Signature> {
         check_arg_count("from_json", args, 2, 3)?;
         let display = self.display_name(&args.iter().map(|a| a.sql.clone()).collect::<Vec<_>>());
-        let mut arg_types = vec![string_arg("from_json", args, 0, &display)?];
+        let mut arg_types = vec![string_arg(args, 0, &display)?];
         let dt = from_json_schema(&args[1])?;
         arg_types.push(args[1].data_type.clone());
         if let Some(o) = args.get(2) {
@@ -371,7 +368,14 @@ fn eval_path<'v>(v: &'v JsonValue, steps: &[PathStep]) -> Option<PathResult<'v>>
         },
         PathStep::Wildcard => {
             let JsonValue::Array(items) = v else { return None };
-            let mut found: Vec<PathResult<'v>> = items.iter().filter_map(|it| eval_path(it, rest)).collect();
+            // Matches of nested wildcards flatten into one list.
+            let mut found: Vec<PathResult<'v>> = Vec::new();
+            for r in items.iter().filter_map(|it| eval_path(it, rest)) {
+                match r {
+                    PathResult::Many(inner) => found.extend(inner),
+                    one => found.push(one),
+                }
+            }
             match found.len() {
                 0 => None,
                 1 => found.pop(),
@@ -414,7 +418,12 @@ impl PathResult<'_> {
     }
 }
 
-/// Parse one JSON text (the first value; trailing text ignored), with Spark's default parser features.
+/// The parser features of Spark's path functions: Jackson's defaults plus single quotes (no NaN/Infinity).
+fn path_json_options() -> JsonOptions {
+    JsonOptions { allow_non_numeric_numbers: false, ..JsonOptions::default() }
+}
+
+/// Parse one JSON text (the first value; trailing text ignored).
 fn parse_json_text(s: &str, opts: &JsonOptions) -> Option<JsonValue> {
     parse_value(&mut Lexer::new(s, opts)).ok()
 }
@@ -429,14 +438,14 @@ impl ScalarFunction for GetJsonObject {
     fn resolve(&self, args: &[ArgInfo]) -> Result<Signature> {
         check_arg_count("get_json_object", args, 2, 2)?;
         let display = self.display_name(&args.iter().map(|a| a.sql.clone()).collect::<Vec<_>>());
-        let arg_types = vec![string_arg(self.name(), args, 0, &display)?, string_arg(self.name(), args, 1, &display)?];
+        let arg_types = vec![string_arg(args, 0, &display)?, string_arg(args, 1, &display)?];
         Ok(Signature { arg_types, return_type: DataType::Utf8, nullable: true })
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize, _ctx: &EvalContext) -> Result<ColumnarValue> {
         let json = strings(&args[0], num_rows)?;
         let paths = strings(&args[1], num_rows)?;
         let (json, paths) = (json.as_string::<i32>(), paths.as_string::<i32>());
-        let opts = JsonOptions::default();
+        let opts = path_json_options();
         let mut b = StringBuilder::new();
         let mut cached: Option<(String, Option<Vec<PathStep>>)> = None;
         for i in 0..num_rows {
@@ -491,7 +500,7 @@ impl GeneratorFunction for JsonTuple {
         let json = json.as_string::<i32>();
         let names: Vec<ArrayRef> = args[1..].iter().map(cast).collect::<Result<_>>()?;
         let mut builders: Vec<StringBuilder> = names.iter().map(|_| StringBuilder::new()).collect();
-        let opts = JsonOptions::default();
+        let opts = path_json_options();
         for i in 0..n {
             let v = if json.is_null(i) { None } else { parse_json_text(json.value(i), &opts) };
             for (k, b) in builders.iter_mut().enumerate() {
@@ -584,11 +593,7 @@ impl ScalarFunction for JsonArrayLength {
     fn resolve(&self, args: &[ArgInfo]) -> Result<Signature> {
         check_arg_count("json_array_length", args, 1, 1)?;
         let display = self.display_name(&[args[0].sql.clone()]);
-        Ok(Signature {
-            arg_types: vec![string_arg(self.name(), args, 0, &display)?],
-            return_type: DataType::Int32,
-            nullable: true,
-        })
+        Ok(Signature { arg_types: vec![string_arg(args, 0, &display)?], return_type: DataType::Int32, nullable: true })
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize, _ctx: &EvalContext) -> Result<ColumnarValue> {
         let json = strings(&args[0], num_rows)?;
@@ -636,7 +641,7 @@ impl ScalarFunction for JsonObjectKeys {
         check_arg_count("json_object_keys", args, 1, 1)?;
         let display = self.display_name(&[args[0].sql.clone()]);
         Ok(Signature {
-            arg_types: vec![string_arg(self.name(), args, 0, &display)?],
+            arg_types: vec![string_arg(args, 0, &display)?],
             return_type: crate::types::array_type(DataType::Utf8, true),
             nullable: true,
         })
@@ -795,7 +800,7 @@ mod tests {
 
     #[test]
     fn get_json_object_paths() {
-        let j = r#"{"a":{"b":[1,{"c":"x"}],"n":1.50,"t":true,"z":null, "s": "q"},"k":"v","arr":[{"x":1},{"x":2}], "e": {}}"#;
+        let j = r#"{"a":{"b":[1,{"c":"x"}],"n":1.50,"t":true,"z":null, "s": "q"},"k":"v","arr":[{"x":1},{"x":2}], "e": {}, "n":[[1,2],[3]], "one":[{"x":1}]}"#;
         let cases = [
             ("$.a", Some(r#"{"b":[1,{"c":"x"}],"n":1.5,"t":true,"z":null,"s":"q"}"#)),
             ("$.a.b", Some(r#"[1,{"c":"x"}]"#)),
@@ -816,6 +821,11 @@ mod tests {
             ("$.e", Some("{}")),
             ("$['k']", Some("v")),
             ("$.a.b[*]", Some(r#"[1,{"c":"x"}]"#)),
+            ("$.n[*][*]", Some("[1,2,3]")),
+            ("$.n[0][*]", Some("[1,2]")),
+            ("$.one[*].x", Some("1")),
+            ("$.one[*]", Some(r#"{"x":1}"#)),
+            ("$.n[*]", Some("[[1,2],[3]]")),
         ];
         let n = cases.len();
         let json: ArrayRef = Arc::new(StringArray::from(vec![j; n]));
@@ -830,13 +840,13 @@ mod tests {
             let got = if out.is_null(i) { None } else { Some(out.value(i)) };
             assert_eq!(got, *want, "{p}");
         }
-        let bad: ArrayRef = Arc::new(StringArray::from(vec!["bad", "{\"a\":1", "[1,2]"]));
+        let bad: ArrayRef = Arc::new(StringArray::from(vec!["bad", "{\"a\":1", "[1,2]", "[NaN]"]));
         let out = GetJsonObject
-            .invoke(&[ColumnarValue::Array(bad), ColumnarValue::Scalar(lit("$[0]"))], 3, &EvalContext::default())
+            .invoke(&[ColumnarValue::Array(bad), ColumnarValue::Scalar(lit("$[0]"))], 4, &EvalContext::default())
             .unwrap()
-            .into_array(3)
+            .into_array(4)
             .unwrap();
-        assert_eq!(show(&out), vec!["None", "None", "1"]);
+        assert_eq!(show(&out), vec!["None", "None", "1", "None"]);
     }
 
     #[test]

@@ -80,7 +80,7 @@ enum Kind {
     Date(Vec<i32>),
     Ts(Vec<i64>),
     TsNtz(Vec<i64>),
-    Struct { children: Vec<Col>, fields: Fields, index: HashMap<String, usize>, guess: usize },
+    Struct { children: Vec<Col>, fields: Fields, index: HashMap<String, usize>, readable: Vec<bool>, guess: usize },
     List { offsets: Vec<i32>, child: Box<Col>, field: FieldRef },
     Map { offsets: Vec<i32>, keys: Box<Col>, values: Box<Col>, entries: FieldRef, sorted: bool },
 }
@@ -148,7 +148,8 @@ impl Col {
                     }
                 }
                 let children = fields.iter().map(|f| Col::new(f.data_type(), None)).collect();
-                Kind::Struct { children, fields: fields.clone(), index, guess: 0 }
+                let readable = fields.iter().map(|f| Some(f.name().as_str()) != skip).collect();
+                Kind::Struct { children, fields: fields.clone(), index, readable, guess: 0 }
             }
             DataType::List(f) => {
                 Kind::List { offsets: vec![0], child: Box::new(Col::new(f.data_type(), None)), field: f.clone() }
@@ -479,13 +480,15 @@ impl Col {
     /// that fails conversion becomes null and the others are kept (Spark's partial results).
     pub fn decode_object(&mut self, lx: &mut Lexer, env: &DecodeEnv, scratch: &mut String) -> DResult {
         let row = self.valid.len();
-        let Kind::Struct { children, fields, index, guess } = &mut self.kind else { return Err(Fail::Convert) };
+        let Kind::Struct { children, fields, index, readable, guess } = &mut self.kind else {
+            return Err(Fail::Convert);
+        };
         let mut failed = false;
         if !lx.begin_object()? {
             loop {
                 let name = lx.field_name(scratch)?;
                 // Records usually repeat one field order: try the field after the previous one before hashing.
-                let idx = if *guess < fields.len() && fields[*guess].name() == name && index.contains_key(name) {
+                let idx = if *guess < fields.len() && readable[*guess] && fields[*guess].name() == name {
                     Some(*guess)
                 } else {
                     index.get(name).copied()

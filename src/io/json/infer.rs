@@ -200,8 +200,10 @@ pub fn infer_into(acc: &mut IType, lx: &mut Lexer, env: &DecodeEnv, scratch: &mu
         }
         Peek::End | Peek::Other => return Err(super::lexer::SyntaxError),
     };
-    let old = std::mem::replace(acc, IType::Null);
-    *acc = compatible(old, t);
+    if *acc != t {
+        let old = std::mem::replace(acc, IType::Null);
+        *acc = compatible(old, t);
+    }
     Ok(())
 }
 

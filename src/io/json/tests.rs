@@ -340,3 +340,40 @@ fn writer_matches_spark_bytes() {
          {\"i\":-2,\"arr\":null,\"st\":{\"x\":null,\"y\":null}}|"
     );
 }
+
+/// Throughput check (run with an optimised build: `cargo test --release -- --ignored bench_`).
+#[test]
+#[ignore]
+fn bench_read_throughput() {
+    let d = tempfile::tempdir().unwrap();
+    let n = 1_000_000;
+    let mut text = String::with_capacity(n * 130);
+    for i in 0..n {
+        text.push_str(&format!(
+            "{{\"Analytics\":{{\"Clicks\":{},\"Impressions\":10}},\"Sales\":{{\"Quantity\":1,\"Total_Price\":9.5}},\
+             \"Datetime\":\"2024-01-01 10:00:00\"}}\n",
+            i % 1000
+        ));
+    }
+    let p = file(&d, "big.json", &text);
+    // CPU seconds of this process (the machine is shared, so wall time says little).
+    let cpu = || {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+        let f: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+        (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) / 100.0
+    };
+    let c0 = cpu();
+    let (f, _) = read(&p, None, &[]).unwrap();
+    let c1 = cpu();
+    let (_, b) = read(&p, Some(&f), &[]).unwrap();
+    let c2 = cpu();
+    assert_eq!(b.iter().map(|b| b.num_rows()).sum::<usize>(), n);
+    eprintln!(
+        "{n} rows: inferred+decoded {:.2} CPU s ({:.2} M rows per CPU-second), decoded with schema {:.2} CPU s \
+         ({:.2} M rows per CPU-second)",
+        c1 - c0,
+        n as f64 / (c1 - c0) / 1e6,
+        c2 - c1,
+        n as f64 / (c2 - c1) / 1e6
+    );
+}
