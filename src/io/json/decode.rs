@@ -386,7 +386,7 @@ impl Col {
                 let s = lx.string(scratch)?;
                 let t = match &env.ts_ntz_pattern {
                     Some(pat) => pat.parse_timestamp(s, &chrono_tz::UTC),
-                    None if s.is_empty() => None,
+                    None if s.is_empty() || carries_zone(s) => None,
                     None => dtp::parse_timestamp_ntz_default(s),
                 };
                 match t {
@@ -669,6 +669,13 @@ pub fn nullable_type(dt: &DataType) -> DataType {
         },
         other => other.clone(),
     }
+}
+
+/// Whether timestamp text names its own zone (`Z`, `+02:00`, a region): Spark's JSON reader rejects those for
+/// TIMESTAMP_NTZ. Text with a zone reads as the same instant whatever the session zone is.
+fn carries_zone(s: &str) -> bool {
+    let a = dtp::parse_timestamp_default(s, &chrono_tz::UTC);
+    a.is_some() && a == dtp::parse_timestamp_default(s, &chrono_tz::Etc::GMTPlus5)
 }
 
 fn convert_fail(lx: &mut Lexer) -> DResult {

@@ -377,3 +377,66 @@ fn bench_read_throughput() {
         n as f64 / (c2 - c1) / 1e6
     );
 }
+
+/// Needs the real `datetime_pattern` (skipped while it is still the stub).
+#[test]
+fn datetime_fields_follow_spark_parsers_and_formats() {
+    use crate::expr::datetime_pattern::parse_date_default;
+    if parse_date_default("2024-01-02").is_none() {
+        eprintln!("datetime_pattern is a stub: skipped");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let vals = [
+        "\"7\"",
+        "\"2024-01-02\"",
+        "\"2024-01-02 03:04:05\"",
+        "\"2024-01-02T03:04:05Z\"",
+        "\"2024-1-2\"",
+        "\"  2024-01-02 \"",
+        "\"2024\"",
+        "\"x\"",
+        "\"\"",
+        "1700000000",
+    ];
+    let text: String = vals.iter().map(|v| format!("{{\"d\":{v},\"t\":{v},\"n\":{v}}}\n")).collect();
+    let p = file(&d, "dt.json", &text);
+    let s = fields(&[
+        ("d", DataType::Date32),
+        ("t", crate::types::timestamp_type()),
+        ("n", crate::types::timestamp_ntz_type()),
+    ]);
+    let (_, b) = read(&p, Some(&s), &[]).unwrap();
+    assert_eq!(
+        rows(&b),
+        vec![
+            "d=1970-01-08,t=None,n=None",
+            "d=2024-01-02,t=2024-01-02T00:00:00Z,n=2024-01-02T00:00:00",
+            "d=2024-01-02,t=2024-01-02T03:04:05Z,n=2024-01-02T03:04:05",
+            "d=2024-01-02,t=2024-01-02T03:04:05Z,n=None",
+            "d=2024-01-02,t=2024-01-02T00:00:00Z,n=2024-01-02T00:00:00",
+            "d=2024-01-02,t=2024-01-02T00:00:00Z,n=2024-01-02T00:00:00",
+            "d=2024-01-01,t=2024-01-01T00:00:00Z,n=2024-01-01T00:00:00",
+            "d=None,t=None,n=None",
+            "d=None,t=None,n=None",
+            "d=None,t=2023-11-14T22:13:20Z,n=None",
+        ]
+    );
+    let p = file(&d, "fmt.json", "{\"t\":\"2024-01-01 10:00:00\",\"d\":\"2024-01-02\"}\n{\"t\":\"2024-01-01T10:00:00.123+02:00\",\"d\":\"2024-1-2T00:00\"}\n");
+    let s = fields(&[("t", crate::types::timestamp_type()), ("d", DataType::Date32)]);
+    let (_, b) =
+        read(&p, Some(&s), &[("timestampFormat", "yyyy-MM-dd HH:mm:ss"), ("dateFormat", "yyyy-MM-dd")]).unwrap();
+    assert_eq!(rows(&b), vec!["t=2024-01-01T10:00:00Z,d=2024-01-02", "t=None,d=None"]);
+    let (_, b) = read(&p, Some(&s), &[]).unwrap();
+    assert_eq!(rows(&b), vec!["t=2024-01-01T10:00:00Z,d=2024-01-02", "t=2024-01-01T08:00:00.123Z,d=2024-01-02"]);
+    let out = write_json_lines_map(
+        &b[0],
+        &opts(&[("timestampFormat", "yyyy/MM/dd HH:mm"), ("dateFormat", "dd.MM.yyyy")]),
+        &EvalContext::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "{\"t\":\"2024/01/01 10:00\",\"d\":\"02.01.2024\"}\n{\"t\":\"2024/01/01 08:00\",\"d\":\"02.01.2024\"}\n"
+    );
+}
