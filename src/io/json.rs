@@ -36,6 +36,24 @@ pub fn read_json(
     ctx: &EvalContext,
 ) -> Result<(Fields, Vec<RecordBatch>)> {
     let jopts = JsonOptions::from_map(opts)?;
+    check_line_mode_encoding(&jopts)?;
+    if let Some(f) = schema.and_then(|s| s.iter().find(|f| f.name() == &jopts.corrupt_column)) {
+        if f.data_type() != &DataType::Utf8 || !f.is_nullable() {
+            let shown = if f.data_type() == &DataType::Utf8 {
+                "STRING NOT NULL".to_string()
+            } else {
+                crate::types::simple_string(f.data_type()).to_uppercase()
+            };
+            return Err(EmberError::analysis_class(
+                "INVALID_CORRUPT_RECORD_TYPE",
+                format!(
+                    "The column `{}` for corrupt records must have the nullable STRING type, but got \"{shown}\". \
+                     SQLSTATE: 42804",
+                    f.name()
+                ),
+            ));
+        }
+    }
     let env = DecodeEnv::new(jopts, ctx.time_zone)?;
     let texts: Vec<String> = files.par_iter().map(|p| load_text(p, &env.opts)).collect::<Result<_>>()?;
     let chunks: Vec<(usize, &str)> = texts
@@ -63,6 +81,19 @@ pub fn infer_schema_of_texts(texts: &[&str], opts: &JsonOptions, ctx: &EvalConte
     let chunks: Vec<(usize, &str)> =
         texts.iter().flat_map(|t| split_chunks(t, opts).into_iter().map(|c| (0, c))).collect();
     infer_fields(&chunks, &env)
+}
+
+/// Line mode splits bytes on `\n`, which is only safe for UTF-8 unless the separator is given.
+fn check_line_mode_encoding(o: &JsonOptions) -> Result<()> {
+    if let Some(enc) = &o.encoding {
+        let utf8 = matches!(enc.to_ascii_uppercase().replace('_', "-").as_str(), "UTF-8" | "UTF8");
+        if !utf8 && !o.multi_line && o.line_sep.is_none() {
+            return Err(EmberError::illegal_argument(format!(
+                "requirement failed: The lineSep option must be specified for the {enc} encoding"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn load_text(path: &Path, opts: &JsonOptions) -> Result<String> {

@@ -153,8 +153,12 @@ impl ScalarFunction for FromJson {
         let opts = JsonOptions::from_map(&scalar_options(args, 2)?)?;
         Ok(ColumnarValue::Array(from_json_array(input.as_string::<i32>(), &dt, opts, ctx)?))
     }
-    /// Spark shows only the JSON argument: `from_json(value)`.
+    /// Spark shows only the JSON argument, `from_json(value)`; a map result is named `entries`.
     fn display_name(&self, args: &[String]) -> String {
+        let schema = args.get(1).map(|s| s.trim().trim_matches('\'')).unwrap_or_default();
+        if let Ok(DataType::Map(_, _)) = parse_schema_text(schema) {
+            return "entries".into();
+        }
         format!("from_json({})", args.first().cloned().unwrap_or_default())
     }
 }
@@ -729,6 +733,7 @@ mod tests {
     #[test]
     fn from_json_matches_spark() {
         assert_eq!(FromJson.display_name(&["value".into(), "a INT".into()]), "from_json(value)");
+        assert_eq!(FromJson.display_name(&["value".into(), "MAP<STRING,INT>".into()]), "entries");
         assert_eq!(
             run_from_json("a INT, b ARRAY<INT>, c STRUCT<d: STRING>"),
             vec![

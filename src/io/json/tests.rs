@@ -440,3 +440,33 @@ fn datetime_fields_follow_spark_parsers_and_formats() {
         "{\"t\":\"2024/01/01 10:00\",\"d\":\"02.01.2024\"}\n{\"t\":\"2024/01/01 08:00\",\"d\":\"02.01.2024\"}\n"
     );
 }
+
+#[test]
+fn encodings_corrupt_type_and_nested_null_dropping() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("u16.json");
+    let utf16: Vec<u8> = "{\"a\":1}\n{\"a\":2}\n".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    std::fs::write(&p, utf16).unwrap();
+    let e = read(&p, None, &[("encoding", "UTF-16LE")]).unwrap_err();
+    assert_eq!(e.message(), "requirement failed: The lineSep option must be specified for the UTF-16LE encoding");
+    let (_, b) = read(&p, None, &[("encoding", "UTF-16LE"), ("lineSep", "\n")]).unwrap();
+    assert_eq!(rows(&b), vec!["a=1", "a=2"]);
+    let p = file(&d, "c.json", "{\"a\":1}\n");
+    let s = fields(&[("a", DataType::Int32), ("_corrupt_record", DataType::Int32)]);
+    let e = read(&p, Some(&s), &[]).unwrap_err();
+    assert_eq!(
+        e.message(),
+        "[INVALID_CORRUPT_RECORD_TYPE] The column `_corrupt_record` for corrupt records must have the nullable STRING \
+         type, but got \"INT\". SQLSTATE: 42804"
+    );
+    let p = file(&d, "an.json", "{\"a\":{\"b\":null},\"c\":[null],\"d\":1,\"\":5}\n");
+    let (f, _) = read(&p, None, &[("dropFieldIfAllNull", "true")]).unwrap();
+    assert_eq!(schema_str(&f), "struct<d:bigint>");
+    let p = file(&d, "as.json", "{\"a\":[{\"b\":1},{\"c\":\"x\"}],\"d\":[1,[2]],\"e\":[[1],[2.5]]}\n");
+    let (f, b) = read(&p, None, &[]).unwrap();
+    assert_eq!(schema_str(&f), "struct<a:array<struct<b:bigint,c:string>>,d:array<string>,e:array<array<double>>>");
+    assert_eq!(rows(&b), vec!["a=[{b: 1, c: }, {b: , c: x}],d=[1, [2]],e=[[1.0], [2.5]]"]);
+    let p = file(&d, "dl.json", "{\"a\":1,\"a\":2}\n");
+    let (_, b) = read(&p, Some(&fields(&[("a", DataType::Int32)])), &[]).unwrap();
+    assert_eq!(rows(&b), vec!["a=2"]);
+}
