@@ -246,6 +246,17 @@ fn infer_fields(chunks: &[(usize, &str)], env: &DecodeEnv) -> Result<Fields> {
 
 /// Infer one chunk: the merged root struct and whether any record was malformed.
 fn infer_chunk(text: &str, env: &DecodeEnv) -> Result<(IType, bool)> {
+    // Records widen the schema in place; a malformed object may have widened it before its error showed, so a
+    // chunk with such a record is inferred again with each object's syntax checked first (clean data: one pass).
+    match infer_chunk_pass(text, env, false)? {
+        (_, _, true) => infer_chunk_pass(text, env, true).map(|(t, c, _)| (t, c)),
+        (t, c, false) => Ok((t, c)),
+    }
+}
+
+/// One inference pass: (root, any malformed record, a malformed object was partly merged).
+fn infer_chunk_pass(text: &str, env: &DecodeEnv, validate: bool) -> Result<(IType, bool, bool)> {
+    let mut polluted = false;
     let mut root = IType::Struct(Vec::new());
     let mut corrupt = false;
     let mut scratch = String::new();
@@ -266,11 +277,12 @@ fn infer_chunk(text: &str, env: &DecodeEnv) -> Result<(IType, bool)> {
             Ok(Peek::End) | Ok(Peek::Null) => return Ok(()),
             // Check the syntax first so that a malformed record contributes no fields.
             Ok(Peek::Object) => {
-                let mut check = Lexer::new(rec, &env.opts);
-                if check.skip_value().is_ok() {
-                    infer::infer_into(&mut root, &mut lx, env, &mut scratch).is_ok()
-                } else {
+                if validate && Lexer::new(rec, &env.opts).skip_value().is_err() {
                     false
+                } else {
+                    let ok = infer::infer_into(&mut root, &mut lx, env, &mut scratch).is_ok();
+                    polluted |= !ok;
+                    ok
                 }
             }
             Ok(Peek::Array) => {
@@ -301,7 +313,7 @@ fn infer_chunk(text: &str, env: &DecodeEnv) -> Result<(IType, bool)> {
         }
         Ok(())
     })?;
-    Ok((root, corrupt))
+    Ok((root, corrupt, polluted))
 }
 
 fn file_url(path: &Path) -> String {
