@@ -214,12 +214,20 @@ fn failfast_inference_error(opts: &JsonOptions) -> EmberError {
 
 /// Infer the root struct of a set of chunks (in parallel), adding the corrupt-record column when a record is bad.
 fn infer_fields(chunks: &[(usize, &str)], env: &DecodeEnv) -> Result<Fields> {
-    let parts = chunks.par_iter().map(|(_, text)| infer_chunk(text, env)).collect::<Result<Vec<(IType, bool)>>>()?;
+    let parts = chunks
+        .par_iter()
+        .map(|(_, text)| infer_chunk(text, env))
+        .collect::<Result<Vec<(IType, bool, Option<String>)>>>()?;
     let mut root = IType::Struct(Vec::new());
     let mut corrupt = false;
-    for (t, c) in parts {
+    let mut duplicate = None;
+    for (t, c, d) in parts {
         root = infer::compatible(root, t);
         corrupt |= c;
+        duplicate = duplicate.or(d);
+    }
+    if let Some(name) = duplicate {
+        return Err(column_exists(&name));
     }
     let IType::Struct(fs) = &root else { unreachable!("the root is always a struct") };
     let mut fields: Vec<Field> =
@@ -229,37 +237,57 @@ fn infer_fields(chunks: &[(usize, &str)], env: &DecodeEnv) -> Result<Fields> {
         fields.push(Field::new(&env.opts.corrupt_column, DataType::Utf8, true));
         fields.sort_by(|a, b| a.name().cmp(b.name()));
     }
+    let fields = Fields::from(fields);
+    check_duplicates(&fields)?;
+    Ok(fields)
+}
+
+fn column_exists(name: &str) -> EmberError {
+    EmberError::analysis_class(
+        "COLUMN_ALREADY_EXISTS",
+        format!(
+            "The column `{}` already exists. Choose another name or rename the existing column. SQLSTATE: 42711",
+            name.to_lowercase()
+        ),
+    )
+}
+
+/// Field names must differ ignoring case at every struct level (`spark.sql.caseSensitive=false`).
+fn check_duplicates(fields: &Fields) -> Result<()> {
     let mut seen = std::collections::HashSet::new();
-    for f in &fields {
+    for f in fields {
         if !seen.insert(f.name().to_lowercase()) {
-            return Err(EmberError::analysis_class(
-                "COLUMN_ALREADY_EXISTS",
-                format!(
-                    "The column `{}` already exists. Choose another name or rename the existing column. SQLSTATE: 42711",
-                    f.name().to_lowercase()
-                ),
-            ));
+            return Err(column_exists(f.name()));
         }
     }
-    Ok(Fields::from(fields))
+    for f in fields {
+        let mut dt = f.data_type();
+        while let DataType::List(e) = dt {
+            dt = e.data_type();
+        }
+        if let DataType::Struct(inner) = dt {
+            check_duplicates(inner)?;
+        }
+    }
+    Ok(())
 }
 
 /// Infer one chunk: the merged root struct and whether any record was malformed.
-fn infer_chunk(text: &str, env: &DecodeEnv) -> Result<(IType, bool)> {
+fn infer_chunk(text: &str, env: &DecodeEnv) -> Result<(IType, bool, Option<String>)> {
     // Records widen the schema in place; a malformed object may have widened it before its error showed, so a
     // chunk with such a record is inferred again with each object's syntax checked first (clean data: one pass).
     match infer_chunk_pass(text, env, false)? {
-        (_, _, true) => infer_chunk_pass(text, env, true).map(|(t, c, _)| (t, c)),
-        (t, c, false) => Ok((t, c)),
+        (_, _, true, _) => infer_chunk_pass(text, env, true).map(|(t, c, _, d)| (t, c, d)),
+        (t, c, false, d) => Ok((t, c, d)),
     }
 }
 
-/// One inference pass: (root, any malformed record, a malformed object was partly merged).
-fn infer_chunk_pass(text: &str, env: &DecodeEnv, validate: bool) -> Result<(IType, bool, bool)> {
+/// One inference pass: (root, any malformed record, a malformed object was partly merged, a duplicate key).
+fn infer_chunk_pass(text: &str, env: &DecodeEnv, validate: bool) -> Result<(IType, bool, bool, Option<String>)> {
     let mut polluted = false;
     let mut root = IType::Struct(Vec::new());
     let mut corrupt = false;
-    let mut scratch = String::new();
+    let mut st = infer::InferState::default();
     let ratio = env.opts.sampling_ratio;
     let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
     for_each_record(text, &env.opts, |rec| {
@@ -280,14 +308,14 @@ fn infer_chunk_pass(text: &str, env: &DecodeEnv, validate: bool) -> Result<(ITyp
                 if validate && Lexer::new(rec, &env.opts).skip_value().is_err() {
                     false
                 } else {
-                    let ok = infer::infer_into(&mut root, &mut lx, env, &mut scratch).is_ok();
+                    let ok = infer::infer_into(&mut root, &mut lx, env, &mut st).is_ok();
                     polluted |= !ok;
                     ok
                 }
             }
             Ok(Peek::Array) => {
                 let mut t = IType::Null;
-                match infer::infer_into(&mut t, &mut lx, env, &mut scratch) {
+                match infer::infer_into(&mut t, &mut lx, env, &mut st) {
                     Ok(()) => match t {
                         IType::Array(e) => match *e {
                             IType::Null => true,
@@ -313,7 +341,7 @@ fn infer_chunk_pass(text: &str, env: &DecodeEnv, validate: bool) -> Result<(ITyp
         }
         Ok(())
     })?;
-    Ok((root, corrupt, polluted))
+    Ok((root, corrupt, polluted, st.duplicate))
 }
 
 fn file_url(path: &Path) -> String {

@@ -534,7 +534,7 @@ pub fn schema_of_json_text(text: &str, opts: &JsonOptions) -> Result<String> {
     let env = DecodeEnv::new(opts.clone(), chrono_tz::UTC)?;
     let mut lx = Lexer::new(text, &env.opts);
     let mut t = IType::Null;
-    let mut scratch = String::new();
+    let mut st = infer::InferState::default();
     let malformed = || {
         EmberError::execution_class(
             "MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION",
@@ -544,7 +544,7 @@ pub fn schema_of_json_text(text: &str, opts: &JsonOptions) -> Result<String> {
             ),
         )
     };
-    infer::infer_into(&mut t, &mut lx, &env, &mut scratch).map_err(|_| malformed())?;
+    infer::infer_into(&mut t, &mut lx, &env, &mut st).map_err(|_| malformed())?;
     let dt = match &t {
         IType::Struct(fs) => arrow::datatypes::DataType::Struct(infer::struct_fields(fs, opts.drop_field_if_all_null)),
         other => infer::to_data_type(other, false).unwrap_or(DataType::Utf8),

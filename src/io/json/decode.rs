@@ -49,6 +49,10 @@ pub struct DecodeEnv {
 
 impl DecodeEnv {
     pub fn new(opts: JsonOptions, tz: Tz) -> Result<Self> {
+        let tz = match &opts.time_zone {
+            Some(z) => super::options::zone_option(z)?,
+            None => tz,
+        };
         let compile = |p: &Option<String>| p.as_deref().map(DateTimePattern::compile).transpose();
         Ok(DecodeEnv {
             date_pattern: compile(&opts.date_format)?,

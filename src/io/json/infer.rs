@@ -111,8 +111,57 @@ fn number_type(n: &Number, env: &DecodeEnv) -> IType {
     }
 }
 
+/// Scratch space of inference, and the first key seen twice in one object (Spark then fails with
+/// COLUMN_ALREADY_EXISTS).
+#[derive(Default)]
+pub struct InferState {
+    pub scratch: String,
+    pub duplicate: Option<String>,
+}
+
+/// Which fields of a struct one object has set; shifts along when a new field is inserted.
+enum Seen {
+    Small(u128),
+    Big(Vec<bool>),
+}
+
+impl Seen {
+    fn new(n: usize) -> Self {
+        if n < 127 {
+            Seen::Small(0)
+        } else {
+            Seen::Big(vec![false; n])
+        }
+    }
+    fn inserted(&mut self, i: usize, n_after: usize) {
+        match self {
+            Seen::Small(m) if n_after < 127 => {
+                let low = (1u128 << i) - 1;
+                *m = (*m & low) | ((*m & !low) << 1);
+            }
+            Seen::Small(m) => {
+                let mut v: Vec<bool> = (0..n_after - 1).map(|k| *m & (1u128 << k) != 0).collect();
+                v.insert(i, false);
+                *self = Seen::Big(v);
+            }
+            Seen::Big(v) => v.insert(i, false),
+        }
+    }
+    /// Mark field `i`; true if it was already marked.
+    fn mark(&mut self, i: usize) -> bool {
+        match self {
+            Seen::Small(m) => {
+                let was = *m & (1u128 << i) != 0;
+                *m |= 1u128 << i;
+                was
+            }
+            Seen::Big(v) => std::mem::replace(&mut v[i], true),
+        }
+    }
+}
+
 /// Widen `acc` by the type of the next value. Structs and arrays are widened in place (no per-record trees).
-pub fn infer_into(acc: &mut IType, lx: &mut Lexer, env: &DecodeEnv, scratch: &mut String) -> PResult<()> {
+pub fn infer_into(acc: &mut IType, lx: &mut Lexer, env: &DecodeEnv, st: &mut InferState) -> PResult<()> {
     let p = lx.peek()?;
     let prim = env.opts.primitives_as_string;
     let t = match p {
@@ -126,16 +175,21 @@ pub fn infer_into(acc: &mut IType, lx: &mut Lexer, env: &DecodeEnv, scratch: &mu
             }
             if let IType::Struct(fields) = acc {
                 if !lx.begin_object()? {
+                    let mut seen = Seen::new(fields.len());
                     loop {
-                        let name = lx.field_name(scratch)?;
+                        let name = lx.field_name(&mut st.scratch)?;
                         let i = match fields.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
                             Ok(i) => i,
                             Err(i) => {
                                 fields.insert(i, (name.to_string(), IType::Null));
+                                seen.inserted(i, fields.len());
                                 i
                             }
                         };
-                        infer_into(&mut fields[i].1, lx, env, scratch)?;
+                        if seen.mark(i) && st.duplicate.is_none() {
+                            st.duplicate = Some(fields[i].0.clone());
+                        }
+                        infer_into(&mut fields[i].1, lx, env, st)?;
                         if !lx.next_member(b'}')? {
                             break;
                         }
@@ -144,7 +198,7 @@ pub fn infer_into(acc: &mut IType, lx: &mut Lexer, env: &DecodeEnv, scratch: &mu
                 return Ok(());
             }
             let mut fresh = IType::Null;
-            infer_into(&mut fresh, lx, env, scratch)?;
+            infer_into(&mut fresh, lx, env, st)?;
             fresh
         }
         Peek::Array => {
@@ -154,7 +208,7 @@ pub fn infer_into(acc: &mut IType, lx: &mut Lexer, env: &DecodeEnv, scratch: &mu
             if let IType::Array(elem) = acc {
                 if !lx.begin_array()? {
                     loop {
-                        infer_into(elem, lx, env, scratch)?;
+                        infer_into(elem, lx, env, st)?;
                         if !lx.next_member(b']')? {
                             break;
                         }
@@ -163,11 +217,11 @@ pub fn infer_into(acc: &mut IType, lx: &mut Lexer, env: &DecodeEnv, scratch: &mu
                 return Ok(());
             }
             let mut fresh = IType::Null;
-            infer_into(&mut fresh, lx, env, scratch)?;
+            infer_into(&mut fresh, lx, env, st)?;
             fresh
         }
         Peek::String => {
-            let s = lx.string(scratch)?;
+            let s = lx.string(&mut st.scratch)?;
             if !prim && env.opts.infer_timestamp && is_timestamp(s, env) {
                 IType::Timestamp
             } else {
@@ -286,11 +340,12 @@ mod tests {
     fn infer(lines: &[&str], opts: JsonOptions) -> IType {
         let env = DecodeEnv::new(opts, chrono_tz::UTC).unwrap();
         let mut acc = IType::Null;
-        let mut s = String::new();
+        let mut st = InferState::default();
         for l in lines {
             let mut lx = Lexer::new(l, &env.opts);
-            infer_into(&mut acc, &mut lx, &env, &mut s).unwrap();
+            infer_into(&mut acc, &mut lx, &env, &mut st).unwrap();
         }
+        assert_eq!(st.duplicate, None);
         acc
     }
 
@@ -309,6 +364,21 @@ mod tests {
             infer(&[r#"{"a":1,"b":true,"c":[1],"e":1}"#, r#"{"a":1.5,"b":1,"c":[1.5],"e":[1]}"#], Default::default());
         let dt = to_data_type(&t, false).unwrap();
         assert_eq!(crate::types::simple_string(&dt), "struct<a:double,b:string,c:array<double>,e:string>");
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported() {
+        let env = DecodeEnv::new(JsonOptions::default(), chrono_tz::UTC).unwrap();
+        let mut st = InferState::default();
+        let mut acc = IType::Null;
+        for l in [r#"{"b":1,"c":2}"#, r#"{"a":1,"s":{"x":1,"a":0,"x":2}}"#] {
+            infer_into(&mut acc, &mut Lexer::new(l, &env.opts), &env, &mut st).unwrap();
+        }
+        assert_eq!(st.duplicate.as_deref(), Some("x"));
+        let mut seen = Seen::new(0);
+        assert!(!seen.mark(0));
+        seen.inserted(0, 2);
+        assert!(!seen.mark(0) && seen.mark(1));
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub struct JsonOptions {
     pub timestamp_format: Option<String>,
     pub timestamp_ntz_format: Option<String>,
     pub ignore_null_fields: bool,
+    /// The `timeZone` option: overrides the session zone for parsing and formatting timestamps.
+    pub time_zone: Option<String>,
 }
 
 impl Default for JsonOptions {
@@ -61,6 +63,7 @@ impl Default for JsonOptions {
             timestamp_format: None,
             timestamp_ntz_format: None,
             ignore_null_fields: true,
+            time_zone: None,
         }
     }
 }
@@ -71,6 +74,26 @@ fn parse_bool(key: &str, v: &str) -> Result<bool> {
         "false" => Ok(false),
         _ => Err(EmberError::illegal_argument(format!("{key} flag can be true or false"))),
     }
+}
+
+/// A `timeZone` option value as a zone.
+pub fn zone_option(v: &str) -> Result<chrono_tz::Tz> {
+    let t = v.trim();
+    if t.eq_ignore_ascii_case("utc") || t.eq_ignore_ascii_case("z") {
+        return Ok(chrono_tz::UTC);
+    }
+    t.parse::<chrono_tz::Tz>().map_err(|_| {
+        EmberError::execution_class(
+            "INVALID_TIMEZONE",
+            format!(
+                "The timezone: {v} is invalid. The timezone must be either a region-based zone ID or a zone offset. \
+                 Region IDs must have the form 'area/city', such as 'America/Los_Angeles'. Zone offsets must be in \
+                 the format '(+|-)HH', '(+|-)HH:mm' or '(+|-)HH:mm:ss', e.g '-08', '+01:00' or '-13:33:33', and must \
+                 be in the range from -18:00 to +18:00. 'Z' and 'UTC' are accepted as synonyms for '+00:00'. SQLSTATE: \
+                 22009"
+            ),
+        )
+    })
 }
 
 impl JsonOptions {
@@ -126,6 +149,7 @@ impl JsonOptions {
                 "dateformat" => o.date_format = Some(v.clone()),
                 "timestampformat" => o.timestamp_format = Some(v.clone()),
                 "timestampntzformat" => o.timestamp_ntz_format = Some(v.clone()),
+                "timezone" => o.time_zone = Some(v.clone()),
                 _ => {}
             }
         }

@@ -263,6 +263,12 @@ fn multiline_options_and_line_separators() {
     assert_eq!(schema_str(&f), "struct<a:decimal(19,0),b:double,d:double>");
     let p = file(&d, "dup.json", "{\"a\":1,\"A\":2}\n");
     assert_eq!(read(&p, None, &[]).unwrap_err().error_class(), Some("COLUMN_ALREADY_EXISTS"));
+    let p = file(&d, "dup2.json", "{\"s\":{\"a\":1,\"a\":2}}\n");
+    assert_eq!(
+        read(&p, None, &[]).unwrap_err().message(),
+        "[COLUMN_ALREADY_EXISTS] The column `a` already exists. Choose another name or rename the existing column. \
+         SQLSTATE: 42711"
+    );
 }
 
 #[test]

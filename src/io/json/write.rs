@@ -29,6 +29,10 @@ impl WriteEnv {
     pub fn from_map(opts: &HashMap<String, String>, tz: Tz) -> Result<Self> {
         let get = |k: &str| opts.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str());
         let compile = |k: &str| get(k).map(DateTimePattern::compile).transpose();
+        let tz = match get("timezone") {
+            Some(z) => super::options::zone_option(z)?,
+            None => tz,
+        };
         Ok(WriteEnv {
             tz,
             ignore_null_fields: get("ignorenullfields").map(|v| !v.eq_ignore_ascii_case("false")).unwrap_or(true),
@@ -492,6 +496,9 @@ mod tests {
         assert_eq!(format_timestamp_iso(t, &chrono_tz::UTC, true), "2024-01-02T03:04:05.123Z");
         let la: Tz = "America/Los_Angeles".parse().unwrap();
         assert_eq!(format_timestamp_iso(t, &la, true), "2024-01-01T19:04:05.123-08:00");
+        let mut o = HashMap::new();
+        o.insert("timezone".to_string(), "America/Los_Angeles".to_string());
+        assert_eq!(WriteEnv::from_map(&o, chrono_tz::UTC).unwrap().tz, la);
         assert_eq!(format_timestamp_iso(-1000, &chrono_tz::UTC, true), "1969-12-31T23:59:59.999Z");
         assert_eq!(format_date(-719162), "0001-01-01");
         assert_eq!(day_time_interval(93_784_000_000), "INTERVAL '1 02:03:04' DAY TO SECOND");
