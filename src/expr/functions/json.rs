@@ -134,6 +134,16 @@ impl ScalarFunction for FromJson {
         let display = self.display_name(&args.iter().map(|a| a.sql.clone()).collect::<Vec<_>>());
         let mut arg_types = vec![string_arg(args, 0, &display)?];
         let dt = from_json_schema(&args[1])?;
+        if !matches!(dt, DataType::Struct(_) | DataType::List(_) | DataType::Map(_, _)) {
+            return Err(EmberError::analysis_class(
+                "DATATYPE_MISMATCH.INVALID_JSON_SCHEMA",
+                format!(
+                    "Cannot resolve \"{display}\" due to data type mismatch: Input schema \"{}\" must be a struct, an \
+                     array, a map or a variant. SQLSTATE: 42K09",
+                    crate::types::simple_string(&dt).to_uppercase()
+                ),
+            ));
+        }
         arg_types.push(args[1].data_type.clone());
         if let Some(o) = args.get(2) {
             options_of(o.literal.as_ref())?;

@@ -476,3 +476,61 @@ fn encodings_corrupt_type_and_nested_null_dropping() {
     let (_, b) = read(&p, Some(&fields(&[("a", DataType::Int32)])), &[]).unwrap();
     assert_eq!(rows(&b), vec!["a=2"]);
 }
+
+#[test]
+fn writer_types_match_spark_bytes() {
+    use arrow::array::{
+        ArrayRef, BinaryArray, Date32Array, Decimal128Array, Float32Array, Float64Array, Float64Builder, MapBuilder,
+        StringBuilder, TimestampMicrosecondArray,
+    };
+    use std::sync::Arc;
+    let dec: ArrayRef = Arc::new(
+        Decimal128Array::from(vec![Some(1500), Some(-1), Some(100000)]).with_precision_and_scale(10, 3).unwrap(),
+    );
+    let ts: ArrayRef = Arc::new(
+        TimestampMicrosecondArray::from(vec![Some(1704164645123456), Some(1704164645000000), Some(-1000)])
+            .with_timezone("UTC"),
+    );
+    let ntz: ArrayRef =
+        Arc::new(TimestampMicrosecondArray::from(vec![Some(1704164645000000), Some(1704164645100000), None]));
+    let dt: ArrayRef = Arc::new(Date32Array::from(vec![Some(19724), None, Some(-719162)]));
+    let bin: ArrayRef = Arc::new(BinaryArray::from(vec![Some(&b"hello"[..]), None, Some(&b""[..])]));
+    let mut mb = MapBuilder::new(None, StringBuilder::new(), Float64Builder::new());
+    mb.keys().append_value("n");
+    mb.values().append_null();
+    mb.keys().append_value("k");
+    mb.values().append_value(1.0);
+    mb.append(true).unwrap();
+    mb.append(true).unwrap();
+    mb.append(false).unwrap();
+    let m: ArrayRef = Arc::new(mb.finish());
+    let d: ArrayRef = Arc::new(Float64Array::from(vec![0.1, 1.7976931348623157e308, 4.9e-324]));
+    let f: ArrayRef = Arc::new(Float32Array::from(vec![1e20, 3.4028235e38, 1.17549435e-38]));
+    let batch = RecordBatch::try_from_iter(vec![
+        ("dec", dec),
+        ("ts", ts),
+        ("tsn", ntz),
+        ("dt", dt),
+        ("bin", bin),
+        ("m", m),
+        ("d", d),
+        ("f", f),
+    ])
+    .unwrap();
+    let out = write_json_lines_map(&batch, &HashMap::new(), &EvalContext::default()).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "{\"dec\":1.500,\"ts\":\"2024-01-02T03:04:05.123Z\",\"tsn\":\"2024-01-02T03:04:05.000\",\"dt\":\"2024-01-02\",\
+         \"bin\":\"aGVsbG8=\",\"m\":{\"n\":null,\"k\":1.0},\"d\":0.1,\"f\":1.0E20}\n\
+         {\"dec\":-0.001,\"ts\":\"2024-01-02T03:04:05.000Z\",\"tsn\":\"2024-01-02T03:04:05.100\",\"m\":{},\
+         \"d\":1.7976931348623157E308,\"f\":3.4028235E38}\n\
+         {\"dec\":100.000,\"ts\":\"1969-12-31T23:59:59.999Z\",\"dt\":\"0001-01-01\",\"bin\":\"\",\"d\":4.9E-324,\
+         \"f\":1.17549435E-38}\n"
+    );
+    let ctx = EvalContext { time_zone: "America/Los_Angeles".parse().unwrap(), ..EvalContext::default() };
+    let out = write_json_lines_map(&batch.project(&[1, 2]).unwrap(), &HashMap::new(), &ctx).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap().lines().next().unwrap(),
+        "{\"ts\":\"2024-01-01T19:04:05.123-08:00\",\"tsn\":\"2024-01-02T03:04:05.000\"}"
+    );
+}

@@ -333,9 +333,12 @@ pub fn java_float_string(x: f64, f: Option<f32>) -> String {
     if x == 0.0 {
         return if x.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
     }
-    // Java's (pre-19) algorithm prints the smallest subnormal with two digits.
+    // Java's (pre-19) algorithm is not always shortest; the extremes users meet are pinned here.
     if f.is_none() && x.abs() == f64::from_bits(1) {
         return if x < 0.0 { "-4.9E-324".into() } else { "4.9E-324".into() };
+    }
+    if f.map(|v| v.abs() == f32::MIN_POSITIVE).unwrap_or(false) {
+        return if x < 0.0 { "-1.17549435E-38".into() } else { "1.17549435E-38".into() };
     }
     let sci = match f {
         Some(v) => format!("{:e}", v),
