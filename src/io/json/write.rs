@@ -11,6 +11,7 @@ use chrono::{Offset, TimeZone};
 use chrono_tz::Tz;
 
 use super::decode::base64_encode;
+pub use super::java_double::java_float_string;
 use crate::error::Result;
 use crate::expr::datetime_pattern::DateTimePattern;
 use crate::expr::physical::EvalContext;
@@ -326,61 +327,6 @@ fn write_float(x: f64, f: Option<f32>, out: &mut String) {
     } else {
         out.push_str(&java_float_string(x, f));
     }
-}
-
-/// Java's decimal-or-scientific rendering of the shortest round-tripping digits.
-pub fn java_float_string(x: f64, f: Option<f32>) -> String {
-    if x == 0.0 {
-        return if x.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
-    }
-    // Java's (pre-19) algorithm is not always shortest; the extremes users meet are pinned here.
-    if f.is_none() && x.abs() == f64::from_bits(1) {
-        return if x < 0.0 { "-4.9E-324".into() } else { "4.9E-324".into() };
-    }
-    if f.map(|v| v.abs() == f32::MIN_POSITIVE).unwrap_or(false) {
-        return if x < 0.0 { "-1.17549435E-38".into() } else { "1.17549435E-38".into() };
-    }
-    let sci = match f {
-        Some(v) => format!("{:e}", v),
-        None => format!("{:e}", x),
-    };
-    let (mant, exp) = sci.split_once('e').unwrap();
-    let exp: i32 = exp.parse().unwrap();
-    let neg = mant.starts_with('-');
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    let mut s = String::new();
-    if neg {
-        s.push('-');
-    }
-    let ax = x.abs();
-    if (1e-3..1e7).contains(&ax) {
-        if exp >= 0 {
-            let int_len = exp as usize + 1;
-            if digits.len() <= int_len {
-                s.push_str(&digits);
-                s.extend(std::iter::repeat_n('0', int_len - digits.len()));
-                s.push_str(".0");
-            } else {
-                s.push_str(&digits[..int_len]);
-                s.push('.');
-                s.push_str(&digits[int_len..]);
-            }
-        } else {
-            s.push_str("0.");
-            s.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
-            s.push_str(&digits);
-        }
-    } else {
-        s.push_str(&digits[..1]);
-        s.push('.');
-        if digits.len() > 1 {
-            s.push_str(&digits[1..]);
-        } else {
-            s.push('0');
-        }
-        write!(s, "E{exp}").unwrap();
-    }
-    s
 }
 
 /// A decimal's plain text (`BigDecimal.toPlainString`).
