@@ -57,10 +57,10 @@ pub fn read_json(
     }
     let env = DecodeEnv::new(jopts, ctx.time_zone)?;
     let texts: Vec<String> = files.par_iter().map(|p| load_text(p, &env.opts)).collect::<Result<_>>()?;
-    let chunks: Vec<(usize, &str)> = texts
+    let chunks: Vec<(usize, Chunk)> = texts
         .iter()
         .enumerate()
-        .flat_map(|(i, t)| split_chunks(t, &env.opts).into_iter().map(move |c| (i, c)))
+        .flat_map(|(i, t)| split_chunks(t, &env.opts).into_iter().map(move |c| (i, Chunk::Text(c))))
         .collect();
     let fields = match schema {
         Some(f) => {
@@ -71,16 +71,36 @@ pub fn read_json(
     };
     let batches = chunks
         .par_iter()
-        .map(|(fi, text)| decode_chunk(text, &fields, &env, &files[*fi]))
+        .map(|(fi, c)| decode_chunk(*c, &fields, &env, Some(&files[*fi])))
         .collect::<Result<Vec<_>>>()?;
+    Ok((fields, batches.into_iter().filter(|b| b.num_rows() > 0).collect()))
+}
+
+/// `spark.read.json(dataset_of_strings)`: each string is one JSON record (it may span lines).
+pub fn read_json_strings(
+    records: &[&str],
+    schema: Option<&Fields>,
+    opts: &HashMap<String, String>,
+    ctx: &EvalContext,
+) -> Result<(Fields, Vec<RecordBatch>)> {
+    let env = DecodeEnv::new(JsonOptions::from_map(opts)?, ctx.time_zone)?;
+    let chunks: Vec<(usize, Chunk)> = records.chunks(16384).map(|c| (0, Chunk::Records(c))).collect();
+    let fields = match schema {
+        Some(f) => {
+            decode::check_supported(&DataType::Struct(f.clone()))?;
+            decode::nullable_fields(f)
+        }
+        None => infer_fields(&chunks, &env)?,
+    };
+    let batches = chunks.par_iter().map(|(_, c)| decode_chunk(*c, &fields, &env, None)).collect::<Result<Vec<_>>>()?;
     Ok((fields, batches.into_iter().filter(|b| b.num_rows() > 0).collect()))
 }
 
 /// Infer the schema of JSON texts (records per the options), as `spark.read.json` does.
 pub fn infer_schema_of_texts(texts: &[&str], opts: &JsonOptions, ctx: &EvalContext) -> Result<Fields> {
     let env = DecodeEnv::new(opts.clone(), ctx.time_zone)?;
-    let chunks: Vec<(usize, &str)> =
-        texts.iter().flat_map(|t| split_chunks(t, opts).into_iter().map(|c| (0, c))).collect();
+    let chunks: Vec<(usize, Chunk)> =
+        texts.iter().flat_map(|t| split_chunks(t, opts).into_iter().map(|c| (0, Chunk::Text(c)))).collect();
     infer_fields(&chunks, &env)
 }
 
@@ -177,6 +197,20 @@ fn split_chunks<'a>(text: &'a str, opts: &JsonOptions) -> Vec<&'a str> {
     out
 }
 
+/// A unit of parallel work: part of a file's text, or in-memory records (one JSON text each).
+#[derive(Clone, Copy)]
+enum Chunk<'a> {
+    Text(&'a str),
+    Records(&'a [&'a str]),
+}
+
+fn for_each_in<'a>(c: Chunk<'a>, opts: &JsonOptions, mut f: impl FnMut(&'a str) -> Result<()>) -> Result<()> {
+    match c {
+        Chunk::Text(t) => for_each_record(t, opts, f),
+        Chunk::Records(rs) => rs.iter().try_for_each(|r| f(r)),
+    }
+}
+
 /// Call `f` with each record of a chunk: lines (by `lineSep`, default `\n` with an optional `\r`) or the whole text.
 fn for_each_record<'a>(text: &'a str, opts: &JsonOptions, mut f: impl FnMut(&'a str) -> Result<()>) -> Result<()> {
     if opts.multi_line {
@@ -214,11 +248,9 @@ fn failfast_inference_error(opts: &JsonOptions) -> EmberError {
 }
 
 /// Infer the root struct of a set of chunks (in parallel), adding the corrupt-record column when a record is bad.
-fn infer_fields(chunks: &[(usize, &str)], env: &DecodeEnv) -> Result<Fields> {
-    let parts = chunks
-        .par_iter()
-        .map(|(_, text)| infer_chunk(text, env))
-        .collect::<Result<Vec<(IType, bool, Option<String>)>>>()?;
+fn infer_fields(chunks: &[(usize, Chunk)], env: &DecodeEnv) -> Result<Fields> {
+    let parts =
+        chunks.par_iter().map(|(_, c)| infer_chunk(*c, env)).collect::<Result<Vec<(IType, bool, Option<String>)>>>()?;
     let mut root = IType::Struct(Vec::new());
     let mut corrupt = false;
     let mut duplicate = None;
@@ -274,7 +306,7 @@ fn check_duplicates(fields: &Fields) -> Result<()> {
 }
 
 /// Infer one chunk: the merged root struct and whether any record was malformed.
-fn infer_chunk(text: &str, env: &DecodeEnv) -> Result<(IType, bool, Option<String>)> {
+fn infer_chunk(text: Chunk, env: &DecodeEnv) -> Result<(IType, bool, Option<String>)> {
     // Records widen the schema in place; a malformed object may have widened it before its error showed, so a
     // chunk with such a record is inferred again with each object's syntax checked first (clean data: one pass).
     match infer_chunk_pass(text, env, false)? {
@@ -284,14 +316,14 @@ fn infer_chunk(text: &str, env: &DecodeEnv) -> Result<(IType, bool, Option<Strin
 }
 
 /// One inference pass: (root, any malformed record, a malformed object was partly merged, a duplicate key).
-fn infer_chunk_pass(text: &str, env: &DecodeEnv, validate: bool) -> Result<(IType, bool, bool, Option<String>)> {
+fn infer_chunk_pass(text: Chunk, env: &DecodeEnv, validate: bool) -> Result<(IType, bool, bool, Option<String>)> {
     let mut polluted = false;
     let mut root = IType::Struct(Vec::new());
     let mut corrupt = false;
     let mut st = infer::InferState::default();
     let ratio = env.opts.sampling_ratio;
     let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
-    for_each_record(text, &env.opts, |rec| {
+    for_each_in(text, &env.opts, |rec| {
         if ratio < 1.0 {
             rng ^= rng << 13;
             rng ^= rng >> 7;
@@ -457,20 +489,25 @@ fn struct_to_batch(arr: ArrayRef, n: usize) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new_with_options(schema, columns, &RecordBatchOptions::new().with_row_count(Some(n)))?)
 }
 
-fn decode_chunk(text: &str, fields: &Fields, env: &DecodeEnv, path: &Path) -> Result<RecordBatch> {
+fn decode_chunk(text: Chunk, fields: &Fields, env: &DecodeEnv, path: Option<&Path>) -> Result<RecordBatch> {
     let mut dec = RecordDecoder::new(fields, env);
-    for_each_record(text, &env.opts, |rec| {
+    for_each_in(text, &env.opts, |rec| {
         dec.record(rec).map_err(|shown| {
-            EmberError::execution_class(
-                "FAILED_READ_FILE.NO_HINT",
-                format!(
-                    "Encountered error while reading file {}.  SQLSTATE: KD001\nCaused by: \
-                     [MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] Malformed records are detected in record \
-                     parsing: {shown}.\nParse Mode: FAILFAST. To process malformed records as null result, try \
-                     setting the option 'mode' as 'PERMISSIVE'.  SQLSTATE: 22023",
-                    file_url(path)
+            let malformed = format!(
+                "Malformed records are detected in record parsing: {shown}.\nParse Mode: FAILFAST. To process \
+                 malformed records as null result, try setting the option 'mode' as 'PERMISSIVE'.  SQLSTATE: 22023"
+            );
+            match path {
+                Some(p) => EmberError::execution_class(
+                    "FAILED_READ_FILE.NO_HINT",
+                    format!(
+                        "Encountered error while reading file {}.  SQLSTATE: KD001\nCaused by: \
+                         [MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] {malformed}",
+                        file_url(p)
+                    ),
                 ),
-            )
+                None => EmberError::execution_class("MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION", malformed),
+            }
         })
     })?;
     dec.finish(fields)

@@ -570,7 +570,13 @@ impl Col {
         match &self.kind {
             Kind::Bool(v) => v[i].to_string(),
             Kind::Int(v, _) => v[i].to_string(),
-            Kind::Float(v, _) => v[i].to_string(),
+            Kind::Float(v, f32) => {
+                if *f32 {
+                    super::java_double::java_float_string(v[i], Some(v[i] as f32))
+                } else {
+                    super::java_double::java_float_string(v[i], None)
+                }
+            }
             Kind::Utf8 { offsets, data } => {
                 String::from_utf8_lossy(&data[offsets[i] as usize..offsets[i + 1] as usize]).into_owned()
             }

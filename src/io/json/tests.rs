@@ -534,3 +534,19 @@ fn writer_types_match_spark_bytes() {
         "{\"ts\":\"2024-01-01T19:04:05.123-08:00\",\"tsn\":\"2024-01-02T03:04:05.000\"}"
     );
 }
+
+#[test]
+fn dataset_of_strings_records() {
+    let recs = ["{\"b\":1,\n\"a\":\"x\"}", "bad", "[{\"a\":\"y\"}]"];
+    let (f, b) = read_json_strings(&recs, None, &HashMap::new(), &EvalContext::default()).unwrap();
+    assert_eq!(schema_str(&f), "struct<_corrupt_record:string,a:string,b:bigint>");
+    assert_eq!(
+        rows(&b),
+        vec!["_corrupt_record=None,a=x,b=1", "_corrupt_record=bad,a=None,b=None", "_corrupt_record=None,a=y,b=None"]
+    );
+    let s = fields(&[("b", DataType::Int32)]);
+    let e = read_json_strings(&["{\"b\":\"q\"}"], Some(&s), &opts(&[("mode", "FAILFAST")]), &EvalContext::default())
+        .unwrap_err();
+    assert_eq!(e.error_class(), Some("MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION"));
+    assert!(e.message().contains("record parsing: [null]."), "{}", e.message());
+}
