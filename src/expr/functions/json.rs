@@ -522,7 +522,9 @@ impl GeneratorFunction for JsonTuple {
                 // A name argument may be a one-row literal standing for every row.
                 let j = if name.len() == 1 { 0 } else { i };
                 let out = match (&v, name.is_null(j)) {
-                    (Some(v @ JsonValue::Object(_)), false) => v.get(name.value(j)).and_then(|x| x.to_result_text()),
+                    (Some(v @ JsonValue::Object(_)), false) => {
+                        v.get_last(name.value(j)).and_then(|x| x.to_result_text())
+                    }
                     _ => None,
                 };
                 b.append_option(out);
@@ -868,14 +870,14 @@ mod tests {
     fn json_tuple_rows() {
         let j = r#"{"a":{"b":[1,{"c":"x"}],"n":1.50},"k":"v","e": {}}"#;
         let json: ArrayRef =
-            Arc::new(StringArray::from(vec![Some(j), Some("bad"), None, Some(r#"{"k":1.50,"n":null}"#)]));
+            Arc::new(StringArray::from(vec![Some(j), Some("bad"), None, Some(r#"{"k":1.50,"n":null,"k":2}"#)]));
         let args = vec![json, lit("k"), lit("a"), lit("missing"), lit("e"), lit("n")];
         let infos: Vec<ArgInfo> = args.iter().map(|a| arg(DataType::Utf8, "x", Some(a.clone()))).collect();
         let fields = JsonTuple.output_fields(&infos).unwrap();
         assert_eq!(fields.iter().map(|f| f.name().as_str()).collect::<Vec<_>>(), vec!["c0", "c1", "c2", "c3", "c4"]);
         let (idx, cols) = JsonTuple.generate(&args, false).unwrap();
         assert_eq!(idx, vec![0, 1, 2, 3]);
-        assert_eq!(show(&cols[0]), vec!["v", "None", "None", "1.5"]);
+        assert_eq!(show(&cols[0]), vec!["v", "None", "None", "2"]);
         assert_eq!(show(&cols[1]), vec![r#"{"b":[1,{"c":"x"}],"n":1.5}"#, "None", "None", "None"]);
         assert_eq!(show(&cols[3]), vec!["{}", "None", "None", "None"]);
         assert_eq!(show(&cols[4]), vec!["None", "None", "None", "None"]);

@@ -264,7 +264,8 @@ pub fn infer_into(acc: &mut IType, lx: &mut Lexer, env: &DecodeEnv, st: &mut Inf
 fn is_timestamp(s: &str, env: &DecodeEnv) -> bool {
     match &env.ts_pattern {
         Some(p) => p.parse_timestamp(s, &env.tz).is_some(),
-        None => s.len() > 10 && dtp::parse_timestamp_default(s, &env.tz).is_some(),
+        // Without a format, whatever the lenient cast accepts (dates, even bare times) counts as a timestamp.
+        None => dtp::parse_timestamp_default(s, &env.tz).is_some(),
     }
 }
 

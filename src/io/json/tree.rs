@@ -128,10 +128,18 @@ impl JsonValue {
         }
     }
 
-    /// The first member named `key` of an object.
+    /// The first member named `key` of an object (`get_json_object`'s choice among repeated keys).
     pub fn get(&self, key: &str) -> Option<&JsonValue> {
         match self {
             JsonValue::Object(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The last member named `key` of an object (`json_tuple`'s choice among repeated keys).
+    pub fn get_last(&self, key: &str) -> Option<&JsonValue> {
+        match self {
+            JsonValue::Object(m) => m.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
         }
     }
