@@ -249,18 +249,20 @@ fn failfast_inference_error(opts: &JsonOptions) -> EmberError {
 
 /// Infer the root struct of a set of chunks (in parallel), adding the corrupt-record column when a record is bad.
 fn infer_fields(chunks: &[(usize, Chunk)], env: &DecodeEnv) -> Result<Fields> {
-    let parts =
-        chunks.par_iter().map(|(_, c)| infer_chunk(*c, env)).collect::<Result<Vec<(IType, bool, Option<String>)>>>()?;
+    let parts = chunks
+        .par_iter()
+        .map(|(_, c)| infer_chunk(*c, env))
+        .collect::<Result<Vec<(IType, bool, Option<EmberError>)>>>()?;
     let mut root = IType::Struct(Vec::new());
     let mut corrupt = false;
-    let mut duplicate = None;
+    let mut problem = None;
     for (t, c, d) in parts {
         root = infer::compatible(root, t);
         corrupt |= c;
-        duplicate = duplicate.or(d);
+        problem = problem.or(d);
     }
-    if let Some(name) = duplicate {
-        return Err(column_exists(&name));
+    if let Some(e) = problem {
+        return Err(e);
     }
     let IType::Struct(fs) = &root else { unreachable!("the root is always a struct") };
     let mut fields: Vec<Field> =
@@ -306,7 +308,7 @@ fn check_duplicates(fields: &Fields) -> Result<()> {
 }
 
 /// Infer one chunk: the merged root struct and whether any record was malformed.
-fn infer_chunk(text: Chunk, env: &DecodeEnv) -> Result<(IType, bool, Option<String>)> {
+fn infer_chunk(text: Chunk, env: &DecodeEnv) -> Result<(IType, bool, Option<EmberError>)> {
     // Records widen the schema in place; a malformed object may have widened it before its error showed, so a
     // chunk with such a record is inferred again with each object's syntax checked first (clean data: one pass).
     match infer_chunk_pass(text, env, false)? {
@@ -315,8 +317,8 @@ fn infer_chunk(text: Chunk, env: &DecodeEnv) -> Result<(IType, bool, Option<Stri
     }
 }
 
-/// One inference pass: (root, any malformed record, a malformed object was partly merged, a duplicate key).
-fn infer_chunk_pass(text: Chunk, env: &DecodeEnv, validate: bool) -> Result<(IType, bool, bool, Option<String>)> {
+/// One inference pass: (root, any malformed record, a malformed object was partly merged, Spark's error if any).
+fn infer_chunk_pass(text: Chunk, env: &DecodeEnv, validate: bool) -> Result<(IType, bool, bool, Option<EmberError>)> {
     let mut polluted = false;
     let mut root = IType::Struct(Vec::new());
     let mut corrupt = false;
@@ -374,7 +376,7 @@ fn infer_chunk_pass(text: Chunk, env: &DecodeEnv, validate: bool) -> Result<(ITy
         }
         Ok(())
     })?;
-    Ok((root, corrupt, polluted, st.duplicate))
+    Ok((root, corrupt, polluted, st.error()))
 }
 
 fn file_url(path: &Path) -> String {

@@ -557,6 +557,9 @@ pub fn schema_of_json_text(text: &str, opts: &JsonOptions) -> Result<String> {
         )
     };
     infer::infer_into(&mut t, &mut lx, &env, &mut st).map_err(|_| malformed())?;
+    if let Some(e) = st.negative_scale.and(st.error()) {
+        return Err(e);
+    }
     let dt = match &t {
         IType::Struct(fs) => arrow::datatypes::DataType::Struct(infer::struct_fields(fs, opts.drop_field_if_all_null)),
         other => infer::to_data_type(other, false).unwrap_or(DataType::Utf8),

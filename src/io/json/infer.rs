@@ -95,7 +95,7 @@ fn decimal_or_double(precision: i64, scale: i64) -> IType {
     }
 }
 
-fn number_type(n: &Number, env: &DecodeEnv) -> IType {
+fn number_type(n: &Number, env: &DecodeEnv, st: &mut InferState) -> IType {
     if n.is_int {
         if n.as_i64().is_some() {
             IType::Long
@@ -105,6 +105,11 @@ fn number_type(n: &Number, env: &DecodeEnv) -> IType {
         }
     } else if env.opts.prefers_decimal {
         let (p, s) = big_decimal_shape(n.text);
+        if s < 0 {
+            // `1e5` is a BigDecimal of scale -5, which Spark's DecimalType refuses.
+            st.negative_scale.get_or_insert(s);
+            return IType::Double;
+        }
         decimal_or_double(p, s)
     } else {
         IType::Double
@@ -117,6 +122,32 @@ fn number_type(n: &Number, env: &DecodeEnv) -> IType {
 pub struct InferState {
     pub scratch: String,
     pub duplicate: Option<String>,
+    /// The first negative decimal scale met under `prefersDecimal` (Spark fails with NEGATIVE_SCALE_DISALLOWED).
+    pub negative_scale: Option<i64>,
+}
+
+impl InferState {
+    /// The error Spark raises for what this inference met, if any.
+    pub fn error(&self) -> Option<crate::error::EmberError> {
+        if let Some(s) = self.negative_scale {
+            return Some(crate::error::EmberError::analysis_class(
+                "NEGATIVE_SCALE_DISALLOWED",
+                format!(
+                    "Negative scale is not allowed: '{s}'. Set the config \"spark.sql.legacy.allowNegativeScaleOfDecimal\" \
+                     to \"true\" to allow it. SQLSTATE: 0A000"
+                ),
+            ));
+        }
+        self.duplicate.as_ref().map(|name| {
+            crate::error::EmberError::analysis_class(
+                "COLUMN_ALREADY_EXISTS",
+                format!(
+                    "The column `{}` already exists. Choose another name or rename the existing column. SQLSTATE: 42711",
+                    name.to_lowercase()
+                ),
+            )
+        })
+    }
 }
 
 /// Which fields of a struct one object has set; shifts along when a new field is inserted.
@@ -233,7 +264,7 @@ pub fn infer_into(acc: &mut IType, lx: &mut Lexer, env: &DecodeEnv, st: &mut Inf
             if prim {
                 IType::String
             } else {
-                number_type(&n, env)
+                number_type(&n, env, st)
             }
         }
         Peek::NonNumeric => {

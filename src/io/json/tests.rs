@@ -550,3 +550,58 @@ fn dataset_of_strings_records() {
     assert_eq!(e.error_class(), Some("MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION"));
     assert!(e.message().contains("record parsing: [null]."), "{}", e.message());
 }
+
+/// Differential check against PySpark dumps in `/tmp/jo/diff/*.expected` (`{"file", "opts", "lines"}`: the
+/// schema's simpleString then `df.toJSON()` rows, or one `ERROR …` line).
+#[test]
+#[ignore]
+fn differential_against_pyspark_dumps() {
+    let mut paths: Vec<_> = std::fs::read_dir("/tmp/jo/diff")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().map(|e| e == "expected").unwrap_or(false))
+        .collect();
+    paths.sort();
+    let (mut ok, mut bad) = (0, 0);
+    for p in paths {
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        let file = PathBuf::from(v["file"].as_str().unwrap());
+        let kv: Vec<(String, String)> = v["opts"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.to_lowercase(), v.as_str().unwrap().to_string()))
+            .collect();
+        let o: HashMap<String, String> = kv.into_iter().collect();
+        let want: Vec<String> =
+            v["lines"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect();
+        let got: Vec<String> = match read_json(std::slice::from_ref(&file), None, &o, &EvalContext::default()) {
+            Err(e) => vec![format!("ERROR {}", e.message())],
+            Ok((f, batches)) => {
+                let mut out = vec![schema_str(&f)];
+                for b in &batches {
+                    let text = write_json_lines_map(b, &HashMap::new(), &EvalContext::default()).unwrap();
+                    out.extend(String::from_utf8(text).unwrap().lines().map(|s| s.to_string()));
+                }
+                out
+            }
+        };
+        if got == want {
+            ok += 1;
+        } else {
+            bad += 1;
+            eprintln!("MISMATCH {}", p.display());
+            for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
+                if g != w {
+                    eprintln!("  line {i}\n    ours : {g}\n    spark: {w}");
+                    break;
+                }
+            }
+            if got.len() != want.len() {
+                eprintln!("  lengths ours {} spark {}", got.len(), want.len());
+            }
+        }
+    }
+    eprintln!("differential: {ok} equal, {bad} different");
+    assert_eq!(bad, 0);
+}
