@@ -312,6 +312,9 @@ fn infer_chunk(text: Chunk, env: &DecodeEnv) -> Result<(IType, bool, Option<Embe
     // Records widen the schema in place; a malformed object may have widened it before its error showed, so a
     // chunk with such a record is inferred again with each object's syntax checked first (clean data: one pass).
     match infer_chunk_pass(text, env, false)? {
+        // Spark meets a malformed record's leading numbers before its syntax error, so the first pass decides
+        // NEGATIVE_SCALE_DISALLOWED.
+        (_, _, true, Some(e)) if e.error_class() == Some("NEGATIVE_SCALE_DISALLOWED") => Err(e),
         (_, _, true, _) => infer_chunk_pass(text, env, true).map(|(t, c, _, d)| (t, c, d)),
         (t, c, false, d) => Ok((t, c, d)),
     }

@@ -253,6 +253,10 @@ pub fn infer_into(acc: &mut IType, lx: &mut Lexer, env: &DecodeEnv, st: &mut Inf
         }
         Peek::String => {
             let s = lx.string(&mut st.scratch)?;
+            if s.is_empty() {
+                // Spark reads "" as "no type" (some generators write "" for null).
+                return Ok(());
+            }
             if !prim && env.opts.infer_timestamp && is_timestamp(s, env) {
                 IType::Timestamp
             } else {
@@ -426,8 +430,11 @@ mod tests {
         );
         let dt = to_data_type(&t, false).unwrap();
         assert_eq!(crate::types::simple_string(&dt), "struct<a:decimal(19,0),b:double,c:double>");
-        let t = infer(&[r#"{"f":[],"g":{},"n":null}"#], Default::default());
-        assert_eq!(crate::types::simple_string(&to_data_type(&t, false).unwrap()), "struct<f:array<string>,n:string>");
+        let t = infer(&[r#"{"f":[],"g":{},"n":null,"s":{"e":""}}"#], Default::default());
+        assert_eq!(
+            crate::types::simple_string(&to_data_type(&t, false).unwrap()),
+            "struct<f:array<string>,n:string,s:struct<e:string>>"
+        );
         assert_eq!(to_data_type(&t, true), None);
     }
 }
