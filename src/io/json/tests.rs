@@ -605,3 +605,43 @@ fn differential_against_pyspark_dumps() {
     eprintln!("differential: {ok} equal, {bad} different");
     assert_eq!(bad, 0);
 }
+
+/// Differential check of user-schema reads against PySpark dumps in `/tmp/jo/diff2/*.expected`
+/// (`{"file", "schema" (Spark schema JSON), "lines" (df.toJSON())}`).
+#[test]
+#[ignore]
+fn differential_user_schema_against_pyspark_dumps() {
+    let mut paths: Vec<_> = std::fs::read_dir("/tmp/jo/diff2").unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    let (mut ok, mut bad) = (0, 0);
+    for p in paths {
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        let file = PathBuf::from(v["file"].as_str().unwrap());
+        let DataType::Struct(schema) = schema_text::parse_schema_text(v["schema"].as_str().unwrap()).unwrap() else {
+            panic!("not a struct")
+        };
+        let want: Vec<String> =
+            v["lines"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect();
+        let (_, batches) =
+            read_json(std::slice::from_ref(&file), Some(&schema), &HashMap::new(), &EvalContext::default()).unwrap();
+        let mut got = Vec::new();
+        for b in &batches {
+            let text = write_json_lines_map(b, &HashMap::new(), &EvalContext::default()).unwrap();
+            got.extend(String::from_utf8(text).unwrap().lines().map(|s| s.to_string()));
+        }
+        if got == want {
+            ok += 1;
+        } else {
+            bad += 1;
+            eprintln!("MISMATCH {}", p.display());
+            for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
+                if g != w {
+                    eprintln!("  line {i}\n    ours : {g}\n    spark: {w}");
+                    break;
+                }
+            }
+        }
+    }
+    eprintln!("differential (user schema): {ok} equal, {bad} different");
+    assert_eq!(bad, 0);
+}
