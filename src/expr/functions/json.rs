@@ -375,19 +375,30 @@ fn parse_path(p: &str) -> Option<Vec<PathStep>> {
 fn eval_path<'v>(v: &'v JsonValue, steps: &[PathStep]) -> Option<PathResult<'v>> {
     let Some((first, rest)) = steps.split_first() else { return Some(PathResult::One(v)) };
     match first {
-        PathStep::Key(k) => eval_path(v.get(k)?, rest),
+        PathStep::Key(k) => match (v.get(k)?, rest.is_empty()) {
+            (JsonValue::Null, true) => None,
+            (member, _) => eval_path(member, rest),
+        },
         PathStep::Index(n) => match v {
-            JsonValue::Array(items) => eval_path(items.get(*n)?, rest),
+            // A null array element at the end of the path is written out ("null"), unlike a null member.
+            JsonValue::Array(items) => match (items.get(*n)?, rest.is_empty()) {
+                (JsonValue::Null, true) => Some(PathResult::NullText),
+                (item, _) => eval_path(item, rest),
+            },
             _ => None,
         },
         PathStep::Wildcard => {
             let JsonValue::Array(items) = v else { return None };
             // Matches of nested wildcards flatten into one list.
             let mut found: Vec<PathResult<'v>> = Vec::new();
-            for r in items.iter().filter_map(|it| eval_path(it, rest)) {
+            for r in items.iter().filter_map(|it| match (it, rest.is_empty()) {
+                (JsonValue::Null, true) => Some(PathResult::NullText),
+                _ => eval_path(it, rest),
+            }) {
                 match r {
                     PathResult::Many(inner) => found.extend(inner),
-                    one => found.push(one),
+                    PathResult::One(v) => found.push(PathResult::Quoted(v)),
+                    other => found.push(other),
                 }
             }
             match found.len() {
@@ -400,14 +411,20 @@ fn eval_path<'v>(v: &'v JsonValue, steps: &[PathStep]) -> Option<PathResult<'v>>
 }
 
 enum PathResult<'v> {
+    NullText,
     One(&'v JsonValue),
+    /// A wildcard match: strings stay JSON strings (quoted, characters as they are).
+    Quoted(&'v JsonValue),
     Many(Vec<PathResult<'v>>),
 }
 
 impl PathResult<'_> {
     fn write(&self, out: &mut String) {
         match self {
+            PathResult::NullText => out.push_str("null"),
             PathResult::One(v) => v.write(out),
+            PathResult::Quoted(JsonValue::String(s)) => crate::io::json::write::push_json_string(s, out),
+            PathResult::Quoted(v) => v.write(out),
             PathResult::Many(items) => {
                 out.push('[');
                 for (i, it) in items.iter().enumerate() {
@@ -422,10 +439,11 @@ impl PathResult<'_> {
     }
     fn text(&self) -> Option<String> {
         match self {
+            PathResult::NullText => Some("null".into()),
             PathResult::One(v) => v.to_result_text(),
-            many => {
+            other => {
                 let mut s = String::new();
-                many.write(&mut s);
+                other.write(&mut s);
                 Some(s)
             }
         }
@@ -617,7 +635,7 @@ impl ScalarFunction for JsonArrayLength {
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize, _ctx: &EvalContext) -> Result<ColumnarValue> {
         let json = strings(&args[0], num_rows)?;
         let json = json.as_string::<i32>();
-        let opts = JsonOptions::default();
+        let opts = path_json_options();
         let mut b = Int32Builder::with_capacity(json.len());
         for i in 0..json.len() {
             let n = if json.is_null(i) {
@@ -668,7 +686,7 @@ impl ScalarFunction for JsonObjectKeys {
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize, _ctx: &EvalContext) -> Result<ColumnarValue> {
         let json = strings(&args[0], num_rows)?;
         let json = json.as_string::<i32>();
-        let opts = JsonOptions::default();
+        let opts = path_json_options();
         let mut b = ListBuilder::new(StringBuilder::new()).with_field(Field::new("element", DataType::Utf8, true));
         let mut keys = Vec::new();
         let mut scratch = String::new();
@@ -923,5 +941,74 @@ mod tests {
         assert_eq!(show(&l), vec!["3", "0", "None", "None", "None", "None", "None"]);
         let k = JsonObjectKeys.invoke(&[ColumnarValue::Array(json)], 7, &ctx).unwrap().into_array(7).unwrap();
         assert_eq!(show(&k), vec!["None", "None", "[b, a]", "None", "None", "None", "[]"]);
+    }
+
+    /// Differential check against a PySpark dump (`/tmp/jo/funcs.json`): get_json_object over several paths,
+    /// json_array_length, json_object_keys, json_tuple and to_json(from_json(...)) on ~1200 JSON lines.
+    #[test]
+    #[ignore]
+    fn differential_against_pyspark_dump() {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string("/tmp/jo/funcs.json").unwrap()).unwrap();
+        let lines: Vec<&str> = v["lines"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+        let n = lines.len();
+        let json: ArrayRef = Arc::new(StringArray::from(lines.clone()));
+        let ctx = EvalContext::default();
+        let text = |x: &serde_json::Value| -> String {
+            match x {
+                serde_json::Value::Null => "None".into(),
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Array(items) => {
+                    format!(
+                        "[{}]",
+                        items.iter().map(|i| i.as_str().unwrap_or("?").to_string()).collect::<Vec<_>>().join(", ")
+                    )
+                }
+                other => other.to_string(),
+            }
+        };
+        let mut bad = 0;
+        let mut check = |what: &str, got: Vec<String>, want: Vec<String>| {
+            for i in 0..n {
+                if got[i] != want[i] {
+                    bad += 1;
+                    if bad < 12 {
+                        eprintln!("{what} row {i}: {}\n  ours : {}\n  spark: {}", lines[i], got[i], want[i]);
+                    }
+                }
+            }
+        };
+        let rows = v["rows"].as_array().unwrap();
+        for (k, p) in v["paths"].as_array().unwrap().iter().enumerate() {
+            let p = p.as_str().unwrap();
+            let out = GetJsonObject
+                .invoke(&[ColumnarValue::Array(json.clone()), ColumnarValue::Scalar(lit(p))], n, &ctx)
+                .unwrap()
+                .into_array(n)
+                .unwrap();
+            check(p, show(&out), rows.iter().map(|r| text(&r[k])).collect());
+        }
+        let np = v["paths"].as_array().unwrap().len();
+        let c = GetJsonObject
+            .invoke(&[ColumnarValue::Array(json.clone()), ColumnarValue::Scalar(lit("$.c"))], n, &ctx)
+            .unwrap()
+            .into_array(n)
+            .unwrap();
+        let len = JsonArrayLength.invoke(&[ColumnarValue::Array(c)], n, &ctx).unwrap().into_array(n).unwrap();
+        check("json_array_length", show(&len), rows.iter().map(|r| text(&r[np])).collect());
+        let keys =
+            JsonObjectKeys.invoke(&[ColumnarValue::Array(json.clone())], n, &ctx).unwrap().into_array(n).unwrap();
+        check("json_object_keys", show(&keys), rows.iter().map(|r| text(&r[np + 1])).collect());
+        let (_, cols) = JsonTuple.generate(&[json.clone(), lit("a"), lit("z"), lit("x y"), lit("c")], false).unwrap();
+        let tup = v["tuple"].as_array().unwrap();
+        for (k, col) in cols.iter().enumerate() {
+            check(&format!("json_tuple c{k}"), show(col), tup.iter().map(|r| text(&r[k])).collect());
+        }
+        let dt = nullable_type(&parse_schema_text(v["schema"].as_str().unwrap()).unwrap());
+        let parsed = from_json_array(json.as_string::<i32>(), &dt, JsonOptions::default(), &ctx).unwrap();
+        let back = ToJson.invoke(&[ColumnarValue::Array(parsed)], n, &ctx).unwrap().into_array(n).unwrap();
+        check("to_json(from_json)", show(&back), v["from_to"].as_array().unwrap().iter().map(text).collect());
+        eprintln!("differential functions: {bad} mismatching values");
+        assert_eq!(bad, 0);
     }
 }

@@ -62,6 +62,26 @@ fn parse_inner(lx: &mut Lexer, scratch: &mut String) -> PResult<JsonValue> {
     })
 }
 
+/// Jackson's byte generator (used when re-generating parsed JSON) escapes characters beyond the BMP as a
+/// `\uD83D\uDE00` surrogate pair.
+fn push_json_string_ascii_surrogates(s: &str, out: &mut String) {
+    if s.chars().all(|c| (c as u32) < 0x10000) {
+        return push_json_string(s, out);
+    }
+    let mut tmp = String::with_capacity(s.len() + 2);
+    push_json_string(s, &mut tmp);
+    for c in tmp.chars() {
+        if (c as u32) >= 0x10000 {
+            let mut buf = [0u16; 2];
+            for u in c.encode_utf16(&mut buf) {
+                out.push_str(&format!("\\u{:04X}", u));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+}
+
 /// Jackson re-generates integers as written and other numbers through `double` (`1.50` → `1.5`, `1e2` → `100.0`).
 fn write_number(n: &str, out: &mut String) {
     let is_int = n.bytes().enumerate().all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == b'-'));
@@ -93,7 +113,7 @@ impl JsonValue {
             JsonValue::Null => out.push_str("null"),
             JsonValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             JsonValue::Number(n) => write_number(n, out),
-            JsonValue::String(s) => push_json_string(s, out),
+            JsonValue::String(s) => push_json_string_ascii_surrogates(s, out),
             JsonValue::Array(items) => {
                 out.push('[');
                 for (i, v) in items.iter().enumerate() {
@@ -110,7 +130,7 @@ impl JsonValue {
                     if i > 0 {
                         out.push(',');
                     }
-                    push_json_string(k, out);
+                    push_json_string_ascii_surrogates(k, out);
                     out.push(':');
                     v.write(out);
                 }
