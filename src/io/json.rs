@@ -39,12 +39,8 @@ pub fn read_json(
     let jopts = JsonOptions::from_map(opts)?;
     check_line_mode_encoding(&jopts)?;
     if let Some(f) = schema.and_then(|s| s.iter().find(|f| f.name() == &jopts.corrupt_column)) {
-        if f.data_type() != &DataType::Utf8 || !f.is_nullable() {
-            let shown = if f.data_type() == &DataType::Utf8 {
-                "STRING NOT NULL".to_string()
-            } else {
-                crate::types::simple_string(f.data_type()).to_uppercase()
-            };
+        if f.data_type() != &DataType::Utf8 {
+            let shown = crate::types::simple_string(f.data_type()).to_uppercase();
             return Err(EmberError::analysis_class(
                 "INVALID_CORRUPT_RECORD_TYPE",
                 format!(
