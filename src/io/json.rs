@@ -25,6 +25,9 @@ use options::{JsonOptions, ParseMode};
 
 pub use write::write_json_lines_map;
 
+/// Stands for an invalid UTF-8 sequence in decoded text (see `decode_bytes`).
+const INVALID_UTF8_MARK: &str = "\u{FFFD}\u{0}";
+
 /// Target bytes per parallel decoding chunk of a JSON Lines file.
 const CHUNK_BYTES: usize = 4 << 20;
 
@@ -159,7 +162,18 @@ pub fn decode_bytes(bytes: Vec<u8>, encoding: Option<&str>) -> String {
         "ISO-8859-1" | "LATIN1" | "US-ASCII" => bytes.iter().map(|b| *b as char).collect(),
         _ => match String::from_utf8(bytes) {
             Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            // Jackson rejects a record with invalid UTF-8: mark each bad sequence with U+FFFD and a NUL, which no
+            // JSON token accepts, so the record is malformed; the NUL is dropped again from corrupt-record text.
+            Err(e) => {
+                let mut s = String::with_capacity(e.as_bytes().len() + 8);
+                for chunk in e.as_bytes().utf8_chunks() {
+                    s.push_str(chunk.valid());
+                    if !chunk.invalid().is_empty() {
+                        s.push_str(INVALID_UTF8_MARK);
+                    }
+                }
+                s
+            }
         },
     };
     match s.strip_prefix('\u{FEFF}') {
@@ -441,8 +455,13 @@ impl<'e> RecordDecoder<'e> {
                     let n = self.root.len();
                     let c = &mut self.root.children_mut()[ci];
                     c.truncate(row0);
+                    let shown: std::borrow::Cow<str> = if text.contains(INVALID_UTF8_MARK) {
+                        text.replace(INVALID_UTF8_MARK, "\u{FFFD}").into()
+                    } else {
+                        text.into()
+                    };
                     for _ in row0..n {
-                        c.push_str(text);
+                        c.push_str(&shown);
                     }
                 }
                 Ok(())

@@ -645,3 +645,13 @@ fn differential_user_schema_against_pyspark_dumps() {
     eprintln!("differential (user schema): {ok} equal, {bad} different");
     assert_eq!(bad, 0);
 }
+
+#[test]
+fn invalid_utf8_makes_a_record_malformed() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("iu.json");
+    std::fs::write(&p, b"{\"a\":\"x\xff y\"}\n{\"a\":\"ok\"}\n").unwrap();
+    let (f, b) = read(&p, None, &[]).unwrap();
+    assert_eq!(schema_str(&f), "struct<_corrupt_record:string,a:string>");
+    assert_eq!(rows(&b), vec!["_corrupt_record={\"a\":\"x\u{FFFD} y\"},a=None", "_corrupt_record=None,a=ok"]);
+}
