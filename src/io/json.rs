@@ -121,7 +121,18 @@ fn load_text(path: &Path, opts: &JsonOptions) -> Result<String> {
         kind: e.kind(),
         message: format!("[PATH_NOT_FOUND] Path does not exist: file:{}. SQLSTATE: 42K03", path.display()),
     })?;
-    Ok(decode_bytes(bytes, opts.encoding.as_deref()))
+    // A whole-file (multiLine) read detects UTF-16/32 from a byte-order mark when no encoding is given.
+    let detected = match (&opts.encoding, opts.multi_line) {
+        (None, true) if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) => Some("UTF-32LE"),
+        (None, true) if bytes.starts_with(&[0, 0, 0xFE, 0xFF]) => Some("UTF-32BE"),
+        (None, true) if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) => Some("UTF-16"),
+        _ => None,
+    };
+    let skip = match detected {
+        Some("UTF-32LE") | Some("UTF-32BE") => 4,
+        _ => 0,
+    };
+    Ok(decode_bytes(bytes[skip..].to_vec(), detected.or(opts.encoding.as_deref())))
 }
 
 /// Bytes to text in the `encoding` option's charset (UTF-8 by default; a byte-order mark is honoured and dropped).

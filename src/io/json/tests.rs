@@ -457,6 +457,12 @@ fn encodings_corrupt_type_and_nested_null_dropping() {
     assert_eq!(e.message(), "requirement failed: The lineSep option must be specified for the UTF-16LE encoding");
     let (_, b) = read(&p, None, &[("encoding", "UTF-16LE"), ("lineSep", "\n")]).unwrap();
     assert_eq!(rows(&b), vec!["a=1", "a=2"]);
+    let p = d.path().join("u16bom.json");
+    let mut bom = vec![0xFF, 0xFE];
+    bom.extend("[{\"a\":1},{\"a\":2}]".encode_utf16().flat_map(|u| u.to_le_bytes()));
+    std::fs::write(&p, bom).unwrap();
+    let (_, b) = read(&p, None, &[("multiLine", "true")]).unwrap();
+    assert_eq!(rows(&b), vec!["a=1", "a=2"]);
     let p = file(&d, "c.json", "{\"a\":1}\n");
     let s = fields(&[("a", DataType::Int32), ("_corrupt_record", DataType::Int32)]);
     let e = read(&p, Some(&s), &[]).unwrap_err();
