@@ -9,6 +9,7 @@ use arrow::datatypes::*;
 
 use crate::error::{EmberError, Result};
 use crate::expr::expr::BinaryOp;
+use crate::expr::functions::misc::support::conform;
 use crate::expr::functions::{ArgInfo, ScalarFunction, Signature};
 use crate::expr::physical::{repeat_scalar, ColumnarValue, EvalContext, PhysicalExpr, PhysicalKind};
 
@@ -36,7 +37,11 @@ pub fn evaluate(e: &PhysicalExpr, batch: &RecordBatch, ctx: &EvalContext) -> Res
             let vals: Vec<ColumnarValue> = args.iter().map(|a| evaluate(a, batch, ctx)).collect::<Result<_>>()?;
             let all_scalar = vals.iter().all(|v| matches!(v, ColumnarValue::Scalar(_)));
             let rows = if all_scalar && func.deterministic() { 1 } else { n };
-            let out = func.invoke(&vals, rows, ctx)?;
+            // A function may label nested fields or nullability differently from its resolved type.
+            let out = match func.invoke(&vals, rows, ctx)? {
+                ColumnarValue::Array(a) => ColumnarValue::Array(conform(a, &e.data_type)?),
+                ColumnarValue::Scalar(a) => ColumnarValue::Scalar(conform(a, &e.data_type)?),
+            };
             if all_scalar && func.deterministic() {
                 Ok(match out {
                     ColumnarValue::Array(a) if a.len() == 1 => ColumnarValue::Scalar(a),

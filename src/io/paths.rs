@@ -512,7 +512,7 @@ pub fn read_dataset(
         "csv" => crate::io::csv::read_csv(&files, schema, opts, ctx),
         "parquet" => crate::io::parquet::read_parquet(&files, schema, opts, ctx),
         "text" => crate::io::text::read_text(&files, opts, ctx),
-        "json" => Err(EmberError::not_implemented("JSON files are read by crate::io::json")),
+        "json" => read_json_dataset(&files, schema, opts, ctx),
         other => Err(EmberError::analysis_class(
             "DATA_SOURCE_NOT_FOUND",
             format!(
@@ -520,6 +520,40 @@ pub fn read_dataset(
             ),
         )),
     }
+}
+
+/// JSON files through `crate::io::json`, with partition columns appended per file.
+fn read_json_dataset(
+    files: &[FileEntry],
+    schema: Option<&Fields>,
+    opts: &Options,
+    ctx: &crate::expr::physical::EvalContext,
+) -> Result<(Fields, Vec<arrow::array::RecordBatch>)> {
+    let part_names: Vec<String> =
+        files.first().map(|f| f.partition_values.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
+    let is_partition = |n: &str| part_names.iter().any(|p| p.eq_ignore_ascii_case(n));
+    let data_schema: Option<Fields> = schema.map(|s| s.iter().filter(|f| !is_partition(f.name())).cloned().collect());
+    let map = opts.to_lowercase_map();
+    let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+    if part_names.is_empty() {
+        return crate::io::json::read_json(&paths, data_schema.as_ref(), &map, ctx);
+    }
+    // Every file must share one data schema: infer it over all files first when none is given.
+    let data_fields = match data_schema {
+        Some(f) => f,
+        None => crate::io::json::read_json(&paths, None, &map, ctx)?.0,
+    };
+    let pfields = partition_fields(files, &part_names, schema);
+    let mut out = Vec::new();
+    for f in files {
+        let (_, batches) = crate::io::json::read_json(std::slice::from_ref(&f.path), Some(&data_fields), &map, ctx)?;
+        for b in batches {
+            out.push(with_partition_columns(f, &b, &pfields, &ctx.time_zone)?);
+        }
+    }
+    let mut all: Vec<Field> = data_fields.iter().map(|f| f.as_ref().clone()).collect();
+    all.extend(pfields.iter().map(|f| f.as_ref().clone()));
+    Ok((all.into(), out))
 }
 
 /// `batch` with one file's partition columns appended (for readers that do not append them themselves).

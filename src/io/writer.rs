@@ -203,8 +203,8 @@ fn encode(format: &str, batch: &RecordBatch, path: &Path, opts: &Options, ctx: &
 
 /// JSON lines come from `crate::io::json::write_json_lines(batch, opts, ctx)`, written by another module; this
 /// branch predates it.
-fn json_bytes(_batch: &RecordBatch, _opts: &Options, _ctx: &EvalContext) -> Result<Vec<u8>> {
-    Err(EmberError::not_implemented("writing JSON files (io::json::write_json_lines is not merged in this build)"))
+fn json_bytes(batch: &RecordBatch, opts: &Options, ctx: &EvalContext) -> Result<Vec<u8>> {
+    crate::io::json::write_json_lines_map(batch, &opts.to_lowercase_map(), ctx)
 }
 
 /// Indices of the partition columns in `schema` (case-insensitive), with Spark's errors.
