@@ -623,7 +623,7 @@ fn recognition_error(pattern: &str) -> EmberError {
     EmberError::execution_class(
         "INCONSISTENT_BEHAVIOR_CROSS_VERSION.DATETIME_PATTERN_RECOGNITION",
         format!(
-            "You may get a different result due to the upgrading to Spark >= 3.0: Fail to recognize '{pattern}' pattern in the DateTimeFormatter. 1) You can set \"spark.sql.legacy.timeParserPolicy\" to \"LEGACY\" to restore the behavior before Spark 3.0. 2) You can form a valid datetime pattern with the guide from 'https://spark.apache.org/docs/latest/sql-ref-datetime-pattern.html'. SQLSTATE: 42K0B"
+            "You may get a different result due to the upgrading to Spark >= 3.0:\nFail to recognize '{pattern}' pattern in the DateTimeFormatter.\n1) You can set \"spark.sql.legacy.timeParserPolicy\" to \"LEGACY\" to restore the behavior before Spark 3.0.\n2) You can form a valid datetime pattern with the guide from 'https://spark.apache.org/docs/latest/sql-ref-datetime-pattern.html'. SQLSTATE: 42K0B"
         ),
     )
 }
@@ -632,7 +632,7 @@ fn week_based_error(letter: char) -> EmberError {
     EmberError::execution_class(
         "INCONSISTENT_BEHAVIOR_CROSS_VERSION.DATETIME_WEEK_BASED_PATTERN",
         format!(
-            "You may get a different result due to the upgrading to Spark >= 3.0: All week-based patterns are unsupported since Spark 3.0, detected week-based character: {letter}. Please use the SQL function EXTRACT instead. SQLSTATE: 42K0B"
+            "You may get a different result due to the upgrading to Spark >= 3.0:\nAll week-based patterns are unsupported since Spark 3.0, detected week-based character: {letter}.\nPlease use the SQL function EXTRACT instead. SQLSTATE: 42K0B"
         ),
     )
 }
@@ -650,7 +650,8 @@ fn suggestion_error(pattern: &str) -> EmberError {
     EmberError::execution_class(
         "INVALID_DATETIME_PATTERN.WITH_SUGGESTION",
         format!(
-            "Unrecognized datetime pattern: '{pattern}'. You can form a valid datetime pattern with the guide from 'https://spark.apache.org/docs/latest/sql-ref-datetime-pattern.html'. SQLSTATE: 22007"
+            "Unrecognized datetime pattern: '{}'. You can form a valid datetime pattern with the guide from 'https://spark.apache.org/docs/latest/sql-ref-datetime-pattern.html'. SQLSTATE: 22007",
+            pattern.replace('\'', "\\'")
         ),
     )
 }
@@ -684,7 +685,7 @@ fn compile_tokens(
             }
             loop {
                 if *pos >= chars.len() {
-                    return Err(recognition_error(pattern));
+                    return Err(suggestion_error(pattern));
                 }
                 if chars[*pos] == '\'' {
                     if *pos + 1 < chars.len() && chars[*pos + 1] == '\'' {
@@ -732,7 +733,16 @@ fn compile_tokens(
         let tok = match c {
             'G' if n <= 4 => Token::Era(n),
             'G' => return bad(),
-            'y' => Token::Year(n),
+            'y' if n <= 19 => Token::Year(n),
+            'y' => return bad(),
+            'Q' | 'q' if n > 5 || n == 5 => {
+                return Err(EmberError::execution_class(
+                    "INVALID_DATETIME_PATTERN.LENGTH",
+                    format!(
+                        "Unrecognized datetime pattern: {pattern}. Too many letters in datetime pattern: {pattern}. Please reduce pattern length. SQLSTATE: 22007"
+                    ),
+                ))
+            }
             'Q' | 'q' if n <= 4 => {
                 fo.get_or_insert(c);
                 Token::Quarter(n)
@@ -764,7 +774,7 @@ fn compile_tokens(
             'X' | 'x' if n <= 5 => Token::OffsetX { count: n, z_for_zero: c == 'X' },
             'X' | 'x' => return Err(suggestion_error(pattern)),
             'Z' if n <= 5 => Token::OffsetZ(n),
-            'Z' => return Err(suggestion_error(pattern)),
+            'Z' => return bad(),
             'Y' | 'w' | 'W' | 'u' => return bad(),
             'e' | 'c' => return Err(week_based_error(c)),
             'n' | 'N' | 'A' | 'B' | 'p' => return Err(illegal_char_error(pattern, c)),
@@ -786,7 +796,7 @@ fn compile_tokens(
 fn numeric_width(t: &Token) -> Option<(usize, usize)> {
     Some(match t {
         Token::Year(2) => (2, 2),
-        Token::Year(n) if *n >= 4 => (*n, *n),
+        Token::Year(n) if *n >= 4 => (*n, 19),
         Token::Year(n) => (*n, 19),
         Token::Month(n) if *n <= 2 => (*n, if *n == 1 { 19 } else { 2 }),
         Token::Day(n) | Token::Minute(n) | Token::Second(n) | Token::Hour(_, n) => (*n, if *n == 1 { 19 } else { 2 }),
@@ -799,12 +809,10 @@ fn numeric_width(t: &Token) -> Option<(usize, usize)> {
 }
 
 fn is_fixed_width(t: &Token) -> Option<usize> {
-    match numeric_width(t) {
-        Some((a, b)) if a == b => Some(a),
-        _ => match t {
-            Token::Fraction(n) => Some(*n),
-            _ => None,
-        },
+    match (t, numeric_width(t)) {
+        (Token::Fraction(_), _) => None,
+        (_, Some((a, b))) if a == b => Some(a),
+        _ => None,
     }
 }
 
@@ -853,6 +861,7 @@ impl DateTimePattern {
     /// Spark's error for patterns that only format (`E`, `F`, `q`, `Q`) when used to parse.
     pub fn check_parsable(&self) -> Result<()> {
         match self.format_only {
+            Some(c @ ('Q' | 'q')) => Err(illegal_char_error(&self.pattern, c)),
             Some(_) => Err(recognition_error(&self.pattern)),
             None => Ok(()),
         }
@@ -1298,9 +1307,6 @@ fn parse_zone_name_prefix(s: &str) -> Option<(Zone, usize)> {
             return parse_zone(id).map(|z| (z, name.len()));
         }
     }
-    if s.starts_with('+') || s.starts_with('-') {
-        return None;
-    }
     parse_zone_prefix(s)
 }
 
@@ -1350,6 +1356,10 @@ fn parse_tokens(tokens: &[Token], s: &str, mut pos: usize, p: &mut ParsedFields)
                 } else {
                     let (min, max) = numeric_width(t)?;
                     let (v, len) = take_digits(b, pos, min, max, reserve)?;
+                    // More digits than the pad width need an explicit sign (Java's EXCEEDS_PAD in strict mode).
+                    if *n >= 4 && len > *n {
+                        return None;
+                    }
                     p.year_of_era = Some(if *n == 2 { 2000 + v as i64 } else { v as i64 });
                     pos += len;
                 }
@@ -1640,13 +1650,12 @@ mod tests {
     #[test]
     fn invalid_patterns_give_spark_errors() {
         let class = |p: &str| DateTimePattern::compile(p).unwrap_err().error_class().unwrap().to_string();
-        for p in ["u", "w", "W", "Y", "YYYY", "MMMMM", "EEEEE", "ddd", "HHH", "SSSSSSSSSS", "zzzzz", "#", "{", "'open"]
-        {
+        for p in ["u", "w", "W", "Y", "YYYY", "MMMMM", "EEEEE", "ddd", "HHH", "SSSSSSSSSS", "zzzzz", "#", "{"] {
             assert_eq!(class(p), "INCONSISTENT_BEHAVIOR_CROSS_VERSION.DATETIME_PATTERN_RECOGNITION", "{p}");
         }
         assert_eq!(class("e"), "INCONSISTENT_BEHAVIOR_CROSS_VERSION.DATETIME_WEEK_BASED_PATTERN");
         assert_eq!(class("c"), "INCONSISTENT_BEHAVIOR_CROSS_VERSION.DATETIME_WEEK_BASED_PATTERN");
-        for p in ["VVV", "OO", "XXXXXX"] {
+        for p in ["V", "VVV", "OO", "XXXXXX", "'open"] {
             assert_eq!(class(p), "INVALID_DATETIME_PATTERN.WITH_SUGGESTION", "{p}");
         }
         assert_eq!(
@@ -1654,6 +1663,17 @@ mod tests {
             "[INVALID_DATETIME_PATTERN.ILLEGAL_CHARACTER] Unrecognized datetime pattern: n. Illegal pattern character found in datetime pattern: n. Please provide legal character. SQLSTATE: 22007"
         );
         assert!(DateTimePattern::compile("EEE yyyy").unwrap().check_parsable().is_err());
+        assert_eq!(
+            DateTimePattern::compile("yyyy Q").unwrap().check_parsable().unwrap_err().error_class(),
+            Some("INVALID_DATETIME_PATTERN.ILLEGAL_CHARACTER")
+        );
+        assert_eq!(class("QQQQQ"), "INVALID_DATETIME_PATTERN.LENGTH");
+        for p in ["ZZZZZZ", "GGGGG", "aa", "hhh", "LLLLL", "yyyy]", "yyyyyyyyyyyyyyyyyyyy"] {
+            assert_eq!(class(p), "INCONSISTENT_BEHAVIOR_CROSS_VERSION.DATETIME_PATTERN_RECOGNITION", "{p}");
+        }
+        assert_eq!(DateTimePattern::compile("[yyyy").unwrap().format_date(19_727), "2024");
+        assert_eq!(DateTimePattern::compile("y年M月d日").unwrap().format_date(19_727), "2024年1月5日");
+        assert_eq!(DateTimePattern::compile("''").unwrap().format_date(19_727), "'");
         assert!(DateTimePattern::compile("yyyy-MM-dd").unwrap().check_parsable().is_ok());
     }
 
@@ -1713,6 +1733,50 @@ mod tests {
         assert_eq!(p("M/d/yyyy", "1/5/2024").as_deref(), Some("2024-01-05 00:00:00"));
         assert_eq!(p("G yyyy-MM-dd", "AD 2024-01-05").as_deref(), Some("2024-01-05 00:00:00"));
         assert_eq!(p("MMM", "Jan").as_deref(), Some("1970-01-01 00:00:00"));
+        assert_eq!(p("yyyyMMddHHmmssSSS", "20240105102030123"), None);
+        assert_eq!(p("yyyyMd", "2024115"), None);
+        assert_eq!(p("yyyy-M-dd", "2024-1-5"), None);
+        assert_eq!(p("yyyyy", "02024").as_deref(), Some("2024-01-01 00:00:00"));
+        assert_eq!(p("yyyyy", "2024"), None);
+        assert_eq!(p("yy", "1999"), None);
+        assert_eq!(p("yyyy-MM-dd hh", "2024-01-05 13"), None);
+        assert_eq!(p("yyyy-MM-dd hh", "2024-01-05 00"), None);
+        assert_eq!(p("yyyy-MM-dd kk", "2024-01-05 00"), None);
+        assert_eq!(p("yyyy-MM-dd KK a", "2024-01-05 12 AM"), None);
+        assert_eq!(p("hh:mm", "12:30").as_deref(), Some("1970-01-01 00:30:00"));
+        assert_eq!(p("yyyy-MMM-dd", "2024-Sept-05"), None);
+        assert_eq!(p("yyyy-MMM-dd", "2024-JAN-05").as_deref(), Some("2024-01-05 00:00:00"));
+        assert_eq!(p("yyyy DDD", "2023 366"), None);
+        assert_eq!(p("yyyy DDD MM", "2024 060 03"), None);
+        assert_eq!(p("yyyy-MM DDD", "2024-02 060").as_deref(), Some("2024-02-29 00:00:00"));
+        assert_eq!(p("yyyy-MM-dd HH:mm:ss G", "2024-01-05 10:20:30 BC").as_deref(), Some("-2023-01-05 10:20:30"));
+        assert_eq!(
+            p("yyyy-MM-dd'T'HH:mm:ss.SXXX", "2024-01-05T10:20:30.5+05:30").as_deref(),
+            Some("2024-01-05 04:50:30.5")
+        );
+        assert_eq!(p("yyyy-MM-dd'T'HH:mm:ssX", "2024-01-05T10:20:30Z").as_deref(), Some("2024-01-05 10:20:30"));
+        assert_eq!(p("yyyy-MM-dd HH:mm:ss XX", "2024-01-05 10:20:30 +01:00"), None);
+        assert_eq!(p("yyyy-MM-dd HH:mm:ss XX", "2024-01-05 10:20:30 +0100").as_deref(), Some("2024-01-05 09:20:30"));
+        assert_eq!(p("yyyy-MM-dd HH:mm:ss Z", "2024-01-05 10:20:30 Z"), None);
+        assert_eq!(p("yyyy-MM-dd HH:mm:ss Z", "2024-01-05 10:20:30 +01:00"), None);
+        assert_eq!(p("yyyy-MM-dd HH:mm:ss x", "2024-01-05 10:20:30 Z"), None);
+        assert_eq!(
+            p("yyyy-MM-dd HH:mm:ss ZZZZZ", "2024-01-05 10:20:30 -08:00").as_deref(),
+            Some("2024-01-05 18:20:30")
+        );
+        assert_eq!(p("yyyy-MM-dd HH:mm:ss O", "2024-01-05 10:20:30 GMT+1").as_deref(), Some("2024-01-05 09:20:30"));
+        assert_eq!(p("yyyy-MM-dd HH:mm:ss VV", "2024-01-05 10:20:30 +01:00").as_deref(), Some("2024-01-05 09:20:30"));
+        assert_eq!(p("yyyy-MM-dd HH:mm:ss z", "2024-01-05 10:20:30 +01:00").as_deref(), Some("2024-01-05 09:20:30"));
+        assert_eq!(p("yyyy-MM-dd HH:mm:ss z", "2024-01-05 10:20:30 EST").as_deref(), Some("2024-01-05 15:20:30"));
+        assert_eq!(p("yyyy-MM-dd HH:mm:ss z", "2024-01-05 10:20:30 PDT").as_deref(), Some("2024-01-05 18:20:30"));
+        assert_eq!(
+            p("yyyy-MM-dd HH:mm:ss zzzz", "2024-01-05 10:20:30 Pacific Standard Time").as_deref(),
+            Some("2024-01-05 18:20:30")
+        );
+        assert_eq!(p("yyyy-MM-dd HH:mm:ss.[SSS]", "2024-01-05 10:20:30.").as_deref(), Some("2024-01-05 10:20:30"));
+        assert_eq!(p("yyyy-MM-dd HH:mm:ss[.SSS]", "2024-01-05 10:20:30.12").as_deref(), Some("2024-01-05 10:20:30.12"));
+        assert_eq!(p("yyyy-MM-dd[['x']]", "2024-01-05x").as_deref(), Some("2024-01-05 00:00:00"));
+        assert_eq!(p("yyyy-MM-dd'T'HH:mm", "2024-01-05T10:20").as_deref(), Some("2024-01-05 10:20:00"));
         let d = DateTimePattern::compile("yyyy D").unwrap();
         assert_eq!(d.parse_date("2024 60"), Some(days_from_civil(2024, 2, 29) as i32));
         let z = DateTimePattern::compile("yyyy-MM-dd HH:mm:ss z").unwrap();
