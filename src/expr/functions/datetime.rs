@@ -1,4 +1,1166 @@
-//! datetime functions. (Being written.)
-use super::FunctionRegistry;
+//! Date and time functions (`to_timestamp`, `date_format`, `year`, `date_trunc`, `months_between`, …) with Spark's
+//! non-ANSI semantics: malformed input gives null, invalid patterns and zones give Spark's errors.
+mod interval;
 
-pub fn register(_r: &mut FunctionRegistry) {}
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, ArrowPrimitiveType, BooleanArray, PrimitiveArray, StringArray, StringBuilder,
+    TimestampMicrosecondArray,
+};
+use arrow::datatypes::{DataType, Date32Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
+use chrono_tz::Tz;
+
+pub use interval::{add_interval, interval_result_type, parse_interval_string};
+
+use super::{check_arg_count, ArgInfo, FunctionRegistry, ScalarFunction, Signature};
+use crate::error::{EmberError, Result};
+use crate::expr::datetime_pattern::{
+    civil_from_days, days_from_civil, days_in_month, fields_of_local, local_to_utc, parse_date_default,
+    parse_timestamp_default, parse_timestamp_ntz_default, parse_zone, utc_to_local, weekday_from_days, DateTimePattern,
+    Zone, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
+};
+use crate::expr::physical::{ColumnarValue, EvalContext};
+use crate::types::{is_numeric, is_string, simple_string, timestamp_ntz_type, timestamp_type};
+
+/// Spark's default pattern of `unix_timestamp`/`from_unixtime`.
+pub const DEFAULT_FORMAT: &str = "yyyy-MM-dd HH:mm:ss";
+
+type ResolveFn = Box<dyn Fn(&DateTimeFunction, &[ArgInfo]) -> Result<Signature> + Send + Sync>;
+type InvokeFn = Box<dyn Fn(&[ColumnarValue], usize, &EvalContext) -> Result<ColumnarValue> + Send + Sync>;
+type NameFn = fn(&str, &[String]) -> String;
+
+/// One registered date/time function.
+struct DateTimeFunction {
+    name: &'static str,
+    resolve: ResolveFn,
+    invoke: InvokeFn,
+    display: NameFn,
+    deterministic: bool,
+}
+
+impl ScalarFunction for DateTimeFunction {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn resolve(&self, args: &[ArgInfo]) -> Result<Signature> {
+        (self.resolve)(self, args)
+    }
+    fn invoke(&self, args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext) -> Result<ColumnarValue> {
+        (self.invoke)(args, num_rows, ctx)
+    }
+    fn display_name(&self, args: &[String]) -> String {
+        (self.display)(self.name, args)
+    }
+    fn deterministic(&self) -> bool {
+        self.deterministic
+    }
+}
+
+fn plain_name(name: &str, args: &[String]) -> String {
+    format!("{name}({})", args.join(", "))
+}
+
+/// Names that show the default format Spark fills in: `from_unixtime(t, yyyy-MM-dd HH:mm:ss)`.
+fn name_with_default_format(name: &str, args: &[String]) -> String {
+    match args.len() {
+        0 => format!("{name}(current_timestamp(), {DEFAULT_FORMAT})"),
+        1 => format!("{name}({}, {DEFAULT_FORMAT})", args[0]),
+        _ => plain_name(name, args),
+    }
+}
+
+fn months_between_name(name: &str, args: &[String]) -> String {
+    if args.len() == 2 {
+        format!("{name}({}, {}, true)", args[0], args[1])
+    } else {
+        plain_name(name, args)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Argument checks (Spark's ImplicitTypeCasts for the expected input types)
+
+/// What a parameter accepts.
+#[derive(Clone, Copy, PartialEq)]
+enum Want {
+    /// DATE; timestamps and strings are cast.
+    Date,
+    /// TIMESTAMP; dates, strings and TIMESTAMP_NTZ are cast.
+    Timestamp,
+    /// TIMESTAMP or TIMESTAMP_NTZ (kept); dates and strings are cast to TIMESTAMP.
+    AnyTimestamp,
+    /// TIMESTAMP only (strings cast): `unix_seconds` and friends.
+    TimestampOnly,
+    /// INT, SMALLINT or TINYINT (strings cast).
+    Int,
+    /// BIGINT from any numeric or string.
+    Long,
+    /// DOUBLE from any numeric or string.
+    Double,
+    Str,
+    Bool,
+}
+
+fn ordinal(i: usize) -> &'static str {
+    ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"].get(i).copied().unwrap_or("next")
+}
+
+fn sql_type(dt: &DataType) -> String {
+    simple_string(dt).to_uppercase()
+}
+
+fn mismatch(f: &DateTimeFunction, args: &[ArgInfo], i: usize, required: &str) -> EmberError {
+    let sqls: Vec<String> = args.iter().map(|a| a.sql.clone()).collect();
+    EmberError::analysis_class(
+        "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+        format!(
+            "Cannot resolve \"{}\" due to data type mismatch: The {} parameter requires the {required} type, however \"{}\" has the type \"{}\". SQLSTATE: 42K09",
+            f.display_name(&sqls),
+            ordinal(i),
+            args[i].sql,
+            sql_type(&args[i].data_type)
+        ),
+    )
+}
+
+/// The type argument `i` is cast to, or Spark's type-mismatch error.
+fn coerce(f: &DateTimeFunction, args: &[ArgInfo], i: usize, want: Want) -> Result<DataType> {
+    let dt = &args[i].data_type;
+    let stringy = is_string(dt) || matches!(dt, DataType::Null);
+    let ok = match want {
+        Want::Date => match dt {
+            DataType::Date32 | DataType::Timestamp(_, _) => Some(DataType::Date32),
+            _ if stringy => Some(DataType::Date32),
+            _ => None,
+        },
+        Want::Timestamp => match dt {
+            DataType::Date32 | DataType::Timestamp(_, _) => Some(timestamp_type()),
+            _ if stringy => Some(timestamp_type()),
+            _ => None,
+        },
+        Want::AnyTimestamp => match dt {
+            DataType::Timestamp(_, None) => Some(timestamp_ntz_type()),
+            DataType::Date32 | DataType::Timestamp(_, Some(_)) => Some(timestamp_type()),
+            _ if stringy => Some(timestamp_type()),
+            _ => None,
+        },
+        Want::TimestampOnly => match dt {
+            DataType::Timestamp(_, Some(_)) => Some(timestamp_type()),
+            _ if stringy => Some(timestamp_type()),
+            _ => None,
+        },
+        Want::Int => match dt {
+            DataType::Int8 | DataType::Int16 | DataType::Int32 => Some(DataType::Int32),
+            _ if stringy => Some(DataType::Int32),
+            _ => None,
+        },
+        Want::Long => (is_numeric(dt) || stringy).then_some(DataType::Int64),
+        Want::Double => (is_numeric(dt) || stringy).then_some(DataType::Float64),
+        Want::Str => match dt {
+            DataType::List(_) | DataType::Map(_, _) | DataType::Struct(_) | DataType::Binary => None,
+            _ => Some(DataType::Utf8),
+        },
+        Want::Bool => match dt {
+            DataType::Boolean | DataType::Null => Some(DataType::Boolean),
+            _ => None,
+        },
+    };
+    ok.ok_or_else(|| {
+        let required = match want {
+            Want::Date => "\"DATE\"",
+            Want::Timestamp => "\"TIMESTAMP\"",
+            Want::AnyTimestamp | Want::TimestampOnly => "\"(TIMESTAMP OR TIMESTAMP WITHOUT TIME ZONE)\"",
+            Want::Int => "(\"INT\" or \"SMALLINT\" or \"TINYINT\")",
+            Want::Long => "\"BIGINT\"",
+            Want::Double => "\"DOUBLE\"",
+            Want::Str => "\"STRING\"",
+            Want::Bool => "\"BOOLEAN\"",
+        };
+        mismatch(f, args, i, required)
+    })
+}
+
+/// A signature from per-argument wants; `always_nullable` for functions that give null on malformed input.
+fn sig(
+    f: &DateTimeFunction,
+    args: &[ArgInfo],
+    wants: &[Want],
+    ret: DataType,
+    always_nullable: bool,
+) -> Result<Signature> {
+    let mut arg_types = Vec::with_capacity(args.len());
+    for i in 0..args.len() {
+        arg_types.push(coerce(f, args, i, wants[i.min(wants.len() - 1)])?);
+    }
+    let nullable = always_nullable || args.iter().any(|a| a.nullable);
+    Ok(Signature { arg_types, return_type: ret, nullable })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Evaluation helpers
+
+fn all_scalar(args: &[ColumnarValue]) -> bool {
+    args.iter().all(|a| a.as_scalar().is_some())
+}
+
+fn out_len(args: &[ColumnarValue], num_rows: usize) -> (usize, bool) {
+    if all_scalar(args) {
+        (1, true)
+    } else {
+        (num_rows, false)
+    }
+}
+
+fn wrap(arr: ArrayRef, scalar: bool) -> ColumnarValue {
+    if scalar {
+        ColumnarValue::Scalar(arr)
+    } else {
+        ColumnarValue::Array(arr)
+    }
+}
+
+fn array_of(v: &ColumnarValue) -> (&ArrayRef, bool) {
+    match v {
+        ColumnarValue::Array(a) => (a, false),
+        ColumnarValue::Scalar(a) => (a, true),
+    }
+}
+
+/// Row access to a primitive argument, scalar or column.
+struct Prim<'a, T: ArrowPrimitiveType> {
+    a: &'a PrimitiveArray<T>,
+    scalar: bool,
+}
+
+impl<'a, T: ArrowPrimitiveType> Prim<'a, T> {
+    fn new(v: &'a ColumnarValue) -> Result<Self> {
+        let (a, scalar) = array_of(v);
+        let a = a.as_any().downcast_ref::<PrimitiveArray<T>>().ok_or_else(|| {
+            EmberError::execution(format!("datetime function: unexpected argument type {}", a.data_type()))
+        })?;
+        Ok(Prim { a, scalar })
+    }
+    #[inline]
+    fn get(&self, i: usize) -> Option<T::Native> {
+        let j = if self.scalar { 0 } else { i };
+        if self.a.is_null(j) {
+            None
+        } else {
+            Some(self.a.value(j))
+        }
+    }
+}
+
+/// Row access to a string argument.
+struct Str<'a> {
+    a: &'a StringArray,
+    scalar: bool,
+}
+
+impl<'a> Str<'a> {
+    fn new(v: &'a ColumnarValue) -> Result<Self> {
+        let (a, scalar) = array_of(v);
+        let a = a.as_any().downcast_ref::<StringArray>().ok_or_else(|| {
+            EmberError::execution(format!("datetime function: expected a string argument, got {}", a.data_type()))
+        })?;
+        Ok(Str { a, scalar })
+    }
+    #[inline]
+    fn get(&self, i: usize) -> Option<&'a str> {
+        let j = if self.scalar { 0 } else { i };
+        if self.a.is_null(j) {
+            None
+        } else {
+            Some(self.a.value(j))
+        }
+    }
+}
+
+/// Patterns of a format argument: compiled once for a literal, cached by text for a column.
+struct Patterns<'a> {
+    s: Str<'a>,
+    last: Option<(String, Arc<DateTimePattern>)>,
+    parsing: bool,
+}
+
+impl<'a> Patterns<'a> {
+    fn new(v: &'a ColumnarValue, parsing: bool) -> Result<Self> {
+        Ok(Patterns { s: Str::new(v)?, last: None, parsing })
+    }
+    fn get(&mut self, i: usize) -> Result<Option<Arc<DateTimePattern>>> {
+        let Some(text) = self.s.get(i) else { return Ok(None) };
+        if let Some((t, p)) = &self.last {
+            if t == text {
+                return Ok(Some(p.clone()));
+            }
+        }
+        let p = Arc::new(DateTimePattern::compile(text)?);
+        if self.parsing {
+            p.check_parsable()?;
+        }
+        self.last = Some((text.to_string(), p.clone()));
+        Ok(Some(p))
+    }
+}
+
+fn ts_array(values: impl IntoIterator<Item = Option<i64>>) -> ArrayRef {
+    Arc::new(TimestampMicrosecondArray::from_iter(values).with_timezone("UTC"))
+}
+
+fn ntz_array(values: impl IntoIterator<Item = Option<i64>>) -> ArrayRef {
+    Arc::new(TimestampMicrosecondArray::from_iter(values))
+}
+
+fn date_array(values: impl IntoIterator<Item = Option<i32>>) -> ArrayRef {
+    Arc::new(PrimitiveArray::<Date32Type>::from_iter(values))
+}
+
+fn long_array(values: impl IntoIterator<Item = Option<i64>>) -> ArrayRef {
+    Arc::new(PrimitiveArray::<Int64Type>::from_iter(values))
+}
+
+fn is_ntz(v: &ColumnarValue) -> bool {
+    matches!(v.data_type(), DataType::Timestamp(_, None))
+}
+
+/// Wall-clock micros of a TIMESTAMP (in the session zone) or TIMESTAMP_NTZ value.
+#[inline]
+fn local_micros(v: i64, ntz: bool, tz: &Tz) -> i64 {
+    if ntz {
+        v
+    } else {
+        utc_to_local(v, tz)
+    }
+}
+
+fn days_to_i32(d: i64) -> Option<i32> {
+    i32::try_from(d).ok()
+}
+
+/// ISO-8601 week number of a day.
+pub fn iso_week(days: i64) -> i32 {
+    let thursday = days - weekday_from_days(days) as i64 + 3;
+    let (y, _, _) = civil_from_days(thursday);
+    ((thursday - days_from_civil(y, 1, 1)) / 7 + 1) as i32
+}
+
+/// Spark's day-of-week names for `next_day`: `MO`, `MON`, `MONDAY`, … (case-insensitive); 0 = Monday.
+fn day_of_week_from_string(s: &str) -> Option<u32> {
+    let u = s.trim().to_ascii_uppercase();
+    Some(match u.as_str() {
+        "MO" | "MON" | "MONDAY" => 0,
+        "TU" | "TUE" | "TUESDAY" => 1,
+        "WE" | "WED" | "WEDNESDAY" => 2,
+        "TH" | "THU" | "THURSDAY" => 3,
+        "FR" | "FRI" | "FRIDAY" => 4,
+        "SA" | "SAT" | "SATURDAY" => 5,
+        "SU" | "SUN" | "SUNDAY" => 6,
+        _ => return None,
+    })
+}
+
+/// `add_months` on a day number; Spark fails on int overflow even with ANSI off.
+fn add_months_days(days: i32, months: i32) -> Result<i32> {
+    let (y, m, d) = civil_from_days(days as i64);
+    let total = y * 12 + (m as i64 - 1) + months as i64;
+    let (ny, nm) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u32);
+    let nd = d.min(days_in_month(ny, nm));
+    days_to_i32(days_from_civil(ny, nm, nd)).ok_or_else(overflow)
+}
+
+fn overflow() -> EmberError {
+    EmberError::Arithmetic(
+        "[ARITHMETIC_OVERFLOW] overflow. If necessary set \"spark.sql.ansi.enabled\" to \"false\" to bypass this error. SQLSTATE: 22003".into(),
+    )
+}
+
+/// Spark's `monthsBetween`: whole months when the days of month match or both are month ends, else the fraction
+/// over 31-day months, rounded to 8 digits when `round_off`.
+pub fn months_between(t1: i64, t2: i64, round_off: bool, tz: &Tz) -> f64 {
+    let (l1, l2) = (utc_to_local(t1, tz), utc_to_local(t2, tz));
+    let (f1, f2) = (fields_of_local(l1), fields_of_local(l2));
+    let month_diff = (f1.year * 12 + f1.month as i64) - (f2.year * 12 + f2.month as i64);
+    let last1 = f1.day == days_in_month(f1.year, f1.month);
+    let last2 = f2.day == days_in_month(f2.year, f2.month);
+    if f1.day == f2.day || (last1 && last2) {
+        return month_diff as f64;
+    }
+    let sec1 = l1.rem_euclid(MICROS_PER_DAY) / MICROS_PER_SECOND;
+    let sec2 = l2.rem_euclid(MICROS_PER_DAY) / MICROS_PER_SECOND;
+    let seconds_diff = (f1.day as i64 - f2.day as i64) * 86_400 + sec1 - sec2;
+    let diff = month_diff as f64 + seconds_diff as f64 / (31.0 * 86_400.0);
+    if round_off {
+        (diff * 1e8).round() / 1e8
+    } else {
+        diff
+    }
+}
+
+/// Truncation levels of `date_trunc`/`trunc`.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum TruncLevel {
+    Microsecond,
+    Millisecond,
+    Second,
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+fn trunc_level(s: &str) -> Option<TruncLevel> {
+    Some(match s.trim().to_ascii_uppercase().as_str() {
+        "MICROSECOND" => TruncLevel::Microsecond,
+        "MILLISECOND" => TruncLevel::Millisecond,
+        "SECOND" => TruncLevel::Second,
+        "MINUTE" => TruncLevel::Minute,
+        "HOUR" => TruncLevel::Hour,
+        "DAY" | "DD" => TruncLevel::Day,
+        "WEEK" => TruncLevel::Week,
+        "MONTH" | "MM" | "MON" => TruncLevel::Month,
+        "QUARTER" => TruncLevel::Quarter,
+        "YEAR" | "YYYY" | "YY" => TruncLevel::Year,
+        _ => return None,
+    })
+}
+
+/// Truncate a day number to the start of its week/month/quarter/year.
+fn trunc_days(days: i64, level: TruncLevel) -> i64 {
+    let (y, m, _) = civil_from_days(days);
+    match level {
+        TruncLevel::Week => days - weekday_from_days(days) as i64,
+        TruncLevel::Month => days_from_civil(y, m, 1),
+        TruncLevel::Quarter => days_from_civil(y, (m - 1) / 3 * 3 + 1, 1),
+        TruncLevel::Year => days_from_civil(y, 1, 1),
+        _ => days,
+    }
+}
+
+/// Spark's `truncTimestamp`: sub-second levels on the instant, the rest on the wall clock in `tz`.
+fn trunc_timestamp(micros: i64, level: TruncLevel, tz: &Tz) -> i64 {
+    match level {
+        TruncLevel::Microsecond => micros,
+        TruncLevel::Millisecond => micros - micros.rem_euclid(1000),
+        TruncLevel::Second => micros - micros.rem_euclid(MICROS_PER_SECOND),
+        _ => {
+            let offset = utc_to_local(micros, tz) - micros;
+            let local = micros + offset;
+            let truncated = match level {
+                TruncLevel::Minute => local - local.rem_euclid(MICROS_PER_MINUTE),
+                TruncLevel::Hour => local - local.rem_euclid(MICROS_PER_HOUR),
+                TruncLevel::Day => local - local.rem_euclid(MICROS_PER_DAY),
+                _ => trunc_days(local.div_euclid(MICROS_PER_DAY), level) * MICROS_PER_DAY,
+            };
+            // Keep the original offset when it is still valid (ZonedDateTime.truncatedTo prefers it).
+            let candidate = truncated - offset;
+            if utc_to_local(candidate, tz) == truncated {
+                candidate
+            } else {
+                local_to_utc(truncated, tz)
+            }
+        }
+    }
+}
+
+fn invalid_timezone(tz: &str) -> EmberError {
+    EmberError::execution_class(
+        "INVALID_TIMEZONE",
+        format!(
+            "The timezone: {tz} is invalid. The timezone must be either a region-based zone ID or a zone offset. Region IDs must have the form 'area/city', such as 'America/Los_Angeles'. Zone offsets must be in the format '(+|-)HH', '(+|-)HH:mm’ or '(+|-)HH:mm:ss', e.g '-08' , '+01:00' or '-13:33:33', and must be in the range from -18:00 to +18:00. 'Z' and 'UTC' are accepted as synonyms for '+00:00'. SQLSTATE: 22009"
+        ),
+    )
+}
+
+/// A zone named by a function argument (`from_utc_timestamp(ts, 'PST')`), or Spark's INVALID_TIMEZONE.
+fn zone_arg(s: &str) -> Result<Zone> {
+    parse_zone(s).ok_or_else(|| invalid_timezone(s))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Function bodies
+
+/// `to_timestamp`, `to_timestamp_ntz`, `to_date`: the value kinds they convert.
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    Timestamp,
+    Ntz,
+    Date,
+}
+
+fn convert_to(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext, target: Target) -> Result<ColumnarValue> {
+    let (len, scalar) = out_len(args, num_rows);
+    let tz = ctx.time_zone;
+    let src = args[0].data_type().clone();
+    // Every conversion goes through wall-clock micros (or an instant for TIMESTAMP sources).
+    enum V {
+        Instant(i64),
+        Local(i64),
+    }
+    let finish = |v: Option<V>| -> Option<i64> {
+        match (v?, target) {
+            (V::Instant(u), Target::Timestamp) => Some(u),
+            (V::Instant(u), _) => Some(utc_to_local(u, &tz)),
+            (V::Local(l), Target::Timestamp) => Some(local_to_utc(l, &tz)),
+            (V::Local(l), _) => Some(l),
+        }
+    };
+    let mut out: Vec<Option<i64>> = Vec::with_capacity(len);
+    match &src {
+        DataType::Utf8 => {
+            let s = Str::new(&args[0])?;
+            if args.len() > 1 {
+                let mut pats = Patterns::new(&args[1], true)?;
+                for i in 0..len {
+                    let v = match (s.get(i), pats.get(i)?) {
+                        (Some(text), Some(p)) => match target {
+                            Target::Ntz => p.parse_local(text).map(V::Local),
+                            _ => p.parse_timestamp(text, &tz).map(V::Instant),
+                        },
+                        _ => None,
+                    };
+                    out.push(finish(v));
+                }
+            } else {
+                for i in 0..len {
+                    let v = s.get(i).and_then(|text| match target {
+                        Target::Timestamp => parse_timestamp_default(text, &tz).map(V::Instant),
+                        Target::Ntz => parse_timestamp_ntz_default(text).map(V::Local),
+                        Target::Date => parse_date_default(text).map(|d| V::Local(d as i64 * MICROS_PER_DAY)),
+                    });
+                    out.push(finish(v));
+                }
+            }
+        }
+        DataType::Date32 => {
+            let a = Prim::<Date32Type>::new(&args[0])?;
+            out.extend((0..len).map(|i| finish(a.get(i).map(|d| V::Local(d as i64 * MICROS_PER_DAY)))));
+        }
+        DataType::Timestamp(_, z) => {
+            let a = Prim::<TimestampMicrosecondType>::new(&args[0])?;
+            let ntz = z.is_none();
+            out.extend((0..len).map(|i| finish(a.get(i).map(|v| if ntz { V::Local(v) } else { V::Instant(v) }))));
+        }
+        DataType::Int64 if target == Target::Timestamp => {
+            let a = Prim::<Int64Type>::new(&args[0])?;
+            out.extend((0..len).map(|i| a.get(i).and_then(|s| s.checked_mul(MICROS_PER_SECOND))));
+        }
+        DataType::Float64 if target == Target::Timestamp => {
+            let a = Prim::<Float64Type>::new(&args[0])?;
+            out.extend((0..len).map(|i| a.get(i).and_then(double_seconds_to_micros)));
+        }
+        _ => out.extend((0..len).map(|_| None)),
+    }
+    let arr = match target {
+        Target::Timestamp => ts_array(out),
+        Target::Ntz => ntz_array(out),
+        Target::Date => date_array(out.into_iter().map(|v| v.and_then(|l| days_to_i32(l.div_euclid(MICROS_PER_DAY))))),
+    };
+    Ok(wrap(arr, scalar))
+}
+
+fn double_seconds_to_micros(s: f64) -> Option<i64> {
+    let v = s * MICROS_PER_SECOND as f64;
+    if v.is_finite() && v.abs() < 9.2e18 {
+        Some(v as i64)
+    } else {
+        None
+    }
+}
+
+fn date_format(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext) -> Result<ColumnarValue> {
+    let (len, scalar) = out_len(args, num_rows);
+    let ts = Prim::<TimestampMicrosecondType>::new(&args[0])?;
+    let ntz = is_ntz(&args[0]);
+    let mut pats = Patterns::new(&args[1], false)?;
+    let mut b = StringBuilder::with_capacity(len, len * 20);
+    let mut buf = String::with_capacity(32);
+    for i in 0..len {
+        match (ts.get(i), pats.get(i)?) {
+            (Some(v), Some(p)) => {
+                buf.clear();
+                if ntz {
+                    p.write_local(&mut buf, v, &ctx.time_zone);
+                } else {
+                    p.write_timestamp(&mut buf, v, &ctx.time_zone);
+                }
+                b.append_value(&buf);
+            }
+            _ => b.append_null(),
+        }
+    }
+    Ok(wrap(Arc::new(b.finish()), scalar))
+}
+
+fn from_unixtime(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext) -> Result<ColumnarValue> {
+    let (len, scalar) = out_len(args, num_rows);
+    let secs = Prim::<Int64Type>::new(&args[0])?;
+    let default_fmt;
+    let fmt_arg = if args.len() > 1 {
+        &args[1]
+    } else {
+        default_fmt = ColumnarValue::Scalar(Arc::new(StringArray::from(vec![DEFAULT_FORMAT])));
+        &default_fmt
+    };
+    let mut pats = Patterns::new(fmt_arg, false)?;
+    let mut b = StringBuilder::with_capacity(len, len * 20);
+    let mut buf = String::with_capacity(32);
+    for i in 0..len {
+        match (secs.get(i).and_then(|s| s.checked_mul(MICROS_PER_SECOND)), pats.get(i)?) {
+            (Some(v), Some(p)) => {
+                buf.clear();
+                p.write_timestamp(&mut buf, v, &ctx.time_zone);
+                b.append_value(&buf);
+            }
+            _ => b.append_null(),
+        }
+    }
+    Ok(wrap(Arc::new(b.finish()), scalar))
+}
+
+fn unix_timestamp(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext) -> Result<ColumnarValue> {
+    if args.is_empty() {
+        let now = ctx.now_micros.div_euclid(MICROS_PER_SECOND);
+        return Ok(ColumnarValue::Scalar(long_array([Some(now)])));
+    }
+    let (len, scalar) = out_len(args, num_rows);
+    let tz = ctx.time_zone;
+    let secs = |micros: i64| micros.div_euclid(MICROS_PER_SECOND);
+    let out: Vec<Option<i64>> = match args[0].data_type() {
+        DataType::Utf8 => {
+            let s = Str::new(&args[0])?;
+            let default_fmt;
+            let fmt_arg = if args.len() > 1 {
+                &args[1]
+            } else {
+                default_fmt = ColumnarValue::Scalar(Arc::new(StringArray::from(vec![DEFAULT_FORMAT])));
+                &default_fmt
+            };
+            let mut pats = Patterns::new(fmt_arg, true)?;
+            let mut out = Vec::with_capacity(len);
+            for i in 0..len {
+                out.push(match (s.get(i), pats.get(i)?) {
+                    (Some(text), Some(p)) => p.parse_timestamp(text, &tz).map(secs),
+                    _ => None,
+                });
+            }
+            out
+        }
+        DataType::Date32 => {
+            let a = Prim::<Date32Type>::new(&args[0])?;
+            (0..len).map(|i| a.get(i).map(|d| secs(local_to_utc(d as i64 * MICROS_PER_DAY, &tz)))).collect()
+        }
+        DataType::Timestamp(_, _) => {
+            let a = Prim::<TimestampMicrosecondType>::new(&args[0])?;
+            (0..len).map(|i| a.get(i).map(secs)).collect()
+        }
+        _ => (0..len).map(|_| None).collect(),
+    };
+    Ok(wrap(long_array(out), scalar))
+}
+
+/// A unary function of one primitive argument.
+fn map1<I: ArrowPrimitiveType, O: ArrowPrimitiveType>(
+    args: &[ColumnarValue],
+    num_rows: usize,
+    f: impl Fn(I::Native) -> Option<O::Native>,
+) -> Result<(PrimitiveArray<O>, bool)> {
+    let (len, scalar) = out_len(args, num_rows);
+    let a = Prim::<I>::new(&args[0])?;
+    Ok(((0..len).map(|i| a.get(i).and_then(&f)).collect(), scalar))
+}
+
+/// A binary function of two primitive arguments.
+fn map2<A: ArrowPrimitiveType, B: ArrowPrimitiveType, O: ArrowPrimitiveType>(
+    args: &[ColumnarValue],
+    num_rows: usize,
+    f: impl Fn(A::Native, B::Native) -> Option<O::Native>,
+) -> Result<(PrimitiveArray<O>, bool)> {
+    let (len, scalar) = out_len(args, num_rows);
+    let a = Prim::<A>::new(&args[0])?;
+    let b = Prim::<B>::new(&args[1])?;
+    Ok((
+        (0..len)
+            .map(|i| match (a.get(i), b.get(i)) {
+                (Some(x), Some(y)) => f(x, y),
+                _ => None,
+            })
+            .collect(),
+        scalar,
+    ))
+}
+
+fn date_field(f: fn(i64) -> i32) -> InvokeFn {
+    Box::new(move |args, n, _ctx| {
+        let (arr, scalar) = map1::<Date32Type, Int32Type>(args, n, |d| Some(f(d as i64)))?;
+        Ok(wrap(Arc::new(arr), scalar))
+    })
+}
+
+fn time_field(f: fn(i64) -> i32) -> InvokeFn {
+    Box::new(move |args, n, ctx| {
+        let ntz = is_ntz(&args[0]);
+        let tz = ctx.time_zone;
+        let (arr, scalar) =
+            map1::<TimestampMicrosecondType, Int32Type>(args, n, |v| Some(f(local_micros(v, ntz, &tz))))?;
+        Ok(wrap(Arc::new(arr), scalar))
+    })
+}
+
+fn make_timestamp(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext) -> Result<ColumnarValue> {
+    let (len, scalar) = out_len(args, num_rows);
+    let ints: Vec<Prim<Int32Type>> = args[..5].iter().map(Prim::new).collect::<Result<_>>()?;
+    let sec = Prim::<Float64Type>::new(&args[5])?;
+    let zone_arg_s = if args.len() > 6 { Some(Str::new(&args[6])?) } else { None };
+    let mut out = Vec::with_capacity(len);
+    for i in 0..len {
+        let vals: Option<Vec<i32>> = ints.iter().map(|p| p.get(i)).collect();
+        let v = (|| -> Result<Option<i64>> {
+            let (Some(v), Some(s)) = (vals, sec.get(i)) else { return Ok(None) };
+            let (y, mo, d, h, mi) = (v[0], v[1], v[2], v[3], v[4]);
+            if !(0..24).contains(&h) || !(0..60).contains(&mi) || !(1..=12).contains(&mo) || d < 1 {
+                return Ok(None);
+            }
+            let Some(days) = crate::expr::datetime_pattern::checked_days(y as i64, mo as u32, d as u32) else {
+                return Ok(None);
+            };
+            let micros = (s * 1e6).round();
+            if !micros.is_finite() || micros < 0.0 || micros > 60e6 {
+                return Ok(None);
+            }
+            let micros = micros as i64;
+            // 60 seconds with no fraction rolls over to the next minute, as Spark allows.
+            if micros >= 60 * MICROS_PER_SECOND && micros != 60 * MICROS_PER_SECOND {
+                return Ok(None);
+            }
+            let local = days * MICROS_PER_DAY + h as i64 * MICROS_PER_HOUR + mi as i64 * MICROS_PER_MINUTE + micros;
+            let zone = match &zone_arg_s {
+                Some(z) => match z.get(i) {
+                    Some(name) => zone_arg(name)?,
+                    None => return Ok(None),
+                },
+                None => Zone::Region(ctx.time_zone),
+            };
+            Ok(Some(zone.local_to_utc(local)))
+        })()?;
+        out.push(v);
+    }
+    Ok(wrap(ts_array(out), scalar))
+}
+
+fn convert_zone(args: &[ColumnarValue], num_rows: usize, to_utc: bool) -> Result<ColumnarValue> {
+    let (len, scalar) = out_len(args, num_rows);
+    let ts = Prim::<TimestampMicrosecondType>::new(&args[0])?;
+    let zs = Str::new(&args[1])?;
+    let mut last: Option<(String, Zone)> = None;
+    let mut out = Vec::with_capacity(len);
+    for i in 0..len {
+        let (Some(v), Some(name)) = (ts.get(i), zs.get(i)) else {
+            out.push(None);
+            continue;
+        };
+        let zone = match &last {
+            Some((n, z)) if n == name => *z,
+            _ => {
+                let z = zone_arg(name)?;
+                last = Some((name.to_string(), z));
+                z
+            }
+        };
+        out.push(Some(if to_utc { zone.local_to_utc(v) } else { v + zone.offset_at_utc(v) * MICROS_PER_SECOND }));
+    }
+    Ok(wrap(ts_array(out), scalar))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Registration
+
+fn func(
+    name: &'static str,
+    resolve: impl Fn(&DateTimeFunction, &[ArgInfo]) -> Result<Signature> + Send + Sync + 'static,
+    invoke: impl Fn(&[ColumnarValue], usize, &EvalContext) -> Result<ColumnarValue> + Send + Sync + 'static,
+) -> DateTimeFunction {
+    DateTimeFunction {
+        name,
+        resolve: Box::new(resolve),
+        invoke: Box::new(invoke),
+        display: plain_name,
+        deterministic: true,
+    }
+}
+
+/// A function of fixed arity whose arguments want `wants` and which returns `ret`.
+fn simple(
+    name: &'static str,
+    wants: &'static [Want],
+    ret: DataType,
+    always_nullable: bool,
+    invoke: impl Fn(&[ColumnarValue], usize, &EvalContext) -> Result<ColumnarValue> + Send + Sync + 'static,
+) -> DateTimeFunction {
+    func(
+        name,
+        move |f, args| {
+            check_arg_count(f.name, args, wants.len(), wants.len())?;
+            sig(f, args, wants, ret.clone(), always_nullable)
+        },
+        invoke,
+    )
+}
+
+fn resolve_conversion(f: &DateTimeFunction, args: &[ArgInfo], target: Target) -> Result<Signature> {
+    check_arg_count(f.name, args, 1, 2)?;
+    let dt = &args[0].data_type;
+    let first = match dt {
+        DataType::Utf8 | DataType::Date32 => dt.clone(),
+        DataType::Null | DataType::LargeUtf8 | DataType::Utf8View => DataType::Utf8,
+        DataType::Timestamp(_, None) => timestamp_ntz_type(),
+        DataType::Timestamp(_, Some(_)) => timestamp_type(),
+        d if is_numeric(d) && args.len() == 1 && target == Target::Timestamp => {
+            if crate::types::is_integral(d) {
+                DataType::Int64
+            } else {
+                DataType::Float64
+            }
+        }
+        d if is_numeric(d) && target == Target::Date => d.clone(),
+        _ => return Err(mismatch(f, args, 0, "(\"STRING\" or \"DATE\" or \"TIMESTAMP\" or \"TIMESTAMP_NTZ\")")),
+    };
+    let mut arg_types = vec![first];
+    if args.len() == 2 {
+        arg_types.push(coerce(f, args, 1, Want::Str)?);
+    }
+    let ret = match target {
+        Target::Timestamp => timestamp_type(),
+        Target::Ntz => timestamp_ntz_type(),
+        Target::Date => DataType::Date32,
+    };
+    Ok(Signature { arg_types, return_type: ret, nullable: true })
+}
+
+fn register_conversions(r: &mut FunctionRegistry) {
+    for (name, target) in
+        [("to_timestamp", Target::Timestamp), ("to_timestamp_ntz", Target::Ntz), ("to_date", Target::Date)]
+    {
+        r.scalar(func(
+            name,
+            move |f, args| resolve_conversion(f, args, target),
+            move |args, n, ctx| convert_to(args, n, ctx, target),
+        ));
+    }
+    r.scalar(func(
+        "to_timestamp_ltz",
+        |f, args| resolve_conversion(f, args, Target::Timestamp),
+        |args, n, ctx| convert_to(args, n, ctx, Target::Timestamp),
+    ));
+    r.scalar(func(
+        "date_format",
+        |f, args| {
+            check_arg_count(f.name, args, 2, 2)?;
+            sig(f, args, &[Want::AnyTimestamp, Want::Str], DataType::Utf8, false)
+        },
+        date_format,
+    ));
+    for name in ["unix_timestamp", "to_unix_timestamp"] {
+        let min = if name == "unix_timestamp" { 0 } else { 1 };
+        let mut f = func(
+            name,
+            move |f, args| {
+                check_arg_count(f.name, args, min, 2)?;
+                if args.is_empty() {
+                    return Ok(Signature { arg_types: vec![], return_type: DataType::Int64, nullable: false });
+                }
+                let first = match &args[0].data_type {
+                    DataType::Date32 => DataType::Date32,
+                    DataType::Timestamp(_, None) => timestamp_ntz_type(),
+                    DataType::Timestamp(_, Some(_)) => timestamp_type(),
+                    DataType::Utf8 | DataType::Null => DataType::Utf8,
+                    _ => {
+                        return Err(mismatch(
+                            f,
+                            args,
+                            0,
+                            "(\"STRING\" or \"DATE\" or \"TIMESTAMP\" or \"TIMESTAMP_NTZ\")",
+                        ))
+                    }
+                };
+                let mut arg_types = vec![first];
+                if args.len() == 2 {
+                    arg_types.push(coerce(f, args, 1, Want::Str)?);
+                }
+                Ok(Signature { arg_types, return_type: DataType::Int64, nullable: true })
+            },
+            unix_timestamp,
+        );
+        f.display = name_with_default_format;
+        f.deterministic = name != "unix_timestamp";
+        r.scalar(f);
+    }
+    let mut f = func(
+        "from_unixtime",
+        |f, args| {
+            check_arg_count(f.name, args, 1, 2)?;
+            sig(f, args, &[Want::Long, Want::Str], DataType::Utf8, true)
+        },
+        from_unixtime,
+    );
+    f.display = name_with_default_format;
+    r.scalar(f);
+}
+
+fn register_fields(r: &mut FunctionRegistry) {
+    let date_fields: [(&'static str, fn(i64) -> i32); 10] = [
+        ("year", |d| civil_from_days(d).0 as i32),
+        ("quarter", |d| ((civil_from_days(d).1 - 1) / 3 + 1) as i32),
+        ("month", |d| civil_from_days(d).1 as i32),
+        ("dayofmonth", |d| civil_from_days(d).2 as i32),
+        ("day", |d| civil_from_days(d).2 as i32),
+        ("dayofweek", |d| ((weekday_from_days(d) + 1) % 7 + 1) as i32),
+        ("weekday", |d| weekday_from_days(d) as i32),
+        ("dayofyear", |d| {
+            let (y, m, day) = civil_from_days(d);
+            crate::expr::datetime_pattern::day_of_year(y, m, day) as i32
+        }),
+        ("weekofyear", iso_week),
+        ("unix_date", |d| d as i32),
+    ];
+    for (name, f) in date_fields {
+        r.scalar(simple(name, &[Want::Date], DataType::Int32, false, date_field(f)));
+    }
+    let time_fields: [(&'static str, fn(i64) -> i32); 3] = [
+        ("hour", |l| (l.rem_euclid(MICROS_PER_DAY) / MICROS_PER_HOUR) as i32),
+        ("minute", |l| (l.rem_euclid(MICROS_PER_HOUR) / MICROS_PER_MINUTE) as i32),
+        ("second", |l| (l.rem_euclid(MICROS_PER_MINUTE) / MICROS_PER_SECOND) as i32),
+    ];
+    for (name, f) in time_fields {
+        r.scalar(simple(name, &[Want::AnyTimestamp], DataType::Int32, false, time_field(f)));
+    }
+}
+
+fn register_now(r: &mut FunctionRegistry) {
+    for name in ["current_timestamp", "now", "localtimestamp", "current_date", "curdate", "current_timezone"] {
+        let ret = match name {
+            "current_date" | "curdate" => DataType::Date32,
+            "current_timezone" => DataType::Utf8,
+            "localtimestamp" => timestamp_ntz_type(),
+            _ => timestamp_type(),
+        };
+        let mut f = func(
+            name,
+            move |f, args| {
+                check_arg_count(f.name, args, 0, 0)?;
+                Ok(Signature { arg_types: vec![], return_type: ret.clone(), nullable: false })
+            },
+            move |_args, _n, ctx| {
+                let tz = ctx.time_zone;
+                let arr: ArrayRef = match name {
+                    "current_date" | "curdate" => {
+                        date_array([days_to_i32(utc_to_local(ctx.now_micros, &tz).div_euclid(MICROS_PER_DAY))])
+                    }
+                    "current_timezone" => Arc::new(StringArray::from(vec![tz.name()])),
+                    "localtimestamp" => ntz_array([Some(utc_to_local(ctx.now_micros, &tz))]),
+                    _ => ts_array([Some(ctx.now_micros)]),
+                };
+                Ok(ColumnarValue::Scalar(arr))
+            },
+        );
+        f.deterministic = false;
+        if name == "curdate" {
+            f.display = |_, _| "current_date()".to_string();
+        }
+        r.scalar(f);
+    }
+}
+
+fn register_arithmetic(r: &mut FunctionRegistry) {
+    for (name, sign) in [("date_add", 1i32), ("date_sub", -1i32)] {
+        r.scalar(simple(name, &[Want::Date, Want::Int], DataType::Date32, false, move |args, n, _| {
+            let (arr, scalar) =
+                map2::<Date32Type, Int32Type, Date32Type>(args, n, |d, k| Some(d.wrapping_add(k.wrapping_mul(sign))))?;
+            Ok(wrap(Arc::new(arr), scalar))
+        }));
+    }
+    r.alias("dateadd", "date_add");
+    for name in ["datediff", "date_diff"] {
+        r.scalar(simple(name, &[Want::Date, Want::Date], DataType::Int32, false, |args, n, _| {
+            let (arr, scalar) = map2::<Date32Type, Date32Type, Int32Type>(args, n, |a, b| Some(a.wrapping_sub(b)))?;
+            Ok(wrap(Arc::new(arr), scalar))
+        }));
+    }
+    r.scalar(simple("add_months", &[Want::Date, Want::Int], DataType::Date32, false, |args, n, _| {
+        let (len, scalar) = out_len(args, n);
+        let d = Prim::<Date32Type>::new(&args[0])?;
+        let m = Prim::<Int32Type>::new(&args[1])?;
+        let mut out = Vec::with_capacity(len);
+        for i in 0..len {
+            out.push(match (d.get(i), m.get(i)) {
+                (Some(d), Some(m)) => Some(add_months_days(d, m)?),
+                _ => None,
+            });
+        }
+        Ok(wrap(date_array(out), scalar))
+    }));
+    let mut mb = func(
+        "months_between",
+        |f, args| {
+            check_arg_count(f.name, args, 2, 3)?;
+            sig(f, args, &[Want::Timestamp, Want::Timestamp, Want::Bool], DataType::Float64, false)
+        },
+        |args, n, ctx| {
+            let (len, scalar) = out_len(args, n);
+            let a = Prim::<TimestampMicrosecondType>::new(&args[0])?;
+            let b = Prim::<TimestampMicrosecondType>::new(&args[1])?;
+            let round = match args.get(2) {
+                Some(v) => {
+                    let (arr, s) = array_of(v);
+                    let arr = arr
+                        .as_any()
+                        .downcast_ref::<BooleanArray>()
+                        .ok_or_else(|| EmberError::execution("months_between: roundOff must be boolean"))?;
+                    Some((arr.clone(), s))
+                }
+                None => None,
+            };
+            let tz = ctx.time_zone;
+            let out: PrimitiveArray<Float64Type> = (0..len)
+                .map(|i| {
+                    let r = match &round {
+                        Some((arr, s)) => {
+                            let j = if *s { 0 } else { i };
+                            if arr.is_null(j) {
+                                return None;
+                            }
+                            arr.value(j)
+                        }
+                        None => true,
+                    };
+                    Some(months_between(a.get(i)?, b.get(i)?, r, &tz))
+                })
+                .collect();
+            Ok(wrap(Arc::new(out), scalar))
+        },
+    );
+    mb.display = months_between_name;
+    r.scalar(mb);
+    r.scalar(simple("last_day", &[Want::Date], DataType::Date32, false, |args, n, _| {
+        let (arr, scalar) = map1::<Date32Type, Date32Type>(args, n, |d| {
+            let (y, m, _) = civil_from_days(d as i64);
+            days_to_i32(days_from_civil(y, m, days_in_month(y, m)))
+        })?;
+        Ok(wrap(Arc::new(arr), scalar))
+    }));
+    r.scalar(simple("next_day", &[Want::Date, Want::Str], DataType::Date32, true, |args, n, _| {
+        let (len, scalar) = out_len(args, n);
+        let d = Prim::<Date32Type>::new(&args[0])?;
+        let s = Str::new(&args[1])?;
+        let out = (0..len).map(|i| {
+            let day = d.get(i)? as i64;
+            let target = day_of_week_from_string(s.get(i)?)? as i64;
+            let delta = (target - weekday_from_days(day) as i64 + 6).rem_euclid(7) + 1;
+            days_to_i32(day + delta)
+        });
+        Ok(wrap(date_array(out), scalar))
+    }));
+    r.scalar(simple("date_trunc", &[Want::Str, Want::Timestamp], timestamp_type(), true, |args, n, ctx| {
+        let (len, scalar) = out_len(args, n);
+        let fmt = Str::new(&args[0])?;
+        let ts = Prim::<TimestampMicrosecondType>::new(&args[1])?;
+        let tz = ctx.time_zone;
+        let out = (0..len).map(|i| Some(trunc_timestamp(ts.get(i)?, trunc_level(fmt.get(i)?)?, &tz)));
+        Ok(wrap(ts_array(out), scalar))
+    }));
+    r.scalar(simple("trunc", &[Want::Date, Want::Str], DataType::Date32, true, |args, n, _| {
+        let (len, scalar) = out_len(args, n);
+        let d = Prim::<Date32Type>::new(&args[0])?;
+        let fmt = Str::new(&args[1])?;
+        let out = (0..len).map(|i| {
+            let level = trunc_level(fmt.get(i)?)?;
+            if !matches!(level, TruncLevel::Week | TruncLevel::Month | TruncLevel::Quarter | TruncLevel::Year) {
+                return None;
+            }
+            days_to_i32(trunc_days(d.get(i)? as i64, level))
+        });
+        Ok(wrap(date_array(out), scalar))
+    }));
+    r.scalar(simple("from_utc_timestamp", &[Want::Timestamp, Want::Str], timestamp_type(), false, |args, n, _| {
+        convert_zone(args, n, false)
+    }));
+    r.scalar(simple("to_utc_timestamp", &[Want::Timestamp, Want::Str], timestamp_type(), false, |args, n, _| {
+        convert_zone(args, n, true)
+    }));
+}
+
+fn register_epoch(r: &mut FunctionRegistry) {
+    r.scalar(func(
+        "timestamp_seconds",
+        |f, args| {
+            check_arg_count(f.name, args, 1, 1)?;
+            let t = if crate::types::is_integral(&args[0].data_type) {
+                DataType::Int64
+            } else {
+                coerce(f, args, 0, Want::Double)?
+            };
+            Ok(Signature { arg_types: vec![t], return_type: timestamp_type(), nullable: args[0].nullable })
+        },
+        |args, n, _| {
+            let (len, scalar) = out_len(args, n);
+            let out: Vec<Option<i64>> = if matches!(args[0].data_type(), DataType::Int64) {
+                let a = Prim::<Int64Type>::new(&args[0])?;
+                (0..len).map(|i| a.get(i).and_then(|s| s.checked_mul(MICROS_PER_SECOND))).collect()
+            } else {
+                let a = Prim::<Float64Type>::new(&args[0])?;
+                (0..len).map(|i| a.get(i).and_then(double_seconds_to_micros)).collect()
+            };
+            Ok(wrap(ts_array(out), scalar))
+        },
+    ));
+    for (name, factor) in [("timestamp_millis", 1000i64), ("timestamp_micros", 1i64)] {
+        r.scalar(simple(name, &[Want::Long], timestamp_type(), false, move |args, n, _| {
+            let (len, scalar) = out_len(args, n);
+            let a = Prim::<Int64Type>::new(&args[0])?;
+            Ok(wrap(ts_array((0..len).map(|i| a.get(i).and_then(|v| v.checked_mul(factor)))), scalar))
+        }));
+    }
+    for (name, div) in [("unix_seconds", MICROS_PER_SECOND), ("unix_millis", 1000i64), ("unix_micros", 1i64)] {
+        r.scalar(simple(name, &[Want::TimestampOnly], DataType::Int64, false, move |args, n, _| {
+            let (arr, scalar) = map1::<TimestampMicrosecondType, Int64Type>(args, n, |v| Some(v.div_euclid(div)))?;
+            Ok(wrap(Arc::new(arr), scalar))
+        }));
+    }
+    r.scalar(simple("date_from_unix_date", &[Want::Int], DataType::Date32, false, |args, n, _| {
+        let (arr, scalar) = map1::<Int32Type, Date32Type>(args, n, Some)?;
+        Ok(wrap(Arc::new(arr), scalar))
+    }));
+    r.scalar(simple("make_date", &[Want::Int, Want::Int, Want::Int], DataType::Date32, true, |args, n, _| {
+        let (len, scalar) = out_len(args, n);
+        let (y, m, d) =
+            (Prim::<Int32Type>::new(&args[0])?, Prim::<Int32Type>::new(&args[1])?, Prim::<Int32Type>::new(&args[2])?);
+        let out = (0..len).map(|i| {
+            let (y, m, d) = (y.get(i)?, m.get(i)?, d.get(i)?);
+            if m < 1 || d < 1 {
+                return None;
+            }
+            days_to_i32(crate::expr::datetime_pattern::checked_days(y as i64, m as u32, d as u32)?)
+        });
+        Ok(wrap(date_array(out), scalar))
+    }));
+    r.scalar(func(
+        "make_timestamp",
+        |f, args| {
+            check_arg_count(f.name, args, 6, 7)?;
+            let wants = [Want::Int, Want::Int, Want::Int, Want::Int, Want::Int, Want::Double, Want::Str];
+            sig(f, args, &wants[..args.len()], timestamp_type(), true)
+        },
+        make_timestamp,
+    ));
+}
+
+pub fn register(r: &mut FunctionRegistry) {
+    register_conversions(r);
+    register_fields(r);
+    register_now(r);
+    register_arithmetic(r);
+    register_epoch(r);
+}
