@@ -286,9 +286,18 @@ struct Patterns<'a> {
 
 impl<'a> Patterns<'a> {
     fn new(v: &'a ColumnarValue, parsing: bool) -> Result<Self> {
-        Ok(Patterns { s: Str::new(v)?, last: None, parsing })
+        let mut p = Patterns { s: Str::new(v)?, last: None, parsing };
+        if p.s.scalar {
+            p.get(0)?;
+        }
+        Ok(p)
     }
     fn get(&mut self, i: usize) -> Result<Option<Arc<DateTimePattern>>> {
+        if self.s.scalar {
+            if let Some((_, p)) = &self.last {
+                return Ok(Some(p.clone()));
+            }
+        }
         let Some(text) = self.s.get(i) else { return Ok(None) };
         if let Some((t, p)) = &self.last {
             if t == text {
@@ -386,8 +395,10 @@ pub fn months_between(t1: i64, t2: i64, round_off: bool, tz: &Tz) -> f64 {
     if f1.day == f2.day || (last1 && last2) {
         return month_diff as f64;
     }
-    let sec1 = l1.rem_euclid(MICROS_PER_DAY) / MICROS_PER_SECOND;
-    let sec2 = l2.rem_euclid(MICROS_PER_DAY) / MICROS_PER_SECOND;
+    // Seconds since the start of the local day, measured on the instant line (a DST day has 23 or 25 hours).
+    let day_start = |l: i64| local_to_utc(l - l.rem_euclid(MICROS_PER_DAY), tz);
+    let sec1 = (t1 - day_start(l1)) / MICROS_PER_SECOND;
+    let sec2 = (t2 - day_start(l2)) / MICROS_PER_SECOND;
     let seconds_diff = (f1.day as i64 - f2.day as i64) * 86_400 + sec1 - sec2;
     let diff = month_diff as f64 + seconds_diff as f64 / (31.0 * 86_400.0);
     if round_off {
@@ -859,7 +870,8 @@ fn register_conversions(r: &mut FunctionRegistry) {
         "date_format",
         |f, args| {
             check_arg_count(f.name, args, 2, 2)?;
-            sig(f, args, &[Want::AnyTimestamp, Want::Str], DataType::Utf8, false)
+            // TIMESTAMP_NTZ is cast to TIMESTAMP first, so its text shows the session zone's offset at that time.
+            sig(f, args, &[Want::Timestamp, Want::Str], DataType::Utf8, false)
         },
         date_format,
     ));
@@ -1163,4 +1175,487 @@ pub fn register(r: &mut FunctionRegistry) {
     register_now(r);
     register_arithmetic(r);
     register_epoch(r);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::datetime_pattern::format_timestamp_default;
+    use crate::expr::functions::{registry, FunctionDef};
+    use arrow::array::{Date32Array, Float64Array, Int32Array, Int64Array};
+
+    const LA: Tz = Tz::America__Los_Angeles;
+
+    fn lookup(name: &str) -> Arc<dyn ScalarFunction> {
+        match registry().get(name) {
+            Some(FunctionDef::Scalar(f)) => f.clone(),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    fn info(sql: &str, dt: DataType) -> ArgInfo {
+        ArgInfo { data_type: dt, nullable: true, literal: None, sql: sql.to_string() }
+    }
+
+    /// Resolve `name` on args of the given (sql, type); returns (generated name, signature).
+    fn resolve(name: &str, args: &[(&str, DataType)]) -> Result<(String, Signature)> {
+        let f = lookup(name);
+        let infos: Vec<ArgInfo> = args.iter().map(|(s, t)| info(s, t.clone())).collect();
+        let sig = f.resolve(&infos)?;
+        let sqls: Vec<String> = args.iter().map(|(s, _)| s.to_string()).collect();
+        Ok((f.display_name(&sqls), sig))
+    }
+
+    fn ctx(tz: Tz) -> EvalContext {
+        EvalContext { time_zone: tz, now_micros: 1_704_450_030_123_456, ..Default::default() }
+    }
+
+    fn s(v: &str) -> ColumnarValue {
+        ColumnarValue::Scalar(Arc::new(StringArray::from(vec![v])))
+    }
+    fn strs(v: Vec<Option<&str>>) -> ColumnarValue {
+        ColumnarValue::Array(Arc::new(StringArray::from(v)))
+    }
+    fn ts(v: &str, tz: Tz) -> ColumnarValue {
+        ColumnarValue::Scalar(ts_array([parse_timestamp_default(v, &tz)]))
+    }
+    fn date(v: &str) -> ColumnarValue {
+        ColumnarValue::Scalar(date_array([parse_date_default(v)]))
+    }
+    fn int(v: i32) -> ColumnarValue {
+        ColumnarValue::Scalar(Arc::new(Int32Array::from(vec![v])))
+    }
+    fn long(v: i64) -> ColumnarValue {
+        ColumnarValue::Scalar(Arc::new(Int64Array::from(vec![v])))
+    }
+
+    fn call(name: &str, args: &[ColumnarValue], tz: Tz) -> Result<ArrayRef> {
+        let n = if all_scalar(args) {
+            1
+        } else {
+            args.iter().map(|a| a.clone().into_array(1).unwrap().len()).max().unwrap()
+        };
+        lookup(name).invoke(args, n, &ctx(tz))?.into_array(n)
+    }
+
+    /// The first value rendered as Spark's `CAST(x AS STRING)` would (None for null).
+    fn show(a: &ArrayRef, tz: Tz) -> Option<String> {
+        if a.is_null(0) {
+            return None;
+        }
+        Some(match a.data_type() {
+            DataType::Timestamp(_, Some(_)) => {
+                format_timestamp_default(a.as_any().downcast_ref::<TimestampMicrosecondArray>().unwrap().value(0), &tz)
+            }
+            DataType::Timestamp(_, None) => crate::expr::datetime_pattern::format_timestamp_ntz_default(
+                a.as_any().downcast_ref::<TimestampMicrosecondArray>().unwrap().value(0),
+            ),
+            DataType::Date32 => crate::expr::datetime_pattern::format_date_default(
+                a.as_any().downcast_ref::<Date32Array>().unwrap().value(0),
+            ),
+            DataType::Int32 => a.as_any().downcast_ref::<Int32Array>().unwrap().value(0).to_string(),
+            DataType::Int64 => a.as_any().downcast_ref::<Int64Array>().unwrap().value(0).to_string(),
+            DataType::Float64 => a.as_any().downcast_ref::<Float64Array>().unwrap().value(0).to_string(),
+            DataType::Utf8 => a.as_any().downcast_ref::<StringArray>().unwrap().value(0).to_string(),
+            other => panic!("{other}"),
+        })
+    }
+
+    fn one(name: &str, args: &[ColumnarValue], tz: Tz) -> Option<String> {
+        show(&call(name, args, tz).unwrap(), tz)
+    }
+
+    #[test]
+    fn generated_names_and_types_match_spark() {
+        let ts_t = timestamp_type();
+        let cases: Vec<(&str, Vec<(&str, DataType)>, &str, DataType)> = vec![
+            ("to_timestamp", vec![("s", DataType::Utf8)], "to_timestamp(s)", ts_t.clone()),
+            (
+                "to_timestamp",
+                vec![("s", DataType::Utf8), ("yyyy-MM-dd HH:mm:ss.SSSSSS", DataType::Utf8)],
+                "to_timestamp(s, yyyy-MM-dd HH:mm:ss.SSSSSS)",
+                ts_t.clone(),
+            ),
+            ("to_timestamp_ntz", vec![("s", DataType::Utf8)], "to_timestamp_ntz(s)", timestamp_ntz_type()),
+            ("to_date", vec![("s", DataType::Utf8)], "to_date(s)", DataType::Date32),
+            (
+                "date_format",
+                vec![("ts", ts_t.clone()), ("yyyy-MM-dd", DataType::Utf8)],
+                "date_format(ts, yyyy-MM-dd)",
+                DataType::Utf8,
+            ),
+            ("year", vec![("ts", ts_t.clone())], "year(ts)", DataType::Int32),
+            ("day", vec![("ts", ts_t.clone())], "day(ts)", DataType::Int32),
+            ("hour", vec![("dt", DataType::Date32)], "hour(dt)", DataType::Int32),
+            ("unix_timestamp", vec![], "unix_timestamp(current_timestamp(), yyyy-MM-dd HH:mm:ss)", DataType::Int64),
+            ("unix_timestamp", vec![("s", DataType::Utf8)], "unix_timestamp(s, yyyy-MM-dd HH:mm:ss)", DataType::Int64),
+            (
+                "to_unix_timestamp",
+                vec![("s", DataType::Utf8)],
+                "to_unix_timestamp(s, yyyy-MM-dd HH:mm:ss)",
+                DataType::Int64,
+            ),
+            ("from_unixtime", vec![("t", DataType::Int64)], "from_unixtime(t, yyyy-MM-dd HH:mm:ss)", DataType::Utf8),
+            (
+                "from_unixtime",
+                vec![("t", DataType::Int64), ("yyyy", DataType::Utf8)],
+                "from_unixtime(t, yyyy)",
+                DataType::Utf8,
+            ),
+            ("date_add", vec![("dt", DataType::Date32), ("3", DataType::Int32)], "date_add(dt, 3)", DataType::Date32),
+            ("dateadd", vec![("dt", DataType::Date32), ("1", DataType::Int32)], "date_add(dt, 1)", DataType::Date32),
+            ("date_sub", vec![("d", DataType::Utf8), ("3", DataType::Int32)], "date_sub(d, 3)", DataType::Date32),
+            ("datediff", vec![("dt", DataType::Date32), ("d", DataType::Utf8)], "datediff(dt, d)", DataType::Int32),
+            ("date_diff", vec![("dt", DataType::Date32), ("d", DataType::Utf8)], "date_diff(dt, d)", DataType::Int32),
+            (
+                "months_between",
+                vec![("ts", ts_t.clone()), ("dt", DataType::Date32)],
+                "months_between(ts, dt, true)",
+                DataType::Float64,
+            ),
+            (
+                "months_between",
+                vec![("ts", ts_t.clone()), ("dt", DataType::Date32), ("false", DataType::Boolean)],
+                "months_between(ts, dt, false)",
+                DataType::Float64,
+            ),
+            (
+                "next_day",
+                vec![("dt", DataType::Date32), ("Mon", DataType::Utf8)],
+                "next_day(dt, Mon)",
+                DataType::Date32,
+            ),
+            ("date_trunc", vec![("HOUR", DataType::Utf8), ("ts", ts_t.clone())], "date_trunc(HOUR, ts)", ts_t.clone()),
+            ("trunc", vec![("dt", DataType::Date32), ("MM", DataType::Utf8)], "trunc(dt, MM)", DataType::Date32),
+            (
+                "from_utc_timestamp",
+                vec![("ts", ts_t.clone()), ("America/Los_Angeles", DataType::Utf8)],
+                "from_utc_timestamp(ts, America/Los_Angeles)",
+                ts_t.clone(),
+            ),
+            ("timestamp_seconds", vec![("t", DataType::Int64)], "timestamp_seconds(t)", ts_t.clone()),
+            ("unix_micros", vec![("ts", ts_t.clone())], "unix_micros(ts)", DataType::Int64),
+            ("unix_date", vec![("dt", DataType::Date32)], "unix_date(dt)", DataType::Int32),
+            ("date_from_unix_date", vec![("19000", DataType::Int32)], "date_from_unix_date(19000)", DataType::Date32),
+            (
+                "make_date",
+                vec![("2024", DataType::Int32), ("2", DataType::Int32), ("30", DataType::Int32)],
+                "make_date(2024, 2, 30)",
+                DataType::Date32,
+            ),
+            ("current_timezone", vec![], "current_timezone()", DataType::Utf8),
+            ("current_date", vec![], "current_date()", DataType::Date32),
+            ("current_timestamp", vec![], "current_timestamp()", ts_t.clone()),
+            ("now", vec![], "now()", ts_t.clone()),
+        ];
+        for (name, args, want_name, want_type) in cases {
+            let (got_name, sig) = resolve(name, &args).unwrap();
+            assert_eq!(got_name, want_name);
+            assert_eq!(sig.return_type, want_type, "{want_name}");
+        }
+        let (_, sig) = resolve("unix_timestamp", &[]).unwrap();
+        assert!(!sig.nullable);
+        assert!(!lookup("current_timestamp").deterministic());
+        let (_, sig) = resolve("year", &[("s", DataType::Utf8)]).unwrap();
+        assert_eq!(sig.arg_types, vec![DataType::Date32]);
+        let (_, sig) = resolve("hour", &[("s", timestamp_ntz_type())]).unwrap();
+        assert_eq!(sig.arg_types, vec![timestamp_ntz_type()]);
+        let (_, sig) = resolve("date_add", &[("d", DataType::Utf8), ("'2'", DataType::Utf8)]).unwrap();
+        assert_eq!(sig.arg_types, vec![DataType::Date32, DataType::Int32]);
+    }
+
+    #[test]
+    fn type_mismatches_give_spark_errors() {
+        let e = resolve("date_add", &[("ts", timestamp_type()), ("1.5", DataType::Decimal128(2, 1))]).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"date_add(ts, 1.5)\" due to data type mismatch: The second parameter requires the (\"INT\" or \"SMALLINT\" or \"TINYINT\") type, however \"1.5\" has the type \"DECIMAL(2,1)\". SQLSTATE: 42K09"
+        );
+        let e = resolve("dayofmonth", &[("1", DataType::Int32)]).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"dayofmonth(1)\" due to data type mismatch: The first parameter requires the \"DATE\" type, however \"1\" has the type \"INT\". SQLSTATE: 42K09"
+        );
+        let e = resolve("hour", &[("1", DataType::Int32)]).unwrap_err();
+        assert!(e.message().contains("requires the \"(TIMESTAMP OR TIMESTAMP WITHOUT TIME ZONE)\" type"));
+        assert!(resolve("year", &[]).unwrap_err().message().starts_with("[WRONG_NUM_ARGS.WITHOUT_SUGGESTION]"));
+    }
+
+    #[test]
+    fn conversions_match_pyspark_in_utc() {
+        let u = Tz::UTC;
+        let s1 = "2024-01-05 10:20:30.123456";
+        assert_eq!(one("to_timestamp", &[s(s1)], u).as_deref(), Some(s1));
+        assert_eq!(one("to_timestamp", &[s(s1), s("yyyy-MM-dd HH:mm:ss.SSSSSS")], u).as_deref(), Some(s1));
+        assert_eq!(one("to_timestamp_ntz", &[s(s1)], u).as_deref(), Some(s1));
+        assert_eq!(one("to_date", &[s(s1)], u).as_deref(), Some("2024-01-05"));
+        assert_eq!(one("to_date", &[s(s1), s("yyyy-MM-dd HH:mm:ss.SSSSSS")], u).as_deref(), Some("2024-01-05"));
+        assert_eq!(one("to_timestamp", &[s("2024-1-5"), s("yyyy-MM-dd")], u), None);
+        assert_eq!(
+            one("to_date", &[s("2024-01-05 10:20:30 PST"), s("yyyy-MM-dd HH:mm:ss z")], u).as_deref(),
+            Some("2024-01-05")
+        );
+        assert_eq!(
+            one("to_timestamp", &[s("2024-01-05"), s("yyyy-MM-dd[['x']]")], u).as_deref(),
+            Some("2024-01-05 00:00:00")
+        );
+        assert_eq!(one("to_timestamp", &[long(1_700_000_000)], u).as_deref(), Some("2023-11-14 22:13:20"));
+        let e = call("to_date", &[s("x"), s("EEE")], u).unwrap_err();
+        assert_eq!(e.error_class(), Some("INCONSISTENT_BEHAVIOR_CROSS_VERSION.DATETIME_PATTERN_RECOGNITION"));
+        assert_eq!(
+            one("to_timestamp_ntz", &[s("2024-01-05 10:20:30 +0100"), s("yyyy-MM-dd HH:mm:ss Z")], u).as_deref(),
+            Some("2024-01-05 10:20:30")
+        );
+        // A column of texts with a column of patterns.
+        let out = call(
+            "to_timestamp",
+            &[
+                strs(vec![Some("2024-01-05"), None, Some("05/01/2024"), Some("bad")]),
+                strs(vec![Some("yyyy-MM-dd"), Some("yyyy"), Some("dd/MM/yyyy"), Some("yyyy")]),
+            ],
+            u,
+        )
+        .unwrap();
+        let out = out.as_any().downcast_ref::<TimestampMicrosecondArray>().unwrap();
+        assert_eq!(out.data_type(), &timestamp_type());
+        assert_eq!(out.value(0), 1_704_412_800_000_000);
+        assert!(out.is_null(1));
+        assert_eq!(out.value(2), 1_704_412_800_000_000);
+        assert!(out.is_null(3));
+    }
+
+    #[test]
+    fn fields_and_formats_match_pyspark() {
+        let u = Tz::UTC;
+        let t = || ts("2024-01-05 10:20:30.123456", u);
+        assert_eq!(one("date_format", &[t(), s("yyyy-MM-dd")], u).as_deref(), Some("2024-01-05"));
+        let d = || date("2024-01-05");
+        for (f, want) in [
+            ("year", "2024"),
+            ("quarter", "1"),
+            ("month", "1"),
+            ("dayofmonth", "5"),
+            ("day", "5"),
+            ("dayofweek", "6"),
+            ("weekday", "4"),
+            ("dayofyear", "5"),
+            ("weekofyear", "1"),
+        ] {
+            assert_eq!(one(f, &[d()], u).as_deref(), Some(want), "{f}");
+        }
+        for (f, want) in [("hour", "10"), ("minute", "20"), ("second", "30")] {
+            assert_eq!(one(f, &[t()], u).as_deref(), Some(want), "{f}");
+        }
+        assert_eq!(one("dayofweek", &[date("2024-01-07")], u).as_deref(), Some("1"));
+        assert_eq!(one("weekday", &[date("2024-01-07")], u).as_deref(), Some("6"));
+        assert_eq!(one("weekofyear", &[date("2024-12-30")], u).as_deref(), Some("1"));
+        assert_eq!(one("weekofyear", &[date("2021-01-01")], u).as_deref(), Some("53"));
+        assert_eq!(one("unix_timestamp", &[], u).as_deref(), Some("1704450030"));
+        assert_eq!(one("unix_timestamp", &[s("2024-01-05 10:20:30.123456")], u), None);
+        assert_eq!(one("unix_timestamp", &[s("2024-01-05 10:20:30")], u).as_deref(), Some("1704450030"));
+        assert_eq!(one("unix_timestamp", &[s("2024"), s("yyyy")], u).as_deref(), Some("1704067200"));
+        assert_eq!(one("unix_timestamp", &[date("2024-01-05")], u).as_deref(), Some("1704412800"));
+        assert_eq!(one("from_unixtime", &[long(1_700_000_000)], u).as_deref(), Some("2023-11-14 22:13:20"));
+        assert_eq!(one("from_unixtime", &[long(1_700_000_000), s("yyyy")], u).as_deref(), Some("2023"));
+        assert_eq!(one("from_unixtime", &[long(-1)], u).as_deref(), Some("1969-12-31 23:59:59"));
+        assert_eq!(one("from_unixtime", &[long(0), s("EEE")], u).as_deref(), Some("Thu"));
+        let e = call("from_unixtime", &[long(0), s("YYYY")], u).unwrap_err();
+        assert_eq!(e.error_class(), Some("INCONSISTENT_BEHAVIOR_CROSS_VERSION.DATETIME_PATTERN_RECOGNITION"));
+        assert_eq!(one("current_timestamp", &[], u).as_deref(), Some("2024-01-05 10:20:30.123456"));
+        assert_eq!(one("current_date", &[], u).as_deref(), Some("2024-01-05"));
+        assert_eq!(one("current_timezone", &[], LA).as_deref(), Some("America/Los_Angeles"));
+    }
+
+    #[test]
+    fn date_arithmetic_matches_pyspark() {
+        let u = Tz::UTC;
+        let dt = || date("2024-03-10");
+        assert_eq!(one("date_add", &[dt(), int(3)], u).as_deref(), Some("2024-03-13"));
+        assert_eq!(one("date_sub", &[dt(), int(3)], u).as_deref(), Some("2024-03-07"));
+        assert_eq!(one("datediff", &[date("2024-03-01"), date("2024-01-05")], u).as_deref(), Some("56"));
+        assert_eq!(one("add_months", &[dt(), int(2)], u).as_deref(), Some("2024-05-10"));
+        assert_eq!(one("add_months", &[date("2024-01-31"), int(1)], u).as_deref(), Some("2024-02-29"));
+        assert_eq!(one("add_months", &[date("2024-01-05"), int(-1)], u).as_deref(), Some("2023-12-05"));
+        assert_eq!(
+            call("add_months", &[dt(), int(i32::MAX)], u).unwrap_err().message().split(' ').next(),
+            Some("[ARITHMETIC_OVERFLOW]")
+        );
+        let t = || ts("2024-01-05 10:20:30.123456", u);
+        let dts = || ts("2024-03-10", u);
+        assert_eq!(one("months_between", &[t(), dts()], u).as_deref(), Some("-2.14739023"));
+        assert_eq!(one("months_between", &[ts("2024-03-31", u), ts("2024-02-29", u)], u).as_deref(), Some("1"));
+        assert_eq!(
+            one("months_between", &[ts("2024-01-31 10:00:00", u), ts("2024-03-15", u)], u).as_deref(),
+            Some("-1.47043011")
+        );
+        // Los Angeles: 2024-11-03 01:30 PST vs 2024-03-10 01:30 PST (PySpark: 7.77553763).
+        let c = ColumnarValue::Scalar(ts_array([
+            parse_timestamp_default("2024-11-03 01:30:00", &LA).map(|v| v + MICROS_PER_HOUR)
+        ]));
+        assert_eq!(
+            one("months_between", &[c.clone(), ts("2024-03-10 01:30:00", LA)], LA).as_deref(),
+            Some("7.77553763")
+        );
+        let no_round = ColumnarValue::Scalar(Arc::new(BooleanArray::from(vec![false])));
+        assert_eq!(
+            one("months_between", &[c, ts("2024-03-10 01:30:00", LA), no_round], LA).as_deref(),
+            Some("7.775537634408602")
+        );
+        assert_eq!(one("last_day", &[dt()], u).as_deref(), Some("2024-03-31"));
+        assert_eq!(one("next_day", &[dt(), s("Mon")], u).as_deref(), Some("2024-03-11"));
+        assert_eq!(one("next_day", &[date("2024-01-05"), s("FRIDAY")], u).as_deref(), Some("2024-01-12"));
+        assert_eq!(one("next_day", &[date("2024-01-05"), s("fr")], u).as_deref(), Some("2024-01-12"));
+        assert_eq!(one("next_day", &[dt(), s("xx")], u), None);
+        assert_eq!(one("date_trunc", &[s("HOUR"), t()], u).as_deref(), Some("2024-01-05 10:00:00"));
+        assert_eq!(one("date_trunc", &[s("week"), t()], u).as_deref(), Some("2024-01-01 00:00:00"));
+        assert_eq!(one("date_trunc", &[s("MILLISECOND"), t()], u).as_deref(), Some("2024-01-05 10:20:30.123"));
+        assert_eq!(one("date_trunc", &[s("YY"), t()], u).as_deref(), Some("2024-01-01 00:00:00"));
+        assert_eq!(one("date_trunc", &[s("bogus"), t()], u), None);
+        assert_eq!(one("trunc", &[dt(), s("MM")], u).as_deref(), Some("2024-03-01"));
+        assert_eq!(one("trunc", &[date("2024-01-05"), s("week")], u).as_deref(), Some("2024-01-01"));
+        assert_eq!(one("trunc", &[dt(), s("quarter")], u).as_deref(), Some("2024-01-01"));
+        assert_eq!(one("trunc", &[dt(), s("DAY")], u), None);
+        assert_eq!(
+            one("from_utc_timestamp", &[t(), s("America/Los_Angeles")], u).as_deref(),
+            Some("2024-01-05 02:20:30.123456")
+        );
+        assert_eq!(one("to_utc_timestamp", &[t(), s("PST")], u).as_deref(), Some("2024-01-05 18:20:30.123456"));
+        assert_eq!(
+            one("from_utc_timestamp", &[ts("2024-03-10 10:30:00", u), s("America/Los_Angeles")], u).as_deref(),
+            Some("2024-03-10 03:30:00")
+        );
+        assert_eq!(
+            one("to_utc_timestamp", &[ts("2024-03-10 02:30:00", u), s("America/Los_Angeles")], u).as_deref(),
+            Some("2024-03-10 10:30:00")
+        );
+        assert_eq!(
+            one("to_utc_timestamp", &[ts("2024-11-03 01:30:00", u), s("America/Los_Angeles")], u).as_deref(),
+            Some("2024-11-03 08:30:00")
+        );
+        let e = call("from_utc_timestamp", &[t(), s("bogus")], u).unwrap_err();
+        assert!(e.message().starts_with("[INVALID_TIMEZONE] The timezone: bogus is invalid."));
+        assert_eq!(one("timestamp_seconds", &[long(1_700_000_000)], u).as_deref(), Some("2023-11-14 22:13:20"));
+        assert_eq!(one("timestamp_millis", &[long(1_700_000_000)], u).as_deref(), Some("1970-01-20 16:13:20"));
+        assert_eq!(one("timestamp_micros", &[long(1_700_000_000)], u).as_deref(), Some("1970-01-01 00:28:20"));
+        assert_eq!(one("unix_seconds", &[t()], u).as_deref(), Some("1704450030"));
+        assert_eq!(one("unix_millis", &[t()], u).as_deref(), Some("1704450030123"));
+        assert_eq!(one("unix_micros", &[t()], u).as_deref(), Some("1704450030123456"));
+        assert_eq!(one("unix_date", &[dt()], u).as_deref(), Some("19792"));
+        assert_eq!(one("date_from_unix_date", &[int(19000)], u).as_deref(), Some("2022-01-08"));
+        assert_eq!(one("make_date", &[int(2024), int(2), int(30)], u), None);
+        assert_eq!(one("make_date", &[int(2024), int(2), int(29)], u).as_deref(), Some("2024-02-29"));
+        let f = |v: f64| ColumnarValue::Scalar(Arc::new(Float64Array::from(vec![v])));
+        let mt = |sec: f64| one("make_timestamp", &[int(2024), int(1), int(2), int(3), int(4), f(sec)], u);
+        assert_eq!(mt(5.5).as_deref(), Some("2024-01-02 03:04:05.5"));
+        assert_eq!(
+            one("make_timestamp", &[int(2024), int(1), int(1), int(0), int(0), f(60.0)], u).as_deref(),
+            Some("2024-01-01 00:01:00")
+        );
+        assert_eq!(
+            one("make_timestamp", &[int(2024), int(1), int(1), int(0), int(0), f(59.9999999)], u).as_deref(),
+            Some("2024-01-01 00:01:00")
+        );
+        assert_eq!(one("make_timestamp", &[int(2024), int(1), int(1), int(0), int(0), f(60.5)], u), None);
+    }
+}
+
+#[cfg(test)]
+mod la_tests {
+    use super::*;
+    use crate::expr::datetime_pattern::format_timestamp_default;
+    use crate::expr::functions::{registry, FunctionDef};
+    use arrow::array::{Float64Array, Int32Array, Int64Array};
+
+    const LA: Tz = Tz::America__Los_Angeles;
+
+    fn call(name: &str, args: &[ColumnarValue]) -> ArrayRef {
+        let ctx = EvalContext { time_zone: LA, ..Default::default() };
+        match registry().get(name) {
+            Some(FunctionDef::Scalar(f)) => f.invoke(args, 1, &ctx).unwrap().into_array(1).unwrap(),
+            _ => panic!("{name}"),
+        }
+    }
+    fn ts(v: i64) -> ColumnarValue {
+        ColumnarValue::Scalar(ts_array([Some(v)]))
+    }
+    fn s(v: &str) -> ColumnarValue {
+        ColumnarValue::Scalar(Arc::new(StringArray::from(vec![v])))
+    }
+    fn int(v: i32) -> ColumnarValue {
+        ColumnarValue::Scalar(Arc::new(Int32Array::from(vec![v])))
+    }
+    fn long(v: i64) -> ColumnarValue {
+        ColumnarValue::Scalar(Arc::new(Int64Array::from(vec![v])))
+    }
+    fn ts_text(a: &ArrayRef) -> String {
+        format_timestamp_default(a.as_any().downcast_ref::<TimestampMicrosecondArray>().unwrap().value(0), &LA)
+    }
+    fn text(a: &ArrayRef) -> String {
+        a.as_any().downcast_ref::<StringArray>().unwrap().value(0).to_string()
+    }
+    fn i32v(a: &ArrayRef) -> i32 {
+        a.as_any().downcast_ref::<Int32Array>().unwrap().value(0)
+    }
+    fn i64v(a: &ArrayRef) -> i64 {
+        a.as_any().downcast_ref::<Int64Array>().unwrap().value(0)
+    }
+
+    /// Values checked against PySpark 4.3 with spark.sql.session.timeZone=America/Los_Angeles.
+    #[test]
+    fn dst_behaviour_matches_pyspark() {
+        let a = parse_timestamp_default("2024-03-10 01:30:00", &LA).unwrap();
+        // c = timestamp'2024-11-03 01:30:00' + interval 1 hour: the second 01:30 (PST).
+        let c = parse_timestamp_default("2024-11-03 01:30:00", &LA).unwrap() + MICROS_PER_HOUR;
+        assert_eq!(c / MICROS_PER_SECOND, 1_730_626_200);
+        assert_eq!(i32v(&call("hour", &[ts(c)])), 1);
+        assert_eq!(ts_text(&call("date_trunc", &[s("HOUR"), ts(c)])), "2024-11-03 01:00:00");
+        assert_eq!(
+            call("date_trunc", &[s("HOUR"), ts(c)])
+                .as_any()
+                .downcast_ref::<TimestampMicrosecondArray>()
+                .unwrap()
+                .value(0),
+            c - 30 * MICROS_PER_MINUTE
+        );
+        assert_eq!(ts_text(&call("date_trunc", &[s("WEEK"), ts(c)])), "2024-10-28 00:00:00");
+        assert_eq!(ts_text(&call("date_trunc", &[s("MONTH"), ts(c)])), "2024-11-01 00:00:00");
+        assert_eq!(ts_text(&call("date_trunc", &[s("DAY"), ts(a + 2 * MICROS_PER_HOUR)])), "2024-03-10 00:00:00");
+        assert_eq!(
+            text(&call("date_format", &[ts(c), s("yyyy-MM-dd HH:mm:ss z XXX")])),
+            "2024-11-03 01:30:00 PST -08:00"
+        );
+        assert_eq!(
+            text(&call("date_format", &[ts(a + MICROS_PER_HOUR), s("yyyy-MM-dd HH:mm:ss zzzz O")])),
+            "2024-03-10 03:30:00 Pacific Daylight Time GMT-7"
+        );
+        assert_eq!(i64v(&call("unix_timestamp", &[s("2024-03-10 02:30:00")])), 1_710_066_600);
+        assert_eq!(text(&call("from_unixtime", &[long(1_730_622_600)])), "2024-11-03 01:30:00");
+        assert_eq!(
+            text(&call("from_unixtime", &[long(0), s("yyyy-MM-dd HH:mm:ss VV")])),
+            "1969-12-31 16:00:00 America/Los_Angeles"
+        );
+        assert_eq!(ts_text(&call("from_utc_timestamp", &[ts(a), s("Asia/Kolkata")])), "2024-03-10 08:00:00");
+        assert_eq!(ts_text(&call("from_utc_timestamp", &[ts(a), s("+05:30")])), "2024-03-10 08:00:00");
+        assert_eq!(ts_text(&call("to_utc_timestamp", &[ts(a), s("GMT+1")])), "2024-03-10 00:30:00");
+        assert_eq!(ts_text(&call("to_utc_timestamp", &[ts(a), s("UTC")])), "2024-03-10 01:30:00");
+        let sec = |v: f64| ColumnarValue::Scalar(Arc::new(Float64Array::from(vec![v])));
+        let mt = call("make_timestamp", &[int(2024), int(3), int(10), int(2), int(30), sec(0.0)]);
+        assert_eq!(ts_text(&mt), "2024-03-10 03:30:00");
+        let mt = call("make_timestamp", &[int(2024), int(1), int(1), int(0), int(0), sec(0.0), s("UTC")]);
+        assert_eq!(ts_text(&mt), "2023-12-31 16:00:00");
+        let ntz = ColumnarValue::Scalar(ntz_array([parse_timestamp_ntz_default("2024-03-10 02:30:00")]));
+        assert_eq!(ts_text(&call("to_timestamp", &[ntz.clone()])), "2024-03-10 03:30:00");
+        assert_eq!(i32v(&call("hour", &[ntz])), 2);
+        assert_eq!(
+            ts_text(&call("to_timestamp", &[s("2024-03-10 02:30"), s("yyyy-MM-dd HH:mm")])),
+            "2024-03-10 03:30:00"
+        );
+        assert_eq!(ts_text(&call("timestamp_millis", &[long(1000)])), "1969-12-31 16:00:01");
+        assert_eq!(i64v(&call("unix_seconds", &[ts(a)])), 1_710_063_000);
+        // Before 1883 Los Angeles keeps local mean time (-07:52:58).
+        let old = parse_timestamp_default("1500-01-01", &LA).unwrap();
+        assert_eq!(i64v(&call("unix_timestamp", &[ts(old)])), -14_831_741_222);
+        assert_eq!(text(&call("date_format", &[ts(old), s("yyyy-MM-dd HH:mm:ss XXX")])), "1500-01-01 00:00:00 -07:52");
+        assert_eq!(format_timestamp_default(old, &LA), "1500-01-01 00:00:00");
+    }
 }

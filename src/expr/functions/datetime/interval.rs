@@ -7,7 +7,7 @@ use arrow::datatypes::{DataType, Date32Type, DurationMicrosecondType, TimeUnit, 
 
 use crate::error::{EmberError, Result};
 use crate::expr::datetime_pattern::{
-    local_to_utc, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
+    local_to_utc, utc_to_local, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
 };
 use crate::expr::physical::{ColumnarValue, EvalContext};
 use crate::types::{day_time_interval_type, timestamp_ntz_type, timestamp_type};
@@ -99,11 +99,18 @@ pub fn add_interval(
     let len = if scalar { 1 } else { num_rows };
     let tz = ctx.time_zone;
     let get = |v: &Vec<Option<i64>>, s: bool, i: usize| if s { v[0] } else { v[i] };
-    // The instant of a value for mixed differences: dates and wall-clock times are read in the session zone.
+    // The instant of a date: its midnight in the session zone.
     let instant = |k: Kind, v: i64| -> i64 {
         match k {
             Date => local_to_utc(v * MICROS_PER_DAY, &tz),
-            Local => local_to_utc(v, &tz),
+            _ => v,
+        }
+    };
+    // Differences are taken between wall clocks in the session zone (Spark's subtractTimestamps).
+    let wall = |k: Kind, v: i64| -> i64 {
+        match k {
+            Date => v * MICROS_PER_DAY,
+            Instant => utc_to_local(v, &tz),
             _ => v,
         }
     };
@@ -140,7 +147,7 @@ pub fn add_interval(
             Box::new(move |a, b| match (lk, rk) {
                 (Date, Date) => a.checked_sub(b)?.checked_mul(MICROS_PER_DAY),
                 (Local, Local) => a.checked_sub(b),
-                _ => instant(lk, a).checked_sub(instant(rk, b)),
+                _ => wall(lk, a).checked_sub(wall(rk, b)),
             }),
         ),
         _ => {
@@ -416,5 +423,13 @@ mod tests {
         assert_eq!(out.value(0), 5);
         assert!(out.is_null(1));
         assert!(add_interval(&scalar_dur(1), &scalar_ts(0), true, 1, &ctx(utc)).is_err());
+        // Los Angeles: date'2024-11-03' - timestamp'2024-03-10 01:30' is 237 days 22:30 of wall clock (PySpark),
+        // and date'2024-03-10' + 3 hours crosses the gap → 04:00 PDT.
+        let a = parse_timestamp_default("2024-03-10 01:30:00", &la).unwrap();
+        let nov3 = ColumnarValue::Scalar(Arc::new(Date32Array::from(vec![20_030])));
+        let (_, v) = first_i64(add_interval(&nov3, &scalar_ts(a), true, 1, &ctx(la)).unwrap());
+        assert_eq!(v, 237 * MICROS_PER_DAY + 22 * MICROS_PER_HOUR + 30 * MICROS_PER_MINUTE);
+        let (_, v) = first_i64(add_interval(&d, &scalar_dur(3 * MICROS_PER_HOUR), false, 1, &ctx(la)).unwrap());
+        assert_eq!(format_timestamp_default(v, &la), "2024-03-10 04:00:00");
     }
 }
