@@ -370,14 +370,14 @@ fn parse_default_time(s: &str, mut i: usize, allow_zone: bool) -> Option<((u32, 
         }
     }
     let rest = &s[i..];
+    // A zone may only follow the seconds field (`10:20Z` is rejected by Spark, `10:20:30Z` is not).
     let zone = if rest.is_empty() {
         None
     } else {
-        if !allow_zone {
+        if !allow_zone || k < 3 {
             return None;
         }
-        let z = rest.strip_prefix(' ').unwrap_or(rest);
-        Some(parse_zone_default(z)?)
+        Some(parse_zone_default(rest.trim_start())?)
     };
     let (h, m, sec) = (vals[0], vals[1], vals[2]);
     if h > 23 || m > 59 || sec > 59 {
@@ -388,7 +388,7 @@ fn parse_default_time(s: &str, mut i: usize, allow_zone: bool) -> Option<((u32, 
 
 /// The zone of a default-format text: Spark pads single-digit offset hours (`+1:00`) before `getZoneId`.
 fn parse_zone_default(z: &str) -> Option<Zone> {
-    if z.is_empty() || z.starts_with(' ') {
+    if z.is_empty() {
         return None;
     }
     let b = z.as_bytes();
@@ -428,8 +428,9 @@ fn parse_default(s: &str, date_only: bool) -> Option<DefaultParts> {
         neg = b[0] == b'-';
         i = 1;
     }
-    let (y, n) = read_digits(b, i, 7);
-    if !(4..=6).contains(&n) {
+    // Dates take up to 7 year digits, timestamps up to 6 (Spark's segment limits).
+    let (y, n) = read_digits(b, i, 8);
+    if n < 4 || n > if date_only { 7 } else { 6 } {
         return None;
     }
     i += n;
@@ -1588,6 +1589,44 @@ mod tests {
             assert_eq!(parse_timestamp_default(bad, &Tz::UTC), None, "{bad}");
         }
         assert!(parse_timestamp_default("T10:20:30", &Tz::UTC).is_some());
+        assert!(parse_timestamp_default("T10", &Tz::UTC).is_some());
+        assert!(parse_timestamp_default("T10:20:30Z", &Tz::UTC).is_some());
+        assert!(parse_timestamp_default("10:20:30 UTC", &Tz::UTC).is_some());
+        for bad in
+            ["2024-01-05 10:20Z", "2024-01-05 10Z", "2024-01-05 10:20+01:00", "T10:20Z", "2024-01-05Z", "999-01-01"]
+        {
+            assert_eq!(parse_timestamp_default(bad, &Tz::UTC), None, "{bad}");
+        }
+        for bad in [
+            "2024-01-05 10:20:30 UTC+",
+            "2024-01-05 10:20:30 +18:01",
+            "2024-01-05 10:20:30 +123",
+            "1234567-01-01",
+            "2024-001-05",
+        ] {
+            assert_eq!(parse_timestamp_default(bad, &Tz::UTC), None, "{bad}");
+        }
+        let f = |s: &str| parse_timestamp_default(s, &Tz::UTC).map(|v| format_timestamp_default(v, &Tz::UTC));
+        assert_eq!(f("2024-01-05 10:20:30  UTC").as_deref(), Some("2024-01-05 10:20:30"));
+        assert_eq!(f("2024-01-05 10:20:30.5UTC").as_deref(), Some("2024-01-05 10:20:30.5"));
+        assert_eq!(f("2024-01-05 10:20:30 -8").as_deref(), Some("2024-01-05 18:20:30"));
+        assert_eq!(f("2024-01-05 10:20:30 +1:30").as_deref(), Some("2024-01-05 08:50:30"));
+        assert_eq!(f("2024-01-05 10:20:30 +18:00").as_deref(), Some("2024-01-04 16:20:30"));
+        assert_eq!(f("2024-01-05 10:20:30 +0").as_deref(), Some("2024-01-05 10:20:30"));
+        assert_eq!(f("2024-01-05 10:20:30 Z ").as_deref(), Some("2024-01-05 10:20:30"));
+        assert_eq!(f("2024-01-05 10:20:30 GMT0").as_deref(), Some("2024-01-05 10:20:30"));
+        assert_eq!(f("2024-01-05 10:20:30 Etc/GMT+1").as_deref(), Some("2024-01-05 11:20:30"));
+        assert_eq!(f("2024-01-05 10:20:30 EST5EDT").as_deref(), Some("2024-01-05 15:20:30"));
+        assert_eq!(f("2024-01-05 10:20:30 Europe/paris"), None);
+        assert_eq!(f("2024-01-05T10").as_deref(), Some("2024-01-05 10:00:00"));
+        assert_eq!(f("2024-1-5T1:2").as_deref(), Some("2024-01-05 01:02:00"));
+        assert_eq!(f(" \t2024-01-05\n").as_deref(), Some("2024-01-05 00:00:00"));
+        assert_eq!(f("123456-01-01").as_deref(), Some("+123456-01-01 00:00:00"));
+        assert_eq!(f("2024-01-05 10:20:30:40"), None);
+        assert_eq!(f("2024-01-05 garbage"), None);
+        assert_eq!(parse_date_default("2024-01-05 garbage"), Some(19_727));
+        assert_eq!(parse_date_default("1234567-01-01").map(format_date_default).as_deref(), Some("+1234567-01-01"));
+        assert_eq!(parse_date_default("2024-01-05Z"), None);
         assert_eq!(parse_timestamp_ntz_default("10:20:30"), None);
         assert_eq!(parse_timestamp_ntz_default("2024-01-05 10:20:30+01:00"), Some(1_704_450_030_000_000));
     }

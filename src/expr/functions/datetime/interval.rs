@@ -175,7 +175,12 @@ pub fn add_interval(
 }
 
 fn invalid(s: &str) -> EmberError {
-    EmberError::illegal_argument(format!("The provided interval ({s}) did not correspond to a valid interval string."))
+    EmberError::analysis_class(
+        "CANNOT_PARSE_INTERVAL",
+        format!(
+            "Unable to parse '{s}'. Please ensure that the value provided is in a valid format for defining an interval. You can reference the documentation for the correct format. If the issue persists, please double check that the input value is not null or empty and try again. SQLSTATE: 22006"
+        ),
+    )
 }
 
 fn months_unsupported(s: &str) -> EmberError {
@@ -347,10 +352,13 @@ mod tests {
         assert_eq!(parse_interval_string("INTERVAL '02:30' HOUR TO MINUTE").unwrap(), 9_000_000_000);
         assert_eq!(parse_interval_string("INTERVAL '-01:30.5' MINUTE TO SECOND").unwrap(), -90_500_000);
         assert_eq!(parse_interval_string("interval '00.5' second").unwrap(), 500_000);
-        for bad in ["1d", "5 mins", "2 hrs", "", "10", "1.5 hours", "INTERVAL '1' FORTNIGHT"] {
+        for bad in ["1d", "5 mins", "2 hrs", "", "10", "1.5 hours", "10 nanoseconds", "abc", "INTERVAL '1' FORTNIGHT"] {
             let e = parse_interval_string(bad).unwrap_err();
-            assert!(e.message().contains("did not correspond to a valid interval string"), "{bad}: {e}");
+            assert_eq!(e.error_class(), Some("CANNOT_PARSE_INTERVAL"), "{bad}");
         }
+        assert!(parse_interval_string("5 mins").unwrap_err().message().starts_with(
+            "[CANNOT_PARSE_INTERVAL] Unable to parse '5 mins'. Please ensure that the value provided is in a valid format"
+        ));
         assert_eq!(
             parse_interval_string("1 month").unwrap_err().message(),
             "Intervals greater than a month is not supported (1 month)."
