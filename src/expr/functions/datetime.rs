@@ -721,7 +721,7 @@ fn time_field(f: fn(i64) -> i32) -> InvokeFn {
     })
 }
 
-fn make_timestamp(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext) -> Result<ColumnarValue> {
+fn make_timestamp(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext, ntz: bool) -> Result<ColumnarValue> {
     let (len, scalar) = out_len(args, num_rows);
     let ints: Vec<Prim<Int32Type>> = args[..5].iter().map(Prim::new).collect::<Result<_>>()?;
     let sec = Prim::<Float64Type>::new(&args[5])?;
@@ -748,6 +748,9 @@ fn make_timestamp(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext) ->
                 return Ok(None);
             }
             let local = days * MICROS_PER_DAY + h as i64 * MICROS_PER_HOUR + mi as i64 * MICROS_PER_MINUTE + micros;
+            if ntz {
+                return Ok(Some(local));
+            }
             let zone = match &zone_arg_s {
                 Some(z) => match z.get(i) {
                     Some(name) => zone_arg(name)?,
@@ -759,7 +762,7 @@ fn make_timestamp(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext) ->
         })()?;
         out.push(v);
     }
-    Ok(wrap(ts_array(out), scalar))
+    Ok(wrap(if ntz { ntz_array(out) } else { ts_array(out) }, scalar))
 }
 
 fn convert_zone(args: &[ColumnarValue], num_rows: usize, to_utc: bool) -> Result<ColumnarValue> {
@@ -1158,18 +1161,183 @@ fn register_epoch(r: &mut FunctionRegistry) {
         });
         Ok(wrap(date_array(out), scalar))
     }));
+    for name in ["make_timestamp", "make_timestamp_ltz", "make_timestamp_ntz"] {
+        let ntz = name == "make_timestamp_ntz";
+        r.scalar(func(
+            name,
+            move |f, args| {
+                check_arg_count(f.name, args, 6, if ntz { 6 } else { 7 })?;
+                let wants = [Want::Int, Want::Int, Want::Int, Want::Int, Want::Int, Want::Double, Want::Str];
+                let ret = if ntz { timestamp_ntz_type() } else { timestamp_type() };
+                sig(f, args, &wants[..args.len()], ret, true)
+            },
+            move |args, n, ctx| make_timestamp(args, n, ctx, ntz),
+        ));
+    }
     r.scalar(func(
-        "make_timestamp",
+        "convert_timezone",
         |f, args| {
-            check_arg_count(f.name, args, 6, 7)?;
-            let wants = [Want::Int, Want::Int, Want::Int, Want::Int, Want::Int, Want::Double, Want::Str];
-            sig(f, args, &wants[..args.len()], timestamp_type(), true)
+            check_arg_count(f.name, args, 2, 3)?;
+            let mut wants = vec![Want::Str; args.len() - 1];
+            wants.push(Want::AnyTimestamp);
+            let mut s = sig(f, args, &wants, timestamp_ntz_type(), false)?;
+            // The source is read as wall-clock time: a TIMESTAMP is cast to TIMESTAMP_NTZ first.
+            *s.arg_types.last_mut().unwrap() = timestamp_ntz_type();
+            Ok(s)
         },
-        make_timestamp,
+        convert_timezone,
     ));
 }
 
+/// `convert_timezone([sourceTz, ]targetTz, ts)`: wall clock in the source zone (default the session's) to wall
+/// clock in the target zone.
+fn convert_timezone(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext) -> Result<ColumnarValue> {
+    let (len, scalar) = out_len(args, num_rows);
+    let k = args.len();
+    let ts = Prim::<TimestampMicrosecondType>::new(&args[k - 1])?;
+    let target = Str::new(&args[k - 2])?;
+    let source = if k == 3 { Some(Str::new(&args[0])?) } else { None };
+    let mut out = Vec::with_capacity(len);
+    for i in 0..len {
+        let (Some(v), Some(t)) = (ts.get(i), target.get(i)) else {
+            out.push(None);
+            continue;
+        };
+        let from = match &source {
+            Some(s) => match s.get(i) {
+                Some(name) => zone_arg(name)?,
+                None => {
+                    out.push(None);
+                    continue;
+                }
+            },
+            None => Zone::Region(ctx.time_zone),
+        };
+        let to = zone_arg(t)?;
+        let instant = from.local_to_utc(v);
+        out.push(Some(instant + to.offset_at_utc(instant) * MICROS_PER_SECOND));
+    }
+    Ok(wrap(ntz_array(out), scalar))
+}
+
+/// Fields of `extract`/`date_part`.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum ExtractField {
+    Year,
+    YearOfWeek,
+    Quarter,
+    Month,
+    Week,
+    Day,
+    DayOfWeek,
+    DayOfWeekIso,
+    DayOfYear,
+    Hour,
+    Minute,
+    Second,
+}
+
+fn extract_field(s: &str) -> Option<ExtractField> {
+    use ExtractField::*;
+    Some(match s.trim().to_ascii_uppercase().as_str() {
+        "YEAR" | "Y" | "YEARS" | "YR" | "YRS" => Year,
+        "YEAROFWEEK" => YearOfWeek,
+        "QUARTER" | "QTR" => Quarter,
+        "MONTH" | "MON" | "MONS" | "MONTHS" => Month,
+        "WEEK" | "W" | "WEEKS" => Week,
+        "DAY" | "D" | "DAYS" | "DAYOFMONTH" => Day,
+        "DAYOFWEEK" | "DOW" => DayOfWeek,
+        "DAYOFWEEK_ISO" | "DOW_ISO" => DayOfWeekIso,
+        "DOY" => DayOfYear,
+        "HOUR" | "H" | "HOURS" | "HR" | "HRS" => Hour,
+        "MINUTE" | "M" | "MIN" | "MINS" | "MINUTES" => Minute,
+        "SECOND" | "S" | "SEC" | "SECONDS" | "SECS" => Second,
+        _ => return None,
+    })
+}
+
+fn literal_str(a: &ArgInfo) -> Option<String> {
+    let lit = a.literal.as_ref()?;
+    let s = lit.as_any().downcast_ref::<StringArray>()?;
+    (!s.is_null(0)).then(|| s.value(0).to_string())
+}
+
+fn resolve_extract(f: &DateTimeFunction, args: &[ArgInfo]) -> Result<Signature> {
+    check_arg_count(f.name, args, 2, 2)?;
+    let name = literal_str(&args[0]).unwrap_or_else(|| args[0].sql.clone());
+    let Some(field) = extract_field(&name) else {
+        return Err(EmberError::analysis_class(
+            "INVALID_EXTRACT_FIELD",
+            format!("Cannot extract `{name}` from \"{}\". SQLSTATE: 42601", args[1].sql),
+        ));
+    };
+    use ExtractField::*;
+    let (want, ret) = match field {
+        Hour | Minute => (Want::AnyTimestamp, DataType::Int32),
+        Second => (Want::AnyTimestamp, DataType::Decimal128(8, 6)),
+        _ => (Want::Date, DataType::Int32),
+    };
+    let source = coerce(f, args, 1, want)?;
+    Ok(Signature { arg_types: vec![DataType::Utf8, source], return_type: ret, nullable: args[1].nullable })
+}
+
+fn invoke_extract(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext) -> Result<ColumnarValue> {
+    let field = Str::new(&args[0])?.get(0).and_then(extract_field);
+    let Some(field) = field else {
+        return Err(EmberError::execution("extract: the field must be a literal"));
+    };
+    use ExtractField::*;
+    let date_fn: fn(i64) -> i32 = match field {
+        Year => |d| civil_from_days(d).0 as i32,
+        YearOfWeek => |d| civil_from_days(d - weekday_from_days(d) as i64 + 3).0 as i32,
+        Quarter => |d| ((civil_from_days(d).1 - 1) / 3 + 1) as i32,
+        Month => |d| civil_from_days(d).1 as i32,
+        Week => iso_week,
+        Day => |d| civil_from_days(d).2 as i32,
+        DayOfWeek => |d| ((weekday_from_days(d) + 1) % 7 + 1) as i32,
+        DayOfWeekIso => |d| weekday_from_days(d) as i32 + 1,
+        DayOfYear => |d| {
+            let (y, m, day) = civil_from_days(d);
+            crate::expr::datetime_pattern::day_of_year(y, m, day) as i32
+        },
+        Hour => |l| (l.rem_euclid(MICROS_PER_DAY) / MICROS_PER_HOUR) as i32,
+        Minute => |l| (l.rem_euclid(MICROS_PER_HOUR) / MICROS_PER_MINUTE) as i32,
+        Second => |_| 0,
+    };
+    let source = &args[1..];
+    match field {
+        Hour | Minute => time_field(date_fn)(source, num_rows, ctx),
+        Second => {
+            let ntz = is_ntz(&source[0]);
+            let tz = ctx.time_zone;
+            let (arr, scalar) =
+                map1::<TimestampMicrosecondType, arrow::datatypes::Decimal128Type>(source, num_rows, |v| {
+                    Some(local_micros(v, ntz, &tz).rem_euclid(MICROS_PER_MINUTE) as i128)
+                })?;
+            Ok(wrap(Arc::new(arr.with_precision_and_scale(8, 6)?), scalar))
+        }
+        _ => date_field(date_fn)(source, num_rows, ctx),
+    }
+}
+
+fn register_extract(r: &mut FunctionRegistry) {
+    for name in ["date_part", "extract", "datepart"] {
+        let mut f = func(name, resolve_extract, invoke_extract);
+        if name != "date_part" {
+            f.display =
+                |name, args| format!("{name}({} FROM {})", args[0], args.get(1).map(|s| s.as_str()).unwrap_or(""));
+        }
+        r.scalar(f);
+    }
+}
+
 pub fn register(r: &mut FunctionRegistry) {
+    register_extract(r);
+    r.scalar(func(
+        "try_to_timestamp",
+        |f, args| resolve_conversion(f, args, Target::Timestamp),
+        |args, n, ctx| convert_to(args, n, ctx, Target::Timestamp),
+    ));
     register_conversions(r);
     register_fields(r);
     register_now(r);
@@ -1365,6 +1533,46 @@ mod tests {
     }
 
     #[test]
+    fn extract_and_date_part_match_pyspark() {
+        let u = Tz::UTC;
+        let lit = |v: &str| ArgInfo {
+            data_type: DataType::Utf8,
+            nullable: false,
+            literal: Some(Arc::new(StringArray::from(vec![v])) as ArrayRef),
+            sql: v.to_string(),
+        };
+        let f = lookup("extract");
+        let sig = f.resolve(&[lit("second"), info("ts", timestamp_type())]).unwrap();
+        assert_eq!(sig.return_type, DataType::Decimal128(8, 6));
+        assert_eq!(f.display_name(&["second".into(), "ts".into()]), "extract(second FROM ts)");
+        assert_eq!(lookup("datepart").display_name(&["month".into(), "dt".into()]), "datepart(month FROM dt)");
+        assert_eq!(lookup("date_part").display_name(&["YEAR".into(), "ts".into()]), "date_part(YEAR, ts)");
+        let sig = lookup("date_part").resolve(&[lit("YEAR"), info("ts", timestamp_type())]).unwrap();
+        assert_eq!(sig.arg_types, vec![DataType::Utf8, DataType::Date32]);
+        assert_eq!(sig.return_type, DataType::Int32);
+        let e = lookup("date_part").resolve(&[lit("bogus"), info("ts", timestamp_type())]).unwrap_err();
+        assert_eq!(e.message(), "[INVALID_EXTRACT_FIELD] Cannot extract `bogus` from \"ts\". SQLSTATE: 42601");
+        let t = || ts("2024-01-05 10:20:30.123456", u);
+        let d = || date("2024-01-05");
+        for (field, want) in [
+            ("YEAR", "2024"),
+            ("DOW", "6"),
+            ("week", "1"),
+            ("DOY", "5"),
+            ("quarter", "1"),
+            ("dow_iso", "5"),
+            ("yearofweek", "2024"),
+            ("month", "1"),
+        ] {
+            assert_eq!(one("date_part", &[s(field), d()], u).as_deref(), Some(want), "{field}");
+        }
+        assert_eq!(one("date_part", &[s("hour"), t()], u).as_deref(), Some("10"));
+        let sec = call("extract", &[s("SECOND"), t()], u).unwrap();
+        assert_eq!(sec.data_type(), &DataType::Decimal128(8, 6));
+        assert_eq!(sec.as_any().downcast_ref::<arrow::array::Decimal128Array>().unwrap().value(0), 30_123_456);
+    }
+
+    #[test]
     fn type_mismatches_give_spark_errors() {
         let e = resolve("date_add", &[("ts", timestamp_type()), ("1.5", DataType::Decimal128(2, 1))]).unwrap_err();
         assert_eq!(
@@ -1556,6 +1764,23 @@ mod tests {
             Some("2024-01-01 00:01:00")
         );
         assert_eq!(one("make_timestamp", &[int(2024), int(1), int(1), int(0), int(0), f(60.5)], u), None);
+        assert_eq!(
+            one("make_timestamp_ntz", &[int(2024), int(1), int(2), int(3), int(4), f(5.5)], LA).as_deref(),
+            Some("2024-01-02 03:04:05.5")
+        );
+        assert_eq!(
+            one("make_timestamp_ltz", &[int(2024), int(1), int(2), int(3), int(4), f(5.5)], u).as_deref(),
+            Some("2024-01-02 03:04:05.5")
+        );
+        let ntz = ColumnarValue::Scalar(ntz_array([parse_timestamp_ntz_default("2024-01-05 10:20:30.123456")]));
+        assert_eq!(
+            one("convert_timezone", &[s("UTC"), s("America/Los_Angeles"), ntz.clone()], u).as_deref(),
+            Some("2024-01-05 02:20:30.123456")
+        );
+        assert_eq!(
+            one("convert_timezone", &[s("America/Los_Angeles"), ntz], u).as_deref(),
+            Some("2024-01-05 02:20:30.123456")
+        );
     }
 }
 
