@@ -137,15 +137,45 @@ fn naive_of_secs(secs: i64) -> Option<chrono::NaiveDateTime> {
     chrono::DateTime::from_timestamp(secs, 0).map(|d| d.naive_utc())
 }
 
+/// The last year the bundled time-zone tables hold transitions for.
+const TABLE_END_YEAR: i64 = 2099;
+/// 2100-01-01 minus two days, in micros: below it no extrapolation is needed.
+const TABLE_END_MICROS: i64 = 4_102_444_800_000_000 - 2 * MICROS_PER_DAY;
+
+/// Micros to add to a time after the tables end to land on a year with the same calendar (leap year and weekday of
+/// January 1) inside them: Java keeps applying a zone's last rules forever, and those rules ("second Sunday of
+/// March") only depend on the calendar.
+fn extrapolation_shift(micros: i64) -> i64 {
+    if micros < TABLE_END_MICROS {
+        return 0;
+    }
+    let (year, _, _) = civil_from_days(micros.div_euclid(MICROS_PER_DAY));
+    if year <= TABLE_END_YEAR {
+        return 0;
+    }
+    let jan1 = days_from_civil(year, 1, 1);
+    let (wd, leap) = (weekday_from_days(jan1), is_leap_year(year));
+    for y in TABLE_END_YEAR - 27..=TABLE_END_YEAR {
+        let d = days_from_civil(y, 1, 1);
+        if is_leap_year(y) == leap && weekday_from_days(d) == wd {
+            return (d - jan1) * MICROS_PER_DAY;
+        }
+    }
+    0
+}
+
+/// The zone's offset record (with its name) at a UTC instant, extrapolating past the tables.
+fn tz_offset_at(tz: &Tz, utc_micros: i64) -> Option<<Tz as TimeZone>::Offset> {
+    let shifted = utc_micros + extrapolation_shift(utc_micros);
+    naive_of_secs(shifted.div_euclid(MICROS_PER_SECOND)).map(|n| tz.offset_from_utc_datetime(&n))
+}
+
 /// Offset of `tz` in seconds at a UTC instant.
 pub fn offset_at_utc(tz: &Tz, utc_micros: i64) -> i64 {
     if is_utc(tz) {
         return 0;
     }
-    match naive_of_secs(utc_micros.div_euclid(MICROS_PER_SECOND)) {
-        Some(n) => tz.offset_from_utc_datetime(&n).fix().local_minus_utc() as i64,
-        None => 0,
-    }
+    tz_offset_at(tz, utc_micros).map(|o| o.fix().local_minus_utc() as i64).unwrap_or(0)
 }
 
 /// UTC micros → wall-clock micros in `tz`.
@@ -158,6 +188,10 @@ pub fn utc_to_local(utc_micros: i64, tz: &Tz) -> i64 {
 pub fn local_to_utc(local_micros: i64, tz: &Tz) -> i64 {
     if is_utc(tz) {
         return local_micros;
+    }
+    let shift = extrapolation_shift(local_micros);
+    if shift != 0 {
+        return local_to_utc(local_micros + shift, tz) - shift;
     }
     let Some(n) = naive_of_secs(local_micros.div_euclid(MICROS_PER_SECOND)) else { return local_micros };
     let offset = match tz.offset_from_local_datetime(&n) {
@@ -234,6 +268,23 @@ fn parse_offset_text(s: &str) -> Option<i32> {
 /// Spark's `getZoneId`: `Z`, `+01:00`-style offsets, `UTC+1`/`GMT+01:00`/`UT-3`, short ids (`PST`) and region ids.
 pub fn parse_zone(id: &str) -> Option<Zone> {
     let id = id.trim();
+    // Spark pads a one-digit offset hour (`+1:30` → `+01:30`) and a trailing one-digit minute (`+01:3` → `+01:03`).
+    let b = id.as_bytes();
+    if let Some(p) = (0..b.len().saturating_sub(2))
+        .find(|&i| (b[i] == b'+' || b[i] == b'-') && b[i + 1].is_ascii_digit() && b[i + 2] == b':')
+    {
+        return parse_zone(&format!("{}0{}", &id[..p + 1], &id[p + 1..]));
+    }
+    let n = b.len();
+    if n >= 5
+        && (b[n - 5] == b'+' || b[n - 5] == b'-')
+        && b[n - 4].is_ascii_digit()
+        && b[n - 3].is_ascii_digit()
+        && b[n - 2] == b':'
+        && b[n - 1].is_ascii_digit()
+    {
+        return parse_zone(&format!("{}0{}", &id[..n - 1], &id[n - 1..]));
+    }
     if id == "Z" {
         return Some(Zone::Fixed(0));
     }
@@ -390,11 +441,6 @@ fn parse_default_time(s: &str, mut i: usize, allow_zone: bool) -> Option<((u32, 
 fn parse_zone_default(z: &str) -> Option<Zone> {
     if z.is_empty() {
         return None;
-    }
-    let b = z.as_bytes();
-    if b.len() >= 3 && (b[0] == b'+' || b[0] == b'-') && b[1].is_ascii_digit() && b[2] == b':' {
-        let padded = format!("{}0{}", &z[..1], &z[1..]);
-        return parse_zone(&padded);
     }
     parse_zone(z)
 }
@@ -585,7 +631,10 @@ enum HourKind {
 enum Token {
     Literal(String),
     Era(usize),
+    /// `y` with an era (`G`) in the pattern: year of era.
     Year(usize),
+    /// `y` without an era: Spark substitutes Java's `u`, the proleptic year (0 and negatives allowed).
+    ProlepticYear(usize),
     Quarter(usize),
     Month(usize),
     Day(usize),
@@ -793,12 +842,29 @@ fn compile_tokens(
     Ok(out)
 }
 
+fn has_era(tokens: &[Token]) -> bool {
+    tokens.iter().any(|t| match t {
+        Token::Era(_) => true,
+        Token::Optional(inner) => has_era(inner),
+        _ => false,
+    })
+}
+
+fn to_proleptic(tokens: &mut [Token]) {
+    for t in tokens {
+        match t {
+            Token::Year(n) => *t = Token::ProlepticYear(*n),
+            Token::Optional(inner) => to_proleptic(inner),
+            _ => {}
+        }
+    }
+}
+
 /// Minimum and maximum digits a numeric token reads while parsing; None for text tokens.
 fn numeric_width(t: &Token) -> Option<(usize, usize)> {
     Some(match t {
-        Token::Year(2) => (2, 2),
-        Token::Year(n) if *n >= 4 => (*n, 19),
-        Token::Year(n) => (*n, 19),
+        Token::Year(2) | Token::ProlepticYear(2) => (2, 2),
+        Token::Year(n) | Token::ProlepticYear(n) => (*n, 19),
         Token::Month(n) if *n <= 2 => (*n, if *n == 1 { 19 } else { 2 }),
         Token::Day(n) | Token::Minute(n) | Token::Second(n) | Token::Hour(_, n) => (*n, if *n == 1 { 19 } else { 2 }),
         Token::DayOfYear(1) => (1, 19),
@@ -855,7 +921,10 @@ impl DateTimePattern {
         let chars: Vec<char> = pattern.chars().collect();
         let mut pos = 0;
         let mut format_only = None;
-        let tokens = compile_tokens(pattern, &chars, &mut pos, 0, &mut format_only)?;
+        let mut tokens = compile_tokens(pattern, &chars, &mut pos, 0, &mut format_only)?;
+        if !has_era(&tokens) {
+            to_proleptic(&mut tokens);
+        }
         Ok(DateTimePattern { pattern: pattern.to_string(), tokens, format_only })
     }
 
@@ -986,6 +1055,29 @@ fn write_localized_offset(out: &mut String, offset: i32, full: bool) {
     }
 }
 
+/// Java's short names for zones whose time-zone database abbreviations are numeric (`-03`, `+1030`).
+fn java_short_name(tz: &Tz, dst: bool) -> Option<&'static str> {
+    Some(match (tz, dst) {
+        (Tz::America__Sao_Paulo, false) => "BRT",
+        (Tz::America__Sao_Paulo, true) => "BRST",
+        (Tz::Australia__Lord_Howe, false) => "LHST",
+        (Tz::Australia__Lord_Howe, true) => "LHDT",
+        _ => return None,
+    })
+}
+
+/// The abbreviation of a zone's standard (non-daylight) time, taken from a recent January or July.
+fn standard_abbreviation(tz: &Tz) -> Option<String> {
+    use chrono_tz::OffsetComponents;
+    for days in [days_from_civil(2024, 1, 15), days_from_civil(2024, 7, 15)] {
+        let o = tz_offset_at(tz, days * MICROS_PER_DAY)?;
+        if o.dst_offset().is_zero() {
+            return o.abbreviation().map(|s| s.to_string());
+        }
+    }
+    None
+}
+
 fn long_zone_name(abbr: &str) -> Option<&'static str> {
     Some(match abbr {
         "UTC" => "Coordinated Universal Time",
@@ -1005,6 +1097,10 @@ fn long_zone_name(abbr: &str) -> Option<&'static str> {
         "WET" => "Western European Standard Time",
         "WEST" => "Western European Summer Time",
         "BST" => "British Summer Time",
+        "LHST" => "Lord Howe Standard Time",
+        "LHDT" => "Lord Howe Daylight Time",
+        "BRT" => "Brasilia Standard Time",
+        "BRST" => "Brasilia Summer Time",
         "JST" => "Japan Standard Time",
         "IST" => "India Standard Time",
         "HST" => "Hawaii-Aleutian Standard Time",
@@ -1036,6 +1132,21 @@ fn write_tokens(out: &mut String, tokens: &[Token], f: &Fields, offset: i32, zon
                         push_padded(out, yoe, n);
                     }
                     n => push_padded(out, yoe, n),
+                }
+            }
+            Token::ProlepticYear(n) => {
+                let abs = f.year.unsigned_abs();
+                match *n {
+                    2 => push_padded(out, abs % 100, 2),
+                    n => {
+                        let digits = if abs == 0 { 1 } else { abs.ilog10() as usize + 1 };
+                        if f.year < 0 {
+                            out.push('-');
+                        } else if n >= 4 && digits > n {
+                            out.push('+');
+                        }
+                        push_padded(out, abs, n);
+                    }
                 }
             }
             Token::Quarter(n) => {
@@ -1098,13 +1209,19 @@ fn write_tokens(out: &mut String, tokens: &[Token], f: &Fields, offset: i32, zon
             },
             Token::ZoneName(n) => {
                 let abbr = match zone {
-                    Some((tz, utc)) => match naive_of_secs(utc.div_euclid(MICROS_PER_SECOND)) {
-                        Some(nd) => {
-                            let o = tz.offset_from_utc_datetime(&nd);
-                            o.abbreviation().map(|s| s.to_string())
-                        }
-                        None => None,
-                    },
+                    // Java names a time by its zone's standard or daylight name (local mean time and the like
+                    // count as standard time).
+                    Some((tz, utc)) => tz_offset_at(tz, utc).and_then(|o| {
+                        use chrono_tz::OffsetComponents;
+                        let dst = !o.dst_offset().is_zero();
+                        java_short_name(tz, dst).map(|s| s.to_string()).or_else(|| {
+                            if dst {
+                                o.abbreviation().map(|a| a.to_string())
+                            } else {
+                                standard_abbreviation(tz)
+                            }
+                        })
+                    }),
                     None => Some("UTC".to_string()),
                 };
                 match abbr {
@@ -1128,7 +1245,7 @@ fn write_tokens(out: &mut String, tokens: &[Token], f: &Fields, offset: i32, zon
                 }
             }
             Token::OffsetZ(n) => match n {
-                1..=3 => write_offset(out, offset, false, true, true),
+                1..=3 => write_offset(out, offset, false, true, false),
                 4 => write_localized_offset(out, offset, true),
                 _ => {
                     if offset == 0 {
@@ -1293,14 +1410,21 @@ fn parse_zone_name_prefix(s: &str) -> Option<(Zone, usize)> {
             return parse_zone(id).map(|z| (z, name.len()));
         }
     }
-    const ABBR: [(&str, &str); 8] = [
+    const ABBR: [(&str, &str); 13] = [
+        // Java's zone-name parser reads BST as Bougainville Standard Time and IST as a GMT zone (Abidjan), unlike
+        // the short ids of CAST (checked against Spark).
+        ("IST", "Africa/Abidjan"),
+        ("BST", "Pacific/Bougainville"),
+        ("LHST", "Australia/Lord_Howe"),
+        ("LHDT", "Australia/Lord_Howe"),
+        ("BRST", "America/Sao_Paulo"),
+        ("BRT", "America/Sao_Paulo"),
         ("PDT", "America/Los_Angeles"),
         ("EDT", "America/New_York"),
         ("CDT", "America/Chicago"),
         ("MDT", "America/Denver"),
         ("CEST", "Europe/Paris"),
         ("EEST", "Europe/Athens"),
-        ("BST", "Europe/London"),
         ("AKDT", "America/Anchorage"),
     ];
     for (name, id) in ABBR {
@@ -1364,6 +1488,29 @@ fn parse_tokens(tokens: &[Token], s: &str, mut pos: usize, p: &mut ParsedFields)
                     p.year_of_era = Some(if *n == 2 { 2000 + v as i64 } else { v as i64 });
                     pos += len;
                 }
+            }
+            Token::ProlepticYear(n) => {
+                let reserve = reserved_after(tokens, i);
+                let (neg, plus, start) = match b.get(pos) {
+                    Some(b'-') if *n != 2 => (true, false, pos + 1),
+                    Some(b'+') if *n >= 4 => (false, true, pos + 1),
+                    _ => (false, false, pos),
+                };
+                let (min, max) = numeric_width(t)?;
+                let (v, len) = take_digits(b, start, min, max, reserve)?;
+                // More digits than the pad width need an explicit sign (Java's EXCEEDS_PAD in strict mode).
+                if *n >= 4 && ((len > *n && !neg && !plus) || (plus && len <= *n)) {
+                    return None;
+                }
+                let v = v as i64;
+                p.year = Some(if *n == 2 {
+                    2000 + v
+                } else if neg {
+                    -v
+                } else {
+                    v
+                });
+                pos = start + len;
             }
             Token::Month(n) if *n >= 3 => {
                 let names: &[&str] = if *n == 3 { &MONTHS_SHORT } else { &MONTHS_LONG };
@@ -1684,6 +1831,32 @@ mod tests {
         assert_eq!(y.format_timestamp(ts("-0044-03-15 12:00:00"), &Tz::UTC), "0045-03-15 45 45 BC");
         assert_eq!(y.format_timestamp(ts("12345-01-01 00:00:00"), &Tz::UTC), "+12345-01-01 12345 45 AD");
         assert_eq!(y.format_timestamp(ts("1900-01-01 00:00:00"), &Tz::UTC), "1900-01-01 1900 00 AD");
+    }
+
+    /// Rows of a 33 840-row comparison with PySpark's date_format/to_timestamp/CAST over six zones.
+    #[test]
+    fn matches_spark_across_zones_and_centuries() {
+        let la = LA;
+        let f = |tz: &Tz, pat: &str, m: i64| DateTimePattern::compile(pat).unwrap().format_timestamp(m, tz);
+        // Past the zone tables (2099) Java keeps applying the last DST rules.
+        assert_eq!(f(&la, "yyyy-MM-dd HH:mm:ss.SSSSSS", 12_206_008_495_129_815), "2356-10-16 22:54:55.129815");
+        assert_eq!(format_timestamp_default(12_206_008_495_129_815, &la), "2356-10-16 22:54:55.129815");
+        assert_eq!(f(&la, "O OOOO", 12_206_008_495_129_815), "GMT-7 GMT-07:00");
+        let pdt = DateTimePattern::compile("yyyy-MM-dd HH:mm:ss z").unwrap();
+        assert_eq!(pdt.parse_timestamp("2356-10-16 22:54:55 PDT", &la), Some(12_206_008_495_000_000));
+        // Year 0 and local mean time.
+        assert_eq!(f(&la, "yyyy-MM-dd HH:mm:ss.SSSSSS", -62_135_596_800_000_000), "0000-12-31 16:07:02.000000");
+        assert_eq!(f(&la, "y yy yyy yyyy yyyyy", -62_135_596_800_000_000), "0 00 000 0000 00000");
+        assert_eq!(f(&la, "z zz zzz zzzz", -3_582_303_944_317_446), "PST PST PST Pacific Standard Time");
+        assert_eq!(f(&la, "Z ZZ ZZZ ZZZZ ZZZZZ", -3_582_303_944_317_446), "-0752 -0752 -0752 GMT-07:52:58 -07:52:58");
+        assert_eq!(f(&Tz::Europe__London, "z zz zzz zzzz", 0), "GMT GMT GMT Greenwich Mean Time");
+        assert_eq!(f(&Tz::America__Sao_Paulo, "z zzzz", -3_582_303_944_317_446), "BRT Brasilia Standard Time");
+        assert_eq!(f(&Tz::Australia__Lord_Howe, "z", -3_582_303_944_317_446), "LHST");
+        // Without an era, `y` is the proleptic year (Spark substitutes Java's `u`).
+        let bc = ts("-0044-03-15 12:00:00");
+        assert_eq!(f(&Tz::UTC, "yyyy-MM-dd y", bc), "-0044-03-15 -44");
+        assert_eq!(p("yyyy-MM-dd", "-0044-03-15").as_deref(), Some("-0044-03-15 00:00:00"));
+        assert_eq!(f(&Tz::UTC, "yyyy", ts("12345-01-01")), "+12345");
     }
 
     #[test]
