@@ -531,14 +531,12 @@ fn today_local_days(tz: &Tz) -> i64 {
     utc_to_local(now, tz).div_euclid(MICROS_PER_DAY)
 }
 
-fn local_micros_of(p: &DefaultParts, today: i64) -> i64 {
+/// Wall-clock micros of the parts; None past the microsecond range (about ±290 000 years).
+fn local_micros_of(p: &DefaultParts, today: i64) -> Option<i64> {
     let days = if p.time_only { today } else { days_from_civil(p.year, p.month, p.day) };
     let (h, m, s, us) = p.time.unwrap_or((0, 0, 0, 0));
-    days * MICROS_PER_DAY
-        + h as i64 * MICROS_PER_HOUR
-        + m as i64 * MICROS_PER_MINUTE
-        + s as i64 * MICROS_PER_SECOND
-        + us as i64
+    let tod = h as i64 * MICROS_PER_HOUR + m as i64 * MICROS_PER_MINUTE + s as i64 * MICROS_PER_SECOND + us as i64;
+    days.checked_mul(MICROS_PER_DAY)?.checked_add(tod)
 }
 
 /// Spark's `CAST(string AS TIMESTAMP)` (DateTimeUtils.stringToTimestamp): zone-less text is read in `tz`.
@@ -553,7 +551,7 @@ pub fn parse_timestamp_default(s: &str, tz: &Tz) -> Option<i64> {
     } else {
         0
     };
-    Some(zone.local_to_utc(local_micros_of(&p, today)))
+    zone.local_to_utc(local_micros_of(&p, today)?).into()
 }
 
 /// Spark's `CAST(string AS TIMESTAMP_NTZ)`: wall-clock microseconds (a zone in the text is ignored).
@@ -562,7 +560,7 @@ pub fn parse_timestamp_ntz_default(s: &str) -> Option<i64> {
     if p.time_only {
         return None;
     }
-    Some(local_micros_of(&p, 0))
+    local_micros_of(&p, 0)
 }
 
 /// Spark's `CAST(string AS DATE)` (DateTimeUtils.stringToDate).
@@ -1642,6 +1640,9 @@ fn resolve_local(p: &ParsedFields) -> Option<i64> {
         }
         None => (p.month.unwrap_or(1), p.day.unwrap_or(1)),
     };
+    if year.unsigned_abs() > 300_000 {
+        return None;
+    }
     let days = checked_days(year, month, day)?;
     let hour = match (p.hour, p.hour_ampm) {
         (Some(h), _) => h,
@@ -1659,12 +1660,8 @@ fn resolve_local(p: &ParsedFields) -> Option<i64> {
         return None;
     }
     let micros = p.nanos.unwrap_or(0) as i64 / 1000;
-    Some(
-        days * MICROS_PER_DAY
-            + hour as i64 * MICROS_PER_HOUR
-            + minute as i64 * MICROS_PER_MINUTE
-            + second as i64 * MICROS_PER_SECOND
-            + micros,
+    days.checked_mul(MICROS_PER_DAY)?.checked_add(
+        hour as i64 * MICROS_PER_HOUR + minute as i64 * MICROS_PER_MINUTE + second as i64 * MICROS_PER_SECOND + micros,
     )
 }
 
@@ -1774,6 +1771,10 @@ mod tests {
         assert_eq!(parse_date_default("2024-01-05 garbage"), Some(19_727));
         assert_eq!(parse_date_default("1234567-01-01").map(format_date_default).as_deref(), Some("+1234567-01-01"));
         assert_eq!(parse_date_default("2024-01-05Z"), None);
+        // Past the microsecond range: null, not an overflow.
+        assert_eq!(parse_timestamp_default("999999-01-01", &Tz::UTC), None);
+        assert_eq!(parse_timestamp_ntz_default("999999-12-31 23:59:59"), None);
+        assert_eq!(DateTimePattern::compile("y").unwrap().parse_timestamp("9999999999999", &Tz::UTC), None);
         assert_eq!(parse_timestamp_ntz_default("10:20:30"), None);
         assert_eq!(parse_timestamp_ntz_default("2024-01-05 10:20:30+01:00"), Some(1_704_450_030_000_000));
     }
