@@ -307,6 +307,21 @@ pub fn parse_zone(id: &str) -> Option<Zone> {
     id.parse::<Tz>().ok().map(Zone::Region)
 }
 
+/// `parse_zone` ignoring case, as datetime patterns parse (Spark builds its formatters case-insensitive).
+fn parse_zone_ci(id: &str) -> Option<Zone> {
+    static LOWER: std::sync::OnceLock<std::collections::HashMap<String, Tz>> = std::sync::OnceLock::new();
+    parse_zone(id).or_else(|| parse_zone(&id.to_ascii_uppercase())).or_else(|| {
+        let map = LOWER
+            .get_or_init(|| chrono_tz::TZ_VARIANTS.iter().map(|tz| (tz.name().to_ascii_lowercase(), *tz)).collect());
+        map.get(&id.trim().to_ascii_lowercase()).copied().map(Zone::Region)
+    })
+}
+
+/// Whether `s` starts with `prefix`, ignoring ASCII case.
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Default conversions (CAST)
 
@@ -1380,7 +1395,7 @@ fn parse_zone_prefix(s: &str) -> Option<(Zone, usize)> {
     let mut k = end;
     while k > 0 {
         if s.is_char_boundary(k) {
-            if let Some(z) = parse_zone(&s[..k]) {
+            if let Some(z) = parse_zone_ci(&s[..k]) {
                 return Some((z, k));
             }
         }
@@ -1404,11 +1419,16 @@ fn parse_zone_name_prefix(s: &str) -> Option<(Zone, usize)> {
         ("Mountain Daylight Time", "America/Denver"),
     ];
     for (name, id) in LONG {
-        if s.starts_with(name) {
+        if starts_with_ci(s, name) {
             return parse_zone(id).map(|z| (z, name.len()));
         }
     }
-    const ABBR: [(&str, &str); 13] = [
+    const ABBR: [(&str, &str); 17] = [
+        // Java's generic names.
+        ("PT", "America/Los_Angeles"),
+        ("MT", "America/Denver"),
+        ("CT", "America/Chicago"),
+        ("ET", "America/New_York"),
         // Java's zone-name parser reads BST as Bougainville Standard Time and IST as a GMT zone (Abidjan), unlike
         // the short ids of CAST (checked against Spark).
         ("IST", "Africa/Abidjan"),
@@ -1426,7 +1446,7 @@ fn parse_zone_name_prefix(s: &str) -> Option<(Zone, usize)> {
         ("AKDT", "America/Anchorage"),
     ];
     for (name, id) in ABBR {
-        if s.starts_with(name) && !s[name.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '/') {
+        if starts_with_ci(s, name) && !s[name.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '/') {
             return parse_zone(id).map(|z| (z, name.len()));
         }
     }
@@ -1452,7 +1472,7 @@ fn parse_tokens(tokens: &[Token], s: &str, mut pos: usize, p: &mut ParsedFields)
         let rest = &s[pos..];
         match t {
             Token::Literal(lit) => {
-                if !rest.starts_with(lit.as_str()) {
+                if !starts_with_ci(rest, lit) {
                     return None;
                 }
                 pos += lit.len();
@@ -1540,7 +1560,7 @@ fn parse_tokens(tokens: &[Token], s: &str, mut pos: usize, p: &mut ParsedFields)
                 pos += len;
             }
             Token::OffsetX { count, z_for_zero } => {
-                if *z_for_zero && rest.starts_with('Z') {
+                if *z_for_zero && starts_with_ci(rest, "Z") {
                     p.zone = Some(Zone::Fixed(0));
                     pos += 1;
                 } else {
@@ -1561,7 +1581,7 @@ fn parse_tokens(tokens: &[Token], s: &str, mut pos: usize, p: &mut ParsedFields)
                     pos += len;
                 }
                 _ => {
-                    if rest.starts_with('Z') {
+                    if starts_with_ci(rest, "Z") {
                         p.zone = Some(Zone::Fixed(0));
                         pos += 1;
                     } else {
@@ -1990,6 +2010,24 @@ mod tests {
         assert_eq!(p("yyyy-MM-dd HH:mm:ss[.SSS]", "2024-01-05 10:20:30.12").as_deref(), Some("2024-01-05 10:20:30.12"));
         assert_eq!(p("yyyy-MM-dd[['x']]", "2024-01-05x").as_deref(), Some("2024-01-05 00:00:00"));
         assert_eq!(p("yyyy-MM-dd'T'HH:mm", "2024-01-05T10:20").as_deref(), Some("2024-01-05 10:20:00"));
+        // Spark's parsers ignore case (checked by fuzzing 4200 texts against PySpark).
+        let la = |pat: &str, s: &str| {
+            DateTimePattern::compile(pat)
+                .unwrap()
+                .parse_timestamp(s, &LA)
+                .map(|v| format_timestamp_default(v, &Tz::UTC))
+        };
+        assert_eq!(
+            la("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX", "2032-06-08t05:15:01.777820-07:00").as_deref(),
+            Some("2032-06-08 12:15:01.77782")
+        );
+        assert_eq!(
+            la("yyyy-MM-dd HH:mm:ss VV", "2032-06-08 05:15:01 america/los_angeles").as_deref(),
+            Some("2032-06-08 12:15:01")
+        );
+        assert_eq!(la("yyyy-MM-dd HH:mm:ss z", "2003-03-17 20:45:32 pst").as_deref(), Some("2003-03-18 04:45:32"));
+        assert_eq!(la("yyyy-MM-dd HH:mm:ss z", "1996-10-25 10:57:30 PT").as_deref(), Some("1996-10-25 17:57:30"));
+        assert_eq!(la("yyyy-MM-dd HH:mm:ss XXX", "2024-01-05 10:20:30 z").as_deref(), Some("2024-01-05 10:20:30"));
         let d = DateTimePattern::compile("yyyy D").unwrap();
         assert_eq!(d.parse_date("2024 60"), Some(days_from_civil(2024, 2, 29) as i32));
         let z = DateTimePattern::compile("yyyy-MM-dd HH:mm:ss z").unwrap();
