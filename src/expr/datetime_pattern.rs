@@ -333,7 +333,7 @@ fn push_year4(out: &mut String, year: i64) {
     if year < 0 {
         out.push('-');
     }
-    let _ = write!(out, "{:04}", year.unsigned_abs());
+    push_padded(out, year.unsigned_abs(), 4);
 }
 
 fn push2(out: &mut String, v: u32) {
@@ -368,7 +368,8 @@ pub fn write_local_timestamp_default(out: &mut String, local_micros: i64) {
             frac /= 10;
             width -= 1;
         }
-        let _ = write!(out, ".{:0width$}", frac, width = width);
+        out.push('.');
+        push_padded(out, frac as u64, width);
     }
 }
 
@@ -1014,8 +1015,25 @@ impl DateTimePattern {
     }
 }
 
+/// Append `v` zero-padded to `width` digits (the formatting hot path: no `fmt` machinery).
 fn push_padded(out: &mut String, v: u64, width: usize) {
-    let _ = write!(out, "{:0width$}", v, width = width);
+    let mut digits = [0u8; 20];
+    let mut n = 0;
+    let mut x = v;
+    loop {
+        digits[n] = b'0' + (x % 10) as u8;
+        n += 1;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    for _ in n..width {
+        out.push('0');
+    }
+    for k in (0..n).rev() {
+        out.push(digits[k] as char);
+    }
 }
 
 fn write_offset(out: &mut String, offset: i32, colon: bool, with_minutes: bool, with_seconds_if_nonzero: bool) {
