@@ -1097,12 +1097,12 @@ fn java_short_name(tz: &Tz, dst: bool) -> Option<&'static str> {
     })
 }
 
-/// The abbreviation of a zone's standard (non-daylight) time, taken from a recent January or July.
-fn standard_abbreviation(tz: &Tz) -> Option<String> {
+/// The abbreviation of a zone's standard (or daylight) time, taken from a recent January or July.
+fn seasonal_abbreviation(tz: &Tz, daylight: bool) -> Option<String> {
     use chrono_tz::OffsetComponents;
     for days in [days_from_civil(2024, 1, 15), days_from_civil(2024, 7, 15)] {
         let o = tz_offset_at(tz, days * MICROS_PER_DAY)?;
-        if o.dst_offset().is_zero() {
+        if o.dst_offset().is_zero() != daylight {
             return o.abbreviation().map(|s| s.to_string());
         }
     }
@@ -1247,9 +1247,10 @@ fn write_tokens(out: &mut String, tokens: &[Token], f: &Fields, offset: i32, zon
                         let dst = !o.dst_offset().is_zero();
                         java_short_name(tz, dst).map(|s| s.to_string()).or_else(|| {
                             if dst {
-                                o.abbreviation().map(|a| a.to_string())
+                                // Today's daylight name (PDT, not the historical PWT/PPT).
+                                seasonal_abbreviation(tz, true).or_else(|| o.abbreviation().map(|a| a.to_string()))
                             } else {
-                                standard_abbreviation(tz)
+                                seasonal_abbreviation(tz, false)
                             }
                         })
                     }),

@@ -665,8 +665,9 @@ fn unix_timestamp(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext) ->
             (0..len).map(|i| a.get(i).map(|d| secs(local_to_utc(d as i64 * MICROS_PER_DAY, &tz)))).collect()
         }
         DataType::Timestamp(_, _) => {
+            // Spark divides an instant's micros by 10^6 with truncation toward zero here.
             let a = Prim::<TimestampMicrosecondType>::new(&args[0])?;
-            (0..len).map(|i| a.get(i).map(secs)).collect()
+            (0..len).map(|i| a.get(i).map(|v| v / MICROS_PER_SECOND)).collect()
         }
         _ => (0..len).map(|_| None).collect(),
     };
@@ -1877,6 +1878,12 @@ mod la_tests {
         );
         assert_eq!(ts_text(&call("timestamp_millis", &[long(1000)])), "1969-12-31 16:00:01");
         assert_eq!(i64v(&call("unix_seconds", &[ts(a)])), 1_710_063_000);
+        // unix_timestamp truncates toward zero; Java names war time by today's daylight name.
+        assert_eq!(i64v(&call("unix_timestamp", &[ts(-1_776_117_010_933_457)])), -1_776_117_010);
+        assert_eq!(
+            text(&call("date_format", &[ts(-806_172_268_000_000), s("EEE, d MMM yyyy hh:mm:ss.SSS a z")])),
+            "Thu, 15 Jun 1944 12:15:32.000 AM PDT"
+        );
         // Before 1883 Los Angeles keeps local mean time (-07:52:58).
         let old = parse_timestamp_default("1500-01-01", &LA).unwrap();
         assert_eq!(i64v(&call("unix_timestamp", &[ts(old)])), -14_831_741_222);

@@ -123,11 +123,10 @@ pub fn add_interval(
             (
                 t,
                 Box::new(move |a, d| {
-                    let base = if lk == Date { instant(Date, a) } else { a };
-                    if subtract {
-                        base.checked_sub(d)
-                    } else {
-                        base.checked_add(d)
+                    let d = if subtract { d.checked_neg()? } else { d };
+                    match lk {
+                        Local => a.checked_add(d),
+                        _ => add_day_time(instant(lk, a), d, &tz),
                     }
                 }),
             )
@@ -136,9 +135,9 @@ pub fn add_interval(
             let t = if rk == Local { timestamp_ntz_type() } else { timestamp_type() };
             (
                 t,
-                Box::new(move |d, b| {
-                    let base = if rk == Date { instant(Date, b) } else { b };
-                    base.checked_add(d)
+                Box::new(move |d, b| match rk {
+                    Local => b.checked_add(d),
+                    _ => add_day_time(instant(rk, b), d, &tz),
                 }),
             )
         }
@@ -172,6 +171,27 @@ pub fn add_interval(
         _ => Arc::new(PrimitiveArray::<TimestampMicrosecondType>::from(out)),
     };
     Ok(if scalar { ColumnarValue::Scalar(arr) } else { ColumnarValue::Array(arr) })
+}
+
+/// Spark's timestampAddDayTime: the whole days of the interval move the wall clock in `tz` (keeping the offset
+/// when it is still valid), the rest is added to the instant.
+fn add_day_time(utc: i64, interval: i64, tz: &chrono_tz::Tz) -> Option<i64> {
+    let days = interval / MICROS_PER_DAY;
+    let rest = interval - days * MICROS_PER_DAY;
+    let moved = if days == 0 {
+        utc
+    } else {
+        let local = utc_to_local(utc, tz);
+        let offset = local - utc;
+        let target = local.checked_add(days.checked_mul(MICROS_PER_DAY)?)?;
+        let candidate = target - offset;
+        if utc_to_local(candidate, tz) == target {
+            candidate
+        } else {
+            local_to_utc(target, tz)
+        }
+    };
+    moved.checked_add(rest)
 }
 
 fn invalid(s: &str) -> EmberError {
@@ -439,5 +459,13 @@ mod tests {
         assert_eq!(v, 237 * MICROS_PER_DAY + 22 * MICROS_PER_HOUR + 30 * MICROS_PER_MINUTE);
         let (_, v) = first_i64(add_interval(&d, &scalar_dur(3 * MICROS_PER_HOUR), false, 1, &ctx(la)).unwrap());
         assert_eq!(format_timestamp_default(v, &la), "2024-03-10 04:00:00");
+        // Whole days move the wall clock (timestampAddDayTime): 2024-03-10 00:00 PST + '1 02:03:04.5' day to second
+        // → 2024-03-11 02:03:04.5 PDT, as PySpark gives, not 03:03 (exact 26 hours).
+        let t = parse_timestamp_default("2024-03-10 00:00:00", &la).unwrap();
+        let iv = MICROS_PER_DAY + 2 * MICROS_PER_HOUR + 3 * MICROS_PER_MINUTE + 4_500_000;
+        let (_, v) = first_i64(add_interval(&scalar_ts(t), &scalar_dur(iv), false, 1, &ctx(la)).unwrap());
+        assert_eq!(format_timestamp_default(v, &la), "2024-03-11 02:03:04.5");
+        let (_, back) = first_i64(add_interval(&scalar_ts(v), &scalar_dur(iv), true, 1, &ctx(la)).unwrap());
+        assert_eq!(back, t);
     }
 }
