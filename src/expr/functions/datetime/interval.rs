@@ -311,6 +311,61 @@ fn parse_ansi(s: &str, body: &str) -> Result<i64> {
     Ok(if neg { -total } else { total })
 }
 
+/// A calendar interval text (`1 month 2 days`, `10 minutes`, `INTERVAL '1' YEAR`) as (months, microseconds), for
+/// contexts that accept months such as `withWatermark` (which counts a month as 31 days).
+pub fn parse_calendar_interval(s: &str) -> Result<(i64, i64)> {
+    let t = s.trim();
+    let body = match t.get(..8) {
+        Some(p) if p.eq_ignore_ascii_case("interval") => &t[8..],
+        _ => t,
+    };
+    if body.trim_start().starts_with('\'') {
+        let rest = body.trim_start()[1..].to_string();
+        let (value, units) = rest.split_once('\'').ok_or_else(|| invalid(s))?;
+        let u = units.trim().to_ascii_uppercase();
+        let month_unit = match u.as_str() {
+            "YEAR" | "YEARS" => Some(12),
+            "MONTH" | "MONTHS" => Some(1),
+            _ => None,
+        };
+        if let Some(m) = month_unit {
+            let v: i64 = value.trim().parse().map_err(|_| invalid(s))?;
+            return Ok((v.checked_mul(m).ok_or_else(|| invalid(s))?, 0));
+        }
+        if u.starts_with("YEAR") {
+            let (sign, v) = match value.trim().strip_prefix('-') {
+                Some(v) => (-1, v),
+                None => (1, value.trim()),
+            };
+            let (y, m) = v.split_once('-').ok_or_else(|| invalid(s))?;
+            let y: i64 = y.parse().map_err(|_| invalid(s))?;
+            let m: i64 = m.parse().map_err(|_| invalid(s))?;
+            return Ok((sign * (y * 12 + m), 0));
+        }
+        return parse_ansi(s, body).map(|v| (0, v));
+    }
+    let words: Vec<&str> = body.split_whitespace().collect();
+    if words.is_empty() || words.len() % 2 != 0 {
+        return Err(invalid(s));
+    }
+    let (mut months, mut micros) = (0i64, 0i64);
+    for pair in words.chunks(2) {
+        match unit_micros(pair[1]) {
+            Some(Ok(u)) => {
+                let v = scaled(pair[0], u, u == MICROS_PER_SECOND).ok_or_else(|| invalid(s))?;
+                micros = micros.checked_add(v).ok_or_else(|| invalid(s))?;
+            }
+            Some(Err(())) => {
+                let per = if pair[1].to_ascii_lowercase().starts_with("year") { 12 } else { 1 };
+                let v: i64 = pair[0].parse().map_err(|_| invalid(s))?;
+                months = months.checked_add(v.checked_mul(per).ok_or_else(|| invalid(s))?).ok_or_else(|| invalid(s))?;
+            }
+            None => return Err(invalid(s)),
+        }
+    }
+    Ok((months, micros))
+}
+
 /// Spark's interval texts as microseconds: `10 minutes`, `1 day 2 hours`, `interval 5 minutes`, `500 milliseconds`,
 /// `1 week`, `-1 hour`, `1.5 seconds`, and the ANSI `INTERVAL '10' MINUTE` / `'1 02:00:00' DAY TO SECOND`.
 /// Months and years have no fixed length: they are an error here (day-time contexts such as window durations).
@@ -384,6 +439,13 @@ mod tests {
             "Intervals greater than a month is not supported (1 month)."
         );
         assert!(parse_interval_string("INTERVAL '1' YEAR").is_err());
+        assert_eq!(parse_calendar_interval("1 month").unwrap(), (1, 0));
+        assert_eq!(parse_calendar_interval("1 year 2 months 3 days").unwrap(), (14, 3 * MICROS_PER_DAY));
+        assert_eq!(parse_calendar_interval("10 minutes").unwrap(), (0, 600_000_000));
+        assert_eq!(parse_calendar_interval("INTERVAL '1-2' YEAR TO MONTH").unwrap(), (14, 0));
+        assert_eq!(parse_calendar_interval("INTERVAL '3' MONTH").unwrap(), (3, 0));
+        assert_eq!(parse_calendar_interval("interval '1 02:00:00' day to second").unwrap(), (0, 93_600_000_000));
+        assert!(parse_calendar_interval("5 mins").is_err());
     }
 
     #[test]
