@@ -378,6 +378,14 @@ fn add_months_days(days: i32, months: i32) -> Result<i32> {
     days_to_i32(days_from_civil(ny, nm, nd)).ok_or_else(overflow)
 }
 
+/// Spark's DATETIME_OVERFLOW for `timestamp_seconds`/`timestamp_millis` (raised even with ANSI off).
+fn datetime_overflow(v: i64, unit: &str) -> EmberError {
+    EmberError::execution_class(
+        "DATETIME_OVERFLOW",
+        format!("Datetime operation overflow: create a TIMESTAMP from {v}L {unit} since the epoch. SQLSTATE: 22008"),
+    )
+}
+
 fn overflow() -> EmberError {
     EmberError::Arithmetic(
         "[ARITHMETIC_OVERFLOW] overflow. If necessary set \"spark.sql.ansi.enabled\" to \"false\" to bypass this error. SQLSTATE: 22003".into(),
@@ -620,7 +628,8 @@ fn from_unixtime(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext) -> 
     let mut b = StringBuilder::with_capacity(len, len * 20);
     let mut buf = String::with_capacity(32);
     for i in 0..len {
-        match (secs.get(i).and_then(|s| s.checked_mul(MICROS_PER_SECOND)), pats.get(i)?) {
+        // Spark multiplies without an overflow check here (from_unixtime(Long.MaxValue) shows 1969-12-31 23:59:59).
+        match (secs.get(i).map(|s| s.wrapping_mul(MICROS_PER_SECOND)), pats.get(i)?) {
             (Some(v), Some(p)) => {
                 buf.clear();
                 p.write_timestamp(&mut buf, v, &ctx.time_zone);
@@ -639,7 +648,8 @@ fn unix_timestamp(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext) ->
     }
     let (len, scalar) = out_len(args, num_rows);
     let tz = ctx.time_zone;
-    let secs = |micros: i64| micros.div_euclid(MICROS_PER_SECOND);
+    // Truncation toward zero, as Spark divides here (1969-12-31 23:59:59.5 gives 0).
+    let secs = |micros: i64| micros / MICROS_PER_SECOND;
     let out: Vec<Option<i64>> = match args[0].data_type() {
         DataType::Utf8 => {
             let s = Str::new(&args[0])?;
@@ -1124,7 +1134,13 @@ fn register_epoch(r: &mut FunctionRegistry) {
             let (len, scalar) = out_len(args, n);
             let out: Vec<Option<i64>> = if matches!(args[0].data_type(), DataType::Int64) {
                 let a = Prim::<Int64Type>::new(&args[0])?;
-                (0..len).map(|i| a.get(i).and_then(|s| s.checked_mul(MICROS_PER_SECOND))).collect()
+                (0..len)
+                    .map(|i| {
+                        a.get(i)
+                            .map(|s| s.checked_mul(MICROS_PER_SECOND).ok_or_else(|| datetime_overflow(s, "seconds")))
+                            .transpose()
+                    })
+                    .collect::<Result<_>>()?
             } else {
                 let a = Prim::<Float64Type>::new(&args[0])?;
                 (0..len).map(|i| a.get(i).and_then(double_seconds_to_micros)).collect()
@@ -1136,7 +1152,14 @@ fn register_epoch(r: &mut FunctionRegistry) {
         r.scalar(simple(name, &[Want::Long], timestamp_type(), false, move |args, n, _| {
             let (len, scalar) = out_len(args, n);
             let a = Prim::<Int64Type>::new(&args[0])?;
-            Ok(wrap(ts_array((0..len).map(|i| a.get(i).and_then(|v| v.checked_mul(factor)))), scalar))
+            let out = (0..len)
+                .map(|i| {
+                    a.get(i)
+                        .map(|v| v.checked_mul(factor).ok_or_else(|| datetime_overflow(v, "milliseconds")))
+                        .transpose()
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(wrap(ts_array(out), scalar))
         }));
     }
     for (name, div) in [("unix_seconds", MICROS_PER_SECOND), ("unix_millis", 1000i64), ("unix_micros", 1i64)] {
@@ -1804,6 +1827,13 @@ mod la_tests {
     fn ts(v: i64) -> ColumnarValue {
         ColumnarValue::Scalar(ts_array([Some(v)]))
     }
+    fn lookup_invoke_err(name: &str, args: &[ColumnarValue]) -> EmberError {
+        let ctx = EvalContext { time_zone: LA, ..Default::default() };
+        match registry().get(name) {
+            Some(FunctionDef::Scalar(f)) => f.invoke(args, 1, &ctx).err().expect("an error"),
+            _ => panic!("{name}"),
+        }
+    }
     fn s(v: &str) -> ColumnarValue {
         ColumnarValue::Scalar(Arc::new(StringArray::from(vec![v])))
     }
@@ -1880,6 +1910,15 @@ mod la_tests {
         assert_eq!(i64v(&call("unix_seconds", &[ts(a)])), 1_710_063_000);
         // unix_timestamp truncates toward zero; Java names war time by today's daylight name.
         assert_eq!(i64v(&call("unix_timestamp", &[ts(-1_776_117_010_933_457)])), -1_776_117_010);
+        assert_eq!(i64v(&call("unix_seconds", &[ts(-1_500_000)])), -2);
+        assert_eq!(i64v(&call("unix_millis", &[ts(-1_500)])), -2);
+        assert_eq!(text(&call("from_unixtime", &[long(i64::MAX)])), "1969-12-31 15:59:59");
+        let e = lookup_invoke_err("timestamp_millis", &[long(i64::MAX)]);
+        assert_eq!(
+            e.message(),
+            "[DATETIME_OVERFLOW] Datetime operation overflow: create a TIMESTAMP from 9223372036854775807L milliseconds since the epoch. SQLSTATE: 22008"
+        );
+        assert_eq!(lookup_invoke_err("timestamp_seconds", &[long(i64::MAX)]).error_class(), Some("DATETIME_OVERFLOW"));
         assert_eq!(
             text(&call("date_format", &[ts(-806_172_268_000_000), s("EEE, d MMM yyyy hh:mm:ss.SSS a z")])),
             "Thu, 15 Jun 1944 12:15:32.000 AM PDT"
