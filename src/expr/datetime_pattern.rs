@@ -1093,6 +1093,7 @@ fn java_short_name(tz: &Tz, dst: bool) -> Option<&'static str> {
         (Tz::America__Sao_Paulo, true) => "BRST",
         (Tz::Australia__Lord_Howe, false) => "LHST",
         (Tz::Australia__Lord_Howe, true) => "LHDT",
+        (Tz::Asia__Kolkata, true) => "IDT",
         _ => return None,
     })
 }
