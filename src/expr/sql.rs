@@ -564,6 +564,7 @@ mod tests {
                 format!("(over {} [{}] [{}])", show(&w.function), list(&w.partition_by), list(&w.order_by))
             }
             Expr::Attribute { name, .. } => format!("attr({name})"),
+            Expr::MultiAlias { expr, names } => format!("{} AS ({})", show(expr), names.join(", ")),
         }
     }
 
