@@ -33,7 +33,16 @@ def modules(side: str):
     return F, T
 
 
-def compare(build: Callable, spark, pyspark_session, ordered: bool = False, show: bool = True) -> None:
+def _close(a: Any, b: Any) -> bool:
+    """Equal, except floats may differ in the last digits (Java's Math vs the C library's transcendental functions)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or math.isclose(a, b, rel_tol=1e-15, abs_tol=0.0)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def compare(build: Callable, spark, pyspark_session, ordered: bool = False, show: bool = True, approx: bool = False) -> None:
     """`build(session, F, T)` → DataFrame; asserts equal columns, types, rows and (for ordered results) show()."""
     ef, et = modules("ember")
     pf, pt = modules("pyspark")
@@ -42,7 +51,8 @@ def compare(build: Callable, spark, pyspark_session, ordered: bool = False, show
     assert e.columns == p.columns
     assert e.schema.simpleString() == p.schema.simpleString()
     er, pr = rows(e, ordered), rows(p, ordered)
-    assert er == pr, f"\nember:   {er}\npyspark: {pr}"
+    same = _close(er, pr) if approx else er == pr
+    assert same, f"\nember:   {er}\npyspark: {pr}"
     if show and ordered:
         assert captured(e.show) == captured(p.show)
         assert captured(lambda: e.show(2, truncate=5)) == captured(lambda: p.show(2, truncate=5))

@@ -121,9 +121,13 @@ AGGS = {
 }
 
 
+# Java's Math and the C library may differ in the last bit of transcendental results.
+TRANSCENDENTAL = {"exp", "log", "log_base", "pow", "sqrt"}
+
+
 @pytest.mark.parametrize("name", sorted(EXPRS))
 def test_scalar_function(name, spark, pyspark_session):
-    compare(lambda s, F, T: base(s).select(EXPRS[name](F)), spark, pyspark_session)
+    compare(lambda s, F, T: base(s).select(EXPRS[name](F)), spark, pyspark_session, approx=name in TRANSCENDENTAL)
 
 
 @pytest.mark.parametrize("name", sorted(AGGS))

@@ -99,6 +99,9 @@ pub enum Expr {
     /// A column bound to one attribute of a specific DataFrame: `df["a"]`, `df.a`.
     Attribute { id: u64, name: String },
     Literal(Literal),
+    /// A literal Spark names by its typed form (`INTERVAL '01' HOUR`): the Arrow type cannot carry the interval's
+    /// start/end fields that the name shows.
+    NamedLiteral { value: Literal, sql: String },
     Alias { expr: Box<Expr>, name: String },
     /// `alias("a", "b")` on a generator with several output columns (`posexplode`).
     MultiAlias { expr: Box<Expr>, names: Vec<String> },
@@ -208,7 +211,7 @@ impl Expr {
                 w.partition_by.iter().for_each(|a| a.walk(f));
                 w.order_by.iter().for_each(|a| a.walk(f));
             }
-            Expr::Column(_) | Expr::Attribute { .. } | Expr::Literal(_) | Expr::Star(_) => {}
+            Expr::Column(_) | Expr::Attribute { .. } | Expr::Literal(_) | Expr::NamedLiteral { .. } | Expr::Star(_) => {}
         }
     }
     /// Rebuild the tree bottom-up, replacing each node by `f(node)` after its children were rewritten.

@@ -254,7 +254,7 @@ impl<'a> Resolver<'a> {
                     }
                 }
             }
-            Expr::Literal(l) => Ok(literal_expr(l.0.clone())),
+            Expr::Literal(l) | Expr::NamedLiteral { value: l, .. } => Ok(literal_expr(l.0.clone())),
             Expr::Alias { expr, .. } | Expr::MultiAlias { expr, .. } => self.resolve(expr),
             Expr::Cast { expr, to } => {
                 let inner = self.resolve(expr)?;
@@ -705,15 +705,21 @@ pub fn sql_string(e: &Expr) -> String {
         Expr::Column(parts) => parts.last().cloned().unwrap_or_default(),
         Expr::Attribute { name, .. } => name.clone(),
         Expr::Literal(l) => literal_sql(&l.0),
+        Expr::NamedLiteral { sql, .. } => sql.clone(),
         Expr::Alias { name, .. } => name.clone(),
         Expr::MultiAlias { names, .. } => names.join(", "),
         Expr::Cast { expr, to } => format!("CAST({} AS {})", sql_string(expr), crate::types::ddl::type_to_ddl(to)),
         Expr::Binary { op: BinaryOp::NotEq, left, right } => {
             format!("(NOT ({} = {}))", sql_string(left), sql_string(right))
         }
+        Expr::Binary { op: op @ (BinaryOp::Plus | BinaryOp::Minus), left, right }
+            if matches!(&**right, Expr::NamedLiteral { value, .. } if matches!(value.data_type(), DataType::Duration(_))) =>
+        {
+            format!("{} {} {}", sql_string(left), op.symbol(), sql_string(right))
+        }
         Expr::Binary { op, left, right } => format!("({} {} {})", sql_string(left), op.symbol(), sql_string(right)),
         Expr::Not(inner) => format!("(NOT {})", sql_string(inner)),
-        Expr::Negative(inner) => format!("negative({})", sql_string(inner)),
+        Expr::Negative(inner) => format!("(- {})", sql_string(inner)),
         Expr::IsNull(inner) => format!("({} IS NULL)", sql_string(inner)),
         Expr::IsNotNull(inner) => format!("({} IS NOT NULL)", sql_string(inner)),
         Expr::Function { name, args, distinct } => {

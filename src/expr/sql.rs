@@ -536,6 +536,7 @@ mod tests {
             Expr::Binary { op, left, right } => format!("({} {} {})", op.symbol(), show(left), show(right)),
             Expr::Not(x) => format!("(not {})", show(x)),
             Expr::Negative(x) => format!("(neg {})", show(x)),
+            Expr::NamedLiteral { value, .. } => show(&Expr::Literal(value.clone())),
             Expr::IsNull(x) => format!("(isnull {})", show(x)),
             Expr::IsNotNull(x) => format!("(isnotnull {})", show(x)),
             Expr::Function { name, args, distinct } => {

@@ -79,7 +79,12 @@ impl PySession {
             .collect::<BResult<Vec<_>>>()?;
         let schema = Arc::new(arrow::datatypes::Schema::new(fields.clone()));
         let batch = crate::exec::execute::make_batch(schema, arrays, rows.len())?;
-        Ok(PyDataFrame::new(builder::values(fields, vec![batch]), self.session.clone()))
+        // Sliced like Spark's parallelize into defaultParallelism partitions, so per-partition behaviour
+        // (monotonically_increasing_id, partial aggregates) matches.
+        let parts = self.session.shuffle_partitions().max(1);
+        let n = batch.num_rows();
+        let batches = (0..parts).map(|i| batch.slice(i * n / parts, (i + 1) * n / parts - i * n / parts)).collect();
+        Ok(PyDataFrame::new(builder::values(fields, batches), self.session.clone()))
     }
 
     /// Any object exporting `__arrow_c_stream__` (pyarrow Table, pandas via pyarrow, polars).

@@ -60,7 +60,8 @@ class Column:
         return Column(_native.Column.call("power", [_to_jc(other), self._jc]))
 
     def __neg__(self):
-        return Column(self._jc.negate())
+        # PySpark builds `negative(x)`; SQL's unary minus is named `(- x)`.
+        return Column(_native.Column.call("negative", [self._jc]))
 
     # comparison
     __eq__ = _bin("==")  # type: ignore[assignment]

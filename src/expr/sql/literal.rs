@@ -445,12 +445,73 @@ pub(super) fn interval_literal(
     leading: Option<&DateTimeField>,
     last: Option<&DateTimeField>,
 ) -> Result<Expr> {
-    let micros = match (leading, last) {
-        (None, _) => unit_list_micros(value)?,
-        (Some(unit), None) => scaled(value.trim(), unit, value)?,
-        (Some(from), Some(to)) => unit_to_unit_micros(value, from, to)?,
+    let (micros, start, end) = match (leading, last) {
+        (None, _) => {
+            let (start, end) = unit_list_fields(value);
+            (unit_list_micros(value)?, start, end)
+        }
+        (Some(unit), None) => (scaled(value.trim(), unit, value)?, field_order(unit), field_order(unit)),
+        (Some(from), Some(to)) => (unit_to_unit_micros(value, from, to)?, field_order(from), field_order(to)),
     };
-    Ok(lit(Arc::new(DurationMicrosecondArray::from(vec![micros]))))
+    let Expr::Literal(value) = lit(Arc::new(DurationMicrosecondArray::from(vec![micros]))) else { unreachable!() };
+    Ok(Expr::NamedLiteral { value, sql: day_time_interval_sql(micros, start, end) })
+}
+
+/// DAY, HOUR, MINUTE, SECOND as 0..=3 (weeks count as days; sub-second units as seconds).
+fn field_order(unit: &DateTimeField) -> u8 {
+    match unit {
+        DateTimeField::Week(_) | DateTimeField::Day => 0,
+        DateTimeField::Hour => 1,
+        DateTimeField::Minute => 2,
+        _ => 3,
+    }
+}
+
+/// The start and end fields of a unit list (`1 day 2 hours` → DAY TO HOUR).
+fn unit_list_fields(value: &str) -> (u8, u8) {
+    let units: Vec<u8> =
+        value.split_whitespace().skip_while(|w| w.eq_ignore_ascii_case("interval")).skip(1).step_by(2).filter_map(unit_from_word).map(|u| field_order(&u)).collect();
+    (units.iter().copied().min().unwrap_or(0), units.iter().copied().max().unwrap_or(3))
+}
+
+/// Spark's SQL text of a day-time interval of type `start TO end`: `INTERVAL '01' HOUR`, `INTERVAL '1 02' DAY TO
+/// HOUR`, `INTERVAL '01.5' SECOND` — the leading field unpadded only for DAY, the others two digits, seconds with
+/// their fraction without trailing zeros.
+pub fn day_time_interval_sql(micros: i64, start: u8, end: u8) -> String {
+    const NAMES: [&str; 4] = ["DAY", "HOUR", "MINUTE", "SECOND"];
+    let sign = if micros < 0 { "-" } else { "" };
+    let m = micros.unsigned_abs();
+    let per = [86_400_000_000u64, 3_600_000_000, 60_000_000, 1_000_000];
+    let mut rest = m;
+    let mut text = String::new();
+    for f in start..=end {
+        let (value, frac) = if f == end {
+            let whole = rest / per[f as usize];
+            (whole, rest % per[f as usize])
+        } else {
+            let whole = rest / per[f as usize];
+            rest %= per[f as usize];
+            (whole, 0)
+        };
+        let sep = match f {
+            _ if f == start => "",
+            1 => " ",
+            _ => ":",
+        };
+        text.push_str(sep);
+        if f == 0 {
+            text.push_str(&value.to_string());
+        } else {
+            text.push_str(&format!("{value:02}"));
+        }
+        if f == 3 && frac > 0 {
+            let digits = format!("{:06}", frac * 1_000_000 / per[3]);
+            text.push('.');
+            text.push_str(digits.trim_end_matches('0'));
+        }
+    }
+    let qualifier = if start == end { NAMES[start as usize].to_string() } else { format!("{} TO {}", NAMES[start as usize], NAMES[end as usize]) };
+    format!("INTERVAL '{sign}{text}' {qualifier}")
 }
 
 fn unit_list_micros(value: &str) -> Result<i64> {
@@ -557,7 +618,7 @@ mod tests {
 
     fn array(e: Expr) -> ArrayRef {
         match e {
-            Expr::Literal(l) => l.0,
+            Expr::Literal(l) | Expr::NamedLiteral { value: l, .. } => l.0,
             other => panic!("not a literal: {other:?}"),
         }
     }
@@ -658,6 +719,23 @@ mod tests {
 
     fn micros(e: Result<Expr>) -> i64 {
         array(e.unwrap()).as_primitive::<DurationMicrosecondType>().value(0)
+    }
+
+    #[test]
+    fn interval_names_follow_spark() {
+        let sql = |e: Result<Expr>| match e.unwrap() {
+            Expr::NamedLiteral { sql, .. } => sql,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(sql(interval_literal("1 hour", None, None)), "INTERVAL '01' HOUR");
+        assert_eq!(sql(interval_literal("2 hours 30 minutes", None, None)), "INTERVAL '02:30' HOUR TO MINUTE");
+        assert_eq!(sql(interval_literal("1 day 2 hours", None, None)), "INTERVAL '1 02' DAY TO HOUR");
+        assert_eq!(sql(interval_literal("3 days 4 hours 5 minutes 6 seconds", None, None)), "INTERVAL '3 04:05:06' DAY TO SECOND");
+        assert_eq!(sql(interval_literal("500 milliseconds", None, None)), "INTERVAL '00.5' SECOND");
+        assert_eq!(sql(interval_literal("1 second 100 microseconds", None, None)), "INTERVAL '01.0001' SECOND");
+        assert_eq!(sql(interval_literal("1 week", None, None)), "INTERVAL '7' DAY");
+        assert_eq!(sql(interval_literal("90", Some(&DateTimeField::Minute), None)), "INTERVAL '90' MINUTE");
+        assert_eq!(sql(interval_literal("1.5", Some(&DateTimeField::Second), None)), "INTERVAL '01.5' SECOND");
     }
 
     #[test]
