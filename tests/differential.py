@@ -48,8 +48,8 @@ def compare(build: Callable, spark, pyspark_session, ordered: bool = False, show
     pf, pt = modules("pyspark")
     e = build(spark, ef, et)
     p = build(pyspark_session, pf, pt)
-    assert e.columns == p.columns
-    assert e.schema.simpleString() == p.schema.simpleString()
+    assert e.columns == p.columns, f"\nember:   {e.columns}\npyspark: {p.columns}"
+    assert e.schema.simpleString() == p.schema.simpleString(), f"\nember:   {e.schema.simpleString()}\npyspark: {p.schema.simpleString()}"
     er, pr = rows(e, ordered), rows(p, ordered)
     same = _close(er, pr) if approx else er == pr
     assert same, f"\nember:   {er}\npyspark: {pr}"

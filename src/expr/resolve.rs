@@ -35,6 +35,8 @@ pub struct Resolver<'a> {
     pub group_names: Vec<String>,
     /// For each grouping expression that is a plain input column, that column's index.
     pub group_columns: Vec<Option<usize>>,
+    /// Type and nullability of each grouping expression (the aggregation's first output columns).
+    pub group_types: Vec<(DataType, bool)>,
 }
 
 fn names_equal(a: &str, b: &str, case_sensitive: bool) -> bool {
@@ -119,7 +121,7 @@ fn cast_may_null(from: &DataType, to: &DataType) -> bool {
 
 impl<'a> Resolver<'a> {
     pub fn new(schema: &'a PlanSchema, case_sensitive: bool) -> Self {
-        Resolver { schema, case_sensitive, aggregates: None, agg_offset: 0, group_names: vec![], group_columns: vec![] }
+        Resolver { schema, case_sensitive, aggregates: None, agg_offset: 0, group_names: vec![], group_columns: vec![], group_types: vec![] }
     }
 
     /// `s["f"]` on a struct is a field access (named `s.f` as Spark names it); rewrite before naming.
@@ -203,6 +205,12 @@ impl<'a> Resolver<'a> {
         if self.aggregates.is_none() {
             return Ok(self.column(index));
         }
+        if self.group_names.is_empty() {
+            return Err(EmberError::analysis_class(
+                "MISSING_GROUP_BY",
+                "The query does not include a GROUP BY clause. Add GROUP BY or turn it into the window functions using OVER clauses. SQLSTATE: 42803",
+            ));
+        }
         match self.group_columns.iter().position(|g| *g == Some(index)) {
             Some(g) => {
                 let f = &self.schema.fields[index];
@@ -223,7 +231,8 @@ impl<'a> Resolver<'a> {
         if self.aggregates.is_some() && !self.group_names.is_empty() && !matches!(e, Expr::Literal(_) | Expr::Alias { .. }) {
             let name = display_name(e);
             if let Some(i) = self.group_names.iter().position(|g| g == &name) {
-                return Ok(self.column(i));
+                let (dt, nullable) = self.group_types[i].clone();
+                return Ok(PhysicalExpr::new(PhysicalKind::Column(i), dt, nullable));
             }
         }
         match e {

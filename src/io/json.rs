@@ -361,7 +361,9 @@ fn infer_chunk_pass(text: Chunk, env: &DecodeEnv, validate: bool) -> Result<(ITy
         let mut lx = Lexer::new(rec, &env.opts);
         let ok = match lx.peek() {
             // A top-level null adds nothing to the schema (it still reads as an all-null row).
-            Ok(Peek::End) | Ok(Peek::Null) => return Ok(()),
+            Ok(Peek::End) => return Ok(()),
+            // Only a real `null` token: text that merely starts with `n` ("not json") is malformed.
+            Ok(Peek::Null) if Lexer::new(rec, &env.opts).skip_value().is_ok() => return Ok(()),
             // Check the syntax first so that a malformed record contributes no fields.
             Ok(Peek::Object) => {
                 if validate && Lexer::new(rec, &env.opts).skip_value().is_err() {

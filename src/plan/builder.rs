@@ -302,6 +302,7 @@ pub fn aggregate(input: &Plan, groups: &[Expr], exprs: &[Expr], cfg: AnalysisCon
             agg_offset: group_phys.len(),
             group_names: groups.iter().map(display_name).collect(),
             group_columns,
+            group_types: group_phys.iter().map(|g| (g.data_type.clone(), g.nullable)).collect(),
         };
         exprs.iter().map(|e| r.resolve(e)).collect::<Result<_>>()?
     };
