@@ -72,7 +72,13 @@ impl GroupedState {
     }
 
     /// Fold one input batch in.
-    pub fn update(&mut self, batch: &RecordBatch, group_exprs: &[PhysicalExpr], aggs: &[AggregateCall], ctx: &ExecContext) -> Result<()> {
+    pub fn update(
+        &mut self,
+        batch: &RecordBatch,
+        group_exprs: &[PhysicalExpr],
+        aggs: &[AggregateCall],
+        ctx: &ExecContext,
+    ) -> Result<()> {
         let keys = group_exprs.iter().map(|g| g.evaluate(batch, &ctx.eval)).collect::<Result<Vec<_>>>()?;
         let idx = self.group_indices(&keys, batch.num_rows())?;
         for (acc, call) in self.accumulators.iter_mut().zip(aggs) {

@@ -23,7 +23,11 @@ fn encode(batch: &RecordBatch, keys: &[usize]) -> Result<Rows> {
 
 fn take_rows(batch: &RecordBatch, rows: Vec<u32>, schema: &Arc<Schema>) -> Result<RecordBatch> {
     let idx = UInt32Array::from(rows);
-    let cols = batch.columns().iter().map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?)).collect::<Result<Vec<_>>>()?;
+    let cols = batch
+        .columns()
+        .iter()
+        .map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?))
+        .collect::<Result<Vec<_>>>()?;
     make_batch(schema.clone(), cols, idx.len())
 }
 
@@ -41,7 +45,12 @@ pub fn deduplicate(batches: &[RecordBatch], keys: &[usize], schema: &Arc<Schema>
 }
 
 /// INTERSECT [ALL] / EXCEPT [ALL] with Spark's multiset rules.
-pub fn set_operation(left: &[RecordBatch], right: &[RecordBatch], op: SetOp, schema: &Arc<Schema>) -> Result<Vec<RecordBatch>> {
+pub fn set_operation(
+    left: &[RecordBatch],
+    right: &[RecordBatch],
+    op: SetOp,
+    schema: &Arc<Schema>,
+) -> Result<Vec<RecordBatch>> {
     let l = concat_batches(schema, left)?;
     let r = concat_batches(schema, right)?;
     let keys: Vec<usize> = (0..schema.fields().len()).collect();

@@ -38,7 +38,9 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
             .iter()
             .map(|b| make_batch(schema.clone(), b.columns().to_vec(), b.num_rows()))
             .collect::<Result<Vec<_>>>()?,
-        PlanNode::Range { start, end, step, partitions } => crate::exec::scan::range(*start, *end, *step, *partitions, &schema)?,
+        PlanNode::Range { start, end, step, partitions } => {
+            crate::exec::scan::range(*start, *end, *step, *partitions, &schema)?
+        }
         PlanNode::FileScan { format, paths, options, .. } => {
             crate::exec::scan::read_files(format, paths, options, &plan.schema.fields, ctx)?
         }
@@ -60,7 +62,11 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
                 .par_iter()
                 .map(|b| {
                     let mask = predicate.evaluate_mask(b, &ctx.eval)?;
-                    let cols = b.columns().iter().map(|c| Ok(arrow::compute::filter(c.as_ref(), &mask)?)).collect::<Result<Vec<_>>>()?;
+                    let cols = b
+                        .columns()
+                        .iter()
+                        .map(|c| Ok(arrow::compute::filter(c.as_ref(), &mask)?))
+                        .collect::<Result<Vec<_>>>()?;
                     make_batch(schema.clone(), cols, mask.true_count())
                 })
                 .collect::<Result<Vec<_>>>()?
@@ -71,7 +77,18 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
         }
         PlanNode::Join { left, right, join_type, left_keys, right_keys, filter } => {
             let (l, r) = rayon::join(|| execute(left, ctx), || execute(right, ctx));
-            crate::exec::join::hash_join(&l?, &r?, &left.schema.arrow_schema(), &right.schema.arrow_schema(), *join_type, left_keys, right_keys, filter.as_ref(), &schema, ctx)?
+            crate::exec::join::hash_join(
+                &l?,
+                &r?,
+                &left.schema.arrow_schema(),
+                &right.schema.arrow_schema(),
+                *join_type,
+                left_keys,
+                right_keys,
+                filter.as_ref(),
+                &schema,
+                ctx,
+            )?
         }
         PlanNode::Sort { input, keys } => {
             let batches = execute(input, ctx)?;
@@ -112,9 +129,17 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
                     let arrays = args.iter().map(|a| a.evaluate(b, &ctx.eval)).collect::<Result<Vec<_>>>()?;
                     let (rows, generated) = func.generate(&arrays, *outer)?;
                     let idx = UInt32Array::from(rows);
-                    let mut cols = b.columns().iter().map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?)).collect::<Result<Vec<_>>>()?;
+                    let mut cols = b
+                        .columns()
+                        .iter()
+                        .map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?))
+                        .collect::<Result<Vec<_>>>()?;
                     for (g, f) in generated.into_iter().zip(schema.fields().iter().skip(b.num_columns())) {
-                        cols.push(if g.data_type() == f.data_type() { g } else { arrow::compute::cast(&g, f.data_type())? });
+                        cols.push(if g.data_type() == f.data_type() {
+                            g
+                        } else {
+                            arrow::compute::cast(&g, f.data_type())?
+                        });
                     }
                     make_batch(schema.clone(), cols, idx.len())
                 })

@@ -126,24 +126,32 @@ pub fn hash_join(
     for &i in &li {
         left_hit[i as usize] = true;
     }
-    let out_rows = |lidx: Vec<Option<u32>>, ridx: Vec<Option<u32>>| -> Result<RecordBatch> {
-        let (lidx, ridx) = (UInt32Array::from(lidx), UInt32Array::from(ridx));
-        let mut cols = take_all(&l, &lidx)?;
-        cols.extend(take_all(&r, &ridx)?);
-        let cols = cols
-            .into_iter()
-            .zip(out_schema.fields())
-            .map(|(c, f)| if c.data_type() == f.data_type() { Ok(c) } else { Ok(arrow::compute::cast(&c, f.data_type())?) })
-            .collect::<Result<Vec<_>>>()?;
-        make_batch(out_schema.clone(), cols, lidx.len())
-    };
+    let out_rows =
+        |lidx: Vec<Option<u32>>, ridx: Vec<Option<u32>>| -> Result<RecordBatch> {
+            let (lidx, ridx) = (UInt32Array::from(lidx), UInt32Array::from(ridx));
+            let mut cols = take_all(&l, &lidx)?;
+            cols.extend(take_all(&r, &ridx)?);
+            let cols =
+                cols.into_iter()
+                    .zip(out_schema.fields())
+                    .map(|(c, f)| {
+                        if c.data_type() == f.data_type() {
+                            Ok(c)
+                        } else {
+                            Ok(arrow::compute::cast(&c, f.data_type())?)
+                        }
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+            make_batch(out_schema.clone(), cols, lidx.len())
+        };
     let batch = match join_type {
         JoinType::Inner | JoinType::Cross => {
             out_rows(li.iter().map(|&x| Some(x)).collect(), ri.iter().map(|&x| Some(x)).collect())?
         }
         JoinType::LeftSemi | JoinType::LeftAnti => {
             let want = join_type == JoinType::LeftSemi;
-            let idx = UInt32Array::from((0..n_left as u32).filter(|&i| left_hit[i as usize] == want).collect::<Vec<_>>());
+            let idx =
+                UInt32Array::from((0..n_left as u32).filter(|&i| left_hit[i as usize] == want).collect::<Vec<_>>());
             let n = idx.len();
             make_batch(out_schema.clone(), take_all(&l, &idx)?, n)?
         }

@@ -28,7 +28,13 @@ pub fn range(start: i64, end: i64, step: i64, partitions: usize, schema: &Arc<Sc
 }
 
 /// Read the files of a FileScan node with the given output fields.
-pub fn read_files(format: &str, paths: &[String], options: &Options, fields: &Fields, ctx: &ExecContext) -> Result<Vec<RecordBatch>> {
+pub fn read_files(
+    format: &str,
+    paths: &[String],
+    options: &Options,
+    fields: &Fields,
+    ctx: &ExecContext,
+) -> Result<Vec<RecordBatch>> {
     let (_fields, batches) = crate::io::read_format(format, paths, options, Some(fields), &ctx.eval)?;
     Ok(batches)
 }
@@ -54,7 +60,13 @@ impl SplitMix64 {
 
 /// Bernoulli (or Poisson, with replacement) sampling, deterministic for a seed. The rows chosen differ from
 /// Spark's (its XORShift sampler runs per partition), as `sample` documents no particular rows.
-pub fn sample(batches: &[RecordBatch], fraction: f64, with_replacement: bool, seed: u64, schema: &Arc<Schema>) -> Result<Vec<RecordBatch>> {
+pub fn sample(
+    batches: &[RecordBatch],
+    fraction: f64,
+    with_replacement: bool,
+    seed: u64,
+    schema: &Arc<Schema>,
+) -> Result<Vec<RecordBatch>> {
     let mut rng = SplitMix64::new(seed);
     let mut out = Vec::with_capacity(batches.len());
     for b in batches {
@@ -77,7 +89,11 @@ pub fn sample(batches: &[RecordBatch], fraction: f64, with_replacement: bool, se
             }
         }
         let idx = UInt32Array::from(idx);
-        let cols = b.columns().iter().map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?)).collect::<Result<Vec<_>>>()?;
+        let cols = b
+            .columns()
+            .iter()
+            .map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?))
+            .collect::<Result<Vec<_>>>()?;
         out.push(make_batch(schema.clone(), cols, idx.len())?);
     }
     Ok(out)
@@ -92,7 +108,10 @@ mod tests {
     fn range_splits_like_spark() {
         let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Int64, false)]));
         let parts = range(0, 10, 3, 2, &schema).unwrap();
-        let all: Vec<i64> = parts.iter().flat_map(|b| b.column(0).as_any().downcast_ref::<Int64Array>().unwrap().values().to_vec()).collect();
+        let all: Vec<i64> = parts
+            .iter()
+            .flat_map(|b| b.column(0).as_any().downcast_ref::<Int64Array>().unwrap().values().to_vec())
+            .collect();
         assert_eq!(all, vec![0, 3, 6, 9]);
         assert_eq!(parts[0].num_rows(), 2);
     }

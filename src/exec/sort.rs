@@ -9,7 +9,12 @@ use crate::error::Result;
 use crate::exec::execute::{make_batch, ExecContext};
 use crate::plan::SortKey;
 
-pub fn sort(batches: &[RecordBatch], keys: &[SortKey], schema: &Arc<Schema>, ctx: &ExecContext) -> Result<Vec<RecordBatch>> {
+pub fn sort(
+    batches: &[RecordBatch],
+    keys: &[SortKey],
+    schema: &Arc<Schema>,
+    ctx: &ExecContext,
+) -> Result<Vec<RecordBatch>> {
     let all = concat_batches(schema, batches)?;
     if all.num_rows() == 0 || keys.is_empty() {
         return Ok(vec![all]);
@@ -24,6 +29,7 @@ pub fn sort(batches: &[RecordBatch], keys: &[SortKey], schema: &Arc<Schema>, ctx
         })
         .collect::<Result<Vec<_>>>()?;
     let idx = lexsort_to_indices(&columns, None)?;
-    let cols = all.columns().iter().map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?)).collect::<Result<Vec<_>>>()?;
+    let cols =
+        all.columns().iter().map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?)).collect::<Result<Vec<_>>>()?;
     Ok(vec![make_batch(schema.clone(), cols, idx.len())?])
 }

@@ -106,7 +106,8 @@ mod tests {
 
     #[test]
     fn divides_half_up_and_nulls_zero() {
-        let out = decimal_arithmetic(BinaryOp::Divide, &dec(vec![2, 1], 10, 0), &dec(vec![3, 0], 10, 0), 21, 11).unwrap();
+        let out =
+            decimal_arithmetic(BinaryOp::Divide, &dec(vec![2, 1], 10, 0), &dec(vec![3, 0], 10, 0), 21, 11).unwrap();
         let d = out.as_primitive::<Decimal128Type>();
         assert_eq!(d.value(0), 66666666667);
         assert!(d.is_null(1));

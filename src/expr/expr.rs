@@ -58,14 +58,25 @@ impl BinaryOp {
     pub fn is_comparison(&self) -> bool {
         matches!(
             self,
-            BinaryOp::Eq | BinaryOp::EqNullSafe | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq
+            BinaryOp::Eq
+                | BinaryOp::EqNullSafe
+                | BinaryOp::NotEq
+                | BinaryOp::Lt
+                | BinaryOp::LtEq
+                | BinaryOp::Gt
+                | BinaryOp::GtEq
         )
     }
 
     pub fn is_arithmetic(&self) -> bool {
         matches!(
             self,
-            BinaryOp::Plus | BinaryOp::Minus | BinaryOp::Multiply | BinaryOp::Divide | BinaryOp::IntDivide | BinaryOp::Modulo
+            BinaryOp::Plus
+                | BinaryOp::Minus
+                | BinaryOp::Multiply
+                | BinaryOp::Divide
+                | BinaryOp::IntDivide
+                | BinaryOp::Modulo
         )
     }
 }
@@ -97,34 +108,80 @@ pub enum Expr {
     /// Parts are already split on unquoted dots; backquoted parts keep their dots.
     Column(Vec<String>),
     /// A column bound to one attribute of a specific DataFrame: `df["a"]`, `df.a`.
-    Attribute { id: u64, name: String },
+    Attribute {
+        id: u64,
+        name: String,
+    },
     Literal(Literal),
     /// A literal Spark names by its typed form (`INTERVAL '01' HOUR`): the Arrow type cannot carry the interval's
     /// start/end fields that the name shows.
-    NamedLiteral { value: Literal, sql: String },
-    Alias { expr: Box<Expr>, name: String },
+    NamedLiteral {
+        value: Literal,
+        sql: String,
+    },
+    Alias {
+        expr: Box<Expr>,
+        name: String,
+    },
     /// `alias("a", "b")` on a generator with several output columns (`posexplode`).
-    MultiAlias { expr: Box<Expr>, names: Vec<String> },
-    Cast { expr: Box<Expr>, to: DataType },
-    Binary { op: BinaryOp, left: Box<Expr>, right: Box<Expr> },
+    MultiAlias {
+        expr: Box<Expr>,
+        names: Vec<String>,
+    },
+    Cast {
+        expr: Box<Expr>,
+        to: DataType,
+    },
+    Binary {
+        op: BinaryOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
     Not(Box<Expr>),
     Negative(Box<Expr>),
     IsNull(Box<Expr>),
     IsNotNull(Box<Expr>),
     /// A call of a named function from the function table (scalar, aggregate or generator).
-    Function { name: String, args: Vec<Expr>, distinct: bool },
-    CaseWhen { branches: Vec<(Expr, Expr)>, otherwise: Option<Box<Expr>> },
-    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
+    Function {
+        name: String,
+        args: Vec<Expr>,
+        distinct: bool,
+    },
+    CaseWhen {
+        branches: Vec<(Expr, Expr)>,
+        otherwise: Option<Box<Expr>>,
+    },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
     /// `s.field` / `getField`.
-    GetField { expr: Box<Expr>, name: String },
+    GetField {
+        expr: Box<Expr>,
+        name: String,
+    },
     /// `a[i]`, `m[key]` / `getItem`.
-    GetItem { expr: Box<Expr>, key: Box<Expr> },
+    GetItem {
+        expr: Box<Expr>,
+        key: Box<Expr>,
+    },
     /// An ordering for sort: `asc`, `desc_nulls_last`, …
-    Sort { expr: Box<Expr>, ascending: bool, nulls_first: bool },
+    Sort {
+        expr: Box<Expr>,
+        ascending: bool,
+        nulls_first: bool,
+    },
     /// `*` or `t.*`.
     Star(Option<String>),
     /// `f(x)` in SQL's LIKE family, kept apart so the generated name reads like Spark's.
-    Like { expr: Box<Expr>, pattern: Box<Expr>, negated: bool, case_insensitive: bool, escape: char },
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        negated: bool,
+        case_insensitive: bool,
+        escape: char,
+    },
     /// A column over a window specification (`F.row_number().over(w)`), resolved by the window operator.
     Window(Arc<WindowExpr>),
 }
@@ -211,7 +268,8 @@ impl Expr {
                 w.partition_by.iter().for_each(|a| a.walk(f));
                 w.order_by.iter().for_each(|a| a.walk(f));
             }
-            Expr::Column(_) | Expr::Attribute { .. } | Expr::Literal(_) | Expr::NamedLiteral { .. } | Expr::Star(_) => {}
+            Expr::Column(_) | Expr::Attribute { .. } | Expr::Literal(_) | Expr::NamedLiteral { .. } | Expr::Star(_) => {
+            }
         }
     }
     /// Rebuild the tree bottom-up, replacing each node by `f(node)` after its children were rewritten.
@@ -235,11 +293,9 @@ impl Expr {
                 branches: branches.into_iter().map(|(c, v)| (c.transform_up(f), v.transform_up(f))).collect(),
                 otherwise: otherwise.map(|o| b(o, f)),
             },
-            Expr::InList { expr, list, negated } => Expr::InList {
-                expr: b(expr, f),
-                list: list.into_iter().map(|a| a.transform_up(f)).collect(),
-                negated,
-            },
+            Expr::InList { expr, list, negated } => {
+                Expr::InList { expr: b(expr, f), list: list.into_iter().map(|a| a.transform_up(f)).collect(), negated }
+            }
             Expr::GetItem { expr, key } => Expr::GetItem { expr: b(expr, f), key: b(key, f) },
             Expr::Like { expr, pattern, negated, case_insensitive, escape } => {
                 Expr::Like { expr: b(expr, f), pattern: b(pattern, f), negated, case_insensitive, escape }

@@ -3,8 +3,8 @@
 //! table (`functions`).
 pub mod cast;
 pub mod coercion;
-pub mod decimal_arith;
 pub mod datetime_pattern;
+pub mod decimal_arith;
 #[allow(clippy::module_inception)]
 pub mod expr;
 pub mod functions;

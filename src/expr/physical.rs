@@ -203,7 +203,9 @@ impl PhysicalExpr {
             PhysicalKind::Column(i) => PhysicalKind::Column(f(*i)),
             PhysicalKind::Literal(a) => PhysicalKind::Literal(a.clone()),
             PhysicalKind::Cast(e) => PhysicalKind::Cast(m(e)),
-            PhysicalKind::Binary { op, left, right } => PhysicalKind::Binary { op: *op, left: m(left), right: m(right) },
+            PhysicalKind::Binary { op, left, right } => {
+                PhysicalKind::Binary { op: *op, left: m(left), right: m(right) }
+            }
             PhysicalKind::Not(e) => PhysicalKind::Not(m(e)),
             PhysicalKind::Negative(e) => PhysicalKind::Negative(m(e)),
             PhysicalKind::IsNull(e) => PhysicalKind::IsNull(m(e)),

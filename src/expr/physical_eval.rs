@@ -19,20 +19,24 @@ pub fn evaluate(e: &PhysicalExpr, batch: &RecordBatch, ctx: &EvalContext) -> Res
     match &e.kind {
         PhysicalKind::Column(i) => Ok(ColumnarValue::Array(batch.column(*i).clone())),
         PhysicalKind::Literal(a) => Ok(ColumnarValue::Scalar(a.clone())),
-        PhysicalKind::Cast(inner) => map_value(evaluate(inner, batch, ctx)?, |a| crate::expr::cast::spark_cast(a, &e.data_type, ctx)),
+        PhysicalKind::Cast(inner) => {
+            map_value(evaluate(inner, batch, ctx)?, |a| crate::expr::cast::spark_cast(a, &e.data_type, ctx))
+        }
         PhysicalKind::Binary { op, left, right } => {
             let l = evaluate(left, batch, ctx)?;
             let r = evaluate(right, batch, ctx)?;
             binary(*op, l, r, &e.data_type, n)
         }
-        PhysicalKind::Not(inner) => map_value(evaluate(inner, batch, ctx)?, |a| Ok(Arc::new(boolean::not(a.as_boolean())?) as ArrayRef)),
+        PhysicalKind::Not(inner) => {
+            map_value(evaluate(inner, batch, ctx)?, |a| Ok(Arc::new(boolean::not(a.as_boolean())?) as ArrayRef))
+        }
         PhysicalKind::Negative(inner) => map_value(evaluate(inner, batch, ctx)?, negate),
         PhysicalKind::IsNull(inner) => {
             map_value(evaluate(inner, batch, ctx)?, |a| Ok(Arc::new(arrow::compute::is_null(a.as_ref())?) as ArrayRef))
         }
-        PhysicalKind::IsNotNull(inner) => {
-            map_value(evaluate(inner, batch, ctx)?, |a| Ok(Arc::new(arrow::compute::is_not_null(a.as_ref())?) as ArrayRef))
-        }
+        PhysicalKind::IsNotNull(inner) => map_value(evaluate(inner, batch, ctx)?, |a| {
+            Ok(Arc::new(arrow::compute::is_not_null(a.as_ref())?) as ArrayRef)
+        }),
         PhysicalKind::Function { func, args } => {
             let vals: Vec<ColumnarValue> = args.iter().map(|a| evaluate(a, batch, ctx)).collect::<Result<_>>()?;
             let all_scalar = vals.iter().all(|v| matches!(v, ColumnarValue::Scalar(_)));
@@ -224,7 +228,9 @@ fn null_zero_divisor(divisor: &ArrayRef) -> Result<(ArrayRef, Option<NullBuffer>
         DataType::Int64 => Arc::new(Int64Array::from(vec![1i64])),
         DataType::Float32 => Arc::new(Float32Array::from(vec![1f32])),
         DataType::Float64 => Arc::new(Float64Array::from(vec![1f64])),
-        DataType::Decimal128(p, s) => Arc::new(Decimal128Array::from(vec![10i128.pow(*s as u32)]).with_precision_and_scale(*p, *s)?),
+        DataType::Decimal128(p, s) => {
+            Arc::new(Decimal128Array::from(vec![10i128.pow(*s as u32)]).with_precision_and_scale(*p, *s)?)
+        }
         _ => unreachable!(),
     };
     let ones = repeat_scalar(&one, divisor.len())?;
@@ -285,14 +291,17 @@ fn int_div_wrapping(l: &ArrayRef, r: &ArrayRef) -> Result<ArrayRef> {
     let l = arrow::compute::cast(l, &DataType::Int64)?;
     let r = arrow::compute::cast(r, &DataType::Int64)?;
     let out: Int64Array =
-        arrow::compute::binary(l.as_primitive::<Int64Type>(), r.as_primitive::<Int64Type>(), |a: i64, b: i64| a.wrapping_div(b))?;
+        arrow::compute::binary(l.as_primitive::<Int64Type>(), r.as_primitive::<Int64Type>(), |a: i64, b: i64| {
+            a.wrapping_div(b)
+        })?;
     Ok(Arc::new(out))
 }
 
 fn rem_wrapping(l: &ArrayRef, r: &ArrayRef) -> Result<ArrayRef> {
     macro_rules! rem {
         ($t:ty) => {{
-            let out: PrimitiveArray<$t> = arrow::compute::binary(l.as_primitive::<$t>(), r.as_primitive::<$t>(), |a, b| a.wrapping_rem(b))?;
+            let out: PrimitiveArray<$t> =
+                arrow::compute::binary(l.as_primitive::<$t>(), r.as_primitive::<$t>(), |a, b| a.wrapping_rem(b))?;
             Arc::new(out) as ArrayRef
         }};
     }

@@ -88,7 +88,9 @@ pub fn unresolved_column(name: &[String], schema: &PlanSchema) -> EmberError {
     if candidates.is_empty() {
         return EmberError::analysis_class(
             "UNRESOLVED_COLUMN.WITHOUT_SUGGESTION",
-            format!("A column, variable, or function parameter with name {wanted} cannot be resolved.  SQLSTATE: 42703"),
+            format!(
+                "A column, variable, or function parameter with name {wanted} cannot be resolved.  SQLSTATE: 42703"
+            ),
         );
     }
     let list = candidates.iter().take(5).map(|c| c.1.clone()).collect::<Vec<_>>().join(", ");
@@ -121,7 +123,15 @@ fn cast_may_null(from: &DataType, to: &DataType) -> bool {
 
 impl<'a> Resolver<'a> {
     pub fn new(schema: &'a PlanSchema, case_sensitive: bool) -> Self {
-        Resolver { schema, case_sensitive, aggregates: None, agg_offset: 0, group_names: vec![], group_columns: vec![], group_types: vec![] }
+        Resolver {
+            schema,
+            case_sensitive,
+            aggregates: None,
+            agg_offset: 0,
+            group_names: vec![],
+            group_columns: vec![],
+            group_types: vec![],
+        }
     }
 
     /// `s["f"]` on a struct is a field access (named `s.f` as Spark names it); rewrite before naming.
@@ -151,7 +161,10 @@ impl<'a> Resolver<'a> {
         if parts.len() >= 2 {
             let hits: Vec<usize> = (0..fields.len())
                 .filter(|&i| {
-                    self.schema.attrs[i].qualifier.as_deref().is_some_and(|q| names_equal(q, &parts[0], self.case_sensitive))
+                    self.schema.attrs[i]
+                        .qualifier
+                        .as_deref()
+                        .is_some_and(|q| names_equal(q, &parts[0], self.case_sensitive))
                         && names_equal(fields[i].name(), &parts[1], self.case_sensitive)
                 })
                 .collect();
@@ -170,7 +183,9 @@ impl<'a> Resolver<'a> {
                 // A field name containing dots (e.g. after a join or from a file header).
                 let joined = parts.join(".");
                 if parts.len() > 1 {
-                    if let Some(i) = (0..fields.len()).find(|&i| names_equal(fields[i].name(), &joined, self.case_sensitive)) {
+                    if let Some(i) =
+                        (0..fields.len()).find(|&i| names_equal(fields[i].name(), &joined, self.case_sensitive))
+                    {
                         return Ok((i, parts.len()));
                     }
                 }
@@ -228,7 +243,10 @@ impl<'a> Resolver<'a> {
     /// Resolve one expression.
     pub fn resolve(&mut self, e: &Expr) -> Result<PhysicalExpr> {
         // After aggregation, an output expression equal to a grouping expression refers to that group column.
-        if self.aggregates.is_some() && !self.group_names.is_empty() && !matches!(e, Expr::Literal(_) | Expr::Alias { .. }) {
+        if self.aggregates.is_some()
+            && !self.group_names.is_empty()
+            && !matches!(e, Expr::Literal(_) | Expr::Alias { .. })
+        {
             let name = display_name(e);
             if let Some(i) = self.group_names.iter().position(|g| g == &name) {
                 let (dt, nullable) = self.group_types[i].clone();
@@ -401,7 +419,11 @@ impl<'a> Resolver<'a> {
             Expr::Like { expr, pattern, negated, case_insensitive, escape } => {
                 let name = if *case_insensitive { "ilike" } else { "like" };
                 let esc = Expr::lit(Arc::new(arrow::array::StringArray::from(vec![escape.to_string()])));
-                let call = Expr::Function { name: name.into(), args: vec![(**expr).clone(), (**pattern).clone(), esc], distinct: false };
+                let call = Expr::Function {
+                    name: name.into(),
+                    args: vec![(**expr).clone(), (**pattern).clone(), esc],
+                    distinct: false,
+                };
                 let r = self.resolve(&call)?;
                 if *negated {
                     let n = r.nullable;
@@ -449,22 +471,36 @@ impl<'a> Resolver<'a> {
                 let resolved: Vec<PhysicalExpr> = args.iter().map(|a| inner.resolve(a)).collect::<Result<_>>()?;
                 let infos = arg_infos(&resolved, args);
                 let sig = func.resolve(&infos, distinct)?;
-                let cast_args: Vec<PhysicalExpr> = resolved.into_iter().zip(&sig.arg_types).map(|(a, t)| cast_to(a, t)).collect();
+                let cast_args: Vec<PhysicalExpr> =
+                    resolved.into_iter().zip(&sig.arg_types).map(|(a, t)| cast_to(a, t)).collect();
                 let display = display_name(e);
                 let list = self.aggregates.as_mut().unwrap();
                 let idx = match list.iter().position(|x| x.name == display) {
                     Some(i) => i,
                     None => {
-                        list.push(ExtractedAggregate { func, args: cast_args, signature: sig.clone(), distinct, name: display });
+                        list.push(ExtractedAggregate {
+                            func,
+                            args: cast_args,
+                            signature: sig.clone(),
+                            distinct,
+                            name: display,
+                        });
                         list.len() - 1
                     }
                 };
                 let sig = &list[idx].signature;
-                Ok(PhysicalExpr::new(PhysicalKind::Column(self.agg_offset + idx), sig.return_type.clone(), sig.nullable))
+                Ok(PhysicalExpr::new(
+                    PhysicalKind::Column(self.agg_offset + idx),
+                    sig.return_type.clone(),
+                    sig.nullable,
+                ))
             }
             FunctionDef::Generator { func, .. } => Err(EmberError::analysis_class(
                 "UNSUPPORTED_GENERATOR.OUTSIDE_SELECT",
-                format!("The generator is not supported: outside the SELECT clause, found: {}. SQLSTATE: 42K0E", func.name()),
+                format!(
+                    "The generator is not supported: outside the SELECT clause, found: {}. SQLSTATE: 42K0E",
+                    func.name()
+                ),
             )),
         }
     }
@@ -631,12 +667,15 @@ fn resolve_binary(op: BinaryOp, l: PhysicalExpr, r: PhysicalExpr, whole: &Expr) 
             Ok(bin(cast_to(l, &common), cast_to(r, &common), DataType::Boolean, nullable))
         }
         BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor => {
-            let common = tightest_common_type(&lt, &rt).filter(|t| is_integral(t) || *t == DataType::Null).ok_or_else(diff_types)?;
+            let common = tightest_common_type(&lt, &rt)
+                .filter(|t| is_integral(t) || *t == DataType::Null)
+                .ok_or_else(diff_types)?;
             Ok(bin(cast_to(l, &common), cast_to(r, &common), common, nullable))
         }
         _ => {
             // Date/time arithmetic goes to the datetime functions.
-            let temporal = |t: &DataType| matches!(t, DataType::Date32 | DataType::Timestamp(_, _) | DataType::Duration(_));
+            let temporal =
+                |t: &DataType| matches!(t, DataType::Date32 | DataType::Timestamp(_, _) | DataType::Duration(_));
             if (temporal(&lt) || temporal(&rt)) && matches!(op, BinaryOp::Plus | BinaryOp::Minus) {
                 return crate::expr::physical_eval::resolve_temporal_arith(op, l, r).ok_or_else(diff_types);
             }
@@ -721,8 +760,7 @@ pub fn sql_string(e: &Expr) -> String {
         Expr::Binary { op: BinaryOp::NotEq, left, right } => {
             format!("(NOT ({} = {}))", sql_string(left), sql_string(right))
         }
-        Expr::Binary { op: op @ (BinaryOp::Plus | BinaryOp::Minus), left, right }
-            if matches!(&**right, Expr::NamedLiteral { value, .. } if matches!(value.data_type(), DataType::Duration(_))) =>
+        Expr::Binary { op: op @ (BinaryOp::Plus | BinaryOp::Minus), left, right } if matches!(&**right, Expr::NamedLiteral { value, .. } if matches!(value.data_type(), DataType::Duration(_))) =>
         {
             format!("{} {} {}", sql_string(left), op.symbol(), sql_string(right))
         }

@@ -659,7 +659,7 @@ mod tests {
     #[test]
     fn interval_literals() {
         let micros = |sql: &str| match parse_expression(sql).unwrap() {
-            Expr::Literal(l) => {
+            Expr::Literal(l) | Expr::NamedLiteral { value: l, .. } => {
                 assert_eq!(l.data_type(), &crate::types::day_time_interval_type(), "{sql}");
                 l.0.as_any().downcast_ref::<arrow::array::DurationMicrosecondArray>().unwrap().value(0)
             }

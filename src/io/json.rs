@@ -1,7 +1,7 @@
 //! The JSON data source: JSON Lines / multi-line reading with Spark's inference and parse modes, and writing.
 pub mod decode;
 pub mod infer;
-pub mod java_double;
+
 pub mod lexer;
 pub mod options;
 pub mod schema_text;

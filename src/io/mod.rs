@@ -15,7 +15,13 @@ use crate::expr::physical::EvalContext;
 use options::Options;
 
 /// Read `paths` in `format` (csv, json, parquet, text); `schema` None means infer it.
-pub fn read_format(format: &str, paths: &[String], opts: &Options, schema: Option<&Fields>, ctx: &EvalContext) -> Result<(Fields, Vec<RecordBatch>)> {
+pub fn read_format(
+    format: &str,
+    paths: &[String],
+    opts: &Options,
+    schema: Option<&Fields>,
+    ctx: &EvalContext,
+) -> Result<(Fields, Vec<RecordBatch>)> {
     paths::read_dataset(format, paths, opts, schema, ctx)
 }
 

@@ -77,13 +77,28 @@ fn expand_stars(input: &LogicalPlan, exprs: &[Expr], cfg: AnalysisConfig) -> Res
                     let (idx, _) = r.lookup(std::slice::from_ref(q)).map_err(|_| {
                         EmberError::analysis_class(
                             "CANNOT_RESOLVE_STAR_EXPAND",
-                            format!("Cannot resolve {}.* given input columns {}. SQLSTATE: 42704", quote_ident(q),
-                                input.schema.fields.iter().map(|f| quote_ident(f.name())).collect::<Vec<_>>().join(", ")),
+                            format!(
+                                "Cannot resolve {}.* given input columns {}. SQLSTATE: 42704",
+                                quote_ident(q),
+                                input
+                                    .schema
+                                    .fields
+                                    .iter()
+                                    .map(|f| quote_ident(f.name()))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
                         )
                     })?;
                     if let DataType::Struct(fields) = input.schema.fields[idx].data_type() {
                         for f in fields {
-                            out.push(Expr::GetField { expr: Box::new(Expr::Column(vec![q.clone()])), name: f.name().clone() }.alias(f.name()));
+                            out.push(
+                                Expr::GetField {
+                                    expr: Box::new(Expr::Column(vec![q.clone()])),
+                                    name: f.name().clone(),
+                                }
+                                .alias(f.name()),
+                            );
                         }
                     }
                 }
@@ -277,7 +292,13 @@ pub fn drop(input: &Plan, names: &[String], attrs: &[u64], cfg: AnalysisConfig) 
 /// `df.alias("t")`: same rows, columns qualified by `t`.
 pub fn alias(input: &Plan, qualifier: &str) -> Plan {
     let schema = input.schema.with_qualifier(qualifier);
-    LogicalPlan::new(PlanNode::Passthrough { input: input.clone(), kind: PassthroughKind::Hint(format!("SubqueryAlias {qualifier}")) }, schema)
+    LogicalPlan::new(
+        PlanNode::Passthrough {
+            input: input.clone(),
+            kind: PassthroughKind::Hint(format!("SubqueryAlias {qualifier}")),
+        },
+        schema,
+    )
 }
 
 /// `groupBy(groups).agg(exprs)`; `groups` empty for a global aggregation. Output: groups then `exprs`.
@@ -317,9 +338,17 @@ pub fn aggregate(input: &Plan, groups: &[Expr], exprs: &[Expr], cfg: AnalysisCon
     let agg_schema = PlanSchema::fresh(Fields::from(agg_fields.clone()));
     let calls = extracted
         .iter()
-        .map(|a| AggregateCall { func: a.func.clone(), args: a.args.clone(), signature: a.signature.clone(), distinct: a.distinct })
+        .map(|a| AggregateCall {
+            func: a.func.clone(),
+            args: a.args.clone(),
+            signature: a.signature.clone(),
+            distinct: a.distinct,
+        })
         .collect();
-    let agg = LogicalPlan::new(PlanNode::Aggregate { input: input.clone(), group_exprs: group_phys.clone(), aggregates: calls }, agg_schema.clone());
+    let agg = LogicalPlan::new(
+        PlanNode::Aggregate { input: input.clone(), group_exprs: group_phys.clone(), aggregates: calls },
+        agg_schema.clone(),
+    );
     // Project: grouping columns (keeping the input's attribute identity) then the output expressions.
     let mut fields = Vec::new();
     let mut attrs = Vec::new();
@@ -372,7 +401,10 @@ pub fn sample(input: &Plan, fraction: f64, with_replacement: bool, seed: u64) ->
             "requirement failed: Sampling fraction ({fraction}) must be on interval [0, 1] without replacement"
         )));
     }
-    Ok(LogicalPlan::new(PlanNode::Sample { input: input.clone(), fraction, with_replacement, seed }, input.schema.clone()))
+    Ok(LogicalPlan::new(
+        PlanNode::Sample { input: input.clone(), fraction, with_replacement, seed },
+        input.schema.clone(),
+    ))
 }
 
 /// Cast each input of a positional union to the widened column types.
@@ -412,8 +444,12 @@ fn union_inputs(inputs: &[Plan]) -> Result<(Vec<Plan>, PlanSchema)> {
             .enumerate()
             .map(|(i, f)| cast_to(PhysicalExpr::column(i, f.data_type().clone(), f.is_nullable()), &types[i]))
             .collect();
-        let fields: Fields = p.schema.fields.iter().zip(&types).map(|(f, t)| Field::new(f.name(), t.clone(), f.is_nullable())).collect();
-        out.push(LogicalPlan::new(PlanNode::Project { input: p.clone(), exprs }, PlanSchema { fields, attrs: p.schema.attrs.clone() }));
+        let fields: Fields =
+            p.schema.fields.iter().zip(&types).map(|(f, t)| Field::new(f.name(), t.clone(), f.is_nullable())).collect();
+        out.push(LogicalPlan::new(
+            PlanNode::Project { input: p.clone(), exprs },
+            PlanSchema { fields, attrs: p.schema.attrs.clone() },
+        ));
     }
     let fields: Fields = first
         .schema
@@ -551,7 +587,14 @@ pub fn join_using(left: &Plan, right: &Plan, names: &[String], jt: JoinType, cfg
     }
     let schema = join_schema(left, right, jt);
     let join = LogicalPlan::new(
-        PlanNode::Join { left: left.clone(), right: right.clone(), join_type: jt, left_keys: lk, right_keys: rk, filter: None },
+        PlanNode::Join {
+            left: left.clone(),
+            right: right.clone(),
+            join_type: jt,
+            left_keys: lk,
+            right_keys: rk,
+            filter: None,
+        },
         schema.clone(),
     );
     if matches!(jt, JoinType::LeftSemi | JoinType::LeftAnti) {
@@ -566,7 +609,9 @@ pub fn join_using(left: &Plan, right: &Plan, names: &[String], jt: JoinType, cfg
         let lf = &schema.fields[li];
         let rf = &schema.fields[nl + ri];
         let (e, attr) = match jt {
-            JoinType::RightOuter => (PhysicalExpr::column(nl + ri, rf.data_type().clone(), rf.is_nullable()), schema.attrs[nl + ri].clone()),
+            JoinType::RightOuter => {
+                (PhysicalExpr::column(nl + ri, rf.data_type().clone(), rf.is_nullable()), schema.attrs[nl + ri].clone())
+            }
             JoinType::FullOuter => {
                 let coalesce = match registry().get("coalesce") {
                     Some(FunctionDef::Scalar(f)) => f.clone(),
@@ -621,7 +666,11 @@ pub fn join_on(left: &Plan, right: &Plan, cond: Option<&Expr>, jt: JoinType, cfg
             if p.data_type != DataType::Boolean {
                 return Err(EmberError::analysis_class(
                     "JOIN_CONDITION_IS_NOT_BOOLEAN_TYPE",
-                    format!("The join condition {} has the invalid type \"{}\", expected \"BOOLEAN\". SQLSTATE: 42K0E", quote_ident(&display_name(&c)), crate::types::simple_string(&p.data_type).to_uppercase()),
+                    format!(
+                        "The join condition {} has the invalid type \"{}\", expected \"BOOLEAN\". SQLSTATE: 42K0E",
+                        quote_ident(&display_name(&c)),
+                        crate::types::simple_string(&p.data_type).to_uppercase()
+                    ),
                 ));
             }
             if let PhysicalKind::Binary { op: BinaryOp::Eq, left: a, right: b } = &p.kind {
@@ -651,11 +700,22 @@ pub fn join_on(left: &Plan, right: &Plan, cond: Option<&Expr>, jt: JoinType, cfg
     }
     let filter = rest.into_iter().reduce(|a, b| {
         let n = a.nullable || b.nullable;
-        PhysicalExpr::new(PhysicalKind::Binary { op: BinaryOp::And, left: Box::new(a), right: Box::new(b) }, DataType::Boolean, n)
+        PhysicalExpr::new(
+            PhysicalKind::Binary { op: BinaryOp::And, left: Box::new(a), right: Box::new(b) },
+            DataType::Boolean,
+            n,
+        )
     });
     let schema = join_schema(left, right, jt);
     Ok(LogicalPlan::new(
-        PlanNode::Join { left: left.clone(), right: right.clone(), join_type: jt, left_keys: lk, right_keys: rk, filter },
+        PlanNode::Join {
+            left: left.clone(),
+            right: right.clone(),
+            join_type: jt,
+            left_keys: lk,
+            right_keys: rk,
+            filter,
+        },
         schema,
     ))
 }
@@ -687,6 +747,12 @@ pub fn values(fields: Fields, batches: Vec<arrow::array::RecordBatch>) -> Plan {
 /// The same plan with fresh attribute ids (a self-join's right side, a re-read view).
 pub fn fresh_ids(input: &Plan) -> Plan {
     let schema = PlanSchema::fresh(input.schema.fields.clone());
-    let exprs = input.schema.fields.iter().enumerate().map(|(i, f)| PhysicalExpr::column(i, f.data_type().clone(), f.is_nullable())).collect();
+    let exprs = input
+        .schema
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| PhysicalExpr::column(i, f.data_type().clone(), f.is_nullable()))
+        .collect();
     LogicalPlan::new(PlanNode::Project { input: input.clone(), exprs }, schema)
 }

@@ -86,15 +86,37 @@ pub enum SetOp {
 #[derive(Clone)]
 pub enum PlanNode {
     /// Data already in memory (createDataFrame, a collected result, a memory table).
-    Values { batches: Arc<Vec<RecordBatch>> },
+    Values {
+        batches: Arc<Vec<RecordBatch>>,
+    },
     /// `spark.range`.
-    Range { start: i64, end: i64, step: i64, partitions: usize },
+    Range {
+        start: i64,
+        end: i64,
+        step: i64,
+        partitions: usize,
+    },
     /// Files of one format, read at execution.
-    FileScan { format: String, paths: Vec<String>, options: Options, user_schema: bool },
-    Project { input: Arc<LogicalPlan>, exprs: Vec<PhysicalExpr> },
-    Filter { input: Arc<LogicalPlan>, predicate: PhysicalExpr },
+    FileScan {
+        format: String,
+        paths: Vec<String>,
+        options: Options,
+        user_schema: bool,
+    },
+    Project {
+        input: Arc<LogicalPlan>,
+        exprs: Vec<PhysicalExpr>,
+    },
+    Filter {
+        input: Arc<LogicalPlan>,
+        predicate: PhysicalExpr,
+    },
     /// Output: the grouping values, then one column per aggregate call.
-    Aggregate { input: Arc<LogicalPlan>, group_exprs: Vec<PhysicalExpr>, aggregates: Vec<AggregateCall> },
+    Aggregate {
+        input: Arc<LogicalPlan>,
+        group_exprs: Vec<PhysicalExpr>,
+        aggregates: Vec<AggregateCall>,
+    },
     /// Output: left columns then right columns (semi/anti: left only). `filter` sees left ++ right columns.
     Join {
         left: Arc<LogicalPlan>,
@@ -104,20 +126,52 @@ pub enum PlanNode {
         right_keys: Vec<PhysicalExpr>,
         filter: Option<PhysicalExpr>,
     },
-    Sort { input: Arc<LogicalPlan>, keys: Vec<SortKey> },
-    Limit { input: Arc<LogicalPlan>, limit: usize, offset: usize },
+    Sort {
+        input: Arc<LogicalPlan>,
+        keys: Vec<SortKey>,
+    },
+    Limit {
+        input: Arc<LogicalPlan>,
+        limit: usize,
+        offset: usize,
+    },
     /// Last `n` rows.
-    Tail { input: Arc<LogicalPlan>, n: usize },
+    Tail {
+        input: Arc<LogicalPlan>,
+        n: usize,
+    },
     /// By position; inputs already have the output's types.
-    Union { inputs: Vec<Arc<LogicalPlan>> },
+    Union {
+        inputs: Vec<Arc<LogicalPlan>>,
+    },
     /// Remove duplicate rows on `keys` (column indices), keeping the first row of each key.
-    Deduplicate { input: Arc<LogicalPlan>, keys: Vec<usize> },
-    SetOperation { left: Arc<LogicalPlan>, right: Arc<LogicalPlan>, op: SetOp },
+    Deduplicate {
+        input: Arc<LogicalPlan>,
+        keys: Vec<usize>,
+    },
+    SetOperation {
+        left: Arc<LogicalPlan>,
+        right: Arc<LogicalPlan>,
+        op: SetOp,
+    },
     /// Input columns, then the generator's output columns.
-    Generate { input: Arc<LogicalPlan>, func: Arc<dyn GeneratorFunction>, args: Vec<PhysicalExpr>, outer: bool },
-    Sample { input: Arc<LogicalPlan>, fraction: f64, with_replacement: bool, seed: u64 },
+    Generate {
+        input: Arc<LogicalPlan>,
+        func: Arc<dyn GeneratorFunction>,
+        args: Vec<PhysicalExpr>,
+        outer: bool,
+    },
+    Sample {
+        input: Arc<LogicalPlan>,
+        fraction: f64,
+        with_replacement: bool,
+        seed: u64,
+    },
     /// Hint or no-op boundary (cache, repartition, alias): passes rows through.
-    Passthrough { input: Arc<LogicalPlan>, kind: PassthroughKind },
+    Passthrough {
+        input: Arc<LogicalPlan>,
+        kind: PassthroughKind,
+    },
 }
 
 /// What a pass-through node stands for.
@@ -156,7 +210,9 @@ impl LogicalPlan {
     pub fn name(&self) -> String {
         match &self.node {
             PlanNode::Values { .. } => "LocalRelation".into(),
-            PlanNode::Range { start, end, step, partitions } => format!("Range ({start}, {end}, step={step}, splits={partitions})"),
+            PlanNode::Range { start, end, step, partitions } => {
+                format!("Range ({start}, {end}, step={step}, splits={partitions})")
+            }
             PlanNode::FileScan { format, paths, .. } => format!("FileScan {format} [{}]", paths.join(", ")),
             PlanNode::Project { .. } => "Project".into(),
             PlanNode::Filter { predicate, .. } => format!("Filter {predicate:?}"),
@@ -182,7 +238,8 @@ impl LogicalPlan {
                 out.push_str("+- ");
             }
             out.push_str(&p.name());
-            let cols: Vec<String> = p.schema.fields.iter().zip(&p.schema.attrs).map(|(f, a)| format!("{}#{}", f.name(), a.id)).collect();
+            let cols: Vec<String> =
+                p.schema.fields.iter().zip(&p.schema.attrs).map(|(f, a)| format!("{}#{}", f.name(), a.id)).collect();
             out.push_str(&format!(" [{}]\n", cols.join(", ")));
             for c in p.children() {
                 go(c, depth + 1, out);

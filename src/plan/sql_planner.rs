@@ -34,13 +34,18 @@ fn object_name(n: &ObjectName) -> String {
 }
 
 fn unsupported(what: &str) -> EmberError {
-    EmberError::analysis_class("UNSUPPORTED_FEATURE.SQL", format!("The feature is not supported by ember's spark.sql: {what}. SQLSTATE: 0A000"))
+    EmberError::analysis_class(
+        "UNSUPPORTED_FEATURE.SQL",
+        format!("The feature is not supported by ember's spark.sql: {what}. SQLSTATE: 0A000"),
+    )
 }
 
 fn literal_usize(e: &ast::Expr, what: &str) -> Result<usize> {
     match e {
         ast::Expr::Value(v) => match &v.value {
-            ast::Value::Number(n, _) => n.parse::<usize>().map_err(|_| EmberError::analysis(format!("invalid {what}: {n}"))),
+            ast::Value::Number(n, _) => {
+                n.parse::<usize>().map_err(|_| EmberError::analysis(format!("invalid {what}: {n}")))
+            }
             other => Err(EmberError::analysis(format!("invalid {what}: {other}"))),
         },
         other => Err(EmberError::analysis(format!("invalid {what}: {other}"))),
@@ -116,17 +121,26 @@ impl SqlPlanner<'_> {
                 let (l, _) = self.set_expr(left)?;
                 let (r, _) = self.set_expr(right)?;
                 let all = matches!(set_quantifier, SetQuantifier::All);
-                let by_name = matches!(set_quantifier, SetQuantifier::ByName | SetQuantifier::AllByName | SetQuantifier::DistinctByName);
+                let by_name = matches!(
+                    set_quantifier,
+                    SetQuantifier::ByName | SetQuantifier::AllByName | SetQuantifier::DistinctByName
+                );
                 let plan = match op {
                     SetOperator::Union => {
-                        let u = if by_name { builder::union_by_name(&l, &r, false, self.cfg)? } else { builder::union(&[l, r])? };
+                        let u = if by_name {
+                            builder::union_by_name(&l, &r, false, self.cfg)?
+                        } else {
+                            builder::union(&[l, r])?
+                        };
                         if all || matches!(set_quantifier, SetQuantifier::AllByName) {
                             u
                         } else {
                             builder::deduplicate(&u, None, self.cfg)?
                         }
                     }
-                    SetOperator::Intersect => builder::set_operation(&l, &r, if all { SetOp::IntersectAll } else { SetOp::Intersect })?,
+                    SetOperator::Intersect => {
+                        builder::set_operation(&l, &r, if all { SetOp::IntersectAll } else { SetOp::Intersect })?
+                    }
                     SetOperator::Except | SetOperator::Minus => {
                         builder::set_operation(&l, &r, if all { SetOp::ExceptAll } else { SetOp::Except })?
                     }
@@ -143,7 +157,10 @@ impl SqlPlanner<'_> {
             TableFactor::Table { name, alias, .. } => {
                 let n = object_name(name);
                 let plan = builder::fresh_ids(&self.session.table(&n)?);
-                let qualifier = alias.as_ref().map(|a| crate::expr::sql::ident_value(&a.name)).unwrap_or_else(|| n.rsplit('.').next().unwrap_or(&n).to_string());
+                let qualifier = alias
+                    .as_ref()
+                    .map(|a| crate::expr::sql::ident_value(&a.name))
+                    .unwrap_or_else(|| n.rsplit('.').next().unwrap_or(&n).to_string());
                 Ok(builder::alias(&plan, &qualifier))
             }
             TableFactor::Derived { subquery, alias, .. } => {
@@ -206,12 +223,17 @@ impl SqlPlanner<'_> {
         for item in &sel.projection {
             items.push(match item {
                 SelectItem::UnnamedExpr(e) => convert_expr(e)?,
-                SelectItem::ExprWithAlias { expr, alias } => convert_expr(expr)?.alias(&crate::expr::sql::ident_value(alias)),
-                SelectItem::ExprWithAliases { expr, aliases } => {
-                    Expr::MultiAlias { expr: Box::new(convert_expr(expr)?), names: aliases.iter().map(crate::expr::sql::ident_value).collect() }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    convert_expr(expr)?.alias(&crate::expr::sql::ident_value(alias))
                 }
+                SelectItem::ExprWithAliases { expr, aliases } => Expr::MultiAlias {
+                    expr: Box::new(convert_expr(expr)?),
+                    names: aliases.iter().map(crate::expr::sql::ident_value).collect(),
+                },
                 SelectItem::Wildcard(_) => Expr::Star(None),
-                SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(n), _) => Expr::Star(Some(object_name(n))),
+                SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(n), _) => {
+                    Expr::Star(Some(object_name(n)))
+                }
                 SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::Expr(e), _) => {
                     return Err(unsupported(&format!("{e}.*")));
                 }

@@ -72,7 +72,11 @@ impl PyColumn {
     #[staticmethod]
     #[pyo3(signature = (name, args, distinct=false))]
     fn call(name: &str, args: Vec<PyColumn>, distinct: bool) -> PyColumn {
-        PyColumn::new(Expr::Function { name: name.to_string(), args: args.into_iter().map(|a| a.expr).collect(), distinct })
+        PyColumn::new(Expr::Function {
+            name: name.to_string(),
+            args: args.into_iter().map(|a| a.expr).collect(),
+            distinct,
+        })
     }
 
     #[staticmethod]
@@ -112,9 +116,10 @@ impl PyColumn {
 
     fn otherwise(&self, value: &PyColumn) -> Option<PyColumn> {
         match &self.expr {
-            Expr::CaseWhen { branches, otherwise: None } => {
-                Some(PyColumn::new(Expr::CaseWhen { branches: branches.clone(), otherwise: Some(Box::new(value.expr.clone())) }))
-            }
+            Expr::CaseWhen { branches, otherwise: None } => Some(PyColumn::new(Expr::CaseWhen {
+                branches: branches.clone(),
+                otherwise: Some(Box::new(value.expr.clone())),
+            })),
             _ => None,
         }
     }
@@ -147,7 +152,8 @@ impl PyColumn {
     #[pyo3(signature = (op, other, reverse=false))]
     fn binary(&self, op: &str, other: &PyColumn, reverse: bool) -> PyResult<PyColumn> {
         let op = parse_op(op)?;
-        let (l, r) = if reverse { (other.expr.clone(), self.expr.clone()) } else { (self.expr.clone(), other.expr.clone()) };
+        let (l, r) =
+            if reverse { (other.expr.clone(), self.expr.clone()) } else { (self.expr.clone(), other.expr.clone()) };
         Ok(PyColumn::new(Expr::binary(op, l, r)))
     }
 
@@ -169,7 +175,11 @@ impl PyColumn {
 
     #[pyo3(signature = (values, negated=false))]
     fn isin(&self, values: Vec<PyColumn>, negated: bool) -> PyColumn {
-        PyColumn::new(Expr::InList { expr: Box::new(self.expr.clone()), list: values.into_iter().map(|v| v.expr).collect(), negated })
+        PyColumn::new(Expr::InList {
+            expr: Box::new(self.expr.clone()),
+            list: values.into_iter().map(|v| v.expr).collect(),
+            negated,
+        })
     }
 
     fn get_field(&self, name: &str) -> PyColumn {

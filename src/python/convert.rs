@@ -7,7 +7,9 @@ use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::datatypes::*;
 use chrono::{DateTime, NaiveDate, TimeZone};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
+};
 
 use crate::error::EmberError;
 use crate::python::error::BResult;
@@ -34,7 +36,11 @@ fn datetime_micros(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
         return Ok((ts.floor() as i64) * 1_000_000 + micro);
     }
     let naive: chrono::NaiveDateTime = obj.extract()?;
-    let local = chrono::Local.from_local_datetime(&naive).earliest().map(|d| d.timestamp()).unwrap_or_else(|| naive.and_utc().timestamp());
+    let local = chrono::Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|d| d.timestamp())
+        .unwrap_or_else(|| naive.and_utc().timestamp());
     Ok(local * 1_000_000 + micro)
 }
 
@@ -111,10 +117,9 @@ pub fn infer_literal_type(obj: &Bound<'_, PyAny>) -> BResult<DataType> {
     } else {
         let repr = obj.repr()?.to_string();
         let tname = obj.get_type().name()?.to_string();
-        return Err(EmberError::Type(format!(
-            "[UNSUPPORTED_LITERAL] Unsupported Literal '{repr}' of type '{tname}'."
-        ))
-        .into());
+        return Err(
+            EmberError::Type(format!("[UNSUPPORTED_LITERAL] Unsupported Literal '{repr}' of type '{tname}'.")).into()
+        );
     })
 }
 
@@ -296,7 +301,12 @@ pub fn array_from_py(values: &[Bound<'_, PyAny>], dt: &DataType, field: &str) ->
                 offsets.push(items.len() as i32);
             }
             let child = array_from_py(&items, f.data_type(), field)?;
-            Arc::new(ListArray::try_new(f.clone(), OffsetBuffer::new(offsets.into()), child, Some(NullBuffer::from(valid)))?)
+            Arc::new(ListArray::try_new(
+                f.clone(),
+                OffsetBuffer::new(offsets.into()),
+                child,
+                Some(NullBuffer::from(valid)),
+            )?)
         }
         DataType::Map(entries, sorted) => {
             let DataType::Struct(kv) = entries.data_type() else { unreachable!() };
@@ -321,7 +331,13 @@ pub fn array_from_py(values: &[Bound<'_, PyAny>], dt: &DataType, field: &str) ->
             let k = array_from_py(&keys, kv[0].data_type(), field)?;
             let x = array_from_py(&vals, kv[1].data_type(), field)?;
             let st = StructArray::try_new(kv.clone(), vec![k, x], None)?;
-            Arc::new(MapArray::try_new(entries.clone(), OffsetBuffer::new(offsets.into()), st, Some(NullBuffer::from(valid)), *sorted)?)
+            Arc::new(MapArray::try_new(
+                entries.clone(),
+                OffsetBuffer::new(offsets.into()),
+                st,
+                Some(NullBuffer::from(valid)),
+                *sorted,
+            )?)
         }
         DataType::Struct(fields) => {
             let mut cols: Vec<Vec<Bound<'_, PyAny>>> = vec![Vec::with_capacity(values.len()); fields.len()];
@@ -416,14 +432,22 @@ pub fn parse_decimal(text: &str, scale: i8) -> Option<i128> {
 }
 
 /// One column → Python objects, one per row.
-pub fn column_to_py<'py>(py: Python<'py>, a: &ArrayRef, row_factory: &Bound<'py, PyAny>) -> BResult<Vec<Bound<'py, PyAny>>> {
+pub fn column_to_py<'py>(
+    py: Python<'py>,
+    a: &ArrayRef,
+    row_factory: &Bound<'py, PyAny>,
+) -> BResult<Vec<Bound<'py, PyAny>>> {
     let n = a.len();
     let mut out = Vec::with_capacity(n);
     macro_rules! prim {
         ($t:ty) => {{
             let arr = a.as_primitive::<$t>();
             for i in 0..n {
-                out.push(if arr.is_null(i) { py.None().into_bound(py) } else { arr.value(i).into_pyobject(py)?.into_any() });
+                out.push(if arr.is_null(i) {
+                    py.None().into_bound(py)
+                } else {
+                    arr.value(i).into_pyobject(py)?.into_any()
+                });
             }
         }};
     }
@@ -432,7 +456,11 @@ pub fn column_to_py<'py>(py: Python<'py>, a: &ArrayRef, row_factory: &Bound<'py,
         DataType::Boolean => {
             let arr = a.as_boolean();
             for i in 0..n {
-                out.push(if arr.is_null(i) { py.None().into_bound(py) } else { PyBool::new(py, arr.value(i)).to_owned().into_any() });
+                out.push(if arr.is_null(i) {
+                    py.None().into_bound(py)
+                } else {
+                    PyBool::new(py, arr.value(i)).to_owned().into_any()
+                });
             }
         }
         DataType::Int8 => prim!(Int8Type),
@@ -445,21 +473,33 @@ pub fn column_to_py<'py>(py: Python<'py>, a: &ArrayRef, row_factory: &Bound<'py,
             let s = arrow::compute::cast(a, &DataType::Utf8)?;
             let arr = s.as_string::<i32>();
             for i in 0..n {
-                out.push(if arr.is_null(i) { py.None().into_bound(py) } else { PyString::new(py, arr.value(i)).into_any() });
+                out.push(if arr.is_null(i) {
+                    py.None().into_bound(py)
+                } else {
+                    PyString::new(py, arr.value(i)).into_any()
+                });
             }
         }
         DataType::Binary | DataType::LargeBinary | DataType::BinaryView => {
             let s = arrow::compute::cast(a, &DataType::Binary)?;
             let arr = s.as_binary::<i32>();
             for i in 0..n {
-                out.push(if arr.is_null(i) { py.None().into_bound(py) } else { PyByteArray::new(py, arr.value(i)).into_any() });
+                out.push(if arr.is_null(i) {
+                    py.None().into_bound(py)
+                } else {
+                    PyByteArray::new(py, arr.value(i)).into_any()
+                });
             }
         }
         DataType::Decimal128(_, _) => {
             let decimal = py.import("decimal")?.getattr("Decimal")?;
             let arr = a.as_primitive::<Decimal128Type>();
             for i in 0..n {
-                out.push(if arr.is_null(i) { py.None().into_bound(py) } else { decimal.call1((arr.value_as_string(i),))? });
+                out.push(if arr.is_null(i) {
+                    py.None().into_bound(py)
+                } else {
+                    decimal.call1((arr.value_as_string(i),))?
+                });
             }
         }
         DataType::Date32 => {
@@ -485,7 +525,9 @@ pub fn column_to_py<'py>(py: Python<'py>, a: &ArrayRef, row_factory: &Bound<'py,
                 let us = arr.value(i);
                 let naive = match tz {
                     // PySpark returns instants as naive datetimes in the machine's local zone.
-                    Some(_) => DateTime::from_timestamp_micros(us).map(|d| d.with_timezone(&chrono::Local).naive_local()),
+                    Some(_) => {
+                        DateTime::from_timestamp_micros(us).map(|d| d.with_timezone(&chrono::Local).naive_local())
+                    }
                     None => DateTime::from_timestamp_micros(us).map(|d| d.naive_utc()),
                 }
                 .unwrap_or_default();
@@ -504,7 +546,11 @@ pub fn column_to_py<'py>(py: Python<'py>, a: &ArrayRef, row_factory: &Bound<'py,
             }
         }
         DataType::List(_) | DataType::LargeList(_) => {
-            let a = if let DataType::LargeList(f) = a.data_type() { arrow::compute::cast(a, &DataType::List(f.clone()))? } else { a.clone() };
+            let a = if let DataType::LargeList(f) = a.data_type() {
+                arrow::compute::cast(a, &DataType::List(f.clone()))?
+            } else {
+                a.clone()
+            };
             let arr = a.as_list::<i32>();
             let values = column_to_py(py, arr.values(), row_factory)?;
             let offs = arr.value_offsets();
@@ -554,7 +600,12 @@ pub fn column_to_py<'py>(py: Python<'py>, a: &ArrayRef, row_factory: &Bound<'py,
 }
 
 /// Rows of batches as Python `Row`s built by `row_factory(field_names, values)`.
-pub fn batches_to_rows<'py>(py: Python<'py>, names: &[String], batches: &[RecordBatch], row_factory: &Bound<'py, PyAny>) -> BResult<Bound<'py, PyList>> {
+pub fn batches_to_rows<'py>(
+    py: Python<'py>,
+    names: &[String],
+    batches: &[RecordBatch],
+    row_factory: &Bound<'py, PyAny>,
+) -> BResult<Bound<'py, PyList>> {
     let out = PyList::empty(py);
     let py_names = PyList::new(py, names)?;
     for b in batches {

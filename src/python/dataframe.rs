@@ -143,7 +143,8 @@ impl PyDataFrame {
 
     fn join_using(&self, other: &PyDataFrame, names: Vec<String>, how: &str) -> BResult<PyDataFrame> {
         let jt = JoinType::parse(how)?;
-        let right = if Arc::ptr_eq(&self.plan, &other.plan) { builder::fresh_ids(&other.plan) } else { other.plan.clone() };
+        let right =
+            if Arc::ptr_eq(&self.plan, &other.plan) { builder::fresh_ids(&other.plan) } else { other.plan.clone() };
         Ok(self.with(builder::join_using(&self.plan, &right, &names, jt, self.cfg())?))
     }
 
@@ -211,7 +212,11 @@ impl PyDataFrame {
 
     /// The Arrow C stream of the result (PyCapsule interface).
     #[pyo3(signature = (requested_schema=None))]
-    fn __arrow_c_stream__<'py>(&self, py: Python<'py>, requested_schema: Option<Bound<'py, PyCapsule>>) -> BResult<Bound<'py, PyAny>> {
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyCapsule>>,
+    ) -> BResult<Bound<'py, PyAny>> {
         let batches = self.run(py)?;
         let schema = self.plan.schema.arrow_schema();
         let reader = arrow::array::RecordBatchIterator::new(batches.into_iter().map(Ok), schema);
@@ -221,12 +226,22 @@ impl PyDataFrame {
     }
 
     /// Write to `path` (`df.write…save`).
-    fn write(&self, py: Python<'_>, path: String, format: String, mode: String, partition_by: Vec<String>, options: Vec<(String, String)>) -> BResult<()> {
+    fn write(
+        &self,
+        py: Python<'_>,
+        path: String,
+        format: String,
+        mode: String,
+        partition_by: Vec<String>,
+        options: Vec<(String, String)>,
+    ) -> BResult<()> {
         let batches = self.run(py)?;
         let ctx = self.session.exec_context();
         let opts = crate::io::options::Options::from_pairs(options);
         let schema = self.plan.schema.arrow_schema();
-        detached(py, move || crate::io::write_format(&batches, &schema, &path, &format, &mode, &partition_by, &opts, &ctx.eval))
+        detached(py, move || {
+            crate::io::write_format(&batches, &schema, &path, &format, &mode, &partition_by, &opts, &ctx.eval)
+        })
     }
 
     fn is_streaming(&self) -> bool {

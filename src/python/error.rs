@@ -38,7 +38,9 @@ fn class_name(e: &EmberError) -> &'static str {
         EmberError::Type(_) => "PySparkTypeError",
         EmberError::Value(_) => "PySparkValueError",
         EmberError::StreamingQuery(_) => "StreamingQueryException",
-        EmberError::Execution { error_class: Some(c), .. } if c.starts_with("MALFORMED") || c.starts_with("CAST") => "SparkRuntimeException",
+        EmberError::Execution { error_class: Some(c), .. } if c.starts_with("MALFORMED") || c.starts_with("CAST") => {
+            "SparkRuntimeException"
+        }
         EmberError::Execution { .. } => "SparkRuntimeException",
         EmberError::Arithmetic(_) => "ArithmeticException",
         EmberError::NotImplemented(_) => "PySparkNotImplementedError",

@@ -91,7 +91,11 @@ impl PySession {
     fn from_arrow(&self, data: pyo3_arrow::PyRecordBatchReader) -> BResult<PyDataFrame> {
         let reader = data.into_reader()?;
         let schema = reader.schema();
-        let fields: Fields = schema.fields().iter().map(|f| Field::new(f.name(), crate::types::canonical(f.data_type()), f.is_nullable())).collect();
+        let fields: Fields = schema
+            .fields()
+            .iter()
+            .map(|f| Field::new(f.name(), crate::types::canonical(f.data_type()), f.is_nullable()))
+            .collect();
         let target = Arc::new(arrow::datatypes::Schema::new(fields.clone()));
         let mut batches = Vec::new();
         for b in reader {
@@ -100,7 +104,13 @@ impl PySession {
                 .columns()
                 .iter()
                 .zip(target.fields())
-                .map(|(c, f)| if c.data_type() == f.data_type() { Ok(c.clone()) } else { arrow::compute::cast(c, f.data_type()) })
+                .map(|(c, f)| {
+                    if c.data_type() == f.data_type() {
+                        Ok(c.clone())
+                    } else {
+                        arrow::compute::cast(c, f.data_type())
+                    }
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             batches.push(crate::exec::execute::make_batch(target.clone(), cols, b.num_rows())?);
         }
@@ -109,7 +119,14 @@ impl PySession {
 
     /// `spark.read…load`: files of `format`, with a user schema (Spark schema JSON) or inferred.
     #[pyo3(signature = (format, paths, options, schema_json=None))]
-    fn read(&self, py: Python<'_>, format: String, paths: Vec<String>, options: Vec<(String, String)>, schema_json: Option<String>) -> BResult<PyDataFrame> {
+    fn read(
+        &self,
+        py: Python<'_>,
+        format: String,
+        paths: Vec<String>,
+        options: Vec<(String, String)>,
+        schema_json: Option<String>,
+    ) -> BResult<PyDataFrame> {
         let opts = crate::io::options::Options::from_pairs(options);
         let user = match &schema_json {
             Some(s) => Some(crate::types::spark_json::fields_from_json(s)?),

@@ -9,7 +9,8 @@ use crate::plan::builder::AnalysisConfig;
 use crate::plan::LogicalPlan;
 
 /// Conf keys a running session may not change (Spark's static SQL confs).
-const STATIC_CONFS: &[&str] = &["spark.sql.warehouse.dir", "spark.sql.catalogImplementation", "spark.app.name", "spark.master"];
+const STATIC_CONFS: &[&str] =
+    &["spark.sql.warehouse.dir", "spark.sql.catalogImplementation", "spark.app.name", "spark.master"];
 
 /// The machine's time zone id, as Java's `TimeZone.getDefault` finds it: `TZ`, then `/etc/timezone`, then the
 /// `/etc/localtime` link; UTC when none names a known zone.
@@ -55,7 +56,11 @@ pub fn parse_time_zone(s: &str) -> Result<chrono_tz::Tz> {
         let rest = &body[1 + hours.len()..];
         if let Ok(h) = hours.parse::<i32>() {
             if rest.is_empty() || rest == ":00" || rest == "00" {
-                let etc = if h == 0 { "Etc/GMT".to_string() } else { format!("Etc/GMT{}{}", if sign == '+' { '-' } else { '+' }, h) };
+                let etc = if h == 0 {
+                    "Etc/GMT".to_string()
+                } else {
+                    format!("Etc/GMT{}{}", if sign == '+' { '-' } else { '+' }, h)
+                };
                 if let Ok(tz) = etc.parse::<chrono_tz::Tz>() {
                     return Ok(tz);
                 }
@@ -93,7 +98,11 @@ impl Session {
         conf.insert("spark.sql.repl.eagerEval.truncate".to_string(), "20".to_string());
         conf.insert("spark.app.name".to_string(), "ember".to_string());
         conf.insert("spark.master".to_string(), "local[*]".to_string());
-        Session { conf: RwLock::new(conf), views: RwLock::new(HashMap::new()), global_views: RwLock::new(HashMap::new()) }
+        Session {
+            conf: RwLock::new(conf),
+            views: RwLock::new(HashMap::new()),
+            global_views: RwLock::new(HashMap::new()),
+        }
     }
 
     pub fn conf_get(&self, key: &str) -> Option<String> {
@@ -166,7 +175,10 @@ impl Session {
 
     /// The context for one query: its clock is fixed at the start, as Spark fixes `current_timestamp()`.
     pub fn exec_context(&self) -> ExecContext {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0);
         ExecContext {
             eval: EvalContext { time_zone: self.time_zone(), now_micros: now, partition: 0, row_offset: 0 },
             shuffle_partitions: self.shuffle_partitions(),
@@ -196,7 +208,9 @@ impl Session {
     pub fn table(&self, name: &str) -> Result<Arc<LogicalPlan>> {
         let parts = crate::expr::expr::split_name_parts(name);
         let found = match parts.as_slice() {
-            [g, n] if g.eq_ignore_ascii_case("global_temp") => self.global_views.read().unwrap().get(&n.to_ascii_lowercase()).cloned(),
+            [g, n] if g.eq_ignore_ascii_case("global_temp") => {
+                self.global_views.read().unwrap().get(&n.to_ascii_lowercase()).cloned()
+            }
             [n] => self.views.read().unwrap().get(&n.to_ascii_lowercase()).cloned(),
             _ => None,
         };

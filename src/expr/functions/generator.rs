@@ -110,7 +110,9 @@ impl GeneratorFunction for Inline {
     fn generate(&self, args: &[ArrayRef], outer: bool) -> Result<(Vec<u32>, Vec<ArrayRef>)> {
         let (rows, cols) = Explode { name: "inline", with_position: false }.generate(args, outer)?;
         let s = cols[0].as_struct();
-        let fields = (0..s.num_columns()).map(|i| crate::expr::physical_eval::struct_field(&cols[0], i)).collect::<Result<Vec<_>>>()?;
+        let fields = (0..s.num_columns())
+            .map(|i| crate::expr::physical_eval::struct_field(&cols[0], i))
+            .collect::<Result<Vec<_>>>()?;
         Ok((rows, fields))
     }
 }

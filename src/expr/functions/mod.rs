@@ -191,7 +191,13 @@ impl ScalarFunction for SimpleScalar {
 /// Spark's `[WRONG_NUM_ARGS.WITHOUT_SUGGESTION]` error when the argument count is outside `min..=max`.
 pub fn check_arg_count(name: &str, args: &[ArgInfo], min: usize, max: usize) -> Result<()> {
     if args.len() < min || args.len() > max {
-        let expected = if min == max { format!("{min}") } else if max == usize::MAX { format!("> {}", min - 1) } else { format!("[{min}, {max}]") };
+        let expected = if min == max {
+            format!("{min}")
+        } else if max == usize::MAX {
+            format!("> {}", min - 1)
+        } else {
+            format!("[{min}, {max}]")
+        };
         return Err(crate::error::EmberError::analysis_class(
             "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
             format!(

@@ -469,8 +469,14 @@ fn field_order(unit: &DateTimeField) -> u8 {
 
 /// The start and end fields of a unit list (`1 day 2 hours` → DAY TO HOUR).
 fn unit_list_fields(value: &str) -> (u8, u8) {
-    let units: Vec<u8> =
-        value.split_whitespace().skip_while(|w| w.eq_ignore_ascii_case("interval")).skip(1).step_by(2).filter_map(unit_from_word).map(|u| field_order(&u)).collect();
+    let units: Vec<u8> = value
+        .split_whitespace()
+        .skip_while(|w| w.eq_ignore_ascii_case("interval"))
+        .skip(1)
+        .step_by(2)
+        .filter_map(unit_from_word)
+        .map(|u| field_order(&u))
+        .collect();
     (units.iter().copied().min().unwrap_or(0), units.iter().copied().max().unwrap_or(3))
 }
 
@@ -510,7 +516,11 @@ pub fn day_time_interval_sql(micros: i64, start: u8, end: u8) -> String {
             text.push_str(digits.trim_end_matches('0'));
         }
     }
-    let qualifier = if start == end { NAMES[start as usize].to_string() } else { format!("{} TO {}", NAMES[start as usize], NAMES[end as usize]) };
+    let qualifier = if start == end {
+        NAMES[start as usize].to_string()
+    } else {
+        format!("{} TO {}", NAMES[start as usize], NAMES[end as usize])
+    };
     format!("INTERVAL '{sign}{text}' {qualifier}")
 }
 
@@ -730,7 +740,10 @@ mod tests {
         assert_eq!(sql(interval_literal("1 hour", None, None)), "INTERVAL '01' HOUR");
         assert_eq!(sql(interval_literal("2 hours 30 minutes", None, None)), "INTERVAL '02:30' HOUR TO MINUTE");
         assert_eq!(sql(interval_literal("1 day 2 hours", None, None)), "INTERVAL '1 02' DAY TO HOUR");
-        assert_eq!(sql(interval_literal("3 days 4 hours 5 minutes 6 seconds", None, None)), "INTERVAL '3 04:05:06' DAY TO SECOND");
+        assert_eq!(
+            sql(interval_literal("3 days 4 hours 5 minutes 6 seconds", None, None)),
+            "INTERVAL '3 04:05:06' DAY TO SECOND"
+        );
         assert_eq!(sql(interval_literal("500 milliseconds", None, None)), "INTERVAL '00.5' SECOND");
         assert_eq!(sql(interval_literal("1 second 100 microseconds", None, None)), "INTERVAL '01.0001' SECOND");
         assert_eq!(sql(interval_literal("1 week", None, None)), "INTERVAL '7' DAY");

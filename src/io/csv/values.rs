@@ -371,65 +371,14 @@ pub fn parse_decimal(s: &str, precision: u8, scale: i8) -> Option<i128> {
     Some(v)
 }
 
-/// Java's `Double.toString`: plain notation in [1e-3, 1e7), otherwise `d.dddE±n`; shortest round-trip digits.
+/// Java's `Double.toString` (Spark writes numbers with it).
 pub fn format_java_double(v: f64, out: &mut String) {
-    if v.is_nan() {
-        out.push_str("NaN");
-    } else if v.is_infinite() {
-        out.push_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
-    } else {
-        let sci = format!("{v:e}");
-        java_layout(&sci, v == 0.0 || (1e-3..1e7).contains(&v.abs()), out);
-    }
+    crate::expr::cast::java_float::write_java_double(v, out)
 }
 
 /// Java's `Float.toString`.
 pub fn format_java_float(v: f32, out: &mut String) {
-    if v.is_nan() {
-        out.push_str("NaN");
-    } else if v.is_infinite() {
-        out.push_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
-    } else {
-        let sci = format!("{v:e}");
-        java_layout(&sci, v == 0.0 || (1e-3..1e7).contains(&v.abs()), out);
-    }
-}
-
-fn java_layout(sci: &str, plain: bool, out: &mut String) {
-    let (mant, exp) = sci.split_once('e').unwrap_or((sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (neg, mant) = match mant.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mant),
-    };
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
-    if neg {
-        out.push('-');
-    }
-    if plain {
-        if exp >= 0 {
-            let int_len = exp as usize + 1;
-            if digits.len() <= int_len {
-                out.push_str(&digits);
-                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
-                out.push_str(".0");
-            } else {
-                out.push_str(&digits[..int_len]);
-                out.push('.');
-                out.push_str(&digits[int_len..]);
-            }
-        } else {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
-            out.push_str(&digits);
-        }
-    } else {
-        out.push_str(&digits[..1]);
-        out.push('.');
-        out.push_str(if digits.len() > 1 { &digits[1..] } else { "0" });
-        out.push('E');
-        out.push_str(&exp.to_string());
-    }
+    crate::expr::cast::java_float::write_java_float(v, out)
 }
 
 /// A naive date-time for chrono-based callers.

@@ -572,9 +572,9 @@ impl Col {
             Kind::Int(v, _) => v[i].to_string(),
             Kind::Float(v, f32) => {
                 if *f32 {
-                    super::java_double::java_float_string(v[i], Some(v[i] as f32))
+                    crate::expr::cast::java_float::java_float_string(v[i], Some(v[i] as f32))
                 } else {
-                    super::java_double::java_float_string(v[i], None)
+                    crate::expr::cast::java_float::java_float_string(v[i], None)
                 }
             }
             Kind::Utf8 { offsets, data } => {

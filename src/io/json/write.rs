@@ -11,8 +11,8 @@ use chrono::{Offset, TimeZone};
 use chrono_tz::Tz;
 
 use super::decode::base64_encode;
-pub use super::java_double::java_float_string;
 use crate::error::Result;
+pub use crate::expr::cast::java_float::java_float_string;
 use crate::expr::datetime_pattern::DateTimePattern;
 use crate::expr::physical::EvalContext;
 

@@ -162,65 +162,12 @@ fn fixed_layout(d: &[u8], p: i32, frac: usize) -> String {
 
 /// Java's `Double.toString`.
 pub fn java_double_string(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
-    }
-    let (digits, point) = shortest_digits(v);
-    java_layout(v < 0.0, &digits, point, v.abs() >= 1e-3 && v.abs() < 1e7)
+    crate::expr::cast::java_float::java_double_to_string(v)
 }
 
 /// Java's `Float.toString`.
 pub fn java_float_string(v: f32) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
-    }
-    let (digits, point) = shortest_digits_f32(v);
-    java_layout(v < 0.0, &digits, point, v.abs() >= 1e-3 && v.abs() < 1e7)
-}
-
-fn java_layout(neg: bool, digits: &[u8], point: i32, plain: bool) -> String {
-    let mut out = String::new();
-    if neg {
-        out.push('-');
-    }
-    let ds: String = digits.iter().map(|x| (b'0' + x) as char).collect();
-    if plain {
-        if point <= 0 {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-point) as usize));
-            out.push_str(&ds);
-        } else if point as usize >= ds.len() {
-            out.push_str(&ds);
-            out.extend(std::iter::repeat_n('0', point as usize - ds.len()));
-            out.push_str(".0");
-        } else {
-            out.push_str(&ds[..point as usize]);
-            out.push('.');
-            out.push_str(&ds[point as usize..]);
-        }
-    } else {
-        out.push_str(&ds[..1]);
-        out.push('.');
-        if ds.len() > 1 {
-            out.push_str(&ds[1..]);
-        } else {
-            out.push('0');
-        }
-        out.push_str(&format!("E{}", point - 1));
-    }
-    out
+    crate::expr::cast::java_float::java_float_to_string(v)
 }
 
 /// Digits of `|v|` in fixed notation with `prec` fraction digits, rounded half-up from the shortest digits
