@@ -352,7 +352,13 @@ pub fn array_from_py(values: &[Bound<'_, PyAny>], dt: &DataType, field: &str) ->
                     continue;
                 }
                 valid.push(true);
-                let items = struct_items(v, fields)?.ok_or_else(|| type_error(field, dt, v))?;
+                let items = struct_items(v, fields)?.ok_or_else(|| {
+                    EmberError::Type(format!(
+                        "[CANNOT_ACCEPT_OBJECT_IN_TYPE] `StructType` can not accept object `{}` in type `{}`.",
+                        v.repr().map(|x| x.to_string()).unwrap_or_default(),
+                        v.get_type().name().map(|x| x.to_string()).unwrap_or_default()
+                    ))
+                })?;
                 if items.len() != fields.len() {
                     return Err(EmberError::Value(format!(
                         "[LENGTH_SHOULD_BE_THE_SAME] obj and fields should be of the same length, got {} and {}.",

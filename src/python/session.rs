@@ -1,12 +1,12 @@
 //! `SparkSession`'s native half: conf, views, and DataFrame sources (rows, Arrow, range, files, tables).
 use std::sync::Arc;
 
-use arrow::datatypes::{Field, Fields};
+use arrow::array::AsArray;
+use arrow::datatypes::{DataType, Field, Fields};
 use pyo3::prelude::*;
 
-use crate::error::EmberError;
 use crate::plan::builder;
-use crate::python::convert::{array_from_py, struct_items};
+use crate::python::convert::array_from_py;
 use crate::python::dataframe::PyDataFrame;
 use crate::python::error::BResult;
 use crate::session::Session;
@@ -51,32 +51,9 @@ impl PySession {
     /// Rows (tuples, lists, dicts or Rows) with a schema given as Spark schema JSON.
     fn create_dataframe(&self, rows: Vec<Bound<'_, PyAny>>, schema_json: &str) -> BResult<PyDataFrame> {
         let fields = crate::types::spark_json::fields_from_json(schema_json)?;
-        let mut columns: Vec<Vec<Bound<'_, PyAny>>> = vec![Vec::with_capacity(rows.len()); fields.len()];
-        for r in &rows {
-            let items = struct_items(r, &fields)?.ok_or_else(|| {
-                EmberError::Type(format!(
-                    "[CANNOT_ACCEPT_OBJECT_IN_TYPE] `StructType` can not accept object `{}` in type `{}`.",
-                    r.repr().map(|x| x.to_string()).unwrap_or_default(),
-                    r.get_type().name().map(|x| x.to_string()).unwrap_or_default()
-                ))
-            })?;
-            if items.len() != fields.len() {
-                return Err(EmberError::Value(format!(
-                    "[LENGTH_SHOULD_BE_THE_SAME] obj and fields should be of the same length, got {} and {}.",
-                    items.len(),
-                    fields.len()
-                ))
-                .into());
-            }
-            for (c, v) in columns.iter_mut().zip(items) {
-                c.push(v);
-            }
-        }
-        let arrays = columns
-            .iter()
-            .zip(fields.iter())
-            .map(|(c, f)| array_from_py(c, f.data_type(), f.name()))
-            .collect::<BResult<Vec<_>>>()?;
+        // The rows are one struct column; its children are the DataFrame's columns.
+        let rows_array = array_from_py(&rows, &DataType::Struct(fields.clone()), "")?;
+        let arrays = if fields.is_empty() { vec![] } else { rows_array.as_struct().columns().to_vec() };
         let schema = Arc::new(arrow::datatypes::Schema::new(fields.clone()));
         let batch = crate::exec::execute::make_batch(schema, arrays, rows.len())?;
         // Sliced like Spark's parallelize into defaultParallelism partitions, so per-partition behaviour
