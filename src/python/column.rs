@@ -1,10 +1,7 @@
 //! `Column`: a handle on an unresolved expression; every operator builds a new one.
-use std::sync::Arc;
-
 use pyo3::prelude::*;
 
 use crate::expr::expr::{split_name_parts, BinaryOp, Expr};
-use crate::expr::resolve::display_name;
 use crate::python::convert::literal_from_py;
 use crate::python::error::BResult;
 
@@ -60,11 +57,6 @@ impl PyColumn {
     }
 
     #[staticmethod]
-    fn attribute(id: u64, name: String) -> PyColumn {
-        PyColumn::new(Expr::Attribute { id, name })
-    }
-
-    #[staticmethod]
     fn lit(value: &Bound<'_, PyAny>) -> BResult<PyColumn> {
         Ok(PyColumn::new(Expr::lit(literal_from_py(value)?)))
     }
@@ -77,12 +69,6 @@ impl PyColumn {
             args: args.into_iter().map(|a| a.expr).collect(),
             distinct,
         })
-    }
-
-    #[staticmethod]
-    #[pyo3(signature = (qualifier=None))]
-    fn star(qualifier: Option<String>) -> PyColumn {
-        PyColumn::new(Expr::Star(qualifier))
     }
 
     /// A SQL expression string (`expr("a + 1")`).
@@ -124,10 +110,6 @@ impl PyColumn {
         }
     }
 
-    fn is_case_when(&self) -> bool {
-        matches!(self.expr, Expr::CaseWhen { otherwise: None, .. })
-    }
-
     fn alias(&self, name: &str) -> PyColumn {
         PyColumn::new(self.expr.clone().alias(name))
     }
@@ -159,10 +141,6 @@ impl PyColumn {
 
     fn not_(&self) -> PyColumn {
         PyColumn::new(Expr::Not(Box::new(self.expr.clone())))
-    }
-
-    fn negate(&self) -> PyColumn {
-        PyColumn::new(Expr::Negative(Box::new(self.expr.clone())))
     }
 
     fn is_null(&self) -> PyColumn {
@@ -209,11 +187,6 @@ impl PyColumn {
         })
     }
 
-    /// Spark's generated name of this column.
-    fn name(&self) -> String {
-        display_name(&self.expr)
-    }
-
     fn __repr__(&self) -> String {
         format!("Column<'{}'>", crate::expr::resolve::sql_string(&self.expr))
     }
@@ -222,6 +195,3 @@ impl PyColumn {
 pub fn exprs(cols: Vec<PyColumn>) -> Vec<Expr> {
     cols.into_iter().map(|c| c.expr).collect()
 }
-
-#[allow(dead_code)]
-fn _assert_send(_: Arc<PyColumn>) {}

@@ -205,11 +205,6 @@ impl PyDataFrame {
         self.plan.tree_string()
     }
 
-    /// Column ids, for binding `df.col` references.
-    fn attr_ids(&self) -> Vec<u64> {
-        self.plan.schema.attrs.iter().map(|a| a.id).collect()
-    }
-
     /// The Arrow C stream of the result (PyCapsule interface).
     #[pyo3(signature = (requested_schema=None))]
     fn __arrow_c_stream__<'py>(

@@ -348,6 +348,13 @@ class DataFrame:
                     e = F.min(c)
                 elif stat == "max":
                     e = F.max(c)
+                elif stat.endswith("%") and stat[:-1].replace(".", "", 1).isdigit():
+                    p = float(stat[:-1]) / 100.0
+                    e = Column(_native.Column.call("percentile_approx", [_to_col_jc(c), _to_jc(p)])) if is_num else F.lit(None)
+                elif stat == "count_distinct":
+                    e = F.countDistinct(c)
+                elif stat == "approx_count_distinct":
+                    e = F.approx_count_distinct(c)
                 else:
                     raise _error(PySparkValueError, "UNSUPPORTED_OPERATION", f"Summary statistic {stat} is not supported by ember yet.")
                 items.append(e.cast("string").alias(c))
