@@ -150,3 +150,24 @@ def test_print_schema_matches(spark, pyspark_session, capture):
     p = pyspark_session.createDataFrame([], ddl)
     assert capture(e.printSchema) == capture(p.printSchema)
     assert e.dtypes == p.dtypes
+
+
+def test_summary_matches_pyspark(spark, pyspark_session):
+    compare(lambda s, F, T: events(s).summary(), spark, pyspark_session, ordered=True)
+    compare(lambda s, F, T: events(s).select("user_id", "amount").summary("count", "min", "50%", "max"), spark, pyspark_session, ordered=True)
+
+
+MORE = {
+    "select_expr_predicates": lambda s, F, T: people(s).selectExpr("name LIKE 'A%' AS a", "name RLIKE '^B' AS b", "age IS NOT NULL", "`name`", "city IN ('NY', 'LA')", "age BETWEEN 30 AND 40"),
+    "select_expr_struct_star": lambda s, F, T: s.createDataFrame([((1, "x"),)], "s struct<a: int, b: string>").selectExpr("s.*"),
+    "intersect_all": lambda s, F, T: events(s).select("event").intersectAll(events(s).select("event")),
+    "repartition_coalesce": lambda s, F, T: events(s).repartition(3).coalesce(1).select("event"),
+    "case_insensitive_names": lambda s, F, T: events(s).select("EVENT", F.col("User_Id")),
+    "nested_functions": lambda s, F, T: events(s).select(F.concat_ws("-", F.upper("event"), F.col("user_id").cast("string")).alias("k"), F.length(F.trim(F.lit("  ab  ")))),
+    "with_column_expression_chain": lambda s, F, T: events(s).withColumn("d", F.to_date(F.col("ts"))).withColumn("h", F.hour(F.to_timestamp("ts"))).groupBy("d", "h").count(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_more_matches_pyspark(name, spark, pyspark_session):
+    compare(MORE[name], spark, pyspark_session)
