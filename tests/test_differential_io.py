@@ -43,6 +43,12 @@ def files(tmp_path_factory):
     (root / "events.json").write_text(JSON_LINES)
     (root / "multi.json").write_text('[{"a": 1, "b": {"c": "x"}},\n {"a": 2, "b": {"c": "y"}}]')
     (root / "lines.txt").write_text("hello world\nspark streaming\n\nlast line")
+    (root / "fmt.csv").write_text("id|when|day|note\n1|01/02/2024 10:30|02.01.2024|'a|b'\n2|||''\n3|03/04/2024 23:59|04.03.2024|'it\\'s'\n")
+    (root / "latin1.csv").write_bytes("name,city\nJos\xe9,S\xe3o Paulo\n".encode("latin-1"))
+    nested = root / "nested"
+    (nested / "a" / "b").mkdir(parents=True)
+    (nested / "top.csv").write_text("v\n1\n")
+    (nested / "a" / "b" / "deep.csv").write_text("v\n2\n")
     part = root / "parted"
     for k, v in (("2024-01-01", "a"), ("2024-01-02", "b")):
         d = part / f"day={k}"
@@ -71,6 +77,10 @@ READS = {
     "json_multiline": lambda s, f: s.read.option("multiLine", True).json(p(f, "multi.json")),
     "text": lambda s, f: s.read.text(p(f, "lines.txt")),
     "text_wholetext": lambda s, f: s.read.text(p(f, "lines.txt"), wholetext=True),
+    "csv_formats_quote_escape": lambda s, f: s.read.options(header=True, sep="|", quote="'", escape="\\", timestampFormat="MM/dd/yyyy HH:mm", dateFormat="dd.MM.yyyy", emptyValue="EMPTY").schema("id INT, when TIMESTAMP, day DATE, note STRING").csv(p(f, "fmt.csv")),
+    "csv_encoding_latin1": lambda s, f: s.read.option("header", True).option("encoding", "ISO-8859-1").csv(p(f, "latin1.csv")),
+    "csv_recursive": lambda s, f: s.read.option("header", True).option("recursiveFileLookup", True).csv(p(f, "nested")),
+    "csv_custom_corrupt_column": lambda s, f: s.read.schema("id INT, value INT, bad STRING").option("header", True).option("columnNameOfCorruptRecord", "bad").csv(p(f, "bad.csv")),
     "format_load": lambda s, f: s.read.format("csv").option("header", "true").load(p(f, "people.csv")),
 }
 

@@ -109,3 +109,36 @@ def test_eager_eval_repr(spark):
     finally:
         spark.conf.set("spark.sql.repl.eagerEval.enabled", False)
     assert df._repr_html_() is None
+
+
+def test_case_sensitive_conf(spark):
+    from ember.errors import AnalysisException
+
+    df = spark.createDataFrame([(1, 2)], "a int, A int")
+    with pytest.raises(AnalysisException, match="AMBIGUOUS_REFERENCE"):
+        df.select("a")
+    spark.conf.set("spark.sql.caseSensitive", True)
+    try:
+        assert df.select("A").collect() == [Row(A=2)]
+    finally:
+        spark.conf.set("spark.sql.caseSensitive", False)
+
+
+def test_default_time_zone_is_the_machines(monkeypatch):
+    from ember import _native
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    assert _native.Session().conf_get("spark.sql.session.timeZone") == "Asia/Tokyo"
+
+
+def test_session_time_zone_shapes_rendering(spark, capture):
+    df = spark.range(1).selectExpr("timestamp_seconds(0) AS t")
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    utc = capture(df.show)
+    spark.conf.set("spark.sql.session.timeZone", "Asia/Tokyo")
+    try:
+        tokyo = capture(df.show)
+        # The same instant, shown in each zone.
+        assert "1970-01-01 00:00:00" in utc and "1970-01-01 09:00:00" in tokyo
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
