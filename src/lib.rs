@@ -9,6 +9,7 @@ pub mod io;
 pub mod plan;
 pub mod python;
 pub mod session;
+pub mod stream;
 pub mod types;
 
 pub use error::{EmberError, Result};

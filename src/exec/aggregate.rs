@@ -28,6 +28,8 @@ pub struct GroupedState {
     keys: Vec<Box<[u8]>>,
     pub accumulators: Vec<Box<dyn GroupsAccumulator>>,
     num_groups: usize,
+    /// Groups that received rows since the last `take_updated` (update output mode).
+    updated: Vec<bool>,
 }
 
 impl GroupedState {
@@ -41,7 +43,14 @@ impl GroupedState {
             aggs.iter().map(|a| a.func.create_accumulator(&a.signature, a.distinct)).collect::<Result<Vec<_>>>()?;
         // A global aggregation always has its one group, even over no rows.
         let num_groups = usize::from(converter.is_none());
-        Ok(GroupedState { converter, map: GroupMap::default(), keys: Vec::new(), accumulators, num_groups })
+        Ok(GroupedState {
+            converter,
+            map: GroupMap::default(),
+            keys: Vec::new(),
+            accumulators,
+            num_groups,
+            updated: Vec::new(),
+        })
     }
 
     pub fn num_groups(&self) -> usize {
@@ -81,6 +90,10 @@ impl GroupedState {
     ) -> Result<()> {
         let keys = group_exprs.iter().map(|g| g.evaluate(batch, &ctx.eval)).collect::<Result<Vec<_>>>()?;
         let idx = self.group_indices(&keys, batch.num_rows())?;
+        self.updated.resize(self.num_groups, false);
+        for &g in &idx {
+            self.updated[g] = true;
+        }
         for (acc, call) in self.accumulators.iter_mut().zip(aggs) {
             let args = call.args.iter().map(|a| a.evaluate(batch, &ctx.eval)).collect::<Result<Vec<_>>>()?;
             acc.update_batch(&args, &idx, self.num_groups)?;
@@ -97,6 +110,13 @@ impl GroupedState {
             mine.merge_batch(&states, &idx, self.num_groups)?;
         }
         Ok(())
+    }
+
+    /// Indices of the groups updated since the last call, in group order; clears the marks.
+    pub fn take_updated(&mut self) -> Vec<u32> {
+        let out = (0..self.updated.len()).filter(|&g| self.updated[g]).map(|g| g as u32).collect();
+        self.updated.clear();
+        out
     }
 
     /// Grouping values, one array per grouping expression, in group-index order.

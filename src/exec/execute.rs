@@ -44,6 +44,11 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
         PlanNode::FileScan { format, paths, options, .. } => {
             crate::exec::scan::read_files(format, paths, options, &plan.schema.fields, ctx)?
         }
+        PlanNode::StreamScan { .. } => {
+            return Err(crate::error::EmberError::analysis(
+                "Queries with streaming sources must be executed with writeStream.start(), or from a streaming table or flow definition within a Spark Declarative Pipeline.;",
+            ))
+        }
         PlanNode::Project { input, exprs } => {
             let batches = execute(input, ctx)?;
             batches

@@ -96,6 +96,10 @@ pub enum PlanNode {
         step: i64,
         partitions: usize,
     },
+    /// A streaming source (`spark.readStream`); a query instantiates it at `start()`.
+    StreamScan {
+        source: Arc<crate::stream::source::SourceSpec>,
+    },
     /// Files of one format, read at execution.
     FileScan {
         format: String,
@@ -190,7 +194,12 @@ impl LogicalPlan {
     /// Direct inputs.
     pub fn children(&self) -> Vec<&Arc<LogicalPlan>> {
         match &self.node {
-            PlanNode::Values { .. } | PlanNode::Range { .. } | PlanNode::FileScan { .. } => vec![],
+            PlanNode::Values { .. }
+            | PlanNode::Range { .. }
+            | PlanNode::FileScan { .. }
+            | PlanNode::StreamScan { .. } => {
+                vec![]
+            }
             PlanNode::Project { input, .. }
             | PlanNode::Filter { input, .. }
             | PlanNode::Aggregate { input, .. }
@@ -214,6 +223,7 @@ impl LogicalPlan {
                 format!("Range ({start}, {end}, step={step}, splits={partitions})")
             }
             PlanNode::FileScan { format, paths, .. } => format!("FileScan {format} [{}]", paths.join(", ")),
+            PlanNode::StreamScan { source } => format!("StreamingRelation {}", source.description()),
             PlanNode::Project { .. } => "Project".into(),
             PlanNode::Filter { predicate, .. } => format!("Filter {predicate:?}"),
             PlanNode::Aggregate { .. } => "Aggregate".into(),
@@ -248,6 +258,60 @@ impl LogicalPlan {
         let mut s = String::new();
         go(self, 0, &mut s);
         s
+    }
+
+    /// The same node over new inputs (in `children()` order), keeping its schema.
+    pub fn with_children(&self, mut c: Vec<Arc<LogicalPlan>>) -> Arc<LogicalPlan> {
+        let mut next = || c.remove(0);
+        let node = match &self.node {
+            PlanNode::Values { .. }
+            | PlanNode::Range { .. }
+            | PlanNode::FileScan { .. }
+            | PlanNode::StreamScan { .. } => self.node.clone(),
+            PlanNode::Project { exprs, .. } => PlanNode::Project { input: next(), exprs: exprs.clone() },
+            PlanNode::Filter { predicate, .. } => PlanNode::Filter { input: next(), predicate: predicate.clone() },
+            PlanNode::Aggregate { group_exprs, aggregates, .. } => {
+                PlanNode::Aggregate { input: next(), group_exprs: group_exprs.clone(), aggregates: aggregates.clone() }
+            }
+            PlanNode::Join { join_type, left_keys, right_keys, filter, .. } => {
+                let left = next();
+                let right = next();
+                PlanNode::Join {
+                    left,
+                    right,
+                    join_type: *join_type,
+                    left_keys: left_keys.clone(),
+                    right_keys: right_keys.clone(),
+                    filter: filter.clone(),
+                }
+            }
+            PlanNode::Sort { keys, .. } => PlanNode::Sort { input: next(), keys: keys.clone() },
+            PlanNode::Limit { limit, offset, .. } => PlanNode::Limit { input: next(), limit: *limit, offset: *offset },
+            PlanNode::Tail { n, .. } => PlanNode::Tail { input: next(), n: *n },
+            PlanNode::Union { .. } => PlanNode::Union { inputs: std::mem::take(&mut c) },
+            PlanNode::Deduplicate { keys, .. } => PlanNode::Deduplicate { input: next(), keys: keys.clone() },
+            PlanNode::SetOperation { op, .. } => {
+                let left = next();
+                let right = next();
+                PlanNode::SetOperation { left, right, op: *op }
+            }
+            PlanNode::Generate { func, args, outer, .. } => {
+                PlanNode::Generate { input: next(), func: func.clone(), args: args.clone(), outer: *outer }
+            }
+            PlanNode::Sample { fraction, with_replacement, seed, .. } => PlanNode::Sample {
+                input: next(),
+                fraction: *fraction,
+                with_replacement: *with_replacement,
+                seed: *seed,
+            },
+            PlanNode::Passthrough { kind, .. } => PlanNode::Passthrough { input: next(), kind: kind.clone() },
+        };
+        Arc::new(LogicalPlan { node, schema: self.schema.clone() })
+    }
+
+    /// Whether any leaf is a streaming source (`DataFrame.isStreaming`).
+    pub fn is_streaming(&self) -> bool {
+        matches!(self.node, PlanNode::StreamScan { .. }) || self.children().iter().any(|c| c.is_streaming())
     }
 
     pub fn data_types(&self) -> Vec<DataType> {

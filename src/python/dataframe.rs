@@ -240,6 +240,31 @@ impl PyDataFrame {
     }
 
     fn is_streaming(&self) -> bool {
-        false
+        self.plan.is_streaming()
+    }
+
+    /// `writeStream…start()`: validate and start the query on its own thread.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (sink, output_mode, options, query_name, trigger_kind, trigger_ms, callback=None))]
+    fn start_stream(
+        &self,
+        sink: &str,
+        output_mode: &str,
+        options: Vec<(String, String)>,
+        query_name: Option<String>,
+        trigger_kind: &str,
+        trigger_ms: u64,
+        callback: Option<Py<PyAny>>,
+    ) -> BResult<crate::python::streaming::PyQuery> {
+        crate::python::streaming::start(
+            self,
+            sink,
+            output_mode,
+            options,
+            query_name,
+            trigger_kind,
+            trigger_ms,
+            callback,
+        )
     }
 }

@@ -5,6 +5,7 @@ pub mod dataframe;
 pub mod error;
 pub mod gil;
 pub mod session;
+pub mod streaming;
 
 use pyo3::prelude::*;
 
@@ -21,6 +22,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<session::PySession>()?;
     m.add_class::<dataframe::PyDataFrame>()?;
     m.add_class::<column::PyColumn>()?;
+    m.add_class::<streaming::PyQuery>()?;
+    m.add_class::<streaming::PyMemoryStream>()?;
     m.add_function(wrap_pyfunction!(ddl_to_json, m)?)?;
     m.add("SPARK_VERSION", "4.3.0")?;
     Ok(())

@@ -117,6 +117,44 @@ impl PySession {
         Ok(PyDataFrame::new(builder::values(fields, batches), self.session.clone()))
     }
 
+    /// `spark.readStream…load(path)`: the schema is required unless spark.sql.streaming.schemaInference is true.
+    #[pyo3(signature = (format, path, options, schema_json=None))]
+    fn read_stream(
+        &self,
+        py: Python<'_>,
+        format: String,
+        path: String,
+        options: Vec<(String, String)>,
+        schema_json: Option<String>,
+    ) -> BResult<PyDataFrame> {
+        let opts = crate::io::options::Options::from_pairs(options);
+        let fields = match schema_json {
+            Some(s) => crate::types::spark_json::fields_from_json(&s)?,
+            None if format.eq_ignore_ascii_case("text") => {
+                arrow::datatypes::Fields::from(vec![Field::new("value", DataType::Utf8, true)])
+            }
+            None => {
+                let infer = self
+                    .session
+                    .conf_get("spark.sql.streaming.schemaInference")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+                if !infer {
+                    return Err(crate::error::EmberError::illegal_argument(format!(
+                        "Schema must be specified when creating a streaming source DataFrame. If some files already exist in the directory, then depending on the file format you may be able to create a static DataFrame on that directory with 'spark.read.load(directory)' and infer schema from it."
+                    ))
+                    .into());
+                }
+                let ctx = self.session.exec_context();
+                let (format2, path2, opts2) = (format.clone(), path.clone(), opts.clone());
+                crate::python::gil::detached(py, move || {
+                    crate::io::read_format(&format2, &[path2], &opts2, None, &ctx.eval)
+                })?
+                .0
+            }
+        };
+        Ok(crate::python::streaming::read_stream(&self.session, &format, &path, opts, fields))
+    }
+
     fn table(&self, name: &str) -> BResult<PyDataFrame> {
         Ok(PyDataFrame::new(self.session.table(name)?, self.session.clone()))
     }

@@ -61,6 +61,12 @@ class DataFrame:
         return DataFrameWriter(self)
 
     @property
+    def writeStream(self):
+        from ember.sql.streaming.readwriter import DataStreamWriter
+
+        return DataStreamWriter(self)
+
+    @property
     def na(self) -> "DataFrameNaFunctions":
         return DataFrameNaFunctions(self)
 

@@ -141,6 +141,7 @@ class SparkSession:
         self._jsession = jsession
         self._conf = RuntimeConfig(jsession)
         self._sc = SparkContext(self)
+        self._streams = None
 
     @classmethod
     def getActiveSession(cls) -> Optional["SparkSession"]:
@@ -169,6 +170,20 @@ class SparkSession:
         from ember.sql.readwriter import DataFrameReader
 
         return DataFrameReader(self)
+
+    @property
+    def readStream(self):
+        from ember.sql.streaming.readwriter import DataStreamReader
+
+        return DataStreamReader(self)
+
+    @property
+    def streams(self):
+        from ember.sql.streaming.query import StreamingQueryManager
+
+        if self._streams is None:
+            self._streams = StreamingQueryManager()
+        return self._streams
 
     @property
     def catalog(self):

@@ -1,0 +1,5 @@
+"""``pyspark.sql.streaming``: DataStreamReader/Writer, StreamingQuery and the query manager, over ember's engine."""
+from ember.sql.streaming.query import StreamingQuery, StreamingQueryManager
+from ember.sql.streaming.readwriter import DataStreamReader, DataStreamWriter
+
+__all__ = ["DataStreamReader", "DataStreamWriter", "StreamingQuery", "StreamingQueryManager"]

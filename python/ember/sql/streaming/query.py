@@ -1,0 +1,130 @@
+"""``StreamingQuery`` and ``spark.streams``: handles on the engine's query threads."""
+import json
+import threading
+from typing import Dict, List, Optional
+
+from ember import _native
+from ember.errors import StreamingQueryException
+
+__all__ = ["StreamingQuery", "StreamingQueryManager"]
+
+
+class _Progress(dict):
+    """A progress report: a dict (as in PySpark 4) with ``json`` / ``prettyJson``."""
+
+    def __init__(self, text: str):
+        super().__init__(json.loads(text))
+        self._text = text
+
+    @property
+    def json(self) -> str:
+        return self._text
+
+    @property
+    def prettyJson(self) -> str:
+        return json.dumps(json.loads(self._text), indent=2)
+
+
+class StreamingQuery:
+    """A running query, as ``pyspark.sql.streaming.StreamingQuery``."""
+
+    def __init__(self, jq: "_native.Query", spark):
+        self._jq = jq
+        self._spark = spark
+
+    @property
+    def id(self) -> str:
+        return self._jq.id()
+
+    @property
+    def runId(self) -> str:
+        return self._jq.run_id()
+
+    @property
+    def name(self) -> Optional[str]:
+        return self._jq.name()
+
+    @property
+    def isActive(self) -> bool:
+        return self._jq.is_active()
+
+    def awaitTermination(self, timeout: Optional[float] = None) -> Optional[bool]:
+        if timeout is not None:
+            if not isinstance(timeout, (int, float)) or timeout <= 0:
+                from ember.errors import PySparkValueError, _error
+
+                raise _error(PySparkValueError, "VALUE_NOT_POSITIVE", f"Value for `timeout` must be positive, got '{timeout}'.")
+            return self._jq.await_termination(int(timeout * 1000))
+        self._jq.await_termination(None)
+        return None
+
+    def processAllAvailable(self) -> None:
+        self._jq.process_all_available()
+
+    def stop(self) -> None:
+        self._jq.stop()
+
+    def exception(self) -> Optional[StreamingQueryException]:
+        msg = self._jq.exception()
+        return None if msg is None else StreamingQueryException(message=msg)
+
+    @property
+    def status(self) -> Dict[str, object]:
+        return json.loads(self._jq.status())
+
+    @property
+    def recentProgress(self) -> List[_Progress]:
+        return [_Progress(p) for p in self._jq.recent_progress()]
+
+    @property
+    def lastProgress(self) -> Optional[_Progress]:
+        progress = self._jq.recent_progress()
+        return _Progress(progress[-1]) if progress else None
+
+    def explain(self, extended: bool = False) -> None:
+        print("== Physical Plan ==\n" + self._jq.explain_string())
+
+
+class StreamingQueryManager:
+    """``spark.streams``."""
+
+    def __init__(self):
+        self._queries: List[StreamingQuery] = []
+        self._lock = threading.Lock()
+
+    def _register(self, q: StreamingQuery) -> None:
+        with self._lock:
+            self._queries.append(q)
+
+    @property
+    def active(self) -> List[StreamingQuery]:
+        with self._lock:
+            return [q for q in self._queries if q.isActive]
+
+    def get(self, id: str) -> Optional[StreamingQuery]:
+        with self._lock:
+            for q in self._queries:
+                if q.id == id and q.isActive:
+                    return q
+        return None
+
+    def awaitAnyTermination(self, timeout: Optional[float] = None) -> Optional[bool]:
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                done = [q for q in self._queries if not q.isActive]
+            for q in done:
+                exc = q.exception()
+                if exc is not None:
+                    raise exc
+            if done:
+                return True if timeout is not None else None
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+
+    def resetTerminated(self) -> None:
+        with self._lock:
+            self._queries = [q for q in self._queries if q.isActive]

@@ -1,0 +1,222 @@
+"""``spark.readStream`` and ``df.writeStream``: options are collected here; the engine validates and runs."""
+import re
+import sys
+from typing import Any, Callable, Dict, Optional
+
+from ember.errors import IllegalArgumentException, PySparkTypeError, PySparkValueError, _error
+from ember.sql.readwriter import _opt_str, _schema_json
+
+__all__ = ["DataStreamReader", "DataStreamWriter"]
+
+_UNITS_MS = {
+    "millisecond": 1, "milliseconds": 1, "ms": 1,
+    "second": 1000, "seconds": 1000, "sec": 1000, "secs": 1000, "s": 1000,
+    "minute": 60_000, "minutes": 60_000, "min": 60_000, "mins": 60_000,
+    "hour": 3_600_000, "hours": 3_600_000, "day": 86_400_000, "days": 86_400_000,
+}
+
+
+def _interval_ms(text: str) -> int:
+    """Spark's interval strings for triggers: "10 seconds", "1 minute", "500 milliseconds", "interval 2 seconds"."""
+    t = text.strip().lower()
+    if t.startswith("interval "):
+        t = t[len("interval "):]
+    total = 0
+    parts = re.findall(r"(-?\d+(?:\.\d+)?)\s*([a-z]+)", t)
+    if not parts or re.sub(r"(-?\d+(?:\.\d+)?)\s*([a-z]+)", "", t).strip():
+        raise IllegalArgumentException(message=f"Error parsing '{text}' to interval, unrecognized number '{t}'")
+    for num, unit in parts:
+        if unit not in _UNITS_MS:
+            raise IllegalArgumentException(message=f"Error parsing '{text}' to interval, invalid unit '{unit}'")
+        total += float(num) * _UNITS_MS[unit]
+    if total < 0:
+        raise IllegalArgumentException(message=f"The interval {text} should not be negative")
+    return int(total)
+
+
+class DataStreamReader:
+    """``spark.readStream``."""
+
+    def __init__(self, spark):
+        self._spark = spark
+        self._format: Optional[str] = None
+        self._schema: Optional[str] = None
+        self._options: Dict[str, str] = {}
+
+    def format(self, source: str) -> "DataStreamReader":
+        self._format = source
+        return self
+
+    def schema(self, schema: Any) -> "DataStreamReader":
+        self._schema = _schema_json(schema)
+        return self
+
+    def option(self, key: str, value: Any) -> "DataStreamReader":
+        self._options[key] = _opt_str(value)
+        return self
+
+    def options(self, **options: Any) -> "DataStreamReader":
+        for k, v in options.items():
+            if v is not None:
+                self._options[k] = _opt_str(v)
+        return self
+
+    def load(self, path: Optional[str] = None, format: Optional[str] = None, schema: Any = None, **options: Any):
+        from ember.sql.dataframe import DataFrame
+
+        if format is not None:
+            self.format(format)
+        if schema is not None:
+            self.schema(schema)
+        self.options(**options)
+        if path is None:
+            path = self._options.pop("path", None)
+        fmt = (self._format or "parquet").lower()
+        if fmt in ("csv", "json", "parquet", "text"):
+            if path is None:
+                raise IllegalArgumentException(message="'path' is not specified")
+            jdf = self._spark._jsession.read_stream(fmt, path, list(self._options.items()), self._schema)
+            return DataFrame(jdf, self._spark)
+        from ember.errors import PySparkNotImplementedError
+
+        raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED", f"The {fmt} streaming source is not supported by ember yet.")
+
+    def _load_with(self, fmt: str, path: str, schema: Any, options: Dict[str, Any]):
+        self.format(fmt)
+        if schema is not None:
+            self.schema(schema)
+        self.options(**options)
+        return self.load(path)
+
+    def csv(self, path: str, schema: Any = None, **options: Any):
+        return self._load_with("csv", path, schema, options)
+
+    def json(self, path: str, schema: Any = None, **options: Any):
+        return self._load_with("json", path, schema, options)
+
+    def parquet(self, path: str, **options: Any):
+        return self._load_with("parquet", path, None, options)
+
+    def text(self, path: str, wholetext: bool = False, lineSep: Optional[str] = None, **options: Any):
+        if wholetext:
+            options["wholetext"] = True
+        if lineSep is not None:
+            options["lineSep"] = lineSep
+        return self._load_with("text", path, None, options)
+
+
+def _print_to_stdout(text: str) -> None:
+    # Through Python's sys.stdout (not the process's fd 1), so Jupyter cells and captures see it.
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+class DataStreamWriter:
+    """``df.writeStream``."""
+
+    def __init__(self, df):
+        self._df = df
+        self._format = "parquet"
+        self._mode = "append"
+        self._options: Dict[str, str] = {}
+        self._name: Optional[str] = None
+        self._trigger = ("default", 0)
+        self._foreach_batch: Optional[Callable] = None
+        self._partition_by = []
+
+    def outputMode(self, outputMode: str) -> "DataStreamWriter":
+        if not isinstance(outputMode, str) or not outputMode.strip():
+            raise _error(PySparkValueError, "VALUE_NOT_NON_EMPTY_STR",
+                         f"Value for `outputMode` must be a non-empty string, got '{outputMode}'.", arg_name="outputMode")
+        self._mode = outputMode
+        return self
+
+    def format(self, source: str) -> "DataStreamWriter":
+        self._format = source
+        return self
+
+    def option(self, key: str, value: Any) -> "DataStreamWriter":
+        self._options[key] = _opt_str(value)
+        return self
+
+    def options(self, **options: Any) -> "DataStreamWriter":
+        for k, v in options.items():
+            if v is not None:
+                self._options[k] = _opt_str(v)
+        return self
+
+    def partitionBy(self, *cols: str) -> "DataStreamWriter":
+        if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
+            cols = tuple(cols[0])
+        self._partition_by = list(cols)
+        return self
+
+    def queryName(self, queryName: str) -> "DataStreamWriter":
+        if not isinstance(queryName, str) or not queryName.strip():
+            raise _error(PySparkValueError, "VALUE_NOT_NON_EMPTY_STR",
+                         f"Value for `queryName` must be a non-empty string, got '{queryName}'.", arg_name="queryName")
+        self._name = queryName
+        return self
+
+    def trigger(self, *, processingTime: Optional[str] = None, once: Optional[bool] = None,
+                continuous: Optional[str] = None, availableNow: Optional[bool] = None) -> "DataStreamWriter":
+        given = [(k, v) for k, v in (("processingTime", processingTime), ("once", once), ("continuous", continuous),
+                                     ("availableNow", availableNow)) if v is not None]
+        if len(given) != 1:
+            raise _error(PySparkValueError, "ONLY_ALLOW_SINGLE_TRIGGER", "Only a single trigger is allowed.")
+        kind, value = given[0]
+        if kind in ("processingTime", "continuous"):
+            if not isinstance(value, str) or not value.strip():
+                raise _error(PySparkValueError, "VALUE_NOT_NON_EMPTY_STR",
+                             f"Value for `{kind}` must be a non-empty string, got '{value}'.", arg_name=kind)
+            self._trigger = (kind, _interval_ms(value))
+        else:
+            if value is not True:
+                raise _error(PySparkValueError, "VALUE_NOT_TRUE", f"Value for `{kind}` must be True, got '{value}'.", arg_name=kind)
+            self._trigger = (kind, 0)
+        return self
+
+    def foreachBatch(self, func: Callable) -> "DataStreamWriter":
+        if not callable(func):
+            raise _error(PySparkTypeError, "NOT_CALLABLE", f"Argument `func` should be a callable, got {type(func).__name__}.")
+        self._foreach_batch = func
+        self._format = "foreachBatch"
+        return self
+
+    def start(self, path: Optional[str] = None, format: Optional[str] = None, outputMode: Optional[str] = None,
+              partitionBy: Any = None, queryName: Optional[str] = None, **options: Any):
+        from ember.sql.dataframe import DataFrame
+        from ember.sql.streaming.query import StreamingQuery
+
+        if format is not None:
+            self.format(format)
+        if outputMode is not None:
+            self.outputMode(outputMode)
+        if partitionBy is not None:
+            self.partitionBy(partitionBy)
+        if queryName is not None:
+            self.queryName(queryName)
+        self.options(**options)
+        if path is not None:
+            self._options["path"] = path
+        spark = self._df.sparkSession
+        callback = None
+        fmt = self._format
+        if fmt.lower() == "console":
+            callback = _print_to_stdout
+        elif fmt == "foreachBatch":
+            user = self._foreach_batch
+
+            def callback(jdf, batch_id):
+                user(DataFrame(jdf, spark), batch_id)
+
+        kind, ms = self._trigger
+        jq = self._df._jdf.start_stream(fmt, self._mode, list(self._options.items()), self._name, kind, ms, callback)
+        query = StreamingQuery(jq, spark)
+        spark.streams._register(query)
+        return query
+
+    def toTable(self, tableName: str, **options: Any):
+        from ember.errors import PySparkNotImplementedError
+
+        raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED", "toTable is not supported by ember yet.")

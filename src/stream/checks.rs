@@ -1,0 +1,114 @@
+//! Spark's checks of a streaming query at `start()` (UnsupportedOperationChecker): output modes against
+//! aggregations, sorts, limits, distinct aggregates and stream-batch unions, with Spark's messages.
+use crate::error::{EmberError, Result};
+use crate::plan::{LogicalPlan, PlanNode};
+
+/// `outputMode(...)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputMode {
+    Append,
+    Complete,
+    Update,
+}
+
+impl OutputMode {
+    pub fn parse(s: &str) -> Result<OutputMode> {
+        match s.to_ascii_lowercase().as_str() {
+            "append" => Ok(OutputMode::Append),
+            "complete" => Ok(OutputMode::Complete),
+            "update" => Ok(OutputMode::Update),
+            _ => Err(EmberError::illegal_argument(format!(
+                "[STREAMING_OUTPUT_MODE.INVALID] Invalid streaming output mode: {s}. Accepted output modes are 'Append', 'Complete', 'Update'. SQLSTATE: 42KDE"
+            ))),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            OutputMode::Append => "Append",
+            OutputMode::Complete => "Complete",
+            OutputMode::Update => "Update",
+        }
+    }
+}
+
+fn fail(msg: &str, plan: &LogicalPlan) -> EmberError {
+    EmberError::analysis(format!("{msg};\n{}", plan.tree_string()))
+}
+
+fn streaming_aggregates<'a>(p: &'a LogicalPlan, out: &mut Vec<&'a LogicalPlan>) {
+    if let PlanNode::Aggregate { input, .. } = &p.node {
+        if input.is_streaming() {
+            out.push(p);
+        }
+    }
+    for c in p.children() {
+        streaming_aggregates(c, out);
+    }
+}
+
+/// Validate `plan` for `mode` as Spark does when a streaming query starts.
+pub fn check(plan: &LogicalPlan, mode: OutputMode) -> Result<()> {
+    if !plan.is_streaming() {
+        return Err(fail("Queries without streaming sources cannot be executed with writeStream.start()", plan));
+    }
+    let mut aggs = Vec::new();
+    streaming_aggregates(plan, &mut aggs);
+    for a in &aggs {
+        if let PlanNode::Aggregate { aggregates, .. } = &a.node {
+            if aggregates.iter().any(|c| c.distinct) {
+                return Err(fail(
+                    "Distinct aggregations are not supported on streaming DataFrames/Datasets. Consider using approx_count_distinct() instead.",
+                    plan,
+                ));
+            }
+        }
+    }
+    match mode {
+        // Spark 4.3's texts (PySpark 4.3 run; older Sparks said "Append output mode not supported when …").
+        OutputMode::Append if !aggs.is_empty() => {
+            return Err(EmberError::analysis_class(
+                "STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION",
+                "Invalid streaming output mode: append. This output mode is not supported for streaming aggregations without watermark on streaming DataFrames/DataSets. SQLSTATE: 42KDE",
+            ))
+        }
+        OutputMode::Complete if aggs.is_empty() => {
+            return Err(EmberError::analysis_class(
+                "STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION",
+                "Invalid streaming output mode: complete. This output mode is not supported for no streaming aggregations on streaming DataFrames/DataSets. SQLSTATE: 42KDE",
+            ))
+        }
+        _ => {}
+    }
+    walk(plan, mode, !aggs.is_empty(), plan)
+}
+
+fn walk(p: &LogicalPlan, mode: OutputMode, aggregated: bool, root: &LogicalPlan) -> Result<()> {
+    if p.is_streaming() {
+        match &p.node {
+            PlanNode::Sort { .. } if !(aggregated && mode == OutputMode::Complete) => {
+                return Err(fail(
+                    "Sorting is not supported on streaming DataFrames/Datasets, unless it is on aggregated DataFrame/Dataset in Complete output mode",
+                    root,
+                ))
+            }
+            PlanNode::Limit { .. } | PlanNode::Tail { .. } if mode == OutputMode::Update => {
+                return Err(fail("Limits are not supported on streaming DataFrames/Datasets in Update output mode", root))
+            }
+            PlanNode::Union { inputs } if inputs.iter().any(|i| !i.is_streaming()) => {
+                return Err(fail("Union between streaming and batch DataFrames/Datasets is not supported", root))
+            }
+            PlanNode::Join { left, right, .. } if left.is_streaming() && right.is_streaming() => {
+                return Err(EmberError::not_implemented("stream-stream joins are not supported by ember yet"))
+            }
+            PlanNode::SetOperation { .. } => {
+                return Err(fail("Except/Intersect on streaming DataFrames/Datasets is not supported", root))
+            }
+            _ => {}
+        }
+    }
+    for c in p.children() {
+        walk(c, mode, aggregated, root)?;
+    }
+    Ok(())
+}

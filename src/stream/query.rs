@@ -1,0 +1,358 @@
+//! A running streaming query: its engine thread (micro-batch loop: offsets → read → incremental plan → sink →
+//! commit → progress) and the shared state that `StreamingQuery`'s methods read.
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::error::{EmberError, Result};
+use crate::exec::execute::ExecContext;
+use crate::session::Session;
+use crate::stream::incremental::Incremental;
+use crate::stream::sink::Sink;
+use crate::stream::source::Source;
+
+/// `trigger(...)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Trigger {
+    /// Next batch as soon as the previous one finished (and new data exists).
+    Default,
+    /// Batches start on multiples of the interval.
+    ProcessingTime(Duration),
+    /// One batch, then stop.
+    Once,
+    /// Everything available, in as many batches as the source limits ask, then stop.
+    AvailableNow,
+    /// Accepted for map-like queries; run as back-to-back micro-batches.
+    Continuous(Duration),
+}
+
+/// What the query reports through `status`, `lastProgress`, `awaitTermination`.
+#[derive(Default)]
+pub struct QueryState {
+    pub active: bool,
+    pub error: Option<EmberError>,
+    pub message: String,
+    pub data_available: bool,
+    pub trigger_active: bool,
+    /// Progress JSON documents, newest last (at most 100, as spark.sql.streaming.numRecentProgressUpdates).
+    pub progress: VecDeque<String>,
+    /// Incremented whenever the loop finds no new data: processAllAvailable waits for the next one.
+    pub idle_checks: u64,
+}
+
+/// Shared between the query's handle and its thread.
+pub struct Shared {
+    pub stop: AtomicBool,
+    pub state: Mutex<QueryState>,
+    pub changed: Condvar,
+}
+
+/// The handle `StreamingQuery` holds.
+pub struct QueryHandle {
+    pub id: String,
+    pub run_id: String,
+    pub name: Option<String>,
+    pub shared: Arc<Shared>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    pub explain: String,
+}
+
+/// A random (v4-shaped) UUID from the clock, the process and a counter; no crate needed for ids.
+pub fn new_uuid() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let t = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let mut h1 = std::collections::hash_map::RandomState::new().build_hasher();
+    h1.write_u128(t);
+    h1.write_u64(n);
+    h1.write_u32(std::process::id());
+    let a = h1.finish();
+    let mut h2 = std::collections::hash_map::RandomState::new().build_hasher();
+    h2.write_u64(a ^ n.rotate_left(17));
+    let b = h2.finish();
+    let x = ((a as u128) << 64) | b as u128;
+    let x = (x & !(0xF000u128 << 64)) | (0x4000u128 << 64);
+    let x = (x & !(0xC000u128 << 48)) | (0x8000u128 << 48);
+    let s = format!("{x:032x}");
+    format!("{}-{}-{}-{}-{}", &s[0..8], &s[8..12], &s[12..16], &s[16..20], &s[20..32])
+}
+
+fn iso_now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+fn rate(rows: usize, secs: f64) -> String {
+    if secs <= 0.0 {
+        return "0.0".into();
+    }
+    let r = rows as f64 / secs;
+    let mut s = crate::expr::cast::java_float::java_double_to_string(r);
+    if s.contains('E') {
+        s = format!("{r}");
+    }
+    s
+}
+
+/// Everything the engine thread owns.
+pub struct QueryRun {
+    pub session: Arc<Session>,
+    pub incremental: Incremental,
+    pub sources: Vec<(String, Box<dyn Source>)>,
+    pub sink: Box<dyn Sink>,
+    pub trigger: Trigger,
+}
+
+impl QueryHandle {
+    /// Start the engine thread.
+    pub fn start(name: Option<String>, run: QueryRun) -> Result<Arc<QueryHandle>> {
+        let shared = Arc::new(Shared {
+            stop: AtomicBool::new(false),
+            state: Mutex::new(QueryState {
+                active: true,
+                message: "Initializing sources".into(),
+                ..Default::default()
+            }),
+            changed: Condvar::new(),
+        });
+        let explain = run.incremental.plan().tree_string();
+        let handle = Arc::new(QueryHandle {
+            id: new_uuid(),
+            run_id: new_uuid(),
+            name,
+            shared: shared.clone(),
+            thread: Mutex::new(None),
+            explain,
+        });
+        let (id, run_id, qname) = (handle.id.clone(), handle.run_id.clone(), handle.name.clone());
+        let thread = std::thread::Builder::new()
+            .name(format!("stream-{}", &id[..8]))
+            .spawn(move || {
+                let result = run_loop(run, &shared, &id, &run_id, qname.as_deref());
+                let mut st = shared.state.lock().unwrap();
+                st.active = false;
+                st.trigger_active = false;
+                st.data_available = false;
+                st.message = "Stopped".into();
+                if let Err(e) = result {
+                    st.error = Some(e);
+                }
+                shared.changed.notify_all();
+            })
+            .map_err(|e| EmberError::execution(format!("cannot start the query thread: {e}")))?;
+        *handle.thread.lock().unwrap() = Some(thread);
+        Ok(handle)
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.shared.state.lock().unwrap().active
+    }
+
+    /// Stop and wait for the thread (a batch in flight finishes first).
+    pub fn stop(&self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.changed.notify_all();
+        if let Some(t) = self.thread.lock().unwrap().take() {
+            let _ = t.join();
+        }
+    }
+
+    /// Wait until the query ends (or `timeout` passes); Ok(true) when it ended, Err with its failure.
+    pub fn await_termination(&self, timeout: Option<Duration>) -> Result<bool> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut st = self.shared.state.lock().unwrap();
+        while st.active {
+            match deadline {
+                None => st = self.shared.changed.wait_timeout(st, Duration::from_millis(100)).unwrap().0,
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return Ok(false);
+                    }
+                    st = self.shared.changed.wait_timeout(st, (d - now).min(Duration::from_millis(100))).unwrap().0;
+                }
+            }
+        }
+        match &st.error {
+            Some(e) => Err(EmberError::StreamingQuery(e.message())),
+            None => Ok(true),
+        }
+    }
+
+    /// Block until everything available now has been processed and committed.
+    pub fn process_all_available(&self) -> Result<()> {
+        let mut st = self.shared.state.lock().unwrap();
+        let start = st.idle_checks;
+        while st.active && st.idle_checks <= start {
+            st = self.shared.changed.wait_timeout(st, Duration::from_millis(50)).unwrap().0;
+        }
+        match &st.error {
+            Some(e) => Err(EmberError::StreamingQuery(e.message())),
+            None => Ok(()),
+        }
+    }
+
+    pub fn exception(&self) -> Option<String> {
+        self.shared.state.lock().unwrap().error.as_ref().map(|e| e.message())
+    }
+
+    pub fn status_json(&self) -> String {
+        let st = self.shared.state.lock().unwrap();
+        format!(
+            "{{\"message\":{},\"isDataAvailable\":{},\"isTriggerActive\":{}}}",
+            json_str(&st.message),
+            st.data_available,
+            st.trigger_active
+        )
+    }
+
+    pub fn recent_progress(&self) -> Vec<String> {
+        self.shared.state.lock().unwrap().progress.iter().cloned().collect()
+    }
+}
+
+fn set_status(shared: &Shared, message: &str, data: bool, trigger: bool) {
+    let mut st = shared.state.lock().unwrap();
+    st.message = message.into();
+    st.data_available = data;
+    st.trigger_active = trigger;
+    shared.changed.notify_all();
+}
+
+/// Sleep up to `d`, waking early when asked to stop.
+fn pause(shared: &Shared, d: Duration) {
+    let st = shared.state.lock().unwrap();
+    let _ = shared.changed.wait_timeout_while(st, d, |_| !shared.stop.load(Ordering::SeqCst));
+}
+
+fn run_loop(mut run: QueryRun, shared: &Shared, id: &str, run_id: &str, name: Option<&str>) -> Result<()> {
+    let mut committed: Vec<i64> = vec![0; run.sources.len()];
+    let mut batch_id: i64 = 0;
+    let mut last_trigger: Option<Instant> = None;
+    let mut next_tick = Instant::now();
+    loop {
+        if shared.stop.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        if let Trigger::ProcessingTime(iv) = run.trigger {
+            // Triggers fire on multiples of the interval since start; after an overrun the next fires at once.
+            let now = Instant::now();
+            if now < next_tick {
+                set_status(shared, "Waiting for next trigger", false, false);
+                pause(shared, next_tick - now);
+                if shared.stop.load(Ordering::SeqCst) {
+                    return Ok(());
+                }
+            }
+            if !iv.is_zero() {
+                while next_tick <= Instant::now() {
+                    next_tick += iv;
+                }
+            }
+        }
+        let trigger_start = Instant::now();
+        set_status(shared, "Processing new data", false, true);
+        let latest = run.sources.iter_mut().map(|(_, s)| s.latest_offset()).collect::<Result<Vec<i64>>>()?;
+        let latest_offset_ms = trigger_start.elapsed().as_millis();
+        let has_data = latest.iter().zip(&committed).any(|(l, c)| l > c);
+        if !has_data {
+            {
+                let mut st = shared.state.lock().unwrap();
+                st.idle_checks += 1;
+                st.message = "Waiting for data to arrive".into();
+                st.data_available = false;
+                st.trigger_active = false;
+                shared.changed.notify_all();
+            }
+            if matches!(run.trigger, Trigger::Once | Trigger::AvailableNow) {
+                return Ok(());
+            }
+            if !matches!(run.trigger, Trigger::ProcessingTime(_)) {
+                pause(shared, Duration::from_millis(10));
+            }
+            continue;
+        }
+        set_status(shared, "Processing new data", true, true);
+        let ctx: ExecContext = run.session.exec_context();
+        let get_start = Instant::now();
+        let mut inputs = Vec::with_capacity(run.sources.len());
+        let mut per_source_rows = Vec::with_capacity(run.sources.len());
+        for (i, (_, s)) in run.sources.iter_mut().enumerate() {
+            let data = s.read(committed[i], latest[i], &ctx.eval)?;
+            per_source_rows.push(data.iter().map(|b| b.num_rows()).sum::<usize>());
+            inputs.push(data);
+        }
+        let get_batch_ms = get_start.elapsed().as_millis();
+        let plan_start = Instant::now();
+        let output = run.incremental.run_batch(&inputs, &ctx)?;
+        let planning_ms = plan_start.elapsed().as_millis();
+        let sink_start = Instant::now();
+        let out_rows: usize = output.iter().map(|b| b.num_rows()).sum();
+        let schema = run.incremental.plan().schema.clone();
+        run.sink.add_batch(batch_id, &schema, output, &ctx.eval)?;
+        let add_batch_ms = sink_start.elapsed().as_millis();
+        let starts = committed.clone();
+        committed = latest.clone();
+        let duration = trigger_start.elapsed();
+        let input_rows: usize = per_source_rows.iter().sum();
+        let since_last = last_trigger.map(|t| trigger_start.duration_since(t).as_secs_f64()).unwrap_or(0.0);
+        last_trigger = Some(trigger_start);
+        let processed_secs = duration.as_secs_f64().max(0.001);
+        let sources_json: Vec<String> = run
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, (desc, _))| {
+                format!(
+                    "{{\"description\":{},\"startOffset\":{},\"endOffset\":{},\"latestOffset\":{},\"numInputRows\":{},\"inputRowsPerSecond\":{},\"processedRowsPerSecond\":{}}}",
+                    json_str(desc),
+                    if batch_id == 0 && starts[i] == 0 { "null".to_string() } else { starts[i].to_string() },
+                    latest[i],
+                    latest[i],
+                    per_source_rows[i],
+                    rate(per_source_rows[i], since_last),
+                    rate(per_source_rows[i], processed_secs)
+                )
+            })
+            .collect();
+        let state_ops: Vec<String> = run
+            .incremental
+            .state_rows()
+            .iter()
+            .map(|n| format!("{{\"operatorName\":\"stateStoreSave\",\"numRowsTotal\":{n},\"numRowsUpdated\":{out_rows},\"numRowsRemoved\":0,\"numRowsDroppedByWatermark\":0}}"))
+            .collect();
+        let progress = format!(
+            "{{\"id\":{},\"runId\":{},\"name\":{},\"timestamp\":{},\"batchId\":{batch_id},\"batchDuration\":{},\"numInputRows\":{input_rows},\"inputRowsPerSecond\":{},\"processedRowsPerSecond\":{},\"durationMs\":{{\"addBatch\":{add_batch_ms},\"commitOffsets\":0,\"getBatch\":{get_batch_ms},\"latestOffset\":{latest_offset_ms},\"queryPlanning\":{planning_ms},\"triggerExecution\":{},\"walCommit\":0}},\"stateOperators\":[{}],\"sources\":[{}],\"sink\":{{\"description\":{},\"numOutputRows\":{out_rows}}}}}",
+            json_str(id),
+            json_str(run_id),
+            name.map(json_str).unwrap_or_else(|| "null".into()),
+            json_str(&iso_now()),
+            duration.as_millis(),
+            rate(input_rows, since_last),
+            rate(input_rows, processed_secs),
+            duration.as_millis(),
+            state_ops.join(","),
+            sources_json.join(","),
+            json_str(&run.sink.description()),
+        );
+        {
+            let mut st = shared.state.lock().unwrap();
+            st.progress.push_back(progress);
+            while st.progress.len() > 100 {
+                st.progress.pop_front();
+            }
+            st.trigger_active = false;
+            shared.changed.notify_all();
+        }
+        batch_id += 1;
+        if run.trigger == Trigger::Once {
+            return Ok(());
+        }
+    }
+}

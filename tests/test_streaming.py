@@ -1,0 +1,180 @@
+"""Streaming core: sources, sinks, output modes, triggers and the query monitoring API."""
+import os
+import time
+
+import pytest
+
+from ember.errors import AnalysisException, IllegalArgumentException, StreamingQueryException
+from ember.sql import Row, functions as F
+from ember.testing import MemoryStream
+
+
+def test_memory_stream_append_to_memory_sink(spark):
+    ms = MemoryStream("id INT, word STRING", spark)
+    df = ms.toDF()
+    assert df.isStreaming
+    q = df.select("id", F.upper("word").alias("w")).writeStream.format("memory").queryName("words_out").start()
+    ms.addData([(1, "a"), (2, "b")])
+    q.processAllAvailable()
+    ms.addData([(3, "c")])
+    q.processAllAvailable()
+    assert sorted(spark.table("words_out").collect()) == [Row(id=1, w="A"), Row(id=2, w="B"), Row(id=3, w="C")]
+    assert q.isActive
+    q.stop()
+    assert not q.isActive
+
+
+def test_word_count_complete_and_update(spark):
+    ms = MemoryStream("value STRING", spark)
+    counts = ms.toDF().select(F.explode(F.split("value", " ")).alias("word")).groupBy("word").count()
+    complete = counts.writeStream.outputMode("complete").format("memory").queryName("wc_complete").start()
+    seen = []
+    update = counts.writeStream.outputMode("update").foreachBatch(lambda df, bid: seen.append((bid, sorted(df.collect())))).start()
+    ms.addData(["a b a"])
+    complete.processAllAvailable()
+    update.processAllAvailable()
+    ms.addData(["b c"])
+    complete.processAllAvailable()
+    update.processAllAvailable()
+    assert sorted(spark.table("wc_complete").collect()) == [Row(word="a", count=2), Row(word="b", count=2), Row(word="c", count=1)]
+    # Update mode emits only the groups each batch changed.
+    assert seen == [(0, [Row(word="a", count=2), Row(word="b", count=1)]), (1, [Row(word="b", count=2), Row(word="c", count=1)])]
+    complete.stop()
+    update.stop()
+
+
+def test_console_sink_prints_spark_batches(spark, capsys):
+    ms = MemoryStream("event STRING", spark)
+    q = ms.toDF().groupBy("event").count().orderBy("event").writeStream.outputMode("complete").format("console").start()
+    ms.addData(["login", "view", "login"])
+    q.processAllAvailable()
+    q.stop()
+    out = capsys.readouterr().out
+    assert out == (
+        "-------------------------------------------\n"
+        "Batch: 0\n"
+        "-------------------------------------------\n"
+        "+-----+-----+\n"
+        "|event|count|\n"
+        "+-----+-----+\n"
+        "|login|    2|\n"
+        "| view|    1|\n"
+        "+-----+-----+\n\n"
+    )
+
+
+def test_file_source_picks_up_new_files_once(spark, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.csv").write_text("timestamp,user_id,event\n2024-01-01T00:00:00,1,login\n")
+    batches = []
+    df = spark.readStream.option("header", True).schema("timestamp STRING, user_id INT, event STRING").csv(str(src))
+    q = df.writeStream.foreachBatch(lambda d, i: batches.append((i, d.count()))).start()
+    q.processAllAvailable()
+    time.sleep(0.01)
+    (src / "b.csv").write_text("timestamp,user_id,event\n2024-01-01T00:00:01,2,view\n2024-01-01T00:00:02,3,view\n")
+    q.processAllAvailable()
+    q.stop()
+    assert batches == [(0, 1), (1, 2)]
+
+
+def test_max_files_per_trigger_and_available_now(spark, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(5):
+        (src / f"f{i}.json").write_text(f'{{"n": {i}}}\n')
+        os.utime(src / f"f{i}.json", (1_700_000_000 + i, 1_700_000_000 + i))
+    sizes = []
+    q = (spark.readStream.schema("n INT").option("maxFilesPerTrigger", 2).json(str(src))
+         .writeStream.trigger(availableNow=True)
+         .foreachBatch(lambda d, i: sizes.append(sorted(r.n for r in d.collect()))).start())
+    assert q.awaitTermination(10)
+    assert sizes == [[0, 1], [2, 3], [4]]
+
+
+def test_trigger_once_runs_one_batch(spark):
+    ms = MemoryStream("x INT", spark)
+    ms.addData([1, 2])
+    got = []
+    q = ms.toDF().writeStream.trigger(once=True).foreachBatch(lambda d, i: got.append(d.count())).start()
+    assert q.awaitTermination(10) is True
+    assert got == [2] and not q.isActive
+
+
+def test_output_mode_checks(spark):
+    ms = MemoryStream("x INT", spark)
+    df = ms.toDF()
+    with pytest.raises(AnalysisException, match=r"STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION\] Invalid streaming output mode: append"):
+        df.groupBy("x").count().writeStream.format("console").start()
+    with pytest.raises(AnalysisException, match="Invalid streaming output mode: complete"):
+        df.writeStream.outputMode("complete").format("console").start()
+    with pytest.raises(IllegalArgumentException, match="STREAMING_OUTPUT_MODE.INVALID"):
+        df.writeStream.outputMode("bogus").format("console").start()
+    with pytest.raises(AnalysisException, match="Sorting is not supported on streaming DataFrames/Datasets"):
+        df.orderBy("x").writeStream.format("console").start()
+    with pytest.raises(AnalysisException, match="Queries with streaming sources must be executed with writeStream.start()"):
+        df.count()
+    with pytest.raises(AnalysisException, match="Distinct aggregations are not supported"):
+        df.agg(F.countDistinct("x")).writeStream.outputMode("complete").format("console").start()
+
+
+def test_schema_required_for_file_sources(spark, tmp_path):
+    with pytest.raises(IllegalArgumentException, match="Schema must be specified when creating a streaming source DataFrame"):
+        spark.readStream.csv(str(tmp_path))
+
+
+def test_foreach_batch_failure_stops_query(spark):
+    ms = MemoryStream("x INT", spark)
+
+    def boom(df, batch_id):
+        raise ValueError("bad batch")
+
+    q = ms.toDF().writeStream.foreachBatch(boom).start()
+    ms.addData([1])
+    with pytest.raises(StreamingQueryException, match="bad batch"):
+        q.awaitTermination(10)
+    assert not q.isActive
+    assert "bad batch" in str(q.exception())
+
+
+def test_monitoring_api(spark):
+    ms = MemoryStream("x INT", spark)
+    q = ms.toDF().writeStream.format("noop").queryName("monitored").start()
+    assert q.lastProgress is None or isinstance(q.lastProgress, dict)
+    ms.addData([1, 2, 3])
+    q.processAllAvailable()
+    p = q.lastProgress
+    assert p["numInputRows"] == 3 and p["batchId"] == 0 and p["name"] == "monitored"
+    assert list(p.keys())[:7] == ["id", "runId", "name", "timestamp", "batchId", "batchDuration", "numInputRows"]
+    assert p["id"] == q.id and p["runId"] == q.runId
+    assert '"numInputRows":3' in p.json and p.prettyJson.startswith("{\n")
+    assert set(q.status) == {"message", "isDataAvailable", "isTriggerActive"}
+    assert q in spark.streams.active and spark.streams.get(q.id) is q
+    q.stop()
+    assert q.status["message"] == "Stopped"
+    assert spark.streams.get(q.id) is None
+    assert q.awaitTermination(1) is True
+
+
+def test_trigger_argument_errors(spark):
+    from ember.errors import PySparkValueError
+
+    w = MemoryStream("x INT", spark).toDF().writeStream
+    with pytest.raises(PySparkValueError, match="ONLY_ALLOW_SINGLE_TRIGGER"):
+        w.trigger(once=True, processingTime="1 second")
+    with pytest.raises(PySparkValueError, match="ONLY_ALLOW_SINGLE_TRIGGER"):
+        w.trigger()
+    with pytest.raises(PySparkValueError):
+        w.trigger(once=False)
+
+
+def test_processing_time_trigger(spark):
+    ms = MemoryStream("x INT", spark)
+    got = []
+    q = ms.toDF().writeStream.trigger(processingTime="100 milliseconds").foreachBatch(lambda d, i: got.append(i)).start()
+    ms.addData([1])
+    q.processAllAvailable()
+    ms.addData([2])
+    q.processAllAvailable()
+    q.stop()
+    assert got == [0, 1]
