@@ -178,3 +178,54 @@ def test_processing_time_trigger(spark):
     q.processAllAvailable()
     q.stop()
     assert got == [0, 1]
+
+
+def test_rate_source_schema_and_values(spark):
+    df = spark.readStream.format("rate").option("rowsPerSecond", 5).load()
+    assert df.dtypes == [("timestamp", "timestamp"), ("value", "bigint")]
+    with pytest.raises(AnalysisException, match="does not support a user-specified schema"):
+        spark.readStream.format("rate").schema("x INT").load()
+    got = []
+    q = df.writeStream.foreachBatch(lambda d, i: got.extend(r.value for r in d.collect())).start()
+    deadline = time.time() + 10
+    while len(got) < 5 and time.time() < deadline:
+        time.sleep(0.1)
+    q.stop()
+    assert got[:5] == [0, 1, 2, 3, 4]
+
+
+def test_rate_micro_batch_source(spark):
+    got = []
+    q = (spark.readStream.format("rate-micro-batch").option("rowsPerBatch", 3).option("startTimestamp", 0).load()
+         .writeStream.foreachBatch(lambda d, i: got.append((i, [r.value for r in d.collect()]))).start())
+    deadline = time.time() + 10
+    while len(got) < 2 and time.time() < deadline:
+        time.sleep(0.02)
+    q.stop()
+    assert got[0] == (0, [0, 1, 2]) and got[1] == (1, [3, 4, 5])
+
+
+def test_socket_word_count_and_dropped_connection(spark):
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    lines = spark.readStream.format("socket").option("host", "127.0.0.1").option("port", port).load()
+    counts = lines.select(F.explode(F.split("value", " ")).alias("word")).groupBy("word").count()
+    q = counts.writeStream.outputMode("complete").format("memory").queryName("socket_wc").start()
+    conn, _ = server.accept()
+    conn.sendall(b"hello world\nhello spark\n")
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        q.processAllAvailable()
+        rows = sorted(spark.table("socket_wc").collect()) if spark.catalog.tableExists("socket_wc") else []
+        if sum(r["count"] for r in rows) == 4:
+            break
+        time.sleep(0.05)
+    assert rows == [Row(word="hello", count=2), Row(word="spark", count=1), Row(word="world", count=1)]
+    conn.close()
+    server.close()
+    with pytest.raises(StreamingQueryException, match="socket connection to 127.0.0.1"):
+        q.awaitTermination(10)

@@ -128,6 +128,17 @@ impl PySession {
         schema_json: Option<String>,
     ) -> BResult<PyDataFrame> {
         let opts = crate::io::options::Options::from_pairs(options);
+        let fmt = format.to_ascii_lowercase();
+        if let Some(fields) = crate::stream::source::builtin_schema(&fmt, &opts)? {
+            if schema_json.is_some() {
+                return Err(crate::error::EmberError::analysis(format!(
+                    "The {fmt} source does not support a user-specified schema."
+                ))
+                .into());
+            }
+            let spec = crate::stream::source::builtin_spec(&fmt, &opts)?;
+            return Ok(crate::python::streaming::stream_df(&self.session, spec, fields));
+        }
         let fields = match schema_json {
             Some(s) => crate::types::spark_json::fields_from_json(&s)?,
             None if format.eq_ignore_ascii_case("text") => {

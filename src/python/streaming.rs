@@ -127,6 +127,15 @@ impl PyMemoryStream {
     }
 }
 
+/// A streaming DataFrame over any source.
+pub fn stream_df(session: &Arc<Session>, spec: SourceSpec, fields: arrow::datatypes::Fields) -> PyDataFrame {
+    let plan = Arc::new(LogicalPlan {
+        node: PlanNode::StreamScan { source: Arc::new(spec) },
+        schema: PlanSchema::fresh(fields),
+    });
+    PyDataFrame::new(plan, session.clone())
+}
+
 /// A streaming DataFrame over a directory of files.
 pub fn read_stream(
     session: &Arc<Session>,

@@ -3,5 +3,7 @@
 pub mod checks;
 pub mod incremental;
 pub mod query;
+pub mod rate;
 pub mod sink;
+pub mod socket;
 pub mod source;

@@ -23,6 +23,73 @@ pub enum SourceSpec {
     Files { format: String, path: String, options: Options, schema: Fields },
     /// `ember.testing.MemoryStream`.
     Memory { buffer: Arc<MemoryBuffer>, schema: Fields, id: u64 },
+    /// `format("rate")`: `rows_per_second` rows a second, values 0, 1, 2, … with evenly spread timestamps.
+    Rate { rows_per_second: i64, ramp_up_seconds: i64 },
+    /// `format("rate-micro-batch")`: `rows_per_batch` rows per batch, timestamps advancing per batch.
+    RateMicroBatch { rows_per_batch: i64, start_ms: i64, advance_ms: i64 },
+    /// `format("socket")`: lines from a TCP server.
+    Socket { host: String, port: u16, include_timestamp: bool },
+}
+
+/// Output columns of the built-in sources that fix their own schema.
+pub fn builtin_schema(format: &str, options: &Options) -> Result<Option<Fields>> {
+    use arrow::datatypes::{DataType, Field};
+    Ok(match format {
+        "rate" | "rate-micro-batch" => Some(Fields::from(vec![
+            Field::new("timestamp", crate::types::timestamp_type(), true),
+            Field::new("value", DataType::Int64, true),
+        ])),
+        "socket" => {
+            let mut f = vec![Field::new("value", DataType::Utf8, true)];
+            if options.get_bool("includeTimestamp", false)? {
+                f.push(Field::new("timestamp", crate::types::timestamp_type(), true));
+            }
+            Some(Fields::from(f))
+        }
+        _ => None,
+    })
+}
+
+fn positive_option(options: &Options, key: &str, default: i64) -> Result<i64> {
+    match options.get(key) {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<i64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(EmberError::illegal_argument(format!("Invalid value '{v}'. The option '{key}' must be positive"))),
+        },
+    }
+}
+
+/// The spec of a built-in (path-less) source from its options.
+pub fn builtin_spec(format: &str, options: &Options) -> Result<SourceSpec> {
+    Ok(match format {
+        "rate" => {
+            let ramp = match options.get("rampUpTime") {
+                None => 0,
+                Some(t) => crate::expr::functions::datetime::parse_interval_string(t)? / 1_000_000,
+            };
+            SourceSpec::Rate { rows_per_second: positive_option(options, "rowsPerSecond", 1)?, ramp_up_seconds: ramp }
+        }
+        "rate-micro-batch" => SourceSpec::RateMicroBatch {
+            rows_per_batch: positive_option(options, "rowsPerBatch", 1)?,
+            start_ms: options.get_i64("startTimestamp", 0)?,
+            advance_ms: options.get_i64("advanceMillisPerBatch", 1000)?,
+        },
+        "socket" => {
+            let host = options
+                .get("host")
+                .ok_or_else(|| EmberError::analysis("Set a host to read from with option(\"host\", ...)."))?
+                .to_string();
+            let port = options
+                .get("port")
+                .ok_or_else(|| EmberError::analysis("Set a port to read from with option(\"port\", ...)."))?;
+            let port: u16 = port.trim().parse().map_err(|_| {
+                EmberError::analysis(format!("Port must be an integer between 0 and 65535, got {port}"))
+            })?;
+            SourceSpec::Socket { host, port, include_timestamp: options.get_bool("includeTimestamp", false)? }
+        }
+        other => return Err(EmberError::not_implemented(format!("the {other} streaming source"))),
+    })
 }
 
 impl SourceSpec {
@@ -30,6 +97,13 @@ impl SourceSpec {
         match self {
             SourceSpec::Files { path, .. } => format!("FileStreamSource[file:{path}]"),
             SourceSpec::Memory { id, .. } => format!("MemoryStream[{id}]"),
+            SourceSpec::Rate { rows_per_second, ramp_up_seconds } => {
+                format!("RateStreamV2[rowsPerSecond={rows_per_second}, rampUpTimeSeconds={ramp_up_seconds}, numPartitions=default")
+            }
+            SourceSpec::RateMicroBatch { rows_per_batch, .. } => {
+                format!("RatePerMicroBatchStream[rowsPerBatch={rows_per_batch}]")
+            }
+            SourceSpec::Socket { host, port, .. } => format!("TextSocketV2[host: {host}, port: {port}]"),
         }
     }
 
@@ -54,6 +128,15 @@ impl SourceSpec {
                 planned: Vec::new(),
             }),
             SourceSpec::Memory { buffer, .. } => Box::new(MemorySource { buffer: buffer.clone() }),
+            SourceSpec::Rate { rows_per_second, ramp_up_seconds } => {
+                Box::new(crate::stream::rate::RateSource::new(*rows_per_second, *ramp_up_seconds))
+            }
+            SourceSpec::RateMicroBatch { rows_per_batch, start_ms, advance_ms } => {
+                Box::new(crate::stream::rate::RateMicroBatchSource::new(*rows_per_batch, *start_ms, *advance_ms))
+            }
+            SourceSpec::Socket { host, port, include_timestamp } => {
+                Box::new(crate::stream::socket::SocketSource::connect(host, *port, *include_timestamp)?)
+            }
         })
     }
 }

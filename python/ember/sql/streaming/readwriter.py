@@ -72,6 +72,9 @@ class DataStreamReader:
         if path is None:
             path = self._options.pop("path", None)
         fmt = (self._format or "parquet").lower()
+        if fmt in ("rate", "rate-micro-batch", "socket"):
+            jdf = self._spark._jsession.read_stream(fmt, "", list(self._options.items()), self._schema)
+            return DataFrame(jdf, self._spark)
         if fmt in ("csv", "json", "parquet", "text"):
             if path is None:
                 raise IllegalArgumentException(message="'path' is not specified")
