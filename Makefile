@@ -22,8 +22,9 @@ build-release: venv
 build-dev: venv
 	$(MATURIN) develop -q
 
+# Seed 000: the CSV generator writes 10 files 3 s apart while the stream processor prints each batch.
 demo: build-release
-	$(PY) examples/batch_demo.py
+	$(PY) examples/seed000/run_demo.py
 
 rust-test:
 	cargo test --lib -q
