@@ -32,8 +32,14 @@ impl OutputMode {
     }
 }
 
+/// Spark reports these checks under one legacy error class, with the message (no `[CLASS]` prefix) and the plan.
+pub const LEGACY_STREAMING_CLASS: &str = "_LEGACY_ERROR_TEMP_3102";
+
 fn fail(msg: &str, plan: &LogicalPlan) -> EmberError {
-    EmberError::analysis(format!("{msg};\n{}", plan.tree_string()))
+    EmberError::Analysis {
+        error_class: Some(LEGACY_STREAMING_CLASS.into()),
+        message: format!("{msg};\n{}", plan.tree_string()),
+    }
 }
 
 fn streaming_aggregates<'a>(p: &'a LogicalPlan, out: &mut Vec<&'a LogicalPlan>) {
