@@ -229,3 +229,20 @@ def test_socket_word_count_and_dropped_connection(spark):
     server.close()
     with pytest.raises(StreamingQueryException, match="socket connection to 127.0.0.1"):
         q.awaitTermination(10)
+
+
+def test_stream_static_joins(spark):
+    ms = MemoryStream("k INT, v STRING", spark)
+    static = spark.createDataFrame([(1, "one"), (2, "two")], "k INT, name STRING")
+    out = []
+    q = ms.toDF().join(static, "k", "left").writeStream.foreachBatch(lambda d, i: out.extend(sorted(d.collect()))).start()
+    ms.addData([(1, "a"), (3, "c")])
+    q.processAllAvailable()
+    q.stop()
+    assert out == [Row(k=1, v="a", name="one"), Row(k=3, v="c", name=None)]
+    with pytest.raises(AnalysisException, match="RightOuter join with a streaming DataFrame/Dataset on the left"):
+        ms.toDF().join(static, "k", "right").writeStream.format("console").start()
+    with pytest.raises(AnalysisException, match="LeftOuter join with a streaming DataFrame/Dataset on the right"):
+        static.join(ms.toDF(), "k", "left").writeStream.format("console").start()
+    with pytest.raises(AnalysisException, match="FullOuter joins with streaming DataFrames/Datasets on the left"):
+        ms.toDF().join(static, "k", "full").writeStream.format("console").start()

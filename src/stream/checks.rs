@@ -107,6 +107,21 @@ fn walk(p: &LogicalPlan, mode: OutputMode, aggregated: bool, root: &LogicalPlan)
             PlanNode::Join { left, right, .. } if left.is_streaming() && right.is_streaming() => {
                 return Err(EmberError::not_implemented("stream-stream joins are not supported by ember yet"))
             }
+            PlanNode::Join { left, right, join_type, .. } => {
+                use crate::plan::JoinType::*;
+                let msg = match (join_type, left.is_streaming(), right.is_streaming()) {
+                    (RightOuter, true, false) => Some("RightOuter join with a streaming DataFrame/Dataset on the left and a static DataFrame/DataSet on the right not supported"),
+                    (FullOuter, true, false) => Some("FullOuter joins with streaming DataFrames/Datasets on the left and a static DataFrame/Dataset on the right is not supported"),
+                    (FullOuter, false, true) => Some("FullOuter joins with streaming DataFrames/Datasets on the right and a static DataFrame/Dataset on the left is not supported"),
+                    (LeftAnti, false, true) => Some("LeftAnti joins with a streaming DataFrame/Dataset on the right are not supported"),
+                    (LeftSemi, false, true) => Some("LeftSemi join with a streaming DataFrame/Dataset on the right and a static DataFrame/Dataset on the left is not supported"),
+                    (LeftOuter, false, true) => Some("LeftOuter join with a streaming DataFrame/Dataset on the right and a static DataFrame/Dataset on the left is not supported"),
+                    _ => None,
+                };
+                if let Some(m) = msg {
+                    return Err(fail(m, root));
+                }
+            }
             PlanNode::SetOperation { .. } => {
                 return Err(fail("Except/Intersect on streaming DataFrames/Datasets is not supported", root))
             }
