@@ -246,3 +246,38 @@ def test_stream_static_joins(spark):
         static.join(ms.toDF(), "k", "left").writeStream.format("console").start()
     with pytest.raises(AnalysisException, match="FullOuter joins with streaming DataFrames/Datasets on the left"):
         ms.toDF().join(static, "k", "full").writeStream.format("console").start()
+
+
+def test_listener_receives_lifecycle_events(spark):
+    from ember.sql.streaming import StreamingQueryListener
+
+    events = []
+
+    class Recorder(StreamingQueryListener):
+        def onQueryStarted(self, event):
+            events.append(("started", str(event.id)))
+
+        def onQueryProgress(self, event):
+            events.append(("progress", event.progress["numInputRows"]))
+
+        def onQueryIdle(self, event):
+            events.append(("idle", str(event.id)))
+
+        def onQueryTerminated(self, event):
+            events.append(("terminated", event.exception))
+
+    listener = Recorder()
+    spark.streams.addListener(listener)
+    try:
+        ms = MemoryStream("x INT", spark)
+        q = ms.toDF().writeStream.format("noop").start()
+        ms.addData([1, 2])
+        q.processAllAvailable()
+        q.processAllAvailable()
+        q.stop()
+    finally:
+        spark.streams.removeListener(listener)
+    assert events[0] == ("started", q.id)
+    assert ("progress", 2) in events
+    assert ("idle", q.id) in events
+    assert events[-1] == ("terminated", None)

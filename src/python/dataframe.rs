@@ -245,7 +245,7 @@ impl PyDataFrame {
 
     /// `writeStream…start()`: validate and start the query on its own thread.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (sink, output_mode, options, query_name, trigger_kind, trigger_ms, callback=None))]
+    #[pyo3(signature = (sink, output_mode, options, query_name, trigger_kind, trigger_ms, callback=None, events=None))]
     fn start_stream(
         &self,
         sink: &str,
@@ -255,6 +255,7 @@ impl PyDataFrame {
         trigger_kind: &str,
         trigger_ms: u64,
         callback: Option<Py<PyAny>>,
+        events: Option<Py<PyAny>>,
     ) -> BResult<crate::python::streaming::PyQuery> {
         crate::python::streaming::start(
             self,
@@ -265,6 +266,7 @@ impl PyDataFrame {
             trigger_kind,
             trigger_ms,
             callback,
+            events,
         )
     }
 }

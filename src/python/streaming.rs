@@ -184,6 +184,7 @@ pub fn start(
     trigger_kind: &str,
     trigger_ms: u64,
     callback: Option<Py<PyAny>>,
+    events: Option<Py<PyAny>>,
 ) -> BResult<PyQuery> {
     let mode = OutputMode::parse(output_mode)?;
     check(&df.plan, mode)?;
@@ -248,6 +249,16 @@ pub fn start(
         sources,
         sink: sink_box,
         trigger: parse_trigger(trigger_kind, trigger_ms)?,
+        events: events.map(|cb| -> crate::stream::query::EventCallback {
+            Box::new(move |kind: &str, payload: String| {
+                // A listener's failure is reported by Python and does not stop the query, as in Spark.
+                Python::attach(|py| {
+                    if let Err(e) = cb.call1(py, (kind, payload)) {
+                        e.print(py);
+                    }
+                });
+            })
+        }),
     };
     let handle = QueryHandle::start(query_name, run)?;
     Ok(PyQuery { handle })

@@ -107,7 +107,12 @@ pub struct QueryRun {
     pub sources: Vec<(String, Box<dyn Source>)>,
     pub sink: Box<dyn Sink>,
     pub trigger: Trigger,
+    /// Listener events (`started`, `progress`, `idle`, `terminated`) with their JSON payloads.
+    pub events: Option<EventCallback>,
 }
+
+/// Receives the query's listener events; a failing listener does not stop the query (as in Spark).
+pub type EventCallback = Box<dyn Fn(&str, String) + Send>;
 
 impl QueryHandle {
     /// Start the engine thread.
@@ -134,15 +139,40 @@ impl QueryHandle {
         let thread = std::thread::Builder::new()
             .name(format!("stream-{}", &id[..8]))
             .spawn(move || {
-                let result = run_loop(run, &shared, &id, &run_id, qname.as_deref());
+                let mut run = run;
+                let events = run.events.take();
+                let emit = |kind: &str, payload: String| {
+                    if let Some(cb) = &events {
+                        cb(kind, payload);
+                    }
+                };
+                emit(
+                    "started",
+                    format!(
+                        "{{\"id\":{},\"runId\":{},\"name\":{},\"timestamp\":{}}}",
+                        json_str(&id),
+                        json_str(&run_id),
+                        qname.as_deref().map(json_str).unwrap_or_else(|| "null".into()),
+                        json_str(&iso_now())
+                    ),
+                );
+                let result = run_loop(run, &shared, &id, &run_id, qname.as_deref(), &emit);
+                let error = result.err();
+                emit(
+                    "terminated",
+                    format!(
+                        "{{\"id\":{},\"runId\":{},\"exception\":{}}}",
+                        json_str(&id),
+                        json_str(&run_id),
+                        error.as_ref().map(|e| json_str(&e.message())).unwrap_or_else(|| "null".into())
+                    ),
+                );
                 let mut st = shared.state.lock().unwrap();
                 st.active = false;
                 st.trigger_active = false;
                 st.data_available = false;
                 st.message = "Stopped".into();
-                if let Err(e) = result {
-                    st.error = Some(e);
-                }
+                st.error = error;
                 shared.changed.notify_all();
             })
             .map_err(|e| EmberError::execution(format!("cannot start the query thread: {e}")))?;
@@ -231,7 +261,15 @@ fn pause(shared: &Shared, d: Duration) {
     let _ = shared.changed.wait_timeout_while(st, d, |_| !shared.stop.load(Ordering::SeqCst));
 }
 
-fn run_loop(mut run: QueryRun, shared: &Shared, id: &str, run_id: &str, name: Option<&str>) -> Result<()> {
+fn run_loop(
+    mut run: QueryRun,
+    shared: &Shared,
+    id: &str,
+    run_id: &str,
+    name: Option<&str>,
+    emit: &dyn Fn(&str, String),
+) -> Result<()> {
+    let mut idle_reported = false;
     let mut committed: Vec<i64> = vec![0; run.sources.len()];
     let mut batch_id: i64 = 0;
     let mut last_trigger: Option<Instant> = None;
@@ -262,6 +300,18 @@ fn run_loop(mut run: QueryRun, shared: &Shared, id: &str, run_id: &str, name: Op
         let latest_offset_ms = trigger_start.elapsed().as_millis();
         let has_data = latest.iter().zip(&committed).any(|(l, c)| l > c);
         if !has_data {
+            if !idle_reported && batch_id > 0 {
+                idle_reported = true;
+                emit(
+                    "idle",
+                    format!(
+                        "{{\"id\":{},\"runId\":{},\"timestamp\":{}}}",
+                        json_str(id),
+                        json_str(run_id),
+                        json_str(&iso_now())
+                    ),
+                );
+            }
             {
                 let mut st = shared.state.lock().unwrap();
                 st.idle_checks += 1;
@@ -341,6 +391,8 @@ fn run_loop(mut run: QueryRun, shared: &Shared, id: &str, run_id: &str, name: Op
             sources_json.join(","),
             json_str(&run.sink.description()),
         );
+        idle_reported = false;
+        emit("progress", progress.clone());
         {
             let mut st = shared.state.lock().unwrap();
             st.progress.push_back(progress);

@@ -1,5 +1,6 @@
 """``pyspark.sql.streaming``: DataStreamReader/Writer, StreamingQuery and the query manager, over ember's engine."""
+from ember.sql.streaming.listener import StreamingQueryListener
 from ember.sql.streaming.query import StreamingQuery, StreamingQueryManager
 from ember.sql.streaming.readwriter import DataStreamReader, DataStreamWriter
 
-__all__ = ["DataStreamReader", "DataStreamWriter", "StreamingQuery", "StreamingQueryManager"]
+__all__ = ["DataStreamReader", "DataStreamWriter", "StreamingQuery", "StreamingQueryListener", "StreamingQueryManager"]

@@ -90,7 +90,45 @@ class StreamingQueryManager:
 
     def __init__(self):
         self._queries: List[StreamingQuery] = []
+        self._listeners: list = []
         self._lock = threading.Lock()
+
+    def addListener(self, listener) -> None:
+        from ember.sql.streaming.listener import StreamingQueryListener
+
+        if not isinstance(listener, StreamingQueryListener):
+            from ember.errors import PySparkTypeError, _error
+
+            raise _error(PySparkTypeError, "NOT_INSTANCE_OF",
+                         f"listener should be an instance of StreamingQueryListener, got {type(listener).__name__}.")
+        with self._lock:
+            self._listeners.append(listener)
+
+    def removeListener(self, listener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def _dispatch(self, kind: str, payload: str) -> None:
+        """Called from a query's engine thread (with the GIL) for each lifecycle event."""
+        from ember.sql.streaming.listener import _event
+
+        with self._lock:
+            listeners = list(self._listeners)
+        if not listeners:
+            return
+        event = _event(kind, payload)
+        method = {"started": "onQueryStarted", "progress": "onQueryProgress", "idle": "onQueryIdle",
+                  "terminated": "onQueryTerminated"}[kind]
+        for listener in listeners:
+            getattr(listener, method)(event)
+        if kind == "terminated":
+            import logging
+
+            log = logging.getLogger("ember")
+            exc = getattr(event, "exception", None)
+            if exc:
+                log.error("Query %s terminated with error: %s", event.id, exc)
 
     def _register(self, q: StreamingQuery) -> None:
         with self._lock:

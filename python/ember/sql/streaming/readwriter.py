@@ -214,7 +214,8 @@ class DataStreamWriter:
                 user(DataFrame(jdf, spark), batch_id)
 
         kind, ms = self._trigger
-        jq = self._df._jdf.start_stream(fmt, self._mode, list(self._options.items()), self._name, kind, ms, callback)
+        jq = self._df._jdf.start_stream(fmt, self._mode, list(self._options.items()), self._name, kind, ms, callback,
+                                        spark.streams._dispatch)
         query = StreamingQuery(jq, spark)
         spark.streams._register(query)
         return query
