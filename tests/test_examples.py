@@ -63,3 +63,36 @@ def test_seed000_processor_streams_new_files(tmp_path):
     assert p.returncode == 0
     assert "-------------------------------------------\nBatch: 0\n-------------------------------------------\n+-----+-----+\n|event|count|\n+-----+-----+\n|login|    2|\n+-----+-----+\n" in out
     assert "Batch: 1" in out and "| view|    1|" in out
+
+
+def test_seed001_socket_example_matches_and_counts_words(tmp_path):
+    seed = _seed("001_")
+    with open(os.path.join(ROOT, "examples", "seed001", "01_socket_streaming.py"), encoding="utf-8") as f:
+        ours = f.read()
+    quick_start = _python_blocks(seed)[0]
+    assert _lines(quick_start.replace("pyspark.sql", "ember.sql")) == _lines(ours)
+
+    import socket
+
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        server.bind(("127.0.0.1", 9999))
+    except OSError:
+        pytest.skip("port 9999 (the seed's) is busy")
+    server.listen(1)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=os.path.join(ROOT, "python"))
+    p = subprocess.Popen([sys.executable, os.path.join(ROOT, "examples", "seed001", "01_socket_streaming.py")],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    server.settimeout(30)
+    conn, _ = server.accept()
+    conn.sendall(b"hello world spark streaming\nhello spark\n")
+    out = ""
+    deadline = time.time() + 30
+    while "|hello|    2|" not in out and time.time() < deadline:
+        out += p.stdout.readline()
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=30)
+    conn.close()
+    server.close()
+    assert "|hello|    2|" in out and "|spark|    2|" in out
