@@ -16,6 +16,7 @@ use crate::python::error::BResult;
 use crate::python::gil::detached;
 use crate::session::Session;
 use crate::stream::checks::{check, OutputMode};
+use crate::stream::file_sink::{file_format, FileSink};
 use crate::stream::incremental::Incremental;
 use crate::stream::query::{QueryHandle, QueryRun, Trigger};
 use crate::stream::sink::{ConsoleSink, ForeachBatchSink, MemorySink, NoopSink, Sink};
@@ -173,6 +174,9 @@ fn parse_trigger(kind: &str, interval_ms: u64) -> BResult<Trigger> {
     })
 }
 
+/// The option through which `DataStreamWriter.partitionBy` columns reach `start` (a JSON list of names).
+pub const PARTITION_BY_OPTION: &str = "__partitionBy";
+
 /// Start a streaming query over `df` (`DataStreamWriter.start`).
 #[allow(clippy::too_many_arguments)]
 pub fn start(
@@ -187,58 +191,81 @@ pub fn start(
     events: Option<Py<PyAny>>,
 ) -> BResult<PyQuery> {
     let mode = OutputMode::parse(output_mode)?;
-    check(&df.plan, mode)?;
+    let mut partition_by: Vec<String> = vec![];
+    let mut options = options;
+    if let Some(i) = options.iter().position(|(k, _)| k == PARTITION_BY_OPTION) {
+        let (_, json) = options.remove(i);
+        partition_by = serde_json::from_str(&json).map_err(|e| EmberError::illegal_argument(e.to_string()))?;
+    }
     let opts = crate::io::options::Options::from_pairs(options);
-    let sink_box: Box<dyn Sink> = match sink.to_ascii_lowercase().as_str() {
-        "console" => {
-            let cb = callback.ok_or_else(|| EmberError::execution("console sink needs a printer"))?;
-            let num_rows = opts.get("numRows").map(|v| v.trim().parse::<usize>()).transpose().map_err(|_| {
-                EmberError::illegal_argument(format!(
-                    "Invalid value '{}' for option 'numRows'",
-                    opts.get("numRows").unwrap_or_default()
-                ))
-            })?;
-            let truncate = opts.get_bool("truncate", true)?;
-            Box::new(ConsoleSink {
-                num_rows: num_rows.unwrap_or(20),
-                truncate: if truncate { 20 } else { 0 },
-                print: Box::new(move |text| {
-                    Python::attach(|py| {
-                        cb.call1(py, (text,)).map(|_| ()).map_err(|e| EmberError::StreamingQuery(e.to_string()))
-                    })
-                }),
-            })
-        }
-        "memory" => {
-            let name = query_name
-                .clone()
-                .ok_or_else(|| EmberError::analysis("queryName must be specified for memory sink"))?;
-            Box::new(MemorySink {
-                session: df.session.clone(),
-                name,
-                complete: mode == OutputMode::Complete,
-                rows: vec![],
-            })
-        }
-        "foreachbatch" => {
-            let cb = callback.ok_or_else(|| EmberError::execution("foreachBatch needs a function"))?;
-            let session = df.session.clone();
-            Box::new(ForeachBatchSink {
-                call: Box::new(move |batch_id, plan| {
-                    Python::attach(|py| {
-                        let frame = PyDataFrame::new(plan, session.clone());
-                        cb.call1(py, (frame, batch_id)).map(|_| ()).map_err(|e| {
-                            let tb = e.traceback(py).and_then(|t| t.format().ok()).unwrap_or_default();
-                            EmberError::StreamingQuery(format!("{e}\n{tb}"))
+    // Spark validates a file sink (path, partition columns, output mode) before the query's plan.
+    let file_sink = match file_format(sink) {
+        Some(_) => Some(FileSink::new(
+            sink,
+            opts.clone(),
+            &partition_by,
+            &df.plan.schema.arrow_schema(),
+            mode,
+            df.session.conf_get("spark.sql.streaming.checkpointLocation").as_deref(),
+        )?),
+        None => None,
+    };
+    check(&df.plan, mode)?;
+    let sink_box: Box<dyn Sink> = match file_sink {
+        Some(fs) => Box::new(fs),
+        None => match sink.to_ascii_lowercase().as_str() {
+            "console" => {
+                let cb = callback.ok_or_else(|| EmberError::execution("console sink needs a printer"))?;
+                let num_rows = opts.get("numRows").map(|v| v.trim().parse::<usize>()).transpose().map_err(|_| {
+                    EmberError::illegal_argument(format!(
+                        "Invalid value '{}' for option 'numRows'",
+                        opts.get("numRows").unwrap_or_default()
+                    ))
+                })?;
+                let truncate = opts.get_bool("truncate", true)?;
+                Box::new(ConsoleSink {
+                    num_rows: num_rows.unwrap_or(20),
+                    truncate: if truncate { 20 } else { 0 },
+                    print: Box::new(move |text| {
+                        Python::attach(|py| {
+                            cb.call1(py, (text,)).map(|_| ()).map_err(|e| EmberError::StreamingQuery(e.to_string()))
                         })
-                    })
-                }),
-            })
-        }
-        "noop" => Box::new(NoopSink),
-        other => {
-            return Err(EmberError::not_implemented(format!("the {other} sink is not supported by ember yet")).into());
-        }
+                    }),
+                })
+            }
+            "memory" => {
+                let name = query_name
+                    .clone()
+                    .ok_or_else(|| EmberError::analysis("queryName must be specified for memory sink"))?;
+                Box::new(MemorySink {
+                    session: df.session.clone(),
+                    name,
+                    complete: mode == OutputMode::Complete,
+                    rows: vec![],
+                })
+            }
+            "foreachbatch" => {
+                let cb = callback.ok_or_else(|| EmberError::execution("foreachBatch needs a function"))?;
+                let session = df.session.clone();
+                Box::new(ForeachBatchSink {
+                    call: Box::new(move |batch_id, plan| {
+                        Python::attach(|py| {
+                            let frame = PyDataFrame::new(plan, session.clone());
+                            cb.call1(py, (frame, batch_id)).map(|_| ()).map_err(|e| {
+                                let tb = e.traceback(py).and_then(|t| t.format().ok()).unwrap_or_default();
+                                EmberError::StreamingQuery(format!("{e}\n{tb}"))
+                            })
+                        })
+                    }),
+                })
+            }
+            "noop" => Box::new(NoopSink),
+            other => {
+                return Err(
+                    EmberError::not_implemented(format!("the {other} sink is not supported by ember yet")).into()
+                );
+            }
+        },
     };
     let mut specs = Vec::new();
     collect_sources(&df.plan, &mut specs);

@@ -1,9 +1,11 @@
 """``spark.readStream`` and ``df.writeStream``: options are collected here; the engine validates and runs."""
+import json
 import re
 import sys
 from typing import Any, Callable, Dict, Optional
 
-from ember.errors import IllegalArgumentException, PySparkTypeError, PySparkValueError, _error
+from ember.errors import (AnalysisException, IllegalArgumentException, PySparkAttributeError, PySparkTypeError,
+                          PySparkValueError, _error)
 from ember.sql.readwriter import _opt_str, _schema_json
 
 __all__ = ["DataStreamReader", "DataStreamWriter"]
@@ -108,6 +110,50 @@ class DataStreamReader:
         return self._load_with("text", path, None, options)
 
 
+def _not_callable(attr: str) -> PySparkAttributeError:
+    return _error(PySparkAttributeError, "ATTRIBUTE_NOT_CALLABLE",
+                  f"Attribute `{attr}` in provided object `f` is not callable.", attr_name=attr, obj_name="f")
+
+
+def _foreach_batch_function(f: Any) -> Callable[[Any, int], None]:
+    """``foreach(f)`` as a per-batch function over the batch's rows (one partition, id 0), with PySpark's checks
+    and its open/process/close contract."""
+    if callable(f):
+        def run_function(df, batch_id: int) -> None:
+            for row in df.collect():
+                f(row)
+
+        return run_function
+    if not callable(getattr(f, "process", None)):
+        raise _not_callable("process")
+
+    def has(name: str) -> bool:
+        if not hasattr(f, name):
+            return False
+        if not callable(getattr(f, name)):
+            raise _not_callable(name)
+        return True
+
+    has_open, has_close = has("open"), has("close")
+
+    def run_object(df, batch_id: int) -> None:
+        proceed = f.open(0, batch_id) if has_open else True
+        error = None
+        try:
+            if proceed:
+                for row in df.collect():
+                    f.process(row)
+        except Exception as ex:
+            error = ex
+        finally:
+            if has_close:
+                f.close(error)
+            if error:
+                raise error
+
+    return run_object
+
+
 def _print_to_stdout(text: str) -> None:
     # Through Python's sys.stdout (not the process's fd 1), so Jupyter cells and captures see it.
     sys.stdout.write(text + "\n")
@@ -186,6 +232,13 @@ class DataStreamWriter:
         self._format = "foreachBatch"
         return self
 
+    def foreach(self, f: Any) -> "DataStreamWriter":
+        """Each output row to ``f(row)``, or to ``f.process(row)`` between optional ``f.open(partition_id,
+        epoch_id)`` (a falsy result skips the rows) and ``f.close(error)``."""
+        self._foreach_batch = _foreach_batch_function(f)
+        self._format = "foreachBatch"
+        return self
+
     def start(self, path: Optional[str] = None, format: Optional[str] = None, outputMode: Optional[str] = None,
               partitionBy: Any = None, queryName: Optional[str] = None, **options: Any):
         from ember.sql.dataframe import DataFrame
@@ -201,7 +254,15 @@ class DataStreamWriter:
             self.queryName(queryName)
         self.options(**options)
         if path is not None:
+            if "path" in {k.lower() for k in self._options}:
+                raise AnalysisException(message=(
+                    "There is a 'path' option set and start() is called with a path parameter. Either remove the path "
+                    "option, or call start() without the parameter. To ignore this check, set "
+                    "'spark.sql.legacy.pathOptionBehavior.enabled' to 'true'."))
             self._options["path"] = path
+        native_options = list(self._options.items())
+        if self._partition_by:
+            native_options.append(("__partitionBy", json.dumps(self._partition_by)))
         spark = self._df.sparkSession
         callback = None
         fmt = self._format
@@ -214,7 +275,7 @@ class DataStreamWriter:
                 user(DataFrame(jdf, spark), batch_id)
 
         kind, ms = self._trigger
-        jq = self._df._jdf.start_stream(fmt, self._mode, list(self._options.items()), self._name, kind, ms, callback,
+        jq = self._df._jdf.start_stream(fmt, self._mode, native_options, self._name, kind, ms, callback,
                                         spark.streams._dispatch)
         query = StreamingQuery(jq, spark)
         spark.streams._register(query)
