@@ -266,6 +266,8 @@ fn long_digits(mut v: u64, insignificant: i32) -> (Vec<u8>, i32) {
 /// Java's `estimateDecExp`: floor(log10(value)) from the binary exponent and the leading mantissa bits.
 fn estimate_dec_exp(fract_bits: u64, bin_exp: i32) -> i32 {
     let d2 = f64::from_bits(0x3FF0_0000_0000_0000 | (fract_bits & 0xF_FFFF_FFFF_FFFF));
+    // Java's FloatingDecimal uses this truncated log10(2) in its estimate; the exact constant could shift it.
+    #[allow(clippy::approx_constant)]
     let d = (d2 - 1.5) * 0.289529654 + 0.176091259 + bin_exp as f64 * 0.301029995663981;
     d.floor() as i32
 }
