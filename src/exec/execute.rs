@@ -118,7 +118,7 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
                 .map(|b| make_batch(schema.clone(), b.columns().to_vec(), b.num_rows()))
                 .collect::<Result<Vec<_>>>()?
         }
-        PlanNode::Deduplicate { input, keys } => {
+        PlanNode::Deduplicate { input, keys, .. } => {
             let batches = execute(input, ctx)?;
             crate::exec::dedup::deduplicate(&batches, keys, &schema)?
         }

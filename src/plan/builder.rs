@@ -541,6 +541,20 @@ fn null_literal() -> Expr {
 
 /// `distinct()` / `dropDuplicates(subset)`.
 pub fn deduplicate(input: &Plan, subset: Option<&[String]>, cfg: AnalysisConfig) -> Result<Plan> {
+    deduplicate_with(input, subset, false, cfg)
+}
+
+/// `dropDuplicatesWithinWatermark(subset)`: a plain deduplication on a batch DataFrame.
+pub fn deduplicate_within_watermark(input: &Plan, subset: Option<&[String]>, cfg: AnalysisConfig) -> Result<Plan> {
+    deduplicate_with(input, subset, input.is_streaming(), cfg)
+}
+
+fn deduplicate_with(
+    input: &Plan,
+    subset: Option<&[String]>,
+    within_watermark: bool,
+    cfg: AnalysisConfig,
+) -> Result<Plan> {
     let keys = match subset {
         None => (0..input.schema.len()).collect(),
         Some(names) => {
@@ -553,7 +567,7 @@ pub fn deduplicate(input: &Plan, subset: Option<&[String]>, cfg: AnalysisConfig)
             keys
         }
     };
-    Ok(LogicalPlan::new(PlanNode::Deduplicate { input: input.clone(), keys }, input.schema.clone()))
+    Ok(LogicalPlan::new(PlanNode::Deduplicate { input: input.clone(), keys, within_watermark }, input.schema.clone()))
 }
 
 /// intersect / subtract / exceptAll / intersectAll.

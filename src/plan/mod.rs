@@ -153,6 +153,9 @@ pub enum PlanNode {
     Deduplicate {
         input: Arc<LogicalPlan>,
         keys: Vec<usize>,
+        /// `dropDuplicatesWithinWatermark`: on a stream, a key is remembered only until the watermark passes its
+        /// event time plus the delay.
+        within_watermark: bool,
     },
     SetOperation {
         left: Arc<LogicalPlan>,
@@ -318,7 +321,9 @@ impl LogicalPlan {
             PlanNode::Limit { limit, offset, .. } => PlanNode::Limit { input: next(), limit: *limit, offset: *offset },
             PlanNode::Tail { n, .. } => PlanNode::Tail { input: next(), n: *n },
             PlanNode::Union { .. } => PlanNode::Union { inputs: std::mem::take(&mut c) },
-            PlanNode::Deduplicate { keys, .. } => PlanNode::Deduplicate { input: next(), keys: keys.clone() },
+            PlanNode::Deduplicate { keys, within_watermark, .. } => {
+                PlanNode::Deduplicate { input: next(), keys: keys.clone(), within_watermark: *within_watermark }
+            }
             PlanNode::SetOperation { op, .. } => {
                 let left = next();
                 let right = next();

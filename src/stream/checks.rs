@@ -42,6 +42,19 @@ fn fail(msg: &str, plan: &LogicalPlan) -> EmberError {
     }
 }
 
+/// Whether a streaming aggregation groups by an event-time column (a watermarked timestamp or window).
+fn has_watermarked_key(agg: &LogicalPlan) -> bool {
+    let PlanNode::Aggregate { input, group_exprs, .. } = &agg.node else { return false };
+    group_exprs.iter().any(|g| match g.kind {
+        crate::expr::physical::PhysicalKind::Column(c) => input.schema.attrs[c].watermark_delay_ms.is_some(),
+        _ => false,
+    })
+}
+
+fn is_session_aggregate(agg: &LogicalPlan) -> bool {
+    matches!(&agg.node, PlanNode::Aggregate { input, .. } if matches!(input.node, PlanNode::MergeSessions { .. }))
+}
+
 fn streaming_aggregates<'a>(p: &'a LogicalPlan, out: &mut Vec<&'a LogicalPlan>) {
     if let PlanNode::Aggregate { input, .. } = &p.node {
         if input.is_streaming() {
@@ -72,7 +85,13 @@ pub fn check(plan: &LogicalPlan, mode: OutputMode) -> Result<()> {
     }
     match mode {
         // Spark 4.3's texts (PySpark 4.3 run; older Sparks said "Append output mode not supported when …").
-        OutputMode::Append if !aggs.is_empty() => {
+        OutputMode::Update if aggs.iter().any(|a| is_session_aggregate(a)) => {
+            return Err(EmberError::analysis_class(
+                "STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION",
+                "Invalid streaming output mode: update. This output mode is not supported for session window streaming aggregations on streaming DataFrames/DataSets. SQLSTATE: 42KDE",
+            ))
+        }
+        OutputMode::Append if aggs.iter().any(|a| !has_watermarked_key(a)) => {
             return Err(EmberError::analysis_class(
                 "STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION",
                 "Invalid streaming output mode: append. This output mode is not supported for streaming aggregations without watermark on streaming DataFrames/DataSets. SQLSTATE: 42KDE",
@@ -121,6 +140,14 @@ fn walk(p: &LogicalPlan, mode: OutputMode, aggregated: bool, root: &LogicalPlan)
                 if let Some(m) = msg {
                     return Err(fail(m, root));
                 }
+            }
+            PlanNode::Deduplicate { input, within_watermark: true, .. }
+                if !input.schema.attrs.iter().any(|a| a.watermark_delay_ms.is_some()) =>
+            {
+                return Err(fail(
+                    "dropDuplicatesWithinWatermark is not supported on streaming DataFrames/DataSets without watermark",
+                    root,
+                ))
             }
             PlanNode::SetOperation { .. } => {
                 return Err(fail("Except/Intersect on streaming DataFrames/Datasets is not supported", root))

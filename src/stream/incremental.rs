@@ -1,46 +1,129 @@
 //! Incremental execution: each micro-batch runs the query's analyzed plan with its streaming sources replaced by
-//! the batch's rows, while streaming aggregations fold the rows into state kept across batches and emit per the
-//! output mode (complete: every group; update: the groups this batch changed).
+//! the batch's rows. Stateful steps keep state across batches (keyed by their position in a pre-order walk of the
+//! plan): aggregations (`aggregate_state`), session-window aggregations (`session_state`), deduplication
+//! (`dedup_state`); `withWatermark` steps report the event times they saw (`watermark`).
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{RecordBatch, UInt32Array};
+use arrow::array::RecordBatch;
 
 use crate::error::Result;
-use crate::exec::aggregate::GroupedState;
-use crate::exec::execute::{execute, make_batch, ExecContext};
+use crate::exec::execute::{execute, ExecContext};
+use crate::expr::physical::PhysicalKind;
 use crate::plan::{LogicalPlan, PlanNode};
+use crate::stream::aggregate_state::AggregateState;
 use crate::stream::checks::OutputMode;
+use crate::stream::dedup_state::DedupState;
+use crate::stream::metrics::OperatorMetrics;
+use crate::stream::session_state::SessionState;
+use crate::stream::watermark::EventTimeStats;
+
+/// The watermarks a batch applies: rows at or below `late_ms` are dropped (the previous batch's watermark);
+/// state at or below `evict_ms` is emitted or forgotten (this batch's).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Watermarks {
+    pub late_ms: i64,
+    pub evict_ms: i64,
+}
+
+enum Stateful {
+    Aggregate(AggregateState),
+    Session(SessionState),
+    Dedup(DedupState),
+}
+
+impl Stateful {
+    fn metrics(&self) -> &OperatorMetrics {
+        match self {
+            Stateful::Aggregate(a) => &a.metrics,
+            Stateful::Session(s) => &s.metrics,
+            Stateful::Dedup(d) => &d.metrics,
+        }
+    }
+
+    /// Whether a rising watermark lets this operator emit or forget something.
+    fn watermark_sensitive(&self, mode: OutputMode) -> bool {
+        match self {
+            // As Spark: any aggregation outside complete mode, and deduplication, run a batch for a new watermark
+            // even when they have nothing to evict.
+            Stateful::Aggregate(_) | Stateful::Session(_) => mode != OutputMode::Complete,
+            Stateful::Dedup(_) => true,
+        }
+    }
+}
 
 /// A streaming query's plan and the state of its stateful operators.
 pub struct Incremental {
     plan: Arc<LogicalPlan>,
     mode: OutputMode,
-    /// Aggregation state by the operator's position in a pre-order walk of the plan.
-    aggregates: HashMap<usize, GroupedState>,
+    operators: HashMap<usize, Stateful>,
+    /// Event times seen by each `withWatermark` step in the latest batch, with its delay (plan pre-order).
+    event_times: Vec<(usize, i64, EventTimeStats)>,
+}
+
+/// Pre-order ids and delays of the `withWatermark` steps of the streaming part of `plan`.
+fn watermark_steps(p: &LogicalPlan, id: &mut usize, out: &mut Vec<(usize, i64)>) {
+    let me = *id;
+    *id += 1;
+    if !p.is_streaming() {
+        return;
+    }
+    if let PlanNode::EventTimeWatermark { delay_ms, .. } = &p.node {
+        out.push((me, *delay_ms));
+    }
+    for c in p.children() {
+        watermark_steps(c, id, out);
+    }
 }
 
 impl Incremental {
     pub fn new(plan: Arc<LogicalPlan>, mode: OutputMode) -> Self {
-        Incremental { plan, mode, aggregates: HashMap::new() }
+        let mut steps = Vec::new();
+        watermark_steps(&plan, &mut 0, &mut steps);
+        let event_times = steps.into_iter().map(|(id, d)| (id, d, EventTimeStats::default())).collect();
+        Incremental { plan, mode, operators: HashMap::new(), event_times }
     }
 
     pub fn plan(&self) -> &Arc<LogicalPlan> {
         &self.plan
     }
 
-    /// Rows of state kept by the stateful operators (progress reports).
-    pub fn state_rows(&self) -> Vec<usize> {
-        let mut ids: Vec<&usize> = self.aggregates.keys().collect();
-        ids.sort();
-        ids.into_iter().map(|i| self.aggregates[i].num_groups()).collect()
+    /// Number of `withWatermark` steps (0: the query has no watermark).
+    pub fn watermark_steps(&self) -> usize {
+        self.event_times.len()
     }
 
-    /// Run one micro-batch; `inputs[i]` holds the rows of the i-th streaming source (pre-order).
-    pub fn run_batch(&mut self, inputs: &[Vec<RecordBatch>], ctx: &ExecContext) -> Result<Vec<RecordBatch>> {
+    /// Each `withWatermark` step's delay and the event times it saw in the latest batch.
+    pub fn event_times(&self) -> Vec<(i64, EventTimeStats)> {
+        self.event_times.iter().map(|(_, d, s)| (*d, *s)).collect()
+    }
+
+    /// Metrics of the stateful operators for the latest batch, in plan order.
+    pub fn operator_metrics(&self) -> Vec<&OperatorMetrics> {
+        let mut ids: Vec<&usize> = self.operators.keys().collect();
+        ids.sort();
+        ids.into_iter().map(|i| self.operators[i].metrics()).collect()
+    }
+
+    /// Whether a batch without new data should run because the watermark rose past the one of the latest batch.
+    pub fn wants_no_data_batch(&self, new_watermark_ms: i64, last_batch_watermark_ms: i64) -> bool {
+        new_watermark_ms > last_batch_watermark_ms && self.operators.values().any(|o| o.watermark_sensitive(self.mode))
+    }
+
+    /// Run one micro-batch; `inputs[i]` holds the rows of the i-th streaming source (pre-order). As in Spark 3.4+,
+    /// rows are late against the previous batch's watermark and state is evicted against this batch's.
+    pub fn run_batch(
+        &mut self,
+        inputs: &[Vec<RecordBatch>],
+        watermark: Watermarks,
+        ctx: &ExecContext,
+    ) -> Result<Vec<RecordBatch>> {
+        for (_, _, s) in self.event_times.iter_mut() {
+            *s = EventTimeStats::default();
+        }
         let plan = self.plan.clone();
         let (mut node_id, mut source) = (0usize, 0usize);
-        let batch_plan = self.rewrite(&plan, inputs, ctx, &mut node_id, &mut source)?;
+        let batch_plan = self.rewrite(&plan, inputs, watermark, ctx, &mut node_id, &mut source)?;
         execute(&batch_plan, ctx)
     }
 
@@ -48,6 +131,7 @@ impl Incremental {
         &mut self,
         p: &Arc<LogicalPlan>,
         inputs: &[Vec<RecordBatch>],
+        watermark: Watermarks,
         ctx: &ExecContext,
         node_id: &mut usize,
         source: &mut usize,
@@ -60,44 +144,76 @@ impl Incremental {
         let values = |batches: Vec<RecordBatch>| {
             Arc::new(LogicalPlan { node: PlanNode::Values { batches: Arc::new(batches) }, schema: p.schema.clone() })
         };
+        let mut run_child = |this: &mut Self, input: &Arc<LogicalPlan>| -> Result<Vec<RecordBatch>> {
+            let child = this.rewrite(input, inputs, watermark, ctx, node_id, source)?;
+            execute(&child, ctx)
+        };
         match &p.node {
             PlanNode::StreamScan { .. } => {
                 let data = inputs[*source].clone();
                 *source += 1;
                 Ok(values(data))
             }
-            PlanNode::Aggregate { input, group_exprs, aggregates } => {
-                let child = self.rewrite(input, inputs, ctx, node_id, source)?;
-                let rows = execute(&child, ctx)?;
-                if !self.aggregates.contains_key(&id) {
-                    self.aggregates.insert(id, GroupedState::new(group_exprs, aggregates)?);
-                }
-                let state = self.aggregates.get_mut(&id).unwrap();
-                for b in &rows {
-                    state.update(b, group_exprs, aggregates, ctx)?;
-                }
-                let updated = state.take_updated();
-                let n = state.num_groups();
-                let all = make_batch(p.schema.arrow_schema(), state.finish()?, n)?;
-                let out = match self.mode {
-                    OutputMode::Complete => all,
-                    OutputMode::Update | OutputMode::Append => {
-                        let idx = UInt32Array::from(updated);
-                        let cols = all
-                            .columns()
-                            .iter()
-                            .map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?))
-                            .collect::<Result<Vec<_>>>()?;
-                        make_batch(p.schema.arrow_schema(), cols, idx.len())?
+            PlanNode::EventTimeWatermark { input, column, .. } => {
+                let rows = run_child(self, input)?;
+                if let Some((_, _, stats)) = self.event_times.iter_mut().find(|(n, _, _)| *n == id) {
+                    for b in &rows {
+                        stats.observe(b, *column);
                     }
-                };
+                }
+                Ok(values(rows))
+            }
+            PlanNode::Aggregate { input, group_exprs, aggregates } => {
+                if let PlanNode::MergeSessions { input: windows, session, .. } = &input.node {
+                    // The MergeSessions step is folded into the session state (it merges with stored sessions).
+                    *node_id += 1;
+                    let child = self.rewrite(windows, inputs, watermark, ctx, node_id, source)?;
+                    let rows = execute(&child, ctx)?;
+                    if !self.operators.contains_key(&id) {
+                        let st = SessionState::new(group_exprs, aggregates, *session, ctx.shuffle_partitions)?;
+                        self.operators.insert(id, Stateful::Session(st));
+                    }
+                    let Some(Stateful::Session(st)) = self.operators.get_mut(&id) else { unreachable!() };
+                    let out = st.process(
+                        &rows,
+                        &p.schema.arrow_schema(),
+                        &windows.schema.arrow_schema(),
+                        self.mode,
+                        watermark,
+                        ctx,
+                    )?;
+                    return Ok(values(vec![out]));
+                }
+                let rows = run_child(self, input)?;
+                if !self.operators.contains_key(&id) {
+                    let event_key = group_exprs.iter().position(|g| match g.kind {
+                        PhysicalKind::Column(c) => input.schema.attrs[c].watermark_delay_ms.is_some(),
+                        _ => false,
+                    });
+                    let st = AggregateState::new(group_exprs, aggregates, event_key, ctx.shuffle_partitions)?;
+                    self.operators.insert(id, Stateful::Aggregate(st));
+                }
+                let Some(Stateful::Aggregate(st)) = self.operators.get_mut(&id) else { unreachable!() };
+                let out = st.process(&rows, &p.schema.arrow_schema(), self.mode, watermark, ctx)?;
                 Ok(values(vec![out]))
+            }
+            PlanNode::Deduplicate { input, keys, within_watermark } => {
+                let rows = run_child(self, input)?;
+                if !self.operators.contains_key(&id) {
+                    let event =
+                        input.schema.attrs.iter().enumerate().find_map(|(i, a)| a.watermark_delay_ms.map(|d| (i, d)));
+                    let st =
+                        DedupState::new(keys, &input.data_types(), event, *within_watermark, ctx.shuffle_partitions)?;
+                    self.operators.insert(id, Stateful::Dedup(st));
+                }
+                let Some(Stateful::Dedup(st)) = self.operators.get_mut(&id) else { unreachable!() };
+                Ok(values(st.process(&rows, watermark)?))
             }
             _ => {
                 let children = p
                     .children()
                     .into_iter()
-                    .map(|c| self.rewrite(c, inputs, ctx, node_id, source))
+                    .map(|c| self.rewrite(c, inputs, watermark, ctx, node_id, source))
                     .collect::<Result<Vec<_>>>()?;
                 Ok(p.with_children(children))
             }

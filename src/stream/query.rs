@@ -270,6 +270,11 @@ fn run_loop(
     emit: &dyn Fn(&str, String),
 ) -> Result<()> {
     let mut idle_reported = false;
+    let policy = crate::stream::watermark::WatermarkPolicy::parse(
+        &run.session.conf_get("spark.sql.streaming.multipleWatermarkPolicy").unwrap_or_else(|| "min".into()),
+    )?;
+    let mut watermark = crate::stream::watermark::WatermarkTracker::new(policy, run.incremental.watermark_steps());
+    let mut last_batch_watermark: i64 = 0;
     let mut committed: Vec<i64> = vec![0; run.sources.len()];
     let mut batch_id: i64 = 0;
     let mut last_trigger: Option<Instant> = None;
@@ -299,7 +304,12 @@ fn run_loop(
         let latest = run.sources.iter_mut().map(|(_, s)| s.latest_offset()).collect::<Result<Vec<i64>>>()?;
         let latest_offset_ms = trigger_start.elapsed().as_millis();
         let has_data = latest.iter().zip(&committed).any(|(l, c)| l > c);
-        if !has_data {
+        // A batch without new data still runs when the watermark rose and state can be emitted or evicted.
+        let cleanup = !has_data
+            && batch_id > 0
+            && run.trigger != Trigger::Once
+            && run.incremental.wants_no_data_batch(watermark.current_ms(), last_batch_watermark);
+        if !has_data && !cleanup {
             if !idle_reported && batch_id > 0 {
                 idle_reported = true;
                 emit(
@@ -328,7 +338,12 @@ fn run_loop(
             }
             continue;
         }
-        set_status(shared, "Processing new data", true, true);
+        if cleanup {
+            set_status(shared, "No new data but cleaning up state", false, true);
+        } else {
+            set_status(shared, "Processing new data", true, true);
+        }
+        let batch_watermark = watermark.current_ms();
         let ctx: ExecContext = run.session.exec_context();
         let get_start = Instant::now();
         let mut inputs = Vec::with_capacity(run.sources.len());
@@ -340,7 +355,9 @@ fn run_loop(
         }
         let get_batch_ms = get_start.elapsed().as_millis();
         let plan_start = Instant::now();
-        let output = run.incremental.run_batch(&inputs, &ctx)?;
+        let marks = crate::stream::incremental::Watermarks { late_ms: last_batch_watermark, evict_ms: batch_watermark };
+        let output = run.incremental.run_batch(&inputs, marks, &ctx)?;
+        last_batch_watermark = batch_watermark;
         let planning_ms = plan_start.elapsed().as_millis();
         let sink_start = Instant::now();
         let out_rows: usize = output.iter().map(|b| b.num_rows()).sum();
@@ -371,14 +388,24 @@ fn run_loop(
                 )
             })
             .collect();
-        let state_ops: Vec<String> = run
-            .incremental
-            .state_rows()
-            .iter()
-            .map(|n| format!("{{\"operatorName\":\"stateStoreSave\",\"numRowsTotal\":{n},\"numRowsUpdated\":{out_rows},\"numRowsRemoved\":0,\"numRowsDroppedByWatermark\":0}}"))
-            .collect();
+        let state_ops: Vec<String> = run.incremental.operator_metrics().iter().map(|m| m.to_json(0)).collect();
+        let event_stats = run.incremental.event_times();
+        let event_time = if watermark.has_watermark() {
+            let mut parts = Vec::new();
+            if let Some((_, st)) = event_stats.iter().find(|(_, st)| st.count > 0) {
+                use crate::stream::watermark::format_ms;
+                parts.push(format!("\"avg\":{}", json_str(&format_ms(st.avg as i64))));
+                parts.push(format!("\"max\":{}", json_str(&format_ms(st.max))));
+                parts.push(format!("\"min\":{}", json_str(&format_ms(st.min))));
+            }
+            parts.push(format!("\"watermark\":{}", json_str(&crate::stream::watermark::format_ms(batch_watermark))));
+            format!("\"eventTime\":{{{}}},", parts.join(","))
+        } else {
+            String::new()
+        };
+        watermark.update(&event_stats);
         let progress = format!(
-            "{{\"id\":{},\"runId\":{},\"name\":{},\"timestamp\":{},\"batchId\":{batch_id},\"batchDuration\":{},\"numInputRows\":{input_rows},\"inputRowsPerSecond\":{},\"processedRowsPerSecond\":{},\"durationMs\":{{\"addBatch\":{add_batch_ms},\"commitOffsets\":0,\"getBatch\":{get_batch_ms},\"latestOffset\":{latest_offset_ms},\"queryPlanning\":{planning_ms},\"triggerExecution\":{},\"walCommit\":0}},\"stateOperators\":[{}],\"sources\":[{}],\"sink\":{{\"description\":{},\"numOutputRows\":{out_rows}}}}}",
+            "{{\"id\":{},\"runId\":{},\"name\":{},\"timestamp\":{},\"batchId\":{batch_id},\"batchDuration\":{},\"numInputRows\":{input_rows},\"inputRowsPerSecond\":{},\"processedRowsPerSecond\":{},\"durationMs\":{{\"addBatch\":{add_batch_ms},\"commitOffsets\":0,\"getBatch\":{get_batch_ms},\"latestOffset\":{latest_offset_ms},\"queryPlanning\":{planning_ms},\"triggerExecution\":{},\"walCommit\":0}},{}\"stateOperators\":[{}],\"sources\":[{}],\"sink\":{{\"description\":{},\"numOutputRows\":{out_rows}}}}}",
             json_str(id),
             json_str(run_id),
             name.map(json_str).unwrap_or_else(|| "null".into()),
@@ -387,6 +414,7 @@ fn run_loop(
             rate(input_rows, since_last),
             rate(input_rows, processed_secs),
             duration.as_millis(),
+            event_time,
             state_ops.join(","),
             sources_json.join(","),
             json_str(&run.sink.description()),
