@@ -93,3 +93,50 @@ def test_late_rows_are_dropped_and_counted(events, spark, pyspark_session):
     # so its window [0, 10) is dropped (00:00:02 in batch 2 still counted: the watermark before was 00:00:07).
     assert [s[0][4] for s in states] == [0, 0, 0, 1, 0]
     assert not any("00:00:03" in str(rows) for _, rows in batches)
+
+
+def _f(key, frames, state):
+    import pandas as pd
+
+    yield pd.DataFrame({"k": [key[0]]})
+
+
+INVALID = {
+    "append_aggregation_without_watermarked_key": (
+        lambda df, F: df.withWatermark("ts", "5 seconds").groupBy("k").count(), "append"),
+    "append_window_without_watermark": (lambda df, F: df.groupBy(F.window("ts", "10 seconds")).count(), "append"),
+    "update_session_window": (lambda df, F: df.withWatermark("ts", "5 seconds")
+                              .groupBy(F.session_window("ts", "10 seconds")).count(), "update"),
+    "dedup_within_watermark_without_watermark": (lambda df, F: df.dropDuplicatesWithinWatermark(["k"]), "append"),
+    "dedup_complete": (lambda df, F: df.dropDuplicates(["k"]), "complete"),
+    "chained_aggregations": (lambda df, F: df.groupBy("k").count().groupBy("count").count(), "complete"),
+    "group_state_update_in_append": (lambda df, F: df.groupBy("k").applyInPandasWithState(
+        _f, "k STRING", "n LONG", "update", "NoTimeout"), "append"),
+    "group_state_append_in_update": (lambda df, F: df.groupBy("k").applyInPandasWithState(
+        _f, "k STRING", "n LONG", "append", "NoTimeout"), "update"),
+    "group_state_complete": (lambda df, F: df.groupBy("k").applyInPandasWithState(
+        _f, "k STRING", "n LONG", "append", "NoTimeout"), "complete"),
+    "event_time_timeout_without_watermark": (lambda df, F: df.groupBy("k").applyInPandasWithState(
+        _f, "k STRING", "n LONG", "append", "EventTimeTimeout"), "append"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid_event_time_queries_fail_on_both(name, events, spark, pyspark_session):
+    from differential import compare_error
+
+    build, mode = INVALID[name]
+    compare_error(lambda s, F, T: build(_stream(s, events), F), spark, pyspark_session,
+                  action=lambda df: df.writeStream.format("noop").outputMode(mode).start().stop())
+
+
+def test_invalid_window_arguments_fail_on_both(events, spark, pyspark_session):
+    from differential import compare_error
+
+    for args in [("10 seconds", "20 seconds"), ("0 seconds",), ("10 seconds", "5 seconds", "5 seconds"), ("abc",)]:
+        compare_error(lambda s, F, T: _stream(s, events).select(F.window("ts", *args)), spark, pyspark_session,
+                      action=lambda df: df.schema)
+    compare_error(lambda s, F, T: _stream(s, events).withWatermark("v", "1 second"), spark, pyspark_session,
+                  action=lambda df: df.schema)
+    compare_error(lambda s, F, T: _stream(s, events).withWatermark("ts", "-1 second"), spark, pyspark_session,
+                  action=lambda df: df.schema)

@@ -176,6 +176,11 @@ pub enum PlanNode {
         keys: Vec<PhysicalExpr>,
         session: usize,
     },
+    /// `groupBy(...).applyInPandasWithState(...)`: the function's rows (output schema = this node's).
+    FlatMapGroupsWithState {
+        input: Arc<LogicalPlan>,
+        spec: crate::stream::group_state::GroupStateSpec,
+    },
     /// `withWatermark`: rows pass unchanged; a streaming query tracks the maximum of `column` (event time).
     EventTimeWatermark {
         input: Arc<LogicalPlan>,
@@ -235,6 +240,7 @@ impl LogicalPlan {
             | PlanNode::TimeWindow { input, .. }
             | PlanNode::MergeSessions { input, .. }
             | PlanNode::EventTimeWatermark { input, .. }
+            | PlanNode::FlatMapGroupsWithState { input, .. }
             | PlanNode::Sample { input, .. }
             | PlanNode::Passthrough { input, .. } => vec![input],
             PlanNode::Join { left, right, .. } | PlanNode::SetOperation { left, right, .. } => vec![left, right],
@@ -264,6 +270,9 @@ impl LogicalPlan {
             PlanNode::Generate { func, .. } => format!("Generate {}", func.name()),
             PlanNode::TimeWindow { spec, .. } => format!("TimeWindow {spec:?}"),
             PlanNode::MergeSessions { .. } => "MergeSessions".into(),
+            PlanNode::FlatMapGroupsWithState { spec, .. } => {
+                format!("FlatMapGroupsInPandasWithState {}", spec.timeout.name())
+            }
             PlanNode::EventTimeWatermark { column, delay_ms, .. } => {
                 format!("EventTimeWatermark {}, {delay_ms} ms", self.schema.fields[*column].name())
             }
@@ -337,6 +346,9 @@ impl LogicalPlan {
             }
             PlanNode::MergeSessions { keys, session, .. } => {
                 PlanNode::MergeSessions { input: next(), keys: keys.clone(), session: *session }
+            }
+            PlanNode::FlatMapGroupsWithState { spec, .. } => {
+                PlanNode::FlatMapGroupsWithState { input: next(), spec: spec.clone() }
             }
             PlanNode::EventTimeWatermark { column, delay_ms, .. } => {
                 PlanNode::EventTimeWatermark { input: next(), column: *column, delay_ms: *delay_ms }

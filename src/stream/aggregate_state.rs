@@ -5,8 +5,8 @@
 //! emits and evicts the groups whose event time (a window's end) is at or below the watermark.
 use std::hash::Hasher;
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, UInt32Array};
-use arrow::datatypes::{DataType, SchemaRef, TimestampMicrosecondType};
+use arrow::array::{RecordBatch, UInt32Array};
+use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
 
 use crate::error::Result;
@@ -27,20 +27,10 @@ pub struct AggregateState {
     pub metrics: OperatorMetrics,
 }
 
-/// Event time (microseconds) per row of a timestamp or window column; null counts as not expired.
-fn event_micros(col: &ArrayRef) -> Vec<Option<i64>> {
-    let times = match col.data_type() {
-        DataType::Struct(_) => col.as_struct().column(1).clone(),
-        _ => col.clone(),
-    };
-    let t = times.as_primitive::<TimestampMicrosecondType>();
-    (0..t.len()).map(|i| t.is_valid(i).then(|| t.value(i))).collect()
-}
-
 fn expired_flags(state: &GroupedState, key: usize, watermark_ms: i64) -> Result<Vec<bool>> {
     let keys = state.key_columns()?;
     let limit = watermark_ms.saturating_mul(1000);
-    Ok(event_micros(&keys[key]).into_iter().map(|t| t.is_some_and(|t| t <= limit)).collect())
+    Ok(crate::stream::watermark::event_micros(&keys[key]).into_iter().map(|t| t.is_some_and(|t| t <= limit)).collect())
 }
 
 impl AggregateState {

@@ -83,6 +83,18 @@ pub fn check(plan: &LogicalPlan, mode: OutputMode) -> Result<()> {
             }
         }
     }
+    if mode != OutputMode::Append
+        && aggs.iter().any(|a| {
+            let mut inner = Vec::new();
+            a.children().into_iter().for_each(|c| streaming_aggregates(c, &mut inner));
+            !inner.is_empty()
+        })
+    {
+        return Err(fail(
+            "Detected pattern of possible 'correctness' issue due to global watermark. The query contains stateful operation which can emit rows older than the current watermark plus allowed late record delay, which are \"late rows\" in downstream stateful operations and these rows can be discarded. Please refer the programming guide doc for more details. If you understand the possible risk of correctness issue and still need to run the query, you can disable this check by setting the config `spark.sql.streaming.statefulOperator.checkCorrectness.enabled` to false.",
+            plan,
+        ));
+    }
     match mode {
         // Spark 4.3's texts (PySpark 4.3 run; older Sparks said "Append output mode not supported when …").
         OutputMode::Update if aggs.iter().any(|a| is_session_aggregate(a)) => {
@@ -148,6 +160,26 @@ fn walk(p: &LogicalPlan, mode: OutputMode, aggregated: bool, root: &LogicalPlan)
                     "dropDuplicatesWithinWatermark is not supported on streaming DataFrames/DataSets without watermark",
                     root,
                 ))
+            }
+            PlanNode::FlatMapGroupsWithState { input, spec } => {
+                use crate::stream::group_state::GroupTimeout;
+                let declared = if spec.append { OutputMode::Append } else { OutputMode::Update };
+                if mode != OutputMode::Complete && mode != declared {
+                    return Err(fail(
+                        &format!(
+                            "applyInPandasWithState in {} mode is not supported with {} output mode on a streaming DataFrame/Dataset",
+                            declared.name().to_lowercase(),
+                            mode.name()
+                        ),
+                        root,
+                    ));
+                }
+                if spec.timeout == GroupTimeout::EventTime && !input.schema.attrs.iter().any(|a| a.watermark_delay_ms.is_some()) {
+                    return Err(fail(
+                        "Watermark must be specified in the query using '[Dataset/DataFrame].withWatermark()' for using event-time timeout in a applyInPandasWithState. Event-time timeout not supported without watermark.",
+                        root,
+                    ));
+                }
             }
             PlanNode::SetOperation { .. } => {
                 return Err(fail("Except/Intersect on streaming DataFrames/Datasets is not supported", root))

@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-use arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
-use arrow::datatypes::{DataType, TimestampMicrosecondType};
+use arrow::array::{BooleanArray, RecordBatch};
+use arrow::datatypes::DataType;
 use arrow::row::{RowConverter, SortField};
 
 use crate::error::Result;
@@ -24,16 +24,6 @@ pub struct DedupState {
     event_in_keys: bool,
     within_watermark: bool,
     pub metrics: OperatorMetrics,
-}
-
-fn event_times(batch: &RecordBatch, column: usize) -> Vec<Option<i64>> {
-    let col = batch.column(column);
-    let times = match col.data_type() {
-        DataType::Struct(_) => col.as_struct().column(1).clone(),
-        _ => col.clone(),
-    };
-    let t = times.as_primitive::<TimestampMicrosecondType>();
-    (0..t.len()).map(|i| t.is_valid(i).then(|| t.value(i))).collect()
 }
 
 impl DedupState {
@@ -76,7 +66,7 @@ impl DedupState {
         let mut out = Vec::with_capacity(batches.len());
         for b in batches {
             let n = b.num_rows();
-            let times = self.event.map(|(c, _)| event_times(b, c));
+            let times = self.event.map(|(c, _)| crate::stream::watermark::event_micros(b.column(c)));
             let key_cols: Vec<_> = self.keys.iter().map(|&k| b.column(k).clone()).collect();
             let rows = self.converter.convert_columns(&key_cols)?;
             let mut keep = Vec::with_capacity(n);

@@ -14,6 +14,7 @@ use crate::plan::{LogicalPlan, PlanNode};
 use crate::stream::aggregate_state::AggregateState;
 use crate::stream::checks::OutputMode;
 use crate::stream::dedup_state::DedupState;
+use crate::stream::group_state::{GroupStateStore, GroupTimeout};
 use crate::stream::metrics::OperatorMetrics;
 use crate::stream::session_state::SessionState;
 use crate::stream::watermark::EventTimeStats;
@@ -30,6 +31,7 @@ enum Stateful {
     Aggregate(AggregateState),
     Session(SessionState),
     Dedup(DedupState),
+    Group(GroupStateStore, GroupTimeout),
 }
 
 impl Stateful {
@@ -38,6 +40,7 @@ impl Stateful {
             Stateful::Aggregate(a) => &a.metrics,
             Stateful::Session(s) => &s.metrics,
             Stateful::Dedup(d) => &d.metrics,
+            Stateful::Group(g, _) => &g.metrics,
         }
     }
 
@@ -48,6 +51,7 @@ impl Stateful {
             // even when they have nothing to evict.
             Stateful::Aggregate(_) | Stateful::Session(_) => mode != OutputMode::Complete,
             Stateful::Dedup(_) => true,
+            Stateful::Group(_, t) => *t != GroupTimeout::NoTimeout,
         }
     }
 }
@@ -105,9 +109,12 @@ impl Incremental {
         ids.into_iter().map(|i| self.operators[i].metrics()).collect()
     }
 
-    /// Whether a batch without new data should run because the watermark rose past the one of the latest batch.
+    /// Whether a batch without new data should run: processing-time timeouts are checked every trigger (as in
+    /// Spark); otherwise only when the watermark rose past the latest batch's and an operator can act on it.
     pub fn wants_no_data_batch(&self, new_watermark_ms: i64, last_batch_watermark_ms: i64) -> bool {
-        new_watermark_ms > last_batch_watermark_ms && self.operators.values().any(|o| o.watermark_sensitive(self.mode))
+        self.operators.values().any(|o| matches!(o, Stateful::Group(_, GroupTimeout::ProcessingTime)))
+            || (new_watermark_ms > last_batch_watermark_ms
+                && self.operators.values().any(|o| o.watermark_sensitive(self.mode)))
     }
 
     /// Run one micro-batch; `inputs[i]` holds the rows of the i-th streaming source (pre-order). As in Spark 3.4+,
@@ -196,6 +203,22 @@ impl Incremental {
                 let Some(Stateful::Aggregate(st)) = self.operators.get_mut(&id) else { unreachable!() };
                 let out = st.process(&rows, &p.schema.arrow_schema(), self.mode, watermark, ctx)?;
                 Ok(values(vec![out]))
+            }
+            PlanNode::FlatMapGroupsWithState { input, spec } => {
+                let rows = run_child(self, input)?;
+                if !self.operators.contains_key(&id) {
+                    let st = GroupStateStore::new(spec, ctx.shuffle_partitions)?;
+                    self.operators.insert(id, Stateful::Group(st, spec.timeout));
+                }
+                let Some(Stateful::Group(st, _)) = self.operators.get_mut(&id) else { unreachable!() };
+                let out =
+                    st.process(spec, &rows, &input.schema.arrow_schema(), watermark.late_ms, watermark.evict_ms, ctx)?;
+                let schema = p.schema.arrow_schema();
+                let out = out
+                    .into_iter()
+                    .map(|b| crate::exec::execute::make_batch(schema.clone(), b.columns().to_vec(), b.num_rows()))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(values(out))
             }
             PlanNode::Deduplicate { input, keys, within_watermark } => {
                 let rows = run_child(self, input)?;

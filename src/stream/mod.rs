@@ -4,6 +4,7 @@ pub mod aggregate_state;
 pub mod checks;
 pub mod dedup_state;
 pub mod file_sink;
+pub mod group_state;
 pub mod incremental;
 pub mod metrics;
 pub mod query;

@@ -275,6 +275,7 @@ fn run_loop(
     )?;
     let mut watermark = crate::stream::watermark::WatermarkTracker::new(policy, run.incremental.watermark_steps());
     let mut last_batch_watermark: i64 = 0;
+    let mut last_batch_had_data = false;
     let mut committed: Vec<i64> = vec![0; run.sources.len()];
     let mut batch_id: i64 = 0;
     let mut last_trigger: Option<Instant> = None;
@@ -305,10 +306,13 @@ fn run_loop(
         let latest_offset_ms = trigger_start.elapsed().as_millis();
         let has_data = latest.iter().zip(&committed).any(|(l, c)| l > c);
         // A batch without new data still runs when the watermark rose and state can be emitted or evicted.
+        // availableNow runs at most one such batch after its data (processing-time timeouts would never end it).
         let cleanup = !has_data
             && batch_id > 0
             && run.trigger != Trigger::Once
+            && !(run.trigger == Trigger::AvailableNow && !last_batch_had_data)
             && run.incremental.wants_no_data_batch(watermark.current_ms(), last_batch_watermark);
+        last_batch_had_data = has_data;
         if !has_data && !cleanup {
             if !idle_reported && batch_id > 0 {
                 idle_reported = true;
@@ -428,9 +432,17 @@ fn run_loop(
                 st.progress.pop_front();
             }
             st.trigger_active = false;
+            if cleanup {
+                // No new data was found: processAllAvailable may return (Spark's `noNewData`).
+                st.idle_checks += 1;
+            }
             shared.changed.notify_all();
         }
         batch_id += 1;
+        if cleanup && matches!(run.trigger, Trigger::Default | Trigger::Continuous(_)) {
+            // Timeout-only batches under the default trigger would otherwise follow each other with no pause.
+            pause(shared, Duration::from_millis(10));
+        }
         if run.trigger == Trigger::Once {
             return Ok(());
         }

@@ -47,6 +47,16 @@ impl EventTimeStats {
     }
 }
 
+/// Event time (microseconds) per row of a timestamp column or of a window struct (its end).
+pub fn event_micros(col: &arrow::array::ArrayRef) -> Vec<Option<i64>> {
+    let times = match col.data_type() {
+        DataType::Struct(_) => col.as_struct().column(1).clone(),
+        _ => col.clone(),
+    };
+    let t = times.as_primitive::<TimestampMicrosecondType>();
+    (0..t.len()).map(|i| t.is_valid(i).then(|| t.value(i))).collect()
+}
+
 /// `spark.sql.streaming.multipleWatermarkPolicy`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WatermarkPolicy {
