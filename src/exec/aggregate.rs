@@ -197,6 +197,51 @@ impl GroupedState {
         Ok(())
     }
 
+    /// The groups as one Arrow batch (checkpoints): `k<i>` key columns, then `a<j>_<i>` state arrays of
+    /// accumulator j, and a `_group` column so a state with no key columns keeps its row count.
+    pub fn to_batch(&mut self) -> Result<RecordBatch> {
+        use arrow::datatypes::Field;
+        let mut fields = Vec::new();
+        let mut cols: Vec<ArrayRef> = Vec::new();
+        for (i, k) in self.key_columns()?.into_iter().enumerate() {
+            fields.push(Field::new(format!("k{i}"), k.data_type().clone(), true));
+            cols.push(k);
+        }
+        for (j, states) in self.state_arrays()?.into_iter().enumerate() {
+            for (i, a) in states.into_iter().enumerate() {
+                fields.push(Field::new(format!("a{j}_{i}"), a.data_type().clone(), true));
+                cols.push(a);
+            }
+        }
+        fields.push(Field::new("_group", arrow::datatypes::DataType::UInt32, false));
+        cols.push(Arc::new(arrow::array::UInt32Array::from_iter_values(0..self.num_groups as u32)));
+        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?)
+    }
+
+    /// A state rebuilt from `to_batch`'s output.
+    pub fn from_batch(
+        group_exprs: &[PhysicalExpr],
+        aggs: &[AggregateCall],
+        batch: &RecordBatch,
+    ) -> Result<GroupedState> {
+        let mut st = GroupedState::new(group_exprs, aggs)?;
+        let schema = batch.schema();
+        let keys: Vec<ArrayRef> = (0..group_exprs.len()).map(|i| batch.column(i).clone()).collect();
+        let mut states: Vec<Vec<ArrayRef>> = vec![Vec::new(); aggs.len()];
+        for (f, c) in schema.fields().iter().zip(batch.columns()) {
+            if let Some((j, _)) = f.name().strip_prefix('a').and_then(|r| r.split_once('_')) {
+                if let Ok(j) = j.parse::<usize>() {
+                    states[j].push(c.clone());
+                }
+            }
+        }
+        if batch.num_rows() > 0 || group_exprs.is_empty() {
+            st.merge_arrays(&keys, &states, batch.num_rows())?;
+        }
+        st.updated.clear();
+        Ok(st)
+    }
+
     /// Encoded key bytes of each group (partitioning by key hash).
     pub fn encoded_keys(&self) -> &[Box<[u8]>] {
         &self.keys

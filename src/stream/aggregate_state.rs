@@ -50,6 +50,26 @@ impl AggregateState {
         })
     }
 
+    /// State per partition as Arrow batches (checkpoints).
+    pub fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
+        self.partitions.iter_mut().map(|p| p.to_batch()).collect()
+    }
+
+    /// Load a `snapshot`.
+    pub fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
+        if parts.len() != self.partitions.len() {
+            return Err(crate::error::EmberError::execution(format!(
+                "The checkpointed aggregation state has {} partitions but the query runs with {}",
+                parts.len(),
+                self.partitions.len()
+            )));
+        }
+        for (p, b) in self.partitions.iter_mut().zip(parts) {
+            *p = GroupedState::from_batch(&self.group_exprs, &self.aggs, b)?;
+        }
+        Ok(())
+    }
+
     pub fn has_event_time(&self) -> bool {
         self.event_key.is_some()
     }

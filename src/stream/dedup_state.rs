@@ -48,6 +48,35 @@ impl DedupState {
         })
     }
 
+    /// The remembered keys (row-format bytes) and their expiry, as one Arrow batch (checkpoints).
+    pub fn snapshot(&self) -> Result<Vec<RecordBatch>> {
+        use arrow::array::{BinaryArray, Int64Array};
+        use arrow::datatypes::{Field, Schema};
+        let keys: BinaryArray = self.seen.keys().map(|k| Some(k.as_ref())).collect();
+        let exp: Int64Array = self.seen.values().copied().map(Some).collect();
+        let schema = Schema::new(vec![
+            Field::new("key", DataType::Binary, false),
+            Field::new("expires", DataType::Int64, false),
+        ]);
+        Ok(vec![RecordBatch::try_new(
+            std::sync::Arc::new(schema),
+            vec![std::sync::Arc::new(keys), std::sync::Arc::new(exp)],
+        )?])
+    }
+
+    pub fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
+        use arrow::array::AsArray;
+        use arrow::datatypes::Int64Type;
+        for b in parts {
+            let keys = b.column(0).as_binary::<i32>();
+            let exp = b.column(1).as_primitive::<Int64Type>();
+            for i in 0..b.num_rows() {
+                self.seen.insert(keys.value(i).into(), exp.value(i));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the watermark can make this operator forget keys (a no-data batch is then worth running).
     pub fn evicts(&self) -> bool {
         self.within_watermark || self.event_in_keys

@@ -116,6 +116,48 @@ impl GroupStateStore {
         })
     }
 
+    /// Keys (row-format bytes), timeouts and state values as one Arrow batch (checkpoints).
+    pub fn snapshot(&self, spec: &GroupStateSpec) -> Result<Vec<RecordBatch>> {
+        use arrow::array::{BinaryArray, BooleanArray, Int64Array};
+        use arrow::datatypes::{DataType, Field, Schema};
+        let null_state = RecordBatch::try_new(
+            spec.state_schema.clone(),
+            spec.state_schema.fields().iter().map(|f| new_null_array(f.data_type(), 1)).collect(),
+        )?;
+        let entries: Vec<(&Box<[u8]>, &Entry)> = self.entries.iter().collect();
+        let keys: BinaryArray = entries.iter().map(|(k, _)| Some(k.as_ref())).collect();
+        let timeouts: Int64Array = entries.iter().map(|(_, e)| Some(e.timeout_ms)).collect();
+        let has: BooleanArray = entries.iter().map(|(_, e)| Some(e.state.is_some())).collect();
+        let rows: Vec<RecordBatch> =
+            entries.iter().map(|(_, e)| e.state.clone().unwrap_or_else(|| null_state.clone())).collect();
+        let states = arrow::compute::concat_batches(&spec.state_schema, &rows)?;
+        let mut fields = vec![
+            Field::new("_key", DataType::Binary, false),
+            Field::new("_timeout", DataType::Int64, false),
+            Field::new("_has_state", DataType::Boolean, false),
+        ];
+        fields.extend(spec.state_schema.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)));
+        let mut cols: Vec<ArrayRef> = vec![Arc::new(keys), Arc::new(timeouts), Arc::new(has)];
+        cols.extend(states.columns().iter().cloned());
+        Ok(vec![RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?])
+    }
+
+    pub fn restore(&mut self, spec: &GroupStateSpec, parts: &[RecordBatch]) -> Result<()> {
+        use arrow::array::{Array, AsArray};
+        use arrow::datatypes::Int64Type;
+        for b in parts {
+            let keys = b.column(0).as_binary::<i32>();
+            let timeouts = b.column(1).as_primitive::<Int64Type>();
+            let has = b.column(2).as_boolean();
+            let values = RecordBatch::try_new(spec.state_schema.clone(), b.columns()[3..].to_vec())?;
+            for i in 0..b.num_rows() {
+                let state = (has.is_valid(i) && has.value(i)).then(|| values.slice(i, 1));
+                self.entries.insert(keys.value(i).into(), Entry { state, timeout_ms: timeouts.value(i) });
+            }
+        }
+        Ok(())
+    }
+
     /// One batch: call the function for each key with rows, then for each timed-out key; returns its output.
     pub fn process(
         &mut self,

@@ -61,8 +61,30 @@ pub struct Incremental {
     plan: Arc<LogicalPlan>,
     mode: OutputMode,
     operators: HashMap<usize, Stateful>,
+    /// Checkpointed state by operator node id, loaded into each operator when it is created.
+    pending: HashMap<usize, Vec<RecordBatch>>,
     /// Event times seen by each `withWatermark` step in the latest batch, with its delay (plan pre-order).
     event_times: Vec<(usize, i64, EventTimeStats)>,
+}
+
+/// The applyInPandasWithState specs by node id (same numbering as `rewrite`).
+fn group_specs(plan: &LogicalPlan) -> HashMap<usize, crate::stream::group_state::GroupStateSpec> {
+    fn walk(p: &LogicalPlan, id: &mut usize, out: &mut HashMap<usize, crate::stream::group_state::GroupStateSpec>) {
+        let me = *id;
+        *id += 1;
+        if !p.is_streaming() {
+            return;
+        }
+        if let PlanNode::FlatMapGroupsWithState { spec, .. } = &p.node {
+            out.insert(me, spec.clone());
+        }
+        for c in p.children() {
+            walk(c, id, out);
+        }
+    }
+    let mut out = HashMap::new();
+    walk(plan, &mut 0, &mut out);
+    out
 }
 
 /// Pre-order ids and delays of the `withWatermark` steps of the streaming part of `plan`.
@@ -85,7 +107,7 @@ impl Incremental {
         let mut steps = Vec::new();
         watermark_steps(&plan, &mut 0, &mut steps);
         let event_times = steps.into_iter().map(|(id, d)| (id, d, EventTimeStats::default())).collect();
-        Incremental { plan, mode, operators: HashMap::new(), event_times }
+        Incremental { plan, mode, operators: HashMap::new(), pending: HashMap::new(), event_times }
     }
 
     pub fn plan(&self) -> &Arc<LogicalPlan> {
@@ -100,6 +122,87 @@ impl Incremental {
     /// Each `withWatermark` step's delay and the event times it saw in the latest batch.
     pub fn event_times(&self) -> Vec<(i64, EventTimeStats)> {
         self.event_times.iter().map(|(_, d, s)| (*d, *s)).collect()
+    }
+
+    /// The stateful operators in plan order: node id and shape (what a restart must find unchanged).
+    pub fn stateful_shapes(&self) -> Vec<(usize, serde_json::Value)> {
+        fn fields(schema: &crate::plan::schema::PlanSchema, range: std::ops::Range<usize>) -> Vec<String> {
+            range
+                .map(|i| {
+                    let f = &schema.fields[i];
+                    format!("{}: {}", f.name(), crate::types::simple_string(f.data_type()))
+                })
+                .collect()
+        }
+        fn walk(p: &LogicalPlan, id: &mut usize, out: &mut Vec<(usize, serde_json::Value)>) {
+            let me = *id;
+            *id += 1;
+            if !p.is_streaming() {
+                return;
+            }
+            let shape = match &p.node {
+                PlanNode::Aggregate { input, group_exprs, .. } => {
+                    let name = if matches!(input.node, PlanNode::MergeSessions { .. }) {
+                        "sessionWindowStateStoreSaveExec"
+                    } else {
+                        "stateStoreSave"
+                    };
+                    let n = group_exprs.len();
+                    Some(serde_json::json!({"operator": name, "keys": fields(&p.schema, 0..n),
+                        "values": fields(&p.schema, n..p.schema.len())}))
+                }
+                PlanNode::Deduplicate { input, keys, within_watermark } => {
+                    let keys: Vec<String> = keys.iter().flat_map(|&k| fields(&input.schema, k..k + 1)).collect();
+                    let name = if *within_watermark { "dedupeWithinWatermark" } else { "dedupe" };
+                    Some(serde_json::json!({"operator": name, "keys": keys, "values": []}))
+                }
+                PlanNode::FlatMapGroupsWithState { spec, .. } => {
+                    let keys: Vec<String> =
+                        spec.keys.iter().map(|k| crate::types::simple_string(&k.data_type)).collect();
+                    let values: Vec<String> = spec
+                        .state_schema
+                        .fields()
+                        .iter()
+                        .map(|f| format!("{}: {}", f.name(), crate::types::simple_string(f.data_type())))
+                        .collect();
+                    Some(serde_json::json!({"operator": "applyInPandasWithState", "keys": keys, "values": values}))
+                }
+                _ => None,
+            };
+            if let Some(s) = shape {
+                out.push((me, s));
+            }
+            for c in p.children() {
+                walk(c, id, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.plan, &mut 0, &mut out);
+        out
+    }
+
+    /// Each stateful operator's state (by node id), for the checkpoint.
+    pub fn snapshot(&mut self) -> Result<Vec<(usize, Vec<RecordBatch>)>> {
+        let plan = self.plan.clone();
+        let specs = group_specs(&plan);
+        let mut ids: Vec<usize> = self.operators.keys().copied().collect();
+        ids.sort();
+        ids.into_iter()
+            .map(|id| {
+                let parts = match self.operators.get_mut(&id).unwrap() {
+                    Stateful::Aggregate(a) => a.snapshot()?,
+                    Stateful::Session(s) => s.snapshot()?,
+                    Stateful::Dedup(d) => d.snapshot()?,
+                    Stateful::Group(g, _) => g.snapshot(&specs[&id])?,
+                };
+                Ok((id, parts))
+            })
+            .collect()
+    }
+
+    /// Checkpointed state to load (by node id) when the operators are created.
+    pub fn restore(&mut self, states: HashMap<usize, Vec<RecordBatch>>) {
+        self.pending = states;
     }
 
     /// Metrics of the stateful operators for the latest batch, in plan order.
@@ -177,7 +280,10 @@ impl Incremental {
                     let child = self.rewrite(windows, inputs, watermark, ctx, node_id, source)?;
                     let rows = execute(&child, ctx)?;
                     if !self.operators.contains_key(&id) {
-                        let st = SessionState::new(group_exprs, aggregates, *session, ctx.shuffle_partitions)?;
+                        let mut st = SessionState::new(group_exprs, aggregates, *session, ctx.shuffle_partitions)?;
+                        if let Some(parts) = self.pending.remove(&id) {
+                            st.restore(&parts)?;
+                        }
                         self.operators.insert(id, Stateful::Session(st));
                     }
                     let Some(Stateful::Session(st)) = self.operators.get_mut(&id) else { unreachable!() };
@@ -197,7 +303,10 @@ impl Incremental {
                         PhysicalKind::Column(c) => input.schema.attrs[c].watermark_delay_ms.is_some(),
                         _ => false,
                     });
-                    let st = AggregateState::new(group_exprs, aggregates, event_key, ctx.shuffle_partitions)?;
+                    let mut st = AggregateState::new(group_exprs, aggregates, event_key, ctx.shuffle_partitions)?;
+                    if let Some(parts) = self.pending.remove(&id) {
+                        st.restore(&parts)?;
+                    }
                     self.operators.insert(id, Stateful::Aggregate(st));
                 }
                 let Some(Stateful::Aggregate(st)) = self.operators.get_mut(&id) else { unreachable!() };
@@ -207,7 +316,10 @@ impl Incremental {
             PlanNode::FlatMapGroupsWithState { input, spec } => {
                 let rows = run_child(self, input)?;
                 if !self.operators.contains_key(&id) {
-                    let st = GroupStateStore::new(spec, ctx.shuffle_partitions)?;
+                    let mut st = GroupStateStore::new(spec, ctx.shuffle_partitions)?;
+                    if let Some(parts) = self.pending.remove(&id) {
+                        st.restore(spec, &parts)?;
+                    }
                     self.operators.insert(id, Stateful::Group(st, spec.timeout));
                 }
                 let Some(Stateful::Group(st, _)) = self.operators.get_mut(&id) else { unreachable!() };
@@ -225,8 +337,11 @@ impl Incremental {
                 if !self.operators.contains_key(&id) {
                     let event =
                         input.schema.attrs.iter().enumerate().find_map(|(i, a)| a.watermark_delay_ms.map(|d| (i, d)));
-                    let st =
+                    let mut st =
                         DedupState::new(keys, &input.data_types(), event, *within_watermark, ctx.shuffle_partitions)?;
+                    if let Some(parts) = self.pending.remove(&id) {
+                        st.restore(&parts)?;
+                    }
                     self.operators.insert(id, Stateful::Dedup(st));
                 }
                 let Some(Stateful::Dedup(st)) = self.operators.get_mut(&id) else { unreachable!() };

@@ -1,6 +1,7 @@
 //! Structured Streaming: sources, the incremental (micro-batch) execution of an analyzed plan, sinks, output-mode
 //! checks and the query thread with its monitoring state.
 pub mod aggregate_state;
+pub mod checkpoint;
 pub mod checks;
 pub mod dedup_state;
 pub mod file_sink;

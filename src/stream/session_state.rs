@@ -72,6 +72,17 @@ impl SessionState {
         self.state.num_groups()
     }
 
+    pub fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
+        Ok(vec![self.state.to_batch()?])
+    }
+
+    pub fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
+        if let Some(b) = parts.first() {
+            self.state = GroupedState::from_batch(&self.group_exprs, &self.aggs, b)?;
+        }
+        Ok(())
+    }
+
     /// One batch: `rows` carry their own (unmerged) session in column `session_input`.
     pub fn process(
         &mut self,
