@@ -2,6 +2,7 @@
 //! checks and the query thread with its monitoring state.
 pub mod checks;
 pub mod file_sink;
+pub mod file_source;
 pub mod incremental;
 pub mod query;
 pub mod rate;

@@ -346,6 +346,7 @@ fn run_loop(
         let out_rows: usize = output.iter().map(|b| b.num_rows()).sum();
         let schema = run.incremental.plan().schema.clone();
         run.sink.add_batch(batch_id, &schema, output, &ctx.eval)?;
+        run.sources.iter_mut().zip(&latest).for_each(|((_, s), end)| s.commit(*end));
         let add_batch_ms = sink_start.elapsed().as_millis();
         let starts = committed.clone();
         committed = latest.clone();
