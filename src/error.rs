@@ -10,7 +10,7 @@ pub enum EmberError {
     /// `pyspark.errors.ParseException`: a SQL or DDL string does not parse.
     Parse { error_class: Option<String>, message: String },
     /// `pyspark.errors.IllegalArgumentException`: a bad option or argument value.
-    IllegalArgument(String),
+    IllegalArgument { error_class: Option<String>, message: String },
     /// `pyspark.errors.PySparkTypeError`: wrong Python argument type (raised from the bindings).
     Type(String),
     /// `pyspark.errors.PySparkValueError`.
@@ -54,7 +54,12 @@ impl EmberError {
         EmberError::Execution { error_class: Some(class.to_string()), message: format!("[{class}] {message}") }
     }
     pub fn illegal_argument(message: impl Into<String>) -> Self {
-        EmberError::IllegalArgument(message.into())
+        EmberError::IllegalArgument { error_class: None, message: message.into() }
+    }
+    /// IllegalArgumentException with Spark's error class but no `[CLASS]` prefix: Spark's `_LEGACY_ERROR_TEMP_*`
+    /// classes keep their old message text.
+    pub fn illegal_argument_class(class: &str, message: impl Into<String>) -> Self {
+        EmberError::IllegalArgument { error_class: Some(class.to_string()), message: message.into() }
     }
     pub fn not_implemented(message: impl Into<String>) -> Self {
         EmberError::NotImplemented(message.into())
@@ -65,9 +70,9 @@ impl EmberError {
             EmberError::Analysis { message, .. }
             | EmberError::Parse { message, .. }
             | EmberError::Execution { message, .. }
+            | EmberError::IllegalArgument { message, .. }
             | EmberError::Io { message, .. } => message.clone(),
-            EmberError::IllegalArgument(m)
-            | EmberError::Type(m)
+            EmberError::Type(m)
             | EmberError::Value(m)
             | EmberError::StreamingQuery(m)
             | EmberError::Arithmetic(m)
@@ -79,6 +84,7 @@ impl EmberError {
         match self {
             EmberError::Analysis { error_class, .. }
             | EmberError::Parse { error_class, .. }
+            | EmberError::IllegalArgument { error_class, .. }
             | EmberError::Execution { error_class, .. } => error_class.as_deref(),
             _ => None,
         }

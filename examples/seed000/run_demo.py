@@ -12,6 +12,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def main() -> None:
     shutil.rmtree(os.path.join(HERE, "data"), ignore_errors=True)
+    # readStream…load() fails on a directory that does not exist yet (Spark's PATH_NOT_FOUND), so create it first.
+    os.makedirs(os.path.join(HERE, "data", "input"))
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     processor = subprocess.Popen([sys.executable, "streaming/stream_processor.py"], cwd=HERE, env=env)
     try:

@@ -90,12 +90,13 @@ fn is_hidden(name: &str) -> bool {
     (name.starts_with('_') && !name.contains('=')) || name.starts_with('.') || name.ends_with("._COPYING_")
 }
 
-fn has_glob(s: &str) -> bool {
+/// Whether a path string holds glob characters (Hadoop's `isGlobPath`).
+pub fn has_glob(s: &str) -> bool {
     s.contains(['*', '?', '[', '{'])
 }
 
 /// `{a,b}` alternatives expanded into plain glob patterns (nested braces supported).
-fn expand_braces(p: &str) -> Vec<String> {
+pub fn expand_braces(p: &str) -> Vec<String> {
     let Some(open) = p.find('{') else { return vec![p.to_string()] };
     let bytes = p.as_bytes();
     let (mut depth, mut close, mut commas) = (0, None, vec![]);
@@ -508,11 +509,22 @@ pub fn read_dataset(
     ctx: &crate::expr::physical::EvalContext,
 ) -> Result<(Fields, Vec<arrow::array::RecordBatch>)> {
     let (files, _) = list_files(paths, opts)?;
+    read_files(format, &files, opts, schema, ctx)
+}
+
+/// Read already listed files in `format`; partition columns come from each entry's `partition_values`.
+pub fn read_files(
+    format: &str,
+    files: &[FileEntry],
+    opts: &Options,
+    schema: Option<&Fields>,
+    ctx: &crate::expr::physical::EvalContext,
+) -> Result<(Fields, Vec<arrow::array::RecordBatch>)> {
     match format.to_ascii_lowercase().as_str() {
-        "csv" => crate::io::csv::read_csv(&files, schema, opts, ctx),
-        "parquet" => crate::io::parquet::read_parquet(&files, schema, opts, ctx),
-        "text" => crate::io::text::read_text(&files, opts, ctx),
-        "json" => read_json_dataset(&files, schema, opts, ctx),
+        "csv" => crate::io::csv::read_csv(files, schema, opts, ctx),
+        "parquet" => crate::io::parquet::read_parquet(files, schema, opts, ctx),
+        "text" => crate::io::text::read_text(files, opts, ctx),
+        "json" => read_json_dataset(files, schema, opts, ctx),
         other => Err(EmberError::analysis_class(
             "DATA_SOURCE_NOT_FOUND",
             format!(

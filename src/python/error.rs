@@ -34,7 +34,7 @@ fn class_name(e: &EmberError) -> &'static str {
     match e {
         EmberError::Analysis { .. } => "AnalysisException",
         EmberError::Parse { .. } => "ParseException",
-        EmberError::IllegalArgument(_) => "IllegalArgumentException",
+        EmberError::IllegalArgument { .. } => "IllegalArgumentException",
         EmberError::Type(_) => "PySparkTypeError",
         EmberError::Value(_) => "PySparkValueError",
         EmberError::StreamingQuery(_) => "StreamingQueryException",

@@ -117,7 +117,7 @@ impl PySession {
         Ok(PyDataFrame::new(builder::values(fields, batches), self.session.clone()))
     }
 
-    /// `spark.readStream…load(path)`: the schema is required unless spark.sql.streaming.schemaInference is true.
+    /// `spark.readStream…load(path)`: built-in sources, or a file source (`stream::file_source::source_columns`).
     #[pyo3(signature = (format, path, options, schema_json=None))]
     fn read_stream(
         &self,
@@ -139,31 +139,17 @@ impl PySession {
             let spec = crate::stream::source::builtin_spec(&fmt, &opts)?;
             return Ok(crate::python::streaming::stream_df(&self.session, spec, fields));
         }
-        let fields = match schema_json {
-            Some(s) => crate::types::spark_json::fields_from_json(&s)?,
-            None if format.eq_ignore_ascii_case("text") => {
-                arrow::datatypes::Fields::from(vec![Field::new("value", DataType::Utf8, true)])
-            }
-            None => {
-                let infer = self
-                    .session
-                    .conf_get("spark.sql.streaming.schemaInference")
-                    .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-                if !infer {
-                    return Err(crate::error::EmberError::illegal_argument(format!(
-                        "Schema must be specified when creating a streaming source DataFrame. If some files already exist in the directory, then depending on the file format you may be able to create a static DataFrame on that directory with 'spark.read.load(directory)' and infer schema from it."
-                    ))
-                    .into());
-                }
-                let ctx = self.session.exec_context();
-                let (format2, path2, opts2) = (format.clone(), path.clone(), opts.clone());
-                crate::python::gil::detached(py, move || {
-                    crate::io::read_format(&format2, &[path2], &opts2, None, &ctx.eval)
-                })?
-                .0
-            }
-        };
-        Ok(crate::python::streaming::read_stream(&self.session, &format, &path, opts, fields))
+        let user = schema_json.map(|s| crate::types::spark_json::fields_from_json(&s)).transpose()?;
+        let infer = self
+            .session
+            .conf_get("spark.sql.streaming.schemaInference")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let ctx = self.session.exec_context();
+        let columns = crate::python::gil::detached(py, {
+            let (format, path, opts) = (format.clone(), path.clone(), opts.clone());
+            move || crate::stream::file_source::source_columns(&format, &path, &opts, user.as_ref(), infer, &ctx.eval)
+        })?;
+        Ok(crate::python::streaming::read_stream(&self.session, &format, &path, opts, columns))
     }
 
     fn table(&self, name: &str) -> BResult<PyDataFrame> {

@@ -143,10 +143,16 @@ pub fn read_stream(
     format: &str,
     path: &str,
     options: crate::io::options::Options,
-    fields: arrow::datatypes::Fields,
+    columns: crate::stream::file_source::SourceColumns,
 ) -> PyDataFrame {
-    let spec =
-        SourceSpec::Files { format: format.to_string(), path: path.to_string(), options, schema: fields.clone() };
+    let fields = columns.fields;
+    let spec = SourceSpec::Files {
+        format: format.to_string(),
+        path: path.to_string(),
+        options,
+        schema: fields.clone(),
+        partition_columns: columns.partition_columns,
+    };
     let plan = Arc::new(LogicalPlan {
         node: PlanNode::StreamScan { source: Arc::new(spec) },
         schema: PlanSchema::fresh(fields),
@@ -269,7 +275,8 @@ pub fn start(
     };
     let mut specs = Vec::new();
     collect_sources(&df.plan, &mut specs);
-    let sources = specs.iter().map(|s| Ok((s.description(), s.open()?))).collect::<crate::Result<Vec<_>>>()?;
+    let trigger = parse_trigger(trigger_kind, trigger_ms)?;
+    let sources = specs.iter().map(|s| Ok((s.description(), s.open(trigger)?))).collect::<crate::Result<Vec<_>>>()?;
     // Spark: the writer's checkpointLocation, else spark.sql.streaming.checkpointLocation/<queryName or a uuid>.
     let checkpoint = opts.get("checkpointLocation").map(|s| s.to_string()).or_else(|| {
         df.session.conf_get("spark.sql.streaming.checkpointLocation").map(|root| {
@@ -283,7 +290,7 @@ pub fn start(
         incremental: Incremental::new(df.plan.clone(), mode),
         sources,
         sink: sink_box,
-        trigger: parse_trigger(trigger_kind, trigger_ms)?,
+        trigger,
         events: events.map(|cb| -> crate::stream::query::EventCallback {
             Box::new(move |kind: &str, payload: String| {
                 // A listener's failure is reported by Python and does not stop the query, as in Spark.

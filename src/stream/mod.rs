@@ -5,6 +5,7 @@ pub mod checkpoint;
 pub mod checks;
 pub mod dedup_state;
 pub mod file_sink;
+pub mod file_source;
 pub mod group_state;
 pub mod incremental;
 pub mod metrics;

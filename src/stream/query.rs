@@ -310,6 +310,7 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<()> 
     }
     for (i, (_, s)) in run.sources.iter_mut().enumerate() {
         s.restore_log(&ckpt.read_source_logs(i)?)?;
+        s.commit(rec.committed[i]);
     }
     Ok(())
 }
@@ -481,6 +482,7 @@ fn run_loop(
             c.write_commit(batch_id, watermark.current_ms())?;
             c.prune(batch_id, retain)?;
         }
+        run.sources.iter_mut().zip(&latest).for_each(|((_, s), end)| s.commit(*end));
         let commit_ms = commit_start.elapsed().as_millis();
         let starts = committed.clone();
         committed = latest.clone();

@@ -1,6 +1,5 @@
 //! Streaming sources: what a `readStream` DataFrame names (`SourceSpec`) and the per-query reader (`Source`) that
 //! reports offsets and reads the data between two of them.
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use arrow::array::RecordBatch;
@@ -9,7 +8,8 @@ use arrow::datatypes::Fields;
 use crate::error::{EmberError, Result};
 use crate::expr::physical::EvalContext;
 use crate::io::options::Options;
-use crate::io::paths::FileEntry;
+use crate::io::paths::{local_path, qualified};
+use crate::stream::query::Trigger;
 
 /// Rows appended by `MemoryStream.addData`, one batch per call; offset N = the first N batches.
 #[derive(Default)]
@@ -19,8 +19,8 @@ pub struct MemoryBuffer {
 
 /// A source as named by the user.
 pub enum SourceSpec {
-    /// A directory of files of one format (csv, json, parquet, text).
-    Files { format: String, path: String, options: Options, schema: Fields },
+    /// A directory of files of one format (csv, json, parquet, text); `schema` ends with the partition columns.
+    Files { format: String, path: String, options: Options, schema: Fields, partition_columns: Vec<String> },
     /// `ember.testing.MemoryStream`.
     Memory { buffer: Arc<MemoryBuffer>, schema: Fields, id: u64 },
     /// `format("rate")`: `rows_per_second` rows a second, values 0, 1, 2, … with evenly spread timestamps.
@@ -95,7 +95,7 @@ pub fn builtin_spec(format: &str, options: &Options) -> Result<SourceSpec> {
 impl SourceSpec {
     pub fn description(&self) -> String {
         match self {
-            SourceSpec::Files { path, .. } => format!("FileStreamSource[file:{path}]"),
+            SourceSpec::Files { path, .. } => format!("FileStreamSource[{}]", qualified(&local_path(path))),
             SourceSpec::Memory { id, .. } => format!("MemoryStream[{id}]"),
             SourceSpec::Rate { rows_per_second, ramp_up_seconds } => {
                 format!("RateStreamV2[rowsPerSecond={rows_per_second}, rampUpTimeSeconds={ramp_up_seconds}, numPartitions=default")
@@ -107,26 +107,14 @@ impl SourceSpec {
         }
     }
 
-    /// A fresh reader for one query run.
-    pub fn open(&self) -> Result<Box<dyn Source>> {
+    /// A fresh reader for one query run under `trigger`.
+    pub fn open(&self, trigger: Trigger) -> Result<Box<dyn Source>> {
         Ok(match self {
-            SourceSpec::Files { format, path, options, schema } => Box::new(FileSource {
-                format: format.clone(),
-                path: path.clone(),
-                options: options.clone(),
-                schema: schema.clone(),
-                max_files: options.get("maxFilesPerTrigger").map(|v| v.trim().parse::<usize>()).transpose().map_err(
-                    |_| {
-                        EmberError::illegal_argument(format!(
-                            "Invalid value '{}' for option 'maxFilesPerTrigger', must be a positive integer",
-                            options.get("maxFilesPerTrigger").unwrap_or_default()
-                        ))
-                    },
-                )?,
-                latest_first: options.get_bool("latestFirst", false)?,
-                seen: HashSet::new(),
-                planned: Vec::new(),
-            }),
+            SourceSpec::Files { format, path, options, schema, partition_columns } => {
+                let spec =
+                    crate::stream::file_source::FileSourceSpec { format, path, options, schema, partition_columns };
+                crate::stream::file_source::open(spec, trigger)
+            }
             SourceSpec::Memory { buffer, .. } => Box::new(MemorySource { buffer: buffer.clone() }),
             SourceSpec::Rate { rows_per_second, ramp_up_seconds } => {
                 Box::new(crate::stream::rate::RateSource::new(*rows_per_second, *ramp_up_seconds))
@@ -155,6 +143,8 @@ pub trait Source: Send {
     fn restore_log(&mut self, _logs: &[(i64, String)]) -> Result<()> {
         Ok(())
     }
+    /// Spark's `Source.commit`: the batches up to offset `end` are committed and will not be read again.
+    fn commit(&mut self, _end: i64) {}
 }
 
 struct MemorySource {
@@ -168,58 +158,5 @@ impl Source for MemorySource {
     fn read(&mut self, start: i64, end: i64, _ctx: &EvalContext) -> Result<Vec<RecordBatch>> {
         let b = self.buffer.batches.lock().unwrap();
         Ok(b[start as usize..end as usize].to_vec())
-    }
-}
-
-/// New files of a directory, in modification-time order, each read exactly once.
-struct FileSource {
-    format: String,
-    path: String,
-    options: Options,
-    schema: Fields,
-    max_files: Option<usize>,
-    latest_first: bool,
-    seen: HashSet<std::path::PathBuf>,
-    /// Files of each planned batch (offset i+1 = batches 0..=i).
-    planned: Vec<Vec<FileEntry>>,
-}
-
-impl Source for FileSource {
-    fn latest_offset(&mut self) -> Result<i64> {
-        let listing = crate::io::paths::list_files(std::slice::from_ref(&self.path), &self.options);
-        let files = match listing {
-            Ok((files, _)) => files,
-            // A directory that does not exist yet has no files (Spark waits for it).
-            Err(EmberError::Analysis { error_class: Some(c), .. }) if c == "PATH_NOT_FOUND" => vec![],
-            Err(e) => return Err(e),
-        };
-        let mut new: Vec<FileEntry> = files.into_iter().filter(|f| !self.seen.contains(&f.path)).collect();
-        if !new.is_empty() {
-            new.sort_by(|a, b| a.modified_ms.cmp(&b.modified_ms).then_with(|| a.path.cmp(&b.path)));
-            if self.latest_first {
-                new.reverse();
-            }
-            if let Some(m) = self.max_files {
-                new.truncate(m.max(1));
-            }
-            for f in &new {
-                self.seen.insert(f.path.clone());
-            }
-            self.planned.push(new);
-        }
-        Ok(self.planned.len() as i64)
-    }
-
-    fn read(&mut self, start: i64, end: i64, ctx: &EvalContext) -> Result<Vec<RecordBatch>> {
-        let paths: Vec<String> = self.planned[start as usize..end as usize]
-            .iter()
-            .flatten()
-            .map(|f| f.path.to_string_lossy().into_owned())
-            .collect();
-        if paths.is_empty() {
-            return Ok(vec![]);
-        }
-        let (_, batches) = crate::io::read_format(&self.format, &paths, &self.options, Some(&self.schema), ctx)?;
-        Ok(batches)
     }
 }

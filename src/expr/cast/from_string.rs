@@ -339,7 +339,7 @@ pub fn parse_day_time_interval(s: &str) -> Result<i64> {
             .expect("interval pattern")
     });
     let unmatched = || {
-        EmberError::IllegalArgument(format!(
+        EmberError::illegal_argument(format!(
             "[INVALID_INTERVAL_FORMAT.UNMATCHED_FORMAT_STRING_WITH_NOTICE] Error parsing '{s}' to interval. Please \
              ensure that the value provided is in a valid format for defining an interval. You can reference the \
              documentation for the correct format. Interval string does not match day-time format of \
@@ -359,7 +359,7 @@ pub fn parse_day_time_interval(s: &str) -> Result<i64> {
         let text = caps.get(base + i).map_or("0", |m| m.as_str());
         let v: i64 = text.parse().map_err(|_| unmatched())?;
         if v > max {
-            return Err(EmberError::IllegalArgument(format!(
+            return Err(EmberError::illegal_argument(format!(
                 "requirement failed: {name} {v} outside range [0, {max}]"
             )));
         }

@@ -1,0 +1,357 @@
+//! The streaming file source, as Spark 4.3's `FileStreamSource`: each trigger lists the path, keeps the files not
+//! seen before (`seen`), orders them by modification time (newest first with `latestFirst`) and plans one batch
+//! within `maxFilesPerTrigger` or `maxBytesPerTrigger`. Files left over by a limited batch are kept for the next
+//! batches without listing again (Spark's unread-files cache). Offset N means the first N planned batches, the unit
+//! Spark's `sources/0/N` log will persist. `cleanSource` deletes or archives the files of a committed batch when the
+//! next batch starts, the point where Spark commits a batch's source offsets.
+//!
+//! Spark creates the source on the query thread, so invalid options fail the query on its first trigger.
+mod cleaner;
+pub mod options;
+mod schema;
+mod seen;
+#[cfg(test)]
+mod tests;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use arrow::array::{RecordBatch, RecordBatchOptions};
+use arrow::datatypes::{Fields, Schema, SchemaRef};
+
+use crate::error::{EmberError, Result};
+use crate::expr::physical::EvalContext;
+use crate::io::options::Options;
+use crate::io::paths::{has_glob, list_files, local_path, FileEntry, HIVE_DEFAULT_PARTITION};
+use crate::stream::query::Trigger;
+use crate::stream::source::Source;
+use cleaner::Cleaner;
+use options::{FileStreamOptions, ReadLimit};
+pub use schema::{schema_required_error, source_columns, SourceColumns};
+use seen::SeenFiles;
+
+/// What a file source reads, fixed by `readStream…load(path)`.
+pub struct FileSourceSpec<'a> {
+    pub format: &'a str,
+    pub path: &'a str,
+    pub options: &'a Options,
+    pub schema: &'a Fields,
+    pub partition_columns: &'a [String],
+}
+
+pub struct FileSource {
+    format: String,
+    path: String,
+    options: Options,
+    schema: SchemaRef,
+    partition_columns: Vec<String>,
+    config: FileStreamOptions,
+    limit: ReadLimit,
+    seen: SeenFiles,
+    cleaner: Option<Cleaner>,
+    /// Files of the last listing that a limited batch left over, oldest first.
+    unread: Option<VecDeque<FileEntry>>,
+    /// `Trigger.AvailableNow`: only the files listed when the query started are read, in batch order.
+    available_now: bool,
+    /// Those files not taken yet (listed at the first trigger).
+    snapshot: Option<VecDeque<FileEntry>>,
+    /// Files of each planned batch (offset i+1 = batches 0..=i).
+    planned: Vec<Vec<FileEntry>>,
+    /// Planned batches the engine has committed, and how many of those were cleaned.
+    committed: usize,
+    cleaned: usize,
+}
+
+/// A source whose options Spark would reject: the query fails on its first trigger with the error.
+struct Rejected(EmberError);
+
+impl Source for Rejected {
+    fn latest_offset(&mut self) -> Result<i64> {
+        Err(self.0.clone())
+    }
+    fn read(&mut self, _: i64, _: i64, _: &EvalContext) -> Result<Vec<RecordBatch>> {
+        Err(self.0.clone())
+    }
+}
+
+/// The reader of one query run; invalid options give a source that fails the query when it first runs.
+pub fn open(spec: FileSourceSpec<'_>, trigger: Trigger) -> Box<dyn Source> {
+    match FileSource::new(spec, trigger) {
+        Ok(s) => Box::new(s),
+        Err(e) => Box::new(Rejected(e)),
+    }
+}
+
+impl FileSource {
+    pub fn new(spec: FileSourceSpec<'_>, trigger: Trigger) -> Result<Self> {
+        let config = FileStreamOptions::parse(spec.options)?;
+        let cleaner = Cleaner::new(&config.clean_source, &local_path(spec.path))?;
+        let max_age = config.effective_max_file_age_ms();
+        if max_age < 0 {
+            return Err(EmberError::illegal_argument("requirement failed"));
+        }
+        // Trigger.Once reads everything available in its one batch, whatever the limits say.
+        let limit = if trigger == Trigger::Once { ReadLimit::AllAvailable } else { config.read_limit() };
+        Ok(FileSource {
+            format: spec.format.to_string(),
+            path: spec.path.to_string(),
+            options: spec.options.clone(),
+            schema: Arc::new(Schema::new(spec.schema.clone())),
+            partition_columns: spec.partition_columns.to_vec(),
+            limit,
+            seen: SeenFiles::new(max_age),
+            cleaner,
+            unread: None,
+            available_now: trigger == Trigger::AvailableNow,
+            snapshot: None,
+            config,
+            planned: Vec::new(),
+            committed: 0,
+            cleaned: 0,
+        })
+    }
+
+    /// Files of planned batch `i` (what Spark's `sources/0/i` log entry records: path, size, modification time).
+    pub fn planned_files(&self, i: usize) -> &[FileEntry] {
+        self.planned.get(i).map_or(&[], |b| b.as_slice())
+    }
+
+    /// The files under the path now, in no particular order.
+    fn list(&self) -> Result<Vec<FileEntry>> {
+        if self.cleaner.is_some() && !has_glob(&self.path) && local_path(&self.path).join("_spark_metadata").is_dir() {
+            return Err(EmberError::execution(
+                "Clean up source files is not supported when reading from the output directory of FileStreamSink.",
+            ));
+        }
+        match list_files(std::slice::from_ref(&self.path), &self.options) {
+            Ok((files, _)) => Ok(files),
+            // A directory deleted (or a glob matching nothing) has no files for now.
+            Err(EmberError::Analysis { error_class: Some(c), .. }) if c == "PATH_NOT_FOUND" => Ok(vec![]),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Batch order: oldest first (newest first with `latestFirst`); equal times by path.
+    fn sort(&self, files: &mut [FileEntry]) {
+        if self.config.latest_first {
+            files.sort_by(|a, b| b.modified_ms.cmp(&a.modified_ms).then_with(|| a.path.cmp(&b.path)));
+        } else {
+            files.sort_by(|a, b| a.modified_ms.cmp(&b.modified_ms).then_with(|| a.path.cmp(&b.path)));
+        }
+    }
+
+    /// The files a new batch may choose from, in batch order.
+    fn candidates(&mut self) -> Result<VecDeque<FileEntry>> {
+        if let Some(unread) = self.unread.take().filter(|u| !u.is_empty()) {
+            return Ok(unread);
+        }
+        if self.available_now && self.snapshot.is_none() {
+            let mut all = self.list()?;
+            self.sort(&mut all);
+            self.snapshot = Some(all.into());
+        }
+        let by_name = self.config.file_name_only;
+        let seen = &self.seen;
+        let is_new = |f: &FileEntry| seen.is_new(&seen_key(f, by_name), f.modified_ms);
+        match self.snapshot.take() {
+            // Already in batch order; with fileNameOnly a taken name removes its namesakes.
+            Some(mut all) => {
+                all.retain(is_new);
+                Ok(all)
+            }
+            None => {
+                let mut listed = self.list()?;
+                listed.retain(is_new);
+                self.sort(&mut listed);
+                Ok(listed.into())
+            }
+        }
+    }
+
+    /// Split `files` into this batch and the rest, and say whether the rest is worth caching for the next batches
+    /// (Spark's `fetchMaxOffset`): not when fewer than `discardCachedInputRatio` of a batch remain.
+    fn take_batch(&self, mut files: VecDeque<FileEntry>) -> (Vec<FileEntry>, VecDeque<FileEntry>, bool) {
+        let ratio = self.config.discard_cached_input_ratio;
+        match self.limit {
+            ReadLimit::AllAvailable => (files.into(), VecDeque::new(), false),
+            ReadLimit::MaxFiles(n) => {
+                let rest = files.split_off(n.min(files.len()));
+                let keep = rest.len() as f32 >= n as f32 * ratio;
+                (files.into(), rest, keep)
+            }
+            ReadLimit::MaxBytes(max) => {
+                let mut total: u128 = 0;
+                let mut take = 0;
+                for (i, f) in files.iter().enumerate() {
+                    let next = total + f.size as u128;
+                    if i > 0 && next > max as u128 {
+                        break;
+                    }
+                    total = next;
+                    take += 1;
+                }
+                let rest = files.split_off(take);
+                let rest_bytes: u128 = rest.iter().map(|f| f.size as u128).sum();
+                let keep = rest_bytes as f64 >= (max as f32 * ratio) as f64;
+                (files.into(), rest, keep)
+            }
+        }
+    }
+
+    /// The entry as the reader must see it: partition values for exactly the columns found at `load()`.
+    fn for_reading(&self, f: &FileEntry) -> FileEntry {
+        let partition_values = self
+            .partition_columns
+            .iter()
+            .map(|col| {
+                let v = f.partition_values.iter().find(|(k, _)| k.eq_ignore_ascii_case(col)).map(|(_, v)| v.clone());
+                (col.clone(), v.unwrap_or_else(|| HIVE_DEFAULT_PARTITION.to_string()))
+            })
+            .collect();
+        FileEntry { path: f.path.clone(), size: f.size, modified_ms: f.modified_ms, partition_values }
+    }
+
+    /// Clean the files of committed batches not cleaned yet.
+    fn clean_committed(&mut self) {
+        self.committed = self.committed.min(self.planned.len());
+        if let Some(cleaner) = &self.cleaner {
+            for batch in &self.planned[self.cleaned..self.committed] {
+                for f in batch {
+                    cleaner.clean(&f.path);
+                }
+            }
+        }
+        self.cleaned = self.committed;
+    }
+}
+
+/// A file's identity for `seen`: its full path, or its name alone with `fileNameOnly`.
+fn seen_key(f: &FileEntry, file_name_only: bool) -> std::borrow::Cow<'_, str> {
+    if file_name_only {
+        f.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+    } else {
+        f.path.to_string_lossy()
+    }
+}
+
+/// `batch` with the source's schema: same columns, partition values cast to the types fixed at `load()`.
+fn conform(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    if batch.num_columns() != schema.fields().len() {
+        return Err(EmberError::execution(format!(
+            "file source read {} columns, expected {}",
+            batch.num_columns(),
+            schema.fields().len()
+        )));
+    }
+    let mut cols = batch.columns().to_vec();
+    for (c, f) in cols.iter_mut().zip(schema.fields()) {
+        if c.data_type() != f.data_type() {
+            *c = arrow::compute::cast(c, f.data_type())?;
+        }
+    }
+    Ok(RecordBatch::try_new_with_options(
+        schema.clone(),
+        cols,
+        &RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+    )?)
+}
+
+impl Source for FileSource {
+    fn latest_offset(&mut self) -> Result<i64> {
+        let candidates = self.candidates()?;
+        let (batch, mut rest, keep) = self.take_batch(candidates);
+        if self.available_now {
+            self.snapshot = Some(rest);
+        } else if keep && !self.config.latest_first && !rest.is_empty() && self.config.max_cached_files > 0 {
+            // latestFirst lists every time so that the newest files always come first.
+            rest.truncate(self.config.max_cached_files);
+            self.unread = Some(rest);
+        } else {
+            self.unread = None;
+        }
+        for f in &batch {
+            self.seen.add(&seen_key(f, self.config.file_name_only), f.modified_ms);
+        }
+        self.seen.purge();
+        if !batch.is_empty() {
+            self.planned.push(batch);
+        }
+        Ok(self.planned.len() as i64)
+    }
+
+    fn read(&mut self, start: i64, end: i64, ctx: &EvalContext) -> Result<Vec<RecordBatch>> {
+        // A new batch runs: Spark commits the previous batch's source offsets (and cleans its files) now.
+        self.clean_committed();
+        let mut files: Vec<FileEntry> =
+            self.planned[start as usize..end as usize].iter().flatten().map(|f| self.for_reading(f)).collect();
+        // A planned file that vanished (e.g. before a replayed batch) loses data: fail unless told otherwise.
+        if let Some(gone) = files.iter().find(|f| !f.path.exists()) {
+            if self.options.get_bool("failOnDataLoss", true)? {
+                return Err(EmberError::execution(format!(
+                    "The file {} planned for this batch no longer exists, so its rows would be lost. Restore it, or set the source option failOnDataLoss to false to skip missing files.",
+                    gone.path.display()
+                )));
+            }
+            files.retain(|f| f.path.exists());
+        }
+        if files.is_empty() {
+            return Ok(vec![]);
+        }
+        let fields = self.schema.fields().clone();
+        let (_, batches) = crate::io::paths::read_files(&self.format, &files, &self.options, Some(&fields), ctx)?;
+        batches.into_iter().map(|b| conform(b, &self.schema)).collect()
+    }
+
+    fn commit(&mut self, end: i64) {
+        self.committed = self.committed.max(end as usize);
+    }
+
+    /// Spark's `sources/0/k` entry: one JSON line per file of planned batch k.
+    fn plan_log(&self, k: i64) -> Option<String> {
+        let files = self.planned.get(k as usize)?;
+        let lines: Vec<String> = files
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "path": format!("file://{}", f.path.display()),
+                    "timestamp": f.modified_ms,
+                    "batchId": k,
+                    "size": f.size,
+                    "partitions": f.partition_values,
+                })
+                .to_string()
+            })
+            .collect();
+        Some(lines.join("\n") + "\n")
+    }
+
+    /// Planned batches (and the seen files) from the log, so a restart reads no file twice.
+    fn restore_log(&mut self, logs: &[(i64, String)]) -> Result<()> {
+        self.planned.clear();
+        for (k, text) in logs {
+            if *k as usize != self.planned.len() {
+                return Err(EmberError::execution(format!(
+                    "The checkpoint's file source log is missing batch {} (found {k})",
+                    self.planned.len()
+                )));
+            }
+            let mut batch = Vec::new();
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let v: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+                    EmberError::execution(format!("The checkpoint's file source log entry {k} is corrupt: {e}"))
+                })?;
+                let path = v["path"].as_str().unwrap_or_default();
+                let entry = FileEntry {
+                    path: std::path::PathBuf::from(path.strip_prefix("file://").unwrap_or(path)),
+                    size: v["size"].as_u64().unwrap_or(0),
+                    modified_ms: v["timestamp"].as_i64().unwrap_or(0),
+                    partition_values: serde_json::from_value(v["partitions"].clone()).unwrap_or_default(),
+                };
+                self.seen.add(&seen_key(&entry, self.config.file_name_only), entry.modified_ms);
+                batch.push(entry);
+            }
+            self.planned.push(batch);
+        }
+        Ok(())
+    }
+}
