@@ -182,6 +182,16 @@ impl Checkpoint {
 
     /// Where to resume, from the offset and commit logs.
     pub fn recover(&self, sources: usize) -> Result<Recovery> {
+        // Temporary files of writes a crash interrupted are garbage (the rename never happened).
+        for dir in ["offsets", "commits"] {
+            if let Ok(rd) = fs::read_dir(self.root.join(dir)) {
+                for e in rd.flatten() {
+                    if e.file_name().to_string_lossy().ends_with(".tmp") {
+                        let _ = fs::remove_file(e.path());
+                    }
+                }
+            }
+        }
         let offsets = batch_ids(&self.root.join("offsets"))?;
         let commits = batch_ids(&self.root.join("commits"))?;
         let Some(&last) = offsets.last() else {

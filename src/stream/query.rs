@@ -309,7 +309,11 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<()> 
         run.incremental.restore(states);
     }
     for (i, (_, s)) in run.sources.iter_mut().enumerate() {
-        s.restore_log(&ckpt.read_source_logs(i)?)?;
+        // Plans logged after the last offsets entry never ran: drop them, they are planned again.
+        let upto = rec.replay.as_ref().map(|e| e.offsets[i]).unwrap_or(rec.committed[i]);
+        let mut logs = ckpt.read_source_logs(i)?;
+        logs.retain(|(k, _)| *k < upto);
+        s.restore_log(&logs)?;
         s.commit(rec.committed[i]);
     }
     Ok(())

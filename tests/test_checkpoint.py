@@ -1,0 +1,292 @@
+"""Checkpoints and exactly-once restarts: the layout, restarts per sink and per stateful operator, clear errors,
+and a job killed with SIGKILL at random moments that still ends with exactly the output of an uninterrupted run."""
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import ember.sql.functions as F
+from ember.errors import StreamingQueryException
+from ember.testing import MemoryStream
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def _write_inputs(d, files=24, rows=20):
+    os.makedirs(d, exist_ok=True)
+    rnd = random.Random(7)
+    for i in range(files):
+        p = os.path.join(d, f"part{i:03d}.json")
+        with open(p, "w") as f:
+            for j in range(rows):
+                sec = i * 5 + rnd.randint(-8, 3)
+                ts = f"2024-01-01 00:{sec // 60:02d}:{sec % 60:02d}" if sec >= 0 else "2024-01-01 00:00:00"
+                f.write(json.dumps({"k": rnd.choice("abc"), "ts": ts, "v": rnd.randint(1, 9)}) + "\n")
+        os.utime(p, (1_700_000_000 + i, 1_700_000_000 + i))
+
+
+def _run_job(root, slow=0.0):
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    return subprocess.Popen([sys.executable, os.path.join(HERE, "helpers", "fault_query.py"), root, str(slow)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _outputs(spark, root):
+    parquet = sorted(tuple(str(x) for x in r) for r in spark.read.parquet(f"{root}/out_parquet").collect())
+    batches = {}
+    for d in sorted(os.listdir(f"{root}/out_batches")):
+        rows = spark.read.json(f"{root}/out_batches/{d}").collect() if os.listdir(f"{root}/out_batches/{d}") else []
+        batches[d] = sorted(tuple(str(x) for x in r) for r in rows)
+    return parquet, batches
+
+
+def test_killed_at_random_moments_the_job_ends_with_exactly_the_uninterrupted_output(tmp_path, spark):
+    clean, killed = str(tmp_path / "clean"), str(tmp_path / "killed")
+    _write_inputs(f"{clean}/input")
+    shutil.copytree(f"{clean}/input", f"{killed}/input")
+    for f in os.listdir(f"{killed}/input"):
+        st = os.stat(f"{clean}/input/{f}")
+        os.utime(f"{killed}/input/{f}", (st.st_atime, st.st_mtime))
+    p = _run_job(clean)
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0 and "done" in out, err
+    expected = _outputs(spark, clean)
+    assert expected[0] and len(expected[1]) >= 24
+
+    rnd = random.Random(11)
+    kills = 0
+    attempts = 0
+    while kills < 20 and attempts < 200:
+        attempts += 1
+        p = _run_job(killed, slow=0.04)
+        time.sleep(rnd.uniform(0.15, 1.2))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            kills += 1
+        p.communicate(timeout=60)
+        if p.returncode == 0:
+            # Finished before the kill: start over so that every kill lands in a running job.
+            shutil.rmtree(killed)
+            shutil.copytree(f"{clean}/input", f"{killed}/input")
+            for f in os.listdir(f"{killed}/input"):
+                st = os.stat(f"{clean}/input/{f}")
+                os.utime(f"{killed}/input/{f}", (st.st_atime, st.st_mtime))
+    assert kills >= 20
+    p = _run_job(killed)
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0 and "done" in out, err
+    assert _outputs(spark, killed) == expected
+
+
+def _agg_query(src, ck, out, mode="update"):
+    return (src.toDF().groupBy("k").agg(F.sum("v").alias("s")).writeStream.outputMode(mode)
+            .option("checkpointLocation", ck)
+            .foreachBatch(lambda df, b: out.append((b, sorted(tuple(r) for r in df.collect())))).start())
+
+
+def test_layout_and_restart_of_an_aggregation(spark, tmp_path):
+    ck = str(tmp_path / "ck")
+    src = MemoryStream("k STRING, v INT", spark)
+    out = []
+    q = _agg_query(src, ck, out)
+    src.addData([("a", 1), ("b", 2)])
+    q.processAllAvailable()
+    first_id, first_run = q.id, q.runId
+    q.stop()
+    assert sorted(os.listdir(ck)) == ["commits", "metadata", "offsets", "state"]
+    assert json.loads(open(f"{ck}/metadata").read()) == {"id": first_id}
+    lines = open(f"{ck}/offsets/0").read().splitlines()
+    assert lines[0] == "v1" and json.loads(lines[1])["batchWatermarkMs"] == 0
+    assert json.loads(open(f"{ck}/commits/0").read().splitlines()[1]) == {"nextBatchWatermarkMs": 0}
+    assert sorted(os.listdir(f"{ck}/state/0")) == ["0", "1", "_metadata"]
+    q = _agg_query(src, ck, out)
+    src.addData([("a", 10)])
+    q.processAllAvailable()
+    assert (q.id, q.runId != first_run) == (first_id, True)
+    q.stop()
+    assert out == [(0, [("a", 1), ("b", 2)]), (1, [("a", 11)])]
+
+
+def test_an_uncommitted_batch_is_replayed_with_the_same_id_and_rows(spark, tmp_path):
+    ck = str(tmp_path / "ck")
+    src = MemoryStream("k STRING, v INT", spark)
+    seen = []
+    fail = {"on": True}
+
+    def sink(df, batch_id):
+        rows = sorted(tuple(r) for r in df.collect())
+        seen.append((batch_id, rows))
+        if batch_id == 1 and fail["on"]:
+            raise ValueError("boom")
+
+    def start():
+        return (src.toDF().groupBy("k").agg(F.sum("v").alias("s")).writeStream.outputMode("update")
+                .option("checkpointLocation", ck).foreachBatch(sink).start())
+
+    q = start()
+    src.addData([("a", 1)])
+    q.processAllAvailable()
+    src.addData([("a", 2)])
+    with pytest.raises(StreamingQueryException, match="boom"):
+        q.awaitTermination(10)
+    fail["on"] = False
+    assert os.path.exists(f"{ck}/offsets/1") and not os.path.exists(f"{ck}/commits/1")
+    q = start()
+    q.processAllAvailable()
+    q.stop()
+    assert seen == [(0, [("a", 1)]), (1, [("a", 3)]), (1, [("a", 3)])]
+
+
+STATEFUL = {
+    "dedup": (lambda df: df.withWatermark("ts", "1 hour").dropDuplicates(["k"]), "append"),
+    "window": (lambda df: df.withWatermark("ts", "10 seconds").groupBy(F.window("ts", "10 seconds")).count(), "update"),
+    "session": (lambda df: df.withWatermark("ts", "10 seconds").groupBy(F.session_window("ts", "20 seconds"), "k")
+                .count(), "append"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATEFUL))
+def test_state_continues_across_restarts(name, spark, tmp_path):
+    import datetime as dt
+
+    build, mode = STATEFUL[name]
+    data = [[("a", 0), ("b", 5)], [("a", 12), ("a", 3)], [("b", 40), ("a", 41)], [("c", 90)]]
+
+    def ts(s):
+        return dt.datetime(2024, 1, 1) + dt.timedelta(seconds=s)
+
+    def run(restart_each):
+        src = MemoryStream("k STRING, ts TIMESTAMP", spark)
+        ck = str(tmp_path / f"{name}_{restart_each}")
+        got = []
+
+        def start():
+            return (build(src.toDF()).writeStream.outputMode(mode).option("checkpointLocation", ck)
+                    .foreachBatch(lambda df, b: got.append((b, sorted(str(tuple(r)) for r in df.collect())))).start())
+
+        q = start()
+        for rows in data:
+            src.addData([(k, ts(s)) for k, s in rows])
+            q.processAllAvailable()
+            if restart_each:
+                q.stop()
+                q = start()
+                q.processAllAvailable()
+        q.stop()
+        return [g for g in got if g[1]]
+
+    assert run(True) == run(False)
+
+
+def test_group_state_continues_across_restarts(spark, tmp_path):
+    pd = pytest.importorskip("pandas")
+
+    def count(key, frames, state):
+        n = (state.get[0] if state.exists else 0) + sum(len(f) for f in frames)
+        state.update((n,))
+        yield pd.DataFrame({"k": [key[0]], "n": [n]})
+
+    src = MemoryStream("k STRING", spark)
+    ck = str(tmp_path / "ck")
+    got = []
+
+    def start():
+        df = src.toDF().groupBy("k").applyInPandasWithState(count, "k STRING, n LONG", "n LONG", "update", "NoTimeout")
+        return (df.writeStream.outputMode("update").option("checkpointLocation", ck)
+                .foreachBatch(lambda d, b: got.append(sorted(tuple(r) for r in d.collect()))).start())
+
+    for rows in ([("a",), ("a",)], [("a",), ("b",)]):
+        q = start()
+        src.addData(rows)
+        q.processAllAvailable()
+        q.stop()
+    assert got == [[("a", 2)], [("a", 3), ("b", 1)]]
+
+
+def test_file_sink_restart_writes_nothing_twice(spark, tmp_path):
+    inp, out, ck = tmp_path / "in", str(tmp_path / "out"), str(tmp_path / "ck")
+    inp.mkdir()
+    for i in range(3):
+        (inp / f"f{i}.csv").write_text(f"{i}\n{i + 10}\n")
+        os.utime(inp / f"f{i}.csv", (1_700_000_000 + i, 1_700_000_000 + i))
+
+    def run():
+        q = (spark.readStream.schema("v INT").option("maxFilesPerTrigger", 1).csv(str(inp)).writeStream
+             .format("parquet").option("checkpointLocation", ck).trigger(availableNow=True).start(out))
+        q.awaitTermination()
+
+    run()
+    (inp / "f3.csv").write_text("3\n")
+    run()
+    run()
+    assert sorted(r.v for r in spark.read.parquet(out).collect()) == [0, 1, 2, 3, 10, 11, 12]
+    assert sorted(os.listdir(f"{ck}/sources/0")) == ["0", "1", "2", "3"]
+
+
+def test_changed_grouping_keys_are_named(spark, tmp_path):
+    ck = str(tmp_path / "ck")
+    src = MemoryStream("k STRING, j STRING, v INT", spark)
+    q = src.toDF().groupBy("k").count().writeStream.outputMode("update").format("noop").option("checkpointLocation", ck).start()
+    src.addData([("a", "x", 1)])
+    q.processAllAvailable()
+    q.stop()
+    q = src.toDF().groupBy("j").count().writeStream.outputMode("update").format("noop").option("checkpointLocation", ck).start()
+    with pytest.raises(StreamingQueryException, match=r"keys: checkpoint \[\"k: string\"\] vs query \[\"j: string\"\]"):
+        q.awaitTermination(10)
+    q = src.toDF().writeStream.outputMode("append").format("noop").option("checkpointLocation", ck).start()
+    with pytest.raises(StreamingQueryException, match="has 0 stateful operator.*has state for 1: an operator was added or removed"):
+        q.awaitTermination(10)
+
+
+def test_corrupt_checkpoint_file_is_named(spark, tmp_path):
+    ck = str(tmp_path / "ck")
+    src = MemoryStream("k STRING", spark)
+    q = src.toDF().groupBy("k").count().writeStream.outputMode("update").format("noop").option("checkpointLocation", ck).start()
+    src.addData([("a",)])
+    q.processAllAvailable()
+    q.stop()
+    with open(f"{ck}/commits/0", "w") as f:
+        f.write("v1\n{\"nextBatchWat")
+    q = src.toDF().groupBy("k").count().writeStream.outputMode("update").format("noop").option("checkpointLocation", ck).start()
+    with pytest.raises(StreamingQueryException, match=r"checkpoint file .*commits/0 is corrupt"):
+        q.awaitTermination(10)
+
+
+def test_a_vanished_source_file_fails_or_is_skipped_with_fail_on_data_loss(spark, tmp_path):
+    inp, ck = tmp_path / "in", str(tmp_path / "ck")
+    inp.mkdir()
+    (inp / "a.csv").write_text("1\n")
+    os.utime(inp / "a.csv", (1_700_000_000, 1_700_000_000))
+    (inp / "b.csv").write_text("2\n")
+    got = []
+
+    def start(**opts):
+        reader = spark.readStream.schema("v INT").option("maxFilesPerTrigger", 1)
+        for k, v in opts.items():
+            reader = reader.option(k, v)
+
+        def sink(df, b):
+            got.append((b, [r.v for r in df.collect()]))
+            if b == 1 and not opts:
+                raise ValueError("crash before commit")
+        return reader.csv(str(inp)).writeStream.option("checkpointLocation", ck).foreachBatch(sink).start()
+
+    q = start()
+    with pytest.raises(StreamingQueryException):
+        q.awaitTermination(10)
+    os.remove(inp / "b.csv")
+    q = start(failOnDataLoss="true")
+    q.awaitTermination(10) if False else None
+    with pytest.raises(StreamingQueryException, match=r"b.csv planned for this batch no longer exists"):
+        q.awaitTermination(10)
+    q = start(failOnDataLoss="false")
+    q.processAllAvailable()
+    q.stop()
+    assert got[-1] == (1, [])
