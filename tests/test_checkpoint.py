@@ -290,3 +290,31 @@ def test_a_vanished_source_file_fails_or_is_skipped_with_fail_on_data_loss(spark
     q.processAllAvailable()
     q.stop()
     assert got[-1] == (1, [])
+
+
+def test_inspect_tool_reports_batches_watermark_and_state(spark, tmp_path):
+    import datetime as dt
+
+    from ember.checkpoint import inspect
+
+    ck = str(tmp_path / "ck")
+    src = MemoryStream("k STRING, ts TIMESTAMP", spark)
+    q = (src.toDF().withWatermark("ts", "10 seconds").groupBy(F.window("ts", "10 seconds"), "k").count()
+         .writeStream.outputMode("update").format("noop").option("checkpointLocation", ck).start())
+    src.addData([("a", dt.datetime(2024, 1, 1, 0, 0, 30)), ("b", dt.datetime(2024, 1, 1, 0, 0, 31))])
+    q.processAllAvailable()
+    qid = q.id
+    q.stop()
+    info = inspect(ck)
+    assert info.query_id == qid
+    assert [b.batch_id for b in info.batches if b.committed] == [0, 1]
+    assert info.watermark_ms == 1704067221000
+    op = info.operators[0]
+    assert (op.name, op.partitions, op.state_rows) == ("stateStoreSave", 2, 2)
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    out = subprocess.run([sys.executable, "-m", "ember.checkpoint", "inspect", ck], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert qid in out and "stateStoreSave" in out and "2024-01-01T00:00:21.000Z" in out
+    bad = subprocess.run([sys.executable, "-m", "ember.checkpoint", "inspect", str(tmp_path / "nope")], env=env,
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and "No checkpoint" in bad.stderr
