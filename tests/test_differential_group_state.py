@@ -87,7 +87,7 @@ def test_group_state_batches_match(name, events, spark, pyspark_session):
 
 
 def test_processing_time_timeout_calls_the_function_with_no_rows(spark):
-    from ember.sql.streaming import GroupStateTimeout
+    from ember.sql.streaming.state import GroupStateTimeout
     from ember.testing import MemoryStream
 
     calls = []
