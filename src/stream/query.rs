@@ -46,6 +46,8 @@ pub struct QueryState {
 /// Shared between the query's handle and its thread.
 pub struct Shared {
     pub stop: AtomicBool,
+    /// Set by processAllAvailable: the engine stops waiting and looks for data at once.
+    pub wake: AtomicBool,
     pub state: Mutex<QueryState>,
     pub changed: Condvar,
 }
@@ -122,6 +124,7 @@ impl QueryHandle {
     pub fn start(name: Option<String>, run: QueryRun) -> Result<Arc<QueryHandle>> {
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
+            wake: AtomicBool::new(false),
             state: Mutex::new(QueryState {
                 active: true,
                 message: "Initializing sources".into(),
@@ -229,6 +232,8 @@ impl QueryHandle {
     /// Block until everything available now has been processed and committed.
     pub fn process_all_available(&self) -> Result<()> {
         let mut st = self.shared.state.lock().unwrap();
+        self.shared.wake.store(true, Ordering::SeqCst);
+        self.shared.changed.notify_all();
         let start = st.idle_checks;
         while st.active && st.idle_checks <= start {
             st = self.shared.changed.wait_timeout(st, Duration::from_millis(50)).unwrap().0;
@@ -266,10 +271,17 @@ fn set_status(shared: &Shared, message: &str, data: bool, trigger: bool) {
     shared.changed.notify_all();
 }
 
-/// Sleep up to `d`, waking early when asked to stop.
-fn pause(shared: &Shared, d: Duration) {
+/// Sleep up to `d`, waking early when asked to stop (and, if `wakeable`, when processAllAvailable asks).
+fn pause_until(shared: &Shared, d: Duration, wakeable: bool) {
     let st = shared.state.lock().unwrap();
-    let _ = shared.changed.wait_timeout_while(st, d, |_| !shared.stop.load(Ordering::SeqCst));
+    let _ = shared.changed.wait_timeout_while(st, d, |_| {
+        !shared.stop.load(Ordering::SeqCst) && !(wakeable && shared.wake.swap(false, Ordering::SeqCst))
+    });
+}
+
+/// The idle wait between polls for new data.
+fn pause(shared: &Shared, d: Duration) {
+    pause_until(shared, d, true)
 }
 
 /// State restored from the checkpoint before the first batch: operator shapes checked, state, source logs.
@@ -363,7 +375,7 @@ fn run_loop(
             let now = Instant::now();
             if now < next_tick {
                 set_status(shared, "Waiting for next trigger", false, false);
-                pause(shared, next_tick - now);
+                pause_until(shared, next_tick - now, false);
                 if shared.stop.load(Ordering::SeqCst) {
                     return Ok(());
                 }
