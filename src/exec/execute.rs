@@ -155,7 +155,14 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
             let batches = execute(input, ctx)?;
             crate::exec::scan::sample(&batches, *fraction, *with_replacement, *seed, &schema)?
         }
-        PlanNode::Passthrough { input, .. } => execute(input, ctx)?
+        PlanNode::TimeWindow { input, time, spec } => execute(input, ctx)?
+            .par_iter()
+            .map(|b| crate::exec::time_window::assign_windows(b, time, spec, &schema, ctx))
+            .collect::<Result<Vec<_>>>()?,
+        PlanNode::MergeSessions { input, keys, session } => {
+            crate::exec::time_window::merge_sessions(&execute(input, ctx)?, keys, *session, &schema, ctx)?
+        }
+        PlanNode::Passthrough { input, .. } | PlanNode::EventTimeWatermark { input, .. } => execute(input, ctx)?
             .into_iter()
             .map(|b| make_batch(schema.clone(), b.columns().to_vec(), b.num_rows()))
             .collect::<Result<Vec<_>>>()?,

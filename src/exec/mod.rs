@@ -8,5 +8,6 @@ pub mod print_schema;
 pub mod scan;
 pub mod show;
 pub mod sort;
+pub mod time_window;
 
 pub use execute::{execute, ExecContext};

@@ -10,7 +10,7 @@ use crate::expr::expr::{BinaryOp, Expr};
 use crate::expr::functions::{registry, ArgInfo, FunctionDef};
 use crate::expr::physical::{PhysicalExpr, PhysicalKind};
 use crate::expr::resolve::{cast_to, display_name, quote_ident, ExtractedAggregate, Resolver};
-use crate::plan::schema::{next_attr_id, Attr, PlanSchema};
+use crate::plan::schema::{Attr, PlanSchema};
 use crate::plan::{AggregateCall, JoinType, LogicalPlan, PassthroughKind, PlanNode, SetOp, SortKey};
 
 /// Analysis settings taken from the session conf.
@@ -129,7 +129,11 @@ fn project_resolved(input: &Plan, exprs: &[Expr], cfg: AnalysisConfig) -> Result
         let name = item_name(e);
         let attr = match (&p.kind, e) {
             (PhysicalKind::Column(i), Expr::Column(_) | Expr::Attribute { .. }) => input.schema.attrs[*i].clone(),
-            _ => Attr { id: next_attr_id(), qualifier: None },
+            // An alias keeps the event-time mark, as Spark's Alias keeps its child's metadata.
+            (PhysicalKind::Column(i), _) => {
+                Attr { watermark_delay_ms: input.schema.attrs[*i].watermark_delay_ms, ..Attr::fresh() }
+            }
+            _ => Attr::fresh(),
         };
         fields.push(Field::new(name, p.data_type.clone(), p.nullable));
         attrs.push(attr);
@@ -142,6 +146,9 @@ fn project_resolved(input: &Plan, exprs: &[Expr], cfg: AnalysisConfig) -> Result
 /// `df.select(...)`: projections, a generator (`explode`), or aggregates without grouping.
 pub fn select(input: &Plan, exprs: &[Expr], cfg: AnalysisConfig) -> Result<Plan> {
     let exprs = expand_stars(input, exprs, cfg)?;
+    if let Some(w) = crate::plan::time_window::extract(input, &exprs, cfg)? {
+        return select(&w.input, &w.exprs, cfg);
+    }
     if exprs.iter().any(contains_aggregate) {
         return aggregate(input, &[], &exprs, cfg);
     }
@@ -210,7 +217,7 @@ pub fn generate(input: &Plan, gen_expr: &Expr, names: &[String], cfg: AnalysisCo
     let mut attrs = input.schema.attrs.clone();
     for f in out_fields {
         fields.push(f);
-        attrs.push(Attr { id: next_attr_id(), qualifier: None });
+        attrs.push(Attr::fresh());
     }
     let schema = PlanSchema { fields: fields.into(), attrs };
     Ok(LogicalPlan::new(PlanNode::Generate { input: input.clone(), func, args: phys, outer }, schema))
@@ -304,6 +311,16 @@ pub fn alias(input: &Plan, qualifier: &str) -> Plan {
 /// `groupBy(groups).agg(exprs)`; `groups` empty for a global aggregation. Output: groups then `exprs`.
 pub fn aggregate(input: &Plan, groups: &[Expr], exprs: &[Expr], cfg: AnalysisConfig) -> Result<Plan> {
     let groups = expand_stars(input, groups, cfg)?;
+    let all: Vec<Expr> = groups.iter().chain(exprs).cloned().collect();
+    if let Some(w) = crate::plan::time_window::extract(input, &all, cfg)? {
+        let (g, e) = w.exprs.split_at(groups.len());
+        let input = if w.session {
+            crate::plan::time_window::merge_sessions(&w.input, g, w.window_attr, cfg)?
+        } else {
+            w.input
+        };
+        return aggregate(&input, g, e, cfg);
+    }
     let mut r = Resolver::new(&input.schema, cfg.case_sensitive);
     let group_phys: Vec<PhysicalExpr> = groups.iter().map(|g| r.resolve(g)).collect::<Result<_>>()?;
     let group_names: Vec<String> = groups.iter().map(item_name).collect();
@@ -363,7 +380,7 @@ pub fn aggregate(input: &Plan, groups: &[Expr], exprs: &[Expr], cfg: AnalysisCon
     }
     for (e, p) in exprs.iter().zip(outputs) {
         fields.push(Field::new(item_name(e), p.data_type.clone(), p.nullable));
-        attrs.push(Attr { id: next_attr_id(), qualifier: None });
+        attrs.push(Attr::fresh());
         proj.push(p);
     }
     Ok(LogicalPlan::new(PlanNode::Project { input: agg, exprs: proj }, PlanSchema { fields: fields.into(), attrs }))
@@ -755,4 +772,47 @@ pub fn fresh_ids(input: &Plan) -> Plan {
         .map(|(i, f)| PhysicalExpr::column(i, f.data_type().clone(), f.is_nullable()))
         .collect();
     LogicalPlan::new(PlanNode::Project { input: input.clone(), exprs }, schema)
+}
+
+/// `df.withWatermark(column, delay)`: on a batch DataFrame nothing (Spark drops it); on a stream an
+/// `EventTimeWatermark` step that marks `column` as the event time (and unmarks any other).
+pub fn with_watermark(input: &Plan, column: &str, delay: &str, cfg: AnalysisConfig) -> Result<Plan> {
+    let (months, micros) = crate::expr::functions::datetime::parse_calendar_interval(delay)?;
+    if months < 0 || micros < 0 {
+        return Err(EmberError::illegal_argument(format!(
+            "requirement failed: delay threshold ({delay}) should not be negative."
+        )));
+    }
+    if !input.is_streaming() {
+        return Ok(input.clone());
+    }
+    // A month counts as 31 days, as in Spark's EventTimeWatermark.
+    let delay_ms = months * 31 * 86_400_000 + micros / 1000;
+    let mut r = Resolver::new(&input.schema, cfg.case_sensitive);
+    let parts = crate::expr::expr::split_name_parts(column);
+    let resolved = r.resolve(&Expr::Column(parts))?;
+    let index = match resolved.kind {
+        PhysicalKind::Column(i) => i,
+        _ => return Err(EmberError::analysis(format!("Cannot resolve the event time column {column}"))),
+    };
+    let ok = match input.schema.fields[index].data_type() {
+        DataType::Timestamp(_, _) => true,
+        DataType::Struct(f) => f.len() == 2 && matches!(f[1].data_type(), DataType::Timestamp(_, _)),
+        _ => false,
+    };
+    if !ok {
+        return Err(EmberError::analysis_class(
+            "EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE",
+            format!(
+                "The event time `{}` has the invalid type \"{}\", but expected \"TIMESTAMP\". SQLSTATE: 42K09",
+                input.schema.fields[index].name(),
+                crate::types::simple_string(input.schema.fields[index].data_type()).to_uppercase()
+            ),
+        ));
+    }
+    let mut schema = input.schema.clone();
+    for (i, a) in schema.attrs.iter_mut().enumerate() {
+        a.watermark_delay_ms = if i == index { Some(delay_ms) } else { None };
+    }
+    Ok(LogicalPlan::new(PlanNode::EventTimeWatermark { input: input.clone(), column: index, delay_ms }, schema))
 }

@@ -3,6 +3,7 @@
 pub mod builder;
 pub mod schema;
 pub mod sql_planner;
+pub mod time_window;
 
 use std::sync::Arc;
 
@@ -158,6 +159,26 @@ pub enum PlanNode {
         right: Arc<LogicalPlan>,
         op: SetOp,
     },
+    /// Input columns, then the `window` / `session_window` struct column (`plan::time_window`); rows with a null
+    /// time (or a non-positive session gap) are dropped, a sliding window yields one row per window.
+    TimeWindow {
+        input: Arc<LogicalPlan>,
+        time: PhysicalExpr,
+        spec: crate::plan::time_window::WindowSpec,
+    },
+    /// Rewrites the session column (`session`, an input column) of each row to the bounds of the merged session
+    /// it belongs to among rows with equal `keys`: what an aggregation by `session_window` groups by.
+    MergeSessions {
+        input: Arc<LogicalPlan>,
+        keys: Vec<PhysicalExpr>,
+        session: usize,
+    },
+    /// `withWatermark`: rows pass unchanged; a streaming query tracks the maximum of `column` (event time).
+    EventTimeWatermark {
+        input: Arc<LogicalPlan>,
+        column: usize,
+        delay_ms: i64,
+    },
     /// Input columns, then the generator's output columns.
     Generate {
         input: Arc<LogicalPlan>,
@@ -208,6 +229,9 @@ impl LogicalPlan {
             | PlanNode::Tail { input, .. }
             | PlanNode::Deduplicate { input, .. }
             | PlanNode::Generate { input, .. }
+            | PlanNode::TimeWindow { input, .. }
+            | PlanNode::MergeSessions { input, .. }
+            | PlanNode::EventTimeWatermark { input, .. }
             | PlanNode::Sample { input, .. }
             | PlanNode::Passthrough { input, .. } => vec![input],
             PlanNode::Join { left, right, .. } | PlanNode::SetOperation { left, right, .. } => vec![left, right],
@@ -235,6 +259,11 @@ impl LogicalPlan {
             PlanNode::Deduplicate { .. } => "Deduplicate".into(),
             PlanNode::SetOperation { op, .. } => format!("{op:?}"),
             PlanNode::Generate { func, .. } => format!("Generate {}", func.name()),
+            PlanNode::TimeWindow { spec, .. } => format!("TimeWindow {spec:?}"),
+            PlanNode::MergeSessions { .. } => "MergeSessions".into(),
+            PlanNode::EventTimeWatermark { column, delay_ms, .. } => {
+                format!("EventTimeWatermark {}, {delay_ms} ms", self.schema.fields[*column].name())
+            }
             PlanNode::Sample { fraction, .. } => format!("Sample {fraction}"),
             PlanNode::Passthrough { kind, .. } => format!("{kind:?}"),
         }
@@ -297,6 +326,15 @@ impl LogicalPlan {
             }
             PlanNode::Generate { func, args, outer, .. } => {
                 PlanNode::Generate { input: next(), func: func.clone(), args: args.clone(), outer: *outer }
+            }
+            PlanNode::TimeWindow { time, spec, .. } => {
+                PlanNode::TimeWindow { input: next(), time: time.clone(), spec: spec.clone() }
+            }
+            PlanNode::MergeSessions { keys, session, .. } => {
+                PlanNode::MergeSessions { input: next(), keys: keys.clone(), session: *session }
+            }
+            PlanNode::EventTimeWatermark { column, delay_ms, .. } => {
+                PlanNode::EventTimeWatermark { input: next(), column: *column, delay_ms: *delay_ms }
             }
             PlanNode::Sample { fraction, with_replacement, seed, .. } => PlanNode::Sample {
                 input: next(),

@@ -9,6 +9,16 @@ use arrow::datatypes::{Field, Fields, Schema, SchemaRef};
 pub struct Attr {
     pub id: u64,
     pub qualifier: Option<String>,
+    /// `withWatermark` delay when this column is a streaming event time (Spark's `spark.watermarkDelayMs` metadata);
+    /// also set on a `window` column computed from such a column.
+    pub watermark_delay_ms: Option<i64>,
+}
+
+impl Attr {
+    /// A new column identity.
+    pub fn fresh() -> Attr {
+        Attr { id: next_attr_id(), qualifier: None, watermark_delay_ms: None }
+    }
 }
 
 /// A fresh attribute id, unique in the process.
@@ -27,7 +37,7 @@ pub struct PlanSchema {
 impl PlanSchema {
     /// New columns with fresh ids.
     pub fn fresh(fields: Fields) -> PlanSchema {
-        let attrs = fields.iter().map(|_| Attr { id: next_attr_id(), qualifier: None }).collect();
+        let attrs = fields.iter().map(|_| Attr::fresh()).collect();
         PlanSchema { fields, attrs }
     }
     pub fn arrow_schema(&self) -> SchemaRef {
@@ -46,7 +56,7 @@ impl PlanSchema {
     pub fn with_qualifier(&self, q: &str) -> PlanSchema {
         PlanSchema {
             fields: self.fields.clone(),
-            attrs: self.attrs.iter().map(|a| Attr { id: a.id, qualifier: Some(q.to_string()) }).collect(),
+            attrs: self.attrs.iter().map(|a| Attr { qualifier: Some(q.to_string()), ..a.clone() }).collect(),
         }
     }
     /// Concatenate two schemas (join output).

@@ -126,6 +126,10 @@ impl PyDataFrame {
         Ok(self.with(builder::union_by_name(&self.plan, &other.plan, allow_missing, self.cfg())?))
     }
 
+    fn with_watermark(&self, column: &str, delay: &str) -> BResult<PyDataFrame> {
+        Ok(self.with(builder::with_watermark(&self.plan, column, delay, self.cfg())?))
+    }
+
     #[pyo3(signature = (subset=None))]
     fn drop_duplicates(&self, subset: Option<Vec<String>>) -> BResult<PyDataFrame> {
         Ok(self.with(builder::deduplicate(&self.plan, subset.as_deref(), self.cfg())?))

@@ -271,6 +271,14 @@ class DataFrame:
 
     drop_duplicates = dropDuplicates
 
+    def withWatermark(self, eventTime: str, delayThreshold: str) -> "DataFrame":
+        if not eventTime or type(eventTime) is not str:
+            raise _error(PySparkTypeError, "NOT_STR", f"Argument `eventTime` should be a str, got {type(eventTime).__name__}.")
+        if not delayThreshold or type(delayThreshold) is not str:
+            raise _error(PySparkTypeError, "NOT_STR",
+                         f"Argument `delayThreshold` should be a str, got {type(delayThreshold).__name__}.")
+        return self._new(self._jdf.with_watermark(eventTime, delayThreshold))
+
     def sample(self, withReplacement: Any = None, fraction: Any = None, seed: Optional[int] = None) -> "DataFrame":
         if isinstance(withReplacement, float) and fraction is None:
             withReplacement, fraction = None, withReplacement

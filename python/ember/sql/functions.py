@@ -794,3 +794,37 @@ def nvl2(col1: ColumnOrName, col2: ColumnOrName, col3: ColumnOrName) -> Column:
 
 def typeof(col: ColumnOrName) -> Column:
     return _call("typeof", col)
+
+
+def _check_str(value: Any, name: str) -> None:
+    if not isinstance(value, str):
+        raise _error(PySparkTypeError, "NOT_STR", f"Argument `{name}` should be a str, got {type(value).__name__}.")
+
+
+def window(timeColumn: ColumnOrName, windowDuration: str, slideDuration: Optional[str] = None,
+           startTime: Optional[str] = None) -> Column:
+    """Tumbling (or, with ``slideDuration``, sliding) event-time windows: a ``window`` struct<start, end> column."""
+    _check_str(windowDuration, "windowDuration")
+    args = [(timeColumn, True), (windowDuration, False)]
+    if slideDuration is not None:
+        _check_str(slideDuration, "slideDuration")
+        args.append((slideDuration, False))
+    if startTime is not None:
+        _check_str(startTime, "startTime")
+        if slideDuration is None:
+            args.append((windowDuration, False))
+        args.append((startTime, False))
+    return _call_mixed("window", *args)
+
+
+def window_time(windowColumn: ColumnOrName) -> Column:
+    """The event time of a window: its end minus one microsecond."""
+    return _call("window_time", windowColumn)
+
+
+def session_window(timeColumn: ColumnOrName, gapDuration: Union[Column, str]) -> Column:
+    """Session windows: rows closer than ``gapDuration`` (a duration string or a column of them) share a window."""
+    if not isinstance(gapDuration, (str, Column)):
+        raise _error(PySparkTypeError, "NOT_COLUMN_OR_STR",
+                     f"Argument `gapDuration` should be a Column or str, got {type(gapDuration).__name__}.")
+    return _call_mixed("session_window", (timeColumn, True), (gapDuration, isinstance(gapDuration, Column)))

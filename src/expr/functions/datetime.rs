@@ -1,6 +1,7 @@
 //! Date and time functions (`to_timestamp`, `date_format`, `year`, `date_trunc`, `months_between`, …) with Spark's
 //! non-ANSI semantics: malformed input gives null, invalid patterns and zones give Spark's errors.
 mod interval;
+mod window_time;
 
 use std::sync::Arc;
 
@@ -1357,6 +1358,7 @@ fn register_extract(r: &mut FunctionRegistry) {
 
 pub fn register(r: &mut FunctionRegistry) {
     register_extract(r);
+    r.scalar(window_time::WindowTime);
     r.scalar(func(
         "try_to_timestamp",
         |f, args| resolve_conversion(f, args, Target::Timestamp),
