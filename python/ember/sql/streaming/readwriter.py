@@ -242,7 +242,7 @@ class DataStreamWriter:
     def start(self, path: Optional[str] = None, format: Optional[str] = None, outputMode: Optional[str] = None,
               partitionBy: Any = None, queryName: Optional[str] = None, **options: Any):
         from ember.sql.dataframe import DataFrame
-        from ember.sql.streaming.query import StreamingQuery
+        from ember.sql.streaming.query import StreamingQuery, _log_event
 
         if format is not None:
             self.format(format)
@@ -275,10 +275,17 @@ class DataStreamWriter:
                 user(DataFrame(jdf, spark), batch_id)
 
         kind, ms = self._trigger
-        jq = self._df._jdf.start_stream(fmt, self._mode, native_options, self._name, kind, ms, callback,
-                                        spark.streams._dispatch)
+        name = self._name
+        manager = spark.streams
+
+        def events(event_kind: str, payload: str) -> None:
+            # Called on the query's engine thread: log the start and end of the query, then tell the listeners.
+            _log_event(name, event_kind, payload)
+            manager._dispatch(event_kind, payload)
+
+        jq = self._df._jdf.start_stream(fmt, self._mode, native_options, name, kind, ms, callback, events)
         query = StreamingQuery(jq, spark)
-        spark.streams._register(query)
+        manager._register(query)
         return query
 
     def toTable(self, tableName: str, **options: Any):
