@@ -217,3 +217,174 @@ def test_seed001_monitoring_example():
     assert "after stop: isActive = False | status: Stopped\nstill active: ['raw_rows']\n" in out
     assert out.count("[listener] terminated:") == 2
     assert out.endswith("active after stopping both: []\n")
+
+
+# --- seed 004: streaming word count (file, window and socket modes), its data generator and run script -------
+
+SEED004_DIR = os.path.join(ROOT, "examples", "seed004")
+
+
+def _seed004_copy(tmp_path):
+    """The example directory (its scripts and input/ samples) in a scratch directory, as a user would run it."""
+    import shutil
+
+    root = tmp_path / "seed004"
+    shutil.copytree(SEED004_DIR, root, ignore=shutil.ignore_patterns("output*", "checkpoint*", "__pycache__"))
+    return root
+
+
+def _env():
+    return dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=os.path.join(ROOT, "python"))
+
+
+def _word_counts(directory):
+    """What the word count should say about the text files in `directory`."""
+    from collections import Counter
+
+    counts = Counter()
+    for name in os.listdir(directory):
+        if name.endswith(".txt"):
+            with open(os.path.join(directory, name), encoding="utf-8") as f:
+                counts.update(w for w in re.split(r"[^a-z0-9']+", f.read().lower()) if w)
+    return dict(counts)
+
+
+def _read_until(p, out, done, timeout=60):
+    deadline = time.time() + timeout
+    while not done(out) and time.time() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            break
+        out += line
+    return out
+
+
+def _parquet_counts(path, key=("word",)):
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(str(path)).to_pylist()
+    except Exception:
+        return None
+    return {tuple(r[k] for k in key) if len(key) > 1 else r[key[0]]: r["count"] for r in table}
+
+
+def test_seed004_file_mode_counts_new_files_and_saves_parquet(tmp_path):
+    root = _seed004_copy(tmp_path)
+    p = subprocess.Popen([sys.executable, "streaming_wordcount.py", "file", "input/", "output/", "1"], cwd=root,
+                         env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        out = _read_until(p, "", lambda o: "only showing top 20 rows" in o)
+        # The samples' counts, most frequent first, as the README shows them (left-aligned, not truncated).
+        assert "File stream mode: watching input/, saving counts to output/, trigger every 1 seconds\n" in out
+        assert ("Batch: 0\n-------------------------------------------\n+------------+-----+\n|word        |count|\n"
+                "+------------+-----+\n|spark       |5    |\n|data        |4    |\n|processing  |4    |\n"
+                "|streaming   |4    |\n|is          |3    |\n") in out
+        gen = subprocess.run([sys.executable, "data_generator.py", "single", "input/", "4"], cwd=root, env=_env(),
+                             capture_output=True, text=True, timeout=30)
+        assert gen.returncode == 0 and re.match(r"Generated input/data_\S+\.txt \(4 lines\)\n", gen.stdout), gen.stdout
+        out = _read_until(p, out, lambda o: "Batch: 1\n" in o)
+        assert "Batch: 1\n" in out
+        expected = _word_counts(root / "input")
+        deadline = time.time() + 30
+        while _parquet_counts(root / "output") != expected and time.time() < deadline:
+            time.sleep(0.2)
+        assert _parquet_counts(root / "output") == expected
+    finally:
+        p.send_signal(signal.SIGINT)
+        rest, _ = p.communicate(timeout=30)
+    assert p.returncode == 0, out + rest
+    assert rest.endswith("Interrupted, stopping\nStopped\n")
+
+
+def test_seed004_socket_mode(tmp_path):
+    import socket
+
+    root = _seed004_copy(tmp_path)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(30)
+    port = server.getsockname()[1]
+    p = subprocess.Popen([sys.executable, "streaming_wordcount.py", "socket", "127.0.0.1", str(port)], cwd=root,
+                         env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        conn, _ = server.accept()
+        conn.sendall(b"Hello Spark, hello streaming!\nspark streaming counts words\n")
+        table = ("+---------+-----+\n|word     |count|\n+---------+-----+\n|hello    |2    |\n|spark    |2    |\n"
+                 "|streaming|2    |\n|counts   |1    |\n|words    |1    |\n+---------+-----+\n")
+        out = _read_until(p, "", lambda o: table in o)
+        assert f"Socket mode: reading lines from 127.0.0.1:{port}\n" in out
+        assert table in out
+        conn.sendall(b"more words\n")
+        out = _read_until(p, out, lambda o: "|more     |1    |\n" in o)
+        assert "|streaming|2    |\n|words    |2    |\n|counts   |1    |\n|more     |1    |\n" in out
+        conn.close()
+    finally:
+        p.send_signal(signal.SIGINT)
+        rest, _ = p.communicate(timeout=30)
+        server.close()
+    assert p.returncode == 0, out + rest
+
+
+def test_seed004_window_mode_ends_by_itself_with_timeout(tmp_path):
+    root = _seed004_copy(tmp_path)
+    p = subprocess.run([sys.executable, "streaming_wordcount.py", "window", "input/", "output/", "1 minute",
+                        "30 seconds", "--timeout", "8"], cwd=root, env=_env(), capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    out = p.stdout
+    assert out.startswith("Window mode: watching input/, window 1 minute sliding every 30 seconds\n")
+    assert "|window_start       |window_end         |word        |count|\n" in out
+    assert out.endswith("Stopped\n")
+    # Every word falls into two 1-minute windows sliding by 30 seconds; the counts are the samples' counts.
+    from datetime import timedelta
+
+    saved = _parquet_counts(root / "output", key=("window_start", "window_end", "word"))
+    expected = _word_counts(root / "input")
+    assert saved and {end - start for start, end, _ in saved} == {timedelta(minutes=1)}
+    starts = sorted({start for start, _, _ in saved})
+    assert len(starts) == 2 and starts[1] - starts[0] == timedelta(seconds=30)
+    for start in starts:
+        assert {w: c for (s, _, w), c in saved.items() if s == start} == expected
+    rows = re.findall(r"^\|(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\|(\S+ \S+)\s*\|(\S+)\s*\|(\d+)\s*\|$", out, re.M)
+    # The console shows 50 rows (numRows) of the 2 * len(expected).
+    assert len(rows) == 50 and "only showing top 50 rows\n" in out
+    assert all(int(c) == expected[w] for _, _, w, c in rows)
+
+
+def test_seed004_data_generator_modes(tmp_path):
+    def run(*args):
+        p = subprocess.run([sys.executable, os.path.join(SEED004_DIR, "data_generator.py"), *args], cwd=tmp_path,
+                           env=_env(), capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+
+    out = run("single", "single/", "3")
+    [name] = os.listdir(tmp_path / "single")
+    assert len((tmp_path / "single" / name).read_text().splitlines()) == 3 and "(3 lines)" in out
+    out = run("batch", "batch/", "3", "0.1")
+    assert len(os.listdir(tmp_path / "batch")) == 3 and out.endswith("Done: 3 file(s)\n")
+    out = run("continuous", "cont/", "0.2", "0.5", "2")
+    rounds = int(re.search(r"Done: (\d+) round\(s\), (\d+) file\(s\)", out).group(1))
+    assert rounds >= 2 and len(os.listdir(tmp_path / "cont")) == 2 * rounds
+    # No hidden temporary files are left behind.
+    assert not [n for d in ("single", "batch", "cont") for n in os.listdir(tmp_path / d) if n.startswith(".")]
+
+
+def test_seed004_run_script_help_and_file_mode(tmp_path):
+    root = _seed004_copy(tmp_path)
+    env = dict(_env(), PYTHON=sys.executable)
+    p = subprocess.run(["bash", "run_streaming.sh", "-h"], cwd=root, env=env, capture_output=True, text=True)
+    assert p.returncode == 0
+    for flag in ("-m MODE", "-i DIR", "-o DIR", "-t SECONDS", "-w DURATION", "-s DURATION", "--host HOST",
+                 "--port PORT", "-h, --help"):
+        assert flag in p.stdout
+    # File mode with the generator writing a file every second; WORDCOUNT_TIMEOUT ends the run.
+    env.update(WORDCOUNT_TIMEOUT="8", GENERATOR_INTERVAL="1")
+    p = subprocess.run(["bash", "run_streaming.sh", "-m", "file", "-i", "input/", "-o", "output/", "-t", "1"],
+                       cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "Starting the data generator" in p.stdout and "Generated input/data_" in p.stdout
+    assert "Batch: 0\n" in p.stdout and "Batch: 1\n" in p.stdout and p.stdout.rstrip().endswith("Stopped")
+    assert _parquet_counts(root / "output")["spark"] >= 5
