@@ -85,6 +85,8 @@ print("big_orders/:", sorted(r.order_id for r in spark.read.schema(df.schema).js
 print("== foreach with a function per row ==")
 
 
+# foreach functions run where the rows are (Spark's executors): their print() output goes to the executors' logs
+# (in local PySpark, to stderr) rather than to the driver's console.
 def print_row(row):
     print(f"order {row.order_id}: {row.category} {row.amount:.2f}")
 
