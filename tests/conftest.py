@@ -32,6 +32,10 @@ def pyspark_session():
         pytest.skip("java is not installed")
     from pyspark.sql import SparkSession
 
+    # PySpark's Python workers unpickle functions defined in test modules (applyInPandasWithState): let them
+    # import from tests/.
+    here = os.path.dirname(os.path.abspath(__file__))
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
     s = (
         SparkSession.builder.master("local[2]")
         .appName("ember-oracle")

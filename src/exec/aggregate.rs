@@ -101,10 +101,14 @@ impl GroupedState {
         Ok(())
     }
 
-    /// Merge another state's groups into this one (in that state's group order).
+    /// Merge another state's groups into this one (in that state's group order); they count as updated.
     pub fn merge(&mut self, mut other: GroupedState) -> Result<()> {
         let key_cols = other.key_columns()?;
         let idx = self.group_indices(&key_cols, other.num_groups)?;
+        self.updated.resize(self.num_groups, false);
+        for &g in &idx {
+            self.updated[g] = true;
+        }
         for (mine, theirs) in self.accumulators.iter_mut().zip(other.accumulators.iter_mut()) {
             let states = theirs.state()?;
             mine.merge_batch(&states, &idx, self.num_groups)?;
@@ -125,6 +129,127 @@ impl GroupedState {
         let parser = conv.parser();
         let rows = self.keys.iter().map(|k| parser.parse(k));
         Ok(conv.convert_rows(rows)?)
+    }
+
+    /// Move the groups marked in `remove` (one flag per group) into a new state, keeping the others here in their
+    /// order. Used to drop late groups and to evict groups the watermark has passed.
+    pub fn split_off(
+        &mut self,
+        remove: &[bool],
+        group_exprs: &[PhysicalExpr],
+        aggs: &[AggregateCall],
+    ) -> Result<GroupedState> {
+        if !remove.iter().any(|&r| r) {
+            return GroupedState::new(group_exprs, aggs);
+        }
+        let target: Vec<usize> = remove.iter().map(|&r| usize::from(r)).collect();
+        let mut parts = self.split_into(&target, 2, group_exprs, aggs)?;
+        let removed = parts.pop().unwrap();
+        *self = parts.pop().unwrap();
+        Ok(removed)
+    }
+
+    /// Distribute the groups over `n` new states (`target[g]` for group g), keeping their order and update marks.
+    pub fn split_into(
+        &mut self,
+        target: &[usize],
+        n: usize,
+        group_exprs: &[PhysicalExpr],
+        aggs: &[AggregateCall],
+    ) -> Result<Vec<GroupedState>> {
+        let keys = self.key_columns()?;
+        let states = self.accumulators.iter_mut().map(|a| a.state()).collect::<Result<Vec<_>>>()?;
+        let mut rows: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for g in 0..self.num_groups {
+            rows[target[g]].push(g as u32);
+        }
+        let mut out = Vec::with_capacity(n);
+        for rows in rows {
+            let mut part = GroupedState::new(group_exprs, aggs)?;
+            if !rows.is_empty() {
+                let idx = arrow::array::UInt32Array::from(rows.clone());
+                let take = |cols: &[ArrayRef]| -> Result<Vec<ArrayRef>> {
+                    cols.iter().map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?)).collect()
+                };
+                let groups = part.group_indices(&take(&keys)?, rows.len())?;
+                for (acc, st) in part.accumulators.iter_mut().zip(&states) {
+                    acc.merge_batch(&take(st)?, &groups, part.num_groups)?;
+                }
+                part.updated = rows.iter().map(|&g| self.updated.get(g as usize).copied().unwrap_or(false)).collect();
+            }
+            out.push(part);
+        }
+        Ok(out)
+    }
+
+    /// Each accumulator's intermediate state arrays (one row per group).
+    pub fn state_arrays(&mut self) -> Result<Vec<Vec<ArrayRef>>> {
+        self.accumulators.iter_mut().map(|a| a.state()).collect()
+    }
+
+    /// Merge groups given as key columns and accumulator state arrays (as from `key_columns`/`state_arrays`).
+    pub fn merge_arrays(&mut self, keys: &[ArrayRef], states: &[Vec<ArrayRef>], rows: usize) -> Result<()> {
+        let idx = self.group_indices(keys, rows)?;
+        self.updated.resize(self.num_groups, false);
+        for (acc, st) in self.accumulators.iter_mut().zip(states) {
+            acc.merge_batch(st, &idx, self.num_groups)?;
+        }
+        Ok(())
+    }
+
+    /// The groups as one Arrow batch (checkpoints): `k<i>` key columns, then `a<j>_<i>` state arrays of
+    /// accumulator j, and a `_group` column so a state with no key columns keeps its row count.
+    pub fn to_batch(&mut self) -> Result<RecordBatch> {
+        use arrow::datatypes::Field;
+        let mut fields = Vec::new();
+        let mut cols: Vec<ArrayRef> = Vec::new();
+        for (i, k) in self.key_columns()?.into_iter().enumerate() {
+            fields.push(Field::new(format!("k{i}"), k.data_type().clone(), true));
+            cols.push(k);
+        }
+        for (j, states) in self.state_arrays()?.into_iter().enumerate() {
+            for (i, a) in states.into_iter().enumerate() {
+                fields.push(Field::new(format!("a{j}_{i}"), a.data_type().clone(), true));
+                cols.push(a);
+            }
+        }
+        fields.push(Field::new("_group", arrow::datatypes::DataType::UInt32, false));
+        cols.push(Arc::new(arrow::array::UInt32Array::from_iter_values(0..self.num_groups as u32)));
+        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?)
+    }
+
+    /// A state rebuilt from `to_batch`'s output.
+    pub fn from_batch(
+        group_exprs: &[PhysicalExpr],
+        aggs: &[AggregateCall],
+        batch: &RecordBatch,
+    ) -> Result<GroupedState> {
+        let mut st = GroupedState::new(group_exprs, aggs)?;
+        let schema = batch.schema();
+        let keys: Vec<ArrayRef> = (0..group_exprs.len()).map(|i| batch.column(i).clone()).collect();
+        let mut states: Vec<Vec<ArrayRef>> = vec![Vec::new(); aggs.len()];
+        for (f, c) in schema.fields().iter().zip(batch.columns()) {
+            if let Some((j, _)) = f.name().strip_prefix('a').and_then(|r| r.split_once('_')) {
+                if let Ok(j) = j.parse::<usize>() {
+                    states[j].push(c.clone());
+                }
+            }
+        }
+        if batch.num_rows() > 0 || group_exprs.is_empty() {
+            st.merge_arrays(&keys, &states, batch.num_rows())?;
+        }
+        st.updated.clear();
+        Ok(st)
+    }
+
+    /// Encoded key bytes of each group (partitioning by key hash).
+    pub fn encoded_keys(&self) -> &[Box<[u8]>] {
+        &self.keys
+    }
+
+    /// Approximate bytes held: encoded keys plus a fixed allowance per group for accumulator values.
+    pub fn memory_estimate(&self) -> usize {
+        self.keys.iter().map(|k| k.len() + 48).sum::<usize>() + self.num_groups * 16 * self.accumulators.len().max(1)
     }
 
     /// Final output: keys then one column per aggregate.
@@ -151,6 +276,19 @@ pub fn hash_aggregate(
     schema: &Arc<Schema>,
     ctx: &ExecContext,
 ) -> Result<Vec<RecordBatch>> {
+    let mut state = partial_aggregate(batches, group_exprs, aggs, ctx)?;
+    let rows = state.num_groups();
+    let cols = state.finish()?;
+    Ok(vec![make_batch(schema.clone(), cols, rows)?])
+}
+
+/// Aggregate `batches` into one state: chunks in parallel, merged in chunk order.
+pub fn partial_aggregate(
+    batches: &[RecordBatch],
+    group_exprs: &[PhysicalExpr],
+    aggs: &[AggregateCall],
+    ctx: &ExecContext,
+) -> Result<GroupedState> {
     let parts = ctx.shuffle_partitions.max(1).min(batches.len().max(1));
     let chunk = batches.len().div_ceil(parts).max(1);
     let partials: Vec<GroupedState> = batches
@@ -171,7 +309,5 @@ pub fn hash_aggregate(
     for p in iter {
         state.merge(p)?;
     }
-    let rows = state.num_groups();
-    let cols = state.finish()?;
-    Ok(vec![make_batch(schema.clone(), cols, rows)?])
+    Ok(state)
 }

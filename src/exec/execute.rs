@@ -118,7 +118,7 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
                 .map(|b| make_batch(schema.clone(), b.columns().to_vec(), b.num_rows()))
                 .collect::<Result<Vec<_>>>()?
         }
-        PlanNode::Deduplicate { input, keys } => {
+        PlanNode::Deduplicate { input, keys, .. } => {
             let batches = execute(input, ctx)?;
             crate::exec::dedup::deduplicate(&batches, keys, &schema)?
         }
@@ -159,6 +159,20 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
             .par_iter()
             .map(|b| crate::exec::time_window::assign_windows(b, time, spec, &schema, ctx))
             .collect::<Result<Vec<_>>>()?,
+        PlanNode::FlatMapGroupsWithState { input, spec } => {
+            // On a batch DataFrame: one pass with empty state and no timeouts.
+            let rows = execute(input, ctx)?;
+            let mut store = crate::stream::group_state::GroupStateStore::new(spec, ctx.shuffle_partitions)?;
+            let no_timeout = crate::stream::group_state::GroupStateSpec {
+                timeout: crate::stream::group_state::GroupTimeout::NoTimeout,
+                ..spec.clone()
+            };
+            store
+                .process(&no_timeout, &rows, &input.schema.arrow_schema(), 0, 0, ctx)?
+                .into_iter()
+                .map(|b| make_batch(schema.clone(), b.columns().to_vec(), b.num_rows()))
+                .collect::<Result<Vec<_>>>()?
+        }
         PlanNode::MergeSessions { input, keys, session } => {
             crate::exec::time_window::merge_sessions(&execute(input, ctx)?, keys, *session, &schema, ctx)?
         }

@@ -541,6 +541,20 @@ fn null_literal() -> Expr {
 
 /// `distinct()` / `dropDuplicates(subset)`.
 pub fn deduplicate(input: &Plan, subset: Option<&[String]>, cfg: AnalysisConfig) -> Result<Plan> {
+    deduplicate_with(input, subset, false, cfg)
+}
+
+/// `dropDuplicatesWithinWatermark(subset)`: a plain deduplication on a batch DataFrame.
+pub fn deduplicate_within_watermark(input: &Plan, subset: Option<&[String]>, cfg: AnalysisConfig) -> Result<Plan> {
+    deduplicate_with(input, subset, input.is_streaming(), cfg)
+}
+
+fn deduplicate_with(
+    input: &Plan,
+    subset: Option<&[String]>,
+    within_watermark: bool,
+    cfg: AnalysisConfig,
+) -> Result<Plan> {
     let keys = match subset {
         None => (0..input.schema.len()).collect(),
         Some(names) => {
@@ -553,7 +567,7 @@ pub fn deduplicate(input: &Plan, subset: Option<&[String]>, cfg: AnalysisConfig)
             keys
         }
     };
-    Ok(LogicalPlan::new(PlanNode::Deduplicate { input: input.clone(), keys }, input.schema.clone()))
+    Ok(LogicalPlan::new(PlanNode::Deduplicate { input: input.clone(), keys, within_watermark }, input.schema.clone()))
 }
 
 /// intersect / subtract / exceptAll / intersectAll.
@@ -815,4 +829,42 @@ pub fn with_watermark(input: &Plan, column: &str, delay: &str, cfg: AnalysisConf
         a.watermark_delay_ms = if i == index { Some(delay_ms) } else { None };
     }
     Ok(LogicalPlan::new(PlanNode::EventTimeWatermark { input: input.clone(), column: index, delay_ms }, schema))
+}
+
+/// `groupBy(keys).applyInPandasWithState(...)`: `output` is the function's output schema.
+#[allow(clippy::too_many_arguments)]
+pub fn flat_map_groups_with_state(
+    input: &Plan,
+    keys: &[Expr],
+    func: Arc<dyn crate::stream::group_state::GroupFunction>,
+    output: Fields,
+    state: Fields,
+    output_mode: &str,
+    timeout: &str,
+    cfg: AnalysisConfig,
+) -> Result<Plan> {
+    let append = match output_mode.to_ascii_lowercase().as_str() {
+        "append" => true,
+        "update" => false,
+        _ => {
+            return Err(EmberError::illegal_argument(format!(
+                "[STREAMING_OUTPUT_MODE.INVALID] Invalid streaming output mode: {output_mode}. Accepted output modes are 'Append', 'Complete', 'Update'. SQLSTATE: 42KDE"
+            )))
+        }
+    };
+    let timeout = crate::stream::group_state::GroupTimeout::parse(timeout)?;
+    let keys = expand_stars(input, keys, cfg)?;
+    let mut r = Resolver::new(&input.schema, cfg.case_sensitive);
+    let keys: Vec<PhysicalExpr> = keys.iter().map(|k| r.resolve(k)).collect::<Result<_>>()?;
+    let event_column = input.schema.attrs.iter().position(|a| a.watermark_delay_ms.is_some());
+    let spec = crate::stream::group_state::GroupStateSpec {
+        func,
+        keys,
+        state_schema: Arc::new(arrow::datatypes::Schema::new(state)),
+        append,
+        timeout,
+        event_column,
+        has_watermark: event_column.is_some(),
+    };
+    Ok(LogicalPlan::new(PlanNode::FlatMapGroupsWithState { input: input.clone(), spec }, PlanSchema::fresh(output)))
 }

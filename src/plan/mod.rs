@@ -153,6 +153,9 @@ pub enum PlanNode {
     Deduplicate {
         input: Arc<LogicalPlan>,
         keys: Vec<usize>,
+        /// `dropDuplicatesWithinWatermark`: on a stream, a key is remembered only until the watermark passes its
+        /// event time plus the delay.
+        within_watermark: bool,
     },
     SetOperation {
         left: Arc<LogicalPlan>,
@@ -172,6 +175,11 @@ pub enum PlanNode {
         input: Arc<LogicalPlan>,
         keys: Vec<PhysicalExpr>,
         session: usize,
+    },
+    /// `groupBy(...).applyInPandasWithState(...)`: the function's rows (output schema = this node's).
+    FlatMapGroupsWithState {
+        input: Arc<LogicalPlan>,
+        spec: crate::stream::group_state::GroupStateSpec,
     },
     /// `withWatermark`: rows pass unchanged; a streaming query tracks the maximum of `column` (event time).
     EventTimeWatermark {
@@ -232,6 +240,7 @@ impl LogicalPlan {
             | PlanNode::TimeWindow { input, .. }
             | PlanNode::MergeSessions { input, .. }
             | PlanNode::EventTimeWatermark { input, .. }
+            | PlanNode::FlatMapGroupsWithState { input, .. }
             | PlanNode::Sample { input, .. }
             | PlanNode::Passthrough { input, .. } => vec![input],
             PlanNode::Join { left, right, .. } | PlanNode::SetOperation { left, right, .. } => vec![left, right],
@@ -261,6 +270,9 @@ impl LogicalPlan {
             PlanNode::Generate { func, .. } => format!("Generate {}", func.name()),
             PlanNode::TimeWindow { spec, .. } => format!("TimeWindow {spec:?}"),
             PlanNode::MergeSessions { .. } => "MergeSessions".into(),
+            PlanNode::FlatMapGroupsWithState { spec, .. } => {
+                format!("FlatMapGroupsInPandasWithState {}", spec.timeout.name())
+            }
             PlanNode::EventTimeWatermark { column, delay_ms, .. } => {
                 format!("EventTimeWatermark {}, {delay_ms} ms", self.schema.fields[*column].name())
             }
@@ -318,7 +330,9 @@ impl LogicalPlan {
             PlanNode::Limit { limit, offset, .. } => PlanNode::Limit { input: next(), limit: *limit, offset: *offset },
             PlanNode::Tail { n, .. } => PlanNode::Tail { input: next(), n: *n },
             PlanNode::Union { .. } => PlanNode::Union { inputs: std::mem::take(&mut c) },
-            PlanNode::Deduplicate { keys, .. } => PlanNode::Deduplicate { input: next(), keys: keys.clone() },
+            PlanNode::Deduplicate { keys, within_watermark, .. } => {
+                PlanNode::Deduplicate { input: next(), keys: keys.clone(), within_watermark: *within_watermark }
+            }
             PlanNode::SetOperation { op, .. } => {
                 let left = next();
                 let right = next();
@@ -332,6 +346,9 @@ impl LogicalPlan {
             }
             PlanNode::MergeSessions { keys, session, .. } => {
                 PlanNode::MergeSessions { input: next(), keys: keys.clone(), session: *session }
+            }
+            PlanNode::FlatMapGroupsWithState { spec, .. } => {
+                PlanNode::FlatMapGroupsWithState { input: next(), spec: spec.clone() }
             }
             PlanNode::EventTimeWatermark { column, delay_ms, .. } => {
                 PlanNode::EventTimeWatermark { input: next(), column: *column, delay_ms: *delay_ms }

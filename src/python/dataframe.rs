@@ -126,6 +126,42 @@ impl PyDataFrame {
         Ok(self.with(builder::union_by_name(&self.plan, &other.plan, allow_missing, self.cfg())?))
     }
 
+    #[pyo3(signature = (subset=None))]
+    fn drop_duplicates_within_watermark(&self, subset: Option<Vec<String>>) -> BResult<PyDataFrame> {
+        Ok(self.with(builder::deduplicate_within_watermark(&self.plan, subset.as_deref(), self.cfg())?))
+    }
+
+    /// `groupBy(...).applyInPandasWithState(...)`; `runner` is `ember.sql.streaming.state._GroupRunner`.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_in_pandas_with_state(
+        &self,
+        groups: Vec<PyColumn>,
+        runner: Py<PyAny>,
+        output_json: &str,
+        state_json: &str,
+        output_mode: &str,
+        timeout: &str,
+    ) -> BResult<PyDataFrame> {
+        let output = crate::types::spark_json::fields_from_json(output_json)?;
+        let state = crate::types::spark_json::fields_from_json(state_json)?;
+        let func = std::sync::Arc::new(crate::python::group_function::PyGroupFunction {
+            runner,
+            output_schema: std::sync::Arc::new(arrow::datatypes::Schema::new(output.clone())),
+            state_schema: std::sync::Arc::new(arrow::datatypes::Schema::new(state.clone())),
+        });
+        let keys: Vec<_> = groups.into_iter().map(|c| c.expr).collect();
+        Ok(self.with(builder::flat_map_groups_with_state(
+            &self.plan,
+            &keys,
+            func,
+            output,
+            state,
+            output_mode,
+            timeout,
+            self.cfg(),
+        )?))
+    }
+
     fn with_watermark(&self, column: &str, delay: &str) -> BResult<PyDataFrame> {
         Ok(self.with(builder::with_watermark(&self.plan, column, delay, self.cfg())?))
     }

@@ -4,6 +4,7 @@ pub mod convert;
 pub mod dataframe;
 pub mod error;
 pub mod gil;
+pub mod group_function;
 pub mod session;
 pub mod streaming;
 

@@ -270,7 +270,15 @@ pub fn start(
     let mut specs = Vec::new();
     collect_sources(&df.plan, &mut specs);
     let sources = specs.iter().map(|s| Ok((s.description(), s.open()?))).collect::<crate::Result<Vec<_>>>()?;
+    // Spark: the writer's checkpointLocation, else spark.sql.streaming.checkpointLocation/<queryName or a uuid>.
+    let checkpoint = opts.get("checkpointLocation").map(|s| s.to_string()).or_else(|| {
+        df.session.conf_get("spark.sql.streaming.checkpointLocation").map(|root| {
+            let leaf = query_name.clone().unwrap_or_else(crate::stream::query::new_uuid);
+            std::path::Path::new(&root).join(leaf).to_string_lossy().into_owned()
+        })
+    });
     let run = QueryRun {
+        checkpoint,
         session: df.session.clone(),
         incremental: Incremental::new(df.plan.clone(), mode),
         sources,

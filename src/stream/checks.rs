@@ -42,6 +42,19 @@ fn fail(msg: &str, plan: &LogicalPlan) -> EmberError {
     }
 }
 
+/// Whether a streaming aggregation groups by an event-time column (a watermarked timestamp or window).
+fn has_watermarked_key(agg: &LogicalPlan) -> bool {
+    let PlanNode::Aggregate { input, group_exprs, .. } = &agg.node else { return false };
+    group_exprs.iter().any(|g| match g.kind {
+        crate::expr::physical::PhysicalKind::Column(c) => input.schema.attrs[c].watermark_delay_ms.is_some(),
+        _ => false,
+    })
+}
+
+fn is_session_aggregate(agg: &LogicalPlan) -> bool {
+    matches!(&agg.node, PlanNode::Aggregate { input, .. } if matches!(input.node, PlanNode::MergeSessions { .. }))
+}
+
 fn streaming_aggregates<'a>(p: &'a LogicalPlan, out: &mut Vec<&'a LogicalPlan>) {
     if let PlanNode::Aggregate { input, .. } = &p.node {
         if input.is_streaming() {
@@ -70,9 +83,27 @@ pub fn check(plan: &LogicalPlan, mode: OutputMode) -> Result<()> {
             }
         }
     }
+    if mode != OutputMode::Append
+        && aggs.iter().any(|a| {
+            let mut inner = Vec::new();
+            a.children().into_iter().for_each(|c| streaming_aggregates(c, &mut inner));
+            !inner.is_empty()
+        })
+    {
+        return Err(fail(
+            "Detected pattern of possible 'correctness' issue due to global watermark. The query contains stateful operation which can emit rows older than the current watermark plus allowed late record delay, which are \"late rows\" in downstream stateful operations and these rows can be discarded. Please refer the programming guide doc for more details. If you understand the possible risk of correctness issue and still need to run the query, you can disable this check by setting the config `spark.sql.streaming.statefulOperator.checkCorrectness.enabled` to false.",
+            plan,
+        ));
+    }
     match mode {
         // Spark 4.3's texts (PySpark 4.3 run; older Sparks said "Append output mode not supported when …").
-        OutputMode::Append if !aggs.is_empty() => {
+        OutputMode::Update if aggs.iter().any(|a| is_session_aggregate(a)) => {
+            return Err(EmberError::analysis_class(
+                "STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION",
+                "Invalid streaming output mode: update. This output mode is not supported for session window streaming aggregations on streaming DataFrames/DataSets. SQLSTATE: 42KDE",
+            ))
+        }
+        OutputMode::Append if aggs.iter().any(|a| !has_watermarked_key(a)) => {
             return Err(EmberError::analysis_class(
                 "STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION",
                 "Invalid streaming output mode: append. This output mode is not supported for streaming aggregations without watermark on streaming DataFrames/DataSets. SQLSTATE: 42KDE",
@@ -120,6 +151,34 @@ fn walk(p: &LogicalPlan, mode: OutputMode, aggregated: bool, root: &LogicalPlan)
                 };
                 if let Some(m) = msg {
                     return Err(fail(m, root));
+                }
+            }
+            PlanNode::Deduplicate { input, within_watermark: true, .. }
+                if !input.schema.attrs.iter().any(|a| a.watermark_delay_ms.is_some()) =>
+            {
+                return Err(fail(
+                    "dropDuplicatesWithinWatermark is not supported on streaming DataFrames/DataSets without watermark",
+                    root,
+                ))
+            }
+            PlanNode::FlatMapGroupsWithState { input, spec } => {
+                use crate::stream::group_state::GroupTimeout;
+                let declared = if spec.append { OutputMode::Append } else { OutputMode::Update };
+                if mode != OutputMode::Complete && mode != declared {
+                    return Err(fail(
+                        &format!(
+                            "applyInPandasWithState in {} mode is not supported with {} output mode on a streaming DataFrame/Dataset",
+                            declared.name().to_lowercase(),
+                            mode.name()
+                        ),
+                        root,
+                    ));
+                }
+                if spec.timeout == GroupTimeout::EventTime && !input.schema.attrs.iter().any(|a| a.watermark_delay_ms.is_some()) {
+                    return Err(fail(
+                        "Watermark must be specified in the query using '[Dataset/DataFrame].withWatermark()' for using event-time timeout in a applyInPandasWithState. Event-time timeout not supported without watermark.",
+                        root,
+                    ));
                 }
             }
             PlanNode::SetOperation { .. } => {

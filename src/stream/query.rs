@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::error::{EmberError, Result};
 use crate::exec::execute::ExecContext;
 use crate::session::Session;
+use crate::stream::checkpoint::{Checkpoint, Recovery};
 use crate::stream::incremental::Incremental;
 use crate::stream::sink::Sink;
 use crate::stream::source::Source;
@@ -109,6 +110,8 @@ pub struct QueryRun {
     pub trigger: Trigger,
     /// Listener events (`started`, `progress`, `idle`, `terminated`) with their JSON payloads.
     pub events: Option<EventCallback>,
+    /// The checkpoint location, if the query has one (offsets, commits, state: restarts resume from it).
+    pub checkpoint: Option<String>,
 }
 
 /// Receives the query's listener events; a failing listener does not stop the query (as in Spark).
@@ -127,8 +130,16 @@ impl QueryHandle {
             changed: Condvar::new(),
         });
         let explain = run.incremental.plan().tree_string();
+        // A checkpoint keeps the query's id across restarts; each run gets a new runId.
+        let (checkpoint, id) = match &run.checkpoint {
+            Some(loc) => {
+                let (c, id) = Checkpoint::open(loc, &new_uuid())?;
+                (Some(c), id)
+            }
+            None => (None, new_uuid()),
+        };
         let handle = Arc::new(QueryHandle {
-            id: new_uuid(),
+            id,
             run_id: new_uuid(),
             name,
             shared: shared.clone(),
@@ -156,7 +167,7 @@ impl QueryHandle {
                         json_str(&iso_now())
                     ),
                 );
-                let result = run_loop(run, &shared, &id, &run_id, qname.as_deref(), &emit);
+                let result = run_loop(run, checkpoint, &shared, &id, &run_id, qname.as_deref(), &emit);
                 let error = result.err();
                 emit(
                     "terminated",
@@ -261,8 +272,52 @@ fn pause(shared: &Shared, d: Duration) {
     let _ = shared.changed.wait_timeout_while(st, d, |_| !shared.stop.load(Ordering::SeqCst));
 }
 
+/// State restored from the checkpoint before the first batch: operator shapes checked, state, source logs.
+fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<()> {
+    let shapes = run.incremental.stateful_shapes();
+    let recorded = ckpt.recorded_operators();
+    if rec.last_committed.is_some() && recorded != shapes.len() {
+        return Err(EmberError::analysis(format!(
+            "The streaming query has {} stateful operator(s) but its checkpoint at {} has state for {recorded}: an operator was added or removed. Start the changed query with a new checkpoint location.",
+            shapes.len(),
+            ckpt.root().display()
+        )));
+    }
+    for (op, (_, shape)) in shapes.iter().enumerate() {
+        match ckpt.read_shape(op)? {
+            Some(old) if &old != shape => {
+                let what = ["operator", "keys", "values"]
+                    .iter()
+                    .filter(|k| old.get(**k) != shape.get(**k))
+                    .map(|k| format!("{k}: checkpoint {} vs query {}", old[*k], shape[*k]))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Err(EmberError::analysis(format!(
+                    "The stateful operator {op} of the query differs from the one in the checkpoint at {} ({what}). Start the changed query with a new checkpoint location.",
+                    ckpt.root().display()
+                )));
+            }
+            Some(_) => {}
+            None => ckpt.write_shape(op, shape)?,
+        }
+    }
+    if let Some(v) = rec.last_committed {
+        let mut states = std::collections::HashMap::new();
+        for (op, (node, _)) in shapes.iter().enumerate() {
+            states.insert(*node, ckpt.read_state(op, v)?);
+        }
+        run.incremental.restore(states);
+    }
+    for (i, (_, s)) in run.sources.iter_mut().enumerate() {
+        s.restore_log(&ckpt.read_source_logs(i)?)?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
 fn run_loop(
     mut run: QueryRun,
+    ckpt: Option<Checkpoint>,
     shared: &Shared,
     id: &str,
     run_id: &str,
@@ -270,8 +325,28 @@ fn run_loop(
     emit: &dyn Fn(&str, String),
 ) -> Result<()> {
     let mut idle_reported = false;
-    let mut committed: Vec<i64> = vec![0; run.sources.len()];
-    let mut batch_id: i64 = 0;
+    let policy = crate::stream::watermark::WatermarkPolicy::parse(
+        &run.session.conf_get("spark.sql.streaming.multipleWatermarkPolicy").unwrap_or_else(|| "min".into()),
+    )?;
+    let mut watermark = crate::stream::watermark::WatermarkTracker::new(policy, run.incremental.watermark_steps());
+    let rec = match &ckpt {
+        Some(c) => c.recover(run.sources.len())?,
+        None => Recovery { committed: vec![0; run.sources.len()], ..Default::default() },
+    };
+    if let Some(c) = &ckpt {
+        restore(&mut run, c, &rec)?;
+    }
+    // Conf recorded by the checkpoint's first batch wins over the session's (state is partitioned by it).
+    let fixed_partitions: Option<usize> =
+        rec.conf.iter().find(|(k, _)| k == "spark.sql.shuffle.partitions").and_then(|(_, v)| v.parse().ok());
+    let retain: i64 =
+        run.session.conf_get("spark.sql.streaming.minBatchesToRetain").and_then(|v| v.parse().ok()).unwrap_or(100);
+    watermark.restore(rec.watermark_ms);
+    let mut last_batch_watermark: i64 = rec.last_batch_watermark_ms;
+    let mut replay = rec.replay.clone();
+    let mut last_batch_had_data = false;
+    let mut committed: Vec<i64> = rec.committed.clone();
+    let mut batch_id: i64 = rec.next_batch;
     let mut last_trigger: Option<Instant> = None;
     let mut next_tick = Instant::now();
     loop {
@@ -296,10 +371,24 @@ fn run_loop(
         }
         let trigger_start = Instant::now();
         set_status(shared, "Processing new data", false, true);
-        let latest = run.sources.iter_mut().map(|(_, s)| s.latest_offset()).collect::<Result<Vec<i64>>>()?;
+        // A batch written ahead but not committed runs again with exactly its recorded range.
+        let replayed = replay.take();
+        let latest = match &replayed {
+            Some(e) => e.offsets.clone(),
+            None => run.sources.iter_mut().map(|(_, s)| s.latest_offset()).collect::<Result<Vec<i64>>>()?,
+        };
         let latest_offset_ms = trigger_start.elapsed().as_millis();
         let has_data = latest.iter().zip(&committed).any(|(l, c)| l > c);
-        if !has_data {
+        // A batch without new data still runs when the watermark rose and state can be emitted or evicted.
+        // availableNow runs at most one such batch after its data (processing-time timeouts would never end it).
+        let cleanup = !has_data
+            && (replayed.is_some() || batch_id > 0)
+            && run.trigger != Trigger::Once
+            && !(run.trigger == Trigger::AvailableNow && !last_batch_had_data)
+            && (replayed.is_some()
+                || run.incremental.wants_no_data_batch(watermark.current_ms(), last_batch_watermark));
+        last_batch_had_data = has_data;
+        if !has_data && !cleanup {
             if !idle_reported && batch_id > 0 {
                 idle_reported = true;
                 emit(
@@ -328,8 +417,41 @@ fn run_loop(
             }
             continue;
         }
-        set_status(shared, "Processing new data", true, true);
-        let ctx: ExecContext = run.session.exec_context();
+        if cleanup {
+            set_status(shared, "No new data but cleaning up state", false, true);
+        } else {
+            set_status(shared, "Processing new data", true, true);
+        }
+        let batch_watermark = watermark.current_ms();
+        let mut ctx: ExecContext = run.session.exec_context();
+        if let Some(n) = fixed_partitions {
+            ctx.shuffle_partitions = n;
+        }
+        if let Some(e) = &replayed {
+            // The replayed batch sees the same clock (current_timestamp, processing-time timeouts).
+            ctx.eval.now_micros = e.timestamp_ms * 1000;
+        }
+        let wal_start = Instant::now();
+        if let Some(c) = &ckpt {
+            if replayed.is_none() {
+                for (i, (_, s)) in run.sources.iter().enumerate() {
+                    for k in committed[i]..latest[i] {
+                        if let Some(text) = s.plan_log(k) {
+                            c.write_source_log(i, k, &text)?;
+                        }
+                    }
+                }
+                let conf = vec![("spark.sql.shuffle.partitions".to_string(), ctx.shuffle_partitions.to_string())];
+                let entry = crate::stream::checkpoint::OffsetEntry {
+                    watermark_ms: batch_watermark,
+                    timestamp_ms: ctx.eval.now_micros / 1000,
+                    conf,
+                    offsets: latest.clone(),
+                };
+                c.write_offsets(batch_id, &entry)?;
+            }
+        }
+        let wal_ms = wal_start.elapsed().as_millis();
         let get_start = Instant::now();
         let mut inputs = Vec::with_capacity(run.sources.len());
         let mut per_source_rows = Vec::with_capacity(run.sources.len());
@@ -340,13 +462,26 @@ fn run_loop(
         }
         let get_batch_ms = get_start.elapsed().as_millis();
         let plan_start = Instant::now();
-        let output = run.incremental.run_batch(&inputs, &ctx)?;
+        let marks = crate::stream::incremental::Watermarks { late_ms: last_batch_watermark, evict_ms: batch_watermark };
+        let output = run.incremental.run_batch(&inputs, marks, &ctx)?;
+        last_batch_watermark = batch_watermark;
+        let event_stats = run.incremental.event_times();
+        watermark.update(&event_stats);
         let planning_ms = plan_start.elapsed().as_millis();
         let sink_start = Instant::now();
         let out_rows: usize = output.iter().map(|b| b.num_rows()).sum();
         let schema = run.incremental.plan().schema.clone();
         run.sink.add_batch(batch_id, &schema, output, &ctx.eval)?;
         let add_batch_ms = sink_start.elapsed().as_millis();
+        let commit_start = Instant::now();
+        if let Some(c) = &ckpt {
+            for (op, (_, parts)) in run.incremental.snapshot()?.into_iter().enumerate() {
+                c.write_state(op, batch_id, &parts)?;
+            }
+            c.write_commit(batch_id, watermark.current_ms())?;
+            c.prune(batch_id, retain)?;
+        }
+        let commit_ms = commit_start.elapsed().as_millis();
         let starts = committed.clone();
         committed = latest.clone();
         let duration = trigger_start.elapsed();
@@ -371,14 +506,22 @@ fn run_loop(
                 )
             })
             .collect();
-        let state_ops: Vec<String> = run
-            .incremental
-            .state_rows()
-            .iter()
-            .map(|n| format!("{{\"operatorName\":\"stateStoreSave\",\"numRowsTotal\":{n},\"numRowsUpdated\":{out_rows},\"numRowsRemoved\":0,\"numRowsDroppedByWatermark\":0}}"))
-            .collect();
+        let state_ops: Vec<String> = run.incremental.operator_metrics().iter().map(|m| m.to_json(0)).collect();
+        let event_time = if watermark.has_watermark() {
+            let mut parts = Vec::new();
+            if let Some((_, st)) = event_stats.iter().find(|(_, st)| st.count > 0) {
+                use crate::stream::watermark::format_ms;
+                parts.push(format!("\"avg\":{}", json_str(&format_ms(st.avg as i64))));
+                parts.push(format!("\"max\":{}", json_str(&format_ms(st.max))));
+                parts.push(format!("\"min\":{}", json_str(&format_ms(st.min))));
+            }
+            parts.push(format!("\"watermark\":{}", json_str(&crate::stream::watermark::format_ms(batch_watermark))));
+            format!("\"eventTime\":{{{}}},", parts.join(","))
+        } else {
+            String::new()
+        };
         let progress = format!(
-            "{{\"id\":{},\"runId\":{},\"name\":{},\"timestamp\":{},\"batchId\":{batch_id},\"batchDuration\":{},\"numInputRows\":{input_rows},\"inputRowsPerSecond\":{},\"processedRowsPerSecond\":{},\"durationMs\":{{\"addBatch\":{add_batch_ms},\"commitOffsets\":0,\"getBatch\":{get_batch_ms},\"latestOffset\":{latest_offset_ms},\"queryPlanning\":{planning_ms},\"triggerExecution\":{},\"walCommit\":0}},\"stateOperators\":[{}],\"sources\":[{}],\"sink\":{{\"description\":{},\"numOutputRows\":{out_rows}}}}}",
+            "{{\"id\":{},\"runId\":{},\"name\":{},\"timestamp\":{},\"batchId\":{batch_id},\"batchDuration\":{},\"numInputRows\":{input_rows},\"inputRowsPerSecond\":{},\"processedRowsPerSecond\":{},\"durationMs\":{{\"addBatch\":{add_batch_ms},\"commitOffsets\":{commit_ms},\"getBatch\":{get_batch_ms},\"latestOffset\":{latest_offset_ms},\"queryPlanning\":{planning_ms},\"triggerExecution\":{},\"walCommit\":{wal_ms}}},{}\"stateOperators\":[{}],\"sources\":[{}],\"sink\":{{\"description\":{},\"numOutputRows\":{out_rows}}}}}",
             json_str(id),
             json_str(run_id),
             name.map(json_str).unwrap_or_else(|| "null".into()),
@@ -387,6 +530,7 @@ fn run_loop(
             rate(input_rows, since_last),
             rate(input_rows, processed_secs),
             duration.as_millis(),
+            event_time,
             state_ops.join(","),
             sources_json.join(","),
             json_str(&run.sink.description()),
@@ -400,9 +544,17 @@ fn run_loop(
                 st.progress.pop_front();
             }
             st.trigger_active = false;
+            if cleanup {
+                // No new data was found: processAllAvailable may return (Spark's `noNewData`).
+                st.idle_checks += 1;
+            }
             shared.changed.notify_all();
         }
         batch_id += 1;
+        if cleanup && matches!(run.trigger, Trigger::Default | Trigger::Continuous(_)) {
+            // Timeout-only batches under the default trigger would otherwise follow each other with no pause.
+            pause(shared, Duration::from_millis(10));
+        }
         if run.trigger == Trigger::Once {
             return Ok(());
         }

@@ -147,6 +147,14 @@ pub trait Source: Send {
     fn latest_offset(&mut self) -> Result<i64>;
     /// The rows between two offsets (`start` exclusive, `end` inclusive, as Spark's getBatch).
     fn read(&mut self, start: i64, end: i64, ctx: &EvalContext) -> Result<Vec<RecordBatch>>;
+    /// What offset `k + 1` added (its `sources/<i>/k` checkpoint log), for sources that must remember it.
+    fn plan_log(&self, _k: i64) -> Option<String> {
+        None
+    }
+    /// Rebuild what was planned from the checkpoint's logs (restart).
+    fn restore_log(&mut self, _logs: &[(i64, String)]) -> Result<()> {
+        Ok(())
+    }
 }
 
 struct MemorySource {

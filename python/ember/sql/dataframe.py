@@ -276,6 +276,13 @@ class DataFrame:
 
     drop_duplicates = dropDuplicates
 
+    def dropDuplicatesWithinWatermark(self, subset: Optional[List[str]] = None) -> "DataFrame":
+        if subset is not None and not isinstance(subset, (list, tuple)):
+            raise _error(PySparkTypeError, "NOT_LIST_OR_TUPLE", f"Argument `subset` should be a list or tuple, got {type(subset).__name__}.")
+        return self._new(self._jdf.drop_duplicates_within_watermark(None if subset is None else list(subset)))
+
+    drop_duplicates_within_watermark = dropDuplicatesWithinWatermark
+
     def withWatermark(self, eventTime: str, delayThreshold: str) -> "DataFrame":
         if not eventTime or type(eventTime) is not str:
             raise _error(PySparkTypeError, "NOT_STR", f"Argument `eventTime` should be a str, got {type(eventTime).__name__}.")

@@ -59,3 +59,37 @@ class GroupedData:
 
     def max(self, *cols: str):
         return self._numeric("max", cols)
+
+    def applyInPandasWithState(self, func, outputStructType, stateStructType, outputMode: str, timeoutConf: str):
+        """Arbitrary state per group: ``func(key, Iterator[pandas.DataFrame], GroupState) -> Iterator[DataFrame]``."""
+        from ember.sql.dataframe import DataFrame
+        from ember.sql.readwriter import _schema_json
+        from ember.sql.streaming.state import _GroupRunner
+        from ember.sql.types import StructType, _parse_datatype_string
+
+        try:
+            import pandas  # noqa: F401
+            import pyarrow  # noqa: F401
+        except ImportError as e:
+            from ember.errors import PySparkImportError
+
+            raise _error(PySparkImportError, "PACKAGE_NOT_INSTALLED",
+                         f"pandas and pyarrow are required for applyInPandasWithState: {e}")
+        from ember.sql.streaming.state import GroupStateTimeout
+
+        # PySpark checks its arguments with asserts.
+        assert isinstance(outputMode, str)
+        assert timeoutConf in [GroupStateTimeout.NoTimeout, GroupStateTimeout.ProcessingTimeTimeout,
+                               GroupStateTimeout.EventTimeTimeout]
+        if isinstance(stateStructType, str):
+            stateStructType = _parse_datatype_string(stateStructType)
+        if not isinstance(stateStructType, StructType):
+            raise _error(PySparkTypeError, "NOT_STR_OR_STRUCT",
+                         f"Argument `stateStructType` should be a str or StructType, got {type(stateStructType).__name__}.")
+        session = self._df.sparkSession
+        runner = _GroupRunner(func, stateStructType.names, timeoutConf,
+                              session.conf.get("spark.sql.session.timeZone"),
+                              int(session.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch", "10000")))
+        jdf = self._df._jdf.apply_in_pandas_with_state(self._groups, runner, _schema_json(outputStructType),
+                                                        _schema_json(stateStructType), outputMode, timeoutConf)
+        return DataFrame(jdf, session)

@@ -2,5 +2,6 @@
 from ember.sql.streaming.listener import StreamingQueryListener
 from ember.sql.streaming.query import StreamingQuery, StreamingQueryManager
 from ember.sql.streaming.readwriter import DataStreamReader, DataStreamWriter
+from ember.sql.streaming.state import GroupState, GroupStateTimeout
 
-__all__ = ["DataStreamReader", "DataStreamWriter", "StreamingQuery", "StreamingQueryListener", "StreamingQueryManager"]
+__all__ = ["DataStreamReader", "DataStreamWriter", "GroupState", "GroupStateTimeout", "StreamingQuery", "StreamingQueryListener", "StreamingQueryManager"]

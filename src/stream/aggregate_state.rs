@@ -1,0 +1,179 @@
+//! A streaming aggregation's state (Spark's StateStoreSaveExec): groups hash-partitioned by key over
+//! `spark.sql.shuffle.partitions`, each partition a `GroupedState` updated in parallel. Per batch the new rows are
+//! aggregated, groups the watermark already passed are dropped as late (not in complete mode), the rest merged into
+//! state; then complete mode emits every group, update mode the updated ones and evicts expired groups, append mode
+//! emits and evicts the groups whose event time (a window's end) is at or below the watermark.
+use std::hash::Hasher;
+
+use arrow::array::{RecordBatch, UInt32Array};
+use arrow::datatypes::SchemaRef;
+use rayon::prelude::*;
+
+use crate::error::Result;
+use crate::exec::aggregate::{partial_aggregate, GroupedState};
+use crate::exec::execute::{make_batch, ExecContext};
+use crate::exec::hashing::FxHasher;
+use crate::expr::PhysicalExpr;
+use crate::plan::AggregateCall;
+use crate::stream::checks::OutputMode;
+use crate::stream::metrics::OperatorMetrics;
+
+pub struct AggregateState {
+    partitions: Vec<GroupedState>,
+    group_exprs: Vec<PhysicalExpr>,
+    aggs: Vec<AggregateCall>,
+    /// The grouping column holding the event time (a timestamp, or a window whose end counts), if any.
+    event_key: Option<usize>,
+    pub metrics: OperatorMetrics,
+}
+
+fn expired_flags(state: &GroupedState, key: usize, watermark_ms: i64) -> Result<Vec<bool>> {
+    let keys = state.key_columns()?;
+    let limit = watermark_ms.saturating_mul(1000);
+    Ok(crate::stream::watermark::event_micros(&keys[key]).into_iter().map(|t| t.is_some_and(|t| t <= limit)).collect())
+}
+
+impl AggregateState {
+    pub fn new(
+        group_exprs: &[PhysicalExpr],
+        aggs: &[AggregateCall],
+        event_key: Option<usize>,
+        partitions: usize,
+    ) -> Result<Self> {
+        let n = if group_exprs.is_empty() { 1 } else { partitions.max(1) };
+        Ok(AggregateState {
+            partitions: (0..n).map(|_| GroupedState::new(group_exprs, aggs)).collect::<Result<_>>()?,
+            group_exprs: group_exprs.to_vec(),
+            aggs: aggs.to_vec(),
+            event_key,
+            metrics: OperatorMetrics::new("stateStoreSave", n),
+        })
+    }
+
+    /// State per partition as Arrow batches (checkpoints).
+    pub fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
+        self.partitions.iter_mut().map(|p| p.to_batch()).collect()
+    }
+
+    /// Load a `snapshot`.
+    pub fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
+        if parts.len() != self.partitions.len() {
+            return Err(crate::error::EmberError::execution(format!(
+                "The checkpointed aggregation state has {} partitions but the query runs with {}",
+                parts.len(),
+                self.partitions.len()
+            )));
+        }
+        for (p, b) in self.partitions.iter_mut().zip(parts) {
+            *p = GroupedState::from_batch(&self.group_exprs, &self.aggs, b)?;
+        }
+        Ok(())
+    }
+
+    pub fn has_event_time(&self) -> bool {
+        self.event_key.is_some()
+    }
+
+    pub fn num_rows(&self) -> usize {
+        self.partitions.iter().map(|p| p.num_groups()).sum()
+    }
+
+    /// Process one batch's input rows; `watermark_ms` is the watermark in force for the batch.
+    pub fn process(
+        &mut self,
+        rows: &[RecordBatch],
+        schema: &SchemaRef,
+        mode: OutputMode,
+        watermark: crate::stream::incremental::Watermarks,
+        ctx: &ExecContext,
+    ) -> Result<RecordBatch> {
+        let started = std::time::Instant::now();
+        let input_rows: usize = rows.iter().map(|b| b.num_rows()).sum();
+        let mut batch = partial_aggregate(rows, &self.group_exprs, &self.aggs, ctx)?;
+        let mut dropped = 0;
+        if let (Some(k), true) = (self.event_key, mode != OutputMode::Complete) {
+            let late = expired_flags(&batch, k, watermark.late_ms)?;
+            dropped = late.iter().filter(|&&l| l).count();
+            batch.split_off(&late, &self.group_exprs, &self.aggs)?;
+        }
+        let updated_groups = if input_rows > 0 { batch.num_groups() } else { 0 };
+        let n = self.partitions.len();
+        let target: Vec<usize> = if n == 1 {
+            vec![0; batch.num_groups()]
+        } else {
+            batch
+                .encoded_keys()
+                .iter()
+                .map(|k| {
+                    let mut h = FxHasher::default();
+                    h.write(k);
+                    (h.finish() % n as u64) as usize
+                })
+                .collect()
+        };
+        // No input leaves state untouched (a global aggregation's one group would otherwise count as updated).
+        if input_rows > 0 {
+            let pieces = batch.split_into(&target, n, &self.group_exprs, &self.aggs)?;
+            self.partitions.par_iter_mut().zip(pieces).try_for_each(|(p, piece)| p.merge(piece))?;
+        }
+        let updates_ms = started.elapsed().as_millis() as u64;
+
+        let removal_start = std::time::Instant::now();
+        let (group_exprs, aggs, event_key) = (&self.group_exprs, &self.aggs, self.event_key);
+        let outputs: Vec<(RecordBatch, usize)> = self
+            .partitions
+            .par_iter_mut()
+            .map(|p| -> Result<(RecordBatch, usize)> {
+                let evict = |p: &mut GroupedState| -> Result<GroupedState> {
+                    match event_key {
+                        Some(k) => {
+                            let flags = expired_flags(p, k, watermark.evict_ms)?;
+                            p.split_off(&flags, group_exprs, aggs)
+                        }
+                        None => GroupedState::new(group_exprs, aggs),
+                    }
+                };
+                let (out, removed) = match mode {
+                    OutputMode::Complete => {
+                        p.take_updated();
+                        let n = p.num_groups();
+                        (make_batch(schema.clone(), p.finish()?, n)?, 0)
+                    }
+                    OutputMode::Update => {
+                        let idx = UInt32Array::from(p.take_updated());
+                        let n = p.num_groups();
+                        let all = make_batch(schema.clone(), p.finish()?, n)?;
+                        let cols = all
+                            .columns()
+                            .iter()
+                            .map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?))
+                            .collect::<Result<Vec<_>>>()?;
+                        let removed = evict(p)?.num_groups();
+                        (make_batch(schema.clone(), cols, idx.len())?, removed)
+                    }
+                    OutputMode::Append => {
+                        p.take_updated();
+                        let mut gone = evict(p)?;
+                        let n = gone.num_groups();
+                        (make_batch(schema.clone(), gone.finish()?, n)?, n)
+                    }
+                };
+                Ok((out, removed))
+            })
+            .collect::<Result<_>>()?;
+        let removed: usize = outputs.iter().map(|(_, r)| r).sum();
+        let batches: Vec<RecordBatch> = outputs.into_iter().map(|(b, _)| b).collect();
+        let out = arrow::compute::concat_batches(schema, &batches)?;
+        let memory = self.partitions.iter().map(|p| p.memory_estimate()).sum();
+        self.metrics.record(
+            self.num_rows(),
+            updated_groups,
+            removed,
+            dropped,
+            updates_ms,
+            removal_start.elapsed().as_millis() as u64,
+            memory,
+        );
+        Ok(out)
+    }
+}

@@ -1,0 +1,385 @@
+//! A query's checkpoint directory, in Spark's layout:
+//! `metadata` (`{"id": …}`), `offsets/N` (write-ahead: `v1`, the batch's metadata JSON — watermark, timestamp and
+//! the conf that must not change — then one offset per source), `commits/N` (`v1` + `{"nextBatchWatermarkMs": …}`),
+//! `sources/<i>/N` (what a source planned for batch N, e.g. the files), `state/<op>/<partition>/<N>.arrow` (state
+//! after batch N, Arrow IPC) with `state/<op>/_metadata` (the operator's shape). Every file is written to a temporary
+//! name, fsynced and renamed, so a crash leaves either the old or the new file, never a torn one.
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use arrow::array::RecordBatch;
+use serde_json::{json, Value};
+
+use crate::error::{EmberError, Result};
+
+pub struct Checkpoint {
+    root: PathBuf,
+}
+
+/// What `offsets/N` records.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OffsetEntry {
+    pub watermark_ms: i64,
+    pub timestamp_ms: i64,
+    pub conf: Vec<(String, String)>,
+    /// One per source, in plan order.
+    pub offsets: Vec<i64>,
+}
+
+/// Where a restarted query resumes.
+#[derive(Clone, Debug, Default)]
+pub struct Recovery {
+    /// The next batch id to run.
+    pub next_batch: i64,
+    /// Source offsets already committed (the start of the next batch).
+    pub committed: Vec<i64>,
+    /// The watermark in force for the next batch.
+    pub watermark_ms: i64,
+    /// The previous batch's watermark (rows are late against it).
+    pub last_batch_watermark_ms: i64,
+    /// A batch written ahead but not committed: it is run again with exactly these end offsets.
+    pub replay: Option<OffsetEntry>,
+    /// The conf recorded by the first batch (shuffle partitions etc. must stay).
+    pub conf: Vec<(String, String)>,
+    /// The last committed batch (its state version), if any.
+    pub last_committed: Option<i64>,
+}
+
+fn corrupt(path: &Path, why: impl std::fmt::Display) -> EmberError {
+    EmberError::execution(format!("The checkpoint file {} is corrupt: {why}", path.display()))
+}
+
+/// Write `bytes` to `path` atomically: temp file in the same directory, fsync, rename, fsync the directory.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    fs::rename(&tmp, path)?;
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Batch ids present as file names in `dir` (ignores temp and other files), ascending.
+fn batch_ids(dir: &Path) -> Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    if let Ok(rd) = fs::read_dir(dir) {
+        for e in rd {
+            let e = e?;
+            if let Some(n) = e.file_name().to_str().and_then(|s| s.parse::<i64>().ok()) {
+                ids.push(n);
+            }
+        }
+    }
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+impl Checkpoint {
+    /// Open (creating) a checkpoint directory; returns it with the query id (new or recorded).
+    pub fn open(root: &str, new_id: &str) -> Result<(Checkpoint, String)> {
+        let root = PathBuf::from(root.strip_prefix("file://").unwrap_or(root));
+        fs::create_dir_all(&root).map_err(|e| {
+            EmberError::illegal_argument(format!("Cannot create the checkpoint location {}: {e}", root.display()))
+        })?;
+        let meta = root.join("metadata");
+        let id = if meta.exists() {
+            let text = fs::read_to_string(&meta)?;
+            let v: Value = serde_json::from_str(text.trim()).map_err(|e| corrupt(&meta, e))?;
+            v.get("id").and_then(|x| x.as_str()).ok_or_else(|| corrupt(&meta, "no query id"))?.to_string()
+        } else {
+            write_atomic(&meta, json!({ "id": new_id }).to_string().as_bytes())?;
+            new_id.to_string()
+        };
+        Ok((Checkpoint { root }, id))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn offsets_path(&self, batch: i64) -> PathBuf {
+        self.root.join("offsets").join(batch.to_string())
+    }
+    fn commits_path(&self, batch: i64) -> PathBuf {
+        self.root.join("commits").join(batch.to_string())
+    }
+    pub fn source_path(&self, source: usize, batch: i64) -> PathBuf {
+        self.root.join("sources").join(source.to_string()).join(batch.to_string())
+    }
+    pub fn state_dir(&self, op: usize) -> PathBuf {
+        self.root.join("state").join(op.to_string())
+    }
+
+    pub fn write_offsets(&self, batch: i64, e: &OffsetEntry) -> Result<()> {
+        let conf: serde_json::Map<String, Value> =
+            e.conf.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+        let mut text = format!(
+            "v1\n{}\n",
+            json!({ "batchWatermarkMs": e.watermark_ms, "batchTimestampMs": e.timestamp_ms, "conf": conf })
+        );
+        for o in &e.offsets {
+            text.push_str(&json!({ "offset": o }).to_string());
+            text.push('\n');
+        }
+        write_atomic(&self.offsets_path(batch), text.as_bytes())
+    }
+
+    pub fn read_offsets(&self, batch: i64) -> Result<OffsetEntry> {
+        let path = self.offsets_path(batch);
+        let text = fs::read_to_string(&path)?;
+        let mut lines = text.lines();
+        if lines.next() != Some("v1") {
+            return Err(corrupt(&path, "missing version line v1"));
+        }
+        let meta: Value = serde_json::from_str(lines.next().ok_or_else(|| corrupt(&path, "no metadata"))?)
+            .map_err(|e| corrupt(&path, e))?;
+        let num = |k: &str| meta.get(k).and_then(|v| v.as_i64()).ok_or_else(|| corrupt(&path, format!("no {k}")));
+        let conf = meta
+            .get("conf")
+            .and_then(|c| c.as_object())
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+            .unwrap_or_default();
+        let offsets = lines
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).map_err(|e| corrupt(&path, e))?;
+                v.get("offset").and_then(|o| o.as_i64()).ok_or_else(|| corrupt(&path, "bad source offset"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(OffsetEntry {
+            watermark_ms: num("batchWatermarkMs")?,
+            timestamp_ms: num("batchTimestampMs")?,
+            conf,
+            offsets,
+        })
+    }
+
+    pub fn write_commit(&self, batch: i64, next_watermark_ms: i64) -> Result<()> {
+        let text = format!("v1\n{}\n", json!({ "nextBatchWatermarkMs": next_watermark_ms }));
+        write_atomic(&self.commits_path(batch), text.as_bytes())
+    }
+
+    fn read_commit(&self, batch: i64) -> Result<i64> {
+        let path = self.commits_path(batch);
+        let text = fs::read_to_string(&path)?;
+        let mut lines = text.lines();
+        if lines.next() != Some("v1") {
+            return Err(corrupt(&path, "missing version line v1"));
+        }
+        let v: Value = serde_json::from_str(lines.next().ok_or_else(|| corrupt(&path, "no content"))?)
+            .map_err(|e| corrupt(&path, e))?;
+        v.get("nextBatchWatermarkMs").and_then(|w| w.as_i64()).ok_or_else(|| corrupt(&path, "no nextBatchWatermarkMs"))
+    }
+
+    /// Where to resume, from the offset and commit logs.
+    pub fn recover(&self, sources: usize) -> Result<Recovery> {
+        let offsets = batch_ids(&self.root.join("offsets"))?;
+        let commits = batch_ids(&self.root.join("commits"))?;
+        let Some(&last) = offsets.last() else {
+            return Ok(Recovery { committed: vec![0; sources], ..Default::default() });
+        };
+        let last_commit = commits.last().copied();
+        let entry = self.read_offsets(last)?;
+        if entry.offsets.len() != sources {
+            return Err(EmberError::analysis(format!(
+                "The query has {sources} streaming source(s) but its checkpoint {} recorded {}: a checkpoint cannot be reused for another query",
+                self.root.display(),
+                entry.offsets.len()
+            )));
+        }
+        let first_conf = self.read_offsets(offsets[0]).map(|e| e.conf).unwrap_or_default();
+        if last_commit == Some(last) {
+            let next_wm = self.read_commit(last)?;
+            Ok(Recovery {
+                next_batch: last + 1,
+                committed: entry.offsets.clone(),
+                watermark_ms: next_wm,
+                last_batch_watermark_ms: entry.watermark_ms,
+                replay: None,
+                conf: first_conf,
+                last_committed: Some(last),
+            })
+        } else {
+            // Offsets written, batch not committed: run it again with the same range and id.
+            let committed = if last == 0 { vec![0; sources] } else { self.read_offsets(last - 1)?.offsets };
+            let prev_wm = if last == 0 { 0 } else { self.read_offsets(last - 1)?.watermark_ms };
+            Ok(Recovery {
+                next_batch: last,
+                committed,
+                watermark_ms: entry.watermark_ms,
+                last_batch_watermark_ms: prev_wm,
+                replay: Some(entry),
+                conf: first_conf,
+                last_committed: last_commit,
+            })
+        }
+    }
+
+    /// Delete log entries and state versions older than the newest `retain` batches.
+    pub fn prune(&self, current: i64, retain: i64) -> Result<()> {
+        let cutoff = current - retain.max(1) + 1;
+        if cutoff <= 0 {
+            return Ok(());
+        }
+        for dir in ["offsets", "commits"] {
+            for id in batch_ids(&self.root.join(dir))? {
+                if id < cutoff {
+                    let _ = fs::remove_file(self.root.join(dir).join(id.to_string()));
+                }
+            }
+        }
+        if let Ok(ops) = fs::read_dir(self.root.join("state")) {
+            for op in ops.flatten() {
+                for part in fs::read_dir(op.path())?.flatten().filter(|p| p.path().is_dir()) {
+                    for f in fs::read_dir(part.path())?.flatten() {
+                        let name = f.file_name().to_string_lossy().to_string();
+                        if let Some(v) = name.strip_suffix(".arrow").and_then(|v| v.parse::<i64>().ok()) {
+                            if v < cutoff {
+                                let _ = fs::remove_file(f.path());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// State of operator `op` after batch `version`: one batch per partition.
+    pub fn write_state(&self, op: usize, version: i64, partitions: &[RecordBatch]) -> Result<()> {
+        for (p, batch) in partitions.iter().enumerate() {
+            let mut buf = Vec::new();
+            {
+                let mut w = arrow::ipc::writer::FileWriter::try_new(&mut buf, batch.schema_ref())?;
+                w.write(batch)?;
+                w.finish()?;
+            }
+            write_atomic(&self.state_dir(op).join(p.to_string()).join(format!("{version}.arrow")), &buf)?;
+        }
+        Ok(())
+    }
+
+    pub fn read_state(&self, op: usize, version: i64) -> Result<Vec<RecordBatch>> {
+        let mut parts = Vec::new();
+        for p in 0.. {
+            let path = self.state_dir(op).join(p.to_string()).join(format!("{version}.arrow"));
+            if !path.exists() {
+                if p == 0 {
+                    return Err(EmberError::execution(format!(
+                        "The state of stateful operator {op} for batch {version} is missing from the checkpoint ({})",
+                        path.display()
+                    )));
+                }
+                break;
+            }
+            let f = fs::File::open(&path)?;
+            let reader = arrow::ipc::reader::FileReader::try_new(f, None).map_err(|e| corrupt(&path, e))?;
+            let mut batches = reader.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| corrupt(&path, e))?;
+            parts.push(batches.pop().ok_or_else(|| corrupt(&path, "no state batch"))?);
+        }
+        Ok(parts)
+    }
+
+    /// The recorded shape of operator `op`, if any.
+    pub fn read_shape(&self, op: usize) -> Result<Option<Value>> {
+        let path = self.state_dir(op).join("_metadata");
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = fs::read_to_string(&path)?;
+        Ok(Some(serde_json::from_str(&text).map_err(|e| corrupt(&path, e))?))
+    }
+
+    pub fn write_shape(&self, op: usize, shape: &Value) -> Result<()> {
+        write_atomic(&self.state_dir(op).join("_metadata"), shape.to_string().as_bytes())
+    }
+
+    /// Number of stateful operators recorded.
+    pub fn recorded_operators(&self) -> usize {
+        batch_ids(&self.root.join("state")).map(|v| v.len()).unwrap_or(0)
+    }
+
+    /// A source's log line for batch `batch` (what it planned), if written.
+    pub fn write_source_log(&self, source: usize, batch: i64, text: &str) -> Result<()> {
+        write_atomic(&self.source_path(source, batch), format!("v1\n{text}").as_bytes())
+    }
+
+    pub fn read_source_logs(&self, source: usize) -> Result<Vec<(i64, String)>> {
+        let dir = self.root.join("sources").join(source.to_string());
+        let mut out = Vec::new();
+        for id in batch_ids(&dir)? {
+            let path = dir.join(id.to_string());
+            let text = fs::read_to_string(&path)?;
+            let body = text.strip_prefix("v1\n").ok_or_else(|| corrupt(&path, "missing version line v1"))?;
+            out.push((id, body.to_string()));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(wm: i64, offsets: Vec<i64>) -> OffsetEntry {
+        OffsetEntry {
+            watermark_ms: wm,
+            timestamp_ms: 5,
+            conf: vec![("spark.sql.shuffle.partitions".into(), "2".into())],
+            offsets,
+        }
+    }
+
+    #[test]
+    fn resumes_after_the_last_commit_and_replays_an_uncommitted_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_str().unwrap();
+        let (c, id) = Checkpoint::open(root, "abc").unwrap();
+        assert_eq!(id, "abc");
+        assert_eq!(Checkpoint::open(root, "other").unwrap().1, "abc");
+        assert_eq!(c.recover(1).unwrap().next_batch, 0);
+        c.write_offsets(0, &entry(0, vec![1])).unwrap();
+        c.write_commit(0, 7000).unwrap();
+        let r = c.recover(1).unwrap();
+        assert_eq!((r.next_batch, r.committed.clone(), r.watermark_ms, r.replay.is_none()), (1, vec![1], 7000, true));
+        c.write_offsets(1, &entry(7000, vec![3])).unwrap();
+        let r = c.recover(1).unwrap();
+        assert_eq!((r.next_batch, r.committed.clone(), r.watermark_ms), (1, vec![1], 7000));
+        assert_eq!(r.replay.unwrap().offsets, vec![3]);
+        assert_eq!(r.conf, vec![("spark.sql.shuffle.partitions".to_string(), "2".to_string())]);
+    }
+
+    #[test]
+    fn a_corrupt_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, _) = Checkpoint::open(dir.path().to_str().unwrap(), "q").unwrap();
+        c.write_offsets(0, &entry(0, vec![1])).unwrap();
+        std::fs::write(dir.path().join("commits").join("0"), "v1\n{\"nextBatch").ok();
+        std::fs::create_dir_all(dir.path().join("commits")).unwrap();
+        std::fs::write(dir.path().join("commits").join("0"), "v1\n{\"nextBatch").unwrap();
+        let e = c.recover(1).unwrap_err().message();
+        assert!(e.contains("commits/0") && e.contains("corrupt"), "{e}");
+    }
+
+    #[test]
+    fn prunes_old_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, _) = Checkpoint::open(dir.path().to_str().unwrap(), "q").unwrap();
+        for b in 0..5 {
+            c.write_offsets(b, &entry(0, vec![b])).unwrap();
+            c.write_commit(b, 0).unwrap();
+        }
+        c.prune(4, 2).unwrap();
+        assert_eq!(batch_ids(&dir.path().join("offsets")).unwrap(), vec![3, 4]);
+        assert_eq!(c.recover(1).unwrap().next_batch, 5);
+    }
+}
