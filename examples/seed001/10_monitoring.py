@@ -7,6 +7,7 @@ Two queries run on the rate source (10 rows per second): a running count per par
 raw rows into the noop sink. The script watches them for three progress reports, then stops them.
 """
 import time
+from collections import defaultdict
 
 from ember.sql import SparkSession
 from ember.sql.functions import col
@@ -16,24 +17,30 @@ spark = SparkSession.builder.appName("Monitoring").getOrCreate()
 spark.sparkContext.setLogLevel("WARN")
 
 
-class PrintingListener(StreamingQueryListener):
-    """Called by Spark for every query of this session: start, each progress report, idle, termination."""
+class CollectingListener(StreamingQueryListener):
+    """Called for every query of this session (on another thread): query start, each progress report, idle
+    periods and termination. It records what it is told; a real one would feed a metrics system."""
+
+    def __init__(self):
+        self.started = []
+        self.progress = defaultdict(list)
+        self.terminated = []
 
     def onQueryStarted(self, event):
-        print(f"[listener] started: name={event.name} id={event.id}")
+        self.started.append(event.name)
 
     def onQueryProgress(self, event):
         p = event.progress
-        print(f"[listener] progress: name={p['name']} batch={p['batchId']} rows={p['numInputRows']}")
+        self.progress[p["name"]].append(p["numInputRows"])
 
     def onQueryIdle(self, event):
         pass
 
     def onQueryTerminated(self, event):
-        print(f"[listener] terminated: id={event.id} exception={event.exception}")
+        self.terminated.append((str(event.id), event.exception))
 
 
-listener = PrintingListener()
+listener = CollectingListener()
 spark.streams.addListener(listener)
 
 df = spark.readStream \
@@ -97,6 +104,16 @@ print("after stop: isActive =", query.isActive, "| status:", query.status["messa
 print("still active:", [q.name for q in spark.streams.active])
 
 raw.stop()
-spark.streams.removeListener(listener)
 print("active after stopping both:", spark.streams.active)
+
+# Listener events arrive asynchronously: give the last ones a moment.
+deadline = time.time() + 10
+while len(listener.terminated) < 2 and time.time() < deadline:
+    time.sleep(0.1)
+spark.streams.removeListener(listener)
+print("listener: started", sorted(listener.started))
+print("listener: progress reports per query",
+      {name: len(rows) for name, rows in sorted(listener.progress.items())})
+print("listener: terminated", len(listener.terminated), "queries, exceptions:",
+      [exception for _, exception in listener.terminated])
 spark.stop()
