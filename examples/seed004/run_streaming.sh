@@ -38,7 +38,8 @@ Examples:
   $0 -m window -w "2 minutes" -s "1 minute"
   $0 -m socket --host localhost --port 9999
 
-Set WORDCOUNT_TIMEOUT=SECONDS to stop after that long instead of waiting for Ctrl+C.
+Environment: PYTHON (interpreter, default python3), WORDCOUNT_TIMEOUT=SECONDS (stop after that long instead of
+waiting for Ctrl+C), GENERATOR_INTERVAL / GENERATOR_DURATION (data generator, default 8 s / 3600 s).
 EOF
 }
 
