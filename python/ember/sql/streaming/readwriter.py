@@ -172,6 +172,8 @@ class DataStreamWriter:
         self._trigger = ("default", 0)
         self._foreach_batch: Optional[Callable] = None
         self._partition_by = []
+        # foreach(f) runs through the foreachBatch sink; Spark tells the two apart (continuous trigger).
+        self._foreach_rows = False
 
     def outputMode(self, outputMode: str) -> "DataStreamWriter":
         if not isinstance(outputMode, str) or not outputMode.strip():
@@ -230,6 +232,7 @@ class DataStreamWriter:
             raise _error(PySparkTypeError, "NOT_CALLABLE", f"Argument `func` should be a callable, got {type(func).__name__}.")
         self._foreach_batch = func
         self._format = "foreachBatch"
+        self._foreach_rows = False
         return self
 
     def foreach(self, f: Any) -> "DataStreamWriter":
@@ -237,6 +240,7 @@ class DataStreamWriter:
         epoch_id)`` (a falsy result skips the rows) and ``f.close(error)``."""
         self._foreach_batch = _foreach_batch_function(f)
         self._format = "foreachBatch"
+        self._foreach_rows = True
         return self
 
     def start(self, path: Optional[str] = None, format: Optional[str] = None, outputMode: Optional[str] = None,
@@ -275,6 +279,9 @@ class DataStreamWriter:
                 user(DataFrame(jdf, spark), batch_id)
 
         kind, ms = self._trigger
+        if kind == "continuous" and fmt == "foreachBatch" and not self._foreach_rows:
+            raise AnalysisException(message="'foreachBatch' is not supported with continuous trigger.",
+                                    errorClass="_LEGACY_ERROR_TEMP_1195", messageParameters={"source": "foreachBatch"})
         name = self._name
         manager = spark.streams
 
