@@ -168,6 +168,18 @@ def test_trigger_argument_errors(spark):
         w.trigger(once=False)
 
 
+def test_foreach_batch_is_refused_with_a_continuous_trigger(spark):
+    rate = spark.readStream.format("rate").load()
+    with pytest.raises(AnalysisException) as e:
+        rate.writeStream.foreachBatch(lambda df, i: None).trigger(continuous="1 second").start()
+    assert str(e.value) == "'foreachBatch' is not supported with continuous trigger."
+    assert e.value.getCondition() == "_LEGACY_ERROR_TEMP_1195"
+    # foreach (per row) is a continuous sink in Spark.
+    q = rate.writeStream.foreach(lambda row: None).trigger(continuous="1 second").start()
+    assert q.isActive
+    q.stop()
+
+
 def test_processing_time_trigger(spark):
     ms = MemoryStream("x INT", spark)
     got = []

@@ -168,6 +168,53 @@ impl PySession {
         self.session.view_names()
     }
 
+    fn is_temp_view(&self, name: &str) -> bool {
+        self.session.is_temp_view(name)
+    }
+
+    /// The catalog key (lower-case name) of a table name; SCHEMA_NOT_FOUND for a schema other than `default`.
+    fn table_identifier(&self, name: &str) -> BResult<String> {
+        Ok(crate::session::table_identifier(name)?)
+    }
+
+    /// A catalog table as (name, format, location, schema JSON, partition columns, external), or None.
+    #[allow(clippy::type_complexity)]
+    fn catalog_table(&self, name: &str) -> BResult<Option<(String, String, String, String, Vec<String>, bool)>> {
+        Ok(self.session.catalog_table(name)?.map(|t| {
+            let schema = crate::types::spark_json::fields_to_json(&t.fields);
+            (t.name, t.format, t.location, schema, t.partition_by, t.external)
+        }))
+    }
+
+    /// Add a directory-backed table to the session catalog (the directory is made by the caller).
+    #[allow(clippy::too_many_arguments)]
+    fn create_table(
+        &self,
+        name: &str,
+        format: &str,
+        location: &str,
+        schema_json: &str,
+        partition_by: Vec<String>,
+        options: Vec<(String, String)>,
+        external: bool,
+    ) -> BResult<()> {
+        let fields = crate::types::spark_json::fields_from_json(schema_json)?;
+        Ok(self.session.create_table(crate::session::CatalogTable {
+            name: name.to_string(),
+            format: format.to_ascii_lowercase(),
+            location: location.to_string(),
+            fields,
+            partition_by,
+            options: crate::io::options::Options::from_pairs(options),
+            external,
+        })?)
+    }
+
+    /// The catalog's tables as (name, external), sorted by name.
+    fn catalog_tables(&self) -> Vec<(String, bool)> {
+        self.session.catalog_tables().into_iter().map(|t| (t.name, t.external)).collect()
+    }
+
     /// `spark.sql(query)`.
     fn sql(&self, query: &str) -> BResult<PyDataFrame> {
         let plan = crate::plan::sql_planner::plan_sql(query, &self.session)?;

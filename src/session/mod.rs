@@ -72,11 +72,30 @@ pub fn parse_time_zone(s: &str) -> Result<chrono_tz::Tz> {
     )))
 }
 
+/// A table of the session catalog (`spark_catalog.default`): a directory of files of one format, read when a
+/// query runs, so it shows what writers (e.g. a streaming `toTable`) have committed since.
+#[derive(Clone, Debug)]
+pub struct CatalogTable {
+    /// The name as created (lower case, as Spark's catalog keeps it).
+    pub name: String,
+    pub format: String,
+    /// The directory, as a local path or `file:` URI.
+    pub location: String,
+    /// The table's columns, partition columns last.
+    pub fields: arrow::datatypes::Fields,
+    pub partition_by: Vec<String>,
+    /// The format's options given when the table was created (e.g. CSV's `header`), used to read it too.
+    pub options: crate::io::options::Options,
+    /// Created at a user-given path (EXTERNAL) rather than under the warehouse directory (MANAGED).
+    pub external: bool,
+}
+
 /// A SparkSession's state.
 pub struct Session {
     conf: RwLock<BTreeMap<String, String>>,
     views: RwLock<HashMap<String, Arc<LogicalPlan>>>,
     global_views: RwLock<HashMap<String, Arc<LogicalPlan>>>,
+    tables: RwLock<HashMap<String, CatalogTable>>,
 }
 
 impl Default for Session {
@@ -98,10 +117,16 @@ impl Session {
         conf.insert("spark.sql.repl.eagerEval.truncate".to_string(), "20".to_string());
         conf.insert("spark.app.name".to_string(), "ember".to_string());
         conf.insert("spark.master".to_string(), "local[*]".to_string());
+        // Spark resolves the warehouse against the working directory when the session starts.
+        if let Ok(cwd) = std::env::current_dir() {
+            let dir = cwd.join("spark-warehouse").display().to_string().replace('%', "%25").replace(' ', "%20");
+            conf.insert("spark.sql.warehouse.dir".to_string(), format!("file:{dir}"));
+        }
         Session {
             conf: RwLock::new(conf),
             views: RwLock::new(HashMap::new()),
             global_views: RwLock::new(HashMap::new()),
+            tables: RwLock::new(HashMap::new()),
         }
     }
 
@@ -204,7 +229,8 @@ impl Session {
         map.write().unwrap().remove(&name.to_ascii_lowercase()).is_some()
     }
 
-    /// A table by name: a temp view, or `global_temp.name`.
+    /// A table by name: a temp view, `global_temp.name`, or a catalog table (`name`, `default.name`,
+    /// `spark_catalog.default.name`); a temp view hides a catalog table of the same unqualified name.
     pub fn table(&self, name: &str) -> Result<Arc<LogicalPlan>> {
         let parts = crate::expr::expr::split_name_parts(name);
         let found = match parts.as_slice() {
@@ -213,6 +239,13 @@ impl Session {
             }
             [n] => self.views.read().unwrap().get(&n.to_ascii_lowercase()).cloned(),
             _ => None,
+        };
+        let found = match found {
+            Some(plan) => Some(plan),
+            None => match catalog_table_key(&parts) {
+                Some(Ok(key)) => self.tables.read().unwrap().get(&key).map(table_scan),
+                _ => None,
+            },
         };
         found.ok_or_else(|| {
             EmberError::analysis_class(
@@ -223,9 +256,119 @@ impl Session {
         })
     }
 
+    /// Whether `name` is a temp view (`name`) or a global temp view (`global_temp.name`).
+    pub fn is_temp_view(&self, name: &str) -> bool {
+        match crate::expr::expr::split_name_parts(name).as_slice() {
+            [g, n] if g.eq_ignore_ascii_case("global_temp") => {
+                self.global_views.read().unwrap().contains_key(&n.to_ascii_lowercase())
+            }
+            [n] => self.views.read().unwrap().contains_key(&n.to_ascii_lowercase()),
+            _ => false,
+        }
+    }
+
+    /// The catalog table `name` names, if it exists; SCHEMA_NOT_FOUND when it names another schema.
+    pub fn catalog_table(&self, name: &str) -> Result<Option<CatalogTable>> {
+        let key = table_identifier(name)?;
+        Ok(self.tables.read().unwrap().get(&key).cloned())
+    }
+
+    /// Add a table to the catalog (its directory is the caller's business). TABLE_OR_VIEW_ALREADY_EXISTS when
+    /// the name is taken.
+    pub fn create_table(&self, table: CatalogTable) -> Result<()> {
+        let key = table_identifier(&table.name)?;
+        let mut tables = self.tables.write().unwrap();
+        if tables.contains_key(&key) {
+            return Err(EmberError::analysis_class(
+                "TABLE_OR_VIEW_ALREADY_EXISTS",
+                format!("Cannot create table or view `spark_catalog`.`default`.`{key}` because it already exists.\nChoose a different name, drop or replace the existing object, or add the IF NOT EXISTS clause to tolerate pre-existing objects. SQLSTATE: 42P07"),
+            ));
+        }
+        tables.insert(key.clone(), CatalogTable { name: key, ..table });
+        Ok(())
+    }
+
+    /// The catalog's tables, sorted by name.
+    pub fn catalog_tables(&self) -> Vec<CatalogTable> {
+        let mut v: Vec<CatalogTable> = self.tables.read().unwrap().values().cloned().collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+
     pub fn view_names(&self) -> Vec<String> {
         let mut v: Vec<String> = self.views.read().unwrap().keys().cloned().collect();
         v.sort();
         v
+    }
+}
+
+/// The catalog key (lower-case table name) of `name`, `default.name` or `spark_catalog.default.name`; None for a
+/// name that cannot be a catalog table, Some(Err) for one in a schema other than `default`.
+fn catalog_table_key(parts: &[String]) -> Option<Result<String>> {
+    let schema_not_found = |schema: &str| {
+        EmberError::analysis_class(
+            "SCHEMA_NOT_FOUND",
+            format!("The schema `spark_catalog`.`{schema}` cannot be found. Verify the spelling and correctness of the schema and catalog.\nIf you did not qualify the name with a catalog, verify the current_schema() output, or qualify the name with the correct catalog.\nTo tolerate the error on drop use DROP SCHEMA IF EXISTS. SQLSTATE: 42704"),
+        )
+    };
+    match parts {
+        [n] => Some(Ok(n.to_ascii_lowercase())),
+        [d, n] if d.eq_ignore_ascii_case("default") => Some(Ok(n.to_ascii_lowercase())),
+        [c, d, n] if c.eq_ignore_ascii_case("spark_catalog") && d.eq_ignore_ascii_case("default") => {
+            Some(Ok(n.to_ascii_lowercase()))
+        }
+        [d, _] => Some(Err(schema_not_found(d))),
+        [c, d, _] if c.eq_ignore_ascii_case("spark_catalog") => Some(Err(schema_not_found(d))),
+        _ => None,
+    }
+}
+
+/// The catalog key of a table name; an error for names that cannot name a catalog table.
+pub fn table_identifier(name: &str) -> Result<String> {
+    let parts = crate::expr::expr::split_name_parts(name);
+    if parts.len() > 3 && parts.iter().all(|p| !p.is_empty()) {
+        let quoted: Vec<String> = parts.iter().map(|p| format!("`{}`", p.replace('`', "``"))).collect();
+        return Err(EmberError::analysis_class(
+            "REQUIRES_SINGLE_PART_NAMESPACE",
+            format!("spark_catalog requires a single-part namespace, but got identifier {}. SQLSTATE: 42K05", quoted.join(".")),
+        ));
+    }
+    match catalog_table_key(&parts) {
+        Some(key) if parts.iter().all(|p| !p.is_empty()) => key,
+        _ => Err(EmberError::parse_class(
+            "PARSE_SYNTAX_ERROR",
+            format!("Syntax error at or near '{name}'. SQLSTATE: 42601"),
+        )),
+    }
+}
+
+/// A catalog table as a plan: its directory's files, read when the plan runs (committed files only, when a
+/// streaming file sink writes there).
+fn table_scan(table: &CatalogTable) -> Arc<LogicalPlan> {
+    LogicalPlan::new(
+        crate::plan::PlanNode::FileScan {
+            format: table.format.clone(),
+            paths: vec![table.location.clone()],
+            options: table.options.clone(),
+            user_schema: true,
+        },
+        crate::plan::schema::PlanSchema::fresh(table.fields.clone()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_table_names() {
+        assert_eq!(table_identifier("T1").unwrap(), "t1");
+        assert_eq!(table_identifier("default.t1").unwrap(), "t1");
+        assert_eq!(table_identifier("spark_catalog.Default.`a.b`").unwrap(), "a.b");
+        let err = table_identifier("nodb.t").unwrap_err();
+        assert_eq!(err.error_class(), Some("SCHEMA_NOT_FOUND"));
+        assert!(err.message().starts_with("[SCHEMA_NOT_FOUND] The schema `spark_catalog`.`nodb` cannot be found."));
+        assert_eq!(table_identifier("a.b.c.d").unwrap_err().error_class(), Some("REQUIRES_SINGLE_PART_NAMESPACE"));
+        assert!(table_identifier("").is_err());
     }
 }

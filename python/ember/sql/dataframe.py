@@ -64,6 +64,11 @@ class DataFrame:
     def writeStream(self):
         from ember.sql.streaming.readwriter import DataStreamWriter
 
+        if not self.isStreaming:
+            from ember.errors import AnalysisException, _error
+
+            raise _error(AnalysisException, "WRITE_STREAM_NOT_ALLOWED",
+                         "`writeStream` can be called only on streaming Dataset/DataFrame. SQLSTATE: 42601")
         return DataStreamWriter(self)
 
     @property

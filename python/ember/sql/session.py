@@ -317,7 +317,9 @@ class _Catalog:
         from collections import namedtuple
 
         Table = namedtuple("Table", "name catalog namespace description tableType isTemporary")
-        return [Table(n, None, [], None, "TEMPORARY", True) for n in self._spark._jsession.view_names()]
+        tables = [Table(n, "spark_catalog", ["default"], None, "EXTERNAL" if external else "MANAGED", False)
+                  for n, external in self._spark._jsession.catalog_tables()]
+        return tables + [Table(n, None, [], None, "TEMPORARY", True) for n in self._spark._jsession.view_names()]
 
     def currentDatabase(self) -> str:
         return "default"

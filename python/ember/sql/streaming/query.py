@@ -1,5 +1,6 @@
 """``StreamingQuery`` and ``spark.streams``: handles on the engine's query threads."""
 import json
+import logging
 import threading
 from typing import Dict, List, Optional
 
@@ -7,6 +8,36 @@ from ember import _native
 from ember.errors import StreamingQueryException
 
 __all__ = ["StreamingQuery", "StreamingQueryManager"]
+
+_log = logging.getLogger("ember.streaming")
+
+
+def _pretty_id(name: Optional[str], id: str, run_id: str) -> str:
+    """How Spark names a query in its logs: ``name [id = ..., runId = ...]``."""
+    return (f"{name} " if name else "") + f"[id = {id}, runId = {run_id}]"
+
+
+def _log_fields(name: Optional[str], id: str, run_id: str) -> Dict[str, object]:
+    return {"query_id": id, "run_id": run_id, "query_name": name}
+
+
+def _log_event(name: Optional[str], kind: str, payload: str) -> None:
+    """Log a query's ``started`` and ``terminated`` events (sent by its engine thread, in order). A query ends when
+    stopped, when its once/availableNow run is done, or on failure, whose record carries the exception."""
+    if kind not in ("started", "terminated"):
+        return
+    data = json.loads(payload)
+    pretty = _pretty_id(name, data["id"], data["runId"])
+    fields = _log_fields(name, data["id"], data["runId"])
+    if kind == "started":
+        _log.info("Started streaming query %s", pretty, extra=fields)
+        return
+    error = data.get("exception")
+    if error:
+        _log.error("Query %s terminated with error", pretty, exc_info=StreamingQueryException(message=error),
+                   extra=fields)
+    else:
+        _log.info("Query %s terminated", pretty, extra=fields)
 
 
 class _Progress(dict):
@@ -62,6 +93,9 @@ class StreamingQuery:
         self._jq.process_all_available()
 
     def stop(self) -> None:
+        if self.isActive:
+            _log.info("Stopping query %s", _pretty_id(self.name, self.id, self.runId),
+                      extra=_log_fields(self.name, self.id, self.runId))
         self._jq.stop()
 
     def exception(self) -> Optional[StreamingQueryException]:
@@ -122,13 +156,6 @@ class StreamingQueryManager:
                   "terminated": "onQueryTerminated"}[kind]
         for listener in listeners:
             getattr(listener, method)(event)
-        if kind == "terminated":
-            import logging
-
-            log = logging.getLogger("ember")
-            exc = getattr(event, "exception", None)
-            if exc:
-                log.error("Query %s terminated with error: %s", event.id, exc)
 
     def _register(self, q: StreamingQuery) -> None:
         with self._lock:

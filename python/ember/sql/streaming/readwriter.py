@@ -172,6 +172,8 @@ class DataStreamWriter:
         self._trigger = ("default", 0)
         self._foreach_batch: Optional[Callable] = None
         self._partition_by = []
+        # foreach(f) runs through the foreachBatch sink; Spark tells the two apart (continuous trigger).
+        self._foreach_rows = False
 
     def outputMode(self, outputMode: str) -> "DataStreamWriter":
         if not isinstance(outputMode, str) or not outputMode.strip():
@@ -230,6 +232,7 @@ class DataStreamWriter:
             raise _error(PySparkTypeError, "NOT_CALLABLE", f"Argument `func` should be a callable, got {type(func).__name__}.")
         self._foreach_batch = func
         self._format = "foreachBatch"
+        self._foreach_rows = False
         return self
 
     def foreach(self, f: Any) -> "DataStreamWriter":
@@ -237,12 +240,13 @@ class DataStreamWriter:
         epoch_id)`` (a falsy result skips the rows) and ``f.close(error)``."""
         self._foreach_batch = _foreach_batch_function(f)
         self._format = "foreachBatch"
+        self._foreach_rows = True
         return self
 
     def start(self, path: Optional[str] = None, format: Optional[str] = None, outputMode: Optional[str] = None,
               partitionBy: Any = None, queryName: Optional[str] = None, **options: Any):
         from ember.sql.dataframe import DataFrame
-        from ember.sql.streaming.query import StreamingQuery
+        from ember.sql.streaming.query import StreamingQuery, _log_event
 
         if format is not None:
             self.format(format)
@@ -275,13 +279,149 @@ class DataStreamWriter:
                 user(DataFrame(jdf, spark), batch_id)
 
         kind, ms = self._trigger
-        jq = self._df._jdf.start_stream(fmt, self._mode, native_options, self._name, kind, ms, callback,
-                                        spark.streams._dispatch)
+        if kind == "continuous" and fmt == "foreachBatch" and not self._foreach_rows:
+            raise AnalysisException(message="'foreachBatch' is not supported with continuous trigger.",
+                                    errorClass="_LEGACY_ERROR_TEMP_1195", messageParameters={"source": "foreachBatch"})
+        name = self._name
+        manager = spark.streams
+
+        def events(event_kind: str, payload: str) -> None:
+            # Called on the query's engine thread: log the start and end of the query, then tell the listeners.
+            _log_event(name, event_kind, payload)
+            manager._dispatch(event_kind, payload)
+
+        jq = self._df._jdf.start_stream(fmt, self._mode, native_options, name, kind, ms, callback, events)
         query = StreamingQuery(jq, spark)
-        spark.streams._register(query)
+        manager._register(query)
         return query
 
-    def toTable(self, tableName: str, **options: Any):
-        from ember.errors import PySparkNotImplementedError
+    def toTable(self, tableName: str, format: Optional[str] = None, outputMode: Optional[str] = None,
+                partitionBy: Any = None, queryName: Optional[str] = None, **options: Any):
+        """Stream into the catalog table ``tableName``, as Spark's session catalog does: a table that does not
+        exist is created first (a managed table in ``spark.sql.warehouse.dir``, or an external one at the
+        ``path`` option) with this DataFrame's schema, then the query writes to the table's directory through
+        the file sink, so the table can be read with ``spark.table`` / ``spark.sql`` while the query runs."""
+        if not isinstance(tableName, str):
+            raise _error(PySparkTypeError, "NOT_STR",
+                         f"Argument `tableName` should be a str, got {type(tableName).__name__}.",
+                         arg_name="tableName", arg_type=type(tableName).__name__)
+        self.options(**options)
+        if outputMode is not None:
+            self.outputMode(outputMode)
+        if partitionBy is not None:
+            self.partitionBy(partitionBy)
+        if format is not None:
+            self.format(format)
+        if queryName is not None:
+            self.queryName(queryName)
+        jsession = self._df.sparkSession._jsession
+        if jsession.is_temp_view(tableName):
+            raise AnalysisException(message=f"Temporary view {tableName} doesn't support streaming write.",
+                                    errorClass="_LEGACY_ERROR_TEMP_1190", messageParameters={"tableName": tableName})
+        source = self._format
+        table = jsession.catalog_table(tableName)
+        if table is None:
+            self._create_table(tableName, source)
+            table = jsession.catalog_table(tableName)
+        provider, location = table[1], table[2]
+        if source.lower() != provider.lower():
+            raise AnalysisException(
+                message=f"The input source({source}) is different from the table {tableName}'s data source "
+                        f"provider({provider}).",
+                errorClass="_LEGACY_ERROR_TEMP_1192",
+                messageParameters={"source": source, "tableName": tableName, "provider": provider})
+        for key in [k for k in self._options if k.lower() == "path"]:
+            del self._options[key]
+        self._options["path"] = location
+        self.format(provider)
+        return self.start()
 
-        raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED", "toTable is not supported by ember yet.")
+    def _create_table(self, tableName: str, source: str) -> None:
+        """Spark's CREATE TABLE for a streaming write: the DataFrame's columns (nullable, partition columns
+        last), the writer's format as the provider, the location made (and required to be empty)."""
+        import os
+
+        from ember.errors import PySparkNotImplementedError, SparkRuntimeException, UnsupportedOperationException
+
+        spark = self._df.sparkSession
+        jsession = spark._jsession
+        key = jsession.table_identifier(tableName)
+        if not re.fullmatch(r"[A-Za-z0-9_]+", key):
+            raise _error(AnalysisException, "INVALID_SCHEMA_OR_RELATION_NAME",
+                         f"`{key}` is not a valid name for tables/schemas. Valid names only contain alphabet "
+                         "characters, numbers and _. SQLSTATE: 42602", name=f"`{key}`")
+        fmt = source.lower()
+        if fmt not in ("parquet", "csv", "json", "text"):
+            if fmt in ("console", "memory", "noop", "foreachbatch", "foreach", "rate", "socket"):
+                raise _error(UnsupportedOperationException, "CANNOT_CREATE_DATA_SOURCE_TABLE.EXTERNAL_METADATA_UNSUPPORTED",
+                             f"Failed to create data source table `default`.`{key}`: provider '{source}' does not "
+                             "support external metadata but a schema is provided. Please remove the schema when "
+                             "creating the table. SQLSTATE: 42KDE", tableName=f"`default`.`{key}`", provider=source)
+            raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED",
+                         f"Tables of the {source} format are not supported by ember yet.")
+        schema = _as_nullable(json.loads(self._df.schema.json()))
+        fields = schema["fields"]
+        if fmt == "text":
+            for f in fields:
+                if f["type"] != "string":
+                    type_name = self._df.schema[f["name"]].dataType.simpleString().upper()
+                    raise _error(AnalysisException, "UNSUPPORTED_DATA_TYPE_FOR_DATASOURCE",
+                                 f"The Text datasource doesn't support the column `{f['name']}` of the type "
+                                 f"\"{type_name}\". SQLSTATE: 0A000", columnName=f"`{f['name']}`",
+                                 columnType=f'"{type_name}"', format="Text")
+            if len(fields) != 1:
+                raise AnalysisException(message="Text data source supports only a single column, and you have "
+                                                f"{len(fields)} columns.")
+        partition_cols = []
+        for name in self._partition_by:
+            match = [f for f in fields if f["name"].lower() == name.lower()]
+            if not match:
+                columns = ", ".join(f"`{f['name']}`" for f in fields)
+                raise _error(AnalysisException, "COLUMN_NOT_DEFINED_IN_TABLE",
+                             f"partition column `{name}` is not defined in table `spark_catalog`.`default`.`{key}`, "
+                             f"defined table columns are: {columns}. SQLSTATE: 42703",
+                             colType="partition", colName=f"`{name}`", tableName=f"`spark_catalog`.`default`.`{key}`",
+                             tableCols=columns)
+            partition_cols.append(match[0]["name"])
+        schema["fields"] = [f for f in fields if f["name"] not in partition_cols] + \
+                           [f for n in partition_cols for f in fields if f["name"] == n]
+        path = next((v for k, v in self._options.items() if k.lower() == "path"), None)
+        if path is not None:
+            location, external = os.path.abspath(_local_path(path)), True
+        else:
+            warehouse = _local_path(spark.conf.get("spark.sql.warehouse.dir", "spark-warehouse"))
+            location, external = os.path.join(os.path.abspath(warehouse), key), False
+            if os.path.isdir(location) and os.listdir(location):
+                raise _error(SparkRuntimeException, "LOCATION_ALREADY_EXISTS",
+                             f"Cannot name the managed table as `spark_catalog`.`default`.`{key}`, as its associated "
+                             f"location 'file:{location}' already exists. Please pick a different table name, or "
+                             "remove the existing location first. SQLSTATE: 42710",
+                             identifier=f"`spark_catalog`.`default`.`{key}`", location=f"'file:{location}'")
+        os.makedirs(location, exist_ok=True)
+        jsession.create_table(key, fmt, location, json.dumps(schema), partition_cols, [], external)
+
+
+def _as_nullable(data_type: Any) -> Any:
+    """A schema (as Spark JSON) with every field, element and value nullable (Spark's ``asNullable``)."""
+    if isinstance(data_type, dict):
+        t = data_type.get("type")
+        if t == "struct":
+            return {**data_type, "fields": [{**f, "nullable": True, "type": _as_nullable(f["type"])}
+                                            for f in data_type["fields"]]}
+        if t == "array":
+            return {**data_type, "containsNull": True, "elementType": _as_nullable(data_type["elementType"])}
+        if t == "map":
+            return {**data_type, "valueContainsNull": True, "keyType": _as_nullable(data_type["keyType"]),
+                    "valueType": _as_nullable(data_type["valueType"])}
+    return data_type
+
+
+def _local_path(path: str) -> str:
+    """A local path from a path or ``file:`` URI (as Spark's warehouse directory is given)."""
+    from urllib.parse import unquote
+
+    if path.startswith("file://"):
+        return unquote(path[len("file://"):])
+    if path.startswith("file:"):
+        return unquote(path[len("file:"):])
+    return path
