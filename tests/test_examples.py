@@ -198,8 +198,6 @@ def test_seed001_trigger_modes_example(trigger_modes_output):
     assert "received some rows from the rate source; the first ones: [0, 1, 2, 3, 4]\n" in out
 
 
-@pytest.mark.xfail(strict=True, reason="ember's trigger(once=True) honours maxFilesPerTrigger; Spark reads all "
-                                       "available data in the one batch (engine: stream/query.rs)")
 def test_seed001_trigger_once_reads_everything_available(trigger_modes_output):
     assert "1 batch, rows per batch [6]\n" in trigger_modes_output
 
