@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import pytest
 
+from file_order import order_by_batch
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED003 = os.path.join(ROOT, "examples", "seed003")
 KERNEL = "ember-seed003-tests"
@@ -63,27 +65,6 @@ def _execute(name, root, kernel_manager, monkeypatch):
             assert out["output_type"] != "error", "".join(out.get("traceback", []))
             text.append(out.get("text", "") or out.get("data", {}).get("text/plain", ""))
     return "".join(text)
-
-
-def order_by_batch(sink_dir):
-    """Give a streaming file sink's files distinct modification times in the order of the batches that wrote them.
-
-    A file stream takes new files in modification-time order, to the millisecond; ember's sink can write several
-    micro-batches within one millisecond, and files with equal times are then taken in name order — random part-file
-    names. Task 2 reads Task 1's files one per micro-batch, so without this its batches (not its result, unless rows
-    turn up late) would vary from run to run. A generator writing a file a second, as the seed runs it, has no ties.
-    """
-    import time
-    from urllib.parse import unquote, urlparse
-
-    log = os.path.join(sink_dir, "_spark_metadata")
-    base = time.time() - 3600
-    for batch in sorted((int(n) for n in os.listdir(log) if n.isdigit()), key=int):
-        with open(os.path.join(log, str(batch)), encoding="utf-8") as f:
-            entries = [json.loads(line) for line in f.read().splitlines()[1:]]
-        for i, e in enumerate(sorted(entries, key=lambda e: e["path"])):
-            t = base + batch + i / 100
-            os.utime(unquote(urlparse(e["path"]).path), (t, t))
 
 
 def _records(root):
