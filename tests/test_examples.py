@@ -226,6 +226,8 @@ def _read_parquet_rows(path):
     from datetime import timezone
 
     def naive(v):
+        if hasattr(v, "to_pydatetime"):  # INT96 timestamps (Spark's default) come back as pandas Timestamps
+            v = v.to_pydatetime()
         if hasattr(v, "tzinfo") and v.tzinfo is not None:
             return v.astimezone(timezone.utc).replace(tzinfo=None)
         if isinstance(v, dict):
@@ -471,3 +473,32 @@ def test_seed001_windowing_examples_print_what_pyspark_prints(name, tmp_path):
     assert _console_tables(ours) == _console_tables(theirs)
     assert [ln for ln in ours.splitlines() if ln.startswith(("Batch ", "==="))] == \
         [ln for ln in theirs.splitlines() if ln.startswith(("Batch ", "==="))]
+
+
+def test_seed002_output_modes_the_ports_change_are_rejected_as_the_comments_say(spark, tmp_path):
+    """The seed's `outputMode("update")` on its (parquet) sinks raises what the scripts' comments quote."""
+    import ember.sql.functions as F
+    from ember.errors import AnalysisException
+
+    df = spark.readStream.schema("timestamp TIMESTAMP, user_id INT, event_type STRING, value DOUBLE") \
+        .json(str(tmp_path))
+    tumbling = df.groupBy(F.window(F.col("timestamp"), "5 minutes"), F.col("event_type")).agg(F.count("*"))
+    watermarked = df.withWatermark("timestamp", "10 minutes") \
+        .groupBy(F.window(F.col("timestamp"), "5 minutes"), F.col("event_type")).agg(F.count("*"))
+    sessions = df.withWatermark("timestamp", "1 hour") \
+        .groupBy(F.session_window(F.col("timestamp"), "30 minutes"), F.col("user_id")).agg(F.count("*"))
+    cases = [(tumbling, "parquet", "STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE"),
+             (watermarked, "parquet", "STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE"),
+             (sessions, "parquet", "STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE"),
+             (sessions, "console", "STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION")]
+    for query, fmt, condition in cases:
+        with pytest.raises(AnalysisException) as err:
+            query.writeStream.format(fmt).outputMode("update") \
+                .option("checkpointLocation", str(tmp_path / "ck")).start(str(tmp_path / "out"))
+        assert err.value.getCondition() == condition
+    assert "session window" in str(err.value)
+    # Without a watermark, append is refused too: hence complete mode for the tumbling and sliding tables.
+    with pytest.raises(AnalysisException) as err:
+        tumbling.writeStream.format("parquet").outputMode("append") \
+            .option("checkpointLocation", str(tmp_path / "ck")).start(str(tmp_path / "out"))
+    assert err.value.getCondition() == "STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION"
