@@ -9,9 +9,10 @@ import time
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# The seeds live in /work/shared beside the main checkout, two levels up from a worktree in /work/wt/<name>.
-SEEDS = next((d for d in (os.path.join(ROOT, "..", "shared", "seeds"), os.path.join(ROOT, "..", "..", "shared", "seeds"))
-              if os.path.isdir(d)), os.path.join(ROOT, "..", "shared", "seeds"))
+# shared/seeds beside the checkout (or beside the directory of worktrees), or where EMBER_SEEDS_DIR says.
+SEEDS = os.environ.get("EMBER_SEEDS_DIR") or next(
+    (d for d in (os.path.join(ROOT, "..", "shared", "seeds"), os.path.join(ROOT, "..", "..", "shared", "seeds"))
+     if os.path.isdir(d)), os.path.join(ROOT, "..", "shared", "seeds"))
 
 
 def _python_blocks(text: str):
@@ -154,6 +155,125 @@ def _run_example(script: str, *args: str, timeout: float = 120) -> str:
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=os.path.join(ROOT, "python"))
     p = subprocess.run([sys.executable, os.path.join(SEED001_DIR, script), *args], env=env, capture_output=True,
                        text=True, timeout=timeout)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p.stdout
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Seed 002: the generator and one script per feature (examples/seed002).
+
+SEED002 = os.path.join(ROOT, "examples", "seed002")
+STREAM_SCRIPTS = ("stream_passthrough.py", "stream_tumbling.py", "stream_sliding.py", "stream_watermark.py",
+                  "stream_dedup.py", "stream_join.py", "stream_sessions.py")
+# Which port holds each of the seed's code blocks, found by a line of the block.
+SEED002_BLOCKS = {
+    "builder = SparkSession.builder": STREAM_SCRIPTS,
+    "def generate_events(": ("data_generator.py",),
+    "schema = StructType([": ("stream_passthrough.py",),
+    "tumbling = stream_df": ("stream_tumbling.py",),
+    "sliding = stream_df": ("stream_sliding.py",),
+    "windowed_with_watermark = stream_df": ("stream_watermark.py",),
+    "deduplicated = stream_df": ("stream_dedup.py",),
+    "users_df = spark.createDataFrame([": ("stream_join.py",),
+    "sessions = stream_df": ("stream_sessions.py",),
+}
+# Seed lines a port changes beyond the import and Delta → parquet, each explained in a comment of the port:
+# seed line → the line standing in for it (None: left out).
+DELTA_SETUP = {
+    "from delta import *": None,
+    '.config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension") \\': None,
+    '.config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog") \\': None,
+    '.config("spark.jars.packages", "io.delta:delta-core_2.12:2.4.0") \\': None,
+    "spark = configure_spark_with_delta_pip(builder).getOrCreate()": "spark = builder.getOrCreate()",
+}
+SEED002_CHANGES = {
+    # Spark rejects update mode on file sinks (and Delta's); without a watermark append is impossible too: complete
+    # mode through foreachBatch, replacing the parquet table each batch as a Delta sink in complete mode would.
+    "stream_tumbling.py": {'.format("parquet") \\': ".foreachBatch(write_tumbling) \\",
+                           '.outputMode("update") \\': '.outputMode("complete") \\'},
+    "stream_sliding.py": {'.format("parquet") \\': ".foreachBatch(write_sliding) \\",
+                          '.outputMode("update") \\': '.outputMode("complete") \\'},
+    # Update mode is rejected by file sinks; with the watermark, append works.
+    "stream_watermark.py": {'.outputMode("update") \\': '.outputMode("append") \\'},
+    # Update mode is rejected for session windows (and by file sinks): append.
+    "stream_sessions.py": {'.outputMode("update") \\': '.outputMode("append") \\'},
+}
+
+
+def _port_lines(name: str) -> set:
+    with open(os.path.join(SEED002, name), encoding="utf-8") as f:
+        return {ln.strip() for ln in f.read().splitlines() if ln.strip()}
+
+
+def test_seed002_code_matches_the_seed_but_imports_and_delta():
+    seed = _seed("002_")
+    checked = set()
+    for block in _python_blocks(seed):
+        targets = [files for marker, files in SEED002_BLOCKS.items() if marker in block]
+        if not targets:
+            # The "Common Challenges" one-liners illustrate options; they belong to no script.
+            assert len(block.strip().splitlines()) <= 4, f"a seed block has no port:\n{block}"
+            continue
+        ported = block.replace("pyspark.sql", "ember.sql").replace('format("delta")', 'format("parquet")')
+        for name in targets[0]:
+            ours = _port_lines(name)
+            changes = {**DELTA_SETUP, **SEED002_CHANGES.get(name, {})}
+            for line in (ln.strip() for ln in ported.splitlines() if ln.strip()):
+                if line in changes:
+                    assert line not in ours or name not in SEED002_CHANGES, f"{name}: {line!r} should be changed"
+                    if changes[line] is not None:
+                        assert changes[line] in ours, f"{name}: {changes[line]!r} missing"
+                    continue
+                assert line in ours, f"{name}: seed line missing from the port: {line!r}"
+            checked.add(name)
+    assert checked == set(STREAM_SCRIPTS) | {"data_generator.py"}
+    for name in checked:
+        with open(os.path.join(SEED002, name), encoding="utf-8") as f:
+            text = f.read()
+        assert "pyspark" not in text
+        if name in STREAM_SCRIPTS:
+            assert "parquet" in text and "Delta" in text, f"{name} should say that Delta is written as parquet"
+    # The generator is the seed's code as it is.
+    gen = next(b for b in _python_blocks(seed) if "def generate_events(" in b)
+    with open(os.path.join(SEED002, "data_generator.py"), encoding="utf-8") as f:
+        assert f.read() == gen
+
+
+@pytest.fixture(scope="module")
+def seed002_project(tmp_path_factory):
+    """examples/seed002 with 12 generated batches (100 events each, 10 minutes of event time apart)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("seed002")
+    for name in os.listdir(SEED002):
+        if name.endswith(".py"):
+            shutil.copy(os.path.join(SEED002, name), root)
+    out = subprocess.run([sys.executable, "generate_batches.py", "--batches", "12", "--delay", "0.02",
+                          "--start", "2024-01-01T12:00:00", "--step-minutes", "10", "--seed", "7"],
+                         cwd=root, capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "✓ Generated batch 11 (100 events) -> ./input/batch_000011.json" in out
+    assert "✓ Generator stopped. Generated 12 batches." in out
+    return root
+
+
+def _input_events(root):
+    """The generated events per batch file, in file order, with parsed timestamps."""
+    import json
+    from datetime import datetime
+
+    batches = []
+    for name in sorted(os.listdir(root / "input")):
+        with open(root / "input" / name, encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f]
+        for r in rows:
+            r["timestamp"] = datetime.fromisoformat(r["timestamp"])
+        batches.append(rows)
+    return batches
+
+
+def _run_script(root, name, timeout=120):
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=os.path.join(ROOT, "python"), TZ="UTC")
+    p = subprocess.run([sys.executable, name], cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
     assert p.returncode == 0, p.stdout + p.stderr
     return p.stdout
 
@@ -386,3 +506,287 @@ def test_seed004_run_script_help_and_file_mode(tmp_path):
     assert "Starting the data generator" in p.stdout and "Generated input/data_" in p.stdout
     assert "Batch: 0\n" in p.stdout and "Batch: 1\n" in p.stdout and p.stdout.rstrip().endswith("Stopped")
     assert _parquet_counts(root / "output")["spark"] >= 5
+
+
+def _read_parquet_rows(path):
+    """The rows of a parquet directory as dicts, read with pyarrow (not ember); timestamps naive UTC."""
+    import pyarrow.parquet as pq
+    from datetime import timezone
+
+    def naive(v):
+        if hasattr(v, "to_pydatetime"):  # INT96 timestamps (Spark's default) come back as pandas Timestamps
+            v = v.to_pydatetime()
+        if hasattr(v, "tzinfo") and v.tzinfo is not None:
+            return v.astimezone(timezone.utc).replace(tzinfo=None)
+        if isinstance(v, dict):
+            return {k: naive(x) for k, x in v.items()}
+        return v
+
+    return [{k: naive(v) for k, v in r.items()} for r in pq.read_table(str(path)).to_pylist()]
+
+
+def _windows(ts, size_min, slide_min):
+    """Spark's windows [start, end) containing ts, aligned to the epoch."""
+    from datetime import datetime, timedelta
+
+    epoch = datetime(1970, 1, 1)
+    size, slide = timedelta(minutes=size_min), timedelta(minutes=slide_min)
+    last_start = ts - (ts - epoch) % slide
+    out = []
+    start = last_start
+    while start + size > ts:
+        out.append((start, start + size))
+        start -= slide
+    return out
+
+
+def _watermarked(batches, delay, late_key):
+    """Spark's watermark over micro-batches of one file each: rows whose `late_key(row)` is at or before the
+    previous batch's watermark are dropped; returns the kept rows and the final watermark."""
+    from datetime import datetime
+
+    epoch = datetime(1970, 1, 1)
+    wm_prev = wm = epoch
+    latest = None
+    kept = []
+    for rows in batches:
+        kept += [r for r in rows if late_key(r) > wm_prev]
+        latest = max([latest] + [r["timestamp"] for r in rows] if latest else [r["timestamp"] for r in rows])
+        wm_prev, wm = wm, max(wm, latest - delay)
+    return kept, wm
+
+
+def test_seed002_generator_stops_and_writes_json_lines(seed002_project):
+    batches = _input_events(seed002_project)
+    assert len(batches) == 12 and all(len(b) == 100 for b in batches)
+    assert batches[3][0]["event_id"] == "3_0"
+    assert {r["event_type"] for b in batches for r in b} == {"click", "view", "purchase", "add_to_cart"}
+
+
+def test_seed002_passthrough_writes_every_event(seed002_project):
+    out = _run_script(seed002_project, "stream_passthrough.py")
+    assert "✓ Streaming query started" in out and "✓ Processed 1200 events" in out
+    rows = _read_parquet_rows(seed002_project / "data" / "events")
+    want = {r["event_id"]: r for b in _input_events(seed002_project) for r in b}
+    assert len(rows) == 1200 and {r["event_id"]: r for r in rows} == want
+
+
+@pytest.mark.parametrize("script,table,size,slide,sums", [
+    ("stream_tumbling.py", "tumbling_aggregates", 5, 5, True),
+    ("stream_sliding.py", "sliding_aggregates", 5, 1, False),
+])
+def test_seed002_window_tables_hold_every_window(seed002_project, script, table, size, slide, sums):
+    out = _run_script(seed002_project, script)
+    from collections import defaultdict
+
+    want = defaultdict(list)
+    for r in (r for b in _input_events(seed002_project) for r in b):
+        for w in _windows(r["timestamp"], size, slide):
+            want[(w, r["event_type"])].append(r["value"])
+    rows = _read_parquet_rows(seed002_project / "data" / table)
+    got = {((r["window"]["start"], r["window"]["end"]), r["event_type"]): r for r in rows}
+    assert set(got) == set(want) and len(rows) == len(want)
+    for key, values in want.items():
+        assert got[key]["event_count"] == len(values)
+        assert got[key]["avg_value"] == pytest.approx(sum(values) / len(values), rel=1e-12)
+        if sums:
+            assert got[key]["total_value"] == pytest.approx(sum(values), rel=1e-12)
+    assert f"✓ {len(want)} (window, event_type) rows" in out
+
+
+def test_seed002_watermark_writes_windows_once_final(seed002_project):
+    from collections import defaultdict
+    from datetime import timedelta
+
+    out = _run_script(seed002_project, "stream_watermark.py")
+    batches = _input_events(seed002_project)
+    ends = lambda r: _windows(r["timestamp"], 5, 5)[0][1]  # noqa: E731
+    kept, final_wm = _watermarked(batches, timedelta(minutes=10), ends)
+    want = defaultdict(list)
+    for r in kept:
+        if ends(r) <= final_wm:
+            want[(_windows(r["timestamp"], 5, 5)[0], r["event_type"])].append(r["value"])
+    rows = _read_parquet_rows(seed002_project / "data" / "watermarked_aggregates")
+    got = {((r["window"]["start"], r["window"]["end"]), r["event_type"]): r for r in rows}
+    assert want and len(rows) == len(got) == len(want)  # each window written once
+    for key, values in want.items():
+        assert got[key]["event_count"] == len(values)
+        assert got[key]["avg_value"] == pytest.approx(sum(values) / len(values), rel=1e-12)
+    assert f"✓ {len(want)} final windows written, {sum(map(len, batches)) - len(kept)} late rows dropped" in out
+    assert f"✓ Watermark now {final_wm.isoformat()}.000Z" in out
+
+
+def test_seed002_dedup_keeps_each_event_once(seed002_project):
+    from datetime import timedelta
+
+    out = _run_script(seed002_project, "stream_dedup.py")
+    kept, _ = _watermarked(_input_events(seed002_project), timedelta(hours=1), lambda r: r["timestamp"])
+    rows = _read_parquet_rows(seed002_project / "data" / "deduplicated_events")
+    assert sorted(r["event_id"] for r in rows) == sorted(r["event_id"] for r in kept)
+    assert f"✓ {len(kept)} distinct events written" in out
+
+
+def test_seed002_join_enriches_known_users(seed002_project):
+    out = _run_script(seed002_project, "stream_join.py")
+    users = {1: ("Alice", "Premium"), 2: ("Bob", "Standard"), 3: ("Charlie", "Premium")}
+    want = sorted((r["event_id"], *users[r["user_id"]]) for b in _input_events(seed002_project) for r in b
+                  if r["user_id"] in users)
+    rows = _read_parquet_rows(seed002_project / "data" / "enriched_events")
+    assert want and sorted((r["event_id"], r["name"], r["tier"]) for r in rows) == want
+    assert list(rows[0])[:2] == ["user_id", "event_id"]  # the join key first, as in Spark
+    assert f"✓ {len(want)} events of known users written" in out
+
+
+def test_seed002_sessions_are_written_when_closed(seed002_project):
+    from collections import defaultdict
+    from datetime import timedelta
+
+    out = _run_script(seed002_project, "stream_sessions.py")
+    gap = timedelta(minutes=30)
+    kept, final_wm = _watermarked(_input_events(seed002_project), timedelta(hours=1), lambda r: r["timestamp"])
+    by_user = defaultdict(list)
+    for r in kept:
+        by_user[r["user_id"]].append(r)
+    want = {}
+    for user, rows in by_user.items():
+        rows.sort(key=lambda r: r["timestamp"])
+        session = None
+        for r in rows:
+            if session and r["timestamp"] <= session["end"]:
+                session["end"] = max(session["end"], r["timestamp"] + gap)
+                session["rows"].append(r)
+            else:
+                session = {"start": r["timestamp"], "end": r["timestamp"] + gap, "rows": [r]}
+                want.setdefault(user, []).append(session)
+    closed = {(user, s["start"], s["end"]): s["rows"] for user, ss in want.items() for s in ss if s["end"] <= final_wm}
+    rows = _read_parquet_rows(seed002_project / "data" / "user_sessions")
+    got = {(r["user_id"], r["session_window"]["start"], r["session_window"]["end"]): r for r in rows}
+    assert closed and len(rows) == len(got) and set(got) == set(closed)
+    for key, members in closed.items():
+        assert got[key]["events_in_session"] == len(members)
+        assert got[key]["session_value"] == pytest.approx(sum(r["value"] for r in members), rel=1e-12)
+    assert f"✓ {len(closed)} closed sessions written" in out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Seed 001, examples 04 (windowing) and 05 (watermarking): the seed's lines, made runnable on sample files.
+
+SEED001 = os.path.join(ROOT, "examples", "seed001")
+
+
+def _seed001_port(name: str) -> set:
+    with open(os.path.join(SEED001, name), encoding="utf-8") as f:
+        return {ln.strip() for ln in f.read().splitlines() if ln.strip()}
+
+
+@pytest.mark.parametrize("name,markers", [
+    ("04_windowing.py", ("windowed_counts = df", "session_window(col(")),
+    ("05_watermarking.py", ("df_with_watermark = df",)),
+])
+def test_seed001_windowing_examples_hold_the_seed_lines(name, markers):
+    blocks = _python_blocks(_seed("001_"))
+    ours = _seed001_port(name)
+    for marker in markers:
+        block = next(b for b in blocks if marker in b)
+        for line in (ln.strip() for ln in block.replace("pyspark.sql", "ember.sql").splitlines() if ln.strip()):
+            # The session_window snippet is an expression: the port passes it to groupBy, with a comma after it.
+            assert line in ours or line + "," in ours, f"{name}: seed line missing: {line!r}"
+    assert not any("pyspark" in ln for ln in ours)
+
+
+def _console_tables(out: str):
+    """Console-sink output as [(batch id, rows)], each row the list of its cells."""
+    tables = []
+    for m in re.finditer(r"-{43}\nBatch: (\d+)\n-{43}\n((?:[+|].*\n)+)", out):
+        lines = [ln for ln in m.group(2).splitlines() if ln.startswith("|")]
+        rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines[1:]]
+        tables.append((int(m.group(1)), [lines[0]] + sorted(map(tuple, rows))))
+    return tables
+
+
+def _run_windowing_example(path, cwd, pyspark=False, timeout=120):
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=os.path.join(ROOT, "python"), TZ="UTC")
+    if pyspark:
+        # Spark's 200 shuffle partitions make each stateful micro-batch take seconds; the results do not depend on it.
+        env["PYSPARK_SUBMIT_ARGS"] = ("--master local[2] --conf spark.sql.shuffle.partitions=2 "
+                                      "--conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false pyspark-shell")
+        with open(path, encoding="utf-8") as f:
+            code = f.read().replace("ember.sql", "pyspark.sql")
+        path = os.path.join(cwd, "pyspark_" + os.path.basename(path))
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(code)
+    p = subprocess.run([sys.executable, path], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p.stdout
+
+
+def test_seed001_windowing_example_runs(tmp_path):
+    out = _run_windowing_example(os.path.join(SEED001, "04_windowing.py"), tmp_path)
+    tables = _console_tables(out)
+    assert [t[0] for t in tables] == [0, 1] * 3
+    # After both files: tumbling, sliding and session windows of users 1 and 2.
+    assert "|{2024-01-01 12:00:00, 2024-01-01 12:05:00}|1      |2    |" in out
+    assert "|{2024-01-01 11:55:00, 2024-01-01 12:05:00}|1      |2    |" in out
+    assert "|{2024-01-01 12:00:30, 2024-01-01 12:11:00}|1      |3    |" in out
+    assert out.index("=== Tumbling windows ===") < out.index("=== Sliding windows ===") < \
+        out.index("=== Session windows ===")
+
+
+def test_seed001_watermarking_example_drops_the_late_event(tmp_path):
+    out = _run_windowing_example(os.path.join(SEED001, "05_watermarking.py"), tmp_path)
+    tables = _console_tables(out)
+    assert [t[0] for t in tables] == [0, 1, 2, 3]
+    assert tables[1][1][1:] == [("{2024-01-01 12:00:00, 2024-01-01 12:05:00}", "1", "2"),
+                                ("{2024-01-01 12:00:00, 2024-01-01 12:05:00}", "2", "1")]
+    assert len(tables[3][1]) == 6 and tables[2][1][1:] == []
+    assert "Batch 1: watermark 2024-01-01T12:05:00.000Z, 2 rows read, 0 dropped as too late" in out
+    assert "Batch 2: watermark 2024-01-01T12:05:00.000Z, 3 rows read, 1 dropped as too late" in out
+    assert "Batch 3: watermark 2024-01-01T12:21:00.000Z, 0 rows read, 0 dropped as too late" in out
+
+
+@pytest.mark.parametrize("name", ["04_windowing.py", "05_watermarking.py"])
+def test_seed001_windowing_examples_print_what_pyspark_prints(name, tmp_path):
+    import shutil
+
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        pytest.skip("pyspark is not installed")
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed")
+    (tmp_path / "ember").mkdir()
+    (tmp_path / "pyspark").mkdir()
+    ours = _run_windowing_example(os.path.join(SEED001, name), tmp_path / "ember")
+    theirs = _run_windowing_example(os.path.join(SEED001, name), tmp_path / "pyspark", pyspark=True, timeout=300)
+    assert _console_tables(ours) == _console_tables(theirs)
+    assert [ln for ln in ours.splitlines() if ln.startswith(("Batch ", "==="))] == \
+        [ln for ln in theirs.splitlines() if ln.startswith(("Batch ", "==="))]
+
+
+def test_seed002_output_modes_the_ports_change_are_rejected_as_the_comments_say(spark, tmp_path):
+    """The seed's `outputMode("update")` on its (parquet) sinks raises what the scripts' comments quote."""
+    import ember.sql.functions as F
+    from ember.errors import AnalysisException
+
+    df = spark.readStream.schema("timestamp TIMESTAMP, user_id INT, event_type STRING, value DOUBLE") \
+        .json(str(tmp_path))
+    tumbling = df.groupBy(F.window(F.col("timestamp"), "5 minutes"), F.col("event_type")).agg(F.count("*"))
+    watermarked = df.withWatermark("timestamp", "10 minutes") \
+        .groupBy(F.window(F.col("timestamp"), "5 minutes"), F.col("event_type")).agg(F.count("*"))
+    sessions = df.withWatermark("timestamp", "1 hour") \
+        .groupBy(F.session_window(F.col("timestamp"), "30 minutes"), F.col("user_id")).agg(F.count("*"))
+    cases = [(tumbling, "parquet", "STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE"),
+             (watermarked, "parquet", "STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE"),
+             (sessions, "parquet", "STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE"),
+             (sessions, "console", "STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION")]
+    for query, fmt, condition in cases:
+        with pytest.raises(AnalysisException) as err:
+            query.writeStream.format(fmt).outputMode("update") \
+                .option("checkpointLocation", str(tmp_path / "ck")).start(str(tmp_path / "out"))
+        assert err.value.getCondition() == condition
+    assert "session window" in str(err.value)
+    # Without a watermark, append is refused too: hence complete mode for the tumbling and sliding tables.
+    with pytest.raises(AnalysisException) as err:
+        tumbling.writeStream.format("parquet").outputMode("append") \
+            .option("checkpointLocation", str(tmp_path / "ck")).start(str(tmp_path / "out"))
+    assert err.value.getCondition() == "STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION"
