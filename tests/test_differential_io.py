@@ -154,3 +154,17 @@ def test_pyarrow_reads_ember_parquet(tmp_path, spark):
     _sample(spark).write.parquet(out)
     table = pq.read_table(out)
     assert sorted(table.column("id").to_pylist()) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_non_nullable_user_schema_reads_missing_values_as_null(fmt, tmp_path, spark, pyspark_session):
+    (tmp_path / "f.csv").write_text("a,t\nx,\ny,2024-01-01T00:00:00\n")
+    (tmp_path / "f.json").write_text('{"a":"x"}\n{"a":"y","t":"2024-01-01T00:00:00"}\n')
+
+    def build(s, F, T):
+        schema = T.StructType([T.StructField("a", T.StringType(), False), T.StructField("t", T.TimestampType(), False)])
+        r = s.read.schema(schema)
+        return r.option("header", True).csv(str(tmp_path / "f.csv")) if fmt == "csv" else r.json(str(tmp_path / "f.json"))
+
+    compare(build, spark, pyspark_session)
+    assert [f.nullable for f in build(spark, None, __import__("ember.sql.types", fromlist=["x"])).schema] == [True, True]

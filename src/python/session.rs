@@ -105,8 +105,9 @@ impl PySession {
         schema_json: Option<String>,
     ) -> BResult<PyDataFrame> {
         let opts = crate::io::options::Options::from_pairs(options);
+        // Spark reads files with the user's schema made nullable.
         let user = match &schema_json {
-            Some(s) => Some(crate::types::spark_json::fields_from_json(s)?),
+            Some(s) => Some(crate::types::fields_as_nullable(&crate::types::spark_json::fields_from_json(s)?)),
             None => None,
         };
         let ctx = self.session.exec_context();
@@ -139,7 +140,9 @@ impl PySession {
             let spec = crate::stream::source::builtin_spec(&fmt, &opts)?;
             return Ok(crate::python::streaming::stream_df(&self.session, spec, fields));
         }
-        let user = schema_json.map(|s| crate::types::spark_json::fields_from_json(&s)).transpose()?;
+        let user = schema_json
+            .map(|s| crate::types::spark_json::fields_from_json(&s).map(|f| crate::types::fields_as_nullable(&f)))
+            .transpose()?;
         let infer = self
             .session
             .conf_get("spark.sql.streaming.schemaInference")

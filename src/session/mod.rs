@@ -330,7 +330,10 @@ pub fn table_identifier(name: &str) -> Result<String> {
         let quoted: Vec<String> = parts.iter().map(|p| format!("`{}`", p.replace('`', "``"))).collect();
         return Err(EmberError::analysis_class(
             "REQUIRES_SINGLE_PART_NAMESPACE",
-            format!("spark_catalog requires a single-part namespace, but got identifier {}. SQLSTATE: 42K05", quoted.join(".")),
+            format!(
+                "spark_catalog requires a single-part namespace, but got identifier {}. SQLSTATE: 42K05",
+                quoted.join(".")
+            ),
         ));
     }
     match catalog_table_key(&parts) {

@@ -175,3 +175,23 @@ mod tests {
         assert_eq!(canonical(&DataType::Timestamp(TimeUnit::Nanosecond, Some("+02:00".into()))), timestamp_type());
     }
 }
+
+/// The type with every field nullable, nested fields included (Spark's `asNullable`, applied to the schema a user
+/// gives a file source: a missing value reads as null rather than failing).
+pub fn as_nullable(dt: &DataType) -> DataType {
+    match dt {
+        DataType::Struct(f) => DataType::Struct(fields_as_nullable(f)),
+        DataType::List(f) => DataType::List(std::sync::Arc::new(
+            f.as_ref().clone().with_data_type(as_nullable(f.data_type())).with_nullable(true),
+        )),
+        DataType::Map(f, sorted) => {
+            DataType::Map(std::sync::Arc::new(f.as_ref().clone().with_data_type(as_nullable(f.data_type()))), *sorted)
+        }
+        other => other.clone(),
+    }
+}
+
+/// `as_nullable` for each field of a schema.
+pub fn fields_as_nullable(fields: &arrow::datatypes::Fields) -> arrow::datatypes::Fields {
+    fields.iter().map(|f| f.as_ref().clone().with_data_type(as_nullable(f.data_type())).with_nullable(true)).collect()
+}
