@@ -39,8 +39,10 @@ pub struct QueryState {
     pub trigger_active: bool,
     /// Progress JSON documents, newest last (at most 100, as spark.sql.streaming.numRecentProgressUpdates).
     pub progress: VecDeque<String>,
-    /// Incremented whenever the loop finds no new data: processAllAvailable waits for the next one.
-    pub idle_checks: u64,
+    /// Loop iterations started (each asks the sources for new data), and the iteration whose check last found
+    /// nothing new: processAllAvailable waits for such a check that started after it was called.
+    pub polls: u64,
+    pub idle_poll: u64,
 }
 
 /// Shared between the query's handle and its thread.
@@ -234,8 +236,8 @@ impl QueryHandle {
         let mut st = self.shared.state.lock().unwrap();
         self.shared.wake.store(true, Ordering::SeqCst);
         self.shared.changed.notify_all();
-        let start = st.idle_checks;
-        while st.active && st.idle_checks <= start {
+        let start = st.polls;
+        while st.active && st.idle_poll <= start {
             st = self.shared.changed.wait_timeout(st, Duration::from_millis(50)).unwrap().0;
         }
         match &st.error {
@@ -387,6 +389,11 @@ fn run_loop(
             }
         }
         let trigger_start = Instant::now();
+        let this_poll = {
+            let mut st = shared.state.lock().unwrap();
+            st.polls += 1;
+            st.polls
+        };
         set_status(shared, "Processing new data", false, true);
         // A batch written ahead but not committed runs again with exactly its recorded range.
         let replayed = replay.take();
@@ -420,7 +427,7 @@ fn run_loop(
             }
             {
                 let mut st = shared.state.lock().unwrap();
-                st.idle_checks += 1;
+                st.idle_poll = this_poll;
                 st.message = "Waiting for data to arrive".into();
                 st.data_available = false;
                 st.trigger_active = false;
@@ -564,7 +571,7 @@ fn run_loop(
             st.trigger_active = false;
             if cleanup {
                 // No new data was found: processAllAvailable may return (Spark's `noNewData`).
-                st.idle_checks += 1;
+                st.idle_poll = this_poll;
             }
             shared.changed.notify_all();
         }
