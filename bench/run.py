@@ -128,7 +128,7 @@ def latency_case(engines, quick: bool, tmp: str) -> None:
     res = {}
     for eng in engines:
         args = ["--engine", eng, "--case", "latency_files", "--rows", 100, "--tmp", tmp]
-        args += ["--iters", "40", "--warmup", "5"] if eng == "pyspark" else ["--iters", "100" if quick else "300"]
+        args += ["--iters", "60", "--warmup", "5"] if eng == "pyspark" else ["--iters", "100" if quick else "300"]
         r = child("streaming.py", args)
         if r:
             res[eng] = r
