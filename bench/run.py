@@ -7,9 +7,11 @@ flat state and RSS. Figures are printed, never asserted.
 
     python bench/run.py [--quick] [--no-pyspark] [--cases csv,json,startup,latency,csv_stream,json_windows,soak]
 
---quick (or BENCH_QUICK=1): ember only, fewer iterations, a 5M-event soak. BENCH_PYSPARK_SHUFFLE_PARTITIONS sets
-PySpark's spark.sql.shuffle.partitions (default: Spark's 200, what a seed script runs with);
-BENCH_PYSPARK_REPEAT the PySpark runs of the streaming throughput cases (default 1: one run takes minutes).
+--quick (or BENCH_QUICK=1): ember only, fewer iterations, a 5M-event soak. PySpark runs local[2] with
+spark.sql.shuffle.partitions = the number of cores, as ember's default, so the ratios compare engines at the same
+parallelism; BENCH_PYSPARK_SHUFFLE_PARTITIONS=200 gives Spark's own default (what an untuned seed script runs with:
+its stateful streaming cases then run several times slower). BENCH_PYSPARK_REPEAT sets the PySpark runs of the
+streaming throughput cases (default 1: one run takes tens of seconds).
 """
 import argparse
 import json
@@ -202,6 +204,7 @@ def main() -> None:
     tmp = os.path.join(data, "tmp")
     os.makedirs(tmp, exist_ok=True)
     engines = ["ember"]
+    os.environ.setdefault("BENCH_PYSPARK_SHUFFLE_PARTITIONS", str(os.cpu_count()))  # read by the child processes
     if a.quick or a.no_pyspark:
         print("(ember only: --quick / --no-pyspark)")
     else:
@@ -209,6 +212,8 @@ def main() -> None:
             import pyspark  # noqa: F401
 
             engines.append("pyspark")
+            print(f"(PySpark: local[2], spark.sql.shuffle.partitions={os.environ['BENCH_PYSPARK_SHUFFLE_PARTITIONS']};"
+                  " set BENCH_PYSPARK_SHUFFLE_PARTITIONS=200 for Spark's default)")
         except ImportError:
             print("(pyspark not installed: ember figures only)")
     windowed = {}

@@ -4,6 +4,7 @@
 stdout (console sink), so interpreter start, imports, the session and the first micro-batch all count. Kept to the
 imports a user's script would have.
 """
+import os
 import sys
 
 engine, path = sys.argv[1], sys.argv[2]
@@ -17,6 +18,8 @@ else:
 builder = SparkSession.builder.appName("CSVStreamProcessor")
 if engine == "pyspark":
     builder = builder.master("local[2]").config("spark.ui.enabled", "false")
+    if os.environ.get("BENCH_PYSPARK_SHUFFLE_PARTITIONS"):
+        builder = builder.config("spark.sql.shuffle.partitions", os.environ["BENCH_PYSPARK_SHUFFLE_PARTITIONS"])
 spark = builder.getOrCreate()
 spark.sparkContext.setLogLevel("WARN")
 schema = StructType().add("timestamp", StringType()).add("user_id", IntegerType()).add("event", StringType())
