@@ -157,7 +157,8 @@ def throughput_case(case: str, title: str, path: str, rows: int, engines, unit: 
                          f"{r['late_rows_dropped']} late rows dropped")
             print(f"  {eng:8s} best {r['best_s'] * 1000:8.1f} ms ({r['rows_per_s'] / 1e6:6.3f} M {unit}/s; "
                   f"{r['best_cpu_s']:.2f} CPU s = {rows / r['best_cpu_s'] / 1e6:.3f} M {unit} per CPU s)  "
-                  f"first {r['first_s'] * 1000:8.1f} ms  ({repeat} runs, {r['batches']} batches)  "
+                  f"first {r['first_s'] * 1000:8.1f} ms  ({repeat} runs, {r['batches']} batches, "
+                  f"{r['output_rows']} rows out)  "
                   f"peak RSS {r['peak_rss_mb']:6.0f} MB{extra}")
     print(f"  goal: {goal}")
     if len(res) == 2:

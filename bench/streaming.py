@@ -183,8 +183,10 @@ def run_available_now(spark, build, a, rows_expected):
 def throughput(runs, rows):
     secs = [s for s, _, _ in runs]
     best = min(range(len(runs)), key=lambda i: secs[i])
+    # Rows the sink received over the first run: the same on both engines when batches and semantics agree.
+    out_rows = sum(field(field(p, "sink"), "numOutputRows") for p in runs[0][2])
     return {"rows": rows, "first_s": secs[0], "best_s": secs[best], "rows_per_s": rows / secs[best],
-            "best_cpu_s": runs[best][1], "batches": len(runs[0][2])}
+            "best_cpu_s": runs[best][1], "batches": len(runs[0][2]), "output_rows": out_rows}
 
 
 def csv_stream(spark, F, a):
