@@ -11,7 +11,8 @@ flat state and RSS. Figures are printed, never asserted.
 spark.sql.shuffle.partitions = the number of cores, as ember's default, so the ratios compare engines at the same
 parallelism; BENCH_PYSPARK_SHUFFLE_PARTITIONS=200 gives Spark's own default (what an untuned seed script runs with:
 its stateful streaming cases then run several times slower). BENCH_PYSPARK_REPEAT sets the PySpark runs of the
-streaming throughput cases (default 1: one run takes tens of seconds).
+streaming throughput cases (default 1: one run takes tens of seconds); BENCH_SOAK_PYSPARK=1 adds PySpark to the
+soak at 1/10 scale.
 """
 import argparse
 import json
@@ -166,27 +167,34 @@ def throughput_case(case: str, title: str, path: str, rows: int, engines, unit: 
         print(f"  ember/PySpark: {ratio(p['best_s'], e['best_s'])} throughput (best runs), "
               f"{ratio(p['first_s'], e['first_s'])} on the first run, {ratio(p['best_cpu_s'], e['best_cpu_s'])} less CPU, "
               f"{ratio(p['peak_rss_mb'], e['peak_rss_mb'])} less peak RSS")
-    return res
 
 
-def soak_case(quick: bool, engines, pyspark_windowed_rate) -> None:
+def soak_case(quick: bool, engines) -> None:
     rows = 5_000_000 if quick else 20_000_000
     print(f"== soak: {rows / 1e6:.0f}M events from rate-micro-batch (100k rows/batch, event time +1 min/batch, "
           "0–89 s lag) → withWatermark 10 min → groupBy(window 1 min, event_type).count(), update, noop")
+    runs = [("ember", rows)]
     if "pyspark" in engines:
-        rate = pyspark_windowed_rate or 57_500  # this machine's earlier figure when the windowed case was not run
-        print(f"  ember only: at PySpark's windowed rate ({rate / 1e3:.1f}k events/s) the soak alone would take "
-              f"~{rows / rate / 60:.0f} min plus per-batch overhead, more than a bench run should")
-    r = child("streaming.py", ["--engine", "ember", "--case", "soak", "--rows", rows], echo=True)
-    if r:
-        s = r["samples"]
-        states, rss = [x["state_rows"] for x in s], [x["rss_mb"] for x in s]
-        half = s[len(s) // 2:]
-        print(f"  ember    {r['rows'] / 1e6:.1f}M events in {r['secs']:.2f} s ({r['rows_per_s'] / 1e6:.2f} M events/s; "
-              f"{r['cpu_s']:.2f} CPU s)  "
-              f"state rows {min(states)}–{max(states)}  RSS {min(rss):.0f}–{max(rss):.0f} MB "
-              f"(second half {min(x['rss_mb'] for x in half):.0f}–{max(x['rss_mb'] for x in half):.0f} MB)  "
-              f"peak RSS {r['peak_rss_mb']:.0f} MB")
+        if os.environ.get("BENCH_SOAK_PYSPARK", "") not in ("", "0"):
+            runs.append(("pyspark", rows // 10))
+        else:
+            print("  ember only: PySpark runs this at ~0.2M events/s after a ~10 s warm-up here (0.5 s per 100k-row "
+                  "batch), so 20M events would add ~2 min; BENCH_SOAK_PYSPARK=1 runs it at 1/10 scale")
+    res = {}
+    for eng, n in runs:
+        r = child("streaming.py", ["--engine", eng, "--case", "soak", "--rows", n], echo=True)
+        if r:
+            res[eng] = r
+            s = r["samples"]
+            states, rss = [x["state_rows"] for x in s], [x["rss_mb"] for x in s]
+            half = s[len(s) // 2:]
+            print(f"  {eng:8s} {r['rows'] / 1e6:.1f}M events in {r['secs']:.2f} s ({r['rows_per_s'] / 1e6:.2f} M events/s, "
+                  f"second half {r['steady_rows_per_s'] / 1e6:.2f} M/s; {r['cpu_s']:.2f} CPU s)  state rows "
+                  f"{min(states)}–{max(states)}  RSS {min(rss):.0f}–{max(rss):.0f} MB (second half "
+                  f"{min(x['rss_mb'] for x in half):.0f}–{max(x['rss_mb'] for x in half):.0f} MB)  peak RSS {r['peak_rss_mb']:.0f} MB")
+    if len(res) == 2:
+        print(f"  ember/PySpark: {ratio(res['ember']['steady_rows_per_s'], res['pyspark']['steady_rows_per_s'])} "
+              "events/s after warm-up (PySpark at 1/10 scale)")
 
 
 def main() -> None:
@@ -215,7 +223,6 @@ def main() -> None:
                   " set BENCH_PYSPARK_SHUFFLE_PARTITIONS=200 for Spark's default)")
         except ImportError:
             print("(pyspark not installed: ember figures only)")
-    windowed = {}
     t0 = time.perf_counter()
     print("(load average %.1f %.1f %.1f on %d cores: figures are wall time on a machine others may be using)"
           % (*os.getloadavg(), os.cpu_count()))
@@ -233,12 +240,12 @@ def main() -> None:
                             ".count(), complete, noop, availableNow", datagen.csv_dir(data), 5_000_000, engines,
                             "rows", tmp, "ember ≥ 15M rows/s on 2 cores")
         elif case == "json_windows":
-            windowed = throughput_case("json_windows", "JSON event-time windows: 1M events in 20 files, maxFilesPerTrigger 2 → "
+            throughput_case("json_windows", "JSON event-time windows: 1M events in 20 files, maxFilesPerTrigger 2 → "
                             "withWatermark 10 min → groupBy(window 1 min, event_type).count(), update, noop, "
                             "availableNow", datagen.json_events_dir(data), 1_000_000, engines, "events", tmp,
                             "ember ≥ 2M events/s, peak RSS ≤ 100 MB")
         elif case == "soak":
-            soak_case(a.quick, engines, windowed.get("pyspark", {}).get("rows_per_s"))
+            soak_case(a.quick, engines)
     print(f"(bench total {time.perf_counter() - t0:.0f} s)")
 
 

@@ -44,13 +44,20 @@ def session(engine: str):
     return spark, F
 
 
-def rss_mb() -> float:
-    """Current resident set of this process (and of PySpark's JVM, added by the caller)."""
-    with open("/proc/self/status") as f:
+def _status_mb(pid, key: str) -> float:
+    with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def rss_mb(spark, engine: str) -> float:
+    """Current resident set of this process plus, for PySpark, its JVM child."""
+    mb = _status_mb("self", "VmRSS")
+    if engine == "pyspark":
+        mb += _status_mb(spark.sparkContext._gateway.proc.pid, "VmRSS")
+    return mb
 
 
 def cpu_s(spark, engine: str) -> float:
@@ -67,11 +74,7 @@ def peak_rss_mb(spark, engine: str) -> float:
     """High-water RSS of this process plus, for PySpark, its JVM child."""
     mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if engine == "pyspark":
-        pid = spark.sparkContext._gateway.proc.pid
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    mb += int(line.split()[1]) / 1024
+        mb += _status_mb(spark.sparkContext._gateway.proc.pid, "VmHWM")
     return mb
 
 
@@ -230,7 +233,7 @@ def soak(spark, F, a):
         F.when(kind == 0, "click").when(kind == 1, "view").when(kind == 2, "purchase").otherwise("add_to_cart")
         .alias("event_type"))
     agg = events.withWatermark("timestamp", "10 minutes").groupBy(F.window("timestamp", "1 minute"), "event_type").count()
-    c0, t0 = time.process_time(), time.perf_counter()
+    c0, t0 = cpu_s(spark, a.engine), time.perf_counter()
     q = agg.writeStream.outputMode("update").format("noop").start()
     samples, next_report, step = [], 0, max(1, batches // 10)
     last_id = -1
@@ -242,7 +245,7 @@ def soak(spark, F, a):
             if done >= next_report or done >= batches:
                 ops = p["stateOperators"]
                 s = {"batch": last_id, "events": done * a.batch_rows, "elapsed_s": time.perf_counter() - t0,
-                     "state_rows": ops[0]["numRowsTotal"] if ops else 0, "rss_mb": rss_mb(),
+                     "state_rows": ops[0]["numRowsTotal"] if ops else 0, "rss_mb": rss_mb(spark, a.engine),
                      "watermark": p.get("eventTime", {}).get("watermark")}
                 samples.append(s)
                 log(f"    batch {s['batch']:5d}  events {s['events'] / 1e6:6.1f}M  state rows {s['state_rows']:6d}  "
@@ -253,10 +256,14 @@ def soak(spark, F, a):
         if not q.isActive:
             raise SystemExit(f"soak query stopped: {q.exception()}")
         time.sleep(0.02)
-    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+    secs, cpu = time.perf_counter() - t0, cpu_s(spark, a.engine) - c0
     q.stop()
     done = (last_id + 1) * a.batch_rows  # up to here (the query may have run a batch or two more before stop)
-    return {"rows": done, "secs": secs, "cpu_s": cpu, "rows_per_s": done / secs, "samples": samples}
+    # After warm-up: the rate over the second half of the samples.
+    mid, end = samples[len(samples) // 2], samples[-1]
+    steady = (end["events"] - mid["events"]) / max(end["elapsed_s"] - mid["elapsed_s"], 1e-9)
+    return {"rows": done, "secs": secs, "cpu_s": cpu, "rows_per_s": done / secs, "steady_rows_per_s": steady,
+            "samples": samples}
 
 
 CASES = {"latency": latency_memory, "latency_files": latency_files, "csv_stream": csv_stream,
