@@ -20,6 +20,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,13 +32,23 @@ STREAM_CASES = ["startup", "latency", "csv_stream", "json_windows", "soak"]
 
 
 def child(script: str, args, echo: bool = False):
-    """Run a case in a fresh process; its last stdout line is the JSON result (stderr: progress, echoed)."""
+    """Run a case in a fresh process; its last stdout line is the JSON result. With echo, the case's own progress
+    lines (indented, on stderr) are shown as they come; the engines' logging is not."""
     cmd = [sys.executable, os.path.join(HERE, script)] + [str(x) for x in args]
-    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=None if echo else subprocess.PIPE, text=True)
-    if out.returncode != 0:
-        print(f"  failed: {' '.join(cmd[1:])}\n{(out.stderr or '')[-2000:]}")
+    with tempfile.TemporaryFile("w+") as stdout:
+        p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, text=True)
+        err = []
+        for line in p.stderr:
+            err.append(line)
+            if echo and line.startswith("    "):
+                print(line, end="", flush=True)
+        p.wait()
+        stdout.seek(0)
+        out = stdout.read()
+    if p.returncode != 0:
+        print(f"  failed: {' '.join(cmd[1:])}\n{''.join(err)[-2000:]}")
         return None
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def ratio(a: float, b: float) -> str:
