@@ -121,7 +121,8 @@ def latency_memory(spark, F, a):
             total_t.append(t2 - t)
     n = spark.sql("SELECT count(*) FROM latency").collect()[0][0]
     q.stop()
-    assert n == a.rows * len(batches), n
+    if n != a.rows * len(batches):
+        raise SystemExit(f"memory sink has {n} rows, expected {a.rows * len(batches)}")
     return {"what": f"MemoryStream.addData({a.rows} rows) + processAllAvailable, memory sink",
             "p50_ms": percentile(total_t, 50) * 1e3, "p99_ms": percentile(total_t, 99) * 1e3,
             "min_ms": min(total_t) * 1e3, "max_ms": max(total_t) * 1e3,
@@ -152,6 +153,8 @@ def latency_files(spark, F, a):
         q.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if n != a.rows * (a.warmup + a.iters):
+        raise SystemExit(f"memory sink has {n} rows, expected {a.rows * (a.warmup + a.iters)}")
     return {"what": f"one {a.rows}-row CSV file per trigger (file source) + processAllAvailable, memory sink",
             "p50_ms": percentile(times, 50) * 1e3, "p99_ms": percentile(times, 99) * 1e3,
             "min_ms": min(times) * 1e3, "max_ms": max(times) * 1e3, "iters": len(times), "rows_out": n}
