@@ -34,8 +34,10 @@ py-test: build-dev
 
 test: venv rust-test py-test
 
+# Batch and streaming cases on ember and PySpark. `make bench BENCH_ARGS=--quick` (or BENCH_QUICK=1): ember only;
+# BENCH_ARGS="--cases startup,latency" picks cases.
 bench: build-release
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf target $(VENV) python/ember/*.so

@@ -49,3 +49,53 @@ def json_dir(root: str, rows: int = 1_000_000, files: int = 10) -> str:
                 f.write(json.dumps(ev) + "\n")
     open(os.path.join(d, "_DONE"), "w").close()
     return d
+
+
+def tiny_csv_dir(root: str, rows: int = 5) -> str:
+    """Seed 000's first file: a header and a few rows (the start-up case's one micro-batch)."""
+    d = os.path.join(root, f"csv_tiny_{rows}")
+    if os.path.exists(os.path.join(d, "_DONE")):
+        return os.path.join(d, "input")
+    os.makedirs(os.path.join(d, "input"), exist_ok=True)
+    rnd = random.Random(3)
+    start = datetime(2024, 1, 1, 12)
+    with open(os.path.join(d, "input", "event_batch_0.csv"), "w") as f:
+        f.write("timestamp,user_id,event\n")
+        for j in range(rows):
+            f.write(f"{(start + timedelta(seconds=j)).isoformat()},{rnd.randint(1, 5)},{EVENTS[rnd.randrange(4)]}\n")
+    open(os.path.join(d, "_DONE"), "w").close()
+    return os.path.join(d, "input")
+
+
+def json_events_dir(root: str, rows: int = 1_000_000, files: int = 20, minutes_per_file: int = 5) -> str:
+    """Seed 002's generator with advancing event time: file b's clock runs from b × minutes_per_file; 90% of events
+    are 0–30 s behind it and 10% are late by 60–600 s (as the seed's generator), so a 10-minute watermark drops few."""
+    d = os.path.join(root, f"json_events_{rows}_{files}")
+    if os.path.exists(os.path.join(d, "_DONE")):
+        return d
+    os.makedirs(d, exist_ok=True)
+    rnd = random.Random(2)
+    base = datetime(2024, 1, 1)
+    per = rows // files
+    step = timedelta(minutes=minutes_per_file) / per
+    kinds = ["click", "view", "purchase", "add_to_cart"]
+    for b in range(files):
+        with open(os.path.join(d, f"batch_{b:06d}.json"), "w") as f:
+            for i in range(per):
+                now = base + (b * per + i) * step
+                lag = rnd.randint(60, 600) if rnd.random() < 0.1 else rnd.randint(0, 30)
+                ev = {
+                    "event_id": f"{b}_{i}",
+                    "timestamp": (now - timedelta(seconds=lag)).isoformat(),
+                    "user_id": rnd.randint(1, 1000),
+                    "event_type": kinds[rnd.randrange(4)],
+                    "value": round(rnd.uniform(10, 1000), 2),
+                    "session_id": f"session_{rnd.randint(1, 100)}",
+                }
+                f.write(json.dumps(ev) + "\n")
+    # Files are picked in modification-time order: make that the generation order whatever the file system's clock.
+    for b in range(files):
+        t = 1_700_000_000 + b
+        os.utime(os.path.join(d, f"batch_{b:06d}.json"), (t, t))
+    open(os.path.join(d, "_DONE"), "w").close()
+    return d

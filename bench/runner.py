@@ -1,11 +1,12 @@
 """Runs one benchmark case on one engine in this process and prints a JSON line with its figures."""
 import argparse
 import json
+import os
 import resource
 import sys
 import time
 
-sys.path.insert(0, __import__("os").path.dirname(__file__))
+sys.path.insert(0, os.path.dirname(__file__))
 from queries import CASES  # noqa: E402
 
 
@@ -26,6 +27,8 @@ def main() -> None:
     builder = SparkSession.builder.appName("bench").config("spark.sql.ansi.enabled", "false")
     if a.engine == "pyspark":
         builder = builder.master("local[2]").config("spark.ui.enabled", "false").config("spark.driver.memory", "4g")
+        if os.environ.get("BENCH_PYSPARK_SHUFFLE_PARTITIONS"):
+            builder = builder.config("spark.sql.shuffle.partitions", os.environ["BENCH_PYSPARK_SHUFFLE_PARTITIONS"])
     spark = builder.getOrCreate()
     if a.engine == "pyspark":
         spark.sparkContext.setLogLevel("OFF")

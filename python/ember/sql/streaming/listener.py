@@ -1,8 +1,10 @@
 """``StreamingQueryListener`` and its events, as ``pyspark.sql.streaming.listener``."""
 import json
-import uuid
 from abc import ABC, abstractmethod
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    import uuid
 
 __all__ = [
     "StreamingQueryListener",
@@ -34,17 +36,16 @@ class StreamingQueryListener(ABC):
 
 class QueryStartedEvent:
     def __init__(self, data: dict):
-        self._id = uuid.UUID(data["id"])
-        self._runId = uuid.UUID(data["runId"])
+        self._id, self._runId = _uuids(data)
         self._name = data.get("name")
         self._timestamp = data["timestamp"]
 
     @property
-    def id(self) -> uuid.UUID:
+    def id(self) -> "uuid.UUID":
         return self._id
 
     @property
-    def runId(self) -> uuid.UUID:
+    def runId(self) -> "uuid.UUID":
         return self._runId
 
     @property
@@ -69,16 +70,15 @@ class QueryProgressEvent:
 
 class QueryIdleEvent:
     def __init__(self, data: dict):
-        self._id = uuid.UUID(data["id"])
-        self._runId = uuid.UUID(data["runId"])
+        self._id, self._runId = _uuids(data)
         self._timestamp = data["timestamp"]
 
     @property
-    def id(self) -> uuid.UUID:
+    def id(self) -> "uuid.UUID":
         return self._id
 
     @property
-    def runId(self) -> uuid.UUID:
+    def runId(self) -> "uuid.UUID":
         return self._runId
 
     @property
@@ -88,16 +88,15 @@ class QueryIdleEvent:
 
 class QueryTerminatedEvent:
     def __init__(self, data: dict):
-        self._id = uuid.UUID(data["id"])
-        self._runId = uuid.UUID(data["runId"])
+        self._id, self._runId = _uuids(data)
         self._exception = data.get("exception")
 
     @property
-    def id(self) -> uuid.UUID:
+    def id(self) -> "uuid.UUID":
         return self._id
 
     @property
-    def runId(self) -> uuid.UUID:
+    def runId(self) -> "uuid.UUID":
         return self._runId
 
     @property
@@ -107,6 +106,14 @@ class QueryTerminatedEvent:
     @property
     def errorClassOnException(self) -> Optional[str]:
         return None
+
+
+def _uuids(data: dict):
+    # uuid is imported on the first event, not with the package: it pulls in `platform` and its regexes, a few ms
+    # of every script's start-up (spark.readStream imports this module).
+    import uuid
+
+    return uuid.UUID(data["id"]), uuid.UUID(data["runId"])
 
 
 def _event(kind: str, payload: str):
