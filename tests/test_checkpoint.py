@@ -318,3 +318,30 @@ def test_inspect_tool_reports_batches_watermark_and_state(spark, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "ember.checkpoint", "inspect", str(tmp_path / "nope")], env=env,
                          capture_output=True, text=True)
     assert bad.returncode == 1 and "No checkpoint" in bad.stderr
+
+
+def test_memory_sink_and_default_checkpoint_location_restart(spark, tmp_path):
+    root = str(tmp_path / "checkpoints")
+    spark.conf.set("spark.sql.streaming.checkpointLocation", root)
+    try:
+        src = MemoryStream("k STRING", spark)
+
+        def start():
+            return (src.toDF().groupBy("k").count().writeStream.outputMode("complete").format("memory")
+                    .queryName("restart_counts").start())
+
+        q = start()
+        src.addData([("a",), ("b",)])
+        q.processAllAvailable()
+        first = q.id
+        q.stop()
+        # Spark: <spark.sql.streaming.checkpointLocation>/<queryName>.
+        assert os.path.exists(os.path.join(root, "restart_counts", "commits", "0"))
+        q = start()
+        src.addData([("a",)])
+        q.processAllAvailable()
+        assert q.id == first
+        q.stop()
+        assert sorted(tuple(r) for r in spark.table("restart_counts").collect()) == [("a", 2), ("b", 1)]
+    finally:
+        spark.conf.unset("spark.sql.streaming.checkpointLocation")
