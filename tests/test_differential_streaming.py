@@ -84,3 +84,21 @@ def test_invalid_queries_fail_on_both(name, event_dir, spark, pyspark_session):
 
 def test_batch_action_on_stream_fails_on_both(event_dir, spark, pyspark_session):
     compare_error(lambda s, F, T: _stream(s, event_dir), spark, pyspark_session, action=lambda df: df.count())
+
+
+@pytest.mark.parametrize("how", ["inner", "left"])
+def test_stream_static_join_batches_match(how, event_dir, spark, pyspark_session):
+    results = []
+    for s in (spark, pyspark_session):
+        static = s.createDataFrame([("login", "in"), ("view", "look"), ("logout", "out")], "event STRING, kind STRING")
+        got = []
+
+        def collect(df, batch_id, got=got):
+            got.append((batch_id, sorted(tuple(r) for r in df.collect())))
+
+        q = (_stream(s, event_dir).join(static, "event", how).writeStream.foreachBatch(collect)
+             .trigger(availableNow=True).start())
+        q.awaitTermination()
+        results.append(got)
+    assert results[0] == results[1]
+    assert len(results[0]) == 3
