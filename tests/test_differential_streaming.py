@@ -102,3 +102,18 @@ def test_stream_static_join_batches_match(how, event_dir, spark, pyspark_session
         results.append(got)
     assert results[0] == results[1]
     assert len(results[0]) == 3
+
+
+CONTINUOUS_INVALID = {
+    "aggregation": (lambda s, path: s.readStream.format("rate").load().groupBy("value").count(), "complete"),
+    "deduplication": (lambda s, path: s.readStream.format("rate").load().dropDuplicates(["value"]), "append"),
+    "file_source": (lambda s, path: _stream(s, path), "append"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONTINUOUS_INVALID))
+def test_continuous_trigger_rejects_what_spark_rejects(name, event_dir, spark, pyspark_session):
+    build, mode = CONTINUOUS_INVALID[name]
+    compare_error(lambda s, F, T: build(s, event_dir), spark, pyspark_session,
+                  action=lambda df: df.writeStream.format("console").outputMode(mode)
+                  .trigger(continuous="1 second").start().stop())

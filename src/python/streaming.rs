@@ -217,6 +217,9 @@ pub fn start(
         None => None,
     };
     check(&df.plan, mode)?;
+    if trigger_kind == "continuous" {
+        crate::stream::checks::check_continuous(&df.plan)?;
+    }
     let sink_box: Box<dyn Sink> = match file_sink {
         Some(fs) => Box::new(fs),
         None => match sink.to_ascii_lowercase().as_str() {

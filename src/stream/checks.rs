@@ -192,3 +192,38 @@ fn walk(p: &LogicalPlan, mode: OutputMode, aggregated: bool, root: &LogicalPlan)
     }
     Ok(())
 }
+
+/// `trigger(continuous=...)`: only map-like queries (projections and filters over rate, socket or memory sources),
+/// with Spark's message naming the first operator that is not.
+pub fn check_continuous(plan: &LogicalPlan) -> Result<()> {
+    fn walk(p: &LogicalPlan, root: &LogicalPlan) -> Result<()> {
+        use crate::stream::source::SourceSpec;
+        let unsupported = match &p.node {
+            PlanNode::Project { .. } | PlanNode::Filter { .. } | PlanNode::Passthrough { .. } => None,
+            PlanNode::StreamScan { source } => match source.as_ref() {
+                SourceSpec::Files { .. } => Some("StreamingRelation"),
+                _ => None,
+            },
+            _ if !p.is_streaming() => None,
+            PlanNode::Aggregate { .. } => Some("Aggregate"),
+            PlanNode::Deduplicate { .. } => Some("Deduplicate"),
+            PlanNode::Join { .. } => Some("Join"),
+            PlanNode::Sort { .. } => Some("Sort"),
+            PlanNode::Limit { .. } | PlanNode::Tail { .. } => Some("GlobalLimit"),
+            PlanNode::Union { .. } => Some("Union"),
+            PlanNode::Generate { .. } => Some("Generate"),
+            PlanNode::TimeWindow { .. } | PlanNode::MergeSessions { .. } => Some("Expand"),
+            PlanNode::EventTimeWatermark { .. } => Some("EventTimeWatermark"),
+            PlanNode::FlatMapGroupsWithState { .. } => Some("FlatMapGroupsInPandasWithState"),
+            _ => None,
+        };
+        if let Some(op) = unsupported {
+            return Err(fail(&format!("Continuous processing does not support {op} operations."), root));
+        }
+        for c in p.children() {
+            walk(c, root)?;
+        }
+        Ok(())
+    }
+    walk(plan, plan)
+}
