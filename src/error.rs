@@ -86,6 +86,7 @@ impl EmberError {
             | EmberError::Parse { error_class, .. }
             | EmberError::IllegalArgument { error_class, .. }
             | EmberError::Execution { error_class, .. } => error_class.as_deref(),
+            EmberError::StreamingQuery(m) if m.starts_with("[STREAM_FAILED]") => Some("STREAM_FAILED"),
             _ => None,
         }
     }

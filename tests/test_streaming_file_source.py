@@ -394,7 +394,9 @@ def test_differential_option_errors(tmp_path, spark, pyspark_session, opts, mess
 
     (e_cls, e_msg), (p_cls, p_msg) = _both(tmp_path, pyspark_session, spark, lambda d: put(d, "a.txt", "a\n", T0), query)
     assert e_cls == p_cls == "StreamingQueryException"
-    assert e_msg.strip() in p_msg
+    # Both say "[STREAM_FAILED] Query [id = …, runId = …] terminated with exception: <cause>" (ids differ).
+    assert e_msg.startswith("[STREAM_FAILED] Query [id = ")
+    assert e_msg.split("terminated with exception: ", 1)[1].strip() in p_msg
 
 
 def test_differential_load_errors(tmp_path, spark, pyspark_session):

@@ -226,7 +226,7 @@ impl QueryHandle {
             }
         }
         match &st.error {
-            Some(e) => Err(EmberError::StreamingQuery(e.message())),
+            Some(e) => Err(EmberError::StreamingQuery(self.failure_message(e))),
             None => Ok(true),
         }
     }
@@ -241,13 +241,23 @@ impl QueryHandle {
             st = self.shared.changed.wait_timeout(st, Duration::from_millis(50)).unwrap().0;
         }
         match &st.error {
-            Some(e) => Err(EmberError::StreamingQuery(e.message())),
+            Some(e) => Err(EmberError::StreamingQuery(self.failure_message(e))),
             None => Ok(()),
         }
     }
 
     pub fn exception(&self) -> Option<String> {
-        self.shared.state.lock().unwrap().error.as_ref().map(|e| e.message())
+        self.shared.state.lock().unwrap().error.as_ref().map(|e| self.failure_message(e))
+    }
+
+    /// Spark's StreamingQueryException text: `[STREAM_FAILED] Query name [id = …, runId = …] terminated with
+    /// exception: <cause>`.
+    fn failure_message(&self, cause: &EmberError) -> String {
+        let who = match &self.name {
+            Some(n) => format!("{n} [id = {}, runId = {}]", self.id, self.run_id),
+            None => format!("[id = {}, runId = {}]", self.id, self.run_id),
+        };
+        format!("[STREAM_FAILED] Query {who} terminated with exception: {}", cause.message())
     }
 
     pub fn status_json(&self) -> String {

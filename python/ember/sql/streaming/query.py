@@ -100,7 +100,7 @@ class StreamingQuery:
 
     def exception(self) -> Optional[StreamingQueryException]:
         msg = self._jq.exception()
-        return None if msg is None else StreamingQueryException(message=msg)
+        return None if msg is None else StreamingQueryException(message=msg, errorClass="STREAM_FAILED")
 
     @property
     def status(self) -> Dict[str, object]:
