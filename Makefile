@@ -27,7 +27,7 @@ demo: build-release
 	$(PY) examples/seed000/run_demo.py
 
 rust-test:
-	cargo test --lib -q
+	cargo test -q
 
 py-test: build-dev
 	$(PY) -m pytest -q tests

@@ -3,6 +3,7 @@
 pub mod builder;
 pub mod schema;
 pub mod sql_planner;
+pub mod stream_relation;
 pub mod time_window;
 
 use std::sync::Arc;
@@ -99,7 +100,7 @@ pub enum PlanNode {
     },
     /// A streaming source (`spark.readStream`); a query instantiates it at `start()`.
     StreamScan {
-        source: Arc<crate::stream::source::SourceSpec>,
+        source: Arc<dyn stream_relation::StreamRelation>,
     },
     /// Files of one format, read at execution.
     FileScan {

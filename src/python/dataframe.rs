@@ -283,29 +283,35 @@ impl PyDataFrame {
         self.plan.is_streaming()
     }
 
-    /// `writeStream…start()`: validate and start the query on its own thread.
+    /// `writeStream…start()`: the engine checks and starts the query on its own thread.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (sink, output_mode, options, query_name, trigger_kind, trigger_ms, callback=None, events=None))]
+    #[pyo3(signature = (format, output_mode, options, partition_by, query_name, trigger_kind, trigger_ms, print=None, batch_function=None, events=None))]
     fn start_stream(
         &self,
-        sink: &str,
+        py: Python<'_>,
+        format: &str,
         output_mode: &str,
         options: Vec<(String, String)>,
+        partition_by: Vec<String>,
         query_name: Option<String>,
         trigger_kind: &str,
         trigger_ms: u64,
-        callback: Option<Py<PyAny>>,
+        print: Option<Py<PyAny>>,
+        batch_function: Option<Py<PyAny>>,
         events: Option<Py<PyAny>>,
     ) -> BResult<crate::python::streaming::PyQuery> {
         crate::python::streaming::start(
+            py,
             self,
-            sink,
+            format,
             output_mode,
             options,
+            partition_by,
             query_name,
             trigger_kind,
             trigger_ms,
-            callback,
+            print,
+            batch_function,
             events,
         )
     }

@@ -118,41 +118,40 @@ impl PySession {
         Ok(PyDataFrame::new(builder::values(fields, batches), self.session.clone()))
     }
 
-    /// `spark.readStream…load(path)`: built-in sources, or a file source (`stream::file_source::source_columns`).
+    /// `spark.readStream…load(path)`: the connector registered under `format` checks the options and resolves the columns.
     #[pyo3(signature = (format, path, options, schema_json=None))]
     fn read_stream(
         &self,
         py: Python<'_>,
         format: String,
-        path: String,
+        path: Option<String>,
         options: Vec<(String, String)>,
         schema_json: Option<String>,
     ) -> BResult<PyDataFrame> {
-        let opts = crate::io::options::Options::from_pairs(options);
-        let fmt = format.to_ascii_lowercase();
-        if let Some(fields) = crate::stream::source::builtin_schema(&fmt, &opts)? {
-            if schema_json.is_some() {
-                return Err(crate::error::EmberError::analysis(format!(
-                    "The {fmt} source does not support a user-specified schema."
-                ))
-                .into());
-            }
-            let spec = crate::stream::source::builtin_spec(&fmt, &opts)?;
-            return Ok(crate::python::streaming::stream_df(&self.session, spec, fields));
-        }
-        let user = schema_json
+        let options = crate::io::options::Options::from_pairs(options);
+        let user_schema = schema_json
             .map(|s| crate::types::spark_json::fields_from_json(&s).map(|f| crate::types::fields_as_nullable(&f)))
             .transpose()?;
-        let infer = self
-            .session
-            .conf_get("spark.sql.streaming.schemaInference")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let ctx = self.session.exec_context();
-        let columns = crate::python::gil::detached(py, {
-            let (format, path, opts) = (format.clone(), path.clone(), opts.clone());
-            move || crate::stream::file_source::source_columns(&format, &path, &opts, user.as_ref(), infer, &ctx.eval)
+        let session = self.session.clone();
+        let (relation, fields) = crate::python::gil::detached(py, move || {
+            crate::stream::connector::load(crate::stream::connector::LoadArgs {
+                session: &session,
+                format: &format,
+                path: path.as_deref(),
+                options: &options,
+                user_schema,
+            })
         })?;
-        Ok(crate::python::streaming::read_stream(&self.session, &format, &path, opts, columns))
+        Ok(crate::python::streaming::stream_df(&self.session, relation, fields))
+    }
+
+    /// How `toTable` treats a table of `format`: "files", "no_metadata" (a connector that keeps none) or "unknown".
+    fn table_support(&self, format: &str) -> &'static str {
+        match crate::stream::connector::table_support(format) {
+            crate::stream::connector::TableSupport::Files => "files",
+            crate::stream::connector::TableSupport::NoMetadata => "no_metadata",
+            crate::stream::connector::TableSupport::Unknown => "unknown",
+        }
     }
 
     fn table(&self, name: &str) -> BResult<PyDataFrame> {

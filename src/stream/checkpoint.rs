@@ -12,6 +12,7 @@ use arrow::array::RecordBatch;
 use serde_json::{json, Value};
 
 use crate::error::{EmberError, Result};
+use crate::stream::offset::Offset;
 
 pub struct Checkpoint {
     root: PathBuf,
@@ -23,8 +24,8 @@ pub struct OffsetEntry {
     pub watermark_ms: i64,
     pub timestamp_ms: i64,
     pub conf: Vec<(String, String)>,
-    /// One per source, in plan order.
-    pub offsets: Vec<i64>,
+    /// One per source, in plan order (`None`: the source had no data yet, Spark's `-`).
+    pub offsets: Vec<Option<Offset>>,
 }
 
 /// Where a restarted query resumes.
@@ -33,7 +34,7 @@ pub struct Recovery {
     /// The next batch id to run.
     pub next_batch: i64,
     /// Source offsets already committed (the start of the next batch).
-    pub committed: Vec<i64>,
+    pub committed: Vec<Option<Offset>>,
     /// The watermark in force for the next batch.
     pub watermark_ms: i64,
     /// The previous batch's watermark (rows are late against it).
@@ -127,7 +128,10 @@ impl Checkpoint {
             json!({ "batchWatermarkMs": e.watermark_ms, "batchTimestampMs": e.timestamp_ms, "conf": conf })
         );
         for o in &e.offsets {
-            text.push_str(&json!({ "offset": o }).to_string());
+            match o {
+                Some(o) => text.push_str(&o.to_string()),
+                None => text.push('-'),
+            }
             text.push('\n');
         }
         write_atomic(&self.offsets_path(batch), text.as_bytes())
@@ -150,9 +154,11 @@ impl Checkpoint {
             .unwrap_or_default();
         let offsets = lines
             .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                let v: Value = serde_json::from_str(l).map_err(|e| corrupt(&path, e))?;
-                v.get("offset").and_then(|o| o.as_i64()).ok_or_else(|| corrupt(&path, "bad source offset"))
+            .map(|l| match l.trim() {
+                "-" => Ok(None),
+                // ember's earlier layout counted batches from 0 for every source: 0 meant no data yet.
+                "{\"offset\":0}" => Ok(None),
+                l => serde_json::from_str(l).map(|v| Some(Offset::from_value(v))).map_err(|e| corrupt(&path, e)),
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(OffsetEntry {
@@ -195,7 +201,7 @@ impl Checkpoint {
         let offsets = batch_ids(&self.root.join("offsets"))?;
         let commits = batch_ids(&self.root.join("commits"))?;
         let Some(&last) = offsets.last() else {
-            return Ok(Recovery { committed: vec![0; sources], ..Default::default() });
+            return Ok(Recovery { committed: vec![None; sources], ..Default::default() });
         };
         let last_commit = commits.last().copied();
         let entry = self.read_offsets(last)?;
@@ -220,7 +226,7 @@ impl Checkpoint {
             })
         } else {
             // Offsets written, batch not committed: run it again with the same range and id.
-            let committed = if last == 0 { vec![0; sources] } else { self.read_offsets(last - 1)?.offsets };
+            let committed = if last == 0 { vec![None; sources] } else { self.read_offsets(last - 1)?.offsets };
             let prev_wm = if last == 0 { 0 } else { self.read_offsets(last - 1)?.watermark_ms };
             Ok(Recovery {
                 next_batch: last,
@@ -346,8 +352,28 @@ mod tests {
             watermark_ms: wm,
             timestamp_ms: 5,
             conf: vec![("spark.sql.shuffle.partitions".into(), "2".into())],
-            offsets,
+            offsets: offsets.into_iter().map(|o| Some(Offset::long(o))).collect(),
         }
+    }
+
+    fn longs(v: &[i64]) -> Vec<Option<Offset>> {
+        v.iter().map(|o| Some(Offset::long(*o))).collect()
+    }
+
+    #[test]
+    fn offsets_are_spark_json_lines_and_earlier_layout_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, _) = Checkpoint::open(dir.path().to_str().unwrap(), "q").unwrap();
+        let mut e = entry(0, vec![]);
+        e.offsets = vec![Some(Offset::parse("{\"logOffset\":2}").unwrap()), None];
+        c.write_offsets(0, &e).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("offsets/0")).unwrap();
+        assert!(text.ends_with("\n{\"logOffset\":2}\n-\n"), "{text}");
+        assert_eq!(c.read_offsets(0).unwrap(), e);
+        // ember's earlier checkpoints wrote {"offset": n}: count-based sources still read them.
+        std::fs::write(dir.path().join("offsets/1"), "v1\n{\"batchWatermarkMs\":0,\"batchTimestampMs\":1}\n{\"offset\":3}\n")
+            .unwrap();
+        assert_eq!(c.read_offsets(1).unwrap().offsets[0].as_ref().unwrap().count().unwrap(), 3);
     }
 
     #[test]
@@ -361,11 +387,11 @@ mod tests {
         c.write_offsets(0, &entry(0, vec![1])).unwrap();
         c.write_commit(0, 7000).unwrap();
         let r = c.recover(1).unwrap();
-        assert_eq!((r.next_batch, r.committed.clone(), r.watermark_ms, r.replay.is_none()), (1, vec![1], 7000, true));
+        assert_eq!((r.next_batch, r.committed.clone(), r.watermark_ms, r.replay.is_none()), (1, longs(&[1]), 7000, true));
         c.write_offsets(1, &entry(7000, vec![3])).unwrap();
         let r = c.recover(1).unwrap();
-        assert_eq!((r.next_batch, r.committed.clone(), r.watermark_ms), (1, vec![1], 7000));
-        assert_eq!(r.replay.unwrap().offsets, vec![3]);
+        assert_eq!((r.next_batch, r.committed.clone(), r.watermark_ms), (1, longs(&[1]), 7000));
+        assert_eq!(r.replay.unwrap().offsets, longs(&[3]));
         assert_eq!(r.conf, vec![("spark.sql.shuffle.partitions".to_string(), "2".to_string())]);
     }
 

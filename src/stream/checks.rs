@@ -197,13 +197,9 @@ fn walk(p: &LogicalPlan, mode: OutputMode, aggregated: bool, root: &LogicalPlan)
 /// with Spark's message naming the first operator that is not.
 pub fn check_continuous(plan: &LogicalPlan) -> Result<()> {
     fn walk(p: &LogicalPlan, root: &LogicalPlan) -> Result<()> {
-        use crate::stream::source::SourceSpec;
         let unsupported = match &p.node {
             PlanNode::Project { .. } | PlanNode::Filter { .. } | PlanNode::Passthrough { .. } => None,
-            PlanNode::StreamScan { source } => match source.as_ref() {
-                SourceSpec::Files { .. } => Some("StreamingRelation"),
-                _ => None,
-            },
+            PlanNode::StreamScan { source } => (!source.supports_continuous()).then_some("StreamingRelation"),
             _ if !p.is_streaming() => None,
             PlanNode::Aggregate { .. } => Some("Aggregate"),
             PlanNode::Deduplicate { .. } => Some("Deduplicate"),

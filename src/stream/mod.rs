@@ -1,18 +1,17 @@
-//! Structured Streaming: sources, the incremental (micro-batch) execution of an analyzed plan, sinks, output-mode
-//! checks and the query thread with its monitoring state.
+//! Structured Streaming: the source and sink contracts and their connectors, the incremental (micro-batch)
+//! execution of an analyzed plan, state, checkpoints, output-mode checks and the query thread with its monitoring.
 pub mod aggregate_state;
 pub mod checkpoint;
 pub mod checks;
+pub mod connector;
 pub mod dedup_state;
-pub mod file_sink;
-pub mod file_source;
 pub mod group_state;
 pub mod incremental;
 pub mod metrics;
+pub mod offset;
 pub mod query;
-pub mod rate;
 pub mod session_state;
 pub mod sink;
-pub mod socket;
 pub mod source;
+pub mod start;
 pub mod watermark;

@@ -11,6 +11,7 @@ use crate::exec::execute::ExecContext;
 use crate::session::Session;
 use crate::stream::checkpoint::{Checkpoint, Recovery};
 use crate::stream::incremental::Incremental;
+use crate::stream::offset::Offset;
 use crate::stream::sink::Sink;
 use crate::stream::source::Source;
 
@@ -275,6 +276,11 @@ impl QueryHandle {
     }
 }
 
+/// A source offset in progress JSON (Spark embeds the offset's own JSON; null before the first).
+fn offset_json(o: &Option<Offset>) -> String {
+    o.as_ref().map_or_else(|| "null".to_string(), Offset::to_string)
+}
+
 fn set_status(shared: &Shared, message: &str, data: bool, trigger: bool) {
     let mut st = shared.state.lock().unwrap();
     st.message = message.into();
@@ -333,12 +339,12 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<()> 
         run.incremental.restore(states);
     }
     for (i, (_, s)) in run.sources.iter_mut().enumerate() {
-        // Plans logged after the last offsets entry never ran: drop them, they are planned again.
-        let upto = rec.replay.as_ref().map(|e| e.offsets[i]).unwrap_or(rec.committed[i]);
-        let mut logs = ckpt.read_source_logs(i)?;
-        logs.retain(|(k, _)| *k < upto);
-        s.restore_log(&logs)?;
-        s.commit(rec.committed[i]);
+        // Plans logged after the last offsets entry never ran: the source drops them, they are planned again.
+        let upto = rec.replay.as_ref().map(|e| &e.offsets[i]).unwrap_or(&rec.committed[i]);
+        s.restore_log(&ckpt.read_source_logs(i)?, upto.as_ref())?;
+        if let Some(c) = &rec.committed[i] {
+            s.commit(c);
+        }
     }
     Ok(())
 }
@@ -358,10 +364,23 @@ fn run_loop(
         &run.session.conf_get("spark.sql.streaming.multipleWatermarkPolicy").unwrap_or_else(|| "min".into()),
     )?;
     let mut watermark = crate::stream::watermark::WatermarkTracker::new(policy, run.incremental.watermark_steps());
-    let rec = match &ckpt {
+    let mut rec = match &ckpt {
         Some(c) => c.recover(run.sources.len())?,
-        None => Recovery { committed: vec![0; run.sources.len()], ..Default::default() },
+        None => Recovery { committed: vec![None; run.sources.len()], ..Default::default() },
     };
+    // Offsets read back take each source's own form (and ember's earlier layout is converted).
+    for (i, (_, s)) in run.sources.iter().enumerate() {
+        let own = |o: &mut Option<Offset>| -> Result<()> {
+            if let Some(x) = o.take() {
+                *o = Some(s.deserialize_offset(x)?);
+            }
+            Ok(())
+        };
+        own(&mut rec.committed[i])?;
+        if let Some(e) = rec.replay.as_mut() {
+            own(&mut e.offsets[i])?;
+        }
+    }
     if let Some(c) = &ckpt {
         restore(&mut run, c, &rec)?;
     }
@@ -374,7 +393,7 @@ fn run_loop(
     let mut last_batch_watermark: i64 = rec.last_batch_watermark_ms;
     let mut replay = rec.replay.clone();
     let mut last_batch_had_data = false;
-    let mut committed: Vec<i64> = rec.committed.clone();
+    let mut committed: Vec<Option<Offset>> = rec.committed.clone();
     let mut batch_id: i64 = rec.next_batch;
     let mut last_trigger: Option<Instant> = None;
     let mut next_tick = Instant::now();
@@ -409,10 +428,16 @@ fn run_loop(
         let replayed = replay.take();
         let latest = match &replayed {
             Some(e) => e.offsets.clone(),
-            None => run.sources.iter_mut().map(|(_, s)| s.latest_offset()).collect::<Result<Vec<i64>>>()?,
+            None => run
+                .sources
+                .iter_mut()
+                .zip(&committed)
+                // A source with nothing new keeps its committed offset (it may have none yet).
+                .map(|((_, s), c)| Ok(s.latest_offset()?.or_else(|| c.clone())))
+                .collect::<Result<Vec<_>>>()?,
         };
         let latest_offset_ms = trigger_start.elapsed().as_millis();
-        let has_data = latest.iter().zip(&committed).any(|(l, c)| l > c);
+        let has_data = latest.iter().zip(&committed).any(|(l, c)| l.is_some() && l != c);
         // A batch without new data still runs when the watermark rose and state can be emitted or evicted.
         // availableNow runs at most one such batch after its data (processing-time timeouts would never end it).
         let cleanup = !has_data
@@ -469,8 +494,8 @@ fn run_loop(
         if let Some(c) = &ckpt {
             if replayed.is_none() {
                 for (i, (_, s)) in run.sources.iter().enumerate() {
-                    for k in committed[i]..latest[i] {
-                        if let Some(text) = s.plan_log(k) {
+                    if let Some(end) = &latest[i] {
+                        for (k, text) in s.plan_logs(committed[i].as_ref(), end)? {
                             c.write_source_log(i, k, &text)?;
                         }
                     }
@@ -490,7 +515,10 @@ fn run_loop(
         let mut inputs = Vec::with_capacity(run.sources.len());
         let mut per_source_rows = Vec::with_capacity(run.sources.len());
         for (i, (_, s)) in run.sources.iter_mut().enumerate() {
-            let data = s.read(committed[i], latest[i], &ctx.eval)?;
+            let data = match &latest[i] {
+                Some(end) if latest[i] != committed[i] => s.read(committed[i].as_ref(), end, &ctx.eval)?,
+                _ => vec![],
+            };
             per_source_rows.push(data.iter().map(|b| b.num_rows()).sum::<usize>());
             inputs.push(data);
         }
@@ -515,7 +543,11 @@ fn run_loop(
             c.write_commit(batch_id, watermark.current_ms())?;
             c.prune(batch_id, retain)?;
         }
-        run.sources.iter_mut().zip(&latest).for_each(|((_, s), end)| s.commit(*end));
+        for ((_, s), end) in run.sources.iter_mut().zip(&latest) {
+            if let Some(end) = end {
+                s.commit(end);
+            }
+        }
         let commit_ms = commit_start.elapsed().as_millis();
         let starts = committed.clone();
         committed = latest.clone();
@@ -532,9 +564,9 @@ fn run_loop(
                 format!(
                     "{{\"description\":{},\"startOffset\":{},\"endOffset\":{},\"latestOffset\":{},\"numInputRows\":{},\"inputRowsPerSecond\":{},\"processedRowsPerSecond\":{}}}",
                     json_str(desc),
-                    if batch_id == 0 && starts[i] == 0 { "null".to_string() } else { starts[i].to_string() },
-                    latest[i],
-                    latest[i],
+                    offset_json(&starts[i]),
+                    offset_json(&latest[i]),
+                    offset_json(&latest[i]),
                     per_source_rows[i],
                     rate(per_source_rows[i], since_last),
                     rate(per_source_rows[i], processed_secs)

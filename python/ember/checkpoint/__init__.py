@@ -87,7 +87,8 @@ def inspect(path: str) -> CheckpointInfo:
     for b in _ids(os.path.join(path, "offsets")):
         lines = _read_log(os.path.join(path, "offsets", str(b)))
         m = json.loads(lines[0])
-        offsets = [json.loads(x)["offset"] for x in lines[1:] if x.strip()]
+        # Each source's offset as Spark serialises it (None: the source had no data yet).
+        offsets = [None if x.strip() == "-" else json.loads(x) for x in lines[1:] if x.strip()]
         nxt = None
         if b in commits:
             nxt = json.loads(_read_log(os.path.join(path, "commits", str(b)))[0])["nextBatchWatermarkMs"]

@@ -73,18 +73,10 @@ class DataStreamReader:
         self.options(**options)
         if path is None:
             path = self._options.pop("path", None)
-        fmt = (self._format or "parquet").lower()
-        if fmt in ("rate", "rate-micro-batch", "socket"):
-            jdf = self._spark._jsession.read_stream(fmt, "", list(self._options.items()), self._schema)
-            return DataFrame(jdf, self._spark)
-        if fmt in ("csv", "json", "parquet", "text"):
-            if path is None:
-                raise IllegalArgumentException(message="'path' is not specified")
-            jdf = self._spark._jsession.read_stream(fmt, path, list(self._options.items()), self._schema)
-            return DataFrame(jdf, self._spark)
-        from ember.errors import PySparkNotImplementedError
-
-        raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED", f"The {fmt} streaming source is not supported by ember yet.")
+        # The engine's connector registry checks the format, path, options and schema.
+        fmt = self._format or self._spark.conf.get("spark.sql.sources.default", "parquet")
+        jdf = self._spark._jsession.read_stream(fmt, path, list(self._options.items()), self._schema)
+        return DataFrame(jdf, self._spark)
 
     def _load_with(self, fmt: str, path: str, schema: Any, options: Dict[str, Any]):
         self.format(fmt)
@@ -172,8 +164,6 @@ class DataStreamWriter:
         self._trigger = ("default", 0)
         self._foreach_batch: Optional[Callable] = None
         self._partition_by = []
-        # foreach(f) runs through the foreachBatch sink; Spark tells the two apart (continuous trigger).
-        self._foreach_rows = False
 
     def outputMode(self, outputMode: str) -> "DataStreamWriter":
         if not isinstance(outputMode, str) or not outputMode.strip():
@@ -232,15 +222,13 @@ class DataStreamWriter:
             raise _error(PySparkTypeError, "NOT_CALLABLE", f"Argument `func` should be a callable, got {type(func).__name__}.")
         self._foreach_batch = func
         self._format = "foreachBatch"
-        self._foreach_rows = False
         return self
 
     def foreach(self, f: Any) -> "DataStreamWriter":
         """Each output row to ``f(row)``, or to ``f.process(row)`` between optional ``f.open(partition_id,
         epoch_id)`` (a falsy result skips the rows) and ``f.close(error)``."""
         self._foreach_batch = _foreach_batch_function(f)
-        self._format = "foreachBatch"
-        self._foreach_rows = True
+        self._format = "foreach"
         return self
 
     def start(self, path: Optional[str] = None, format: Optional[str] = None, outputMode: Optional[str] = None,
@@ -264,24 +252,15 @@ class DataStreamWriter:
                     "option, or call start() without the parameter. To ignore this check, set "
                     "'spark.sql.legacy.pathOptionBehavior.enabled' to 'true'."))
             self._options["path"] = path
-        native_options = list(self._options.items())
-        if self._partition_by:
-            native_options.append(("__partitionBy", json.dumps(self._partition_by)))
         spark = self._df.sparkSession
-        callback = None
-        fmt = self._format
-        if fmt.lower() == "console":
-            callback = _print_to_stdout
-        elif fmt == "foreachBatch":
+        batch_function = None
+        if self._foreach_batch is not None:
             user = self._foreach_batch
 
-            def callback(jdf, batch_id):
+            def batch_function(jdf, batch_id):
                 user(DataFrame(jdf, spark), batch_id)
 
         kind, ms = self._trigger
-        if kind == "continuous" and fmt == "foreachBatch" and not self._foreach_rows:
-            raise AnalysisException(message="'foreachBatch' is not supported with continuous trigger.",
-                                    errorClass="_LEGACY_ERROR_TEMP_1195", messageParameters={"source": "foreachBatch"})
         name = self._name
         manager = spark.streams
 
@@ -290,7 +269,8 @@ class DataStreamWriter:
             _log_event(name, event_kind, payload)
             manager._dispatch(event_kind, payload)
 
-        jq = self._df._jdf.start_stream(fmt, self._mode, native_options, name, kind, ms, callback, events)
+        jq = self._df._jdf.start_stream(self._format, self._mode, list(self._options.items()), self._partition_by,
+                                        name, kind, ms, _print_to_stdout, batch_function, events)
         query = StreamingQuery(jq, spark)
         manager._register(query)
         return query
@@ -351,12 +331,13 @@ class DataStreamWriter:
                          f"`{key}` is not a valid name for tables/schemas. Valid names only contain alphabet "
                          "characters, numbers and _. SQLSTATE: 42602", name=f"`{key}`")
         fmt = source.lower()
-        if fmt not in ("parquet", "csv", "json", "text"):
-            if fmt in ("console", "memory", "noop", "foreachbatch", "foreach", "rate", "socket"):
-                raise _error(UnsupportedOperationException, "CANNOT_CREATE_DATA_SOURCE_TABLE.EXTERNAL_METADATA_UNSUPPORTED",
-                             f"Failed to create data source table `default`.`{key}`: provider '{source}' does not "
-                             "support external metadata but a schema is provided. Please remove the schema when "
-                             "creating the table. SQLSTATE: 42KDE", tableName=f"`default`.`{key}`", provider=source)
+        support = jsession.table_support(source)
+        if support == "no_metadata":
+            raise _error(UnsupportedOperationException, "CANNOT_CREATE_DATA_SOURCE_TABLE.EXTERNAL_METADATA_UNSUPPORTED",
+                         f"Failed to create data source table `default`.`{key}`: provider '{source}' does not "
+                         "support external metadata but a schema is provided. Please remove the schema when "
+                         "creating the table. SQLSTATE: 42KDE", tableName=f"`default`.`{key}`", provider=source)
+        if support != "files":
             raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED",
                          f"Tables of the {source} format are not supported by ember yet.")
         schema = _as_nullable(json.loads(self._df.schema.json()))

@@ -5,7 +5,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::{EmberError, Result};
 use crate::io::paths::{expand_braces, glob_match};
-use crate::stream::file_source::options::CleanSource;
+use crate::stream::connector::file_source::options::CleanSource;
 
 #[derive(Debug)]
 pub enum Cleaner {

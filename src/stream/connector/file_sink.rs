@@ -14,7 +14,42 @@ use crate::io::paths::{local_path, qualified};
 use crate::io::writer::{new_job_id, write_files_for_batch, WrittenFile};
 use crate::plan::schema::PlanSchema;
 use crate::stream::checks::OutputMode;
+use crate::stream::connector::{SinkArgs, SinkProvider};
 use crate::stream::sink::Sink;
+
+/// The file sink of one format, registered under the format's name.
+pub struct FileSinkProvider {
+    format: &'static str,
+}
+
+pub static CSV: FileSinkProvider = FileSinkProvider { format: "csv" };
+pub static JSON: FileSinkProvider = FileSinkProvider { format: "json" };
+pub static PARQUET: FileSinkProvider = FileSinkProvider { format: "parquet" };
+pub static TEXT: FileSinkProvider = FileSinkProvider { format: "text" };
+
+impl SinkProvider for FileSinkProvider {
+    fn name(&self) -> &'static str {
+        self.format
+    }
+    fn validated_before_plan(&self) -> bool {
+        true
+    }
+    fn create(&self, args: SinkArgs<'_>) -> Result<Box<dyn Sink>> {
+        let conf_checkpoint = args.session.conf_get("spark.sql.streaming.checkpointLocation");
+        Ok(Box::new(FileSink::new(
+            self.format,
+            args.format,
+            args.options.clone(),
+            args.partition_by,
+            args.schema,
+            args.mode,
+            conf_checkpoint.as_deref(),
+        )?))
+    }
+    fn file_table(&self) -> bool {
+        true
+    }
+}
 
 /// Spark's fixed values in each log line (the local file system's replication and block size).
 const BLOCK_REPLICATION: u32 = 1;
@@ -30,21 +65,11 @@ pub struct FileSink {
     options: Options,
 }
 
-/// The formats this sink writes, by their lower-case name.
-pub fn file_format(name: &str) -> Option<&'static str> {
-    match name.to_ascii_lowercase().as_str() {
-        "parquet" => Some("parquet"),
-        "csv" => Some("csv"),
-        "json" => Some("json"),
-        "text" => Some("text"),
-        _ => None,
-    }
-}
-
 impl FileSink {
     /// The sink for `format_name` with Spark's checks at `start()`, in Spark's order: the partition columns, the
     /// path, the output mode, then the checkpoint location (the option, else `conf_checkpoint`).
     pub fn new(
+        format: &'static str,
         format_name: &str,
         options: Options,
         partition_by: &[String],
@@ -52,8 +77,6 @@ impl FileSink {
         mode: OutputMode,
         conf_checkpoint: Option<&str>,
     ) -> Result<FileSink> {
-        let format = file_format(format_name)
-            .ok_or_else(|| EmberError::illegal_argument(format!("{format_name} is not a file sink format")))?;
         let partition_by = resolve_partition_columns(schema, partition_by)?;
         let path = options
             .get("path")
@@ -253,7 +276,12 @@ mod tests {
     fn sink(dir: &Path, format: &str, partition_by: &[&str]) -> FileSink {
         let opts = Options::from_pairs([("path", dir.to_str().unwrap()), ("checkpointLocation", "/tmp/unused-ck")]);
         let parts: Vec<String> = partition_by.iter().map(|s| s.to_string()).collect();
-        FileSink::new(format, opts, &parts, &Schema::new(fields()), OutputMode::Append, None).unwrap()
+        FileSink::new(static_format(format), format, opts, &parts, &Schema::new(fields()), OutputMode::Append, None)
+            .unwrap()
+    }
+
+    fn static_format(f: &str) -> &'static str {
+        [CSV.format, JSON.format, PARQUET.format, TEXT.format].into_iter().find(|n| *n == f).unwrap()
     }
 
     fn ctx() -> EvalContext {
@@ -383,7 +411,7 @@ mod tests {
         let schema = Schema::new(fields());
         let err = |opts: &[(&str, &str)], parts: &[&str], mode: OutputMode, conf: Option<&str>| {
             let parts: Vec<String> = parts.iter().map(|s| s.to_string()).collect();
-            match FileSink::new("Parquet", Options::from_pairs(opts.iter().copied()), &parts, &schema, mode, conf) {
+            match FileSink::new("parquet", "Parquet", Options::from_pairs(opts.iter().copied()), &parts, &schema, mode, conf) {
                 Ok(_) => "ok".to_string(),
                 Err(e) => e.message(),
             }

@@ -8,7 +8,7 @@ use crate::error::{EmberError, Result};
 use crate::expr::physical::EvalContext;
 use crate::io::options::Options;
 use crate::io::paths::{has_glob, list_files, local_path, partition_fields, unable_to_infer_schema};
-use crate::stream::file_source::options::scala_boolean;
+use crate::stream::connector::file_source::options::scala_boolean;
 
 /// The source's columns (data, then partition) and the partition column names.
 #[derive(Debug)]

@@ -23,6 +23,9 @@ use crate::error::{EmberError, Result};
 use crate::expr::physical::EvalContext;
 use crate::io::options::Options;
 use crate::io::paths::{has_glob, list_files, local_path, FileEntry, HIVE_DEFAULT_PARTITION};
+use crate::plan::stream_relation::StreamRelation;
+use crate::stream::connector::{relation_as, LoadArgs, SourceProvider};
+use crate::stream::offset::{offset_count, Offset};
 use crate::stream::query::Trigger;
 use crate::stream::source::Source;
 use cleaner::Cleaner;
@@ -30,7 +33,78 @@ use options::{FileStreamOptions, ReadLimit};
 pub use schema::{schema_required_error, source_columns, SourceColumns};
 use seen::SeenFiles;
 
+/// The file source of one format, registered under the format's name.
+pub struct FileSourceProvider {
+    format: &'static str,
+}
+
+pub static CSV: FileSourceProvider = FileSourceProvider { format: "csv" };
+pub static JSON: FileSourceProvider = FileSourceProvider { format: "json" };
+pub static PARQUET: FileSourceProvider = FileSourceProvider { format: "parquet" };
+pub static TEXT: FileSourceProvider = FileSourceProvider { format: "text" };
+
 /// What a file source reads, fixed by `readStream…load(path)`.
+pub struct FileRelation {
+    pub format: String,
+    pub path: String,
+    pub options: Options,
+    pub schema: Fields,
+    pub partition_columns: Vec<String>,
+}
+
+impl StreamRelation for FileRelation {
+    fn format(&self) -> &str {
+        &self.format
+    }
+    fn description(&self) -> String {
+        format!("FileStreamSource[{}]", crate::io::paths::qualified(&local_path(&self.path)))
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+impl SourceProvider for FileSourceProvider {
+    fn name(&self) -> &'static str {
+        self.format
+    }
+
+    fn load(&self, args: LoadArgs<'_>) -> Result<(Arc<dyn StreamRelation>, Fields)> {
+        let path = args.path.ok_or_else(|| EmberError::illegal_argument("'path' is not specified"))?;
+        let infer = args
+            .session
+            .conf_get("spark.sql.streaming.schemaInference")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let ctx = args.session.exec_context();
+        let columns = source_columns(self.format, path, args.options, args.user_schema.as_ref(), infer, &ctx.eval)?;
+        let relation = FileRelation {
+            format: self.format.to_string(),
+            path: path.to_string(),
+            options: args.options.clone(),
+            schema: columns.fields.clone(),
+            partition_columns: columns.partition_columns,
+        };
+        Ok((Arc::new(relation), columns.fields))
+    }
+
+    fn open(&self, relation: &dyn StreamRelation, trigger: Trigger) -> Result<Box<dyn Source>> {
+        let r: &FileRelation = relation_as(relation)?;
+        let spec = FileSourceSpec {
+            format: &r.format,
+            path: &r.path,
+            options: &r.options,
+            schema: &r.schema,
+            partition_columns: &r.partition_columns,
+        };
+        Ok(open(spec, trigger))
+    }
+
+    fn file_table(&self) -> bool {
+        true
+    }
+}
+
+/// What one reader of a file source is built from.
 pub struct FileSourceSpec<'a> {
     pub format: &'a str,
     pub path: &'a str,
@@ -66,11 +140,24 @@ pub struct FileSource {
 struct Rejected(EmberError);
 
 impl Source for Rejected {
-    fn latest_offset(&mut self) -> Result<i64> {
+    fn latest_offset(&mut self) -> Result<Option<Offset>> {
         Err(self.0.clone())
     }
-    fn read(&mut self, _: i64, _: i64, _: &EvalContext) -> Result<Vec<RecordBatch>> {
+    fn read(&mut self, _: Option<&Offset>, _: &Offset, _: &EvalContext) -> Result<Vec<RecordBatch>> {
         Err(self.0.clone())
+    }
+}
+
+/// Spark's `FileStreamSourceOffset`: the id of the newest planned batch in the source's log (`{"logOffset":k}`).
+fn file_offset(planned: usize) -> Option<Offset> {
+    (planned > 0).then(|| Offset::from_value(serde_json::json!({ "logOffset": planned as i64 - 1 })))
+}
+
+/// Planned batches an offset covers: `{"logOffset":k}` covers k + 1 (ember's earlier `{"offset":n}` lines, n).
+fn planned_count(o: Option<&Offset>) -> Result<usize> {
+    match o.and_then(|o| o.value().get("logOffset")).and_then(serde_json::Value::as_i64) {
+        Some(k) => Ok((k + 1).max(0) as usize),
+        None => Ok(offset_count(o)?.max(0) as usize),
     }
 }
 
@@ -257,7 +344,12 @@ fn conform(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
 }
 
 impl Source for FileSource {
-    fn latest_offset(&mut self) -> Result<i64> {
+    fn deserialize_offset(&self, offset: Offset) -> Result<Offset> {
+        file_offset(planned_count(Some(&offset))?).ok_or_else(|| {
+            EmberError::execution(format!("The file source offset {offset} in the checkpoint covers no batch"))
+        })
+    }
+    fn latest_offset(&mut self) -> Result<Option<Offset>> {
         let candidates = self.candidates()?;
         let (batch, mut rest, keep) = self.take_batch(candidates);
         if self.available_now {
@@ -276,14 +368,21 @@ impl Source for FileSource {
         if !batch.is_empty() {
             self.planned.push(batch);
         }
-        Ok(self.planned.len() as i64)
+        Ok(file_offset(self.planned.len()))
     }
 
-    fn read(&mut self, start: i64, end: i64, ctx: &EvalContext) -> Result<Vec<RecordBatch>> {
+    fn read(&mut self, start: Option<&Offset>, end: &Offset, ctx: &EvalContext) -> Result<Vec<RecordBatch>> {
         // A new batch runs: Spark commits the previous batch's source offsets (and cleans its files) now.
         self.clean_committed();
+        let (start, end) = (planned_count(start)?, planned_count(Some(end))?);
+        if end > self.planned.len() || start > end {
+            return Err(EmberError::execution(format!(
+                "The file source was asked for batches {start}..{end} but has planned {}",
+                self.planned.len()
+            )));
+        }
         let mut files: Vec<FileEntry> =
-            self.planned[start as usize..end as usize].iter().flatten().map(|f| self.for_reading(f)).collect();
+            self.planned[start..end].iter().flatten().map(|f| self.for_reading(f)).collect();
         // A planned file that vanished (e.g. before a replayed batch) loses data: fail unless told otherwise.
         if let Some(gone) = files.iter().find(|f| !f.path.exists()) {
             if self.options.get_bool("failOnDataLoss", true)? {
@@ -302,10 +401,29 @@ impl Source for FileSource {
         batches.into_iter().map(|b| conform(b, &self.schema)).collect()
     }
 
-    fn commit(&mut self, end: i64) {
-        self.committed = self.committed.max(end as usize);
+    fn commit(&mut self, end: &Offset) {
+        if let Ok(n) = planned_count(Some(end)) {
+            self.committed = self.committed.max(n);
+        }
     }
 
+    /// Spark's `sources/0/k` entries: one JSON line per file of each planned batch k in the range.
+    fn plan_logs(&self, start: Option<&Offset>, end: &Offset) -> Result<Vec<(i64, String)>> {
+        (planned_count(start)?..planned_count(Some(end))?)
+            .filter_map(|k| Some((k as i64, self.plan_log(k as i64)?)))
+            .map(Ok)
+            .collect()
+    }
+
+    /// Planned batches (and the seen files) from the log, so a restart reads no file twice.
+    fn restore_log(&mut self, logs: &[(i64, String)], upto: Option<&Offset>) -> Result<()> {
+        let upto = planned_count(upto)? as i64;
+        let logs: Vec<(i64, String)> = logs.iter().filter(|(k, _)| *k < upto).cloned().collect();
+        self.restore_planned(&logs)
+    }
+}
+
+impl FileSource {
     /// Spark's `sources/0/k` entry: one JSON line per file of planned batch k.
     fn plan_log(&self, k: i64) -> Option<String> {
         let files = self.planned.get(k as usize)?;
@@ -325,8 +443,7 @@ impl Source for FileSource {
         Some(lines.join("\n") + "\n")
     }
 
-    /// Planned batches (and the seen files) from the log, so a restart reads no file twice.
-    fn restore_log(&mut self, logs: &[(i64, String)]) -> Result<()> {
+    fn restore_planned(&mut self, logs: &[(i64, String)]) -> Result<()> {
         self.planned.clear();
         for (k, text) in logs {
             if *k as usize != self.planned.len() {

@@ -9,7 +9,72 @@ use arrow::datatypes::{DataType, Field, Schema};
 
 use crate::error::{EmberError, Result};
 use crate::expr::physical::EvalContext;
+use crate::plan::stream_relation::StreamRelation;
+use crate::stream::connector::{refuse_user_schema, relation_as, LoadArgs, SourceProvider};
+use crate::stream::offset::{count_offset, offset_count, Offset};
+use crate::stream::query::Trigger;
 use crate::stream::source::Source;
+
+/// `format("socket")`.
+pub struct SocketProvider;
+pub static SOCKET: SocketProvider = SocketProvider;
+
+/// `format("socket")` as loaded: lines from a TCP server.
+pub struct SocketRelation {
+    host: String,
+    port: u16,
+    include_timestamp: bool,
+}
+
+fn socket_fields(include_timestamp: bool) -> Vec<Field> {
+    let mut f = vec![Field::new("value", DataType::Utf8, true)];
+    if include_timestamp {
+        f.push(Field::new("timestamp", crate::types::timestamp_type(), true));
+    }
+    f
+}
+
+impl StreamRelation for SocketRelation {
+    fn format(&self) -> &str {
+        "socket"
+    }
+    fn description(&self) -> String {
+        format!("TextSocketV2[host: {}, port: {}]", self.host, self.port)
+    }
+    fn supports_continuous(&self) -> bool {
+        true
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+impl SourceProvider for SocketProvider {
+    fn name(&self) -> &'static str {
+        "socket"
+    }
+    fn load(&self, args: LoadArgs<'_>) -> Result<(Arc<dyn StreamRelation>, arrow::datatypes::Fields)> {
+        let options = args.options;
+        let include_timestamp = options.get_bool("includeTimestamp", false)?;
+        refuse_user_schema(&args)?;
+        let host = options
+            .get("host")
+            .ok_or_else(|| EmberError::analysis("Set a host to read from with option(\"host\", ...)."))?
+            .to_string();
+        let port =
+            options.get("port").ok_or_else(|| EmberError::analysis("Set a port to read from with option(\"port\", ...)."))?;
+        let port: u16 = port
+            .trim()
+            .parse()
+            .map_err(|_| EmberError::analysis(format!("Port must be an integer between 0 and 65535, got {port}")))?;
+        let fields = socket_fields(include_timestamp).into();
+        Ok((Arc::new(SocketRelation { host, port, include_timestamp }), fields))
+    }
+    fn open(&self, relation: &dyn StreamRelation, _trigger: Trigger) -> Result<Box<dyn Source>> {
+        let r: &SocketRelation = relation_as(relation)?;
+        Ok(Box::new(SocketSource::connect(&r.host, r.port, r.include_timestamp)?))
+    }
+}
 
 #[derive(Default)]
 struct Received {
@@ -56,7 +121,11 @@ impl SocketSource {
 }
 
 impl Source for SocketSource {
-    fn latest_offset(&mut self) -> Result<i64> {
+    fn deserialize_offset(&self, offset: Offset) -> Result<Offset> {
+        Ok(Offset::long(offset.count()?))
+    }
+    /// Lines received (Spark's `LongOffset`).
+    fn latest_offset(&mut self) -> Result<Option<Offset>> {
         let r = self.received.lock().unwrap();
         let n = r.lines.len() as i64;
         // Lines that arrived before the close are still processed; then the query fails rather than hanging.
@@ -68,17 +137,17 @@ impl Source for SocketSource {
                 )));
             }
         }
-        Ok(n)
+        Ok(count_offset(n))
     }
 
-    fn read(&mut self, start: i64, end: i64, _ctx: &EvalContext) -> Result<Vec<RecordBatch>> {
+    fn read(&mut self, start: Option<&Offset>, end: &Offset, _ctx: &EvalContext) -> Result<Vec<RecordBatch>> {
+        let (start, end) = (offset_count(start)?, end.count()?);
         let r = self.received.lock().unwrap();
         let slice = &r.lines[start as usize..end as usize];
         let values: StringArray = slice.iter().map(|(l, _)| Some(l.as_str())).collect();
-        let mut fields = vec![Field::new("value", DataType::Utf8, true)];
+        let fields = socket_fields(self.include_timestamp);
         let mut cols: Vec<arrow::array::ArrayRef> = vec![Arc::new(values)];
         if self.include_timestamp {
-            fields.push(Field::new("timestamp", crate::types::timestamp_type(), true));
             let ts: TimestampMicrosecondArray =
                 slice.iter().map(|(_, t)| Some(*t)).collect::<TimestampMicrosecondArray>().with_timezone("UTC");
             cols.push(Arc::new(ts));

@@ -1,0 +1,31 @@
+//! `format("noop")`: runs the query and discards the rows (benchmarks, Spark's NoopTable).
+use arrow::array::RecordBatch;
+
+use crate::error::Result;
+use crate::expr::physical::EvalContext;
+use crate::plan::schema::PlanSchema;
+use crate::stream::connector::{SinkArgs, SinkProvider};
+use crate::stream::sink::Sink;
+
+pub struct NoopProvider;
+pub static NOOP: NoopProvider = NoopProvider;
+
+impl SinkProvider for NoopProvider {
+    fn name(&self) -> &'static str {
+        "noop"
+    }
+    fn create(&self, _args: SinkArgs<'_>) -> Result<Box<dyn Sink>> {
+        Ok(Box::new(NoopSink))
+    }
+}
+
+struct NoopSink;
+
+impl Sink for NoopSink {
+    fn add_batch(&mut self, _: i64, _: &PlanSchema, _: Vec<RecordBatch>, _: &EvalContext) -> Result<()> {
+        Ok(())
+    }
+    fn description(&self) -> String {
+        "org.apache.spark.sql.execution.datasources.noop.NoopTable$@ember".into()
+    }
+}
