@@ -520,22 +520,11 @@ pub fn read_files(
     schema: Option<&Fields>,
     ctx: &crate::expr::physical::EvalContext,
 ) -> Result<(Fields, Vec<arrow::array::RecordBatch>)> {
-    match format.to_ascii_lowercase().as_str() {
-        "csv" => crate::io::csv::read_csv(files, schema, opts, ctx),
-        "parquet" => crate::io::parquet::read_parquet(files, schema, opts, ctx),
-        "text" => crate::io::text::read_text(files, opts, ctx),
-        "json" => read_json_dataset(files, schema, opts, ctx),
-        other => Err(EmberError::analysis_class(
-            "DATA_SOURCE_NOT_FOUND",
-            format!(
-                "Failed to find the data source: {other}. Make sure the provider name is correct and the package is properly registered and compatible with your Spark version. SQLSTATE: 42K02"
-            ),
-        )),
-    }
+    crate::io::format::file_format(format)?.read(files, schema, opts, ctx)
 }
 
 /// JSON files through `crate::io::json`, with partition columns appended per file.
-fn read_json_dataset(
+pub(crate) fn read_json_dataset(
     files: &[FileEntry],
     schema: Option<&Fields>,
     opts: &Options,

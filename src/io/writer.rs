@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use crate::error::{EmberError, Result};
 use crate::expr::physical::EvalContext;
 use crate::io::csv::values;
+use crate::io::format::file_format;
 use crate::io::options::Options;
 use crate::io::paths::{qualified, HIVE_DEFAULT_PARTITION};
 
@@ -141,72 +142,6 @@ pub fn partition_value_string(col: &dyn Array, row: usize, ctx: &EvalContext) ->
     }
 }
 
-fn normalize_format(format: &str) -> Result<&'static str> {
-    match format.to_ascii_lowercase().as_str() {
-        "parquet" => Ok("parquet"),
-        "csv" => Ok("csv"),
-        "json" => Ok("json"),
-        "text" => Ok("text"),
-        other => Err(EmberError::analysis_class(
-            "DATA_SOURCE_NOT_FOUND",
-            format!(
-                "Failed to find the data source: {other}. Make sure the provider name is correct and the package is properly registered and compatible with your Spark version. SQLSTATE: 42K02"
-            ),
-        )),
-    }
-}
-
-/// Text formats support no compression codec yet beyond none.
-fn check_text_compression(opts: &Options) -> Result<()> {
-    match opts.get_any(&["compression", "codec"]).map(|c| c.to_ascii_lowercase()) {
-        None => Ok(()),
-        Some(c) if c == "none" || c == "uncompressed" => Ok(()),
-        Some(c) => Err(EmberError::not_implemented(format!("compression codec '{c}' for text-based formats"))),
-    }
-}
-
-fn extension(format: &str, opts: &Options) -> Result<&'static str> {
-    Ok(match format {
-        "parquet" => crate::io::parquet::parquet_extension(opts)?,
-        "csv" => ".csv",
-        "json" => ".json",
-        _ => ".txt",
-    })
-}
-
-/// Spark's checks of the data columns for a format.
-fn check_schema(format: &str, schema: &Schema) -> Result<()> {
-    match format {
-        "csv" => {
-            for f in schema.fields() {
-                if !crate::io::csv::read::supported(f.data_type()) && f.data_type() != &DataType::Binary {
-                    return Err(crate::io::csv::unsupported_type("CSV", f));
-                }
-            }
-            Ok(())
-        }
-        "text" => crate::io::text::check_text_schema(schema),
-        _ => Ok(()),
-    }
-}
-
-fn encode(format: &str, batch: &RecordBatch, path: &Path, opts: &Options, ctx: &EvalContext) -> Result<()> {
-    let bytes = match format {
-        "parquet" => return crate::io::parquet::write_parquet(std::slice::from_ref(batch), path, opts),
-        "csv" => crate::io::csv::write_csv(batch, opts, opts.get_bool("header", false)?, ctx)?,
-        "text" => crate::io::text::write_text(batch, opts)?,
-        _ => json_bytes(batch, opts, ctx)?,
-    };
-    std::fs::write(path, bytes)?;
-    Ok(())
-}
-
-/// JSON lines come from `crate::io::json::write_json_lines(batch, opts, ctx)`, written by another module; this
-/// branch predates it.
-fn json_bytes(batch: &RecordBatch, opts: &Options, ctx: &EvalContext) -> Result<Vec<u8>> {
-    crate::io::json::write_json_lines_map(batch, &opts.to_lowercase_map(), ctx)
-}
-
 /// Indices of the partition columns in `schema` (case-insensitive), with Spark's errors.
 fn partition_indices(schema: &Schema, partition_by: &[String]) -> Result<Vec<usize>> {
     let mut idx = vec![];
@@ -248,16 +183,13 @@ pub fn write_files_for_batch(
     task: usize,
     job_id: &str,
 ) -> Result<Vec<WrittenFile>> {
-    let format = normalize_format(format)?;
-    if format != "parquet" {
-        check_text_compression(opts)?;
-    }
-    let ext = extension(format, opts)?;
+    let format = file_format(format)?;
+    let ext = format.extension(opts)?;
     let schema = batch.schema();
     let pidx = partition_indices(&schema, partition_by)?;
     let data_idx: Vec<usize> = (0..schema.fields().len()).filter(|i| !pidx.contains(i)).collect();
     let data = batch.project(&data_idx)?;
-    check_schema(format, &data.schema())?;
+    format.check_write_schema(&data.schema())?;
     std::fs::create_dir_all(dir)?;
     let written = |p: PathBuf| -> Result<WrittenFile> {
         let size = std::fs::metadata(&p)?.len();
@@ -265,7 +197,7 @@ pub fn write_files_for_batch(
     };
     if pidx.is_empty() {
         let p = dir.join(format!("part-{task:05}-{job_id}-c000{ext}"));
-        encode(format, &data, &p, opts, ctx)?;
+        format.write(&data, &p, opts, ctx)?;
         return Ok(vec![written(p)?]);
     }
     // Group rows by their partition directory, keeping first-appearance order.
@@ -299,7 +231,7 @@ pub fn write_files_for_batch(
                 data.columns().iter().map(|c| Ok(arrow::compute::take(c, &take, None)?)).collect::<Result<Vec<_>>>()?;
             let part = RecordBatch::try_new(data.schema(), cols)?;
             let p = sub.join(format!("part-{task:05}-{job_id}.c000{ext}"));
-            encode(format, &part, &p, opts, ctx)?;
+            format.write(&part, &p, opts, ctx)?;
             written(p)
         })
         .collect()
@@ -315,12 +247,12 @@ pub fn write_dataset(
     opts: &Options,
     ctx: &EvalContext,
 ) -> Result<Vec<PathBuf>> {
-    let format = normalize_format(format)?;
+    let format = file_format(format)?.name();
     if let Some(b) = batches.first() {
         let schema = b.schema();
         let pidx = partition_indices(&schema, partition_by)?;
         let data_idx: Vec<usize> = (0..schema.fields().len()).filter(|i| !pidx.contains(i)).collect();
-        check_schema(format, &schema.project(&data_idx)?)?;
+        file_format(format)?.check_write_schema(&schema.project(&data_idx)?)?;
     }
     let exists = std::fs::symlink_metadata(path).is_ok();
     if exists {

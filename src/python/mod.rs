@@ -18,6 +18,18 @@ fn ddl_to_json(ddl: &str) -> BResult<String> {
     Ok(crate::types::ddl::ddl_to_spark_json(ddl)?)
 }
 
+/// A local absolute path from a path or `file:` URI (the engine's one rule, for the catalog's locations).
+#[pyfunction]
+fn local_path(path: &str) -> String {
+    crate::io::paths::local_path(path).to_string_lossy().into_owned()
+}
+
+/// `trigger(processingTime=…)`'s interval in milliseconds, with Spark's errors.
+#[pyfunction]
+fn trigger_interval_ms(interval: &str) -> BResult<u64> {
+    Ok(crate::stream::trigger_interval::trigger_interval_ms(interval)?)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<session::PySession>()?;
@@ -26,6 +38,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<streaming::PyQuery>()?;
     m.add_class::<streaming::PyMemoryStream>()?;
     m.add_function(wrap_pyfunction!(ddl_to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(local_path, m)?)?;
+    m.add_function(wrap_pyfunction!(trigger_interval_ms, m)?)?;
     m.add("SPARK_VERSION", "4.3.0")?;
     Ok(())
 }

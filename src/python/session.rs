@@ -200,7 +200,8 @@ impl PySession {
         options: Vec<(String, String)>,
         external: bool,
     ) -> BResult<()> {
-        let fields = crate::types::spark_json::fields_from_json(schema_json)?;
+        // Spark's catalog stores a table's columns as nullable.
+        let fields = crate::types::fields_as_nullable(&crate::types::spark_json::fields_from_json(schema_json)?);
         Ok(self.session.create_table(crate::session::CatalogTable {
             name: name.to_string(),
             format: format.to_ascii_lowercase(),
@@ -210,6 +211,12 @@ impl PySession {
             options: crate::io::options::Options::from_pairs(options),
             external,
         })?)
+    }
+
+    /// The checks a table's format makes of its columns (`toTable` creating a table).
+    fn check_table_schema(&self, format: &str, schema_json: &str) -> BResult<()> {
+        let fields = crate::types::spark_json::fields_from_json(schema_json)?;
+        Ok(crate::io::format::file_format(format)?.check_write_schema(&arrow::datatypes::Schema::new(fields))?)
     }
 
     /// The catalog's tables as (name, external), sorted by name.

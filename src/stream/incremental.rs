@@ -1,58 +1,47 @@
-//! Incremental execution: each micro-batch runs the query's analyzed plan with its streaming sources replaced by
-//! the batch's rows. Stateful steps keep state across batches (keyed by their position in a pre-order walk of the
-//! plan): aggregations (`aggregate_state`), session-window aggregations (`session_state`), deduplication
-//! (`dedup_state`); `withWatermark` steps report the event times they saw (`watermark`).
-use std::collections::HashMap;
+//! Incremental execution of a streaming query. When the query starts, its analyzed plan is planned once into a
+//! tree of stream steps: sources, `withWatermark` observers, stateful operators (found by the planners in
+//! `stream::operator`, numbered once in plan order) and stateless parts. Each micro-batch evaluates that tree bottom
+//! up: a stateless part is its logical subtree with every stream input replaced by that input's rows, run by the
+//! batch engine; a stateful operator gets its inputs' rows and its watermarks.
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 
 use crate::error::Result;
 use crate::exec::execute::{execute, ExecContext};
-use crate::expr::physical::PhysicalKind;
+use crate::plan::stream_relation::StreamRelation;
 use crate::plan::{LogicalPlan, PlanNode};
-use crate::stream::aggregate_state::AggregateState;
 use crate::stream::checks::OutputMode;
-use crate::stream::dedup_state::DedupState;
-use crate::stream::group_state::{GroupStateStore, GroupTimeout};
 use crate::stream::metrics::OperatorMetrics;
-use crate::stream::session_state::SessionState;
+pub use crate::stream::operator::Watermarks;
+use crate::stream::operator::{PlanContext, StatefulOperator, PLANNERS};
 use crate::stream::watermark::EventTimeStats;
 
-/// The watermarks a batch applies: rows at or below `late_ms` are dropped (the previous batch's watermark);
-/// state at or below `evict_ms` is emitted or forgotten (this batch's).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Watermarks {
-    pub late_ms: i64,
-    pub evict_ms: i64,
+/// One step of the planned query.
+enum Step {
+    /// The rows of streaming source `i` (sources numbered in plan pre-order).
+    Source(usize),
+    /// `withWatermark`: rows pass through; their event times are observed (in `event_times[index]`).
+    Watermark { index: usize, column: usize, input: Box<Step> },
+    /// A stateful operator (`operators[index]`) over its input steps.
+    Operator { index: usize, inputs: Vec<Step> },
+    /// A stateless part of the plan: `template` with its stream inputs (`StreamScan` slots, in pre-order) replaced
+    /// by the rows of `inputs`.
+    Stateless { template: Arc<LogicalPlan>, inputs: Vec<Step> },
 }
 
-enum Stateful {
-    Aggregate(AggregateState),
-    Session(SessionState),
-    Dedup(DedupState),
-    Group(GroupStateStore, GroupTimeout),
-}
+/// A slot in a stateless template, filled with an input step's rows each batch.
+struct Slot;
 
-impl Stateful {
-    fn metrics(&self) -> &OperatorMetrics {
-        match self {
-            Stateful::Aggregate(a) => &a.metrics,
-            Stateful::Session(s) => &s.metrics,
-            Stateful::Dedup(d) => &d.metrics,
-            Stateful::Group(g, _) => &g.metrics,
-        }
+impl StreamRelation for Slot {
+    fn format(&self) -> &str {
+        "slot"
     }
-
-    /// Whether a rising watermark lets this operator emit or forget something.
-    fn watermark_sensitive(&self, mode: OutputMode) -> bool {
-        match self {
-            // As Spark: any aggregation outside complete mode, and deduplication, run a batch for a new watermark
-            // even when they have nothing to evict.
-            Stateful::Aggregate(_) | Stateful::Session(_) => mode != OutputMode::Complete,
-            Stateful::Dedup(_) => true,
-            Stateful::Group(_, t) => *t != GroupTimeout::NoTimeout,
-        }
+    fn description(&self) -> String {
+        "the rows of a stream input".into()
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 
@@ -60,164 +49,166 @@ impl Stateful {
 pub struct Incremental {
     plan: Arc<LogicalPlan>,
     mode: OutputMode,
-    operators: HashMap<usize, Stateful>,
-    /// Checkpointed state by operator node id, loaded into each operator when it is created.
-    pending: HashMap<usize, Vec<RecordBatch>>,
-    /// Event times seen by each `withWatermark` step in the latest batch, with its delay (plan pre-order).
-    event_times: Vec<(usize, i64, EventTimeStats)>,
+    /// Planned at the first batch, when the state's partition count is known (a checkpoint fixes it).
+    root: Option<Step>,
+    operators: Vec<Box<dyn StatefulOperator>>,
+    /// Checkpointed state by operator index, loaded when the operators are created.
+    pending: Vec<(usize, Vec<RecordBatch>)>,
+    /// Each `withWatermark` step's delay and the event times it saw in the latest batch (plan pre-order).
+    event_times: Vec<(i64, EventTimeStats)>,
 }
 
-/// The applyInPandasWithState specs by node id (same numbering as `rewrite`).
-fn group_specs(plan: &LogicalPlan) -> HashMap<usize, crate::stream::group_state::GroupStateSpec> {
-    fn walk(p: &LogicalPlan, id: &mut usize, out: &mut HashMap<usize, crate::stream::group_state::GroupStateSpec>) {
-        let me = *id;
-        *id += 1;
-        if !p.is_streaming() {
-            return;
-        }
-        if let PlanNode::FlatMapGroupsWithState { spec, .. } = &p.node {
-            out.insert(me, spec.clone());
-        }
-        for c in p.children() {
-            walk(c, id, out);
-        }
-    }
-    let mut out = HashMap::new();
-    walk(plan, &mut 0, &mut out);
-    out
+struct Planner {
+    cx: PlanContext,
+    sources: usize,
+    operators: Vec<Box<dyn StatefulOperator>>,
+    watermarks: Vec<i64>,
 }
 
-/// Pre-order ids and delays of the `withWatermark` steps of the streaming part of `plan`.
-fn watermark_steps(p: &LogicalPlan, id: &mut usize, out: &mut Vec<(usize, i64)>) {
-    let me = *id;
-    *id += 1;
-    if !p.is_streaming() {
-        return;
+impl Planner {
+    fn step(&mut self, p: &Arc<LogicalPlan>) -> Result<Step> {
+        if let PlanNode::StreamScan { .. } = &p.node {
+            self.sources += 1;
+            return Ok(Step::Source(self.sources - 1));
+        }
+        if let PlanNode::EventTimeWatermark { input, column, delay_ms } = &p.node {
+            self.watermarks.push(*delay_ms);
+            let index = self.watermarks.len() - 1;
+            return Ok(Step::Watermark { index, column: *column, input: Box::new(self.step(input)?) });
+        }
+        for planner in PLANNERS {
+            if let Some(planned) = planner(p, self.cx)? {
+                let index = self.operators.len();
+                self.operators.push(planned.operator);
+                let inputs = planned.inputs.iter().map(|i| self.step(i)).collect::<Result<_>>()?;
+                return Ok(Step::Operator { index, inputs });
+            }
+        }
+        let mut inputs = Vec::new();
+        let template = self.template(p, &mut inputs)?;
+        Ok(Step::Stateless { template, inputs })
     }
-    if let PlanNode::EventTimeWatermark { delay_ms, .. } = &p.node {
-        out.push((me, *delay_ms));
+
+    /// `p` with each streaming child that is not stateless itself (a source, watermark or operator) made a slot.
+    fn template(&mut self, p: &Arc<LogicalPlan>, inputs: &mut Vec<Step>) -> Result<Arc<LogicalPlan>> {
+        let children = p
+            .children()
+            .into_iter()
+            .map(|c| {
+                if !c.is_streaming() {
+                    return Ok(c.clone());
+                }
+                match self.step(c)? {
+                    Step::Stateless { template, inputs: inner } => {
+                        inputs.extend(inner);
+                        Ok(template)
+                    }
+                    step => {
+                        inputs.push(step);
+                        Ok(Arc::new(LogicalPlan {
+                            node: PlanNode::StreamScan { source: Arc::new(Slot) },
+                            schema: c.schema.clone(),
+                        }))
+                    }
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(p.with_children(children))
     }
-    for c in p.children() {
-        watermark_steps(c, id, out);
+}
+
+/// `template` with its slots (in pre-order) replaced by `rows`.
+fn fill(template: &Arc<LogicalPlan>, rows: &mut std::vec::IntoIter<Vec<RecordBatch>>) -> Arc<LogicalPlan> {
+    if !template.is_streaming() {
+        return template.clone();
     }
+    if let PlanNode::StreamScan { .. } = &template.node {
+        let batches = rows.next().unwrap_or_default();
+        return Arc::new(LogicalPlan {
+            node: PlanNode::Values { batches: Arc::new(batches) },
+            schema: template.schema.clone(),
+        });
+    }
+    let children = template.children().into_iter().map(|c| fill(c, rows)).collect();
+    template.with_children(children)
 }
 
 impl Incremental {
     pub fn new(plan: Arc<LogicalPlan>, mode: OutputMode) -> Self {
-        let mut steps = Vec::new();
-        watermark_steps(&plan, &mut 0, &mut steps);
-        let event_times = steps.into_iter().map(|(id, d)| (id, d, EventTimeStats::default())).collect();
-        Incremental { plan, mode, operators: HashMap::new(), pending: HashMap::new(), event_times }
+        Incremental { plan, mode, root: None, operators: Vec::new(), pending: Vec::new(), event_times: Vec::new() }
     }
 
     pub fn plan(&self) -> &Arc<LogicalPlan> {
         &self.plan
     }
 
+    /// Plan the query's steps and operators with the state's partition count (once, before the first batch).
+    pub fn prepare(&mut self, partitions: usize) -> Result<()> {
+        if self.root.is_some() {
+            return Ok(());
+        }
+        let mut planner = Planner {
+            cx: PlanContext { mode: self.mode, partitions },
+            sources: 0,
+            operators: Vec::new(),
+            watermarks: Vec::new(),
+        };
+        let root = planner.step(&self.plan)?;
+        self.event_times = planner.watermarks.into_iter().map(|d| (d, EventTimeStats::default())).collect();
+        self.operators = planner.operators;
+        for (index, parts) in std::mem::take(&mut self.pending) {
+            self.operators[index].restore(&parts)?;
+        }
+        self.root = Some(root);
+        Ok(())
+    }
+
     /// Number of `withWatermark` steps (0: the query has no watermark).
     pub fn watermark_steps(&self) -> usize {
-        self.event_times.len()
+        fn count(p: &LogicalPlan) -> usize {
+            let own = usize::from(matches!(p.node, PlanNode::EventTimeWatermark { .. }) && p.is_streaming());
+            own + p.children().into_iter().map(|c| count(c)).sum::<usize>()
+        }
+        count(&self.plan)
     }
 
     /// Each `withWatermark` step's delay and the event times it saw in the latest batch.
     pub fn event_times(&self) -> Vec<(i64, EventTimeStats)> {
-        self.event_times.iter().map(|(_, d, s)| (*d, *s)).collect()
+        self.event_times.clone()
     }
 
-    /// The stateful operators in plan order: node id and shape (what a restart must find unchanged).
-    pub fn stateful_shapes(&self) -> Vec<(usize, serde_json::Value)> {
-        fn fields(schema: &crate::plan::schema::PlanSchema, range: std::ops::Range<usize>) -> Vec<String> {
-            range
-                .map(|i| {
-                    let f = &schema.fields[i];
-                    format!("{}: {}", f.name(), crate::types::simple_string(f.data_type()))
-                })
-                .collect()
+    /// The stateful operators' shapes in operator order (what a restart must find unchanged).
+    pub fn stateful_shapes(&self) -> Vec<serde_json::Value> {
+        self.operators.iter().map(|o| o.shape()).collect()
+    }
+
+    /// Each stateful operator's state, in operator order, for the checkpoint.
+    pub fn snapshot(&mut self) -> Result<Vec<Vec<RecordBatch>>> {
+        self.operators.iter_mut().map(|o| o.snapshot()).collect()
+    }
+
+    /// Checkpointed state by operator index, loaded into the operators when they are planned.
+    pub fn restore(&mut self, states: Vec<(usize, Vec<RecordBatch>)>) -> Result<()> {
+        if self.root.is_some() {
+            for (index, parts) in states {
+                self.operators[index].restore(&parts)?;
+            }
+        } else {
+            self.pending = states;
         }
-        fn walk(p: &LogicalPlan, id: &mut usize, out: &mut Vec<(usize, serde_json::Value)>) {
-            let me = *id;
-            *id += 1;
-            if !p.is_streaming() {
-                return;
-            }
-            let shape = match &p.node {
-                PlanNode::Aggregate { input, group_exprs, .. } => {
-                    let name = if matches!(input.node, PlanNode::MergeSessions { .. }) {
-                        "sessionWindowStateStoreSaveExec"
-                    } else {
-                        "stateStoreSave"
-                    };
-                    let n = group_exprs.len();
-                    Some(serde_json::json!({"operator": name, "keys": fields(&p.schema, 0..n),
-                        "values": fields(&p.schema, n..p.schema.len())}))
-                }
-                PlanNode::Deduplicate { input, keys, within_watermark } => {
-                    let keys: Vec<String> = keys.iter().flat_map(|&k| fields(&input.schema, k..k + 1)).collect();
-                    let name = if *within_watermark { "dedupeWithinWatermark" } else { "dedupe" };
-                    Some(serde_json::json!({"operator": name, "keys": keys, "values": []}))
-                }
-                PlanNode::FlatMapGroupsWithState { spec, .. } => {
-                    let keys: Vec<String> =
-                        spec.keys.iter().map(|k| crate::types::simple_string(&k.data_type)).collect();
-                    let values: Vec<String> = spec
-                        .state_schema
-                        .fields()
-                        .iter()
-                        .map(|f| format!("{}: {}", f.name(), crate::types::simple_string(f.data_type())))
-                        .collect();
-                    Some(serde_json::json!({"operator": "applyInPandasWithState", "keys": keys, "values": values}))
-                }
-                _ => None,
-            };
-            if let Some(s) = shape {
-                out.push((me, s));
-            }
-            for c in p.children() {
-                walk(c, id, out);
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.plan, &mut 0, &mut out);
-        out
+        Ok(())
     }
 
-    /// Each stateful operator's state (by node id), for the checkpoint.
-    pub fn snapshot(&mut self) -> Result<Vec<(usize, Vec<RecordBatch>)>> {
-        let plan = self.plan.clone();
-        let specs = group_specs(&plan);
-        let mut ids: Vec<usize> = self.operators.keys().copied().collect();
-        ids.sort();
-        ids.into_iter()
-            .map(|id| {
-                let parts = match self.operators.get_mut(&id).unwrap() {
-                    Stateful::Aggregate(a) => a.snapshot()?,
-                    Stateful::Session(s) => s.snapshot()?,
-                    Stateful::Dedup(d) => d.snapshot()?,
-                    Stateful::Group(g, _) => g.snapshot(&specs[&id])?,
-                };
-                Ok((id, parts))
-            })
-            .collect()
-    }
-
-    /// Checkpointed state to load (by node id) when the operators are created.
-    pub fn restore(&mut self, states: HashMap<usize, Vec<RecordBatch>>) {
-        self.pending = states;
-    }
-
-    /// Metrics of the stateful operators for the latest batch, in plan order.
+    /// Metrics of the stateful operators for the latest batch, in operator order.
     pub fn operator_metrics(&self) -> Vec<&OperatorMetrics> {
-        let mut ids: Vec<&usize> = self.operators.keys().collect();
-        ids.sort();
-        ids.into_iter().map(|i| self.operators[i].metrics()).collect()
+        self.operators.iter().map(|o| o.metrics()).collect()
     }
 
-    /// Whether a batch without new data should run: processing-time timeouts are checked every trigger (as in
-    /// Spark); otherwise only when the watermark rose past the latest batch's and an operator can act on it.
+    /// Whether a batch without new data should run: an operator asks for it (processing-time timeouts every
+    /// trigger; otherwise only when the watermark rose past the latest batch's and an operator can act on it).
     pub fn wants_no_data_batch(&self, new_watermark_ms: i64, last_batch_watermark_ms: i64) -> bool {
-        self.operators.values().any(|o| matches!(o, Stateful::Group(_, GroupTimeout::ProcessingTime)))
-            || (new_watermark_ms > last_batch_watermark_ms
-                && self.operators.values().any(|o| o.watermark_sensitive(self.mode)))
+        let rose = new_watermark_ms > last_batch_watermark_ms;
+        self.operators.iter().any(|o| o.wants_no_data_batch(rose))
     }
 
     /// Run one micro-batch; `inputs[i]` holds the rows of the i-th streaming source (pre-order). As in Spark 3.4+,
@@ -225,135 +216,43 @@ impl Incremental {
     pub fn run_batch(
         &mut self,
         inputs: &[Vec<RecordBatch>],
-        watermark: Watermarks,
+        marks: Watermarks,
         ctx: &ExecContext,
     ) -> Result<Vec<RecordBatch>> {
-        for (_, _, s) in self.event_times.iter_mut() {
+        self.prepare(ctx.shuffle_partitions)?;
+        for (_, s) in self.event_times.iter_mut() {
             *s = EventTimeStats::default();
         }
-        let plan = self.plan.clone();
-        let (mut node_id, mut source) = (0usize, 0usize);
-        let batch_plan = self.rewrite(&plan, inputs, watermark, ctx, &mut node_id, &mut source)?;
-        execute(&batch_plan, ctx)
+        let root = self.root.take().expect("prepared");
+        let out = self.eval(&root, inputs, marks, ctx);
+        self.root = Some(root);
+        out
     }
 
-    fn rewrite(
+    fn eval(
         &mut self,
-        p: &Arc<LogicalPlan>,
+        step: &Step,
         inputs: &[Vec<RecordBatch>],
-        watermark: Watermarks,
+        marks: Watermarks,
         ctx: &ExecContext,
-        node_id: &mut usize,
-        source: &mut usize,
-    ) -> Result<Arc<LogicalPlan>> {
-        let id = *node_id;
-        *node_id += 1;
-        if !p.is_streaming() {
-            return Ok(p.clone());
-        }
-        let values = |batches: Vec<RecordBatch>| {
-            Arc::new(LogicalPlan { node: PlanNode::Values { batches: Arc::new(batches) }, schema: p.schema.clone() })
-        };
-        let mut run_child = |this: &mut Self, input: &Arc<LogicalPlan>| -> Result<Vec<RecordBatch>> {
-            let child = this.rewrite(input, inputs, watermark, ctx, node_id, source)?;
-            execute(&child, ctx)
-        };
-        match &p.node {
-            PlanNode::StreamScan { .. } => {
-                let data = inputs[*source].clone();
-                *source += 1;
-                Ok(values(data))
-            }
-            PlanNode::EventTimeWatermark { input, column, .. } => {
-                let rows = run_child(self, input)?;
-                if let Some((_, _, stats)) = self.event_times.iter_mut().find(|(n, _, _)| *n == id) {
-                    for b in &rows {
-                        stats.observe(b, *column);
-                    }
+    ) -> Result<Vec<RecordBatch>> {
+        match step {
+            Step::Source(i) => Ok(inputs[*i].clone()),
+            Step::Watermark { index, column, input } => {
+                let rows = self.eval(input, inputs, marks, ctx)?;
+                let stats = &mut self.event_times[*index].1;
+                for b in &rows {
+                    stats.observe(b, *column);
                 }
-                Ok(values(rows))
+                Ok(rows)
             }
-            PlanNode::Aggregate { input, group_exprs, aggregates } => {
-                if let PlanNode::MergeSessions { input: windows, session, .. } = &input.node {
-                    // The MergeSessions step is folded into the session state (it merges with stored sessions).
-                    *node_id += 1;
-                    let child = self.rewrite(windows, inputs, watermark, ctx, node_id, source)?;
-                    let rows = execute(&child, ctx)?;
-                    if !self.operators.contains_key(&id) {
-                        let mut st = SessionState::new(group_exprs, aggregates, *session, ctx.shuffle_partitions)?;
-                        if let Some(parts) = self.pending.remove(&id) {
-                            st.restore(&parts)?;
-                        }
-                        self.operators.insert(id, Stateful::Session(st));
-                    }
-                    let Some(Stateful::Session(st)) = self.operators.get_mut(&id) else { unreachable!() };
-                    let out = st.process(
-                        &rows,
-                        &p.schema.arrow_schema(),
-                        &windows.schema.arrow_schema(),
-                        self.mode,
-                        watermark,
-                        ctx,
-                    )?;
-                    return Ok(values(vec![out]));
-                }
-                let rows = run_child(self, input)?;
-                if !self.operators.contains_key(&id) {
-                    let event_key = group_exprs.iter().position(|g| match g.kind {
-                        PhysicalKind::Column(c) => input.schema.attrs[c].watermark_delay_ms.is_some(),
-                        _ => false,
-                    });
-                    let mut st = AggregateState::new(group_exprs, aggregates, event_key, ctx.shuffle_partitions)?;
-                    if let Some(parts) = self.pending.remove(&id) {
-                        st.restore(&parts)?;
-                    }
-                    self.operators.insert(id, Stateful::Aggregate(st));
-                }
-                let Some(Stateful::Aggregate(st)) = self.operators.get_mut(&id) else { unreachable!() };
-                let out = st.process(&rows, &p.schema.arrow_schema(), self.mode, watermark, ctx)?;
-                Ok(values(vec![out]))
+            Step::Operator { index, inputs: steps } => {
+                let rows = steps.iter().map(|s| self.eval(s, inputs, marks, ctx)).collect::<Result<Vec<_>>>()?;
+                self.operators[*index].process(rows, marks, ctx)
             }
-            PlanNode::FlatMapGroupsWithState { input, spec } => {
-                let rows = run_child(self, input)?;
-                if !self.operators.contains_key(&id) {
-                    let mut st = GroupStateStore::new(spec, ctx.shuffle_partitions)?;
-                    if let Some(parts) = self.pending.remove(&id) {
-                        st.restore(spec, &parts)?;
-                    }
-                    self.operators.insert(id, Stateful::Group(st, spec.timeout));
-                }
-                let Some(Stateful::Group(st, _)) = self.operators.get_mut(&id) else { unreachable!() };
-                let out =
-                    st.process(spec, &rows, &input.schema.arrow_schema(), watermark.late_ms, watermark.evict_ms, ctx)?;
-                let schema = p.schema.arrow_schema();
-                let out = out
-                    .into_iter()
-                    .map(|b| crate::exec::execute::make_batch(schema.clone(), b.columns().to_vec(), b.num_rows()))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(values(out))
-            }
-            PlanNode::Deduplicate { input, keys, within_watermark } => {
-                let rows = run_child(self, input)?;
-                if !self.operators.contains_key(&id) {
-                    let event =
-                        input.schema.attrs.iter().enumerate().find_map(|(i, a)| a.watermark_delay_ms.map(|d| (i, d)));
-                    let mut st =
-                        DedupState::new(keys, &input.data_types(), event, *within_watermark, ctx.shuffle_partitions)?;
-                    if let Some(parts) = self.pending.remove(&id) {
-                        st.restore(&parts)?;
-                    }
-                    self.operators.insert(id, Stateful::Dedup(st));
-                }
-                let Some(Stateful::Dedup(st)) = self.operators.get_mut(&id) else { unreachable!() };
-                Ok(values(st.process(&rows, watermark)?))
-            }
-            _ => {
-                let children = p
-                    .children()
-                    .into_iter()
-                    .map(|c| self.rewrite(c, inputs, watermark, ctx, node_id, source))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(p.with_children(children))
+            Step::Stateless { template, inputs: steps } => {
+                let rows = steps.iter().map(|s| self.eval(s, inputs, marks, ctx)).collect::<Result<Vec<_>>>()?;
+                execute(&fill(template, &mut rows.into_iter()), ctx)
             }
         }
     }

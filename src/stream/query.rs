@@ -313,7 +313,7 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<()> 
             ckpt.root().display()
         )));
     }
-    for (op, (_, shape)) in shapes.iter().enumerate() {
+    for (op, shape) in shapes.iter().enumerate() {
         match ckpt.read_shape(op)? {
             Some(old) if &old != shape => {
                 let what = ["operator", "keys", "values"]
@@ -332,11 +332,8 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<()> 
         }
     }
     if let Some(v) = rec.last_committed {
-        let mut states = std::collections::HashMap::new();
-        for (op, (node, _)) in shapes.iter().enumerate() {
-            states.insert(*node, ckpt.read_state(op, v)?);
-        }
-        run.incremental.restore(states);
+        let states = (0..shapes.len()).map(|op| Ok((op, ckpt.read_state(op, v)?))).collect::<Result<Vec<_>>>()?;
+        run.incremental.restore(states)?;
     }
     for (i, (_, s)) in run.sources.iter_mut().enumerate() {
         // Plans logged after the last offsets entry never ran: the source drops them, they are planned again.
@@ -381,12 +378,15 @@ fn run_loop(
             own(&mut e.offsets[i])?;
         }
     }
-    if let Some(c) = &ckpt {
-        restore(&mut run, c, &rec)?;
-    }
     // Conf recorded by the checkpoint's first batch wins over the session's (state is partitioned by it).
     let fixed_partitions: Option<usize> =
         rec.conf.iter().find(|(k, _)| k == "spark.sql.shuffle.partitions").and_then(|(_, v)| v.parse().ok());
+    run.incremental.prepare(fixed_partitions.unwrap_or_else(|| run.session.exec_context().shuffle_partitions))?;
+    if let Some(c) = &ckpt {
+        restore(&mut run, c, &rec)?;
+    }
+    // As Spark, a batch without data runs only after a batch of this run (a restart waits for data first).
+    let mut ran_this_run = false;
     let retain: i64 =
         run.session.conf_get("spark.sql.streaming.minBatchesToRetain").and_then(|v| v.parse().ok()).unwrap_or(100);
     watermark.restore(rec.watermark_ms);
@@ -441,7 +441,7 @@ fn run_loop(
         // A batch without new data still runs when the watermark rose and state can be emitted or evicted.
         // availableNow runs at most one such batch after its data (processing-time timeouts would never end it).
         let cleanup = !has_data
-            && (replayed.is_some() || batch_id > 0)
+            && (replayed.is_some() || ran_this_run)
             && run.trigger != Trigger::Once
             && !(run.trigger == Trigger::AvailableNow && !last_batch_had_data)
             && (replayed.is_some()
@@ -537,7 +537,7 @@ fn run_loop(
         let add_batch_ms = sink_start.elapsed().as_millis();
         let commit_start = Instant::now();
         if let Some(c) = &ckpt {
-            for (op, (_, parts)) in run.incremental.snapshot()?.into_iter().enumerate() {
+            for (op, parts) in run.incremental.snapshot()?.into_iter().enumerate() {
                 c.write_state(op, batch_id, &parts)?;
             }
             c.write_commit(batch_id, watermark.current_ms())?;
@@ -603,6 +603,7 @@ fn run_loop(
             json_str(&run.sink.description()),
         );
         idle_reported = false;
+        ran_this_run = true;
         emit("progress", progress.clone());
         {
             let mut st = shared.state.lock().unwrap();

@@ -4,37 +4,12 @@ import re
 import sys
 from typing import Any, Callable, Dict, Optional
 
-from ember.errors import (AnalysisException, IllegalArgumentException, PySparkAttributeError, PySparkTypeError,
+from ember import _native
+from ember.errors import (AnalysisException, PySparkAttributeError, PySparkTypeError,
                           PySparkValueError, _error)
 from ember.sql.readwriter import _opt_str, _schema_json
 
 __all__ = ["DataStreamReader", "DataStreamWriter"]
-
-_UNITS_MS = {
-    "millisecond": 1, "milliseconds": 1, "ms": 1,
-    "second": 1000, "seconds": 1000, "sec": 1000, "secs": 1000, "s": 1000,
-    "minute": 60_000, "minutes": 60_000, "min": 60_000, "mins": 60_000,
-    "hour": 3_600_000, "hours": 3_600_000, "day": 86_400_000, "days": 86_400_000,
-}
-
-
-def _interval_ms(text: str) -> int:
-    """Spark's interval strings for triggers: "10 seconds", "1 minute", "500 milliseconds", "interval 2 seconds"."""
-    t = text.strip().lower()
-    if t.startswith("interval "):
-        t = t[len("interval "):]
-    total = 0
-    parts = re.findall(r"(-?\d+(?:\.\d+)?)\s*([a-z]+)", t)
-    if not parts or re.sub(r"(-?\d+(?:\.\d+)?)\s*([a-z]+)", "", t).strip():
-        raise IllegalArgumentException(message=f"Error parsing '{text}' to interval, unrecognized number '{t}'")
-    for num, unit in parts:
-        if unit not in _UNITS_MS:
-            raise IllegalArgumentException(message=f"Error parsing '{text}' to interval, invalid unit '{unit}'")
-        total += float(num) * _UNITS_MS[unit]
-    if total < 0:
-        raise IllegalArgumentException(message=f"The interval {text} should not be negative")
-    return int(total)
-
 
 class DataStreamReader:
     """``spark.readStream``."""
@@ -210,7 +185,7 @@ class DataStreamWriter:
             if not isinstance(value, str) or not value.strip():
                 raise _error(PySparkValueError, "VALUE_NOT_NON_EMPTY_STR",
                              f"Value for `{kind}` must be a non-empty string, got '{value}'.", arg_name=kind)
-            self._trigger = (kind, _interval_ms(value))
+            self._trigger = (kind, _native.trigger_interval_ms(value))
         else:
             if value is not True:
                 raise _error(PySparkValueError, "VALUE_NOT_TRUE", f"Value for `{kind}` must be True, got '{value}'.", arg_name=kind)
@@ -340,19 +315,10 @@ class DataStreamWriter:
         if support != "files":
             raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED",
                          f"Tables of the {source} format are not supported by ember yet.")
-        schema = _as_nullable(json.loads(self._df.schema.json()))
+        schema = json.loads(self._df.schema.json())
         fields = schema["fields"]
-        if fmt == "text":
-            for f in fields:
-                if f["type"] != "string":
-                    type_name = self._df.schema[f["name"]].dataType.simpleString().upper()
-                    raise _error(AnalysisException, "UNSUPPORTED_DATA_TYPE_FOR_DATASOURCE",
-                                 f"The Text datasource doesn't support the column `{f['name']}` of the type "
-                                 f"\"{type_name}\". SQLSTATE: 0A000", columnName=f"`{f['name']}`",
-                                 columnType=f'"{type_name}"', format="Text")
-            if len(fields) != 1:
-                raise AnalysisException(message="Text data source supports only a single column, and you have "
-                                                f"{len(fields)} columns.")
+        # The format's own checks of the columns it can write (text: one string column).
+        jsession.check_table_schema(source, json.dumps(schema))
         partition_cols = []
         for name in self._partition_by:
             match = [f for f in fields if f["name"].lower() == name.lower()]
@@ -368,9 +334,9 @@ class DataStreamWriter:
                            [f for n in partition_cols for f in fields if f["name"] == n]
         path = next((v for k, v in self._options.items() if k.lower() == "path"), None)
         if path is not None:
-            location, external = os.path.abspath(_local_path(path)), True
+            location, external = os.path.abspath(_native.local_path(path)), True
         else:
-            warehouse = _local_path(spark.conf.get("spark.sql.warehouse.dir", "spark-warehouse"))
+            warehouse = _native.local_path(spark.conf.get("spark.sql.warehouse.dir", "spark-warehouse"))
             location, external = os.path.join(os.path.abspath(warehouse), key), False
             if os.path.isdir(location) and os.listdir(location):
                 raise _error(SparkRuntimeException, "LOCATION_ALREADY_EXISTS",
@@ -380,29 +346,3 @@ class DataStreamWriter:
                              identifier=f"`spark_catalog`.`default`.`{key}`", location=f"'file:{location}'")
         os.makedirs(location, exist_ok=True)
         jsession.create_table(key, fmt, location, json.dumps(schema), partition_cols, [], external)
-
-
-def _as_nullable(data_type: Any) -> Any:
-    """A schema (as Spark JSON) with every field, element and value nullable (Spark's ``asNullable``)."""
-    if isinstance(data_type, dict):
-        t = data_type.get("type")
-        if t == "struct":
-            return {**data_type, "fields": [{**f, "nullable": True, "type": _as_nullable(f["type"])}
-                                            for f in data_type["fields"]]}
-        if t == "array":
-            return {**data_type, "containsNull": True, "elementType": _as_nullable(data_type["elementType"])}
-        if t == "map":
-            return {**data_type, "valueContainsNull": True, "keyType": _as_nullable(data_type["keyType"]),
-                    "valueType": _as_nullable(data_type["valueType"])}
-    return data_type
-
-
-def _local_path(path: str) -> str:
-    """A local path from a path or ``file:`` URI (as Spark's warehouse directory is given)."""
-    from urllib.parse import unquote
-
-    if path.startswith("file://"):
-        return unquote(path[len("file://"):])
-    if path.startswith("file:"):
-        return unquote(path[len("file:"):])
-    return path

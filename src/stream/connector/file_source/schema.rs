@@ -40,7 +40,7 @@ pub fn source_columns(
             format!("Path does not exist: {path}. SQLSTATE: 42K03"),
         ));
     }
-    let text = format.eq_ignore_ascii_case("text");
+    let text = crate::io::format::file_format(format)?.fixed_columns();
     if !infer && !text && user.is_none() {
         return Err(schema_required_error());
     }
@@ -66,13 +66,7 @@ pub fn source_columns(
         Some(u) => u.iter().filter(|f| !is_partition(f.name())).map(|f| f.as_ref().clone()).collect(),
         None if text => vec![Field::new("value", DataType::Utf8, true)],
         None if files.is_empty() => {
-            let name = match format.to_ascii_lowercase().as_str() {
-                "csv" => "CSV".to_string(),
-                "json" => "JSON".to_string(),
-                "parquet" => "Parquet".to_string(),
-                other => other.to_string(),
-            };
-            return Err(unable_to_infer_schema(&name));
+            return Err(unable_to_infer_schema(crate::io::format::file_format(format)?.display_name()));
         }
         None => {
             let (inferred, _) = crate::io::read_format(format, &[path.to_string()], opts, None, ctx)?;

@@ -1,0 +1,159 @@
+//! The file formats (csv, json, parquet, text) behind one trait, looked up by name: the batch reader and writer
+//! (`spark.read`/`df.write`), the catalog's tables and the streaming file source and sink all go through this table,
+//! the one place in `io` that knows format names.
+use std::path::Path;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{DataType, Fields, Schema};
+
+use crate::error::{EmberError, Result};
+use crate::expr::physical::EvalContext;
+use crate::io::options::Options;
+use crate::io::paths::FileEntry;
+
+pub trait FileFormat: Sync {
+    /// The registry name (lower case).
+    fn name(&self) -> &'static str;
+    /// The name Spark's messages use ("CSV", "JSON", …).
+    fn display_name(&self) -> &'static str;
+    /// Whether the format fixes its own columns (text: one `value` string), so a stream needs no schema.
+    fn fixed_columns(&self) -> bool {
+        false
+    }
+    /// Read listed files; partition columns come from each entry's `partition_values`.
+    fn read(
+        &self,
+        files: &[FileEntry],
+        schema: Option<&Fields>,
+        opts: &Options,
+        ctx: &EvalContext,
+    ) -> Result<(Fields, Vec<RecordBatch>)>;
+    /// Spark's checks of the data columns a write gets.
+    fn check_write_schema(&self, _schema: &Schema) -> Result<()> {
+        Ok(())
+    }
+    /// The part files' extension (after the codec's, for parquet).
+    fn extension(&self, opts: &Options) -> Result<&'static str>;
+    /// Write one part file.
+    fn write(&self, batch: &RecordBatch, path: &Path, opts: &Options, ctx: &EvalContext) -> Result<()>;
+}
+
+struct Csv;
+struct Json;
+struct Parquet;
+struct Text;
+
+static FORMATS: &[&dyn FileFormat] = &[&Csv, &Json, &Parquet, &Text];
+
+/// The format registered as `name` (case insensitive), with Spark's error otherwise.
+pub fn file_format(name: &str) -> Result<&'static dyn FileFormat> {
+    FORMATS.iter().copied().find(|f| f.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
+        EmberError::analysis_class(
+            "DATA_SOURCE_NOT_FOUND",
+            format!(
+                "Failed to find the data source: {}. Make sure the provider name is correct and the package is properly registered and compatible with your Spark version. SQLSTATE: 42K02",
+                name.to_ascii_lowercase()
+            ),
+        )
+    })
+}
+
+/// Text-based formats support no compression codec yet beyond none.
+fn check_text_compression(opts: &Options) -> Result<()> {
+    match opts.get_any(&["compression", "codec"]).map(|c| c.to_ascii_lowercase()) {
+        None => Ok(()),
+        Some(c) if c == "none" || c == "uncompressed" => Ok(()),
+        Some(c) => Err(EmberError::not_implemented(format!("compression codec '{c}' for text-based formats"))),
+    }
+}
+
+impl FileFormat for Csv {
+    fn name(&self) -> &'static str {
+        "csv"
+    }
+    fn display_name(&self) -> &'static str {
+        "CSV"
+    }
+    fn read(&self, files: &[FileEntry], schema: Option<&Fields>, opts: &Options, ctx: &EvalContext) -> Result<(Fields, Vec<RecordBatch>)> {
+        crate::io::csv::read_csv(files, schema, opts, ctx)
+    }
+    fn check_write_schema(&self, schema: &Schema) -> Result<()> {
+        for f in schema.fields() {
+            if !crate::io::csv::read::supported(f.data_type()) && f.data_type() != &DataType::Binary {
+                return Err(crate::io::csv::unsupported_type("CSV", f));
+            }
+        }
+        Ok(())
+    }
+    fn extension(&self, opts: &Options) -> Result<&'static str> {
+        check_text_compression(opts)?;
+        Ok(".csv")
+    }
+    fn write(&self, batch: &RecordBatch, path: &Path, opts: &Options, ctx: &EvalContext) -> Result<()> {
+        let bytes = crate::io::csv::write_csv(batch, opts, opts.get_bool("header", false)?, ctx)?;
+        Ok(std::fs::write(path, bytes)?)
+    }
+}
+
+impl FileFormat for Json {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+    fn display_name(&self) -> &'static str {
+        "JSON"
+    }
+    fn read(&self, files: &[FileEntry], schema: Option<&Fields>, opts: &Options, ctx: &EvalContext) -> Result<(Fields, Vec<RecordBatch>)> {
+        crate::io::paths::read_json_dataset(files, schema, opts, ctx)
+    }
+    fn extension(&self, opts: &Options) -> Result<&'static str> {
+        check_text_compression(opts)?;
+        Ok(".json")
+    }
+    fn write(&self, batch: &RecordBatch, path: &Path, opts: &Options, ctx: &EvalContext) -> Result<()> {
+        let bytes = crate::io::json::write_json_lines_map(batch, &opts.to_lowercase_map(), ctx)?;
+        Ok(std::fs::write(path, bytes)?)
+    }
+}
+
+impl FileFormat for Parquet {
+    fn name(&self) -> &'static str {
+        "parquet"
+    }
+    fn display_name(&self) -> &'static str {
+        "Parquet"
+    }
+    fn read(&self, files: &[FileEntry], schema: Option<&Fields>, opts: &Options, ctx: &EvalContext) -> Result<(Fields, Vec<RecordBatch>)> {
+        crate::io::parquet::read_parquet(files, schema, opts, ctx)
+    }
+    fn extension(&self, opts: &Options) -> Result<&'static str> {
+        crate::io::parquet::parquet_extension(opts)
+    }
+    fn write(&self, batch: &RecordBatch, path: &Path, opts: &Options, _ctx: &EvalContext) -> Result<()> {
+        crate::io::parquet::write_parquet(std::slice::from_ref(batch), path, opts)
+    }
+}
+
+impl FileFormat for Text {
+    fn name(&self) -> &'static str {
+        "text"
+    }
+    fn display_name(&self) -> &'static str {
+        "Text"
+    }
+    fn fixed_columns(&self) -> bool {
+        true
+    }
+    fn read(&self, files: &[FileEntry], _schema: Option<&Fields>, opts: &Options, ctx: &EvalContext) -> Result<(Fields, Vec<RecordBatch>)> {
+        crate::io::text::read_text(files, opts, ctx)
+    }
+    fn check_write_schema(&self, schema: &Schema) -> Result<()> {
+        crate::io::text::check_text_schema(schema)
+    }
+    fn extension(&self, opts: &Options) -> Result<&'static str> {
+        check_text_compression(opts)?;
+        Ok(".txt")
+    }
+    fn write(&self, batch: &RecordBatch, path: &Path, opts: &Options, _ctx: &EvalContext) -> Result<()> {
+        Ok(std::fs::write(path, crate::io::text::write_text(batch, opts)?)?)
+    }
+}

@@ -1,0 +1,65 @@
+//! Streaming aggregation (Spark's `StateStoreSaveExec`): the groups of an `Aggregate` kept across batches in
+//! `AggregateState`, emitted per the output mode.
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+
+use crate::error::Result;
+use crate::exec::execute::ExecContext;
+use crate::expr::physical::PhysicalKind;
+use crate::plan::{LogicalPlan, PlanNode};
+use crate::stream::aggregate_state::AggregateState;
+use crate::stream::checks::OutputMode;
+use crate::stream::metrics::OperatorMetrics;
+use crate::stream::operator::{column_types, PlanContext, Planned, StatefulOperator, Watermarks};
+
+pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
+    let PlanNode::Aggregate { input, group_exprs, aggregates } = &p.node else { return Ok(None) };
+    // The grouping column holding the event time (a timestamp or window with a watermark), if any.
+    let event_key = group_exprs.iter().position(|g| match g.kind {
+        PhysicalKind::Column(c) => input.schema.attrs[c].watermark_delay_ms.is_some(),
+        _ => false,
+    });
+    let n = group_exprs.len();
+    let shape = serde_json::json!({"operator": "stateStoreSave", "keys": column_types(&p.schema, 0..n),
+        "values": column_types(&p.schema, n..p.schema.len())});
+    let state = AggregateState::new(group_exprs, aggregates, event_key, cx.partitions)?;
+    let operator = Aggregation { state, schema: p.schema.arrow_schema(), mode: cx.mode, shape };
+    Ok(Some(Planned { operator: Box::new(operator), inputs: vec![input.clone()] }))
+}
+
+struct Aggregation {
+    state: AggregateState,
+    schema: SchemaRef,
+    mode: OutputMode,
+    shape: serde_json::Value,
+}
+
+impl StatefulOperator for Aggregation {
+    fn shape(&self) -> serde_json::Value {
+        self.shape.clone()
+    }
+    fn process(
+        &mut self,
+        mut inputs: Vec<Vec<RecordBatch>>,
+        marks: Watermarks,
+        ctx: &ExecContext,
+    ) -> Result<Vec<RecordBatch>> {
+        let rows = inputs.remove(0);
+        Ok(vec![self.state.process(&rows, &self.schema, self.mode, marks, ctx)?])
+    }
+    /// As Spark: any aggregation outside complete mode runs a batch for a new watermark, even with nothing to evict.
+    fn wants_no_data_batch(&self, watermark_rose: bool) -> bool {
+        watermark_rose && self.mode != OutputMode::Complete
+    }
+    fn metrics(&self) -> &OperatorMetrics {
+        &self.state.metrics
+    }
+    fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
+        self.state.snapshot()
+    }
+    fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
+        self.state.restore(parts)
+    }
+}

@@ -1,0 +1,75 @@
+//! `applyInPandasWithState` (Spark's `FlatMapGroupsInPandasWithStateExec`): the user's function per group with its
+//! `GroupState`, timeouts by processing or event time, state kept in `GroupStateStore`.
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+
+use crate::error::Result;
+use crate::exec::execute::{make_batch, ExecContext};
+use crate::plan::{LogicalPlan, PlanNode};
+use crate::stream::group_state::{GroupStateSpec, GroupStateStore, GroupTimeout};
+use crate::stream::metrics::OperatorMetrics;
+use crate::stream::operator::{PlanContext, Planned, StatefulOperator, Watermarks};
+
+pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
+    let PlanNode::FlatMapGroupsWithState { input, spec } = &p.node else { return Ok(None) };
+    let keys: Vec<String> = spec.keys.iter().map(|k| crate::types::simple_string(&k.data_type)).collect();
+    let values: Vec<String> = spec
+        .state_schema
+        .fields()
+        .iter()
+        .map(|f| format!("{}: {}", f.name(), crate::types::simple_string(f.data_type())))
+        .collect();
+    let shape = serde_json::json!({"operator": "applyInPandasWithState", "keys": keys, "values": values});
+    let operator = FlatMapGroupsWithState {
+        store: GroupStateStore::new(spec, cx.partitions)?,
+        spec: spec.clone(),
+        input_schema: input.schema.arrow_schema(),
+        schema: p.schema.arrow_schema(),
+        shape,
+    };
+    Ok(Some(Planned { operator: Box::new(operator), inputs: vec![input.clone()] }))
+}
+
+struct FlatMapGroupsWithState {
+    store: GroupStateStore,
+    spec: GroupStateSpec,
+    input_schema: SchemaRef,
+    schema: SchemaRef,
+    shape: serde_json::Value,
+}
+
+impl StatefulOperator for FlatMapGroupsWithState {
+    fn shape(&self) -> serde_json::Value {
+        self.shape.clone()
+    }
+    fn process(
+        &mut self,
+        mut inputs: Vec<Vec<RecordBatch>>,
+        marks: Watermarks,
+        ctx: &ExecContext,
+    ) -> Result<Vec<RecordBatch>> {
+        let rows = inputs.remove(0);
+        let out = self.store.process(&self.spec, &rows, &self.input_schema, marks.late_ms, marks.evict_ms, ctx)?;
+        // The function's batches carry its own column names; the node's schema names the output.
+        out.into_iter().map(|b| make_batch(self.schema.clone(), b.columns().to_vec(), b.num_rows())).collect()
+    }
+    /// Processing-time timeouts are checked every trigger (as in Spark); event-time ones when the watermark rose.
+    fn wants_no_data_batch(&self, watermark_rose: bool) -> bool {
+        match self.spec.timeout {
+            GroupTimeout::ProcessingTime => true,
+            GroupTimeout::EventTime => watermark_rose,
+            GroupTimeout::NoTimeout => false,
+        }
+    }
+    fn metrics(&self) -> &OperatorMetrics {
+        &self.store.metrics
+    }
+    fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
+        self.store.snapshot(&self.spec)
+    }
+    fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
+        self.store.restore(&self.spec, parts)
+    }
+}

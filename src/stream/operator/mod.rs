@@ -1,0 +1,75 @@
+//! Stateful streaming operators behind one trait (Spark's `StateStoreWriter` execs): each declares its inputs (one or
+//! two streams), its checkpoint shape, how it handles a batch under the two watermarks, whether a rising watermark
+//! alone needs a batch, and its metrics. Operators are found when a query is planned (`incremental::StreamPlan`):
+//! each file here has a planner that recognises its logical node; a new operator is one file plus one line in
+//! `PLANNERS`.
+pub mod aggregate;
+pub mod deduplicate;
+pub mod flat_map_groups_with_state;
+pub mod session_window;
+
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+
+use crate::error::Result;
+use crate::exec::execute::ExecContext;
+use crate::plan::schema::PlanSchema;
+use crate::plan::LogicalPlan;
+use crate::stream::checks::OutputMode;
+use crate::stream::metrics::OperatorMetrics;
+
+/// The watermarks a batch applies: rows at or below `late_ms` are dropped (the previous batch's watermark);
+/// state at or below `evict_ms` is emitted or forgotten (this batch's).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Watermarks {
+    pub late_ms: i64,
+    pub evict_ms: i64,
+}
+
+pub trait StatefulOperator: Send {
+    /// What a restart must find unchanged (`state/<op>/_metadata`): Spark's operator name, key and value columns.
+    fn shape(&self) -> serde_json::Value;
+    /// Process one batch: `inputs[i]` holds the rows of input i (in the order the planner listed them).
+    fn process(&mut self, inputs: Vec<Vec<RecordBatch>>, marks: Watermarks, ctx: &ExecContext)
+        -> Result<Vec<RecordBatch>>;
+    /// Whether a batch without new data should run for this operator: when the watermark rose (`watermark_rose`) and
+    /// it can emit or evict something, or when it has processing-time timeouts, which are checked every trigger.
+    fn wants_no_data_batch(&self, watermark_rose: bool) -> bool;
+    /// Figures of the latest batch for progress `stateOperators`.
+    fn metrics(&self) -> &OperatorMetrics;
+    /// The state for the checkpoint: one batch per partition.
+    fn snapshot(&mut self) -> Result<Vec<RecordBatch>>;
+    /// Load a checkpointed `snapshot`.
+    fn restore(&mut self, parts: &[RecordBatch]) -> Result<()>;
+}
+
+/// What a planner is given: the query's output mode and the state's partition count (fixed by the checkpoint).
+#[derive(Clone, Copy)]
+pub struct PlanContext {
+    pub mode: OutputMode,
+    pub partitions: usize,
+}
+
+/// A recognised stateful node: the operator and the logical inputs whose rows it consumes.
+pub struct Planned {
+    pub operator: Box<dyn StatefulOperator>,
+    pub inputs: Vec<Arc<LogicalPlan>>,
+}
+
+/// Recognises its operator's logical node (`None`: not this operator's).
+pub type Planner = fn(&Arc<LogicalPlan>, PlanContext) -> Result<Option<Planned>>;
+
+/// Tried in order; session windows before plain aggregation (both are `Aggregate` nodes).
+pub static PLANNERS: &[Planner] =
+    &[session_window::plan, aggregate::plan, deduplicate::plan, flat_map_groups_with_state::plan];
+
+/// `name: type` per column of `range` of a schema (the shape's key and value lists).
+pub fn column_types(schema: &PlanSchema, range: std::ops::Range<usize>) -> Vec<String> {
+    range
+        .map(|i| {
+            let f = &schema.fields[i];
+            format!("{}: {}", f.name(), crate::types::simple_string(f.data_type()))
+        })
+        .collect()
+}
