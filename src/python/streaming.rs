@@ -283,7 +283,7 @@ pub fn start(
     // Spark: the writer's checkpointLocation, else spark.sql.streaming.checkpointLocation/<queryName or a uuid>.
     let checkpoint = opts.get("checkpointLocation").map(|s| s.to_string()).or_else(|| {
         df.session.conf_get("spark.sql.streaming.checkpointLocation").map(|root| {
-            let leaf = query_name.clone().unwrap_or_else(crate::stream::query::new_uuid);
+            let leaf = query_name.clone().unwrap_or_else(crate::types::uuid::random_uuid);
             std::path::Path::new(&root).join(leaf).to_string_lossy().into_owned()
         })
     });

@@ -1,11 +1,11 @@
 //! Scalar text ↔ value conversions the file formats share: Java number syntax, ISO dates and timestamps.
 //!
 //! The hot CSV paths parse and print the common ISO forms here without allocating; anything else falls back to
-//! `crate::expr::datetime_pattern` (Spark's full cast rules).
-use chrono::{NaiveDate, Offset, TimeZone};
+//! `crate::types::datetime_pattern` (Spark's full cast rules).
+use chrono::{Offset, TimeZone};
 use chrono_tz::Tz;
 
-use crate::expr::datetime_pattern::{parse_date_default, parse_timestamp_default, parse_timestamp_ntz_default};
+use crate::types::datetime_pattern::{parse_date_default, parse_timestamp_default, parse_timestamp_ntz_default};
 
 const MICROS_PER_SEC: i64 = 1_000_000;
 const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SEC;
@@ -373,25 +373,12 @@ pub fn parse_decimal(s: &str, precision: u8, scale: i8) -> Option<i128> {
 
 /// Java's `Double.toString` (Spark writes numbers with it).
 pub fn format_java_double(v: f64, out: &mut String) {
-    crate::expr::cast::java_float::write_java_double(v, out)
+    crate::types::java_float::write_java_double(v, out)
 }
 
 /// Java's `Float.toString`.
 pub fn format_java_float(v: f32, out: &mut String) {
-    crate::expr::cast::java_float::write_java_float(v, out)
-}
-
-/// A naive date-time for chrono-based callers.
-pub fn naive_of_wall(wall_micros: i64) -> Option<chrono::NaiveDateTime> {
-    let days = wall_micros.div_euclid(MICROS_PER_DAY);
-    let date = NaiveDate::from_num_days_from_ce_opt((days + 719_163) as i32)?;
-    let in_day = wall_micros.rem_euclid(MICROS_PER_DAY);
-    date.and_hms_micro_opt(
-        (in_day / 3_600_000_000) as u32,
-        (in_day / 60_000_000 % 60) as u32,
-        (in_day / 1_000_000 % 60) as u32,
-        (in_day % 1_000_000) as u32,
-    )
+    crate::types::java_float::write_java_float(v, out)
 }
 
 #[cfg(test)]
