@@ -2,6 +2,7 @@
 //!
 //! The engine modules (`types`, `expr`, `plan`, `exec`, `io`, `session`) are pure Rust over arrow-rs; only
 //! `python` uses pyo3. See ARCHITECTURE.md for the flow of data.
+pub mod context;
 pub mod error;
 pub mod exec;
 pub mod expr;

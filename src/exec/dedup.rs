@@ -3,15 +3,15 @@ use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
+use arrow::array::{ArrayRef, RecordBatch};
 use arrow::compute::concat_batches;
 use arrow::datatypes::Schema;
 use arrow::row::{RowConverter, Rows, SortField};
 
 use crate::error::Result;
-use crate::exec::execute::make_batch;
 use crate::exec::hashing::FxHasher;
 use crate::plan::SetOp;
+use crate::types::batch::take_rows;
 
 type Fx = BuildHasherDefault<FxHasher>;
 
@@ -19,16 +19,6 @@ fn encode(batch: &RecordBatch, keys: &[usize]) -> Result<Rows> {
     let cols: Vec<ArrayRef> = keys.iter().map(|&k| batch.column(k).clone()).collect();
     let conv = RowConverter::new(cols.iter().map(|c| SortField::new(c.data_type().clone())).collect())?;
     Ok(conv.convert_columns(&cols)?)
-}
-
-fn take_rows(batch: &RecordBatch, rows: Vec<u32>, schema: &Arc<Schema>) -> Result<RecordBatch> {
-    let idx = UInt32Array::from(rows);
-    let cols = batch
-        .columns()
-        .iter()
-        .map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?))
-        .collect::<Result<Vec<_>>>()?;
-    make_batch(schema.clone(), cols, idx.len())
 }
 
 /// First row of each distinct key.

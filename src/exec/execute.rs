@@ -1,34 +1,14 @@
 //! Runs an analyzed plan: each operator consumes its inputs' batches and returns its own, in parallel across
 //! batches with rayon where rows are independent.
-use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
-use arrow::datatypes::Schema;
+use arrow::array::{RecordBatch, UInt32Array};
 use rayon::prelude::*;
 
+use crate::context::EvalContext;
+pub use crate::context::ExecContext;
 use crate::error::Result;
-use crate::expr::physical::EvalContext;
 use crate::plan::{LogicalPlan, PlanNode};
-
-/// What running a plan needs from the session.
-#[derive(Clone, Debug)]
-pub struct ExecContext {
-    pub eval: EvalContext,
-    /// `spark.sql.shuffle.partitions`: parallelism of aggregations and joins.
-    pub shuffle_partitions: usize,
-}
-
-impl Default for ExecContext {
-    fn default() -> Self {
-        ExecContext { eval: EvalContext::default(), shuffle_partitions: 2 }
-    }
-}
-
-/// A batch of `schema` from columns, allowing zero columns (row count kept).
-pub fn make_batch(schema: Arc<Schema>, columns: Vec<ArrayRef>, rows: usize) -> Result<RecordBatch> {
-    let opts = RecordBatchOptions::new().with_row_count(Some(rows));
-    Ok(RecordBatch::try_new_with_options(schema, columns, &opts)?)
-}
+pub use crate::types::batch::make_batch;
 
 /// Run `plan` to completion.
 pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>> {
@@ -46,7 +26,7 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
         }
         PlanNode::StreamScan { .. } => {
             return Err(crate::error::EmberError::Analysis {
-                error_class: Some(crate::stream::checks::LEGACY_STREAMING_CLASS.into()),
+                error_class: Some(crate::plan::streaming::LEGACY_STREAMING_CLASS.into()),
                 message: "Queries with streaming sources must be executed with writeStream.start(), or from a streaming table or flow definition within a Spark Declarative Pipeline.;".into(),
             })
         }
@@ -162,13 +142,7 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
         PlanNode::FlatMapGroupsWithState { input, spec } => {
             // On a batch DataFrame: one pass with empty state and no timeouts.
             let rows = execute(input, ctx)?;
-            let mut store = crate::stream::group_state::GroupStateStore::new(spec, ctx.shuffle_partitions)?;
-            let no_timeout = crate::stream::group_state::GroupStateSpec {
-                timeout: crate::stream::group_state::GroupTimeout::NoTimeout,
-                ..spec.clone()
-            };
-            store
-                .process(&no_timeout, &rows, &input.schema.arrow_schema(), 0, 0, ctx)?
+            crate::exec::flat_map_groups::run_once(spec, &rows, &input.schema.arrow_schema(), ctx)?
                 .into_iter()
                 .map(|b| make_batch(schema.clone(), b.columns().to_vec(), b.num_rows()))
                 .collect::<Result<Vec<_>>>()?

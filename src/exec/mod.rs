@@ -2,6 +2,7 @@
 pub mod aggregate;
 pub mod dedup;
 pub mod execute;
+pub mod flat_map_groups;
 pub mod hashing;
 pub mod join;
 pub mod print_schema;

@@ -1,12 +1,13 @@
 //! Leaf operators: `spark.range`, file scans (dispatched to `io`), and seeded sampling.
 use std::sync::Arc;
 
-use arrow::array::{Int64Array, RecordBatch, UInt32Array};
+use arrow::array::{Int64Array, RecordBatch};
 use arrow::datatypes::{Fields, Schema};
 
 use crate::error::Result;
 use crate::exec::execute::{make_batch, ExecContext};
 use crate::io::options::Options;
+use crate::types::batch::take_rows;
 
 /// `range(start, end, step)` split into `partitions` slices the way Spark splits it.
 pub fn range(start: i64, end: i64, step: i64, partitions: usize, schema: &Arc<Schema>) -> Result<Vec<RecordBatch>> {
@@ -88,13 +89,7 @@ pub fn sample(
                 idx.push(i);
             }
         }
-        let idx = UInt32Array::from(idx);
-        let cols = b
-            .columns()
-            .iter()
-            .map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?))
-            .collect::<Result<Vec<_>>>()?;
-        out.push(make_batch(schema.clone(), cols, idx.len())?);
+        out.push(take_rows(b, idx, schema)?);
     }
     Ok(out)
 }

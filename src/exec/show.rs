@@ -216,7 +216,7 @@ mod tests {
     use arrow::datatypes::{DataType, Field, Int32Type};
 
     use super::*;
-    use crate::expr::datetime_pattern;
+    use crate::types::datetime_pattern;
 
     fn batch(columns: Vec<(&str, ArrayRef)>) -> (Vec<String>, RecordBatch) {
         let names = columns.iter().map(|(n, _)| n.to_string()).collect();

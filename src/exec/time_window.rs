@@ -6,7 +6,7 @@ use std::sync::Arc;
 use arrow::array::{
     Array, ArrayRef, AsArray, Int64Array, RecordBatch, StructArray, TimestampMicrosecondArray, UInt32Array,
 };
-use arrow::datatypes::{DataType, Fields, Int64Type, SchemaRef, TimestampMicrosecondType};
+use arrow::datatypes::{DataType, Int64Type, SchemaRef, TimestampMicrosecondType};
 use arrow::row::{RowConverter, SortField};
 
 use crate::error::Result;
@@ -158,14 +158,6 @@ pub fn merge_sessions(
     let mut cols: Vec<ArrayRef> = all.columns().to_vec();
     cols[session] = window_column(s, e, &time_type);
     Ok(vec![make_batch(schema.clone(), cols, n)?])
-}
-
-/// The fields of a window struct type (for callers building one).
-pub fn window_fields(time_type: &DataType) -> Fields {
-    match crate::plan::time_window::window_struct(time_type) {
-        DataType::Struct(f) => f,
-        _ => unreachable!(),
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! Spark's `CAST` with spark.sql.ansi.enabled=false: which casts resolve (`can_cast`) and their evaluation on Arrow
 //! arrays (`spark_cast`, `to_spark_string`). Invalid input gives NULL, not an error.
 mod from_string;
-pub mod java_float;
 mod primitive;
 pub mod to_string;
 
@@ -11,7 +10,6 @@ use arrow::array::{new_null_array, Array, ArrayRef, AsArray, ListArray, MapArray
 use arrow::datatypes::{DataType, Field, FieldRef};
 
 pub use from_string::{parse_bool, parse_day_time_interval, parse_decimal, parse_f32, parse_f64, parse_long};
-pub use java_float::{java_double_to_string, java_float_to_string};
 pub use primitive::{instant_to_local, local_to_instant, rescale_decimal};
 pub use to_string::{
     to_pretty_string, to_spark_string, write_java_big_decimal, write_plain_decimal, write_value, TextStyle,
@@ -579,7 +577,7 @@ mod tests {
     #[test]
     fn datetimes_through_the_default_formats() {
         // Uses datetime_pattern's default parse/format functions; skipped while they are still stubs.
-        if crate::expr::datetime_pattern::format_date_default(0).is_empty() {
+        if crate::types::datetime_pattern::format_date_default(0).is_empty() {
             return;
         }
         // CAST(TIMESTAMP'2020-01-01 00:00:00[.100|.123456]' AS STRING) and TIMESTAMP_NTZ / DATE, session zone UTC.

@@ -1,7 +1,7 @@
 //! Spark's implicit type coercion (non-ANSI): common types for comparisons, arithmetic, CASE/COALESCE/IN/UNION.
 use arrow::datatypes::DataType;
 
-use crate::types::{array_type, is_numeric, is_string, MAX_DECIMAL_PRECISION};
+use crate::types::{array_type, is_string, MAX_DECIMAL_PRECISION};
 
 /// Rank of a numeric type in Spark's numeric precedence (byte < short < int < long < float < double).
 fn numeric_rank(dt: &DataType) -> Option<u8> {
@@ -117,9 +117,4 @@ pub fn find_wider_common_type(types: &[DataType]) -> Option<DataType> {
 /// Non-nested, non-null Spark type.
 pub fn is_atomic(dt: &DataType) -> bool {
     !matches!(dt, DataType::List(_) | DataType::Map(_, _) | DataType::Struct(_) | DataType::Null)
-}
-
-/// Whether the type takes part in arithmetic.
-pub fn is_numeric_or_null(dt: &DataType) -> bool {
-    is_numeric(dt) || matches!(dt, DataType::Null)
 }

@@ -67,18 +67,6 @@ impl BinaryOp {
                 | BinaryOp::GtEq
         )
     }
-
-    pub fn is_arithmetic(&self) -> bool {
-        matches!(
-            self,
-            BinaryOp::Plus
-                | BinaryOp::Minus
-                | BinaryOp::Multiply
-                | BinaryOp::Divide
-                | BinaryOp::IntDivide
-                | BinaryOp::Modulo
-        )
-    }
 }
 
 /// A literal: one value held as a length-1 Arrow array (any type, nested included).

@@ -3,13 +3,13 @@
 //! table (`functions`).
 pub mod cast;
 pub mod coercion;
-pub mod datetime_pattern;
 pub mod decimal_arith;
 #[allow(clippy::module_inception)]
 pub mod expr;
 pub mod functions;
 pub mod physical;
 pub mod resolve;
+pub mod schema;
 pub mod sql;
 
 pub use expr::{BinaryOp, Expr};

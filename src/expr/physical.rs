@@ -5,6 +5,7 @@ use std::sync::Arc;
 use arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, RecordBatch};
 use arrow::datatypes::DataType;
 
+pub use crate::context::EvalContext;
 use crate::error::Result;
 use crate::expr::expr::BinaryOp;
 use crate::expr::functions::ScalarFunction;
@@ -48,25 +49,6 @@ pub fn repeat_scalar(scalar: &ArrayRef, n: usize) -> Result<ArrayRef> {
     }
     let indices = arrow::array::UInt32Array::from(vec![0u32; n]);
     Ok(arrow::compute::take(scalar.as_ref(), &indices, None)?)
-}
-
-/// What evaluation needs besides the batch: the session's time zone, the query's clock, the partition.
-#[derive(Debug, Clone)]
-pub struct EvalContext {
-    /// `spark.sql.session.timeZone`: how TIMESTAMP values are shown, parsed and split into fields.
-    pub time_zone: chrono_tz::Tz,
-    /// `current_timestamp()` for the whole query, microseconds since the epoch (Spark fixes it per query).
-    pub now_micros: i64,
-    /// Partition index, for `monotonically_increasing_id` and `spark_partition_id`.
-    pub partition: usize,
-    /// Rows of this partition before the current batch, for `monotonically_increasing_id`.
-    pub row_offset: u64,
-}
-
-impl Default for EvalContext {
-    fn default() -> Self {
-        EvalContext { time_zone: chrono_tz::UTC, now_micros: 0, partition: 0, row_offset: 0 }
-    }
 }
 
 /// A resolved expression: its kind, result type and nullability are known.

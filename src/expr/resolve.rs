@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, BooleanArray};
-use arrow::datatypes::{DataType, Field};
+use arrow::datatypes::DataType;
 
 use crate::error::{EmberError, Result};
 use crate::expr::coercion::{bounded_decimal, decimal_for_integral, find_wider_common_type, tightest_common_type};
 use crate::expr::expr::{BinaryOp, Expr};
 use crate::expr::functions::{registry, AggregateFunction, ArgInfo, FunctionDef, Signature};
 use crate::expr::physical::{PhysicalExpr, PhysicalKind};
-use crate::plan::schema::PlanSchema;
+use crate::expr::schema::PlanSchema;
 use crate::types::{is_integral, is_numeric, is_string, simple_string};
 
 /// An aggregate call found while resolving an aggregation's output expressions.
@@ -836,9 +836,4 @@ pub fn literal_sql(a: &ArrayRef) -> String {
             }
         }
     }
-}
-
-/// Field for an output column.
-pub fn output_field(name: &str, e: &PhysicalExpr) -> Field {
-    Field::new(name, e.data_type.clone(), e.nullable)
 }

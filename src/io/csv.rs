@@ -11,11 +11,11 @@ use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow::datatypes::{DataType, Field, Fields, Schema};
 use rayon::prelude::*;
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::datetime_pattern::DateTimePattern;
-use crate::expr::physical::EvalContext;
 use crate::io::options::Options;
 use crate::io::paths::{self, FileEntry};
+use crate::types::datetime_pattern::DateTimePattern;
 
 use infer::{InferConfig, InferType};
 use read::{Converter, RowSink};

@@ -7,7 +7,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Fields, Schema};
 
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
+use crate::context::EvalContext;
 use crate::io::options::Options;
 use crate::io::paths::FileEntry;
 

@@ -16,8 +16,8 @@ use arrow::array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, StructArray
 use arrow::datatypes::{DataType, Field, Fields, Schema};
 use rayon::prelude::*;
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
 use decode::{Col, DecodeEnv, Fail};
 use infer::IType;
 use lexer::{Lexer, Peek};
@@ -64,7 +64,7 @@ pub fn read_json(
     let fields = match schema {
         Some(f) => {
             decode::check_supported(&DataType::Struct(f.clone()))?;
-            decode::nullable_fields(f)
+            crate::types::fields_as_nullable(f)
         }
         None => infer_fields(&chunks, &env)?,
     };
@@ -87,20 +87,12 @@ pub fn read_json_strings(
     let fields = match schema {
         Some(f) => {
             decode::check_supported(&DataType::Struct(f.clone()))?;
-            decode::nullable_fields(f)
+            crate::types::fields_as_nullable(f)
         }
         None => infer_fields(&chunks, &env)?,
     };
     let batches = chunks.par_iter().map(|(_, c)| decode_chunk(*c, &fields, &env, None)).collect::<Result<Vec<_>>>()?;
     Ok((fields, batches.into_iter().filter(|b| b.num_rows() > 0).collect()))
-}
-
-/// Infer the schema of JSON texts (records per the options), as `spark.read.json` does.
-pub fn infer_schema_of_texts(texts: &[&str], opts: &JsonOptions, ctx: &EvalContext) -> Result<Fields> {
-    let env = DecodeEnv::new(opts.clone(), ctx.time_zone)?;
-    let chunks: Vec<(usize, Chunk)> =
-        texts.iter().flat_map(|t| split_chunks(t, opts).into_iter().map(|c| (0, Chunk::Text(c)))).collect();
-    infer_fields(&chunks, &env)
 }
 
 /// Line mode splits bytes on `\n`, which is only safe for UTF-8 unless the separator is given.

@@ -11,8 +11,8 @@ pub mod writer;
 use arrow::array::RecordBatch;
 use arrow::datatypes::Fields;
 
+use crate::context::EvalContext;
 use crate::error::Result;
-use crate::expr::physical::EvalContext;
 use options::Options;
 
 /// Read `paths` in `format` (csv, json, parquet, text); `schema` None means infer it.

@@ -11,8 +11,8 @@ use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
 use crate::io::options::Options;
 use crate::io::paths::{self, FileEntry};
 use crate::types::canonical;

@@ -50,7 +50,8 @@ pub fn unable_to_infer_schema(format: &str) -> EmberError {
     )
 }
 
-/// A path string without its `file:` scheme, made absolute.
+/// A path string without its `file:` scheme (a `file:` URI percent-decoded, as `file_uri` writes it), made
+/// absolute: every local path a user or a checkpoint gives goes through here.
 pub fn local_path(p: &str) -> PathBuf {
     let stripped = if let Some(rest) = p.strip_prefix("file://") {
         percent_decode(rest)
@@ -65,6 +66,23 @@ pub fn local_path(p: &str) -> PathBuf {
     } else {
         std::env::current_dir().map(|d| d.join(&pb)).unwrap_or(pb)
     }
+}
+
+/// `file:///abs/path` as Hadoop's `Path.toUri` prints it: ASCII outside a URI path's characters is `%XX`-quoted
+/// (`%` itself included), other characters stay as they are.
+pub fn file_uri(path: &std::path::Path) -> String {
+    let s = path.to_string_lossy();
+    let mut out = String::with_capacity(s.len() + 8);
+    out.push_str("file://");
+    for c in s.chars() {
+        let keep = !c.is_ascii() || c.is_ascii_alphanumeric() || "/_-!.~'()*,;:$&+=@".contains(c);
+        if keep {
+            out.push(c);
+        } else {
+            out.push_str(&format!("%{:02X}", c as u32));
+        }
+    }
+    out
 }
 
 fn percent_decode(s: &str) -> String {
@@ -506,7 +524,7 @@ pub fn read_dataset(
     paths: &[String],
     opts: &Options,
     schema: Option<&Fields>,
-    ctx: &crate::expr::physical::EvalContext,
+    ctx: &crate::context::EvalContext,
 ) -> Result<(Fields, Vec<arrow::array::RecordBatch>)> {
     let (files, _) = list_files(paths, opts)?;
     read_files(format, &files, opts, schema, ctx)
@@ -518,7 +536,7 @@ pub fn read_files(
     files: &[FileEntry],
     opts: &Options,
     schema: Option<&Fields>,
-    ctx: &crate::expr::physical::EvalContext,
+    ctx: &crate::context::EvalContext,
 ) -> Result<(Fields, Vec<arrow::array::RecordBatch>)> {
     crate::io::format::file_format(format)?.read(files, schema, opts, ctx)
 }
@@ -528,7 +546,7 @@ pub(crate) fn read_json_dataset(
     files: &[FileEntry],
     schema: Option<&Fields>,
     opts: &Options,
-    ctx: &crate::expr::physical::EvalContext,
+    ctx: &crate::context::EvalContext,
 ) -> Result<(Fields, Vec<arrow::array::RecordBatch>)> {
     let part_names: Vec<String> =
         files.first().map(|f| f.partition_values.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
@@ -709,7 +727,7 @@ mod tests {
     fn dataset_dispatch() {
         let d = tempfile::tempdir().unwrap();
         touch(d.path(), "t/k=a/f.csv");
-        let ctx = crate::expr::physical::EvalContext::default();
+        let ctx = crate::context::EvalContext::default();
         let p = vec![format!("{}/t", d.path().display())];
         let (f, b) = read_dataset("CSV", &p, &Options::new(), None, &ctx).unwrap();
         assert_eq!(f.len(), 2);
@@ -739,5 +757,17 @@ mod tests {
         fs::write(r.join("_spark_metadata/2"), format!("v1\n{}\n", line("p2.csv"))).unwrap();
         let (files, _) = list_files(&[r.display().to_string()], &Options::new()).unwrap();
         assert_eq!(names(&files, &r), ["p1.csv", "p2.csv"]);
+    }
+
+    #[test]
+    fn file_uris_quote_like_hadoop() {
+        assert_eq!(file_uri(Path::new("/tmp/a b/k=x%3Ay/é#1")), "file:///tmp/a%20b/k=x%253Ay/é%231");
+    }
+
+    #[test]
+    fn local_path_reads_back_file_uri() {
+        let p = std::path::Path::new("/tmp/a b/k=x%3Ay/é#1");
+        assert_eq!(local_path(&file_uri(p)), p);
+        assert_eq!(local_path("file:/tmp/x"), std::path::Path::new("/tmp/x"));
     }
 }

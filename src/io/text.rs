@@ -5,8 +5,8 @@ use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, RecordBatchOptions, St
 use arrow::datatypes::{DataType, Field, Fields, Schema};
 use rayon::prelude::*;
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
 use crate::io::options::Options;
 use crate::io::paths::{self, FileEntry};
 

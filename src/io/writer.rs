@@ -1,15 +1,13 @@
 //! The dataset writer: save modes, `part-…` files per batch, Hive partition directories and `_SUCCESS`.
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, UInt32Array};
 use arrow::datatypes::*;
 use rayon::prelude::*;
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
 use crate::io::csv::values;
 use crate::io::format::file_format;
 use crate::io::options::Options;
@@ -54,34 +52,6 @@ impl std::str::FromStr for SaveMode {
 pub struct WrittenFile {
     pub path: PathBuf,
     pub size: u64,
-}
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// A random-looking RFC 4122 version-4-shaped id (`xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`) from the process's random
-/// hasher seed, the clock, the pid and a counter.
-pub fn new_job_id() -> String {
-    let state = std::collections::hash_map::RandomState::new();
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let word = |salt: u64| {
-        let mut h = state.build_hasher();
-        h.write_u128(nanos);
-        h.write_u32(std::process::id());
-        h.write_u64(count);
-        h.write_u64(salt);
-        h.finish()
-    };
-    let (a, b) = (word(1), word(2));
-    let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0x0fff,
-        b >> 48,
-        b & 0xffff_ffff_ffff
-    )
 }
 
 /// Spark's escaping of partition directory names and values (`/` → `%2F`, `:` → `%3A`, `=` → `%3D`, …).
@@ -283,7 +253,7 @@ pub fn write_dataset(
     if todo.is_empty() {
         todo.extend(batches.first());
     }
-    let job_id = new_job_id();
+    let job_id = crate::types::uuid::random_uuid();
     let per_task: Vec<Vec<WrittenFile>> = todo
         .par_iter()
         .enumerate()
@@ -363,17 +333,6 @@ mod tests {
             SaveMode::parse("foo").unwrap_err().message(),
             "[INVALID_SAVE_MODE] The specified save mode \"foo\" is invalid. Valid save modes include \"append\", \"overwrite\", \"ignore\", \"error\", \"errorifexists\", and \"default\". SQLSTATE: 42000"
         );
-    }
-
-    #[test]
-    fn job_ids_look_like_uuid_v4() {
-        let a = new_job_id();
-        let b = new_job_id();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 36);
-        assert_eq!(&a[14..15], "4");
-        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
-        assert_eq!(a.matches('-').count(), 4);
     }
 
     #[test]

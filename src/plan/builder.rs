@@ -10,7 +10,7 @@ use crate::expr::expr::{BinaryOp, Expr};
 use crate::expr::functions::{registry, ArgInfo, FunctionDef};
 use crate::expr::physical::{PhysicalExpr, PhysicalKind};
 use crate::expr::resolve::{cast_to, display_name, quote_ident, ExtractedAggregate, Resolver};
-use crate::plan::schema::{Attr, PlanSchema};
+use crate::expr::schema::{Attr, PlanSchema};
 use crate::plan::{AggregateCall, JoinType, LogicalPlan, PassthroughKind, PlanNode, SetOp, SortKey};
 
 /// Analysis settings taken from the session conf.
@@ -836,7 +836,7 @@ pub fn with_watermark(input: &Plan, column: &str, delay: &str, cfg: AnalysisConf
 pub fn flat_map_groups_with_state(
     input: &Plan,
     keys: &[Expr],
-    func: Arc<dyn crate::stream::group_state::GroupFunction>,
+    func: Arc<dyn crate::plan::group_state_spec::GroupFunction>,
     output: Fields,
     state: Fields,
     output_mode: &str,
@@ -852,12 +852,12 @@ pub fn flat_map_groups_with_state(
             )))
         }
     };
-    let timeout = crate::stream::group_state::GroupTimeout::parse(timeout)?;
+    let timeout = crate::plan::group_state_spec::GroupTimeout::parse(timeout)?;
     let keys = expand_stars(input, keys, cfg)?;
     let mut r = Resolver::new(&input.schema, cfg.case_sensitive);
     let keys: Vec<PhysicalExpr> = keys.iter().map(|k| r.resolve(k)).collect::<Result<_>>()?;
     let event_column = input.schema.attrs.iter().position(|a| a.watermark_delay_ms.is_some());
-    let spec = crate::stream::group_state::GroupStateSpec {
+    let spec = crate::plan::group_state_spec::GroupStateSpec {
         func,
         keys,
         state_schema: Arc::new(arrow::datatypes::Schema::new(state)),

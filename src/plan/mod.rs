@@ -1,9 +1,12 @@
 //! Logical plans: a DataFrame is an `Arc<LogicalPlan>`, analyzed when built (names resolved, types known), so
 //! errors surface at the call that caused them, as in Spark.
 pub mod builder;
+pub mod catalog;
+pub mod group_state_spec;
 pub mod schema;
 pub mod sql_planner;
 pub mod stream_relation;
+pub mod streaming;
 pub mod time_window;
 
 use std::sync::Arc;
@@ -15,7 +18,7 @@ use crate::expr::functions::{AggregateFunction, GeneratorFunction, Signature};
 use crate::expr::PhysicalExpr;
 use crate::io::options::Options;
 
-pub use schema::{next_attr_id, Attr, PlanSchema};
+pub use crate::expr::schema::{next_attr_id, Attr, PlanSchema};
 
 /// One node of an analyzed plan with its output schema.
 #[derive(Clone)]
@@ -180,7 +183,7 @@ pub enum PlanNode {
     /// `groupBy(...).applyInPandasWithState(...)`: the function's rows (output schema = this node's).
     FlatMapGroupsWithState {
         input: Arc<LogicalPlan>,
-        spec: crate::stream::group_state::GroupStateSpec,
+        spec: crate::plan::group_state_spec::GroupStateSpec,
     },
     /// `withWatermark`: rows pass unchanged; a streaming query tracks the maximum of `column` (event time).
     EventTimeWatermark {

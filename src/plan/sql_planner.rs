@@ -12,20 +12,20 @@ use crate::error::{EmberError, Result};
 use crate::expr::expr::Expr;
 use crate::expr::sql::{convert_expr, parse_query};
 use crate::plan::builder::{self, contains_aggregate, AnalysisConfig};
+use crate::plan::catalog::Catalog;
 use crate::plan::{JoinType, LogicalPlan, SetOp};
-use crate::session::Session;
 
 type Plan = Arc<LogicalPlan>;
 
 /// Plan one SQL query string.
-pub fn plan_sql(query: &str, session: &Session) -> Result<Plan> {
+pub fn plan_sql(query: &str, catalog: &dyn Catalog) -> Result<Plan> {
     let q = parse_query(query.trim().trim_end_matches(';'))?;
-    let planner = SqlPlanner { session, cfg: session.analysis() };
+    let planner = SqlPlanner { catalog, cfg: catalog.analysis() };
     planner.query(&q)
 }
 
 struct SqlPlanner<'a> {
-    session: &'a Session,
+    catalog: &'a dyn Catalog,
     cfg: AnalysisConfig,
 }
 
@@ -156,7 +156,7 @@ impl SqlPlanner<'_> {
         match t {
             TableFactor::Table { name, alias, .. } => {
                 let n = object_name(name);
-                let plan = builder::fresh_ids(&self.session.table(&n)?);
+                let plan = builder::fresh_ids(&self.catalog.table(&n)?);
                 let qualifier = alias
                     .as_ref()
                     .map(|a| crate::expr::sql::ident_value(&a.name))
@@ -178,7 +178,7 @@ impl SqlPlanner<'_> {
         if from.is_empty() {
             // SELECT without FROM: one row, no columns.
             let schema = Arc::new(arrow::datatypes::Schema::empty());
-            let batch = crate::exec::execute::make_batch(schema, vec![], 1)?;
+            let batch = crate::types::batch::make_batch(schema, vec![], 1)?;
             return Ok(builder::values(Fields::empty(), vec![batch]));
         }
         let mut plan: Option<Plan> = None;

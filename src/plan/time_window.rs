@@ -10,8 +10,8 @@ use crate::error::{EmberError, Result};
 use crate::expr::expr::Expr;
 use crate::expr::physical::{PhysicalExpr, PhysicalKind};
 use crate::expr::resolve::{cast_to, display_name, Resolver};
+use crate::expr::schema::{Attr, PlanSchema};
 use crate::plan::builder::AnalysisConfig;
-use crate::plan::schema::{Attr, PlanSchema};
 use crate::plan::{LogicalPlan, PlanNode};
 
 type Plan = Arc<LogicalPlan>;
@@ -253,7 +253,7 @@ pub fn merge_sessions(input: &Plan, groups: &[Expr], window_attr: u64, cfg: Anal
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::schema::PlanSchema;
+    use crate::expr::schema::PlanSchema;
 
     fn input() -> Plan {
         let fields = Fields::from(vec![

@@ -226,7 +226,7 @@ impl PySession {
 
     /// `spark.sql(query)`.
     fn sql(&self, query: &str) -> BResult<PyDataFrame> {
-        let plan = crate::plan::sql_planner::plan_sql(query, &self.session)?;
+        let plan = crate::plan::sql_planner::plan_sql(query, self.session.as_ref())?;
         Ok(PyDataFrame::new(plan, self.session.clone()))
     }
 }

@@ -2,9 +2,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
+use crate::context::EvalContext;
+use crate::context::ExecContext;
 use crate::error::{EmberError, Result};
-use crate::exec::ExecContext;
-use crate::expr::physical::EvalContext;
 use crate::plan::builder::AnalysisConfig;
 use crate::plan::LogicalPlan;
 
@@ -160,11 +160,6 @@ impl Session {
         Ok(())
     }
 
-    /// Set at session build time; static keys included.
-    pub fn conf_set_initial(&self, key: &str, value: &str) -> Result<()> {
-        self.conf_set(key, value)
-    }
-
     pub fn conf_unset(&self, key: &str) {
         let fresh = Session::new();
         let mut conf = self.conf.write().unwrap();
@@ -302,6 +297,15 @@ impl Session {
     }
 }
 
+impl crate::plan::catalog::Catalog for Session {
+    fn analysis(&self) -> AnalysisConfig {
+        Session::analysis(self)
+    }
+    fn table(&self, name: &str) -> Result<Arc<LogicalPlan>> {
+        Session::table(self, name)
+    }
+}
+
 /// The catalog key (lower-case table name) of `name`, `default.name` or `spark_catalog.default.name`; None for a
 /// name that cannot be a catalog table, Some(Err) for one in a schema other than `default`.
 fn catalog_table_key(parts: &[String]) -> Option<Result<String>> {
@@ -355,7 +359,7 @@ fn table_scan(table: &CatalogTable) -> Arc<LogicalPlan> {
             options: table.options.clone(),
             user_schema: true,
         },
-        crate::plan::schema::PlanSchema::fresh(table.fields.clone()),
+        crate::expr::schema::PlanSchema::fresh(table.fields.clone()),
     )
 }
 

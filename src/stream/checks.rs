@@ -1,39 +1,8 @@
 //! Spark's checks of a streaming query at `start()` (UnsupportedOperationChecker): output modes against
 //! aggregations, sorts, limits, distinct aggregates and stream-batch unions, with Spark's messages.
 use crate::error::{EmberError, Result};
+pub use crate::plan::streaming::{OutputMode, LEGACY_STREAMING_CLASS};
 use crate::plan::{LogicalPlan, PlanNode};
-
-/// `outputMode(...)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OutputMode {
-    Append,
-    Complete,
-    Update,
-}
-
-impl OutputMode {
-    pub fn parse(s: &str) -> Result<OutputMode> {
-        match s.to_ascii_lowercase().as_str() {
-            "append" => Ok(OutputMode::Append),
-            "complete" => Ok(OutputMode::Complete),
-            "update" => Ok(OutputMode::Update),
-            _ => Err(EmberError::illegal_argument(format!(
-                "[STREAMING_OUTPUT_MODE.INVALID] Invalid streaming output mode: {s}. Accepted output modes are 'Append', 'Complete', 'Update'. SQLSTATE: 42KDE"
-            ))),
-        }
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            OutputMode::Append => "Append",
-            OutputMode::Complete => "Complete",
-            OutputMode::Update => "Update",
-        }
-    }
-}
-
-/// Spark reports these checks under one legacy error class, with the message (no `[CLASS]` prefix) and the plan.
-pub const LEGACY_STREAMING_CLASS: &str = "_LEGACY_ERROR_TEMP_3102";
 
 fn fail(msg: &str, plan: &LogicalPlan) -> EmberError {
     EmberError::Analysis {

@@ -6,94 +6,18 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
-use arrow::array::{new_null_array, ArrayRef, BooleanArray, RecordBatch, UInt32Array};
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use arrow::datatypes::SchemaRef;
-use arrow::row::{RowConverter, SortField};
+use arrow::row::RowConverter;
 
-use crate::error::{EmberError, Result};
+use crate::error::Result;
 use crate::exec::execute::ExecContext;
+use crate::exec::flat_map_groups;
 use crate::exec::hashing::FxHasher;
-use crate::expr::PhysicalExpr;
+pub use crate::plan::group_state_spec::{
+    GroupCalls, GroupFunction, GroupResults, GroupStateSpec, GroupTimeout, StateUpdate, NO_TIMESTAMP,
+};
 use crate::stream::metrics::OperatorMetrics;
-
-/// Spark's `NO_TIMESTAMP`: no timeout set.
-pub const NO_TIMESTAMP: i64 = -1;
-
-/// `GroupStateTimeout`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GroupTimeout {
-    NoTimeout,
-    ProcessingTime,
-    EventTime,
-}
-
-impl GroupTimeout {
-    pub fn parse(s: &str) -> Result<GroupTimeout> {
-        match s.to_ascii_lowercase().as_str() {
-            "notimeout" => Ok(GroupTimeout::NoTimeout),
-            "processingtimetimeout" => Ok(GroupTimeout::ProcessingTime),
-            "eventtimetimeout" => Ok(GroupTimeout::EventTime),
-            _ => Err(EmberError::illegal_argument(format!("Unknown timeout conf {s}"))),
-        }
-    }
-    pub fn name(&self) -> &'static str {
-        match self {
-            GroupTimeout::NoTimeout => "NoTimeout",
-            GroupTimeout::ProcessingTime => "ProcessingTimeTimeout",
-            GroupTimeout::EventTime => "EventTimeTimeout",
-        }
-    }
-}
-
-/// One batch of calls: first the keys with rows (`data` holds their rows, key i at `offsets[i]..offsets[i+1]`),
-/// then the keys that timed out.
-pub struct GroupCalls {
-    pub keys: RecordBatch,
-    pub data: RecordBatch,
-    pub offsets: Vec<usize>,
-    /// State per call (state schema; a null row where `has_state` is false).
-    pub states: RecordBatch,
-    pub has_state: Vec<bool>,
-    pub timed_out: Vec<bool>,
-    pub batch_timestamp_ms: i64,
-    /// The watermark for eviction, or `NO_TIMESTAMP` when the query has none.
-    pub watermark_ms: i64,
-}
-
-/// What each call left behind.
-pub struct GroupResults {
-    pub output: Vec<RecordBatch>,
-    /// New state per call (rows where `exists` is false are ignored).
-    pub states: RecordBatch,
-    pub updates: Vec<StateUpdate>,
-}
-
-#[derive(Clone, Copy, Debug)]
-pub struct StateUpdate {
-    pub exists: bool,
-    pub updated: bool,
-    pub removed: bool,
-    pub timeout_ms: i64,
-}
-
-/// The user's function, called for a whole batch of groups.
-pub trait GroupFunction: Send + Sync {
-    fn call(&self, calls: GroupCalls) -> Result<GroupResults>;
-}
-
-/// How the operator was declared.
-#[derive(Clone)]
-pub struct GroupStateSpec {
-    pub func: Arc<dyn GroupFunction>,
-    pub keys: Vec<PhysicalExpr>,
-    pub state_schema: SchemaRef,
-    /// `outputMode` given to applyInPandasWithState ("append" / "update").
-    pub append: bool,
-    pub timeout: GroupTimeout,
-    /// Input column holding the event time (its watermark filters late rows under an event-time timeout).
-    pub event_column: Option<usize>,
-    pub has_watermark: bool,
-}
 
 struct Entry {
     state: Option<RecordBatch>,
@@ -108,7 +32,7 @@ pub struct GroupStateStore {
 
 impl GroupStateStore {
     pub fn new(spec: &GroupStateSpec, partitions: usize) -> Result<Self> {
-        let converter = RowConverter::new(spec.keys.iter().map(|k| SortField::new(k.data_type.clone())).collect())?;
+        let converter = flat_map_groups::key_converter(spec)?;
         Ok(GroupStateStore {
             converter,
             entries: HashMap::default(),
@@ -120,10 +44,7 @@ impl GroupStateStore {
     pub fn snapshot(&self, spec: &GroupStateSpec) -> Result<Vec<RecordBatch>> {
         use arrow::array::{BinaryArray, BooleanArray, Int64Array};
         use arrow::datatypes::{DataType, Field, Schema};
-        let null_state = RecordBatch::try_new(
-            spec.state_schema.clone(),
-            spec.state_schema.fields().iter().map(|f| new_null_array(f.data_type(), 1)).collect(),
-        )?;
+        let null_state = flat_map_groups::null_state(spec)?;
         let entries: Vec<(&Box<[u8]>, &Entry)> = self.entries.iter().collect();
         let keys: BinaryArray = entries.iter().map(|(k, _)| Some(k.as_ref())).collect();
         let timeouts: Int64Array = entries.iter().map(|(_, e)| Some(e.timeout_ms)).collect();
@@ -177,15 +98,7 @@ impl GroupStateStore {
             dropped = keep.iter().filter(|k| !**k).count();
             all = arrow::compute::filter_record_batch(&all, &BooleanArray::from(keep))?;
         }
-        let key_cols = spec.keys.iter().map(|k| k.evaluate(&all, &ctx.eval)).collect::<Result<Vec<_>>>()?;
-        let encoded = self.converter.convert_columns(&key_cols)?;
-        let mut groups: HashMap<&[u8], Vec<u32>> = HashMap::new();
-        for (i, r) in encoded.iter().enumerate() {
-            groups.entry(r.data()).or_default().push(i as u32);
-        }
-        // Keys in their sort order (the row format orders like the values), as Spark's sort-based grouping.
-        let mut data_keys: Vec<&[u8]> = groups.keys().copied().collect();
-        data_keys.sort_unstable();
+        let groups = flat_map_groups::group_rows(spec, &self.converter, &all, input_schema, ctx)?;
         let threshold = match spec.timeout {
             GroupTimeout::ProcessingTime => Some(ctx.eval.now_micros / 1000),
             GroupTimeout::EventTime if spec.has_watermark => Some(evict_ms),
@@ -195,45 +108,18 @@ impl GroupStateStore {
             Some(t) => self
                 .entries
                 .iter()
-                .filter(|(k, e)| e.timeout_ms != NO_TIMESTAMP && e.timeout_ms < t && !groups.contains_key(k.as_ref()))
+                .filter(|(k, e)| e.timeout_ms != NO_TIMESTAMP && e.timeout_ms < t && !groups.contains(k))
                 .map(|(k, _)| k.clone())
                 .collect(),
             None => vec![],
         };
         timed.sort_unstable();
-        let calls: Vec<Box<[u8]>> =
-            data_keys.iter().map(|k| Box::<[u8]>::from(*k)).chain(timed.iter().cloned()).collect();
+        let calls: Vec<Box<[u8]>> = groups.keys.iter().chain(&timed).cloned().collect();
         if calls.is_empty() {
             self.metrics.record(self.entries.len(), 0, 0, dropped, 0, 0, self.memory());
             return Ok(vec![]);
         }
-        let mut order: Vec<u32> = Vec::with_capacity(all.num_rows());
-        let mut offsets = vec![0usize];
-        for k in &data_keys {
-            order.extend(&groups[k]);
-            offsets.push(order.len());
-        }
-        let idx = UInt32Array::from(order);
-        let data_cols = all
-            .columns()
-            .iter()
-            .map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?))
-            .collect::<Result<Vec<ArrayRef>>>()?;
-        let data = RecordBatch::try_new(input_schema.clone(), data_cols)?;
-        let parser = self.converter.parser();
-        let keys = self.converter.convert_rows(calls.iter().map(|k| parser.parse(k)))?;
-        let key_schema = Arc::new(arrow::datatypes::Schema::new(
-            spec.keys
-                .iter()
-                .enumerate()
-                .map(|(i, k)| arrow::datatypes::Field::new(format!("k{i}"), k.data_type.clone(), true))
-                .collect::<Vec<_>>(),
-        ));
-        let keys = RecordBatch::try_new(key_schema, keys)?;
-        let null_state = RecordBatch::try_new(
-            spec.state_schema.clone(),
-            spec.state_schema.fields().iter().map(|f| new_null_array(f.data_type(), 1)).collect(),
-        )?;
+        let null_state = flat_map_groups::null_state(spec)?;
         let mut state_rows = Vec::with_capacity(calls.len());
         let mut has_state = Vec::with_capacity(calls.len());
         for k in &calls {
@@ -249,22 +135,17 @@ impl GroupStateStore {
             }
         }
         let states = arrow::compute::concat_batches(&spec.state_schema, &state_rows)?;
-        let timed_out: Vec<bool> = (0..calls.len()).map(|i| i >= data_keys.len()).collect();
-        let results = spec.func.call(GroupCalls {
-            keys,
-            data,
-            offsets,
+        let watermark_ms = if spec.has_watermark { evict_ms } else { NO_TIMESTAMP };
+        let results = flat_map_groups::call_groups(
+            spec,
+            &self.converter,
+            groups,
+            &timed,
             states,
             has_state,
-            timed_out,
-            batch_timestamp_ms: ctx.eval.now_micros / 1000,
-            watermark_ms: if spec.has_watermark { evict_ms } else { NO_TIMESTAMP },
-        })?;
-        if results.updates.len() != calls.len() || results.states.num_rows() != calls.len() {
-            return Err(EmberError::execution(
-                "applyInPandasWithState: the function's state results do not match its calls",
-            ));
-        }
+            ctx.eval.now_micros / 1000,
+            watermark_ms,
+        )?;
         let (mut updated, mut removed) = (0, 0);
         for (i, (k, u)) in calls.into_iter().zip(&results.updates).enumerate() {
             let old_timeout = self.entries.get(&k).map(|e| e.timeout_ms).unwrap_or(NO_TIMESTAMP);

@@ -4,31 +4,18 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use crate::error::{EmberError, Result};
 use crate::exec::execute::ExecContext;
+pub use crate::plan::streaming::Trigger;
 use crate::session::Session;
 use crate::stream::checkpoint::{Checkpoint, Recovery};
 use crate::stream::incremental::Incremental;
 use crate::stream::offset::Offset;
 use crate::stream::sink::Sink;
 use crate::stream::source::Source;
-
-/// `trigger(...)`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Trigger {
-    /// Next batch as soon as the previous one finished (and new data exists).
-    Default,
-    /// Batches start on multiples of the interval.
-    ProcessingTime(Duration),
-    /// One batch, then stop.
-    Once,
-    /// Everything available, in as many batches as the source limits ask, then stop.
-    AvailableNow,
-    /// Accepted for map-like queries; run as back-to-back micro-batches.
-    Continuous(Duration),
-}
+use crate::types::uuid::random_uuid;
 
 /// What the query reports through `status`, `lastProgress`, `awaitTermination`.
 #[derive(Default)]
@@ -65,27 +52,6 @@ pub struct QueryHandle {
     pub explain: String,
 }
 
-/// A random (v4-shaped) UUID from the clock, the process and a counter; no crate needed for ids.
-pub fn new_uuid() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let t = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let mut h1 = std::collections::hash_map::RandomState::new().build_hasher();
-    h1.write_u128(t);
-    h1.write_u64(n);
-    h1.write_u32(std::process::id());
-    let a = h1.finish();
-    let mut h2 = std::collections::hash_map::RandomState::new().build_hasher();
-    h2.write_u64(a ^ n.rotate_left(17));
-    let b = h2.finish();
-    let x = ((a as u128) << 64) | b as u128;
-    let x = (x & !(0xF000u128 << 64)) | (0x4000u128 << 64);
-    let x = (x & !(0xC000u128 << 48)) | (0x8000u128 << 48);
-    let s = format!("{x:032x}");
-    format!("{}-{}-{}-{}-{}", &s[0..8], &s[8..12], &s[12..16], &s[16..20], &s[20..32])
-}
-
 fn iso_now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
@@ -99,7 +65,7 @@ fn rate(rows: usize, secs: f64) -> String {
         return "0.0".into();
     }
     let r = rows as f64 / secs;
-    let mut s = crate::expr::cast::java_float::java_double_to_string(r);
+    let mut s = crate::types::java_float::java_double_to_string(r);
     if s.contains('E') {
         s = format!("{r}");
     }
@@ -139,14 +105,14 @@ impl QueryHandle {
         // A checkpoint keeps the query's id across restarts; each run gets a new runId.
         let (checkpoint, id) = match &run.checkpoint {
             Some(loc) => {
-                let (c, id) = Checkpoint::open(loc, &new_uuid())?;
+                let (c, id) = Checkpoint::open(loc, &random_uuid())?;
                 (Some(c), id)
             }
-            None => (None, new_uuid()),
+            None => (None, random_uuid()),
         };
         let handle = Arc::new(QueryHandle {
             id,
-            run_id: new_uuid(),
+            run_id: random_uuid(),
             name,
             shared: shared.clone(),
             thread: Mutex::new(None),

@@ -11,7 +11,8 @@ use crate::session::Session;
 use crate::stream::checks::{check, check_continuous, OutputMode};
 use crate::stream::connector::{self, SinkArgs, UserFunctions};
 use crate::stream::incremental::Incremental;
-use crate::stream::query::{new_uuid, EventCallback, QueryHandle, QueryRun, Trigger};
+use crate::stream::query::{EventCallback, QueryHandle, QueryRun, Trigger};
+use crate::types::uuid::random_uuid;
 
 /// Everything `writeStream…start()` says about a query.
 pub struct StreamStart {
@@ -95,7 +96,7 @@ pub fn start(spec: StreamStart) -> Result<Arc<QueryHandle>> {
     // Spark: the writer's checkpointLocation, else spark.sql.streaming.checkpointLocation/<queryName or a uuid>.
     let checkpoint = options.get("checkpointLocation").map(str::to_string).or_else(|| {
         session.conf_get("spark.sql.streaming.checkpointLocation").map(|root| {
-            let leaf = query_name.clone().unwrap_or_else(new_uuid);
+            let leaf = query_name.clone().unwrap_or_else(random_uuid);
             std::path::Path::new(&root).join(leaf).to_string_lossy().into_owned()
         })
     });

@@ -3,8 +3,12 @@
 //! ember keeps data in Arrow arrays and uses Arrow's `DataType` as its type; this module says which Arrow types
 //! stand for which Spark type. `ddl` parses Spark DDL strings and `spark_json` reads and writes Spark's schema JSON
 //! (the form `pyspark.sql.types` uses to cross into the engine).
+pub mod batch;
+pub mod datetime_pattern;
 pub mod ddl;
+pub mod java_float;
 pub mod spark_json;
+pub mod uuid;
 
 use std::sync::Arc;
 
@@ -176,22 +180,28 @@ mod tests {
     }
 }
 
-/// The type with every field nullable, nested fields included (Spark's `asNullable`, applied to the schema a user
-/// gives a file source: a missing value reads as null rather than failing).
+/// The type with every nested field, element and map value nullable (Spark's `asNullable`: map keys stay
+/// non-null), as Spark reads files with a user's schema and as `from_json` returns: a missing value reads as null
+/// rather than failing.
 pub fn as_nullable(dt: &DataType) -> DataType {
     match dt {
         DataType::Struct(f) => DataType::Struct(fields_as_nullable(f)),
-        DataType::List(f) => DataType::List(std::sync::Arc::new(
-            f.as_ref().clone().with_data_type(as_nullable(f.data_type())).with_nullable(true),
-        )),
-        DataType::Map(f, sorted) => {
-            DataType::Map(std::sync::Arc::new(f.as_ref().clone().with_data_type(as_nullable(f.data_type()))), *sorted)
+        DataType::List(f) => {
+            DataType::List(Arc::new(f.as_ref().clone().with_data_type(as_nullable(f.data_type())).with_nullable(true)))
         }
+        DataType::Map(entries, sorted) => match entries.data_type() {
+            DataType::Struct(kv) if kv.len() == 2 => {
+                let value = kv[1].as_ref().clone().with_data_type(as_nullable(kv[1].data_type())).with_nullable(true);
+                let kv = Fields::from(vec![kv[0].as_ref().clone(), value]);
+                DataType::Map(Arc::new(entries.as_ref().clone().with_data_type(DataType::Struct(kv))), *sorted)
+            }
+            _ => dt.clone(),
+        },
         other => other.clone(),
     }
 }
 
 /// `as_nullable` for each field of a schema.
-pub fn fields_as_nullable(fields: &arrow::datatypes::Fields) -> arrow::datatypes::Fields {
+pub fn fields_as_nullable(fields: &Fields) -> Fields {
     fields.iter().map(|f| f.as_ref().clone().with_data_type(as_nullable(f.data_type())).with_nullable(true)).collect()
 }

@@ -9,8 +9,8 @@ use arrow::array::{
 use arrow::datatypes::{ArrowPrimitiveType, DataType, Int16Type, Int32Type, Int64Type, Int8Type};
 
 use crate::error::{EmberError, Result};
-use crate::expr::datetime_pattern;
 use crate::expr::physical::EvalContext;
+use crate::types::datetime_pattern;
 
 /// Cast a string column to `to` (any target but STRING and the nested types).
 pub fn cast_from_string(strings: &StringArray, to: &DataType, ctx: &EvalContext) -> Result<ArrayRef> {

@@ -15,9 +15,9 @@ use chrono::{Offset, TimeZone};
 use chrono_tz::Tz;
 
 use super::from_string::{parse_decimal, pow10};
-use super::java_float::write_java_double;
 use crate::error::{EmberError, Result};
 use crate::expr::physical::EvalContext;
+use crate::types::java_float::write_java_double;
 use crate::types::simple_string;
 
 const MICROS_PER_SECOND: i64 = 1_000_000;

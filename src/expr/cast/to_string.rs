@@ -9,11 +9,11 @@ use arrow::datatypes::{
     Int64Type, Int8Type, TimeUnit, TimestampMicrosecondType,
 };
 
-use super::java_float::{write_java_double, write_java_float};
 use crate::error::{EmberError, Result};
-use crate::expr::datetime_pattern;
 use crate::expr::physical::EvalContext;
 use crate::types::canonical;
+use crate::types::datetime_pattern;
+use crate::types::java_float::{write_java_double, write_java_float};
 
 /// How nulls, binary values and decimals render: where CAST and show() differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

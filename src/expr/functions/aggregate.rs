@@ -78,20 +78,6 @@ impl AggregateFunction for AggFn {
     }
 }
 
-/// State types of a call, accounting for `DISTINCT` (whose state is the per-group distinct argument rows).
-/// `AggregateFunction::state_types` has no distinct flag, so callers that persist DISTINCT state use this.
-pub fn state_types_for(func: &dyn AggregateFunction, sig: &Signature, distinct: bool) -> Vec<DataType> {
-    let neutral = matches!(
-        func.name(),
-        "min" | "max" | "collect_set" | "approx_count_distinct" | "bool_and" | "bool_or" | "every" | "some" | "any"
-    );
-    if distinct && !neutral {
-        distinct_state_types(sig)
-    } else {
-        func.state_types(sig)
-    }
-}
-
 pub fn register(r: &mut FunctionRegistry) {
     for f in count::functions()
         .into_iter()

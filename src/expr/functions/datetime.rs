@@ -16,12 +16,12 @@ pub use interval::{add_interval, interval_result_type, parse_calendar_interval, 
 
 use super::{check_arg_count, ArgInfo, FunctionRegistry, ScalarFunction, Signature};
 use crate::error::{EmberError, Result};
-use crate::expr::datetime_pattern::{
+use crate::expr::physical::{ColumnarValue, EvalContext};
+use crate::types::datetime_pattern::{
     civil_from_days, days_from_civil, days_in_month, fields_of_local, local_to_utc, parse_date_default,
     parse_timestamp_default, parse_timestamp_ntz_default, parse_zone, utc_to_local, weekday_from_days, DateTimePattern,
     Zone, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
 };
-use crate::expr::physical::{ColumnarValue, EvalContext};
 use crate::types::{is_numeric, is_string, simple_string, timestamp_ntz_type, timestamp_type};
 
 /// Spark's default pattern of `unix_timestamp`/`from_unixtime`.
@@ -747,7 +747,7 @@ fn make_timestamp(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext, nt
             if !(0..24).contains(&h) || !(0..60).contains(&mi) || !(1..=12).contains(&mo) || d < 1 {
                 return Ok(None);
             }
-            let Some(days) = crate::expr::datetime_pattern::checked_days(y as i64, mo as u32, d as u32) else {
+            let Some(days) = crate::types::datetime_pattern::checked_days(y as i64, mo as u32, d as u32) else {
                 return Ok(None);
             };
             let micros = (s * 1e6).round();
@@ -948,7 +948,7 @@ fn register_fields(r: &mut FunctionRegistry) {
         ("weekday", |d| weekday_from_days(d) as i32),
         ("dayofyear", |d| {
             let (y, m, day) = civil_from_days(d);
-            crate::expr::datetime_pattern::day_of_year(y, m, day) as i32
+            crate::types::datetime_pattern::day_of_year(y, m, day) as i32
         }),
         ("weekofyear", iso_week),
         ("unix_date", |d| d as i32),
@@ -1182,7 +1182,7 @@ fn register_epoch(r: &mut FunctionRegistry) {
             if m < 1 || d < 1 {
                 return None;
             }
-            days_to_i32(crate::expr::datetime_pattern::checked_days(y as i64, m as u32, d as u32)?)
+            days_to_i32(crate::types::datetime_pattern::checked_days(y as i64, m as u32, d as u32)?)
         });
         Ok(wrap(date_array(out), scalar))
     }));
@@ -1323,7 +1323,7 @@ fn invoke_extract(args: &[ColumnarValue], num_rows: usize, ctx: &EvalContext) ->
         DayOfWeekIso => |d| weekday_from_days(d) as i32 + 1,
         DayOfYear => |d| {
             let (y, m, day) = civil_from_days(d);
-            crate::expr::datetime_pattern::day_of_year(y, m, day) as i32
+            crate::types::datetime_pattern::day_of_year(y, m, day) as i32
         },
         Hour => |l| (l.rem_euclid(MICROS_PER_DAY) / MICROS_PER_HOUR) as i32,
         Minute => |l| (l.rem_euclid(MICROS_PER_HOUR) / MICROS_PER_MINUTE) as i32,
@@ -1374,8 +1374,8 @@ pub fn register(r: &mut FunctionRegistry) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::expr::datetime_pattern::format_timestamp_default;
     use crate::expr::functions::{registry, FunctionDef};
+    use crate::types::datetime_pattern::format_timestamp_default;
     use arrow::array::{Date32Array, Float64Array, Int32Array, Int64Array};
 
     const LA: Tz = Tz::America__Los_Angeles;
@@ -1441,10 +1441,10 @@ mod tests {
             DataType::Timestamp(_, Some(_)) => {
                 format_timestamp_default(a.as_any().downcast_ref::<TimestampMicrosecondArray>().unwrap().value(0), &tz)
             }
-            DataType::Timestamp(_, None) => crate::expr::datetime_pattern::format_timestamp_ntz_default(
+            DataType::Timestamp(_, None) => crate::types::datetime_pattern::format_timestamp_ntz_default(
                 a.as_any().downcast_ref::<TimestampMicrosecondArray>().unwrap().value(0),
             ),
-            DataType::Date32 => crate::expr::datetime_pattern::format_date_default(
+            DataType::Date32 => crate::types::datetime_pattern::format_date_default(
                 a.as_any().downcast_ref::<Date32Array>().unwrap().value(0),
             ),
             DataType::Int32 => a.as_any().downcast_ref::<Int32Array>().unwrap().value(0).to_string(),
@@ -1813,8 +1813,8 @@ mod tests {
 #[cfg(test)]
 mod la_tests {
     use super::*;
-    use crate::expr::datetime_pattern::format_timestamp_default;
     use crate::expr::functions::{registry, FunctionDef};
+    use crate::types::datetime_pattern::format_timestamp_default;
     use arrow::array::{Float64Array, Int32Array, Int64Array};
 
     const LA: Tz = Tz::America__Los_Angeles;

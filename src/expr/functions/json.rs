@@ -9,13 +9,14 @@ use arrow::datatypes::{DataType, Field};
 use super::{check_arg_count, ArgInfo, FunctionRegistry, GeneratorFunction, ScalarFunction, Signature};
 use crate::error::{EmberError, Result};
 use crate::expr::physical::{ColumnarValue, EvalContext};
-use crate::io::json::decode::{nullable_type, Col, DecodeEnv, Fail};
+use crate::io::json::decode::{Col, DecodeEnv, Fail};
 use crate::io::json::infer::{self, IType};
 use crate::io::json::lexer::{Lexer, Peek};
 use crate::io::json::options::{JsonOptions, ParseMode};
 use crate::io::json::schema_text::parse_schema_text;
 use crate::io::json::tree::{parse_value, JsonValue};
 use crate::io::json::write::{ValueWriter, WriteEnv};
+use crate::types::as_nullable;
 
 pub fn register(r: &mut FunctionRegistry) {
     r.scalar(FromJson);
@@ -122,7 +123,7 @@ fn from_json_schema(arg: &ArgInfo) -> Result<DataType> {
             ),
         )
     })?;
-    Ok(nullable_type(&parse_schema_text(&s)?))
+    Ok(as_nullable(&parse_schema_text(&s)?))
 }
 
 impl ScalarFunction for FromJson {
@@ -158,7 +159,7 @@ impl ScalarFunction for FromJson {
             }
             _ => return Err(EmberError::execution("from_json: the schema must be a non-null string")),
         };
-        let dt = nullable_type(&parse_schema_text(&schema)?);
+        let dt = as_nullable(&parse_schema_text(&schema)?);
         let input = strings(&args[0], num_rows)?;
         let opts = JsonOptions::from_map(&scalar_options(args, 2)?)?;
         Ok(ColumnarValue::Array(from_json_array(input.as_string::<i32>(), &dt, opts, ctx)?))
@@ -821,7 +822,7 @@ mod tests {
         ));
         let parsed = {
             let s = "i INT, s STRING, a ARRAY<INT>";
-            let dt = nullable_type(&parse_schema_text(s).unwrap());
+            let dt = as_nullable(&parse_schema_text(s).unwrap());
             let input = StringArray::from(vec![r#"{"i":1,"s":"x","a":[1,2]}"#]);
             from_json_array(&input, &dt, JsonOptions::default(), &EvalContext::default()).unwrap()
         };
@@ -1004,7 +1005,7 @@ mod tests {
         for (k, col) in cols.iter().enumerate() {
             check(&format!("json_tuple c{k}"), show(col), tup.iter().map(|r| text(&r[k])).collect());
         }
-        let dt = nullable_type(&parse_schema_text(v["schema"].as_str().unwrap()).unwrap());
+        let dt = as_nullable(&parse_schema_text(v["schema"].as_str().unwrap()).unwrap());
         let parsed = from_json_array(json.as_string::<i32>(), &dt, JsonOptions::default(), &ctx).unwrap();
         let back = ToJson.invoke(&[ColumnarValue::Array(parsed)], n, &ctx).unwrap().into_array(n).unwrap();
         check("to_json(from_json)", show(&back), v["from_to"].as_array().unwrap().iter().map(text).collect());

@@ -193,7 +193,7 @@ fn partition_id_fn() -> Builtin {
     .nondeterministic()
 }
 
-/// Random version-4 UUIDs from a per-call seeded xorshift (Spark seeds per partition; values differ anyway).
+/// Random version-4 UUIDs, one generator per call (Spark seeds per partition; values differ anyway).
 fn uuid_fn() -> Builtin {
     Builtin::new(
         "uuid",
@@ -206,30 +206,8 @@ fn uuid_fn() -> Builtin {
             })
         },
         |_, n, _| {
-            use std::hash::{BuildHasher, Hasher};
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_usize(n);
-            let mut s = h.finish() | 1;
-            let mut next = move || {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                s
-            };
-            let vals: Vec<String> = (0..n)
-                .map(|_| {
-                    let hi = (next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000;
-                    let lo = (next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
-                    format!(
-                        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-                        hi >> 32,
-                        (hi >> 16) & 0xFFFF,
-                        hi & 0xFFFF,
-                        lo >> 48,
-                        lo & 0xFFFF_FFFF_FFFF
-                    )
-                })
-                .collect();
+            let mut g = crate::types::uuid::UuidGenerator::new();
+            let vals: Vec<String> = (0..n).map(|_| g.next_uuid()).collect();
             Ok(ColumnarValue::Array(Arc::new(StringArray::from(vals))))
         },
     )

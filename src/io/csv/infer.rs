@@ -3,7 +3,7 @@ use arrow::datatypes::DataType;
 use chrono_tz::Tz;
 
 use super::values;
-use crate::expr::datetime_pattern::DateTimePattern;
+use crate::types::datetime_pattern::DateTimePattern;
 
 /// A column's type while inferring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

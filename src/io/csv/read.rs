@@ -12,7 +12,7 @@ use super::tokenizer::{Tok, TokKind};
 use super::values;
 use super::{CsvOptions, ParseMode};
 use crate::error::{EmberError, Result};
-use crate::expr::datetime_pattern::DateTimePattern;
+use crate::types::datetime_pattern::DateTimePattern;
 
 /// One output column being built.
 enum Col {

@@ -1,47 +1,17 @@
 //! Scalar text ↔ value conversions the file formats share: Java number syntax, ISO dates and timestamps.
 //!
 //! The hot CSV paths parse and print the common ISO forms here without allocating; anything else falls back to
-//! `crate::expr::datetime_pattern` (Spark's full cast rules).
-use chrono::{NaiveDate, Offset, TimeZone};
+//! `crate::types::datetime_pattern` (Spark's full cast rules).
+use chrono::{Offset, TimeZone};
 use chrono_tz::Tz;
 
-use crate::expr::datetime_pattern::{parse_date_default, parse_timestamp_default, parse_timestamp_ntz_default};
+use crate::types::datetime_pattern::{
+    civil_from_days, days_from_civil, days_in_month, parse_date_default, parse_timestamp_default,
+    parse_timestamp_ntz_default,
+};
 
 const MICROS_PER_SEC: i64 = 1_000_000;
 const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SEC;
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// (year, month, day) of a day number.
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y.rem_euclid(4) == 0 && y.rem_euclid(100) != 0) || y.rem_euclid(400) == 0 => 29,
-        _ => 28,
-    }
-}
 
 #[inline]
 fn digits(b: &[u8]) -> Option<u32> {
@@ -373,25 +343,12 @@ pub fn parse_decimal(s: &str, precision: u8, scale: i8) -> Option<i128> {
 
 /// Java's `Double.toString` (Spark writes numbers with it).
 pub fn format_java_double(v: f64, out: &mut String) {
-    crate::expr::cast::java_float::write_java_double(v, out)
+    crate::types::java_float::write_java_double(v, out)
 }
 
 /// Java's `Float.toString`.
 pub fn format_java_float(v: f32, out: &mut String) {
-    crate::expr::cast::java_float::write_java_float(v, out)
-}
-
-/// A naive date-time for chrono-based callers.
-pub fn naive_of_wall(wall_micros: i64) -> Option<chrono::NaiveDateTime> {
-    let days = wall_micros.div_euclid(MICROS_PER_DAY);
-    let date = NaiveDate::from_num_days_from_ce_opt((days + 719_163) as i32)?;
-    let in_day = wall_micros.rem_euclid(MICROS_PER_DAY);
-    date.and_hms_micro_opt(
-        (in_day / 3_600_000_000) as u32,
-        (in_day / 60_000_000 % 60) as u32,
-        (in_day / 1_000_000 % 60) as u32,
-        (in_day % 1_000_000) as u32,
-    )
+    crate::types::java_float::write_java_float(v, out)
 }
 
 #[cfg(test)]

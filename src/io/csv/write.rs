@@ -3,10 +3,10 @@ use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::*;
 
 use super::{ascii_char, parse_separator, values, Encoding};
+use crate::context::EvalContext;
 use crate::error::Result;
-use crate::expr::datetime_pattern::DateTimePattern;
-use crate::expr::physical::EvalContext;
 use crate::io::options::Options;
+use crate::types::datetime_pattern::DateTimePattern;
 
 /// The writer's options with Spark's write-side defaults (whitespace trimmed, `""` for empty strings).
 struct WriteOptions {

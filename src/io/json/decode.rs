@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 use super::lexer::{non_numeric_value, Lexer, Peek, SyntaxError};
 use super::options::JsonOptions;
 use crate::error::{EmberError, Result};
-use crate::expr::datetime_pattern::{self as dtp, DateTimePattern};
+use crate::types::datetime_pattern::{self as dtp, DateTimePattern};
 
 /// Why a value could not be stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -572,9 +572,9 @@ impl Col {
             Kind::Int(v, _) => v[i].to_string(),
             Kind::Float(v, f32) => {
                 if *f32 {
-                    crate::expr::cast::java_float::java_float_string(v[i], Some(v[i] as f32))
+                    crate::types::java_float::java_float_string(v[i], Some(v[i] as f32))
                 } else {
-                    crate::expr::cast::java_float::java_float_string(v[i], None)
+                    crate::types::java_float::java_float_string(v[i], None)
                 }
             }
             Kind::Utf8 { offsets, data } => {
@@ -627,7 +627,7 @@ impl Col {
             Kind::Struct { children, fields, .. } => {
                 let arrays: Vec<ArrayRef> =
                     children.into_iter().zip(fields.iter()).map(|(c, f)| c.finish(f.data_type())).collect();
-                let fields = nullable_fields(&fields);
+                let fields = crate::types::fields_as_nullable(&fields);
                 if fields.is_empty() {
                     Arc::new(StructArray::new_empty_fields(len, nulls))
                 } else {
@@ -658,26 +658,6 @@ impl Col {
                 ))
             }
         }
-    }
-}
-
-/// Spark reads files with every field nullable.
-pub fn nullable_fields(fields: &Fields) -> Fields {
-    fields.iter().map(|f| Field::new(f.name(), nullable_type(f.data_type()), true)).collect()
-}
-
-/// The type with every nested field, element and map value nullable.
-pub fn nullable_type(dt: &DataType) -> DataType {
-    match dt {
-        DataType::Struct(fs) => DataType::Struct(nullable_fields(fs)),
-        DataType::List(f) => crate::types::array_type(nullable_type(f.data_type()), true),
-        DataType::Map(e, _) => match e.data_type() {
-            DataType::Struct(kv) if kv.len() == 2 => {
-                crate::types::map_type(kv[0].data_type().clone(), nullable_type(kv[1].data_type()), true)
-            }
-            _ => dt.clone(),
-        },
-        other => other.clone(),
     }
 }
 

@@ -3,7 +3,7 @@ use arrow::datatypes::{DataType, Field, Fields};
 
 use super::decode::DecodeEnv;
 use super::lexer::{Lexer, Number, PResult, Peek};
-use crate::expr::datetime_pattern as dtp;
+use crate::types::datetime_pattern as dtp;
 use crate::types::{array_type, timestamp_type, MAX_DECIMAL_PRECISION};
 
 /// An inferred type; `Null` until a non-null value is seen.

@@ -140,11 +140,6 @@ impl<'a, 'o> Lexer<'a, 'o> {
         })
     }
 
-    #[inline]
-    pub fn at_end(&mut self) -> bool {
-        self.skip_ws().is_err() || self.pos >= self.bytes.len()
-    }
-
     fn literal(&mut self, word: &str) -> PResult<()> {
         if self.src[self.pos..].starts_with(word) {
             self.pos += word.len();

@@ -387,7 +387,7 @@ fn bench_read_throughput() {
 /// Needs the real `datetime_pattern` (skipped while it is still the stub).
 #[test]
 fn datetime_fields_follow_spark_parsers_and_formats() {
-    use crate::expr::datetime_pattern::parse_date_default;
+    use crate::types::datetime_pattern::parse_date_default;
     if parse_date_default("2024-01-02").is_none() {
         eprintln!("datetime_pattern is a stub: skipped");
         return;

@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, DurationMicrosecondType, Float32Type, Float64Type, Int16Type, Int32Type,
     Int64Type, Int8Type, IntervalUnit, IntervalYearMonthType, TimeUnit, TimestampMicrosecondType,
@@ -11,10 +11,10 @@ use chrono::{Offset, TimeZone};
 use chrono_tz::Tz;
 
 use super::decode::base64_encode;
+use crate::context::EvalContext;
 use crate::error::Result;
-pub use crate::expr::cast::java_float::java_float_string;
-use crate::expr::datetime_pattern::DateTimePattern;
-use crate::expr::physical::EvalContext;
+use crate::types::datetime_pattern::DateTimePattern;
+pub use crate::types::java_float::java_float_string;
 
 /// What the generator needs: the session zone, null-field handling and the datetime formats.
 pub struct WriteEnv {
@@ -272,13 +272,6 @@ pub fn write_json_lines_map(batch: &RecordBatch, opts: &HashMap<String, String>,
         out.push_str(&sep);
     }
     Ok(out.into_bytes())
-}
-
-/// One value of an array as JSON text (`to_json`).
-pub fn value_to_json(a: &ArrayRef, i: usize, env: &WriteEnv) -> String {
-    let mut s = String::new();
-    ValueWriter::new(a.as_ref()).write(i, &mut s, env);
-    s
 }
 
 fn json_string(s: &str) -> String {

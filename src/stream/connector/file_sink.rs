@@ -1,6 +1,6 @@
 //! The streaming file sink (`format("parquet"|"csv"|"json"|"text")`): each micro-batch's part files, then the
 //! `_spark_metadata/<batchId>` log entry that commits them, so readers of the directory see only committed files.
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use arrow::array::RecordBatch;
 use arrow::compute::concat_batches;
@@ -10,12 +10,14 @@ use rayon::prelude::*;
 use crate::error::{EmberError, Result};
 use crate::expr::physical::EvalContext;
 use crate::io::options::Options;
+use crate::io::paths::file_uri;
 use crate::io::paths::{local_path, qualified};
-use crate::io::writer::{new_job_id, write_files_for_batch, WrittenFile};
+use crate::io::writer::{write_files_for_batch, WrittenFile};
 use crate::plan::schema::PlanSchema;
 use crate::stream::checks::OutputMode;
 use crate::stream::connector::{SinkArgs, SinkProvider};
 use crate::stream::sink::Sink;
+use crate::types::uuid::random_uuid;
 
 /// The file sink of one format, registered under the format's name.
 pub struct FileSinkProvider {
@@ -128,7 +130,7 @@ impl FileSink {
             text.push('\n');
             text.push_str(&log_line(f)?);
         }
-        let tmp = log.join(format!(".{batch_id}.{}.tmp", new_job_id()));
+        let tmp = log.join(format!(".{batch_id}.{}.tmp", random_uuid()));
         std::fs::write(&tmp, text)?;
         let target = log.join(batch_id.to_string());
         if target.exists() {
@@ -164,23 +166,6 @@ fn resolve_partition_columns(schema: &Schema, partition_by: &[String]) -> Result
         ));
     }
     Ok(out)
-}
-
-/// `file:///abs/path` as Hadoop's `Path.toUri` prints it: ASCII outside a URI path's characters is `%XX`-quoted
-/// (`%` itself included), other characters stay as they are.
-pub fn file_uri(path: &Path) -> String {
-    let s = path.to_string_lossy();
-    let mut out = String::with_capacity(s.len() + 8);
-    out.push_str("file://");
-    for c in s.chars() {
-        let keep = !c.is_ascii() || c.is_ascii_alphanumeric() || "/_-!.~'()*,;:$&+=@".contains(c);
-        if keep {
-            out.push(c);
-        } else {
-            out.push_str(&format!("%{:02X}", c as u32));
-        }
-    }
-    out
 }
 
 /// One `SinkFileStatus` JSON line of the log.
@@ -234,7 +219,7 @@ impl Sink for FileSink {
             return Ok(());
         }
         let todo = tasks(schema.arrow_schema(), batches)?;
-        let job_id = new_job_id();
+        let job_id = random_uuid();
         let written: Vec<Vec<WrittenFile>> = todo
             .par_iter()
             .enumerate()
@@ -254,6 +239,7 @@ impl Sink for FileSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
     use std::sync::Arc;
 
     use arrow::array::{ArrayRef, Int32Array, StringArray};
@@ -433,10 +419,5 @@ mod tests {
         assert!(err(&[("path", "/tmp/o")], &[], OutputMode::Append, None).starts_with("checkpointLocation must be"));
         assert_eq!(err(&[("path", "/tmp/o")], &[], OutputMode::Append, Some("/tmp/c")), "ok");
         assert_eq!(err(&both, &["k"], OutputMode::Append, None), "ok");
-    }
-
-    #[test]
-    fn file_uris_quote_like_hadoop() {
-        assert_eq!(file_uri(Path::new("/tmp/a b/k=x%3Ay/é#1")), "file:///tmp/a%20b/k=x%253Ay/é%231");
     }
 }

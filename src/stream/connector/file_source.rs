@@ -431,7 +431,7 @@ impl FileSource {
             .iter()
             .map(|f| {
                 serde_json::json!({
-                    "path": format!("file://{}", f.path.display()),
+                    "path": crate::io::paths::file_uri(&f.path),
                     "timestamp": f.modified_ms,
                     "batchId": k,
                     "size": f.size,
@@ -459,7 +459,7 @@ impl FileSource {
                 })?;
                 let path = v["path"].as_str().unwrap_or_default();
                 let entry = FileEntry {
-                    path: std::path::PathBuf::from(path.strip_prefix("file://").unwrap_or(path)),
+                    path: crate::io::paths::local_path(path),
                     size: v["size"].as_u64().unwrap_or(0),
                     modified_ms: v["timestamp"].as_i64().unwrap_or(0),
                     partition_values: serde_json::from_value(v["partitions"].clone()).unwrap_or_default(),

@@ -204,7 +204,7 @@ fn resolve_approx(name: &str, args: &[ArgInfo]) -> Result<Signature> {
     }
     if percentages.iter().any(|p| !(0.0..=1.0).contains(p)) {
         let shown: Vec<String> =
-            percentages.iter().map(|p| format!("{}D", crate::expr::cast::java_double_to_string(*p))).collect();
+            percentages.iter().map(|p| format!("{}D", crate::types::java_float::java_double_to_string(*p))).collect();
         return Err(mismatch(
             "VALUE_OUT_OF_RANGE",
             format!("The percentage must be between [0.0, 1.0] (current value = {})", shown.join(",")),

@@ -6,10 +6,10 @@ use arrow::array::{Array, ArrayRef, PrimitiveArray};
 use arrow::datatypes::{DataType, Date32Type, DurationMicrosecondType, TimeUnit, TimestampMicrosecondType};
 
 use crate::error::{EmberError, Result};
-use crate::expr::datetime_pattern::{
+use crate::expr::physical::{ColumnarValue, EvalContext};
+use crate::types::datetime_pattern::{
     local_to_utc, utc_to_local, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
 };
-use crate::expr::physical::{ColumnarValue, EvalContext};
 use crate::types::{day_time_interval_type, timestamp_ntz_type, timestamp_type};
 
 /// How an operand's i64 values read.
@@ -479,7 +479,7 @@ mod tests {
 
     #[test]
     fn adds_and_subtracts_like_spark() {
-        use crate::expr::datetime_pattern::{format_timestamp_default, parse_timestamp_default};
+        use crate::types::datetime_pattern::{format_timestamp_default, parse_timestamp_default};
         let la = chrono_tz::Tz::America__Los_Angeles;
         // timestamp'2024-11-03 01:30:00' + interval 1 hour in Los Angeles → 01:30 PST (an exact hour later).
         let t = parse_timestamp_default("2024-11-03 01:30:00", &la).unwrap();

@@ -6,11 +6,6 @@ pub fn shortest_digits(v: f64) -> (Vec<u8>, i32) {
     digits_of(&format!("{:e}", v.abs()))
 }
 
-/// As `shortest_digits` for a float's own shortest representation.
-pub fn shortest_digits_f32(v: f32) -> (Vec<u8>, i32) {
-    digits_of(&format!("{:e}", v.abs()))
-}
-
 fn digits_of(s: &str) -> (Vec<u8>, i32) {
     let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
@@ -162,12 +157,12 @@ fn fixed_layout(d: &[u8], p: i32, frac: usize) -> String {
 
 /// Java's `Double.toString`.
 pub fn java_double_string(v: f64) -> String {
-    crate::expr::cast::java_float::java_double_to_string(v)
+    crate::types::java_float::java_double_to_string(v)
 }
 
 /// Java's `Float.toString`.
 pub fn java_float_string(v: f32) -> String {
-    crate::expr::cast::java_float::java_float_to_string(v)
+    crate::types::java_float::java_float_to_string(v)
 }
 
 /// Digits of `|v|` in fixed notation with `prec` fraction digits, rounded half-up from the shortest digits

@@ -75,7 +75,7 @@ pub fn source_columns(
     };
     let mut all: Vec<Field> = data;
     all.extend(partitions.iter().map(|f| f.as_ref().clone()));
-    Ok(SourceColumns { fields: crate::io::json::decode::nullable_fields(&all.into()), partition_columns })
+    Ok(SourceColumns { fields: crate::types::fields_as_nullable(&all.into()), partition_columns })
 }
 
 #[cfg(test)]
