@@ -1,4 +1,5 @@
 //! PyO3 bindings: the only place pyo3 is used. Each Python class holds one of these handles.
+pub mod checkpoint;
 pub mod column;
 pub mod convert;
 pub mod dataframe;
@@ -26,6 +27,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<streaming::PyQuery>()?;
     m.add_class::<streaming::PyMemoryStream>()?;
     m.add_function(wrap_pyfunction!(ddl_to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(checkpoint::inspect_checkpoint, m)?)?;
     m.add("SPARK_VERSION", "4.3.0")?;
     Ok(())
 }

@@ -17,6 +17,7 @@ use crate::stream::dedup_state::DedupState;
 use crate::stream::group_state::{GroupStateStore, GroupTimeout};
 use crate::stream::metrics::OperatorMetrics;
 use crate::stream::session_state::SessionState;
+use crate::stream::state::{PartitionChanges, TableSpec};
 use crate::stream::watermark::EventTimeStats;
 
 /// The watermarks a batch applies: rows at or below `late_ms` are dropped (the previous batch's watermark);
@@ -41,6 +42,15 @@ impl Stateful {
             Stateful::Session(s) => &s.metrics,
             Stateful::Dedup(d) => &d.metrics,
             Stateful::Group(g, _) => &g.metrics,
+        }
+    }
+
+    fn metrics_mut(&mut self) -> &mut OperatorMetrics {
+        match self {
+            Stateful::Aggregate(a) => &mut a.metrics,
+            Stateful::Session(s) => &mut s.metrics,
+            Stateful::Dedup(d) => &mut d.metrics,
+            Stateful::Group(g, _) => &mut g.metrics,
         }
     }
 
@@ -198,6 +208,50 @@ impl Incremental {
                 Ok((id, parts))
             })
             .collect()
+    }
+
+    /// Each stateful operator's changes in the latest batch (by node id, per partition), for the state store.
+    pub fn changes(&mut self) -> Result<Vec<(usize, Vec<PartitionChanges>)>> {
+        let specs = group_specs(&self.plan);
+        let mut ids: Vec<usize> = self.operators.keys().copied().collect();
+        ids.sort();
+        ids.into_iter()
+            .map(|id| {
+                let parts = match self.operators.get_mut(&id).unwrap() {
+                    Stateful::Aggregate(a) => a.changes()?,
+                    Stateful::Session(s) => s.changes()?,
+                    Stateful::Dedup(d) => d.changes()?,
+                    Stateful::Group(g, _) => g.changes(&specs[&id])?,
+                };
+                Ok((id, parts))
+            })
+            .collect()
+    }
+
+    /// The state store tables of each stateful operator, in plan order (one table each; its key columns lead).
+    pub fn state_tables(&self) -> Vec<Vec<TableSpec>> {
+        self.stateful_shapes()
+            .iter()
+            .map(|(_, shape)| {
+                let keys = match shape["operator"].as_str() {
+                    // Keys stored as one row-format binary column.
+                    Some("dedupe" | "dedupeWithinWatermark" | "applyInPandasWithState") => 1,
+                    _ => shape["keys"].as_array().map_or(0, |k| k.len()),
+                };
+                vec![TableSpec::new("default", keys)]
+            })
+            .collect()
+    }
+
+    /// Record the state store commit of the `i`-th stateful operator (plan order) in its metrics.
+    pub fn record_commit(&mut self, i: usize, commit_ms: u64, bytes_written: u64) {
+        let mut ids: Vec<usize> = self.operators.keys().copied().collect();
+        ids.sort();
+        if let Some(op) = ids.get(i).and_then(|id| self.operators.get_mut(id)) {
+            let m = op.metrics_mut();
+            m.commit_ms = commit_ms;
+            m.state_bytes_written = bytes_written;
+        }
     }
 
     /// Checkpointed state to load (by node id) when the operators are created.

@@ -2,6 +2,7 @@
 //! checks and the query thread with its monitoring state.
 pub mod aggregate_state;
 pub mod checkpoint;
+pub mod checkpoint_info;
 pub mod checks;
 pub mod dedup_state;
 pub mod file_sink;
@@ -12,6 +13,7 @@ pub mod metrics;
 pub mod query;
 pub mod rate;
 pub mod session_state;
+pub mod state;
 pub mod sink;
 pub mod socket;
 pub mod source;

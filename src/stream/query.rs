@@ -13,6 +13,7 @@ use crate::stream::checkpoint::{Checkpoint, Recovery};
 use crate::stream::incremental::Incremental;
 use crate::stream::sink::Sink;
 use crate::stream::source::Source;
+use crate::stream::state::StateStore;
 
 /// `trigger(...)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -297,7 +298,8 @@ fn pause(shared: &Shared, d: Duration) {
 }
 
 /// State restored from the checkpoint before the first batch: operator shapes checked, state, source logs.
-fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<()> {
+/// Returns the state store of each stateful operator (plan order).
+fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<Vec<StateStore>> {
     let shapes = run.incremental.stateful_shapes();
     let recorded = ckpt.recorded_operators();
     if rec.last_committed.is_some() && recorded != shapes.len() {
@@ -325,10 +327,24 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<()> 
             None => ckpt.write_shape(op, shape)?,
         }
     }
+    let min_deltas = run
+        .session
+        .conf_get("spark.sql.streaming.stateStore.minDeltasForSnapshot")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(crate::stream::state::store::DEFAULT_MIN_DELTAS);
+    let stores = run
+        .incremental
+        .state_tables()
+        .into_iter()
+        .enumerate()
+        .map(|(op, tables)| StateStore::open(&ckpt.state_dir(op), tables, min_deltas, rec.last_committed))
+        .collect::<Result<Vec<_>>>()?;
     if let Some(v) = rec.last_committed {
         let mut states = std::collections::HashMap::new();
-        for (op, (node, _)) in shapes.iter().enumerate() {
-            states.insert(*node, ckpt.read_state(op, v)?);
+        for (store, (node, _)) in stores.iter().zip(&shapes) {
+            // One table per operator today: its rows per partition.
+            let parts = store.load(v)?.into_iter().map(|tables| tables.into_iter().next()).collect::<Option<Vec<_>>>();
+            states.insert(*node, parts.unwrap_or_default());
         }
         run.incremental.restore(states);
     }
@@ -340,7 +356,7 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<()> 
         s.restore_log(&logs)?;
         s.commit(rec.committed[i]);
     }
-    Ok(())
+    Ok(stores)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -362,9 +378,10 @@ fn run_loop(
         Some(c) => c.recover(run.sources.len())?,
         None => Recovery { committed: vec![0; run.sources.len()], ..Default::default() },
     };
-    if let Some(c) = &ckpt {
-        restore(&mut run, c, &rec)?;
-    }
+    let mut stores = match &ckpt {
+        Some(c) => restore(&mut run, c, &rec)?,
+        None => Vec::new(),
+    };
     // Conf recorded by the checkpoint's first batch wins over the session's (state is partitioned by it).
     let fixed_partitions: Option<usize> =
         rec.conf.iter().find(|(k, _)| k == "spark.sql.shuffle.partitions").and_then(|(_, v)| v.parse().ok());
@@ -509,11 +526,26 @@ fn run_loop(
         let add_batch_ms = sink_start.elapsed().as_millis();
         let commit_start = Instant::now();
         if let Some(c) = &ckpt {
-            for (op, (_, parts)) in run.incremental.snapshot()?.into_iter().enumerate() {
-                c.write_state(op, batch_id, &parts)?;
+            // Each operator's changes, or every minDeltasForSnapshot versions its whole state.
+            let changes = run.incremental.changes()?;
+            let mut full: Vec<Option<Vec<arrow::array::RecordBatch>>> = if stores.iter().any(|s| s.snapshot_due(batch_id)) {
+                run.incremental.snapshot()?.into_iter().map(|(_, parts)| Some(parts)).collect()
+            } else {
+                vec![None; stores.len()]
+            };
+            for (op, (store, (_, parts))) in stores.iter_mut().zip(changes).enumerate() {
+                match full.get_mut(op).and_then(|f| f.take()).filter(|_| store.snapshot_due(batch_id)) {
+                    Some(whole) => store.put_snapshot(whole.into_iter().map(|b| vec![b]).collect()),
+                    None => store.update(parts),
+                }
+                let m = store.commit(batch_id)?;
+                run.incremental.record_commit(op, m.commit_ms, m.bytes_written);
             }
             c.write_commit(batch_id, watermark.current_ms())?;
             c.prune(batch_id, retain)?;
+            for store in &stores {
+                store.prune(batch_id - retain.max(1) + 1)?;
+            }
         }
         run.sources.iter_mut().zip(&latest).for_each(|((_, s), end)| s.commit(*end));
         let commit_ms = commit_start.elapsed().as_millis();
@@ -541,7 +573,7 @@ fn run_loop(
                 )
             })
             .collect();
-        let state_ops: Vec<String> = run.incremental.operator_metrics().iter().map(|m| m.to_json(0)).collect();
+        let state_ops: Vec<String> = run.incremental.operator_metrics().iter().map(|m| m.to_json(m.commit_ms)).collect();
         let event_time = if watermark.has_watermark() {
             let mut parts = Vec::new();
             if let Some((_, st)) = event_stats.iter().find(|(_, st)| st.count > 0) {
