@@ -199,7 +199,7 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
             .collect();
-        v.sort();
+        v.sort_by_key(|n| (n.split('.').next().unwrap().parse::<i64>().unwrap(), n.clone()));
         v
     }
 
@@ -223,7 +223,7 @@ mod tests {
         let at = |v| s.load(v).unwrap().into_iter().map(|p| content(&p[0])).collect::<Vec<_>>();
         assert_eq!(at(0), vec![vec![(1, "a".into()), (2, "b".into())], vec![]]);
         assert_eq!(at(1), vec![vec![(2, "B".into()), (3, "c".into())], vec![(9, "z".into())]]);
-        assert_eq!(at(2), vec![vec![(2, "B".into()), (3, "C".into()), (1, "A".into())], vec![(9, "z".into())]]);
+        assert_eq!(at(2), vec![vec![(2, "B".into()), (1, "A".into()), (3, "C".into())], vec![(9, "z".into())]]);
         assert_eq!(files(dir.path(), 0), vec!["0.snapshot", "1.delta", "2.delta"]);
     }
 
