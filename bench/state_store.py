@@ -40,7 +40,7 @@ def main():
             wall = (time.perf_counter() - t) * 1000
             now = state_files(ck)
             added = {p: s for p, s in now.items() if before.get(p) != s}
-            kinds = sorted({os.path.splitext(p)[1].lstrip(".") for p in added})
+            kinds = sorted({os.path.splitext(p)[1].lstrip(".") for p in added} - {""})
             op = q.lastProgress["stateOperators"][0]
             print(f"  batch {b:>2}: {op['numRowsUpdated']:>9,} keys updated, state {op['numRowsTotal']:,} rows → "
                   f"{sum(added.values()):>11,} bytes written ({'+'.join(kinds) or '-'}), state commit "

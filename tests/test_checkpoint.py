@@ -185,6 +185,22 @@ def test_state_continues_across_restarts(name, spark, tmp_path):
     assert run(True) == run(False)
 
 
+@pytest.mark.parametrize("name", sorted(STATEFUL))
+def test_state_continues_across_restarts_through_snapshots_and_pruned_change_files(name, spark, tmp_path):
+    # A snapshot every other version and only 2 batches kept: restarts load a snapshot plus change files.
+    spark.conf.set("spark.sql.streaming.stateStore.minDeltasForSnapshot", "1")
+    spark.conf.set("spark.sql.streaming.minBatchesToRetain", "2")
+    try:
+        test_state_continues_across_restarts(name, spark, tmp_path)
+    finally:
+        spark.conf.unset("spark.sql.streaming.stateStore.minDeltasForSnapshot")
+        spark.conf.unset("spark.sql.streaming.minBatchesToRetain")
+    ck = str(tmp_path / f"{name}_True")
+    files = sorted(os.listdir(f"{ck}/state/0/0"), key=lambda f: int(f.split(".")[0]))
+    assert any(f.endswith(".snapshot") for f in files) and any(f.endswith(".delta") for f in files)
+    assert not files[0].startswith("0."), files
+
+
 def test_group_state_continues_across_restarts(spark, tmp_path):
     pd = pytest.importorskip("pandas")
 

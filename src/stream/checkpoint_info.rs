@@ -52,7 +52,12 @@ pub fn inspect(path: &str) -> Result<CheckpointInfo> {
     }
     let query_id = match std::fs::read_to_string(root.join("metadata")) {
         Ok(text) => serde_json::from_str::<serde_json::Value>(text.trim())
-            .map_err(|e| EmberError::execution(format!("The checkpoint file {} is corrupt: {e}", root.join("metadata").display())))?
+            .map_err(|e| {
+                EmberError::execution(format!(
+                    "The checkpoint file {} is corrupt: {e}",
+                    root.join("metadata").display()
+                ))
+            })?
             .get("id")
             .and_then(|v| v.as_str())
             .map(str::to_string),
@@ -79,9 +84,10 @@ pub fn inspect(path: &str) -> Result<CheckpointInfo> {
         let dir = root.join("state").join(op.to_string());
         let shape = ckpt.read_shape(op as usize)?.unwrap_or_default();
         let strings = |k: &str| -> Vec<String> {
-            shape.get(k).and_then(|v| v.as_array()).map_or(vec![], |a| {
-                a.iter().map(|s| s.as_str().unwrap_or_default().to_string()).collect()
-            })
+            shape
+                .get(k)
+                .and_then(|v| v.as_array())
+                .map_or(vec![], |a| a.iter().map(|s| s.as_str().unwrap_or_default().to_string()).collect())
         };
         let reader = StateReader::open(&dir)?;
         let summary = version.filter(|_| !reader.partitions.is_empty()).map(|v| reader.summary(v)).transpose();

@@ -528,11 +528,12 @@ fn run_loop(
         if let Some(c) = &ckpt {
             // Each operator's changes, or every minDeltasForSnapshot versions its whole state.
             let changes = run.incremental.changes()?;
-            let mut full: Vec<Option<Vec<arrow::array::RecordBatch>>> = if stores.iter().any(|s| s.snapshot_due(batch_id)) {
-                run.incremental.snapshot()?.into_iter().map(|(_, parts)| Some(parts)).collect()
-            } else {
-                vec![None; stores.len()]
-            };
+            let mut full: Vec<Option<Vec<arrow::array::RecordBatch>>> =
+                if stores.iter().any(|s| s.snapshot_due(batch_id)) {
+                    run.incremental.snapshot()?.into_iter().map(|(_, parts)| Some(parts)).collect()
+                } else {
+                    vec![None; stores.len()]
+                };
             for (op, (store, (_, parts))) in stores.iter_mut().zip(changes).enumerate() {
                 match full.get_mut(op).and_then(|f| f.take()).filter(|_| store.snapshot_due(batch_id)) {
                     Some(whole) => store.put_snapshot(whole.into_iter().map(|b| vec![b]).collect()),
@@ -573,7 +574,8 @@ fn run_loop(
                 )
             })
             .collect();
-        let state_ops: Vec<String> = run.incremental.operator_metrics().iter().map(|m| m.to_json(m.commit_ms)).collect();
+        let state_ops: Vec<String> =
+            run.incremental.operator_metrics().iter().map(|m| m.to_json(m.commit_ms)).collect();
         let event_time = if watermark.has_watermark() {
             let mut parts = Vec::new();
             if let Some((_, st)) = event_stats.iter().find(|(_, st)| st.count > 0) {

@@ -86,7 +86,8 @@ impl SessionState {
     /// The latest batch's changes (one partition): the touched keys' old sessions and evicted sessions deleted,
     /// then the touched keys' current sessions upserted (rows as `snapshot`'s). Clears the record.
     pub fn changes(&mut self) -> Result<Vec<PartitionChanges>> {
-        let mut out: PartitionChanges = std::mem::take(&mut self.deleted).into_iter().map(|b| (0, Change::Delete(b))).collect();
+        let mut out: PartitionChanges =
+            std::mem::take(&mut self.deleted).into_iter().map(|b| (0, Change::Delete(b))).collect();
         let touched = std::mem::take(&mut self.touched);
         if !touched.is_empty() && self.state.num_groups() > 0 {
             let rows: Vec<u32> = self

@@ -112,7 +112,8 @@ pub fn encode(tables: &[(String, usize)], entries: &[(usize, Change)]) -> Result
 /// Read a state file (either format).
 pub fn decode(path: &Path) -> Result<StateFile> {
     let f = std::fs::File::open(path)?;
-    let reader = arrow::ipc::reader::FileReader::try_new(std::io::BufReader::new(f), None).map_err(|e| corrupt(path, e))?;
+    let reader =
+        arrow::ipc::reader::FileReader::try_new(std::io::BufReader::new(f), None).map_err(|e| corrupt(path, e))?;
     let schema = reader.schema();
     let batches = reader.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| corrupt(path, e))?;
     let Some(meta) = schema.metadata().get(META_KEY) else {

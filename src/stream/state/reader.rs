@@ -121,7 +121,11 @@ impl PartitionFiles {
                 for (ti, c) in &f.entries {
                     if *ti == t {
                         table.apply(c).map_err(|e| {
-                            EmberError::execution(format!("Cannot apply the state change file {}: {}", path.display(), e.message()))
+                            EmberError::execution(format!(
+                                "Cannot apply the state change file {}: {}",
+                                path.display(),
+                                e.message()
+                            ))
                         })?;
                     }
                 }

@@ -72,10 +72,15 @@ impl StateStore {
                 }
             }
         }
-        let last_snapshot = committed.and_then(|c| {
-            reader.partitions.iter().filter_map(|p| p.snapshot_at_or_below(c).map(|(v, _)| v)).min()
-        });
-        Ok(StateStore { dir: dir.to_path_buf(), tables, min_deltas: min_deltas.max(1), last_snapshot, staged: Staged::Nothing })
+        let last_snapshot = committed
+            .and_then(|c| reader.partitions.iter().filter_map(|p| p.snapshot_at_or_below(c).map(|(v, _)| v)).min());
+        Ok(StateStore {
+            dir: dir.to_path_buf(),
+            tables,
+            min_deltas: min_deltas.max(1),
+            last_snapshot,
+            staged: Staged::Nothing,
+        })
     }
 
     fn table_names(&self) -> Vec<(String, usize)> {
@@ -187,7 +192,9 @@ mod tests {
     fn content(b: &RecordBatch) -> Vec<(i64, String)> {
         let k = b.column(0).as_primitive::<Int64Type>();
         let v = b.column(1).as_string::<i32>();
-        (0..b.num_rows()).map(|i| (k.value(i), if v.is_null(i) { "-".into() } else { v.value(i).to_string() })).collect()
+        (0..b.num_rows())
+            .map(|i| (k.value(i), if v.is_null(i) { "-".into() } else { v.value(i).to_string() }))
+            .collect()
     }
 
     fn store(dir: &Path, min_deltas: i64, committed: Option<i64>) -> StateStore {
@@ -279,7 +286,11 @@ mod tests {
         let mut s = StateStore::open(dir.path(), tables, 10, None).unwrap();
         s.put_snapshot(vec![vec![rows(&[1], &["a"]), keys(&[5])]]);
         s.commit(0).unwrap();
-        s.update(vec![vec![(1, Change::Upsert(keys(&[6]))), (0, Change::Upsert(rows(&[2], &["b"]))), (1, Change::Delete(keys(&[5])))]]);
+        s.update(vec![vec![
+            (1, Change::Upsert(keys(&[6]))),
+            (0, Change::Upsert(rows(&[2], &["b"]))),
+            (1, Change::Delete(keys(&[5]))),
+        ]]);
         s.commit(1).unwrap();
         let p = &s.load(1).unwrap()[0];
         assert_eq!(content(&p[0]), vec![(1, "a".into()), (2, "b".into())]);
