@@ -5,7 +5,7 @@ Batch goals (issue 2): CSV read + groupBy count ≥ 15M rows/s on 2 cores and �
 p99 ≤ 10 ms; CSV streaming ≥ 15M rows/s; JSON event-time windows ≥ 2M events/s in ≤ 100 MB; a 20M-event soak with
 flat state and RSS. Figures are printed, never asserted.
 
-    python bench/run.py [--quick] [--no-pyspark] [--cases csv,json,startup,latency,csv_stream,json_windows,soak]
+    python bench/run.py [--quick] [--no-pyspark] [--cases csv,json,startup,latency,csv_stream,json_windows,soak,checkpoint,state_store]
 
 --quick (or BENCH_QUICK=1): ember only, fewer iterations, a 5M-event soak. PySpark runs local[2] with
 spark.sql.shuffle.partitions = the number of cores, as ember's default, so the ratios compare engines at the same
@@ -28,7 +28,7 @@ sys.path.insert(0, HERE)
 import datagen  # noqa: E402
 
 BATCH_CASES = ["csv", "json"]
-STREAM_CASES = ["startup", "latency", "csv_stream", "json_windows", "soak", "checkpoint"]
+STREAM_CASES = ["startup", "latency", "csv_stream", "json_windows", "soak", "checkpoint", "state_store"]
 
 
 def child(script: str, args, echo: bool = False):
@@ -259,6 +259,9 @@ def main() -> None:
             soak_case(a.quick, engines)
         elif case == "checkpoint":
             subprocess.run([sys.executable, os.path.join(HERE, "checkpoint_overhead.py"), "100" if a.quick else "300"],
+                           check=False)
+        elif case == "state_store":
+            subprocess.run([sys.executable, os.path.join(HERE, "state_store.py")] + (["200000", "12"] if a.quick else []),
                            check=False)
     print(f"(bench total {time.perf_counter() - t0:.0f} s)")
 

@@ -185,6 +185,22 @@ def test_state_continues_across_restarts(name, spark, tmp_path):
     assert run(True) == run(False)
 
 
+@pytest.mark.parametrize("name", sorted(STATEFUL))
+def test_state_continues_across_restarts_through_snapshots_and_pruned_change_files(name, spark, tmp_path):
+    # A snapshot every other version and only 2 batches kept: restarts load a snapshot plus change files.
+    spark.conf.set("spark.sql.streaming.stateStore.minDeltasForSnapshot", "1")
+    spark.conf.set("spark.sql.streaming.minBatchesToRetain", "2")
+    try:
+        test_state_continues_across_restarts(name, spark, tmp_path)
+    finally:
+        spark.conf.unset("spark.sql.streaming.stateStore.minDeltasForSnapshot")
+        spark.conf.unset("spark.sql.streaming.minBatchesToRetain")
+    ck = str(tmp_path / f"{name}_True")
+    files = sorted(os.listdir(f"{ck}/state/0/0"), key=lambda f: int(f.split(".")[0]))
+    assert any(f.endswith(".snapshot") for f in files) and any(f.endswith(".delta") for f in files)
+    assert not files[0].startswith("0."), files
+
+
 def test_group_state_continues_across_restarts(spark, tmp_path):
     pd = pytest.importorskip("pandas")
 
@@ -345,3 +361,25 @@ def test_memory_sink_and_default_checkpoint_location_restart(spark, tmp_path):
         assert sorted(tuple(r) for r in spark.table("restart_counts").collect()) == [("a", 2), ("b", 1)]
     finally:
         spark.conf.unset("spark.sql.streaming.checkpointLocation")
+
+
+def test_a_checkpoint_of_the_previous_layout_restarts(spark, tmp_path):
+    # tests/fixtures/checkpoint_previous_layout: written by ember before the state store (whole state per batch in
+    # state/<op>/<partition>/<N>.arrow) by this query after one batch of ("a", 1), ("b", 2), ("a", 3).
+    from ember.checkpoint import inspect
+
+    ck = str(tmp_path / "ck")
+    shutil.copytree(os.path.join(HERE, "fixtures", "checkpoint_previous_layout"), ck)
+    src = MemoryStream("k STRING, v INT", spark)
+    src.addData([("a", 1), ("b", 2), ("a", 3)])
+    src.addData([("a", 10), ("c", 5)])
+    q = (src.toDF().groupBy("k").agg(F.count("*").alias("n"), F.sum("v").alias("s")).writeStream
+         .outputMode("complete").format("memory").queryName("previous_layout").option("checkpointLocation", ck)
+         .start())
+    q.processAllAvailable()
+    q.stop()
+    got = sorted(tuple(r) for r in spark.sql("select * from previous_layout").collect())
+    assert got == [("a", 3, 14), ("b", 1, 2), ("c", 1, 5)]
+    assert sorted(os.listdir(f"{ck}/state/0/0")) == ["0.arrow", "1.delta"]
+    op = inspect(ck).operators[0]
+    assert (op.version, op.state_rows, op.snapshot_version, op.delta_files) == (1, 3, 0, 2)

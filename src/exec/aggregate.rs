@@ -200,22 +200,50 @@ impl GroupedState {
     /// The groups as one Arrow batch (checkpoints): `k<i>` key columns, then `a<j>_<i>` state arrays of
     /// accumulator j, and a `_group` column so a state with no key columns keeps its row count.
     pub fn to_batch(&mut self) -> Result<RecordBatch> {
+        self.batch_of(None)
+    }
+
+    /// `to_batch` restricted to the groups `rows` (state store change files).
+    pub fn rows_batch(&mut self, rows: &[u32]) -> Result<RecordBatch> {
+        self.batch_of(Some(rows))
+    }
+
+    fn batch_of(&mut self, rows: Option<&[u32]>) -> Result<RecordBatch> {
         use arrow::datatypes::Field;
+        let idx = rows.map(|r| arrow::array::UInt32Array::from(r.to_vec()));
+        let pick = |a: ArrayRef| -> Result<ArrayRef> {
+            match &idx {
+                Some(i) => Ok(arrow::compute::take(a.as_ref(), i, None)?),
+                None => Ok(a),
+            }
+        };
+        let keys = match (rows, &self.converter) {
+            (Some(rows), Some(conv)) => {
+                let parser = conv.parser();
+                conv.convert_rows(rows.iter().map(|&g| parser.parse(&self.keys[g as usize])))?
+            }
+            _ => self.key_columns()?,
+        };
         let mut fields = Vec::new();
         let mut cols: Vec<ArrayRef> = Vec::new();
-        for (i, k) in self.key_columns()?.into_iter().enumerate() {
+        for (i, k) in keys.into_iter().enumerate() {
             fields.push(Field::new(format!("k{i}"), k.data_type().clone(), true));
             cols.push(k);
         }
         for (j, states) in self.state_arrays()?.into_iter().enumerate() {
             for (i, a) in states.into_iter().enumerate() {
                 fields.push(Field::new(format!("a{j}_{i}"), a.data_type().clone(), true));
-                cols.push(a);
+                cols.push(pick(a)?);
             }
         }
         fields.push(Field::new("_group", arrow::datatypes::DataType::UInt32, false));
-        cols.push(Arc::new(arrow::array::UInt32Array::from_iter_values(0..self.num_groups as u32)));
-        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?)
+        cols.push(pick(Arc::new(arrow::array::UInt32Array::from_iter_values(0..self.num_groups as u32)))?);
+        let n = rows.map_or(self.num_groups, |r| r.len());
+        Ok(RecordBatch::try_new_with_options(
+            Arc::new(Schema::new(fields)),
+            cols,
+            &arrow::array::RecordBatchOptions::new().with_row_count(Some(n)),
+        )?)
     }
 
     /// A state rebuilt from `to_batch`'s output.

@@ -1,4 +1,5 @@
 //! PyO3 bindings: the only place pyo3 is used. Each Python class holds one of these handles.
+pub mod checkpoint;
 pub mod column;
 pub mod convert;
 pub mod dataframe;
@@ -40,6 +41,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ddl_to_json, m)?)?;
     m.add_function(wrap_pyfunction!(local_path, m)?)?;
     m.add_function(wrap_pyfunction!(trigger_interval_ms, m)?)?;
+    m.add_function(wrap_pyfunction!(checkpoint::inspect_checkpoint, m)?)?;
     m.add("SPARK_VERSION", "4.3.0")?;
     Ok(())
 }

@@ -17,6 +17,7 @@ use crate::expr::PhysicalExpr;
 use crate::plan::AggregateCall;
 use crate::stream::checks::OutputMode;
 use crate::stream::metrics::OperatorMetrics;
+use crate::stream::state::{Change, PartitionChanges};
 
 pub struct AggregateState {
     partitions: Vec<GroupedState>,
@@ -24,7 +25,28 @@ pub struct AggregateState {
     aggs: Vec<AggregateCall>,
     /// The grouping column holding the event time (a timestamp, or a window whose end counts), if any.
     event_key: Option<usize>,
+    /// What the latest batch changed, per partition (state store change files).
+    changed: Vec<Changed>,
     pub metrics: OperatorMetrics,
+}
+
+/// A partition's changes in the latest batch: groups updated (indices after eviction) and the keys evicted.
+#[derive(Default)]
+struct Changed {
+    updated: Vec<u32>,
+    evicted: Option<Vec<arrow::array::ArrayRef>>,
+}
+
+/// `updated` group indices renumbered after the groups flagged in `removed` were split off.
+fn surviving(updated: &[u32], removed: Option<&[bool]>) -> Vec<u32> {
+    let Some(removed) = removed else { return updated.to_vec() };
+    let mut shift = vec![0u32; removed.len()];
+    let mut gone = 0u32;
+    for (g, r) in removed.iter().enumerate() {
+        shift[g] = gone;
+        gone += u32::from(*r);
+    }
+    updated.iter().filter(|&&g| !removed[g as usize]).map(|&g| g - shift[g as usize]).collect()
 }
 
 fn expired_flags(state: &GroupedState, key: usize, watermark_ms: i64) -> Result<Vec<bool>> {
@@ -46,6 +68,7 @@ impl AggregateState {
             group_exprs: group_exprs.to_vec(),
             aggs: aggs.to_vec(),
             event_key,
+            changed: (0..n).map(|_| Changed::default()).collect(),
             metrics: OperatorMetrics::new("stateStoreSave", n),
         })
     }
@@ -53,6 +76,32 @@ impl AggregateState {
     /// State per partition as Arrow batches (checkpoints).
     pub fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
         self.partitions.iter_mut().map(|p| p.to_batch()).collect()
+    }
+
+    /// What the latest batch changed, per partition: evicted keys deleted, then updated groups upserted (rows as
+    /// `snapshot`'s). Clears the record.
+    pub fn changes(&mut self) -> Result<Vec<PartitionChanges>> {
+        self.partitions
+            .iter_mut()
+            .zip(self.changed.iter_mut())
+            .map(|(p, c)| {
+                let c = std::mem::take(c);
+                let mut out = Vec::new();
+                if let Some(keys) = c.evicted {
+                    let fields: Vec<arrow::datatypes::Field> = keys
+                        .iter()
+                        .enumerate()
+                        .map(|(i, k)| arrow::datatypes::Field::new(format!("k{i}"), k.data_type().clone(), true))
+                        .collect();
+                    let schema = std::sync::Arc::new(arrow::datatypes::Schema::new(fields));
+                    out.push((0, Change::Delete(RecordBatch::try_new(schema, keys)?)));
+                }
+                if !c.updated.is_empty() {
+                    out.push((0, Change::Upsert(p.rows_batch(&c.updated)?)));
+                }
+                Ok(out)
+            })
+            .collect()
     }
 
     /// Load a `snapshot`.
@@ -123,24 +172,31 @@ impl AggregateState {
         let outputs: Vec<(RecordBatch, usize)> = self
             .partitions
             .par_iter_mut()
-            .map(|p| -> Result<(RecordBatch, usize)> {
-                let evict = |p: &mut GroupedState| -> Result<GroupedState> {
-                    match event_key {
+            .zip(self.changed.par_iter_mut())
+            .map(|(p, changed)| -> Result<(RecordBatch, usize)> {
+                // Evicts expired groups; records what changed (updated groups that stay, evicted keys).
+                let evict = |p: &mut GroupedState, updated: &[u32], changed: &mut Changed| -> Result<GroupedState> {
+                    let (gone, flags) = match event_key {
                         Some(k) => {
                             let flags = expired_flags(p, k, watermark.evict_ms)?;
-                            p.split_off(&flags, group_exprs, aggs)
+                            (p.split_off(&flags, group_exprs, aggs)?, Some(flags))
                         }
-                        None => GroupedState::new(group_exprs, aggs),
-                    }
+                        None => (GroupedState::new(group_exprs, aggs)?, None),
+                    };
+                    changed.updated = surviving(updated, flags.as_deref());
+                    changed.evicted = (gone.num_groups() > 0).then(|| gone.key_columns()).transpose()?;
+                    Ok(gone)
                 };
                 let (out, removed) = match mode {
                     OutputMode::Complete => {
-                        p.take_updated();
+                        changed.updated = p.take_updated();
+                        changed.evicted = None;
                         let n = p.num_groups();
                         (make_batch(schema.clone(), p.finish()?, n)?, 0)
                     }
                     OutputMode::Update => {
-                        let idx = UInt32Array::from(p.take_updated());
+                        let updated = p.take_updated();
+                        let idx = UInt32Array::from(updated.clone());
                         let n = p.num_groups();
                         let all = make_batch(schema.clone(), p.finish()?, n)?;
                         let cols = all
@@ -148,12 +204,12 @@ impl AggregateState {
                             .iter()
                             .map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?))
                             .collect::<Result<Vec<_>>>()?;
-                        let removed = evict(p)?.num_groups();
+                        let removed = evict(p, &updated, changed)?.num_groups();
                         (make_batch(schema.clone(), cols, idx.len())?, removed)
                     }
                     OutputMode::Append => {
-                        p.take_updated();
-                        let mut gone = evict(p)?;
+                        let updated = p.take_updated();
+                        let mut gone = evict(p, &updated, changed)?;
                         let n = gone.num_groups();
                         (make_batch(schema.clone(), gone.finish()?, n)?, n)
                     }

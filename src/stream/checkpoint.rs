@@ -1,14 +1,13 @@
 //! A query's checkpoint directory, in Spark's layout:
 //! `metadata` (`{"id": …}`), `offsets/N` (write-ahead: `v1`, the batch's metadata JSON — watermark, timestamp and
 //! the conf that must not change — then one offset per source), `commits/N` (`v1` + `{"nextBatchWatermarkMs": …}`),
-//! `sources/<i>/N` (what a source planned for batch N, e.g. the files), `state/<op>/<partition>/<N>.arrow` (state
-//! after batch N, Arrow IPC) with `state/<op>/_metadata` (the operator's shape). Every file is written to a temporary
+//! `sources/<i>/N` (what a source planned for batch N, e.g. the files), `state/<op>/` (the state store's files, see
+//! `stream::state`) with `state/<op>/_metadata` (the operator's shape). Every file is written to a temporary
 //! name, fsynced and renamed, so a crash leaves either the old or the new file, never a torn one.
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use arrow::array::RecordBatch;
 use serde_json::{json, Value};
 
 use crate::error::{EmberError, Result};
@@ -70,7 +69,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Batch ids present as file names in `dir` (ignores temp and other files), ascending.
-fn batch_ids(dir: &Path) -> Result<Vec<i64>> {
+pub fn batch_ids(dir: &Path) -> Result<Vec<i64>> {
     let mut ids = Vec::new();
     if let Ok(rd) = fs::read_dir(dir) {
         for e in rd {
@@ -101,6 +100,11 @@ impl Checkpoint {
             new_id.to_string()
         };
         Ok((Checkpoint { root }, id))
+    }
+
+    /// An existing checkpoint, read-only (inspect): nothing is created.
+    pub fn at(root: &str) -> Checkpoint {
+        Checkpoint { root: PathBuf::from(root.strip_prefix("file://").unwrap_or(root)) }
     }
 
     pub fn root(&self) -> &Path {
@@ -174,7 +178,7 @@ impl Checkpoint {
         write_atomic(&self.commits_path(batch), text.as_bytes())
     }
 
-    fn read_commit(&self, batch: i64) -> Result<i64> {
+    pub fn read_commit(&self, batch: i64) -> Result<i64> {
         let path = self.commits_path(batch);
         let text = fs::read_to_string(&path)?;
         let mut lines = text.lines();
@@ -240,7 +244,7 @@ impl Checkpoint {
         }
     }
 
-    /// Delete log entries and state versions older than the newest `retain` batches.
+    /// Delete log entries older than the newest `retain` batches (the state store prunes its own files).
     pub fn prune(&self, current: i64, retain: i64) -> Result<()> {
         let cutoff = current - retain.max(1) + 1;
         if cutoff <= 0 {
@@ -253,57 +257,7 @@ impl Checkpoint {
                 }
             }
         }
-        if let Ok(ops) = fs::read_dir(self.root.join("state")) {
-            for op in ops.flatten() {
-                for part in fs::read_dir(op.path())?.flatten().filter(|p| p.path().is_dir()) {
-                    for f in fs::read_dir(part.path())?.flatten() {
-                        let name = f.file_name().to_string_lossy().to_string();
-                        if let Some(v) = name.strip_suffix(".arrow").and_then(|v| v.parse::<i64>().ok()) {
-                            if v < cutoff {
-                                let _ = fs::remove_file(f.path());
-                            }
-                        }
-                    }
-                }
-            }
-        }
         Ok(())
-    }
-
-    /// State of operator `op` after batch `version`: one batch per partition.
-    /// Partitions are written in parallel: their fsyncs overlap.
-    pub fn write_state(&self, op: usize, version: i64, partitions: &[RecordBatch]) -> Result<()> {
-        use rayon::prelude::*;
-        partitions.par_iter().enumerate().try_for_each(|(p, batch)| -> Result<()> {
-            let mut buf = Vec::new();
-            {
-                let mut w = arrow::ipc::writer::FileWriter::try_new(&mut buf, batch.schema_ref())?;
-                w.write(batch)?;
-                w.finish()?;
-            }
-            write_atomic(&self.state_dir(op).join(p.to_string()).join(format!("{version}.arrow")), &buf)
-        })
-    }
-
-    pub fn read_state(&self, op: usize, version: i64) -> Result<Vec<RecordBatch>> {
-        let mut parts = Vec::new();
-        for p in 0.. {
-            let path = self.state_dir(op).join(p.to_string()).join(format!("{version}.arrow"));
-            if !path.exists() {
-                if p == 0 {
-                    return Err(EmberError::execution(format!(
-                        "The state of stateful operator {op} for batch {version} is missing from the checkpoint ({})",
-                        path.display()
-                    )));
-                }
-                break;
-            }
-            let f = fs::File::open(&path)?;
-            let reader = arrow::ipc::reader::FileReader::try_new(f, None).map_err(|e| corrupt(&path, e))?;
-            let mut batches = reader.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| corrupt(&path, e))?;
-            parts.push(batches.pop().ok_or_else(|| corrupt(&path, "no state batch"))?);
-        }
-        Ok(parts)
     }
 
     /// The recorded shape of operator `op`, if any.

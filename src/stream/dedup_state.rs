@@ -6,13 +6,14 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-use arrow::array::{BooleanArray, RecordBatch};
+use arrow::array::{Array, BinaryArray, BinaryBuilder, BooleanArray, Int64Array, RecordBatch};
 use arrow::datatypes::DataType;
 use arrow::row::{RowConverter, SortField};
 
 use crate::error::Result;
 use crate::exec::hashing::FxHasher;
 use crate::stream::metrics::OperatorMetrics;
+use crate::stream::state::{Change, PartitionChanges};
 
 pub struct DedupState {
     keys: Vec<usize>,
@@ -23,6 +24,9 @@ pub struct DedupState {
     event: Option<(usize, i64)>,
     event_in_keys: bool,
     within_watermark: bool,
+    /// What the latest batch changed (state store change files): keys added with their expiry, keys forgotten.
+    added: (BinaryBuilder, Vec<i64>),
+    forgotten: BinaryBuilder,
     pub metrics: OperatorMetrics,
 }
 
@@ -44,24 +48,43 @@ impl DedupState {
             event,
             event_in_keys,
             within_watermark,
+            added: (BinaryBuilder::new(), Vec::new()),
+            forgotten: BinaryBuilder::new(),
             metrics: OperatorMetrics::new(name, partitions.max(1)),
         })
     }
 
     /// The remembered keys (row-format bytes) and their expiry, as one Arrow batch (checkpoints).
     pub fn snapshot(&self) -> Result<Vec<RecordBatch>> {
-        use arrow::array::{BinaryArray, Int64Array};
-        use arrow::datatypes::{Field, Schema};
         let keys: BinaryArray = self.seen.keys().map(|k| Some(k.as_ref())).collect();
         let exp: Int64Array = self.seen.values().copied().map(Some).collect();
-        let schema = Schema::new(vec![
-            Field::new("key", DataType::Binary, false),
-            Field::new("expires", DataType::Int64, false),
-        ]);
-        Ok(vec![RecordBatch::try_new(
-            std::sync::Arc::new(schema),
-            vec![std::sync::Arc::new(keys), std::sync::Arc::new(exp)],
-        )?])
+        Ok(vec![Self::rows(keys, Some(exp))?])
+    }
+
+    fn rows(keys: BinaryArray, expires: Option<Int64Array>) -> Result<RecordBatch> {
+        use arrow::datatypes::{Field, Schema};
+        let mut fields = vec![Field::new("key", DataType::Binary, false)];
+        let mut cols: Vec<arrow::array::ArrayRef> = vec![std::sync::Arc::new(keys)];
+        if let Some(e) = expires {
+            fields.push(Field::new("expires", DataType::Int64, false));
+            cols.push(std::sync::Arc::new(e));
+        }
+        Ok(RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), cols)?)
+    }
+
+    /// The latest batch's changes (one partition): added keys upserted, then forgotten keys deleted. Clears them.
+    pub fn changes(&mut self) -> Result<Vec<PartitionChanges>> {
+        let mut out = Vec::new();
+        let keys = self.added.0.finish();
+        let expires = Int64Array::from(std::mem::take(&mut self.added.1));
+        if !keys.is_empty() {
+            out.push((0, Change::Upsert(Self::rows(keys, Some(expires))?)));
+        }
+        let forgotten = self.forgotten.finish();
+        if !forgotten.is_empty() {
+            out.push((0, Change::Delete(Self::rows(forgotten, None)?)));
+        }
+        Ok(vec![out])
     }
 
     pub fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
@@ -93,6 +116,10 @@ impl DedupState {
         let limit = watermark.evict_ms.saturating_mul(1000);
         let (mut late, mut duplicates, mut added) = (0usize, 0usize, 0usize);
         let mut out = Vec::with_capacity(batches.len());
+        // Only the latest batch's changes are kept (a checkpointed query takes them after each batch).
+        self.added.0.finish();
+        self.added.1.clear();
+        self.forgotten.finish();
         for b in batches {
             let n = b.num_rows();
             let times = self.event.map(|(c, _)| crate::stream::watermark::event_micros(b.column(c)));
@@ -117,6 +144,8 @@ impl DedupState {
                     _ => i64::MAX,
                 };
                 self.seen.insert(row.as_ref().into(), expires);
+                self.added.0.append_value(row.as_ref());
+                self.added.1.push(expires);
                 added += 1;
                 keep.push(true);
             }
@@ -126,7 +155,14 @@ impl DedupState {
         let removal_start = std::time::Instant::now();
         let before = self.seen.len();
         if self.evicts() {
-            self.seen.retain(|_, &mut expires| expires > limit);
+            let forgotten = &mut self.forgotten;
+            self.seen.retain(|k, &mut expires| {
+                let keep = expires > limit;
+                if !keep {
+                    forgotten.append_value(k);
+                }
+                keep
+            });
         }
         let removed = before - self.seen.len();
         let memory = self.seen.keys().map(|k| k.len() + 40).sum();
@@ -190,5 +226,39 @@ mod tests {
         assert_eq!(d.metrics.rows_total, 1);
         d.process(&[], wm(0, 110_000)).unwrap();
         assert_eq!(d.metrics.rows_total, 0);
+    }
+
+    #[test]
+    fn restarts_from_a_previous_layout_file_then_from_its_change_files() {
+        use crate::stream::state::{StateStore, TableSpec};
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = DedupState::new(&[0], &types(), None, false, 1).unwrap();
+        d.process(&[batch(&[1, 2], &[100, 101])], wm(0, 0)).unwrap();
+        // The previous layout: the whole state after batch 3 in state/<op>/0/3.arrow, plain Arrow IPC.
+        let mut buf = Vec::new();
+        {
+            let b = d.snapshot().unwrap().pop().unwrap();
+            let mut w = arrow::ipc::writer::FileWriter::try_new(&mut buf, b.schema_ref()).unwrap();
+            w.write(&b).unwrap();
+            w.finish().unwrap();
+        }
+        crate::stream::checkpoint::write_atomic(&dir.path().join("0").join("3.arrow"), &buf).unwrap();
+        let open = |v: i64| StateStore::open(dir.path(), vec![TableSpec::new("default", 1)], 10, Some(v)).unwrap();
+        let restart = |version: i64| {
+            let mut d = DedupState::new(&[0], &types(), None, false, 1).unwrap();
+            d.restore(&open(version).load(version).unwrap().into_iter().map(|mut t| t.remove(0)).collect::<Vec<_>>())
+                .unwrap();
+            d
+        };
+        let mut d = restart(3);
+        let out = d.process(&[batch(&[2, 3], &[102, 103])], wm(0, 0)).unwrap();
+        assert_eq!(out[0].num_rows(), 1);
+        let mut store = open(3);
+        store.update(d.changes().unwrap());
+        store.commit(4).unwrap();
+        let mut d = restart(4);
+        let out = d.process(&[batch(&[1, 2, 3, 4], &[1, 2, 3, 4])], wm(0, 0)).unwrap();
+        assert_eq!(out[0].num_rows(), 1);
+        assert_eq!(d.metrics.rows_total, 4);
     }
 }

@@ -18,6 +18,7 @@ pub use crate::plan::group_state_spec::{
     GroupCalls, GroupFunction, GroupResults, GroupStateSpec, GroupTimeout, StateUpdate, NO_TIMESTAMP,
 };
 use crate::stream::metrics::OperatorMetrics;
+use crate::stream::state::{Change, PartitionChanges};
 
 struct Entry {
     state: Option<RecordBatch>,
@@ -27,6 +28,9 @@ struct Entry {
 pub struct GroupStateStore {
     converter: RowConverter,
     entries: HashMap<Box<[u8]>, Entry, BuildHasherDefault<FxHasher>>,
+    /// What the latest batch changed (state store change files): keys whose state or timeout was set, keys removed.
+    updated_keys: Vec<Box<[u8]>>,
+    removed_keys: arrow::array::BinaryBuilder,
     pub metrics: OperatorMetrics,
 }
 
@@ -36,16 +40,42 @@ impl GroupStateStore {
         Ok(GroupStateStore {
             converter,
             entries: HashMap::default(),
+            updated_keys: Vec::new(),
+            removed_keys: arrow::array::BinaryBuilder::new(),
             metrics: OperatorMetrics::new("applyInPandasWithState", partitions.max(1)),
         })
     }
 
     /// Keys (row-format bytes), timeouts and state values as one Arrow batch (checkpoints).
     pub fn snapshot(&self, spec: &GroupStateSpec) -> Result<Vec<RecordBatch>> {
+        Ok(vec![Self::rows(spec, self.entries.iter().collect())?])
+    }
+
+    /// The latest batch's changes (one partition): removed keys deleted, then updated keys upserted (rows as
+    /// `snapshot`'s). Clears the record.
+    pub fn changes(&mut self, spec: &GroupStateSpec) -> Result<Vec<PartitionChanges>> {
+        let mut out = Vec::new();
+        let removed = self.removed_keys.finish();
+        if arrow::array::Array::len(&removed) > 0 {
+            let schema = arrow::datatypes::Schema::new(vec![arrow::datatypes::Field::new(
+                "_key",
+                arrow::datatypes::DataType::Binary,
+                false,
+            )]);
+            out.push((0, Change::Delete(RecordBatch::try_new(Arc::new(schema), vec![Arc::new(removed)])?)));
+        }
+        let updated = std::mem::take(&mut self.updated_keys);
+        let entries: Vec<(&Box<[u8]>, &Entry)> = updated.iter().filter_map(|k| self.entries.get_key_value(k)).collect();
+        if !entries.is_empty() {
+            out.push((0, Change::Upsert(Self::rows(spec, entries)?)));
+        }
+        Ok(vec![out])
+    }
+
+    fn rows(spec: &GroupStateSpec, entries: Vec<(&Box<[u8]>, &Entry)>) -> Result<RecordBatch> {
         use arrow::array::{BinaryArray, BooleanArray, Int64Array};
         use arrow::datatypes::{DataType, Field, Schema};
         let null_state = flat_map_groups::null_state(spec)?;
-        let entries: Vec<(&Box<[u8]>, &Entry)> = self.entries.iter().collect();
         let keys: BinaryArray = entries.iter().map(|(k, _)| Some(k.as_ref())).collect();
         let timeouts: Int64Array = entries.iter().map(|(_, e)| Some(e.timeout_ms)).collect();
         let has: BooleanArray = entries.iter().map(|(_, e)| Some(e.state.is_some())).collect();
@@ -60,7 +90,7 @@ impl GroupStateStore {
         fields.extend(spec.state_schema.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)));
         let mut cols: Vec<ArrayRef> = vec![Arc::new(keys), Arc::new(timeouts), Arc::new(has)];
         cols.extend(states.columns().iter().cloned());
-        Ok(vec![RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?])
+        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?)
     }
 
     pub fn restore(&mut self, spec: &GroupStateSpec, parts: &[RecordBatch]) -> Result<()> {
@@ -90,6 +120,9 @@ impl GroupStateStore {
         ctx: &ExecContext,
     ) -> Result<Vec<RecordBatch>> {
         let started = std::time::Instant::now();
+        // Only the latest batch's changes are kept (a checkpointed query takes them after each batch).
+        self.updated_keys.clear();
+        self.removed_keys.finish();
         let mut all = arrow::compute::concat_batches(input_schema, rows)?;
         let mut dropped = 0;
         if let (GroupTimeout::EventTime, Some(c)) = (spec.timeout, spec.event_column) {
@@ -151,10 +184,12 @@ impl GroupStateStore {
             let old_timeout = self.entries.get(&k).map(|e| e.timeout_ms).unwrap_or(NO_TIMESTAMP);
             if u.removed && u.timeout_ms == NO_TIMESTAMP {
                 if self.entries.remove(&k).is_some() {
+                    self.removed_keys.append_value(&k);
                     removed += 1;
                 }
             } else if u.updated || u.removed || u.timeout_ms != old_timeout {
                 let state = u.exists.then(|| results.states.slice(i, 1));
+                self.updated_keys.push(k.clone());
                 self.entries.insert(k, Entry { state, timeout_ms: u.timeout_ms });
                 updated += 1;
             }

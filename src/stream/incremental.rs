@@ -187,6 +187,25 @@ impl Incremental {
         self.operators.iter_mut().map(|o| o.snapshot()).collect()
     }
 
+    /// Each stateful operator's changes in the latest batch (per partition), in operator order, for the store.
+    pub fn changes(&mut self) -> Result<Vec<Vec<crate::stream::state::PartitionChanges>>> {
+        self.operators.iter_mut().map(|o| o.changes()).collect()
+    }
+
+    /// The state store tables of each stateful operator, in operator order.
+    pub fn state_tables(&self) -> Vec<Vec<crate::stream::state::TableSpec>> {
+        self.operators.iter().map(|o| o.state_tables()).collect()
+    }
+
+    /// Record the state store's commit of operator `i` in its metrics.
+    pub fn record_commit(&mut self, i: usize, commit_ms: u64, bytes_written: u64) {
+        if let Some(op) = self.operators.get_mut(i) {
+            let m = op.metrics_mut();
+            m.commit_ms = commit_ms;
+            m.state_bytes_written = bytes_written;
+        }
+    }
+
     /// Checkpointed state by operator index, loaded into the operators when they are planned.
     pub fn restore(&mut self, states: Vec<(usize, Vec<RecordBatch>)>) -> Result<()> {
         if self.root.is_some() {

@@ -12,6 +12,9 @@ pub struct OperatorMetrics {
     pub updates_ms: u64,
     pub removals_ms: u64,
     pub memory_bytes: usize,
+    /// The state store commit of the latest batch: its time and the bytes it wrote.
+    pub commit_ms: u64,
+    pub state_bytes_written: u64,
     /// Operator-specific counters (`numDroppedDuplicateRows` for deduplication).
     pub custom: Vec<(&'static str, usize)>,
 }
@@ -28,6 +31,8 @@ impl OperatorMetrics {
             updates_ms: 0,
             removals_ms: 0,
             memory_bytes: 0,
+            commit_ms: 0,
+            state_bytes_written: 0,
             custom: Vec::new(),
         }
     }

@@ -2,6 +2,7 @@
 //! execution of an analyzed plan, state, checkpoints, output-mode checks and the query thread with its monitoring.
 pub mod aggregate_state;
 pub mod checkpoint;
+pub mod checkpoint_info;
 pub mod checks;
 pub mod connector;
 pub mod dedup_state;
@@ -12,6 +13,7 @@ pub mod offset;
 pub mod operator;
 pub mod query;
 pub mod session_state;
+pub mod state;
 pub mod sink;
 pub mod source;
 pub mod start;

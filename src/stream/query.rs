@@ -16,6 +16,7 @@ use crate::stream::offset::Offset;
 use crate::stream::sink::Sink;
 use crate::stream::source::Source;
 use crate::types::uuid::random_uuid;
+use crate::stream::state::StateStore;
 
 /// What the query reports through `status`, `lastProgress`, `awaitTermination`.
 #[derive(Default)]
@@ -269,7 +270,8 @@ fn pause(shared: &Shared, d: Duration) {
 }
 
 /// State restored from the checkpoint before the first batch: operator shapes checked, state, source logs.
-fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<()> {
+/// Returns the state store of each stateful operator (plan order).
+fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<Vec<StateStore>> {
     let shapes = run.incremental.stateful_shapes();
     let recorded = ckpt.recorded_operators();
     if rec.last_committed.is_some() && recorded != shapes.len() {
@@ -297,9 +299,28 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<()> 
             None => ckpt.write_shape(op, shape)?,
         }
     }
+    let min_deltas = run
+        .session
+        .conf_get("spark.sql.streaming.stateStore.minDeltasForSnapshot")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(crate::stream::state::store::DEFAULT_MIN_DELTAS);
+    let stores = run
+        .incremental
+        .state_tables()
+        .into_iter()
+        .enumerate()
+        .map(|(op, tables)| StateStore::open(&ckpt.state_dir(op), tables, min_deltas, rec.last_committed))
+        .collect::<Result<Vec<_>>>()?;
     if let Some(v) = rec.last_committed {
-        let states = (0..shapes.len()).map(|op| Ok((op, ckpt.read_state(op, v)?))).collect::<Result<Vec<_>>>()?;
-        run.incremental.restore(states)?;
+        let states = stores
+            .iter()
+            .map(|store| {
+                // One table per operator today: its rows per partition.
+                let parts = store.load(v)?.into_iter().map(|tables| tables.into_iter().next()).collect::<Option<Vec<_>>>();
+                Ok(parts.unwrap_or_default())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        run.incremental.restore(states.into_iter().enumerate().collect())?;
     }
     for (i, (_, s)) in run.sources.iter_mut().enumerate() {
         // Plans logged after the last offsets entry never ran: the source drops them, they are planned again.
@@ -309,7 +330,7 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<()> 
             s.commit(c);
         }
     }
-    Ok(())
+    Ok(stores)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -348,9 +369,10 @@ fn run_loop(
     let fixed_partitions: Option<usize> =
         rec.conf.iter().find(|(k, _)| k == "spark.sql.shuffle.partitions").and_then(|(_, v)| v.parse().ok());
     run.incremental.prepare(fixed_partitions.unwrap_or_else(|| run.session.exec_context().shuffle_partitions))?;
-    if let Some(c) = &ckpt {
-        restore(&mut run, c, &rec)?;
-    }
+    let mut stores = match &ckpt {
+        Some(c) => restore(&mut run, c, &rec)?,
+        None => Vec::new(),
+    };
     // As Spark, a batch without data runs only after a batch of this run (a restart waits for data first).
     let mut ran_this_run = false;
     let retain: i64 =
@@ -503,11 +525,27 @@ fn run_loop(
         let add_batch_ms = sink_start.elapsed().as_millis();
         let commit_start = Instant::now();
         if let Some(c) = &ckpt {
-            for (op, parts) in run.incremental.snapshot()?.into_iter().enumerate() {
-                c.write_state(op, batch_id, &parts)?;
+            // Each operator's changes, or every minDeltasForSnapshot versions its whole state.
+            let changes = run.incremental.changes()?;
+            let mut full: Vec<Option<Vec<arrow::array::RecordBatch>>> =
+                if stores.iter().any(|s| s.snapshot_due(batch_id)) {
+                    run.incremental.snapshot()?.into_iter().map(Some).collect()
+                } else {
+                    vec![None; stores.len()]
+                };
+            for (op, (store, parts)) in stores.iter_mut().zip(changes).enumerate() {
+                match full.get_mut(op).and_then(|f| f.take()).filter(|_| store.snapshot_due(batch_id)) {
+                    Some(whole) => store.put_snapshot(whole.into_iter().map(|b| vec![b]).collect()),
+                    None => store.update(parts),
+                }
+                let m = store.commit(batch_id)?;
+                run.incremental.record_commit(op, m.commit_ms, m.bytes_written);
             }
             c.write_commit(batch_id, watermark.current_ms())?;
             c.prune(batch_id, retain)?;
+            for store in &stores {
+                store.prune(batch_id - retain.max(1) + 1)?;
+            }
         }
         for ((_, s), end) in run.sources.iter_mut().zip(&latest) {
             if let Some(end) = end {
@@ -539,7 +577,8 @@ fn run_loop(
                 )
             })
             .collect();
-        let state_ops: Vec<String> = run.incremental.operator_metrics().iter().map(|m| m.to_json(0)).collect();
+        let state_ops: Vec<String> =
+            run.incremental.operator_metrics().iter().map(|m| m.to_json(m.commit_ms)).collect();
         let event_time = if watermark.has_watermark() {
             let mut parts = Vec::new();
             if let Some((_, st)) = event_stats.iter().find(|(_, st)| st.count > 0) {

@@ -17,6 +17,7 @@ use crate::expr::physical::{PhysicalExpr, PhysicalKind};
 use crate::plan::AggregateCall;
 use crate::stream::checks::OutputMode;
 use crate::stream::metrics::OperatorMetrics;
+use crate::stream::state::{Change, PartitionChanges};
 
 pub struct SessionState {
     state: GroupedState,
@@ -25,6 +26,10 @@ pub struct SessionState {
     /// Position of the session column among the grouping expressions, and in the input rows.
     session_group: usize,
     session_input: usize,
+    /// What the latest batch changed (state store change files): the keys (without the session) that got rows,
+    /// and the deleted sessions (full keys: replaced by a merge, or evicted).
+    touched: std::collections::HashSet<Box<[u8]>>,
+    deleted: Vec<RecordBatch>,
     pub metrics: OperatorMetrics,
 }
 
@@ -64,6 +69,8 @@ impl SessionState {
             aggs: aggs.to_vec(),
             session_group,
             session_input,
+            touched: Default::default(),
+            deleted: Vec::new(),
             metrics: OperatorMetrics::new("sessionWindowStateStoreSaveExec", partitions.max(1)),
         })
     }
@@ -74,6 +81,55 @@ impl SessionState {
 
     pub fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
         Ok(vec![self.state.to_batch()?])
+    }
+
+    /// The latest batch's changes (one partition): the touched keys' old sessions and evicted sessions deleted,
+    /// then the touched keys' current sessions upserted (rows as `snapshot`'s). Clears the record.
+    pub fn changes(&mut self) -> Result<Vec<PartitionChanges>> {
+        let mut out: PartitionChanges =
+            std::mem::take(&mut self.deleted).into_iter().map(|b| (0, Change::Delete(b))).collect();
+        let touched = std::mem::take(&mut self.touched);
+        if !touched.is_empty() && self.state.num_groups() > 0 {
+            let rows: Vec<u32> = self
+                .touched_rows(&self.state.key_columns()?, &touched)?
+                .into_iter()
+                .enumerate()
+                .filter(|(_, t)| *t)
+                .map(|(i, _)| i as u32)
+                .collect();
+            if !rows.is_empty() {
+                out.push((0, Change::Upsert(self.state.rows_batch(&rows)?)));
+            }
+        }
+        Ok(vec![out])
+    }
+
+    /// Whether each session of `keys` (group key columns) belongs to a key of `touched`.
+    fn touched_rows(&self, keys: &[ArrayRef], touched: &std::collections::HashSet<Box<[u8]>>) -> Result<Vec<bool>> {
+        let other: Vec<usize> = (0..self.group_exprs.len()).filter(|&i| i != self.session_group).collect();
+        let n = keys.first().map_or(0, |k| k.len());
+        if other.is_empty() {
+            return Ok(vec![!touched.is_empty(); n]);
+        }
+        let conv =
+            RowConverter::new(other.iter().map(|&i| SortField::new(self.group_exprs[i].data_type.clone())).collect())?;
+        let cols: Vec<ArrayRef> = other.iter().map(|&i| keys[i].clone()).collect();
+        Ok(conv.convert_columns(&cols)?.iter().map(|r| touched.contains(r.as_ref())).collect())
+    }
+
+    /// Full key columns (as `snapshot`'s `k<i>`) of `keys` rows picked by `flags`, as a batch of keys to delete.
+    fn key_batch(keys: &[ArrayRef], flags: &[bool]) -> Result<Option<RecordBatch>> {
+        if !flags.iter().any(|f| *f) {
+            return Ok(None);
+        }
+        let mask = BooleanArray::from(flags.to_vec());
+        let cols = keys.iter().map(|k| Ok(arrow::compute::filter(k.as_ref(), &mask)?)).collect::<Result<Vec<_>>>()?;
+        let fields: Vec<arrow::datatypes::Field> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| arrow::datatypes::Field::new(format!("k{i}"), c.data_type().clone(), true))
+            .collect();
+        Ok(Some(RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), cols)?))
     }
 
     pub fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
@@ -135,9 +191,17 @@ impl SessionState {
         // As Spark's session state (keyed by session start): every session of a key that got rows is rewritten;
         // a stored session whose start disappears in a merge is removed.
         let (mut rewritten, mut merged_away) = (0usize, 0usize);
-        for members in groups.values_mut() {
+        self.touched.clear();
+        self.deleted.clear();
+        let mut old_touched = vec![false; old_n];
+        for (key, members) in groups.iter_mut() {
             merge_row_sessions(&starts, &ends, members, &mut merged);
             if members.iter().any(|&m| m >= old_n) {
+                self.touched.insert(key.clone());
+                // A stored session whose bounds a merge changed is replaced (deleted; the merged one is upserted).
+                for &m in members.iter().filter(|&&m| m < old_n) {
+                    old_touched[m] = merged[m] != (starts[m], ends[m]);
+                }
                 let mut bounds: Vec<(i64, i64)> = members.iter().map(|&m| merged[m]).collect();
                 bounds.sort_unstable();
                 bounds.dedup();
@@ -146,6 +210,9 @@ impl SessionState {
             }
         }
         let (ms, me): (Vec<i64>, Vec<i64>) = merged.into_iter().unzip();
+        if let Some(b) = Self::key_batch(&old_keys, &old_touched)? {
+            self.deleted.push(b);
+        }
 
         // Re-key: stored sessions first (their order kept), then the new rows.
         let mut next = GroupedState::new(&self.group_exprs, &self.aggs)?;
@@ -179,6 +246,9 @@ impl SessionState {
                     vec![]
                 };
                 let mut gone = self.state.split_off(&flags, &self.group_exprs, &self.aggs)?;
+                if let Some(b) = Self::key_batch(&keys, &flags)? {
+                    self.deleted.push(b);
+                }
                 let n = gone.num_groups();
                 (make_batch(schema.clone(), gone.finish()?, n)?, n)
             }

@@ -9,6 +9,7 @@ use crate::exec::execute::ExecContext;
 use crate::plan::{LogicalPlan, PlanNode};
 use crate::stream::dedup_state::DedupState;
 use crate::stream::metrics::OperatorMetrics;
+use crate::stream::state::{PartitionChanges, TableSpec};
 use crate::stream::operator::{column_types, PlanContext, Planned, StatefulOperator, Watermarks};
 
 pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
@@ -40,6 +41,15 @@ impl StatefulOperator for Deduplication {
     }
     fn metrics(&self) -> &OperatorMetrics {
         &self.state.metrics
+    }
+    fn metrics_mut(&mut self) -> &mut OperatorMetrics {
+        &mut self.state.metrics
+    }
+    fn state_tables(&self) -> Vec<TableSpec> {
+        vec![TableSpec::new("default", 1)]
+    }
+    fn changes(&mut self) -> Result<Vec<PartitionChanges>> {
+        self.state.changes()
     }
     fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
         self.state.snapshot()

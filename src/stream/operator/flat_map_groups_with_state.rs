@@ -10,6 +10,7 @@ use crate::exec::execute::{make_batch, ExecContext};
 use crate::plan::{LogicalPlan, PlanNode};
 use crate::stream::group_state::{GroupStateSpec, GroupStateStore, GroupTimeout};
 use crate::stream::metrics::OperatorMetrics;
+use crate::stream::state::{PartitionChanges, TableSpec};
 use crate::stream::operator::{PlanContext, Planned, StatefulOperator, Watermarks};
 
 pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
@@ -65,6 +66,15 @@ impl StatefulOperator for FlatMapGroupsWithState {
     }
     fn metrics(&self) -> &OperatorMetrics {
         &self.store.metrics
+    }
+    fn metrics_mut(&mut self) -> &mut OperatorMetrics {
+        &mut self.store.metrics
+    }
+    fn state_tables(&self) -> Vec<TableSpec> {
+        vec![TableSpec::new("default", 1)]
+    }
+    fn changes(&mut self) -> Result<Vec<PartitionChanges>> {
+        self.store.changes(&self.spec)
     }
     fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
         self.store.snapshot(&self.spec)

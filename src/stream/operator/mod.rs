@@ -18,6 +18,7 @@ use crate::plan::schema::PlanSchema;
 use crate::plan::LogicalPlan;
 use crate::stream::checks::OutputMode;
 use crate::stream::metrics::OperatorMetrics;
+use crate::stream::state::{PartitionChanges, TableSpec};
 
 /// The watermarks a batch applies: rows at or below `late_ms` are dropped (the previous batch's watermark);
 /// state at or below `evict_ms` is emitted or forgotten (this batch's).
@@ -36,11 +37,16 @@ pub trait StatefulOperator: Send {
     /// Whether a batch without new data should run for this operator: when the watermark rose (`watermark_rose`) and
     /// it can emit or evict something, or when it has processing-time timeouts, which are checked every trigger.
     fn wants_no_data_batch(&self, watermark_rose: bool) -> bool;
-    /// Figures of the latest batch for progress `stateOperators`.
+    /// Figures of the latest batch for progress `stateOperators` (the state store's commit adds its own).
     fn metrics(&self) -> &OperatorMetrics;
-    /// The state for the checkpoint: one batch per partition.
+    fn metrics_mut(&mut self) -> &mut OperatorMetrics;
+    /// The state store tables it keeps (their key columns lead each row).
+    fn state_tables(&self) -> Vec<TableSpec>;
+    /// What the latest batch changed, per partition, for the state store's change file.
+    fn changes(&mut self) -> Result<Vec<PartitionChanges>>;
+    /// The whole state for a snapshot: one batch per partition.
     fn snapshot(&mut self) -> Result<Vec<RecordBatch>>;
-    /// Load a checkpointed `snapshot`.
+    /// Load the state as the store read it back (one batch per partition).
     fn restore(&mut self, parts: &[RecordBatch]) -> Result<()>;
 }
 

@@ -10,6 +10,7 @@ use crate::exec::execute::ExecContext;
 use crate::plan::{LogicalPlan, PlanNode};
 use crate::stream::checks::OutputMode;
 use crate::stream::metrics::OperatorMetrics;
+use crate::stream::state::{PartitionChanges, TableSpec};
 use crate::stream::operator::{column_types, PlanContext, Planned, StatefulOperator, Watermarks};
 use crate::stream::session_state::SessionState;
 
@@ -56,6 +57,15 @@ impl StatefulOperator for SessionWindows {
     }
     fn metrics(&self) -> &OperatorMetrics {
         &self.state.metrics
+    }
+    fn metrics_mut(&mut self) -> &mut OperatorMetrics {
+        &mut self.state.metrics
+    }
+    fn state_tables(&self) -> Vec<TableSpec> {
+        vec![TableSpec::new("default", self.shape["keys"].as_array().map_or(0, Vec::len))]
+    }
+    fn changes(&mut self) -> Result<Vec<PartitionChanges>> {
+        self.state.changes()
     }
     fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
         self.state.snapshot()

@@ -1,0 +1,15 @@
+//! `ember.checkpoint.inspect`: the checkpoint read by the engine's own reader, handed to Python as JSON text.
+use pyo3::exceptions::{PyFileNotFoundError, PyValueError};
+use pyo3::prelude::*;
+
+use crate::error::EmberError;
+
+/// The checkpoint at `path` as JSON (`CheckpointInfo`); FileNotFoundError when there is none, ValueError when a
+/// file is corrupt.
+#[pyfunction]
+pub fn inspect_checkpoint(py: Python<'_>, path: String) -> PyResult<String> {
+    py.detach(|| crate::stream::checkpoint_info::inspect_json(&path)).map_err(|e| match e {
+        EmberError::Io { kind: std::io::ErrorKind::NotFound, message } => PyFileNotFoundError::new_err(message),
+        other => PyValueError::new_err(other.message()),
+    })
+}
