@@ -12,7 +12,7 @@ use crate::plan::schema::PlanSchema;
 use crate::plan::{LogicalPlan, PlanNode};
 use crate::python::convert::array_from_py;
 use crate::python::dataframe::PyDataFrame;
-use crate::python::error::BResult;
+use crate::python::error::{engine_error_from_py, BResult};
 use crate::python::gil::detached;
 use crate::session::Session;
 use crate::stream::checks::{check, OutputMode};
@@ -72,8 +72,8 @@ impl PyQuery {
         let h = self.handle.clone();
         detached(py, move || h.process_all_available())
     }
-    fn exception(&self) -> Option<String> {
-        self.handle.exception()
+    fn exception(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.handle.exception().map(|e| crate::python::error::to_pyerr(py, &e).into_value(py).into_any())
     }
     fn status(&self) -> String {
         self.handle.status_json()
@@ -237,7 +237,7 @@ pub fn start(
                     truncate: if truncate { 20 } else { 0 },
                     print: Box::new(move |text| {
                         Python::attach(|py| {
-                            cb.call1(py, (text,)).map(|_| ()).map_err(|e| EmberError::StreamingQuery(e.to_string()))
+                            cb.call1(py, (text,)).map(|_| ()).map_err(|e| engine_error_from_py(py, e))
                         })
                     }),
                 })
@@ -260,10 +260,7 @@ pub fn start(
                     call: Box::new(move |batch_id, plan| {
                         Python::attach(|py| {
                             let frame = PyDataFrame::new(plan, session.clone());
-                            cb.call1(py, (frame, batch_id)).map(|_| ()).map_err(|e| {
-                                let tb = e.traceback(py).and_then(|t| t.format().ok()).unwrap_or_default();
-                                EmberError::StreamingQuery(format!("{e}\n{tb}"))
-                            })
+                            cb.call1(py, (frame, batch_id)).map(|_| ()).map_err(|e| engine_error_from_py(py, e))
                         })
                     }),
                 })
