@@ -77,7 +77,8 @@ fn fill(template: &str, parameters: &[(String, String)]) -> String {
     while let Some(open) = rest.find('<') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        let name_len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).unwrap_or(after.len());
+        let name_len =
+            after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).unwrap_or(after.len());
         let value = (after[name_len..].starts_with('>'))
             .then(|| parameters.iter().find(|(k, _)| k == &after[..name_len]))
             .flatten();
@@ -124,7 +125,8 @@ impl EmberError {
         condition: &str,
         parameters: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        let parameters: Vec<(String, String)> = parameters.into_iter().map(|(k, v)| (k.into(), v.to_string())).collect();
+        let parameters: Vec<(String, String)> =
+            parameters.into_iter().map(|(k, v)| (k.into(), v.to_string())).collect();
         let message = render(condition, &parameters);
         EmberError(Box::new(Inner { kind, condition: Some(condition.to_string()), parameters, message, cause: None }))
     }
@@ -380,7 +382,10 @@ mod tests {
     #[test]
     fn every_table_entry_is_well_formed() {
         for (condition, t) in table() {
-            assert!(condition.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '.'), "{condition}");
+            assert!(
+                condition.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '.'),
+                "{condition}"
+            );
             assert!(!t.message.is_empty(), "{condition}");
             if let Some(s) = &t.sql_state {
                 assert_eq!(s.len(), 5, "{condition}");

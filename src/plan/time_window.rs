@@ -106,7 +106,11 @@ fn fixed_spec(r: &mut Resolver, args: &[Expr]) -> Result<(PhysicalExpr, WindowSp
     if args.len() < 2 || args.len() > 4 {
         return Err(EmberError::analysis_condition(
             "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-            [("functionName", "`window`".to_string()), ("expectedNum", "[2, 3, 4]".to_string()), ("actualNum", args.len().to_string())],
+            [
+                ("functionName", "`window`".to_string()),
+                ("expectedNum", "[2, 3, 4]".to_string()),
+                ("actualNum", args.len().to_string()),
+            ],
         ));
     }
     let phys = args.iter().map(|a| r.resolve(a)).collect::<Result<Vec<_>>>()?;
@@ -156,7 +160,11 @@ fn session_spec(r: &mut Resolver, args: &[Expr]) -> Result<(PhysicalExpr, Window
     if args.len() != 2 {
         return Err(EmberError::analysis_condition(
             "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-            [("functionName", "`session_window`".to_string()), ("expectedNum", "2".to_string()), ("actualNum", args.len().to_string())],
+            [
+                ("functionName", "`session_window`".to_string()),
+                ("expectedNum", "2".to_string()),
+                ("actualNum", args.len().to_string()),
+            ],
         ));
     }
     let time_sql = display_name(&args[0]);

@@ -117,9 +117,10 @@ pub fn infer_literal_type(obj: &Bound<'_, PyAny>) -> BResult<DataType> {
     } else {
         let repr = obj.repr()?.to_string();
         let tname = obj.get_type().name()?.to_string();
-        return Err(
-            EmberError::type_error(format!("[UNSUPPORTED_LITERAL] Unsupported Literal '{repr}' of type '{tname}'.")).into()
-        );
+        return Err(EmberError::type_error(format!(
+            "[UNSUPPORTED_LITERAL] Unsupported Literal '{repr}' of type '{tname}'."
+        ))
+        .into());
     })
 }
 

@@ -1,7 +1,7 @@
 //! Engine errors → PySpark's exception classes (defined in `ember.errors`, PySpark's hierarchy).
+use pyo3::exceptions::PyBaseException;
 use pyo3::exceptions::{PyFileExistsError, PyFileNotFoundError, PyIOError, PyPermissionError, PyRuntimeError};
 use pyo3::prelude::*;
-use pyo3::exceptions::PyBaseException;
 use pyo3::types::PyDict;
 
 use crate::error::{Cause, EmberError, ErrorKind};

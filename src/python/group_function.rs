@@ -42,7 +42,6 @@ fn conform(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
     crate::exec::execute::make_batch(schema.clone(), cols, batch.num_rows())
 }
 
-
 impl GroupFunction for PyGroupFunction {
     fn call(&self, calls: GroupCalls) -> Result<GroupResults> {
         Python::attach(|py| -> Result<GroupResults> {

@@ -236,9 +236,7 @@ pub fn start(
                     num_rows: num_rows.unwrap_or(20),
                     truncate: if truncate { 20 } else { 0 },
                     print: Box::new(move |text| {
-                        Python::attach(|py| {
-                            cb.call1(py, (text,)).map(|_| ()).map_err(|e| engine_error_from_py(py, e))
-                        })
+                        Python::attach(|py| cb.call1(py, (text,)).map(|_| ()).map_err(|e| engine_error_from_py(py, e)))
                     }),
                 })
             }

@@ -206,7 +206,11 @@ pub fn type_from_json_value(v: &Value) -> Result<DataType> {
                     Some(sql) => type_from_json_value(sql),
                     None => Err(invalid_json(v)),
                 },
-                other => Err(EmberError::with_condition(crate::error::ErrorKind::Value, "UNSUPPORTED_DATA_TYPE", [("data_type", other)])),
+                other => Err(EmberError::with_condition(
+                    crate::error::ErrorKind::Value,
+                    "UNSUPPORTED_DATA_TYPE",
+                    [("data_type", other)],
+                )),
             }
         }
         _ => Err(invalid_json(v)),

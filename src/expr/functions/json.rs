@@ -513,9 +513,13 @@ impl GeneratorFunction for JsonTuple {
     fn output_fields(&self, args: &[ArgInfo]) -> Result<Vec<Field>> {
         if args.len() < 2 {
             return Err(EmberError::analysis_condition(
-            "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-            [("functionName", "`json_tuple`".to_string()), ("expectedNum", "> 1".to_string()), ("actualNum", args.len().to_string())],
-        ));
+                "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
+                [
+                    ("functionName", "`json_tuple`".to_string()),
+                    ("expectedNum", "> 1".to_string()),
+                    ("actualNum", args.len().to_string()),
+                ],
+            ));
         }
         Ok((0..args.len() - 1).map(|i| Field::new(format!("c{i}"), DataType::Utf8, true)).collect())
     }

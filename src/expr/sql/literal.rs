@@ -774,7 +774,9 @@ mod tests {
         );
         assert!(interval_literal("1:75", Some(&DateTimeField::Hour), Some(&DateTimeField::Minute)).is_err());
         assert!(interval_literal("1", d, Some(&DateTimeField::Hour)).is_err());
-        assert!(matches!(interval_literal("1 year", None, None), Err(e) if e.kind() == crate::error::ErrorKind::NotImplemented));
+        assert!(
+            matches!(interval_literal("1 year", None, None), Err(e) if e.kind() == crate::error::ErrorKind::NotImplemented)
+        );
         let err = interval_literal("1 month 1 day", None, None).unwrap_err();
         assert_eq!(err.message(), "\nCannot mix year-month and day-time fields: interval 1 month 1 day.");
         let err = interval_literal("1.5 hours", None, None).unwrap_err();

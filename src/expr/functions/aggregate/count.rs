@@ -34,7 +34,11 @@ fn resolve_count(args: &[ArgInfo], _distinct: bool) -> Result<Signature> {
     if args.is_empty() {
         return Err(EmberError::analysis_condition(
             "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-            [("functionName", "`count`".to_string()), ("expectedNum", "at least 1".to_string()), ("actualNum", 0.to_string())],
+            [
+                ("functionName", "`count`".to_string()),
+                ("expectedNum", "at least 1".to_string()),
+                ("actualNum", 0.to_string()),
+            ],
         ));
     }
     Ok(Signature {
