@@ -14,7 +14,7 @@ def test_python_and_engine_read_the_same_table():
     path = os.path.join(os.path.dirname(errors.__file__), "error_conditions.json")
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    assert _native.ERROR_CONDITIONS_JSON == text
+    assert _native._ERROR_CONDITIONS_JSON == text
     assert errors.error_conditions() == json.loads(text)
 
 

@@ -21,7 +21,7 @@ fn ddl_to_json(ddl: &str) -> BResult<String> {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The message table the engine embeds, so a test can check Python loads the very same file.
-    m.add("ERROR_CONDITIONS_JSON", crate::error::CONDITIONS_JSON)?;
+    m.add("_ERROR_CONDITIONS_JSON", crate::error::CONDITIONS_JSON)?;
     m.add_class::<session::PySession>()?;
     m.add_class::<dataframe::PyDataFrame>()?;
     m.add_class::<column::PyColumn>()?;
