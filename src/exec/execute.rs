@@ -25,10 +25,10 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
             crate::exec::scan::read_files(format, paths, options, &plan.schema.fields, ctx)?
         }
         PlanNode::StreamScan { .. } => {
-            return Err(crate::error::EmberError::Analysis {
-                error_class: Some(crate::plan::streaming::LEGACY_STREAMING_CLASS.into()),
-                message: "Queries with streaming sources must be executed with writeStream.start(), or from a streaming table or flow definition within a Spark Declarative Pipeline.;".into(),
-            })
+            return Err(crate::error::EmberError::analysis_condition(
+                crate::plan::streaming::LEGACY_STREAMING_CLASS,
+                [("msg", "Queries with streaming sources must be executed with writeStream.start(), or from a streaming table or flow definition within a Spark Declarative Pipeline.;")],
+            ))
         }
         PlanNode::Project { input, exprs } => {
             let batches = execute(input, ctx)?;

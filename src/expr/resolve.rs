@@ -86,20 +86,10 @@ pub fn unresolved_column(name: &[String], schema: &PlanSchema) -> EmberError {
     candidates.sort();
     candidates.dedup_by(|a, b| a.1 == b.1);
     if candidates.is_empty() {
-        return EmberError::analysis_class(
-            "UNRESOLVED_COLUMN.WITHOUT_SUGGESTION",
-            format!(
-                "A column, variable, or function parameter with name {wanted} cannot be resolved.  SQLSTATE: 42703"
-            ),
-        );
+        return EmberError::analysis_condition("UNRESOLVED_COLUMN.WITHOUT_SUGGESTION", [("objectName", wanted)]);
     }
     let list = candidates.iter().take(5).map(|c| c.1.clone()).collect::<Vec<_>>().join(", ");
-    EmberError::analysis_class(
-        "UNRESOLVED_COLUMN.WITH_SUGGESTION",
-        format!(
-            "A column, variable, or function parameter with name {wanted} cannot be resolved. Did you mean one of the following? [{list}]. SQLSTATE: 42703"
-        ),
-    )
+    EmberError::analysis_condition("UNRESOLVED_COLUMN.WITH_SUGGESTION", [("objectName", wanted), ("proposal", list)])
 }
 
 fn literal_expr(a: ArrayRef) -> PhysicalExpr {

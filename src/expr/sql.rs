@@ -680,8 +680,8 @@ mod tests {
         assert_eq!(p("x + interval 1 hour"), format!("(+ col(x) {hour})"));
         assert_eq!(p("x - interval 1 hour - 1"), format!("(- (- col(x) {hour}) lit(int:1))"));
         assert_eq!(p("- interval 1 hour"), format!("(neg {hour})"));
-        assert!(matches!(err("interval 1 year"), EmberError::NotImplemented(_)));
-        assert!(matches!(err("interval 1 month 1 day"), EmberError::Parse { .. }));
+        assert!(err("interval 1 year").kind() == crate::error::ErrorKind::NotImplemented);
+        assert!(err("interval 1 month 1 day").kind() == crate::error::ErrorKind::Parse);
     }
 
     #[test]
@@ -801,10 +801,10 @@ mod tests {
             p("row_number() over (partition by a order by b desc)"),
             "(over row_number() [col(a)] [(sort col(b) false false)])"
         );
-        assert!(matches!(err("foo(*)"), EmberError::NotImplemented(_)));
-        assert!(matches!(err("transform(a, e -> e + 1)"), EmberError::NotImplemented(_)));
-        assert!(matches!(err("x in (select 1)"), EmberError::NotImplemented(_)));
-        assert!(matches!(err("exists(select 1)"), EmberError::NotImplemented(_)));
+        assert!(err("foo(*)").kind() == crate::error::ErrorKind::NotImplemented);
+        assert!(err("transform(a, e -> e + 1)").kind() == crate::error::ErrorKind::NotImplemented);
+        assert!(err("x in (select 1)").kind() == crate::error::ErrorKind::NotImplemented);
+        assert!(err("exists(select 1)").kind() == crate::error::ErrorKind::NotImplemented);
     }
 
     #[test]
@@ -818,7 +818,7 @@ mod tests {
         assert_eq!(item("t.*"), "star(t)");
         assert_eq!(item("a.b.*"), "star(a.b)");
         assert_eq!(item("`a.b`.*"), "star(`a.b`)");
-        assert!(matches!(parse_select_item("* as x"), Err(EmberError::NotImplemented(_))));
+        assert!(matches!(parse_select_item("* as x"), Err(e) if e.kind() == crate::error::ErrorKind::NotImplemented));
         assert_eq!(item("x + 1 z"), "(as (+ col(x) lit(int:1)) z)");
         assert_eq!(item("count(*) AS n"), "(as count(lit(int:1)) n)");
     }
@@ -921,7 +921,7 @@ mod tests {
             parse_query("select 1; select 2").unwrap_err().message(),
             syntax("'select': extra input 'select'", 10, "select 1; select 2")
         );
-        assert!(matches!(parse_query("drop table foo"), Err(EmberError::NotImplemented(_))));
+        assert!(matches!(parse_query("drop table foo"), Err(e) if e.kind() == crate::error::ErrorKind::NotImplemented));
         let q = parse_query("select * from db.`my t`").unwrap();
         let sqlparser::ast::SetExpr::Select(select) = q.body.as_ref() else { panic!() };
         let sqlparser::ast::TableFactor::Table { name, .. } = &select.from[0].relation else { panic!() };

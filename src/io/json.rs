@@ -109,9 +109,9 @@ fn check_line_mode_encoding(o: &JsonOptions) -> Result<()> {
 }
 
 fn load_text(path: &Path, opts: &JsonOptions) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| EmberError::Io {
-        kind: e.kind(),
-        message: format!("[PATH_NOT_FOUND] Path does not exist: file:{}. SQLSTATE: 42K03", path.display()),
+    let bytes = std::fs::read(path).map_err(|e| {
+        let path = format!("file:{}", path.display());
+        EmberError::with_condition(crate::error::ErrorKind::Io(e.kind()), "PATH_NOT_FOUND", [("path", path)])
     })?;
     // A whole-file (multiLine) read detects UTF-16/32 from a byte-order mark when no encoding is given.
     let detected = match (&opts.encoding, opts.multi_line) {

@@ -44,10 +44,7 @@ pub fn qualified(path: &Path) -> String {
 
 /// Spark's `[UNABLE_TO_INFER_SCHEMA]` for a format that found no files to infer from (`format`: `CSV`, `Parquet`…).
 pub fn unable_to_infer_schema(format: &str) -> EmberError {
-    EmberError::analysis_class(
-        "UNABLE_TO_INFER_SCHEMA",
-        format!("Unable to infer schema for {format}. It must be specified manually. SQLSTATE: 42KD9"),
-    )
+    EmberError::analysis_condition("UNABLE_TO_INFER_SCHEMA", [("format", format)])
 }
 
 /// A path string without its `file:` scheme (a `file:` URI percent-decoded, as `file_uri` writes it), made
@@ -321,10 +318,7 @@ pub fn list_files(paths: &[String], opts: &Options) -> Result<(Vec<FileEntry>, V
         let abs = local_path(raw);
         let roots = if has_glob(&abs.to_string_lossy()) { expand_glob(&abs) } else { vec![abs.clone()] };
         if roots.is_empty() || (roots.len() == 1 && !roots[0].exists()) {
-            return Err(EmberError::analysis_class(
-                "PATH_NOT_FOUND",
-                format!("Path does not exist: {}. SQLSTATE: 42K03", qualified(&abs)),
-            ));
+            return Err(EmberError::analysis_condition("PATH_NOT_FOUND", [("path", qualified(&abs))]));
         }
         for root in roots {
             let md = std::fs::metadata(&root)?;

@@ -104,9 +104,13 @@ pub fn window_struct(time_type: &DataType) -> DataType {
 
 fn fixed_spec(r: &mut Resolver, args: &[Expr]) -> Result<(PhysicalExpr, WindowSpec)> {
     if args.len() < 2 || args.len() > 4 {
-        return Err(EmberError::analysis_class(
+        return Err(EmberError::analysis_condition(
             "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-            format!("The `window` requires [2, 3, 4] parameters but the actual number is {}. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix. SQLSTATE: 42605", args.len()),
+            [
+                ("functionName", "`window`".to_string()),
+                ("expectedNum", "[2, 3, 4]".to_string()),
+                ("actualNum", args.len().to_string()),
+            ],
         ));
     }
     let phys = args.iter().map(|a| r.resolve(a)).collect::<Result<Vec<_>>>()?;
@@ -154,9 +158,13 @@ fn fixed_spec(r: &mut Resolver, args: &[Expr]) -> Result<(PhysicalExpr, WindowSp
 
 fn session_spec(r: &mut Resolver, args: &[Expr]) -> Result<(PhysicalExpr, WindowSpec)> {
     if args.len() != 2 {
-        return Err(EmberError::analysis_class(
+        return Err(EmberError::analysis_condition(
             "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-            format!("The `session_window` requires 2 parameters but the actual number is {}. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix. SQLSTATE: 42605", args.len()),
+            [
+                ("functionName", "`session_window`".to_string()),
+                ("expectedNum", "2".to_string()),
+                ("actualNum", args.len().to_string()),
+            ],
         ));
     }
     let time_sql = display_name(&args[0]);

@@ -20,7 +20,7 @@ const EPOCH_DAYS_CE: i32 = 719_163;
 fn type_error(field: &str, dt: &DataType, obj: &Bound<'_, PyAny>) -> EmberError {
     let tname = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
     let repr = obj.repr().map(|r| r.to_string()).unwrap_or_default();
-    EmberError::Type(format!(
+    EmberError::type_error(format!(
         "[FIELD_DATA_TYPE_UNACCEPTABLE] field {field}: {} can not accept object {repr} in type <class '{tname}'>.",
         crate::types::simple_string(dt)
     ))
@@ -117,9 +117,10 @@ pub fn infer_literal_type(obj: &Bound<'_, PyAny>) -> BResult<DataType> {
     } else {
         let repr = obj.repr()?.to_string();
         let tname = obj.get_type().name()?.to_string();
-        return Err(
-            EmberError::Type(format!("[UNSUPPORTED_LITERAL] Unsupported Literal '{repr}' of type '{tname}'.")).into()
-        );
+        return Err(EmberError::type_error(format!(
+            "[UNSUPPORTED_LITERAL] Unsupported Literal '{repr}' of type '{tname}'."
+        ))
+        .into());
     })
 }
 
@@ -140,7 +141,7 @@ pub fn array_from_py(values: &[Bound<'_, PyAny>], dt: &DataType, field: &str) ->
                 } else if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() {
                     let x: i128 = v.extract()?;
                     let y = <$t>::try_from(x).map_err(|_| {
-                        EmberError::Value(format!(
+                        EmberError::value(format!(
                             "[VALUE_OUT_OF_BOUNDS] Value for `obj` must be between {} and {} (inclusive), got {x}",
                             <$t>::MIN,
                             <$t>::MAX
@@ -353,14 +354,14 @@ pub fn array_from_py(values: &[Bound<'_, PyAny>], dt: &DataType, field: &str) ->
                 }
                 valid.push(true);
                 let items = struct_items(v, fields)?.ok_or_else(|| {
-                    EmberError::Type(format!(
+                    EmberError::type_error(format!(
                         "[CANNOT_ACCEPT_OBJECT_IN_TYPE] `StructType` can not accept object `{}` in type `{}`.",
                         v.repr().map(|x| x.to_string()).unwrap_or_default(),
                         v.get_type().name().map(|x| x.to_string()).unwrap_or_default()
                     ))
                 })?;
                 if items.len() != fields.len() {
-                    return Err(EmberError::Value(format!(
+                    return Err(EmberError::value(format!(
                         "[LENGTH_SHOULD_BE_THE_SAME] obj and fields should be of the same length, got {} and {}.",
                         items.len(),
                         fields.len()

@@ -1,9 +1,10 @@
 //! Engine errors → PySpark's exception classes (defined in `ember.errors`, PySpark's hierarchy).
+use pyo3::exceptions::PyBaseException;
 use pyo3::exceptions::{PyFileExistsError, PyFileNotFoundError, PyIOError, PyPermissionError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::error::EmberError;
+use crate::error::{Cause, EmberError, ErrorKind};
 
 /// The bindings' one error type: an engine error or a Python error passing through unchanged.
 pub enum BindingError {
@@ -29,47 +30,83 @@ impl From<arrow::error::ArrowError> for BindingError {
     }
 }
 
-/// Name of the `ember.errors` class for each engine variant.
-fn class_name(e: &EmberError) -> &'static str {
-    match e {
-        EmberError::Analysis { .. } => "AnalysisException",
-        EmberError::Parse { .. } => "ParseException",
-        EmberError::IllegalArgument { .. } => "IllegalArgumentException",
-        EmberError::Type(_) => "PySparkTypeError",
-        EmberError::Value(_) => "PySparkValueError",
-        EmberError::StreamingQuery(_) => "StreamingQueryException",
-        EmberError::Execution { error_class: Some(c), .. } if c.starts_with("MALFORMED") || c.starts_with("CAST") => {
-            "SparkRuntimeException"
-        }
-        EmberError::Execution { .. } => "SparkRuntimeException",
-        EmberError::Arithmetic(_) => "ArithmeticException",
-        EmberError::NotImplemented(_) => "PySparkNotImplementedError",
-        EmberError::Io { .. } => "PySparkException",
+/// Name of the `ember.errors` class for each engine error kind.
+fn class_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Analysis => "AnalysisException",
+        ErrorKind::Parse => "ParseException",
+        ErrorKind::IllegalArgument => "IllegalArgumentException",
+        ErrorKind::Type => "PySparkTypeError",
+        ErrorKind::Value => "PySparkValueError",
+        ErrorKind::StreamingQuery => "StreamingQueryException",
+        ErrorKind::Execution => "SparkRuntimeException",
+        ErrorKind::Arithmetic => "ArithmeticException",
+        ErrorKind::NotImplemented => "PySparkNotImplementedError",
+        ErrorKind::Io(_) => "PySparkException",
     }
 }
 
-/// Build the Python exception for an engine error.
-pub fn to_pyerr(py: Python<'_>, e: &EmberError) -> PyErr {
-    if let EmberError::Io { kind, message } = e {
-        return match kind {
-            std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(message.clone()),
-            std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(message.clone()),
-            std::io::ErrorKind::AlreadyExists => PyFileExistsError::new_err(message.clone()),
-            _ => PyIOError::new_err(message.clone()),
-        };
+/// An engine error for a Python exception raised by user code the engine called (foreachBatch's function, the
+/// console printer, applyInPandasWithState's function): the text is the exception and its traceback, and the
+/// exception itself is kept as the cause, so Python sees it again as `__cause__`.
+pub fn engine_error_from_py(py: Python<'_>, e: PyErr) -> EmberError {
+    let tb = e.traceback(py).and_then(|t| t.format().ok()).unwrap_or_default();
+    EmberError::streaming_query(format!("{e}\n{tb}")).caused_by(e)
+}
+
+/// The Python exception for an error's cause: the original Python exception, or the engine error mapped.
+fn cause_to_py<'py>(py: Python<'py>, cause: &Cause) -> Option<Bound<'py, PyBaseException>> {
+    if let Some(e) = cause.downcast_ref::<PyErr>() {
+        // `into_value` attaches the traceback to the exception object.
+        return Some(e.clone_ref(py).into_value(py).into_bound(py));
     }
-    let build = || -> PyResult<PyErr> {
-        let module = py.import("ember.errors")?;
-        let cls = module.getattr(class_name(e))?;
-        let kwargs = PyDict::new(py);
-        kwargs.set_item("message", e.message())?;
-        if let Some(c) = e.error_class() {
-            kwargs.set_item("errorClass", c)?;
+    let engine = match cause.downcast_ref::<EmberError>() {
+        // An engine error that only relays a Python exception (`engine_error_from_py`) is that exception again.
+        Some(e) if e.condition().is_none() && e.cause().is_some_and(|c| c.is::<PyErr>()) => {
+            return e.cause().and_then(|c| cause_to_py(py, c));
         }
-        let exc = cls.call((), Some(&kwargs))?;
-        Ok(PyErr::from_value(exc))
+        Some(e) => e.clone(),
+        None => EmberError::execution(cause.to_string()),
     };
-    build().unwrap_or_else(|err| PyRuntimeError::new_err(format!("{} (while raising: {err})", e.message())))
+    Some(to_pyerr(py, &engine).value(py).clone())
+}
+
+/// Build the Python exception for an engine error: PySpark's class with `errorClass`/`messageParameters`, and
+/// `__cause__` set from the cause chain.
+pub fn to_pyerr(py: Python<'_>, e: &EmberError) -> PyErr {
+    let err = match e.kind() {
+        ErrorKind::Io(kind) => {
+            let message = e.message();
+            match kind {
+                std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(message),
+                std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(message),
+                std::io::ErrorKind::AlreadyExists => PyFileExistsError::new_err(message),
+                _ => PyIOError::new_err(message),
+            }
+        }
+        kind => {
+            let build = || -> PyResult<PyErr> {
+                let module = py.import("ember.errors")?;
+                let cls = module.getattr(class_name(kind))?;
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("message", e.message_str())?;
+                if let Some(c) = e.condition() {
+                    kwargs.set_item("errorClass", c)?;
+                    let params = PyDict::new(py);
+                    for (k, v) in e.parameters() {
+                        params.set_item(k, v)?;
+                    }
+                    kwargs.set_item("messageParameters", params)?;
+                }
+                Ok(PyErr::from_value(cls.call((), Some(&kwargs))?))
+            };
+            build().unwrap_or_else(|err| PyRuntimeError::new_err(format!("{} (while raising: {err})", e.message())))
+        }
+    };
+    if let Some(cause) = e.cause().and_then(|c| cause_to_py(py, c)) {
+        err.set_cause(py, Some(PyErr::from_value(cause.into_any())));
+    }
+    err
 }
 
 impl From<BindingError> for PyErr {

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3_arrow::PyRecordBatch;
 
 use crate::error::{EmberError, Result};
+use crate::python::error::engine_error_from_py as py_err;
 use crate::stream::group_state::{GroupCalls, GroupFunction, GroupResults, StateUpdate};
 
 pub struct PyGroupFunction {
@@ -21,10 +22,12 @@ fn conform(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
     let names: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
     let by_name = schema.fields().iter().all(|f| names.contains(f.name()));
     if !by_name && batch.num_columns() != schema.fields().len() {
-        return Err(EmberError::StreamingQuery(format!(
-            "[RESULT_COLUMNS_MISMATCH_FOR_PANDAS_UDF] Column names of the returned pandas.DataFrame do not match specified schema. Missing: {}.",
-            schema.fields().iter().filter(|f| !names.contains(f.name())).map(|f| f.name().clone()).collect::<Vec<_>>().join(", ")
-        )));
+        let missing = schema.fields().iter().filter(|f| !names.contains(f.name())).map(|f| f.name().as_str());
+        return Err(EmberError::with_condition(
+            crate::error::ErrorKind::StreamingQuery,
+            "RESULT_COLUMNS_MISMATCH_FOR_PANDAS_UDF",
+            [("missing", missing.collect::<Vec<_>>().join(", "))],
+        ));
     }
     let cols = schema
         .fields()
@@ -37,11 +40,6 @@ fn conform(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
         })
         .collect::<Result<Vec<ArrayRef>>>()?;
     crate::exec::execute::make_batch(schema.clone(), cols, batch.num_rows())
-}
-
-fn py_err(py: Python<'_>, e: PyErr) -> EmberError {
-    let tb = e.traceback(py).and_then(|t| t.format().ok()).unwrap_or_default();
-    EmberError::StreamingQuery(format!("{e}\n{tb}"))
 }
 
 impl GroupFunction for PyGroupFunction {

@@ -33,6 +33,8 @@ fn trigger_interval_ms(interval: &str) -> BResult<u64> {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The message table the engine embeds, so a test can check Python loads the very same file.
+    m.add("_ERROR_CONDITIONS_JSON", crate::error::CONDITIONS_JSON)?;
     m.add_class::<session::PySession>()?;
     m.add_class::<dataframe::PyDataFrame>()?;
     m.add_class::<column::PyColumn>()?;

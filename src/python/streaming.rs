@@ -13,7 +13,7 @@ use crate::plan::stream_relation::StreamRelation;
 use crate::plan::{LogicalPlan, PlanNode};
 use crate::python::convert::array_from_py;
 use crate::python::dataframe::PyDataFrame;
-use crate::python::error::BResult;
+use crate::python::error::{engine_error_from_py, BResult};
 use crate::python::gil::detached;
 use crate::session::Session;
 use crate::stream::checks::OutputMode;
@@ -72,8 +72,8 @@ impl PyQuery {
         let h = self.handle.clone();
         detached(py, move || h.process_all_available())
     }
-    fn exception(&self) -> Option<String> {
-        self.handle.exception()
+    fn exception(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.handle.exception().map(|e| crate::python::error::to_pyerr(py, &e).into_value(py).into_any())
     }
     fn status(&self) -> String {
         self.handle.status_json()
@@ -133,12 +133,6 @@ fn parse_trigger(kind: &str, interval_ms: u64) -> BResult<Trigger> {
     })
 }
 
-/// A Python function's failure inside a sink, as the query's error.
-fn python_failure(py: Python<'_>, e: PyErr) -> EmberError {
-    let tb = e.traceback(py).and_then(|t| t.format().ok()).unwrap_or_default();
-    EmberError::StreamingQuery(format!("{e}\n{tb}"))
-}
-
 /// Start a streaming query over `df` (`DataStreamWriter.start`): Python's arguments as the engine's `StreamStart`.
 #[allow(clippy::too_many_arguments)]
 pub fn start(
@@ -160,7 +154,7 @@ pub fn start(
         print: print.map(|cb| -> crate::stream::sink::TextCallback {
             Box::new(move |text| {
                 Python::attach(|py| {
-                    cb.call1(py, (text,)).map(|_| ()).map_err(|e| EmberError::StreamingQuery(e.to_string()))
+                    cb.call1(py, (text,)).map(|_| ()).map_err(|e| engine_error_from_py(py, e))
                 })
             })
         }),
@@ -169,7 +163,7 @@ pub fn start(
             Box::new(move |batch_id, plan| {
                 Python::attach(|py| {
                     let frame = PyDataFrame::new(plan, session.clone());
-                    cb.call1(py, (frame, batch_id)).map(|_| ()).map_err(|e| python_failure(py, e))
+                    cb.call1(py, (frame, batch_id)).map(|_| ()).map_err(|e| engine_error_from_py(py, e))
                 })
             })
         }),

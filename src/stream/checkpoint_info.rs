@@ -49,7 +49,7 @@ pub fn inspect(path: &str) -> Result<CheckpointInfo> {
     let ckpt = Checkpoint::at(path);
     let root = ckpt.root().to_path_buf();
     if !root.is_dir() {
-        return Err(EmberError::Io { message: format!("No checkpoint at {path}"), kind: std::io::ErrorKind::NotFound });
+        return Err(EmberError::io(std::io::ErrorKind::NotFound, format!("No checkpoint at {path}")));
     }
     let query_id = match std::fs::read_to_string(root.join("metadata")) {
         Ok(text) => serde_json::from_str::<serde_json::Value>(text.trim())

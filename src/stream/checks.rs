@@ -5,10 +5,7 @@ pub use crate::plan::streaming::{OutputMode, LEGACY_STREAMING_CLASS};
 use crate::plan::{LogicalPlan, PlanNode};
 
 fn fail(msg: &str, plan: &LogicalPlan) -> EmberError {
-    EmberError::Analysis {
-        error_class: Some(LEGACY_STREAMING_CLASS.into()),
-        message: format!("{msg};\n{}", plan.tree_string()),
-    }
+    EmberError::analysis_condition(LEGACY_STREAMING_CLASS, [("msg", format!("{msg};\n{}", plan.tree_string()))])
 }
 
 /// Whether a streaming aggregation groups by an event-time column (a watermarked timestamp or window).
@@ -67,21 +64,21 @@ pub fn check(plan: &LogicalPlan, mode: OutputMode) -> Result<()> {
     match mode {
         // Spark 4.3's texts (PySpark 4.3 run; older Sparks said "Append output mode not supported when …").
         OutputMode::Update if aggs.iter().any(|a| is_session_aggregate(a)) => {
-            return Err(EmberError::analysis_class(
+            return Err(EmberError::analysis_condition(
                 "STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION",
-                "Invalid streaming output mode: update. This output mode is not supported for session window streaming aggregations on streaming DataFrames/DataSets. SQLSTATE: 42KDE",
+                [("outputMode", "update"), ("operation", "session window streaming aggregations")],
             ))
         }
         OutputMode::Append if aggs.iter().any(|a| !has_watermarked_key(a)) => {
-            return Err(EmberError::analysis_class(
+            return Err(EmberError::analysis_condition(
                 "STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION",
-                "Invalid streaming output mode: append. This output mode is not supported for streaming aggregations without watermark on streaming DataFrames/DataSets. SQLSTATE: 42KDE",
+                [("outputMode", "append"), ("operation", "streaming aggregations without watermark")],
             ))
         }
         OutputMode::Complete if aggs.is_empty() => {
-            return Err(EmberError::analysis_class(
+            return Err(EmberError::analysis_condition(
                 "STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION",
-                "Invalid streaming output mode: complete. This output mode is not supported for no streaming aggregations on streaming DataFrames/DataSets. SQLSTATE: 42KDE",
+                [("outputMode", "complete"), ("operation", "no streaming aggregations")],
             ))
         }
         _ => {}

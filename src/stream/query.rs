@@ -194,7 +194,7 @@ impl QueryHandle {
             }
         }
         match &st.error {
-            Some(e) => Err(EmberError::StreamingQuery(self.failure_message(e))),
+            Some(e) => Err(self.failure(e)),
             None => Ok(true),
         }
     }
@@ -209,23 +209,19 @@ impl QueryHandle {
             st = self.shared.changed.wait_timeout(st, Duration::from_millis(50)).unwrap().0;
         }
         match &st.error {
-            Some(e) => Err(EmberError::StreamingQuery(self.failure_message(e))),
+            Some(e) => Err(self.failure(e)),
             None => Ok(()),
         }
     }
 
-    pub fn exception(&self) -> Option<String> {
-        self.shared.state.lock().unwrap().error.as_ref().map(|e| self.failure_message(e))
+    pub fn exception(&self) -> Option<EmberError> {
+        self.shared.state.lock().unwrap().error.as_ref().map(|e| self.failure(e))
     }
 
-    /// Spark's StreamingQueryException text: `[STREAM_FAILED] Query name [id = …, runId = …] terminated with
-    /// exception: <cause>`.
-    fn failure_message(&self, cause: &EmberError) -> String {
-        let who = match &self.name {
-            Some(n) => format!("{n} [id = {}, runId = {}]", self.id, self.run_id),
-            None => format!("[id = {}, runId = {}]", self.id, self.run_id),
-        };
-        format!("[STREAM_FAILED] Query {who} terminated with exception: {}", cause.message())
+    /// Spark's StreamingQueryException (`STREAM_FAILED`: query name, id and runId, then the cause's text), with
+    /// the error that stopped the query as its cause.
+    fn failure(&self, cause: &EmberError) -> EmberError {
+        EmberError::stream_failed(self.name.as_deref(), &self.id, &self.run_id, cause)
     }
 
     pub fn status_json(&self) -> String {

@@ -206,7 +206,11 @@ pub fn type_from_json_value(v: &Value) -> Result<DataType> {
                     Some(sql) => type_from_json_value(sql),
                     None => Err(invalid_json(v)),
                 },
-                other => Err(EmberError::Value(format!("[UNSUPPORTED_DATA_TYPE] Unsupported DataType `{other}`."))),
+                other => Err(EmberError::with_condition(
+                    crate::error::ErrorKind::Value,
+                    "UNSUPPORTED_DATA_TYPE",
+                    [("data_type", other)],
+                )),
             }
         }
         _ => Err(invalid_json(v)),
@@ -280,11 +284,11 @@ fn type_from_name(name: &str) -> Result<DataType> {
 }
 
 fn unparsable(name: &str) -> EmberError {
-    EmberError::Value(format!("[CANNOT_PARSE_DATATYPE] Unable to parse datatype. {name}."))
+    EmberError::with_condition(crate::error::ErrorKind::Value, "CANNOT_PARSE_DATATYPE", [("msg", name)])
 }
 
 fn invalid_json(v: &Value) -> EmberError {
-    EmberError::Value(format!("[CANNOT_PARSE_DATATYPE] Unable to parse datatype. {v}."))
+    EmberError::with_condition(crate::error::ErrorKind::Value, "CANNOT_PARSE_DATATYPE", [("msg", v)])
 }
 
 /// Reads `StructType.json()` text back to Arrow fields.
@@ -292,10 +296,11 @@ pub fn fields_from_json(s: &str) -> Result<Fields> {
     let v: Value = serde_json::from_str(s)?;
     match type_from_json_value(&v)? {
         DataType::Struct(fields) => Ok(fields),
-        other => Err(EmberError::Value(format!(
-            "[CANNOT_PARSE_DATATYPE] Unable to parse datatype. Expected a struct type, got {}.",
-            super::simple_string(&other)
-        ))),
+        other => Err(EmberError::with_condition(
+            crate::error::ErrorKind::Value,
+            "CANNOT_PARSE_DATATYPE",
+            [("msg", format!("Expected a struct type, got {}", super::simple_string(&other)))],
+        )),
     }
 }
 
@@ -350,7 +355,7 @@ mod tests {
         assert_eq!(type_from_json(r#""interval hour to minute""#).unwrap(), day_time_interval_type());
         assert_eq!(type_from_json(r#""varchar(3)""#).unwrap(), DataType::Utf8);
         assert!(
-            matches!(type_from_json(r#""intt""#), Err(EmberError::Value(m)) if m.contains("CANNOT_PARSE_DATATYPE"))
+            matches!(type_from_json(r#""intt""#), Err(e) if e.kind() == crate::error::ErrorKind::Value && e.message_str().contains("CANNOT_PARSE_DATATYPE"))
         );
         assert!(fields_from_json(r#""integer""#).is_err());
     }

@@ -3,7 +3,10 @@
 The classes live in Python, as in PySpark, so their constructors and accessors match PySpark's; the native module
 looks them up here by name when it maps an engine error.
 """
-from typing import Dict, Optional
+import json
+import os
+import re
+from typing import Dict, Optional, Type, Union
 
 __all__ = [
     "PySparkException",
@@ -43,6 +46,36 @@ def _sql_state(message: str) -> Optional[str]:
     return message[i + len(marker): i + len(marker) + 5]
 
 
+_PLACEHOLDER = re.compile(r"<([A-Za-z0-9_-]+)>")
+_TABLE: Optional[Dict[str, Dict[str, str]]] = None
+
+
+def error_conditions() -> Dict[str, Dict[str, str]]:
+    """The message table shared with the engine (``error_conditions.json``, embedded in the native module too):
+    condition -> ``{"message": template with <param> placeholders, "sqlState": optional}``."""
+    global _TABLE
+    if _TABLE is None:
+        with open(os.path.join(os.path.dirname(__file__), "error_conditions.json"), encoding="utf-8") as f:
+            _TABLE = json.load(f)
+    return _TABLE
+
+
+def render_message(errorClass: str, messageParameters: Optional[Dict[str, str]] = None) -> str:
+    """Spark's text for a condition: ``[CONDITION] message`` (``_LEGACY_ERROR_*`` without the prefix) plus
+    `` SQLSTATE: …`` where the table has one. Placeholders are filled in one pass, so a value containing ``<x>`` is
+    kept as is; an unknown placeholder stays as written."""
+    entry = error_conditions().get(errorClass)
+    if entry is None:
+        return "[%s]" % errorClass
+    params = messageParameters or {}
+    text = _PLACEHOLDER.sub(lambda m: str(params[m.group(1)]) if m.group(1) in params else m.group(0), entry["message"])
+    if not errorClass.startswith("_LEGACY_ERROR_"):
+        text = "[%s] %s" % (errorClass, text)
+    if entry.get("sqlState"):
+        text += " SQLSTATE: " + entry["sqlState"]
+    return text
+
+
 class PySparkException(Exception):
     """Base of every exception ember raises, as in PySpark."""
 
@@ -54,12 +87,7 @@ class PySparkException(Exception):
         contexts=None,
     ):
         if message is None and errorClass is not None:
-            from ember.errors.error_classes import MESSAGES
-
-            text = MESSAGES.get(errorClass, "")
-            for k, v in (messageParameters or {}).items():
-                text = text.replace("<%s>" % k, str(v))
-            message = "[%s] %s" % (errorClass, text)
+            message = render_message(errorClass, messageParameters)
         self._message = message if message is not None else ""
         self._errorClass = errorClass
         self._messageParameters = messageParameters or {}
@@ -189,6 +217,19 @@ class PySparkImportError(PySparkException, ImportError):
     pass
 
 
-def _error(cls, error_class: str, text: str, **params):
-    """An exception of `cls` with PySpark's ``[CLASS] text`` message."""
-    return cls(message=f"[{error_class}] {text}", errorClass=error_class, messageParameters={k: str(v) for k, v in params.items()})
+def _error(
+    cls: Union[str, Type[PySparkException]],
+    errorClass: Optional[str] = None,
+    message: Optional[str] = None,
+    **params,
+) -> PySparkException:
+    """An exception of `cls` (a class of this module or its name) for `errorClass` with `params`: the message is
+    rendered from the shared table, or is ``[CLASS] message`` when the caller writes the text itself."""
+    if isinstance(cls, str):
+        cls = globals()[cls]
+    parameters = {k: str(v) for k, v in params.items()}
+    if errorClass is None:
+        return cls(message=message)
+    if message is None:
+        return cls(errorClass=errorClass, messageParameters=parameters)
+    return cls(message=f"[{errorClass}] {message}", errorClass=errorClass, messageParameters=parameters)

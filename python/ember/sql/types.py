@@ -52,71 +52,9 @@ __all__ = [
 
 _JVM_INT_MAX = 2**31 - 1
 
-# ---------------------------------------------------------------------------------------------------------------
-# Errors: PySpark's exception classes when ember provides them (ember.errors), else local stand-ins with the same
-# builtin bases, error classes and message texts.
+# Errors: PySpark's exception classes, raised with Spark's conditions and the shared message table.
 
-from ember.errors.error_classes import MESSAGES as _MESSAGES  # noqa: E402 - one template table
-
-
-def _format_message(errorClass: Optional[str], params: Optional[Dict[str, str]], message: Optional[str]) -> str:
-    if errorClass is None:
-        return message or ""
-    text = _MESSAGES.get(errorClass, message or "")
-    for k, v in (params or {}).items():
-        text = text.replace("<%s>" % k, v)
-    return "[%s] %s" % (errorClass, text)
-
-
-class _LocalPySparkException(Exception):
-    def __init__(
-        self,
-        message: Optional[str] = None,
-        errorClass: Optional[str] = None,
-        messageParameters: Optional[Dict[str, str]] = None,
-    ):
-        self._errorClass = errorClass
-        self._messageParameters = messageParameters
-        self._message = _format_message(errorClass, messageParameters, message)
-        super().__init__(self._message)
-
-    def getCondition(self) -> Optional[str]:
-        return self._errorClass
-
-    def getErrorClass(self) -> Optional[str]:
-        return self._errorClass
-
-    def getMessageParameters(self) -> Optional[Dict[str, str]]:
-        return self._messageParameters
-
-    def __str__(self) -> str:
-        return self._message
-
-
-_LOCAL_ERRORS = {
-    name: type(name, (_LocalPySparkException, base), {"__module__": __name__})
-    for name, base in [
-        ("PySparkTypeError", TypeError),
-        ("PySparkValueError", ValueError),
-        ("PySparkKeyError", KeyError),
-        ("PySparkIndexError", IndexError),
-        ("PySparkAttributeError", AttributeError),
-        ("PySparkRuntimeError", RuntimeError),
-        ("PySparkNotImplementedError", NotImplementedError),
-    ]
-}
-
-
-def _error(kind: str, errorClass: Optional[str] = None, message: Optional[str] = None, **params: str) -> Exception:
-    try:
-        import ember.errors as errors  # noqa: PLC0415 - optional, provided by the package when present
-
-        cls = getattr(errors, kind)
-    except (ImportError, AttributeError):
-        cls = _LOCAL_ERRORS[kind]
-    if errorClass is None:
-        return cls(message)
-    return cls(errorClass=errorClass, messageParameters=params)
+from ember.errors import _error  # noqa: E402
 
 
 def _escape_meta_characters(s: str) -> str:

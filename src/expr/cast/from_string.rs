@@ -377,7 +377,7 @@ pub fn parse_day_time_interval(s: &str) -> Result<i64> {
     let total = day
         .checked_mul(86_400_000_000)
         .and_then(|v| v.checked_add(((hour * 60 + minute) * 60 + second) * 1_000_000 + micros))
-        .ok_or_else(|| EmberError::Arithmetic("[ARITHMETIC_OVERFLOW] long overflow. SQLSTATE: 22003".into()))?;
+        .ok_or_else(|| EmberError::arithmetic("[ARITHMETIC_OVERFLOW] long overflow. SQLSTATE: 22003"))?;
     Ok(if negative { -total } else { total })
 }
 

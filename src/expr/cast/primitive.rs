@@ -357,7 +357,7 @@ fn to_binary(array: &ArrayRef) -> Result<ArrayRef> {
 fn interval_to_integral(array: &ArrayRef, to: &DataType) -> Result<ArrayRef> {
     let secs = array.as_primitive::<DurationMicrosecondType>().unary::<_, Int64Type>(|v| v / MICROS_PER_SECOND);
     let overflow = |v: i64| {
-        EmberError::Arithmetic(format!(
+        EmberError::arithmetic(format!(
             "[CAST_OVERFLOW] The value {v} of the type \"INTERVAL DAY TO SECOND\" cannot be cast to \"{}\" due to an \
              overflow. Use `try_cast` to tolerate overflow and return NULL instead. SQLSTATE: 22003",
             simple_string(to).to_uppercase()
@@ -378,7 +378,7 @@ fn to_day_time_interval(array: &ArrayRef) -> Result<ArrayRef> {
         let out = array.as_primitive::<Decimal128Type>().try_unary::<_, DurationMicrosecondType, _>(|v| {
             rescale_decimal(v, s, 38, 6)
                 .and_then(|m| i64::try_from(m).ok())
-                .ok_or_else(|| EmberError::Arithmetic("[ARITHMETIC_OVERFLOW] long overflow. SQLSTATE: 22003".into()))
+                .ok_or_else(|| EmberError::arithmetic("[ARITHMETIC_OVERFLOW] long overflow. SQLSTATE: 22003"))
         })?;
         return Ok(Arc::new(out));
     }
@@ -388,7 +388,7 @@ fn to_day_time_interval(array: &ArrayRef) -> Result<ArrayRef> {
     let secs = as_long(array, true)?;
     let out = secs.try_unary::<_, DurationMicrosecondType, _>(|v| {
         v.checked_mul(MICROS_PER_SECOND).ok_or_else(|| {
-            EmberError::Arithmetic(format!(
+            EmberError::arithmetic(format!(
                 "[CAST_OVERFLOW] The value {v} of the type \"{}\" cannot be cast to \"INTERVAL DAY TO SECOND\" due \
                  to an overflow. Use `try_cast` to tolerate overflow and return NULL instead. SQLSTATE: 22003",
                 simple_string(array.data_type()).to_uppercase()

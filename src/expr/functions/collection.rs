@@ -203,13 +203,10 @@ fn named_struct_fn() -> Builtin {
         "named_struct",
         |c, a| {
             if a.is_empty() || a.len() % 2 == 1 {
-                return Err(EmberError::analysis_class(
-                    "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-                    format!(
-                        "The `named_struct` requires 2n (n > 0) parameters but the actual number is {}. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix. SQLSTATE: 42605",
-                        a.len()
-                    ),
-                ));
+                return Err(EmberError::analysis_condition(
+            "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
+            [("functionName", "`named_struct`".to_string()), ("expectedNum", "2n (n > 0)".to_string()), ("actualNum", a.len().to_string())],
+        ));
             }
             let mut fields = Vec::new();
             for p in a.chunks(2) {
@@ -289,13 +286,10 @@ fn map_fn(name: &'static str) -> Builtin {
         name,
         |c, a| {
             if a.len() % 2 == 1 {
-                return Err(EmberError::analysis_class(
-                    "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-                    format!(
-                        "The `map` requires 2n (n > 0) parameters but the actual number is {}. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix. SQLSTATE: 42605",
-                        a.len()
-                    ),
-                ));
+                return Err(EmberError::analysis_condition(
+            "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
+            [("functionName", "`map`".to_string()), ("expectedNum", "2n (n > 0)".to_string()), ("actualNum", a.len().to_string())],
+        ));
             }
             let keys: Vec<ArgInfo> = a.iter().step_by(2).cloned().collect();
             let vals: Vec<ArgInfo> = a.iter().skip(1).step_by(2).cloned().collect();

@@ -388,8 +388,8 @@ fn datetime_overflow(v: i64, unit: &str) -> EmberError {
 }
 
 fn overflow() -> EmberError {
-    EmberError::Arithmetic(
-        "[ARITHMETIC_OVERFLOW] overflow. If necessary set \"spark.sql.ansi.enabled\" to \"false\" to bypass this error. SQLSTATE: 22003".into(),
+    EmberError::arithmetic(
+        "[ARITHMETIC_OVERFLOW] overflow. If necessary set \"spark.sql.ansi.enabled\" to \"false\" to bypass this error. SQLSTATE: 22003",
     )
 }
 

@@ -513,13 +513,13 @@ impl GeneratorFunction for JsonTuple {
     }
     fn output_fields(&self, args: &[ArgInfo]) -> Result<Vec<Field>> {
         if args.len() < 2 {
-            return Err(EmberError::analysis_class(
+            return Err(EmberError::analysis_condition(
                 "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-                format!(
-                    "The `json_tuple` requires > 1 parameters but the actual number is {}. Please, refer to \
-                     'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix. SQLSTATE: 42605",
-                    args.len()
-                ),
+                [
+                    ("functionName", "`json_tuple`".to_string()),
+                    ("expectedNum", "> 1".to_string()),
+                    ("actualNum", args.len().to_string()),
+                ],
             ));
         }
         Ok((0..args.len() - 1).map(|i| Field::new(format!("c{i}"), DataType::Utf8, true)).collect())

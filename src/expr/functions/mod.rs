@@ -198,12 +198,9 @@ pub fn check_arg_count(name: &str, args: &[ArgInfo], min: usize, max: usize) -> 
         } else {
             format!("[{min}, {max}]")
         };
-        return Err(crate::error::EmberError::analysis_class(
+        return Err(crate::error::EmberError::analysis_condition(
             "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-            format!(
-                "The `{name}` requires {expected} parameters but the actual number is {}. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix. SQLSTATE: 42605",
-                args.len()
-            ),
+            [("functionName", format!("`{name}`")), ("expectedNum", expected), ("actualNum", args.len().to_string())],
         ));
     }
     Ok(())

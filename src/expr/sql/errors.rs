@@ -7,7 +7,7 @@ use crate::error::EmberError;
 
 /// A ParseException whose text is exactly PySpark's `str(exception)` (it starts with a newline, as Spark's does).
 fn parse_exception(class: &str, text: String) -> EmberError {
-    EmberError::Parse { error_class: Some(class.to_string()), message: text }
+    EmberError::parse_text(class, text)
 }
 
 /// `(line L, pos P)` plus the `== SQL ==` block with the caret line under 0-based column `pos` of `line`.
@@ -186,14 +186,11 @@ pub(crate) fn parse_error(class: &str, message: impl Into<String>) -> EmberError
 /// Append Spark's `== SQL (line 1, position 1) ==` excerpt to a conversion ParseException. The excerpt marks the
 /// whole input rather than the offending sub-expression, which matches Spark when the input is that expression.
 pub(super) fn with_sql_context(e: EmberError, sql: &str) -> EmberError {
-    match e {
-        EmberError::Parse { error_class, message } if !message.contains("== SQL") => {
-            let width = sql.split('\n').next().unwrap_or("").chars().count().max(1);
-            let message = format!("{message}{}", origin_context(sql, 1, 1, width));
-            EmberError::Parse { error_class, message }
-        }
-        other => other,
+    if e.kind() != crate::error::ErrorKind::Parse || e.message_str().contains("== SQL") {
+        return e;
     }
+    let width = sql.split('\n').next().unwrap_or("").chars().count().max(1);
+    e.map_message(|message| format!("{message}{}", origin_context(sql, 1, 1, width)))
 }
 
 /// A construct ember does not support yet.

@@ -85,12 +85,9 @@ impl FileSink {
             .map(str::to_string)
             .ok_or_else(|| EmberError::illegal_argument("'path' is not specified."))?;
         if mode != OutputMode::Append {
-            return Err(EmberError::analysis_class(
+            return Err(EmberError::analysis_condition(
                 "STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE",
-                format!(
-                    "Invalid streaming output mode: {}. This output mode is not supported in Data Source {format_name}. SQLSTATE: 42KDE",
-                    mode.name().to_ascii_lowercase()
-                ),
+                [("outputMode", mode.name().to_ascii_lowercase()), ("className", format_name.to_string())],
             ));
         }
         if options.get("checkpointLocation").is_none() && conf_checkpoint.is_none() {
@@ -160,10 +157,7 @@ fn resolve_partition_columns(schema: &Schema, partition_by: &[String]) -> Result
         }
     }
     if !out.is_empty() && out.len() >= schema.fields().len() {
-        return Err(EmberError::analysis_class(
-            "ALL_PARTITION_COLUMNS_NOT_ALLOWED",
-            "Cannot use all columns for partition columns. SQLSTATE: KD005",
-        ));
+        return Err(EmberError::analysis_condition("ALL_PARTITION_COLUMNS_NOT_ALLOWED", crate::error::NO_PARAMETERS));
     }
     Ok(out)
 }

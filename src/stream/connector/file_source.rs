@@ -213,7 +213,7 @@ impl FileSource {
         match list_files(std::slice::from_ref(&self.path), &self.options) {
             Ok((files, _)) => Ok(files),
             // A directory deleted (or a glob matching nothing) has no files for now.
-            Err(EmberError::Analysis { error_class: Some(c), .. }) if c == "PATH_NOT_FOUND" => Ok(vec![]),
+            Err(e) if e.condition() == Some("PATH_NOT_FOUND") => Ok(vec![]),
             Err(e) => Err(e),
         }
     }

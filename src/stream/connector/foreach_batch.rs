@@ -20,10 +20,7 @@ impl SinkProvider for ForeachBatchProvider {
     }
     fn check_trigger(&self, trigger: Trigger) -> Result<()> {
         if matches!(trigger, Trigger::Continuous(_)) {
-            return Err(EmberError::Analysis {
-                error_class: Some("_LEGACY_ERROR_TEMP_1195".into()),
-                message: "'foreachBatch' is not supported with continuous trigger.".into(),
-            });
+            return Err(EmberError::analysis_condition("_LEGACY_ERROR_TEMP_1195", [("source", "foreachBatch")]));
         }
         Ok(())
     }

@@ -94,7 +94,7 @@ pub struct SocketSource {
 impl SocketSource {
     pub fn connect(host: &str, port: u16, include_timestamp: bool) -> Result<Self> {
         let stream = TcpStream::connect((host, port))
-            .map_err(|e| EmberError::StreamingQuery(format!("Could not connect to socket {host}:{port}: {e}")))?;
+            .map_err(|e| EmberError::streaming_query(format!("Could not connect to socket {host}:{port}: {e}")))?;
         let received = Arc::new(Mutex::new(Received::default()));
         let sink = received.clone();
         std::thread::Builder::new()
@@ -131,7 +131,7 @@ impl Source for SocketSource {
         // Lines that arrived before the close are still processed; then the query fails rather than hanging.
         if let Some(why) = &r.closed {
             if self.read_upto == n {
-                return Err(EmberError::StreamingQuery(format!(
+                return Err(EmberError::streaming_query(format!(
                     "The socket connection to {}:{} was closed ({why}).",
                     self.host, self.port
                 )));

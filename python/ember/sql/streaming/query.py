@@ -84,7 +84,7 @@ class StreamingQuery:
             if not isinstance(timeout, (int, float)) or timeout <= 0:
                 from ember.errors import PySparkValueError, _error
 
-                raise _error(PySparkValueError, "VALUE_NOT_POSITIVE", f"Value for `timeout` must be positive, got '{timeout}'.")
+                raise _error(PySparkValueError, "VALUE_NOT_POSITIVE", arg_name="timeout", arg_value=timeout)
             return self._jq.await_termination(int(timeout * 1000))
         self._jq.await_termination(None)
         return None
@@ -99,8 +99,7 @@ class StreamingQuery:
         self._jq.stop()
 
     def exception(self) -> Optional[StreamingQueryException]:
-        msg = self._jq.exception()
-        return None if msg is None else StreamingQueryException(message=msg, errorClass="STREAM_FAILED")
+        return self._jq.exception()
 
     @property
     def status(self) -> Dict[str, object]:
@@ -133,8 +132,8 @@ class StreamingQueryManager:
         if not isinstance(listener, StreamingQueryListener):
             from ember.errors import PySparkTypeError, _error
 
-            raise _error(PySparkTypeError, "NOT_INSTANCE_OF",
-                         f"listener should be an instance of StreamingQueryListener, got {type(listener).__name__}.")
+            raise _error(PySparkTypeError, "NOT_INSTANCE_OF", arg_name="listener",
+                         expected_type="StreamingQueryListener", arg_type=type(listener).__name__)
         with self._lock:
             self._listeners.append(listener)
 

@@ -55,7 +55,7 @@ class GroupState:
     def get(self) -> Tuple:
         if self.exists:
             return tuple(self._value)
-        raise _error(PySparkValueError, "STATE_NOT_EXISTS", "State is either not defined or has already been removed.")
+        raise _error(PySparkValueError, "STATE_NOT_EXISTS")
 
     @property
     def getOption(self) -> Optional[Tuple]:
@@ -67,7 +67,7 @@ class GroupState:
 
     def update(self, newValue: Tuple) -> None:
         if newValue is None:
-            raise _error(PySparkTypeError, "CANNOT_BE_NONE", "Argument `newValue` cannot be None.", arg_name="newValue")
+            raise _error(PySparkTypeError, "CANNOT_BE_NONE", arg_name="newValue")
         self._value = tuple(_plain(v) for v in newValue)
         self._defined = True
         self._updated = True
@@ -81,25 +81,19 @@ class GroupState:
     def setTimeoutDuration(self, durationMs: int) -> None:
         if isinstance(durationMs, str):
             raise _error(PySparkTypeError, "NOT_EXPECTED_TYPE",
-                         f"Argument `durationMs` should be int, got {type(durationMs).__name__}.",
                          expected_type="int", arg_name="durationMs", arg_type=type(durationMs).__name__)
         if self._timeout_conf != GroupStateTimeout.ProcessingTimeTimeout:
-            raise _error(PySparkRuntimeError, "CANNOT_WITHOUT",
-                         "Cannot set timeout duration without enabling processing time timeout in "
-                         "applyInPandasWithState.", condition1="set timeout duration",
+            raise _error(PySparkRuntimeError, "CANNOT_WITHOUT", condition1="set timeout duration",
                          condition2="enabling processing time timeout in applyInPandasWithState")
         if durationMs <= 0:
             raise _error(PySparkValueError, "VALUE_NOT_POSITIVE",
-                         f"Value for `durationMs` must be positive, got '{type(durationMs).__name__}'.",
                          arg_name="durationMs", arg_value=type(durationMs).__name__)
         self._timeout_timestamp = durationMs + self._batch_processing_time_ms
 
     def setTimeoutTimestamp(self, timestampMs: int) -> None:
         if self._timeout_conf != GroupStateTimeout.EventTimeTimeout:
             # PySpark's own text for this case (it reuses the processing-time wording).
-            raise _error(PySparkRuntimeError, "CANNOT_WITHOUT",
-                         "Cannot set timeout duration without enabling processing time timeout in "
-                         "applyInPandasWithState.", condition1="set timeout duration",
+            raise _error(PySparkRuntimeError, "CANNOT_WITHOUT", condition1="set timeout duration",
                          condition2="enabling processing time timeout in applyInPandasWithState")
         if isinstance(timestampMs, datetime.datetime):
             from ember.sql.types import TimestampType
@@ -107,20 +101,15 @@ class GroupState:
             timestampMs = TimestampType().toInternal(timestampMs) / 1000
         if timestampMs <= 0:
             raise _error(PySparkValueError, "VALUE_NOT_POSITIVE",
-                         f"Value for `timestampMs` must be positive, got '{type(timestampMs).__name__}'.",
                          arg_name="timestampMs", arg_value=type(timestampMs).__name__)
         if self._event_time_watermark_ms != GroupState.NO_TIMESTAMP and timestampMs < self._event_time_watermark_ms:
-            raise _error(PySparkValueError, "INVALID_TIMEOUT_TIMESTAMP",
-                         f"Timeout timestamp ({timestampMs}) cannot be earlier than the current watermark "
-                         f"({self._event_time_watermark_ms}).", timestamp=timestampMs,
+            raise _error(PySparkValueError, "INVALID_TIMEOUT_TIMESTAMP", timestamp=timestampMs,
                          watermark=self._event_time_watermark_ms)
         self._timeout_timestamp = int(timestampMs)
 
     def getCurrentWatermarkMs(self) -> int:
         if not self._watermark_present:
-            raise _error(PySparkRuntimeError, "CANNOT_WITHOUT",
-                         "Cannot get event time watermark timestamp without setting watermark before "
-                         "applyInPandasWithState.", condition1="get event time watermark timestamp",
+            raise _error(PySparkRuntimeError, "CANNOT_WITHOUT", condition1="get event time watermark timestamp",
                          condition2="setting watermark before applyInPandasWithState")
         return self._event_time_watermark_ms
 

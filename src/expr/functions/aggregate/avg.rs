@@ -132,10 +132,9 @@ struct AvgInterval {
 impl AvgInterval {
     fn add(&mut self, g: usize, v: i64, n: i64) -> Result<()> {
         self.sums[g] = self.sums[g].checked_add(v).ok_or_else(|| {
-            EmberError::Arithmetic(
+            EmberError::arithmetic(
                 "[ARITHMETIC_OVERFLOW] long overflow. Use 'try_add' to tolerate overflow and return NULL instead. \
-                 SQLSTATE: 22003"
-                    .into(),
+                 SQLSTATE: 22003",
             )
         })?;
         self.counts[g] += n;

@@ -32,10 +32,13 @@ pub(super) fn functions() -> Vec<AggFn> {
 
 fn resolve_count(args: &[ArgInfo], _distinct: bool) -> Result<Signature> {
     if args.is_empty() {
-        return Err(EmberError::analysis_class(
+        return Err(EmberError::analysis_condition(
             "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-            "The `count` requires at least 1 parameters but the actual number is 0. Please, refer to \
-             'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix. SQLSTATE: 42605",
+            [
+                ("functionName", "`count`".to_string()),
+                ("expectedNum", "at least 1".to_string()),
+                ("actualNum", 0.to_string()),
+            ],
         ));
     }
     Ok(Signature {

@@ -296,10 +296,9 @@ impl GroupsAccumulator for SumInterval {
                 self.set[g] = true;
             } else if a.is_valid(i) {
                 self.sums[g] = self.sums[g].checked_add(a.value(i)).ok_or_else(|| {
-                    EmberError::Arithmetic(
+                    EmberError::arithmetic(
                         "[ARITHMETIC_OVERFLOW] long overflow. Use 'try_add' to tolerate overflow and return NULL \
-                         instead. SQLSTATE: 22003"
-                            .into(),
+                         instead. SQLSTATE: 22003",
                     )
                 })?;
                 self.set[g] = true;

@@ -31,10 +31,10 @@ impl ScalarFunction for WindowTime {
                 }
             },
             _ => {
-                return Err(EmberError::analysis_class(
-                    "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-                    format!("The `window_time` requires 1 parameters but the actual number is {}. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix. SQLSTATE: 42605", args.len()),
-                ))
+                return Err(EmberError::analysis_condition(
+            "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
+            [("functionName", "`window_time`".to_string()), ("expectedNum", "1".to_string()), ("actualNum", args.len().to_string())],
+        ))
             }
         };
         Ok(Signature { arg_types: vec![args[0].data_type.clone()], return_type: time_type, nullable: true })

@@ -18,9 +18,10 @@ pub struct SourceColumns {
 }
 
 pub fn schema_required_error() -> EmberError {
-    EmberError::illegal_argument_class(
+    EmberError::with_condition(
+        crate::error::ErrorKind::IllegalArgument,
         "_LEGACY_ERROR_TEMP_2048",
-        "Schema must be specified when creating a streaming source DataFrame. If some files already exist in the directory, then depending on the file format you may be able to create a static DataFrame on that directory with 'spark.read.load(directory)' and infer schema from it.",
+        crate::error::NO_PARAMETERS,
     )
 }
 
@@ -35,10 +36,7 @@ pub fn source_columns(
     ctx: &EvalContext,
 ) -> Result<SourceColumns> {
     if !has_glob(path) && !local_path(path).exists() {
-        return Err(EmberError::analysis_class(
-            "PATH_NOT_FOUND",
-            format!("Path does not exist: {path}. SQLSTATE: 42K03"),
-        ));
+        return Err(EmberError::analysis_condition("PATH_NOT_FOUND", [("path", path)]));
     }
     let text = crate::io::format::file_format(format)?.fixed_columns();
     if !infer && !text && user.is_none() {
@@ -54,7 +52,7 @@ pub fn source_columns(
     let (files, mut partition_columns) = match list_files(&[path.to_string()], opts) {
         Ok(listing) => listing,
         // A glob that matches nothing yet.
-        Err(EmberError::Analysis { error_class: Some(c), .. }) if c == "PATH_NOT_FOUND" => (vec![], vec![]),
+        Err(e) if e.condition() == Some("PATH_NOT_FOUND") => (vec![], vec![]),
         Err(e) => return Err(e),
     };
     if recursive {
