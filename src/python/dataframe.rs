@@ -285,7 +285,7 @@ impl PyDataFrame {
 
     /// `writeStream…start()`: validate and start the query on its own thread.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (sink, output_mode, options, query_name, trigger_kind, trigger_ms, callback=None, events=None))]
+    #[pyo3(signature = (sink, output_mode, options, query_name, trigger_kind, trigger_ms, callback, manager))]
     fn start_stream(
         &self,
         sink: &str,
@@ -295,7 +295,7 @@ impl PyDataFrame {
         trigger_kind: &str,
         trigger_ms: u64,
         callback: Option<Py<PyAny>>,
-        events: Option<Py<PyAny>>,
+        manager: PyRef<'_, crate::python::query_manager::PyQueryManager>,
     ) -> BResult<crate::python::streaming::PyQuery> {
         crate::python::streaming::start(
             self,
@@ -306,7 +306,7 @@ impl PyDataFrame {
             trigger_kind,
             trigger_ms,
             callback,
-            events,
+            manager.manager.clone(),
         )
     }
 }

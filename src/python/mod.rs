@@ -5,6 +5,7 @@ pub mod dataframe;
 pub mod error;
 pub mod gil;
 pub mod group_function;
+pub mod query_manager;
 pub mod session;
 pub mod streaming;
 
@@ -25,6 +26,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<column::PyColumn>()?;
     m.add_class::<streaming::PyQuery>()?;
     m.add_class::<streaming::PyMemoryStream>()?;
+    m.add_class::<query_manager::PyQueryManager>()?;
     m.add_function(wrap_pyfunction!(ddl_to_json, m)?)?;
     m.add("SPARK_VERSION", "4.3.0")?;
     Ok(())

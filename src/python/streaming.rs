@@ -25,7 +25,7 @@ use crate::stream::source::{MemoryBuffer, SourceSpec};
 /// A running (or ended) streaming query.
 #[pyclass(module = "ember._native", name = "Query", frozen)]
 pub struct PyQuery {
-    handle: Arc<QueryHandle>,
+    pub(crate) handle: Arc<QueryHandle>,
 }
 
 #[pymethods]
@@ -194,7 +194,7 @@ pub fn start(
     trigger_kind: &str,
     trigger_ms: u64,
     callback: Option<Py<PyAny>>,
-    events: Option<Py<PyAny>>,
+    manager: Arc<crate::stream::manager::QueryManager>,
 ) -> BResult<PyQuery> {
     let mode = OutputMode::parse(output_mode)?;
     let mut partition_by: Vec<String> = vec![];
@@ -294,16 +294,7 @@ pub fn start(
         sources,
         sink: sink_box,
         trigger,
-        events: events.map(|cb| -> crate::stream::query::EventCallback {
-            Box::new(move |kind: &str, payload: String| {
-                // A listener's failure is reported by Python and does not stop the query, as in Spark.
-                Python::attach(|py| {
-                    if let Err(e) = cb.call1(py, (kind, payload)) {
-                        e.print(py);
-                    }
-                });
-            })
-        }),
+        manager,
     };
     let handle = QueryHandle::start(query_name, run)?;
     Ok(PyQuery { handle })

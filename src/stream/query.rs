@@ -11,6 +11,11 @@ use crate::exec::execute::ExecContext;
 use crate::session::Session;
 use crate::stream::checkpoint::{Checkpoint, Recovery};
 use crate::stream::incremental::Incremental;
+use crate::stream::manager::QueryManager;
+use crate::stream::progress::{
+    iso_now, rate, to_json, DurationMs, EventTime, EventTimeRange, QueryEvent, QueryIdleEvent, QueryProgressEvent,
+    QueryStartedEvent, QueryTerminatedEvent, SinkProgress, SourceProgress, StreamingQueryProgress, StreamingQueryStatus,
+};
 use crate::stream::sink::Sink;
 use crate::stream::source::Source;
 
@@ -85,26 +90,6 @@ pub fn new_uuid() -> String {
     format!("{}-{}-{}-{}-{}", &s[0..8], &s[8..12], &s[12..16], &s[16..20], &s[20..32])
 }
 
-fn iso_now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-}
-
-fn json_str(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
-}
-
-fn rate(rows: usize, secs: f64) -> String {
-    if secs <= 0.0 {
-        return "0.0".into();
-    }
-    let r = rows as f64 / secs;
-    let mut s = crate::expr::cast::java_float::java_double_to_string(r);
-    if s.contains('E') {
-        s = format!("{r}");
-    }
-    s
-}
-
 /// Everything the engine thread owns.
 pub struct QueryRun {
     pub session: Arc<Session>,
@@ -112,14 +97,11 @@ pub struct QueryRun {
     pub sources: Vec<(String, Box<dyn Source>)>,
     pub sink: Box<dyn Sink>,
     pub trigger: Trigger,
-    /// Listener events (`started`, `progress`, `idle`, `terminated`) with their JSON payloads.
-    pub events: Option<EventCallback>,
+    /// The session's query manager: the query registers with it and posts its listener events to it.
+    pub manager: Arc<QueryManager>,
     /// The checkpoint location, if the query has one (offsets, commits, state: restarts resume from it).
     pub checkpoint: Option<String>,
 }
-
-/// Receives the query's listener events; a failing listener does not stop the query (as in Spark).
-pub type EventCallback = Box<dyn Fn(&str, String) + Send>;
 
 impl QueryHandle {
     /// Start the engine thread.
@@ -152,48 +134,59 @@ impl QueryHandle {
             explain,
         });
         let (id, run_id, qname) = (handle.id.clone(), handle.run_id.clone(), handle.name.clone());
-        let thread = std::thread::Builder::new()
-            .name(format!("stream-{}", &id[..8]))
-            .spawn(move || {
-                let mut run = run;
-                let events = run.events.take();
-                let emit = |kind: &str, payload: String| {
-                    if let Some(cb) = &events {
-                        cb(kind, payload);
-                    }
-                };
-                emit(
-                    "started",
-                    format!(
-                        "{{\"id\":{},\"runId\":{},\"name\":{},\"timestamp\":{}}}",
-                        json_str(&id),
-                        json_str(&run_id),
-                        qname.as_deref().map(json_str).unwrap_or_else(|| "null".into()),
-                        json_str(&iso_now())
-                    ),
-                );
-                let result = run_loop(run, checkpoint, &shared, &id, &run_id, qname.as_deref(), &emit);
-                let error = result.err();
-                emit(
-                    "terminated",
-                    format!(
-                        "{{\"id\":{},\"runId\":{},\"exception\":{}}}",
-                        json_str(&id),
-                        json_str(&run_id),
-                        error.as_ref().map(|e| json_str(&e.message())).unwrap_or_else(|| "null".into())
-                    ),
-                );
-                let mut st = shared.state.lock().unwrap();
-                st.active = false;
-                st.trigger_active = false;
-                st.data_available = false;
-                st.message = "Stopped".into();
-                st.error = error;
-                shared.changed.notify_all();
-            })
-            .map_err(|e| EmberError::execution(format!("cannot start the query thread: {e}")))?;
-        *handle.thread.lock().unwrap() = Some(thread);
+        let manager = run.manager.clone();
+        manager.register(handle.clone());
+        let spawned = std::thread::Builder::new().name(format!("stream-{}", &id[..8])).spawn(move || {
+            let manager = run.manager.clone();
+            let post = |event: QueryEvent| manager.post(qname.as_deref(), &event);
+            post(QueryEvent::Started(QueryStartedEvent {
+                id: id.clone(),
+                run_id: run_id.clone(),
+                name: qname.clone(),
+                timestamp: iso_now(),
+            }));
+            let result = run_loop(run, checkpoint, &shared, &id, &run_id, qname.as_deref(), &post);
+            let error = result.err();
+            post(QueryEvent::Terminated(QueryTerminatedEvent {
+                id: id.clone(),
+                run_id: run_id.clone(),
+                exception: error.as_ref().map(|e| e.message()),
+            }));
+            end(&shared, error);
+            manager.notify_terminated();
+        });
+        match spawned {
+            Ok(thread) => *handle.thread.lock().unwrap() = Some(thread),
+            Err(e) => {
+                manager.unregister(&handle.run_id);
+                return Err(EmberError::execution(format!("cannot start the query thread: {e}")));
+            }
+        }
         Ok(handle)
+    }
+
+    /// A registered query with no engine thread, for the manager's tests.
+    #[cfg(test)]
+    pub(crate) fn without_thread(id: &str) -> Arc<QueryHandle> {
+        Arc::new(QueryHandle {
+            id: id.to_string(),
+            run_id: new_uuid(),
+            name: None,
+            shared: Arc::new(Shared {
+                stop: AtomicBool::new(false),
+                wake: AtomicBool::new(false),
+                state: Mutex::new(QueryState { active: true, ..Default::default() }),
+                changed: Condvar::new(),
+            }),
+            thread: Mutex::new(None),
+            explain: String::new(),
+        })
+    }
+
+    /// End a query made by `without_thread`, as its engine thread would.
+    #[cfg(test)]
+    pub(crate) fn end_for_test(&self, error: Option<EmberError>) {
+        end(&self.shared, error)
     }
 
     pub fn is_active(&self) -> bool {
@@ -260,19 +253,33 @@ impl QueryHandle {
         format!("[STREAM_FAILED] Query {who} terminated with exception: {}", cause.message())
     }
 
-    pub fn status_json(&self) -> String {
+    pub fn status(&self) -> StreamingQueryStatus {
         let st = self.shared.state.lock().unwrap();
-        format!(
-            "{{\"message\":{},\"isDataAvailable\":{},\"isTriggerActive\":{}}}",
-            json_str(&st.message),
-            st.data_available,
-            st.trigger_active
-        )
+        StreamingQueryStatus {
+            message: st.message.clone(),
+            is_data_available: st.data_available,
+            is_trigger_active: st.trigger_active,
+        }
+    }
+
+    pub fn status_json(&self) -> String {
+        to_json(&self.status())
     }
 
     pub fn recent_progress(&self) -> Vec<String> {
         self.shared.state.lock().unwrap().progress.iter().cloned().collect()
     }
+}
+
+/// The query is no longer active (stopped, its once/availableNow run done, or failed with `error`).
+fn end(shared: &Shared, error: Option<EmberError>) {
+    let mut st = shared.state.lock().unwrap();
+    st.active = false;
+    st.trigger_active = false;
+    st.data_available = false;
+    st.message = "Stopped".into();
+    st.error = error;
+    shared.changed.notify_all();
 }
 
 fn set_status(shared: &Shared, message: &str, data: bool, trigger: bool) {
@@ -351,7 +358,7 @@ fn run_loop(
     id: &str,
     run_id: &str,
     name: Option<&str>,
-    emit: &dyn Fn(&str, String),
+    post: &dyn Fn(QueryEvent),
 ) -> Result<()> {
     let mut idle_reported = false;
     let policy = crate::stream::watermark::WatermarkPolicy::parse(
@@ -411,7 +418,7 @@ fn run_loop(
             Some(e) => e.offsets.clone(),
             None => run.sources.iter_mut().map(|(_, s)| s.latest_offset()).collect::<Result<Vec<i64>>>()?,
         };
-        let latest_offset_ms = trigger_start.elapsed().as_millis();
+        let latest_offset_time = trigger_start.elapsed();
         let has_data = latest.iter().zip(&committed).any(|(l, c)| l > c);
         // A batch without new data still runs when the watermark rose and state can be emitted or evicted.
         // availableNow runs at most one such batch after its data (processing-time timeouts would never end it).
@@ -425,15 +432,11 @@ fn run_loop(
         if !has_data && !cleanup {
             if !idle_reported && batch_id > 0 {
                 idle_reported = true;
-                emit(
-                    "idle",
-                    format!(
-                        "{{\"id\":{},\"runId\":{},\"timestamp\":{}}}",
-                        json_str(id),
-                        json_str(run_id),
-                        json_str(&iso_now())
-                    ),
-                );
+                post(QueryEvent::Idle(QueryIdleEvent {
+                    id: id.to_string(),
+                    run_id: run_id.to_string(),
+                    timestamp: iso_now(),
+                }));
             }
             {
                 let mut st = shared.state.lock().unwrap();
@@ -456,6 +459,7 @@ fn run_loop(
         } else {
             set_status(shared, "Processing new data", true, true);
         }
+        let planning_start = Instant::now();
         let batch_watermark = watermark.current_ms();
         let mut ctx: ExecContext = run.session.exec_context();
         if let Some(n) = fixed_partitions {
@@ -465,6 +469,7 @@ fn run_loop(
             // The replayed batch sees the same clock (current_timestamp, processing-time timeouts).
             ctx.eval.now_micros = e.timestamp_ms * 1000;
         }
+        let planning_time = planning_start.elapsed();
         let wal_start = Instant::now();
         if let Some(c) = &ckpt {
             if replayed.is_none() {
@@ -485,7 +490,7 @@ fn run_loop(
                 c.write_offsets(batch_id, &entry)?;
             }
         }
-        let wal_ms = wal_start.elapsed().as_millis();
+        let wal_time = wal_start.elapsed();
         let get_start = Instant::now();
         let mut inputs = Vec::with_capacity(run.sources.len());
         let mut per_source_rows = Vec::with_capacity(run.sources.len());
@@ -494,29 +499,32 @@ fn run_loop(
             per_source_rows.push(data.iter().map(|b| b.num_rows()).sum::<usize>());
             inputs.push(data);
         }
-        let get_batch_ms = get_start.elapsed().as_millis();
-        let plan_start = Instant::now();
+        let get_batch_time = get_start.elapsed();
+        // Spark's addBatch: the batch runs into the sink, its stateful operators commit their state.
+        let add_batch_start = Instant::now();
         let marks = crate::stream::incremental::Watermarks { late_ms: last_batch_watermark, evict_ms: batch_watermark };
         let output = run.incremental.run_batch(&inputs, marks, &ctx)?;
         last_batch_watermark = batch_watermark;
         let event_stats = run.incremental.event_times();
         watermark.update(&event_stats);
-        let planning_ms = plan_start.elapsed().as_millis();
-        let sink_start = Instant::now();
         let out_rows: usize = output.iter().map(|b| b.num_rows()).sum();
         let schema = run.incremental.plan().schema.clone();
         run.sink.add_batch(batch_id, &schema, output, &ctx.eval)?;
-        let add_batch_ms = sink_start.elapsed().as_millis();
-        let commit_start = Instant::now();
         if let Some(c) = &ckpt {
             for (op, (_, parts)) in run.incremental.snapshot()?.into_iter().enumerate() {
+                let state_commit = Instant::now();
                 c.write_state(op, batch_id, &parts)?;
+                run.incremental.operator_metrics()[op].set_commit_ms(state_commit.elapsed().as_millis() as u64);
             }
+        }
+        let add_batch_time = add_batch_start.elapsed();
+        let commit_start = Instant::now();
+        if let Some(c) = &ckpt {
             c.write_commit(batch_id, watermark.current_ms())?;
             c.prune(batch_id, retain)?;
         }
         run.sources.iter_mut().zip(&latest).for_each(|((_, s), end)| s.commit(*end));
-        let commit_ms = commit_start.elapsed().as_millis();
+        let commit_time = commit_start.elapsed();
         let starts = committed.clone();
         committed = latest.clone();
         let duration = trigger_start.elapsed();
@@ -524,54 +532,60 @@ fn run_loop(
         let since_last = last_trigger.map(|t| trigger_start.duration_since(t).as_secs_f64()).unwrap_or(0.0);
         last_trigger = Some(trigger_start);
         let processed_secs = duration.as_secs_f64().max(0.001);
-        let sources_json: Vec<String> = run
+        let sources = run
             .sources
             .iter()
             .enumerate()
-            .map(|(i, (desc, _))| {
-                format!(
-                    "{{\"description\":{},\"startOffset\":{},\"endOffset\":{},\"latestOffset\":{},\"numInputRows\":{},\"inputRowsPerSecond\":{},\"processedRowsPerSecond\":{}}}",
-                    json_str(desc),
-                    if batch_id == 0 && starts[i] == 0 { "null".to_string() } else { starts[i].to_string() },
-                    latest[i],
-                    latest[i],
-                    per_source_rows[i],
-                    rate(per_source_rows[i], since_last),
-                    rate(per_source_rows[i], processed_secs)
-                )
+            .map(|(i, (desc, _))| SourceProgress {
+                description: desc.clone(),
+                start_offset: if batch_id == 0 && starts[i] == 0 { None } else { Some(starts[i]) },
+                end_offset: latest[i],
+                latest_offset: latest[i],
+                num_input_rows: per_source_rows[i],
+                input_rows_per_second: rate(per_source_rows[i], since_last),
+                processed_rows_per_second: rate(per_source_rows[i], processed_secs),
             })
             .collect();
-        let state_ops: Vec<String> = run.incremental.operator_metrics().iter().map(|m| m.to_json(0)).collect();
-        let event_time = if watermark.has_watermark() {
-            let mut parts = Vec::new();
-            if let Some((_, st)) = event_stats.iter().find(|(_, st)| st.count > 0) {
-                use crate::stream::watermark::format_ms;
-                parts.push(format!("\"avg\":{}", json_str(&format_ms(st.avg as i64))));
-                parts.push(format!("\"max\":{}", json_str(&format_ms(st.max))));
-                parts.push(format!("\"min\":{}", json_str(&format_ms(st.min))));
+        let event_time = watermark.has_watermark().then(|| {
+            use crate::stream::watermark::format_ms;
+            EventTime {
+                stats: event_stats.iter().find(|(_, st)| st.count > 0).map(|(_, st)| EventTimeRange {
+                    avg: format_ms(st.avg as i64),
+                    max: format_ms(st.max),
+                    min: format_ms(st.min),
+                }),
+                watermark: format_ms(batch_watermark),
             }
-            parts.push(format!("\"watermark\":{}", json_str(&crate::stream::watermark::format_ms(batch_watermark))));
-            format!("\"eventTime\":{{{}}},", parts.join(","))
-        } else {
-            String::new()
-        };
-        let progress = format!(
-            "{{\"id\":{},\"runId\":{},\"name\":{},\"timestamp\":{},\"batchId\":{batch_id},\"batchDuration\":{},\"numInputRows\":{input_rows},\"inputRowsPerSecond\":{},\"processedRowsPerSecond\":{},\"durationMs\":{{\"addBatch\":{add_batch_ms},\"commitOffsets\":{commit_ms},\"getBatch\":{get_batch_ms},\"latestOffset\":{latest_offset_ms},\"queryPlanning\":{planning_ms},\"triggerExecution\":{},\"walCommit\":{wal_ms}}},{}\"stateOperators\":[{}],\"sources\":[{}],\"sink\":{{\"description\":{},\"numOutputRows\":{out_rows}}}}}",
-            json_str(id),
-            json_str(run_id),
-            name.map(json_str).unwrap_or_else(|| "null".into()),
-            json_str(&iso_now()),
-            duration.as_millis(),
-            rate(input_rows, since_last),
-            rate(input_rows, processed_secs),
-            duration.as_millis(),
+        });
+        let ms = |d: Duration| d.as_millis() as u64;
+        let progress = StreamingQueryProgress {
+            id: id.to_string(),
+            run_id: run_id.to_string(),
+            name: name.map(str::to_string),
+            timestamp: iso_now(),
+            batch_id,
+            batch_duration: ms(duration),
+            num_input_rows: input_rows,
+            input_rows_per_second: rate(input_rows, since_last),
+            processed_rows_per_second: rate(input_rows, processed_secs),
+            duration_ms: DurationMs {
+                add_batch: ms(add_batch_time),
+                commit_offsets: ms(commit_time),
+                get_batch: ms(get_batch_time),
+                latest_offset: ms(latest_offset_time),
+                query_planning: ms(planning_time),
+                trigger_execution: ms(duration),
+                wal_commit: ms(wal_time),
+            },
             event_time,
-            state_ops.join(","),
-            sources_json.join(","),
-            json_str(&run.sink.description()),
-        );
+            state_operators: run.incremental.operator_metrics().iter().map(|m| m.progress()).collect(),
+            sources,
+            sink: SinkProgress { description: run.sink.description(), num_output_rows: out_rows },
+        };
         idle_reported = false;
-        emit("progress", progress.clone());
+        let text = to_json(&progress);
+        post(QueryEvent::Progress(QueryProgressEvent { progress }));
+        let progress = text;
         {
             let mut st = shared.state.lock().unwrap();
             st.progress.push_back(progress);

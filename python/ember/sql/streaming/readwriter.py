@@ -246,7 +246,6 @@ class DataStreamWriter:
     def start(self, path: Optional[str] = None, format: Optional[str] = None, outputMode: Optional[str] = None,
               partitionBy: Any = None, queryName: Optional[str] = None, **options: Any):
         from ember.sql.dataframe import DataFrame
-        from ember.sql.streaming.query import StreamingQuery, _log_event
 
         if format is not None:
             self.format(format)
@@ -282,18 +281,10 @@ class DataStreamWriter:
         if kind == "continuous" and fmt == "foreachBatch" and not self._foreach_rows:
             raise AnalysisException(message="'foreachBatch' is not supported with continuous trigger.",
                                     errorClass="_LEGACY_ERROR_TEMP_1195", messageParameters={"source": "foreachBatch"})
-        name = self._name
         manager = spark.streams
-
-        def events(event_kind: str, payload: str) -> None:
-            # Called on the query's engine thread: log the start and end of the query, then tell the listeners.
-            _log_event(name, event_kind, payload)
-            manager._dispatch(event_kind, payload)
-
-        jq = self._df._jdf.start_stream(fmt, self._mode, native_options, name, kind, ms, callback, events)
-        query = StreamingQuery(jq, spark)
-        manager._register(query)
-        return query
+        jq = self._df._jdf.start_stream(fmt, self._mode, native_options, self._name, kind, ms, callback,
+                                        manager._jsqm)
+        return manager._wrap(jq)
 
     def toTable(self, tableName: str, format: Optional[str] = None, outputMode: Optional[str] = None,
                 partitionBy: Any = None, queryName: Optional[str] = None, **options: Any):
