@@ -151,7 +151,7 @@ mod tests {
         let (a, b) = (QueryHandle::without_thread("a"), QueryHandle::without_thread("b"));
         manager.register(a.clone());
         manager.register(b.clone());
-        assert_eq!(manager.await_any_termination(Some(Duration::ZERO)).unwrap(), false);
+        assert!(!manager.await_any_termination(Some(Duration::ZERO)).unwrap());
         let ender = {
             let manager = manager.clone();
             std::thread::spawn(move || {
@@ -165,11 +165,14 @@ mod tests {
         assert_eq!(manager.active().iter().map(|q| q.id.as_str()).collect::<Vec<_>>(), ["a"]);
         assert!(manager.get("b").is_none() && manager.get("a").is_some());
         manager.reset_terminated();
-        assert_eq!(manager.await_any_termination(Some(Duration::ZERO)).unwrap(), false);
+        assert!(!manager.await_any_termination(Some(Duration::ZERO)).unwrap());
         a.end_for_test(Some(EmberError::execution("boom")));
         manager.notify_terminated();
         let err = manager.await_any_termination(None).unwrap_err();
-        assert!(matches!(&err, EmberError::StreamingQuery(m) if m.starts_with("[STREAM_FAILED]") && m.ends_with("boom")), "{err:?}");
+        assert!(
+            matches!(&err, EmberError::StreamingQuery(m) if m.starts_with("[STREAM_FAILED]") && m.ends_with("boom")),
+            "{err:?}"
+        );
         assert!(manager.active().is_empty());
     }
 

@@ -25,11 +25,7 @@ pub struct OperatorMetrics {
 
 impl Clone for OperatorMetrics {
     fn clone(&self) -> Self {
-        OperatorMetrics {
-            custom: self.custom.clone(),
-            commit_ms: AtomicU64::new(self.commit_ms()),
-            ..*self
-        }
+        OperatorMetrics { custom: self.custom.clone(), commit_ms: AtomicU64::new(self.commit_ms()), ..*self }
     }
 }
 

@@ -151,7 +151,7 @@ pub struct QueryTerminatedEvent {
 #[derive(Clone, Debug, PartialEq)]
 pub enum QueryEvent {
     Started(QueryStartedEvent),
-    Progress(QueryProgressEvent),
+    Progress(Box<QueryProgressEvent>),
     Idle(QueryIdleEvent),
     Terminated(QueryTerminatedEvent),
 }
@@ -301,7 +301,10 @@ mod tests {
         src.input_rows_per_second = 1234.5678;
         src.processed_rows_per_second = rate(1, 3.0);
         let text = to_json(&src);
-        assert!(text.contains(r#""inputRowsPerSecond":1234.5678,"processedRowsPerSecond":0.3333333333333333}"#), "{text}");
+        assert!(
+            text.contains(r#""inputRowsPerSecond":1234.5678,"processedRowsPerSecond":0.3333333333333333}"#),
+            "{text}"
+        );
         // Java would print 1.0E7; PySpark reads both, and ember prints the plain decimal.
         src.input_rows_per_second = 1e7;
         assert!(to_json(&src).contains(r#""inputRowsPerSecond":10000000,"#));
@@ -329,12 +332,16 @@ mod tests {
         p.event_time = Some(EventTime { stats: None, watermark: "1970-01-01T00:00:00.000Z".into() });
         assert!(to_json(&p).contains(r#""eventTime":{"watermark":"1970-01-01T00:00:00.000Z"},"stateOperators""#));
         // The progress event is the progress document itself.
-        assert_eq!(QueryEvent::Progress(QueryProgressEvent { progress: p.clone() }).json(), to_json(&p));
+        assert_eq!(QueryEvent::Progress(Box::new(QueryProgressEvent { progress: p.clone() })).json(), to_json(&p));
     }
 
     #[test]
     fn status_json() {
-        let s = StreamingQueryStatus { message: "Waiting for data to arrive".into(), is_data_available: false, is_trigger_active: true };
+        let s = StreamingQueryStatus {
+            message: "Waiting for data to arrive".into(),
+            is_data_available: false,
+            is_trigger_active: true,
+        };
         assert_eq!(
             to_json(&s),
             r#"{"message":"Waiting for data to arrive","isDataAvailable":false,"isTriggerActive":true}"#

@@ -14,7 +14,8 @@ use crate::stream::incremental::Incremental;
 use crate::stream::manager::QueryManager;
 use crate::stream::progress::{
     iso_now, rate, to_json, DurationMs, EventTime, EventTimeRange, QueryEvent, QueryIdleEvent, QueryProgressEvent,
-    QueryStartedEvent, QueryTerminatedEvent, SinkProgress, SourceProgress, StreamingQueryProgress, StreamingQueryStatus,
+    QueryStartedEvent, QueryTerminatedEvent, SinkProgress, SourceProgress, StreamingQueryProgress,
+    StreamingQueryStatus,
 };
 use crate::stream::sink::Sink;
 use crate::stream::source::Source;
@@ -584,7 +585,7 @@ fn run_loop(
         };
         idle_reported = false;
         let text = to_json(&progress);
-        post(QueryEvent::Progress(QueryProgressEvent { progress }));
+        post(QueryEvent::Progress(Box::new(QueryProgressEvent { progress })));
         let progress = text;
         {
             let mut st = shared.state.lock().unwrap();
@@ -607,5 +608,83 @@ fn run_loop(
         if run.trigger == Trigger::Once {
             return Ok(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::any::Any;
+
+    use arrow::array::{ArrayRef, Int64Array};
+    use arrow::datatypes::{DataType, Field, Fields, Schema};
+    use arrow::record_batch::RecordBatch;
+
+    use super::*;
+    use crate::plan::schema::PlanSchema;
+    use crate::plan::{LogicalPlan, PlanNode};
+    use crate::stream::checks::OutputMode;
+    use crate::stream::manager::QueryListener;
+    use crate::stream::sink::NoopSink;
+    use crate::stream::source::{MemoryBuffer, SourceSpec};
+
+    struct Recorder(Mutex<Vec<(String, String)>>);
+
+    impl QueryListener for Recorder {
+        fn on_event(&self, _: Option<&str>, event: &QueryEvent) {
+            self.0.lock().unwrap().push((event.kind().to_string(), event.json()));
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    #[test]
+    fn a_query_registers_posts_its_events_in_order_and_wakes_await_any_termination() {
+        let fields = Fields::from(vec![Field::new("value", DataType::Int64, true)]);
+        let buffer = Arc::new(MemoryBuffer::default());
+        let column: ArrayRef = Arc::new(Int64Array::from(vec![1, 2, 3]));
+        buffer
+            .batches
+            .lock()
+            .unwrap()
+            .push(RecordBatch::try_new(Arc::new(Schema::new(fields.clone())), vec![column]).unwrap());
+        let spec = SourceSpec::Memory { buffer, schema: fields.clone(), id: 7 };
+        let source = spec.open(Trigger::Once).unwrap();
+        let plan = Arc::new(LogicalPlan {
+            node: PlanNode::StreamScan { source: Arc::new(spec) },
+            schema: PlanSchema::fresh(fields),
+        });
+        let manager = QueryManager::new();
+        let recorder = Arc::new(Recorder(Mutex::new(vec![])));
+        manager.add_listener(recorder.clone());
+        let run = QueryRun {
+            session: Arc::new(Session::new()),
+            incremental: Incremental::new(plan, OutputMode::Append),
+            sources: vec![("MemoryStream[7]".into(), source)],
+            sink: Box::new(NoopSink),
+            trigger: Trigger::Once,
+            manager: manager.clone(),
+            checkpoint: None,
+        };
+        let query = QueryHandle::start(Some("q".into()), run).unwrap();
+        assert!(manager.await_any_termination(None).unwrap());
+        assert!(manager.active().is_empty() && !query.is_active());
+        let events = recorder.0.lock().unwrap().clone();
+        let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(kinds, ["started", "progress", "terminated"]);
+        assert!(events[0]
+            .1
+            .starts_with(&format!(r#"{{"id":"{}","runId":"{}","name":"q","timestamp":""#, query.id, query.run_id)));
+        assert_eq!(events[1].1, query.recent_progress()[0]);
+        let progress: serde_json::Value = serde_json::from_str(&events[1].1).unwrap();
+        assert_eq!(progress["numInputRows"], 3);
+        assert_eq!(progress["sources"][0]["startOffset"], serde_json::Value::Null);
+        assert_eq!(progress["sources"][0]["endOffset"], 1);
+        let phases: Vec<&String> = progress["durationMs"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            phases,
+            ["addBatch", "commitOffsets", "getBatch", "latestOffset", "queryPlanning", "triggerExecution", "walCommit"]
+        );
+        assert_eq!(events[2].1, format!(r#"{{"id":"{}","runId":"{}","exception":null}}"#, query.id, query.run_id));
     }
 }
