@@ -97,10 +97,13 @@ impl PyQueryManager {
                 None => Duration::from_millis(200),
             };
             let m = self.manager.clone();
-            if detached(py, move || m.await_any_termination(Some(slice)))? {
+            let ended = detached(py, move || m.await_any_termination(Some(slice)));
+            // A Ctrl+C that arrived during the wait wins over what the wait found (a query failing as the user
+            // interrupts it is reported as the interrupt, as a wait in Python would).
+            py.check_signals()?;
+            if ended? {
                 return Ok(true);
             }
-            py.check_signals()?;
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Ok(false);
             }
