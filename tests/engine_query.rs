@@ -50,7 +50,7 @@ fn run_once(session: &Arc<Session>, plan: &Arc<LogicalPlan>, checkpoint: &str) {
         query_name: Some("word_counts".into()),
         trigger: Trigger::AvailableNow,
         functions: UserFunctions::default(),
-        events: None,
+        manager: ember::stream::manager::QueryManager::new(),
     };
     let query = start(spec).unwrap();
     assert!(query.await_termination(Some(Duration::from_secs(60))).unwrap(), "the availableNow run ends by itself");

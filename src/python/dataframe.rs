@@ -285,7 +285,7 @@ impl PyDataFrame {
 
     /// `writeStream…start()`: the engine checks and starts the query on its own thread.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (format, output_mode, options, partition_by, query_name, trigger_kind, trigger_ms, print=None, batch_function=None, events=None))]
+    #[pyo3(signature = (format, output_mode, options, partition_by, query_name, trigger_kind, trigger_ms, print, batch_function, manager))]
     fn start_stream(
         &self,
         py: Python<'_>,
@@ -298,7 +298,7 @@ impl PyDataFrame {
         trigger_ms: u64,
         print: Option<Py<PyAny>>,
         batch_function: Option<Py<PyAny>>,
-        events: Option<Py<PyAny>>,
+        manager: PyRef<'_, crate::python::query_manager::PyQueryManager>,
     ) -> BResult<crate::python::streaming::PyQuery> {
         crate::python::streaming::start(
             py,
@@ -312,7 +312,7 @@ impl PyDataFrame {
             trigger_ms,
             print,
             batch_function,
-            events,
+            manager.manager.clone(),
         )
     }
 }

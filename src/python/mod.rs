@@ -6,6 +6,7 @@ pub mod dataframe;
 pub mod error;
 pub mod gil;
 pub mod group_function;
+pub mod query_manager;
 pub mod session;
 pub mod streaming;
 
@@ -40,6 +41,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<column::PyColumn>()?;
     m.add_class::<streaming::PyQuery>()?;
     m.add_class::<streaming::PyMemoryStream>()?;
+    m.add_class::<query_manager::PyQueryManager>()?;
     m.add_function(wrap_pyfunction!(ddl_to_json, m)?)?;
     m.add_function(wrap_pyfunction!(local_path, m)?)?;
     m.add_function(wrap_pyfunction!(trigger_interval_ms, m)?)?;

@@ -25,7 +25,7 @@ use crate::stream::start::StreamStart;
 /// A running (or ended) streaming query.
 #[pyclass(module = "ember._native", name = "Query", frozen)]
 pub struct PyQuery {
-    handle: Arc<QueryHandle>,
+    pub(crate) handle: Arc<QueryHandle>,
 }
 
 #[pymethods]
@@ -147,7 +147,7 @@ pub fn start(
     trigger_ms: u64,
     print: Option<Py<PyAny>>,
     batch_function: Option<Py<PyAny>>,
-    events: Option<Py<PyAny>>,
+    manager: Arc<crate::stream::manager::QueryManager>,
 ) -> BResult<PyQuery> {
     let session = df.session.clone();
     let functions = UserFunctions {
@@ -178,16 +178,7 @@ pub fn start(
         query_name,
         trigger: parse_trigger(trigger_kind, trigger_ms)?,
         functions,
-        events: events.map(|cb| -> crate::stream::query::EventCallback {
-            Box::new(move |kind: &str, payload: String| {
-                // A listener's failure is reported by Python and does not stop the query, as in Spark.
-                Python::attach(|py| {
-                    if let Err(e) = cb.call1(py, (kind, payload)) {
-                        e.print(py);
-                    }
-                });
-            })
-        }),
+        manager,
     };
     let handle = detached(py, move || crate::stream::start::start(spec))?;
     Ok(PyQuery { handle })

@@ -1,4 +1,6 @@
 //! Per-batch metrics of a stateful operator, reported in progress `stateOperators` with Spark's keys.
+use crate::stream::progress::StateOperatorProgress;
+
 /// One stateful operator's figures for the latest batch.
 #[derive(Clone, Debug)]
 pub struct OperatorMetrics {
@@ -12,7 +14,7 @@ pub struct OperatorMetrics {
     pub updates_ms: u64,
     pub removals_ms: u64,
     pub memory_bytes: usize,
-    /// The state store commit of the latest batch: its time and the bytes it wrote.
+    /// The state store's commit of the latest batch: its time (Spark's `commitTimeMs`) and the bytes it wrote.
     pub commit_ms: u64,
     pub state_bytes_written: u64,
     /// Operator-specific counters (`numDroppedDuplicateRows` for deduplication).
@@ -57,26 +59,25 @@ impl OperatorMetrics {
         self.memory_bytes = memory;
     }
 
-    /// The progress JSON object (key order as Spark's StateOperatorProgress).
-    pub fn to_json(&self, commit_ms: u64) -> String {
-        let mut custom: Vec<String> =
-            vec!["\"loadedMapCacheHitCount\":0".into(), "\"loadedMapCacheMissCount\":0".into()];
-        custom.extend(self.custom.iter().map(|(k, v)| format!("\"{k}\":{v}")));
-        custom.push(format!("\"stateOnCurrentVersionSizeBytes\":{}", self.memory_bytes));
-        custom.sort();
-        format!(
-            "{{\"operatorName\":\"{}\",\"numRowsTotal\":{},\"numRowsUpdated\":{},\"allUpdatesTimeMs\":{},\"numRowsRemoved\":{},\"allRemovalsTimeMs\":{},\"commitTimeMs\":{commit_ms},\"memoryUsedBytes\":{},\"numRowsDroppedByWatermark\":{},\"numShufflePartitions\":{},\"numStateStoreInstances\":{},\"customMetrics\":{{{}}}}}",
-            self.name,
-            self.rows_total,
-            self.rows_updated,
-            self.updates_ms,
-            self.rows_removed,
-            self.removals_ms,
-            self.memory_bytes,
-            self.rows_dropped_by_watermark,
-            self.partitions,
-            self.partitions,
-            custom.join(",")
-        )
+    /// The operator's `stateOperators` entry (Spark's custom metrics include the map-cache counters, always 0 here).
+    pub fn progress(&self) -> StateOperatorProgress {
+        let mut custom: std::collections::BTreeMap<String, usize> =
+            [("loadedMapCacheHitCount", 0), ("loadedMapCacheMissCount", 0)].map(|(k, v)| (k.to_string(), v)).into();
+        custom.extend(self.custom.iter().map(|(k, v)| (k.to_string(), *v)));
+        custom.insert("stateOnCurrentVersionSizeBytes".into(), self.memory_bytes);
+        StateOperatorProgress {
+            operator_name: self.name.to_string(),
+            num_rows_total: self.rows_total,
+            num_rows_updated: self.rows_updated,
+            all_updates_time_ms: self.updates_ms,
+            num_rows_removed: self.rows_removed,
+            all_removals_time_ms: self.removals_ms,
+            commit_time_ms: self.commit_ms,
+            memory_used_bytes: self.memory_bytes,
+            num_rows_dropped_by_watermark: self.rows_dropped_by_watermark,
+            num_shuffle_partitions: self.partitions,
+            num_state_store_instances: self.partitions,
+            custom_metrics: custom,
+        }
     }
 }

@@ -13,6 +13,12 @@ use crate::session::Session;
 use crate::stream::checkpoint::{Checkpoint, Recovery};
 use crate::stream::incremental::Incremental;
 use crate::stream::offset::Offset;
+use crate::stream::manager::QueryManager;
+use crate::stream::progress::{
+    iso_now, rate, to_json, DurationMs, EventTime, EventTimeRange, QueryEvent, QueryIdleEvent, QueryProgressEvent,
+    QueryStartedEvent, QueryTerminatedEvent, SinkProgress, SourceProgress, StreamingQueryProgress,
+    StreamingQueryStatus,
+};
 use crate::stream::sink::Sink;
 use crate::stream::source::Source;
 use crate::types::uuid::random_uuid;
@@ -53,26 +59,6 @@ pub struct QueryHandle {
     pub explain: String,
 }
 
-fn iso_now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-}
-
-fn json_str(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
-}
-
-fn rate(rows: usize, secs: f64) -> String {
-    if secs <= 0.0 {
-        return "0.0".into();
-    }
-    let r = rows as f64 / secs;
-    let mut s = crate::types::java_float::java_double_to_string(r);
-    if s.contains('E') {
-        s = format!("{r}");
-    }
-    s
-}
-
 /// Everything the engine thread owns.
 pub struct QueryRun {
     pub session: Arc<Session>,
@@ -80,14 +66,11 @@ pub struct QueryRun {
     pub sources: Vec<(String, Box<dyn Source>)>,
     pub sink: Box<dyn Sink>,
     pub trigger: Trigger,
-    /// Listener events (`started`, `progress`, `idle`, `terminated`) with their JSON payloads.
-    pub events: Option<EventCallback>,
+    /// The session's query manager: the query registers with it and posts its listener events to it.
+    pub manager: Arc<QueryManager>,
     /// The checkpoint location, if the query has one (offsets, commits, state: restarts resume from it).
     pub checkpoint: Option<String>,
 }
-
-/// Receives the query's listener events; a failing listener does not stop the query (as in Spark).
-pub type EventCallback = Box<dyn Fn(&str, String) + Send>;
 
 impl QueryHandle {
     /// Start the engine thread.
@@ -120,48 +103,59 @@ impl QueryHandle {
             explain,
         });
         let (id, run_id, qname) = (handle.id.clone(), handle.run_id.clone(), handle.name.clone());
-        let thread = std::thread::Builder::new()
-            .name(format!("stream-{}", &id[..8]))
-            .spawn(move || {
-                let mut run = run;
-                let events = run.events.take();
-                let emit = |kind: &str, payload: String| {
-                    if let Some(cb) = &events {
-                        cb(kind, payload);
-                    }
-                };
-                emit(
-                    "started",
-                    format!(
-                        "{{\"id\":{},\"runId\":{},\"name\":{},\"timestamp\":{}}}",
-                        json_str(&id),
-                        json_str(&run_id),
-                        qname.as_deref().map(json_str).unwrap_or_else(|| "null".into()),
-                        json_str(&iso_now())
-                    ),
-                );
-                let result = run_loop(run, checkpoint, &shared, &id, &run_id, qname.as_deref(), &emit);
-                let error = result.err();
-                emit(
-                    "terminated",
-                    format!(
-                        "{{\"id\":{},\"runId\":{},\"exception\":{}}}",
-                        json_str(&id),
-                        json_str(&run_id),
-                        error.as_ref().map(|e| json_str(&e.message())).unwrap_or_else(|| "null".into())
-                    ),
-                );
-                let mut st = shared.state.lock().unwrap();
-                st.active = false;
-                st.trigger_active = false;
-                st.data_available = false;
-                st.message = "Stopped".into();
-                st.error = error;
-                shared.changed.notify_all();
-            })
-            .map_err(|e| EmberError::execution(format!("cannot start the query thread: {e}")))?;
-        *handle.thread.lock().unwrap() = Some(thread);
+        let manager = run.manager.clone();
+        manager.register(handle.clone());
+        let spawned = std::thread::Builder::new().name(format!("stream-{}", &id[..8])).spawn(move || {
+            let manager = run.manager.clone();
+            let post = |event: QueryEvent| manager.post(qname.as_deref(), &event);
+            post(QueryEvent::Started(QueryStartedEvent {
+                id: id.clone(),
+                run_id: run_id.clone(),
+                name: qname.clone(),
+                timestamp: iso_now(),
+            }));
+            let result = run_loop(run, checkpoint, &shared, &id, &run_id, qname.as_deref(), &post);
+            let error = result.err();
+            post(QueryEvent::Terminated(QueryTerminatedEvent {
+                id: id.clone(),
+                run_id: run_id.clone(),
+                exception: error.as_ref().map(|e| e.message()),
+            }));
+            end(&shared, error);
+            manager.notify_terminated();
+        });
+        match spawned {
+            Ok(thread) => *handle.thread.lock().unwrap() = Some(thread),
+            Err(e) => {
+                manager.unregister(&handle.run_id);
+                return Err(EmberError::execution(format!("cannot start the query thread: {e}")));
+            }
+        }
         Ok(handle)
+    }
+
+    /// A registered query with no engine thread, for the manager's tests.
+    #[cfg(test)]
+    pub(crate) fn without_thread(id: &str) -> Arc<QueryHandle> {
+        Arc::new(QueryHandle {
+            id: id.to_string(),
+            run_id: random_uuid(),
+            name: None,
+            shared: Arc::new(Shared {
+                stop: AtomicBool::new(false),
+                wake: AtomicBool::new(false),
+                state: Mutex::new(QueryState { active: true, ..Default::default() }),
+                changed: Condvar::new(),
+            }),
+            thread: Mutex::new(None),
+            explain: String::new(),
+        })
+    }
+
+    /// End a query made by `without_thread`, as its engine thread would.
+    #[cfg(test)]
+    pub(crate) fn end_for_test(&self, error: Option<EmberError>) {
+        end(&self.shared, error)
     }
 
     pub fn is_active(&self) -> bool {
@@ -224,14 +218,17 @@ impl QueryHandle {
         EmberError::stream_failed(self.name.as_deref(), &self.id, &self.run_id, cause)
     }
 
-    pub fn status_json(&self) -> String {
+    pub fn status(&self) -> StreamingQueryStatus {
         let st = self.shared.state.lock().unwrap();
-        format!(
-            "{{\"message\":{},\"isDataAvailable\":{},\"isTriggerActive\":{}}}",
-            json_str(&st.message),
-            st.data_available,
-            st.trigger_active
-        )
+        StreamingQueryStatus {
+            message: st.message.clone(),
+            is_data_available: st.data_available,
+            is_trigger_active: st.trigger_active,
+        }
+    }
+
+    pub fn status_json(&self) -> String {
+        to_json(&self.status())
     }
 
     pub fn recent_progress(&self) -> Vec<String> {
@@ -239,9 +236,15 @@ impl QueryHandle {
     }
 }
 
-/// A source offset in progress JSON (Spark embeds the offset's own JSON; null before the first).
-fn offset_json(o: &Option<Offset>) -> String {
-    o.as_ref().map_or_else(|| "null".to_string(), Offset::to_string)
+/// The query is no longer active (stopped, its once/availableNow run done, or failed with `error`).
+fn end(shared: &Shared, error: Option<EmberError>) {
+    let mut st = shared.state.lock().unwrap();
+    st.active = false;
+    st.trigger_active = false;
+    st.data_available = false;
+    st.message = "Stopped".into();
+    st.error = error;
+    shared.changed.notify_all();
 }
 
 fn set_status(shared: &Shared, message: &str, data: bool, trigger: bool) {
@@ -337,7 +340,7 @@ fn run_loop(
     id: &str,
     run_id: &str,
     name: Option<&str>,
-    emit: &dyn Fn(&str, String),
+    post: &dyn Fn(QueryEvent),
 ) -> Result<()> {
     let mut idle_reported = false;
     let policy = crate::stream::watermark::WatermarkPolicy::parse(
@@ -420,7 +423,7 @@ fn run_loop(
                 .map(|((_, s), c)| Ok(s.latest_offset()?.or_else(|| c.clone())))
                 .collect::<Result<Vec<_>>>()?,
         };
-        let latest_offset_ms = trigger_start.elapsed().as_millis();
+        let latest_offset_time = trigger_start.elapsed();
         let has_data = latest.iter().zip(&committed).any(|(l, c)| l.is_some() && l != c);
         // A batch without new data still runs when the watermark rose and state can be emitted or evicted.
         // availableNow runs at most one such batch after its data (processing-time timeouts would never end it).
@@ -434,15 +437,11 @@ fn run_loop(
         if !has_data && !cleanup {
             if !idle_reported && batch_id > 0 {
                 idle_reported = true;
-                emit(
-                    "idle",
-                    format!(
-                        "{{\"id\":{},\"runId\":{},\"timestamp\":{}}}",
-                        json_str(id),
-                        json_str(run_id),
-                        json_str(&iso_now())
-                    ),
-                );
+                post(QueryEvent::Idle(QueryIdleEvent {
+                    id: id.to_string(),
+                    run_id: run_id.to_string(),
+                    timestamp: iso_now(),
+                }));
             }
             {
                 let mut st = shared.state.lock().unwrap();
@@ -465,6 +464,7 @@ fn run_loop(
         } else {
             set_status(shared, "Processing new data", true, true);
         }
+        let planning_start = Instant::now();
         let batch_watermark = watermark.current_ms();
         let mut ctx: ExecContext = run.session.exec_context();
         if let Some(n) = fixed_partitions {
@@ -474,6 +474,7 @@ fn run_loop(
             // The replayed batch sees the same clock (current_timestamp, processing-time timeouts).
             ctx.eval.now_micros = e.timestamp_ms * 1000;
         }
+        let planning_time = planning_start.elapsed();
         let wal_start = Instant::now();
         if let Some(c) = &ckpt {
             if replayed.is_none() {
@@ -494,7 +495,7 @@ fn run_loop(
                 c.write_offsets(batch_id, &entry)?;
             }
         }
-        let wal_ms = wal_start.elapsed().as_millis();
+        let wal_time = wal_start.elapsed();
         let get_start = Instant::now();
         let mut inputs = Vec::with_capacity(run.sources.len());
         let mut per_source_rows = Vec::with_capacity(run.sources.len());
@@ -506,21 +507,18 @@ fn run_loop(
             per_source_rows.push(data.iter().map(|b| b.num_rows()).sum::<usize>());
             inputs.push(data);
         }
-        let get_batch_ms = get_start.elapsed().as_millis();
-        let plan_start = Instant::now();
+        let get_batch_time = get_start.elapsed();
+        // Spark's addBatch: the batch runs into the sink, its stateful operators commit their state.
+        let add_batch_start = Instant::now();
         let marks = crate::stream::incremental::Watermarks { late_ms: last_batch_watermark, evict_ms: batch_watermark };
         let output = run.incremental.run_batch(&inputs, marks, &ctx)?;
         last_batch_watermark = batch_watermark;
         let event_stats = run.incremental.event_times();
         watermark.update(&event_stats);
-        let planning_ms = plan_start.elapsed().as_millis();
-        let sink_start = Instant::now();
         let out_rows: usize = output.iter().map(|b| b.num_rows()).sum();
         let schema = run.incremental.plan().schema.clone();
         run.sink.add_batch(batch_id, &schema, output, &ctx.eval)?;
-        let add_batch_ms = sink_start.elapsed().as_millis();
-        let commit_start = Instant::now();
-        if let Some(c) = &ckpt {
+        if ckpt.is_some() {
             // Each operator's changes, or every minDeltasForSnapshot versions its whole state.
             let changes = run.incremental.changes()?;
             let mut full: Vec<Option<Vec<arrow::array::RecordBatch>>> =
@@ -537,6 +535,10 @@ fn run_loop(
                 let m = store.commit(batch_id)?;
                 run.incremental.record_commit(op, m.commit_ms, m.bytes_written);
             }
+        }
+        let add_batch_time = add_batch_start.elapsed();
+        let commit_start = Instant::now();
+        if let Some(c) = &ckpt {
             c.write_commit(batch_id, watermark.current_ms())?;
             c.prune(batch_id, retain)?;
             for store in &stores {
@@ -548,7 +550,7 @@ fn run_loop(
                 s.commit(end);
             }
         }
-        let commit_ms = commit_start.elapsed().as_millis();
+        let commit_time = commit_start.elapsed();
         let starts = committed.clone();
         committed = latest.clone();
         let duration = trigger_start.elapsed();
@@ -556,56 +558,61 @@ fn run_loop(
         let since_last = last_trigger.map(|t| trigger_start.duration_since(t).as_secs_f64()).unwrap_or(0.0);
         last_trigger = Some(trigger_start);
         let processed_secs = duration.as_secs_f64().max(0.001);
-        let sources_json: Vec<String> = run
+        let sources = run
             .sources
             .iter()
             .enumerate()
-            .map(|(i, (desc, _))| {
-                format!(
-                    "{{\"description\":{},\"startOffset\":{},\"endOffset\":{},\"latestOffset\":{},\"numInputRows\":{},\"inputRowsPerSecond\":{},\"processedRowsPerSecond\":{}}}",
-                    json_str(desc),
-                    offset_json(&starts[i]),
-                    offset_json(&latest[i]),
-                    offset_json(&latest[i]),
-                    per_source_rows[i],
-                    rate(per_source_rows[i], since_last),
-                    rate(per_source_rows[i], processed_secs)
-                )
+            .map(|(i, (desc, _))| SourceProgress {
+                description: desc.clone(),
+                start_offset: starts[i].as_ref().map(|o| o.value().clone()),
+                end_offset: latest[i].as_ref().map(|o| o.value().clone()),
+                latest_offset: latest[i].as_ref().map(|o| o.value().clone()),
+                num_input_rows: per_source_rows[i],
+                input_rows_per_second: rate(per_source_rows[i], since_last),
+                processed_rows_per_second: rate(per_source_rows[i], processed_secs),
             })
             .collect();
-        let state_ops: Vec<String> =
-            run.incremental.operator_metrics().iter().map(|m| m.to_json(m.commit_ms)).collect();
-        let event_time = if watermark.has_watermark() {
-            let mut parts = Vec::new();
-            if let Some((_, st)) = event_stats.iter().find(|(_, st)| st.count > 0) {
-                use crate::stream::watermark::format_ms;
-                parts.push(format!("\"avg\":{}", json_str(&format_ms(st.avg as i64))));
-                parts.push(format!("\"max\":{}", json_str(&format_ms(st.max))));
-                parts.push(format!("\"min\":{}", json_str(&format_ms(st.min))));
+        let event_time = watermark.has_watermark().then(|| {
+            use crate::stream::watermark::format_ms;
+            EventTime {
+                stats: event_stats.iter().find(|(_, st)| st.count > 0).map(|(_, st)| EventTimeRange {
+                    avg: format_ms(st.avg as i64),
+                    max: format_ms(st.max),
+                    min: format_ms(st.min),
+                }),
+                watermark: format_ms(batch_watermark),
             }
-            parts.push(format!("\"watermark\":{}", json_str(&crate::stream::watermark::format_ms(batch_watermark))));
-            format!("\"eventTime\":{{{}}},", parts.join(","))
-        } else {
-            String::new()
-        };
-        let progress = format!(
-            "{{\"id\":{},\"runId\":{},\"name\":{},\"timestamp\":{},\"batchId\":{batch_id},\"batchDuration\":{},\"numInputRows\":{input_rows},\"inputRowsPerSecond\":{},\"processedRowsPerSecond\":{},\"durationMs\":{{\"addBatch\":{add_batch_ms},\"commitOffsets\":{commit_ms},\"getBatch\":{get_batch_ms},\"latestOffset\":{latest_offset_ms},\"queryPlanning\":{planning_ms},\"triggerExecution\":{},\"walCommit\":{wal_ms}}},{}\"stateOperators\":[{}],\"sources\":[{}],\"sink\":{{\"description\":{},\"numOutputRows\":{out_rows}}}}}",
-            json_str(id),
-            json_str(run_id),
-            name.map(json_str).unwrap_or_else(|| "null".into()),
-            json_str(&iso_now()),
-            duration.as_millis(),
-            rate(input_rows, since_last),
-            rate(input_rows, processed_secs),
-            duration.as_millis(),
+        });
+        let ms = |d: Duration| d.as_millis() as u64;
+        let progress = StreamingQueryProgress {
+            id: id.to_string(),
+            run_id: run_id.to_string(),
+            name: name.map(str::to_string),
+            timestamp: iso_now(),
+            batch_id,
+            batch_duration: ms(duration),
+            num_input_rows: input_rows,
+            input_rows_per_second: rate(input_rows, since_last),
+            processed_rows_per_second: rate(input_rows, processed_secs),
+            duration_ms: DurationMs {
+                add_batch: ms(add_batch_time),
+                commit_offsets: ms(commit_time),
+                get_batch: ms(get_batch_time),
+                latest_offset: ms(latest_offset_time),
+                query_planning: ms(planning_time),
+                trigger_execution: ms(duration),
+                wal_commit: ms(wal_time),
+            },
             event_time,
-            state_ops.join(","),
-            sources_json.join(","),
-            json_str(&run.sink.description()),
-        );
+            state_operators: run.incremental.operator_metrics().iter().map(|m| m.progress()).collect(),
+            sources,
+            sink: SinkProgress { description: run.sink.description(), num_output_rows: out_rows },
+        };
         idle_reported = false;
         ran_this_run = true;
-        emit("progress", progress.clone());
+        let text = to_json(&progress);
+        post(QueryEvent::Progress(Box::new(QueryProgressEvent { progress })));
+        let progress = text;
         {
             let mut st = shared.state.lock().unwrap();
             st.progress.push_back(progress);
@@ -627,5 +634,77 @@ fn run_loop(
         if run.trigger == Trigger::Once {
             return Ok(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::any::Any;
+
+    use arrow::array::{ArrayRef, Int64Array};
+    use arrow::datatypes::{DataType, Field, Fields, Schema};
+    use arrow::record_batch::RecordBatch;
+
+    use super::*;
+    use crate::plan::schema::PlanSchema;
+    use crate::plan::{LogicalPlan, PlanNode};
+    use crate::stream::checks::OutputMode;
+    use crate::stream::manager::QueryListener;
+    use crate::plan::stream_relation::StreamRelation;
+    use crate::stream::connector::memory_source::{MemoryRelation, MemoryStream};
+    use crate::stream::connector::noop::NoopSink;
+
+    struct Recorder(Mutex<Vec<(String, String)>>);
+
+    impl QueryListener for Recorder {
+        fn on_event(&self, _: Option<&str>, event: &QueryEvent) {
+            self.0.lock().unwrap().push((event.kind().to_string(), event.json()));
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    #[test]
+    fn a_query_registers_posts_its_events_in_order_and_wakes_await_any_termination() {
+        let fields = Fields::from(vec![Field::new("value", DataType::Int64, true)]);
+        let stream = MemoryStream::new(fields.clone());
+        let column: ArrayRef = Arc::new(Int64Array::from(vec![1, 2, 3]));
+        stream.add(RecordBatch::try_new(Arc::new(Schema::new(fields.clone())), vec![column]).unwrap());
+        let relation: Arc<dyn StreamRelation> = Arc::new(MemoryRelation(stream));
+        let source = crate::stream::connector::open(relation.as_ref(), Trigger::Once).unwrap();
+        let plan = Arc::new(LogicalPlan { node: PlanNode::StreamScan { source: relation }, schema: PlanSchema::fresh(fields) });
+        let manager = QueryManager::new();
+        let recorder = Arc::new(Recorder(Mutex::new(vec![])));
+        manager.add_listener(recorder.clone());
+        let run = QueryRun {
+            session: Arc::new(Session::new()),
+            incremental: Incremental::new(plan, OutputMode::Append),
+            sources: vec![("MemoryStream[0]".into(), source)],
+            sink: Box::new(NoopSink),
+            trigger: Trigger::Once,
+            manager: manager.clone(),
+            checkpoint: None,
+        };
+        let query = QueryHandle::start(Some("q".into()), run).unwrap();
+        assert!(manager.await_any_termination(None).unwrap());
+        assert!(manager.active().is_empty() && !query.is_active());
+        let events = recorder.0.lock().unwrap().clone();
+        let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(kinds, ["started", "progress", "terminated"]);
+        assert!(events[0]
+            .1
+            .starts_with(&format!(r#"{{"id":"{}","runId":"{}","name":"q","timestamp":""#, query.id, query.run_id)));
+        assert_eq!(events[1].1, query.recent_progress()[0]);
+        let progress: serde_json::Value = serde_json::from_str(&events[1].1).unwrap();
+        assert_eq!(progress["numInputRows"], 3);
+        assert_eq!(progress["sources"][0]["startOffset"], serde_json::Value::Null);
+        assert_eq!(progress["sources"][0]["endOffset"], 1);
+        let phases: Vec<&String> = progress["durationMs"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            phases,
+            ["addBatch", "commitOffsets", "getBatch", "latestOffset", "queryPlanning", "triggerExecution", "walCommit"]
+        );
+        assert_eq!(events[2].1, format!(r#"{{"id":"{}","runId":"{}","exception":null}}"#, query.id, query.run_id));
     }
 }

@@ -11,7 +11,8 @@ use crate::session::Session;
 use crate::stream::checks::{check, check_continuous, OutputMode};
 use crate::stream::connector::{self, SinkArgs, UserFunctions};
 use crate::stream::incremental::Incremental;
-use crate::stream::query::{EventCallback, QueryHandle, QueryRun, Trigger};
+use crate::stream::manager::QueryManager;
+use crate::stream::query::{QueryHandle, QueryRun, Trigger};
 use crate::types::uuid::random_uuid;
 
 /// Everything `writeStream…start()` says about a query.
@@ -28,8 +29,8 @@ pub struct StreamStart {
     pub trigger: Trigger,
     /// Python functions the sink calls.
     pub functions: UserFunctions,
-    /// Listener events (`started`, `progress`, `idle`, `terminated`).
-    pub events: Option<EventCallback>,
+    /// The session's queries: it registers the query and delivers its listener events.
+    pub manager: Arc<QueryManager>,
 }
 
 /// The streaming sources of a plan, in the pre-order the engine numbers them.
@@ -59,7 +60,7 @@ pub fn start(spec: StreamStart) -> Result<Arc<QueryHandle>> {
         query_name,
         trigger,
         functions,
-        events,
+        manager,
     } = spec;
     let provider = connector::sink(&format)?;
     provider.check_trigger(trigger)?;
@@ -107,7 +108,7 @@ pub fn start(spec: StreamStart) -> Result<Arc<QueryHandle>> {
         sources,
         sink,
         trigger,
-        events,
+        manager,
     };
     QueryHandle::start(query_name, run)
 }

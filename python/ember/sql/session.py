@@ -182,7 +182,7 @@ class SparkSession:
         from ember.sql.streaming.query import StreamingQueryManager
 
         if self._streams is None:
-            self._streams = StreamingQueryManager()
+            self._streams = StreamingQueryManager(self)
         return self._streams
 
     @property

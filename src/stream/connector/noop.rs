@@ -19,7 +19,8 @@ impl SinkProvider for NoopProvider {
     }
 }
 
-struct NoopSink;
+/// Discards every batch.
+pub struct NoopSink;
 
 impl Sink for NoopSink {
     fn add_batch(&mut self, _: i64, _: &PlanSchema, _: Vec<RecordBatch>, _: &EvalContext) -> Result<()> {

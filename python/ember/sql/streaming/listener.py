@@ -121,3 +121,12 @@ def _event(kind: str, payload: str):
         return QueryProgressEvent(payload)
     data = json.loads(payload)
     return {"started": QueryStartedEvent, "idle": QueryIdleEvent, "terminated": QueryTerminatedEvent}[kind](data)
+
+
+_METHODS = {"started": "onQueryStarted", "progress": "onQueryProgress", "idle": "onQueryIdle",
+            "terminated": "onQueryTerminated"}
+
+
+def _deliver(listener: StreamingQueryListener, kind: str, payload: str) -> None:
+    """Called by the native query manager, on the query's engine thread, for each event and listener."""
+    getattr(listener, _METHODS[kind])(_event(kind, payload))

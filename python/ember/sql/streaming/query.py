@@ -1,7 +1,7 @@
 """``StreamingQuery`` and ``spark.streams``: handles on the engine's query threads."""
 import json
 import logging
-import threading
+import weakref
 from typing import Dict, List, Optional
 
 from ember import _native
@@ -22,8 +22,9 @@ def _log_fields(name: Optional[str], id: str, run_id: str) -> Dict[str, object]:
 
 
 def _log_event(name: Optional[str], kind: str, payload: str) -> None:
-    """Log a query's ``started`` and ``terminated`` events (sent by its engine thread, in order). A query ends when
-    stopped, when its once/availableNow run is done, or on failure, whose record carries the exception."""
+    """Log a query's ``started`` and ``terminated`` events (sent by its engine thread, in order, before the
+    listeners get them). A query ends when stopped, when its once/availableNow run is done, or on failure, whose
+    record carries the exception."""
     if kind not in ("started", "terminated"):
         return
     data = json.loads(payload)
@@ -119,12 +120,22 @@ class StreamingQuery:
 
 
 class StreamingQueryManager:
-    """``spark.streams``."""
+    """``spark.streams``: a handle on the session's native query manager, which knows the queries, delivers the
+    listener events and wakes ``awaitAnyTermination`` when a query ends."""
 
-    def __init__(self):
-        self._queries: List[StreamingQuery] = []
-        self._listeners: list = []
-        self._lock = threading.Lock()
+    def __init__(self, spark):
+        self._spark = spark
+        self._jsqm = _native.StreamingQueryManager(_log_event)
+        # The StreamingQuery object handed out for each run, while anyone holds it: `get` returns the same object.
+        self._handles: "weakref.WeakValueDictionary[str, StreamingQuery]" = weakref.WeakValueDictionary()
+
+    def _wrap(self, jq: "_native.Query") -> StreamingQuery:
+        run_id = jq.run_id()
+        query = self._handles.get(run_id)
+        if query is None:
+            query = StreamingQuery(jq, self._spark)
+            self._handles[run_id] = query
+        return query
 
     def addListener(self, listener) -> None:
         from ember.sql.streaming.listener import StreamingQueryListener
@@ -134,61 +145,24 @@ class StreamingQueryManager:
 
             raise _error(PySparkTypeError, "NOT_INSTANCE_OF", arg_name="listener",
                          expected_type="StreamingQueryListener", arg_type=type(listener).__name__)
-        with self._lock:
-            self._listeners.append(listener)
+        self._jsqm.add_listener(listener)
 
     def removeListener(self, listener) -> None:
-        with self._lock:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-    def _dispatch(self, kind: str, payload: str) -> None:
-        """Called from a query's engine thread (with the GIL) for each lifecycle event."""
-        from ember.sql.streaming.listener import _event
-
-        with self._lock:
-            listeners = list(self._listeners)
-        if not listeners:
-            return
-        event = _event(kind, payload)
-        method = {"started": "onQueryStarted", "progress": "onQueryProgress", "idle": "onQueryIdle",
-                  "terminated": "onQueryTerminated"}[kind]
-        for listener in listeners:
-            getattr(listener, method)(event)
-
-    def _register(self, q: StreamingQuery) -> None:
-        with self._lock:
-            self._queries.append(q)
+        self._jsqm.remove_listener(listener)
 
     @property
     def active(self) -> List[StreamingQuery]:
-        with self._lock:
-            return [q for q in self._queries if q.isActive]
+        return [self._wrap(jq) for jq in self._jsqm.active()]
 
     def get(self, id: str) -> Optional[StreamingQuery]:
-        with self._lock:
-            for q in self._queries:
-                if q.id == id and q.isActive:
-                    return q
-        return None
+        jq = self._jsqm.get(id)
+        return None if jq is None else self._wrap(jq)
 
     def awaitAnyTermination(self, timeout: Optional[float] = None) -> Optional[bool]:
-        import time
-
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            with self._lock:
-                done = [q for q in self._queries if not q.isActive]
-            for q in done:
-                exc = q.exception()
-                if exc is not None:
-                    raise exc
-            if done:
-                return True if timeout is not None else None
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-            time.sleep(0.01)
+        if timeout is None:
+            self._jsqm.await_any_termination(None)
+            return None
+        return self._jsqm.await_any_termination(max(0, int(timeout * 1000)))
 
     def resetTerminated(self) -> None:
-        with self._lock:
-            self._queries = [q for q in self._queries if q.isActive]
+        self._jsqm.reset_terminated()

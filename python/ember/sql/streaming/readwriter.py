@@ -209,7 +209,6 @@ class DataStreamWriter:
     def start(self, path: Optional[str] = None, format: Optional[str] = None, outputMode: Optional[str] = None,
               partitionBy: Any = None, queryName: Optional[str] = None, **options: Any):
         from ember.sql.dataframe import DataFrame
-        from ember.sql.streaming.query import StreamingQuery, _log_event
 
         if format is not None:
             self.format(format)
@@ -236,19 +235,10 @@ class DataStreamWriter:
                 user(DataFrame(jdf, spark), batch_id)
 
         kind, ms = self._trigger
-        name = self._name
         manager = spark.streams
-
-        def events(event_kind: str, payload: str) -> None:
-            # Called on the query's engine thread: log the start and end of the query, then tell the listeners.
-            _log_event(name, event_kind, payload)
-            manager._dispatch(event_kind, payload)
-
         jq = self._df._jdf.start_stream(self._format, self._mode, list(self._options.items()), self._partition_by,
-                                        name, kind, ms, _print_to_stdout, batch_function, events)
-        query = StreamingQuery(jq, spark)
-        manager._register(query)
-        return query
+                                        self._name, kind, ms, _print_to_stdout, batch_function, manager._jsqm)
+        return manager._wrap(jq)
 
     def toTable(self, tableName: str, format: Optional[str] = None, outputMode: Optional[str] = None,
                 partitionBy: Any = None, queryName: Optional[str] = None, **options: Any):
