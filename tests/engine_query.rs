@@ -79,10 +79,7 @@ fn an_aggregation_restarts_from_its_checkpoint() {
     words(&stream, &["a", "d"]);
     session.drop_view("word_counts", false);
     run_once(&session, &plan, &checkpoint);
-    assert_eq!(
-        counts(&session, "word_counts"),
-        [("a".into(), 3), ("b".into(), 1), ("c".into(), 1), ("d".into(), 1)]
-    );
+    assert_eq!(counts(&session, "word_counts"), [("a".into(), 3), ("b".into(), 1), ("c".into(), 1), ("d".into(), 1)]);
     let offsets = std::fs::read_to_string(dir.path().join("ck/offsets/1")).unwrap();
     assert_eq!(offsets.lines().last(), Some("3"), "the memory source's offset is Spark's LongOffset: {offsets}");
 }

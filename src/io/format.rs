@@ -6,8 +6,8 @@ use std::path::Path;
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Fields, Schema};
 
-use crate::error::{EmberError, Result};
 use crate::context::EvalContext;
+use crate::error::{EmberError, Result};
 use crate::io::options::Options;
 use crate::io::paths::FileEntry;
 
@@ -74,7 +74,13 @@ impl FileFormat for Csv {
     fn display_name(&self) -> &'static str {
         "CSV"
     }
-    fn read(&self, files: &[FileEntry], schema: Option<&Fields>, opts: &Options, ctx: &EvalContext) -> Result<(Fields, Vec<RecordBatch>)> {
+    fn read(
+        &self,
+        files: &[FileEntry],
+        schema: Option<&Fields>,
+        opts: &Options,
+        ctx: &EvalContext,
+    ) -> Result<(Fields, Vec<RecordBatch>)> {
         crate::io::csv::read_csv(files, schema, opts, ctx)
     }
     fn check_write_schema(&self, schema: &Schema) -> Result<()> {
@@ -102,7 +108,13 @@ impl FileFormat for Json {
     fn display_name(&self) -> &'static str {
         "JSON"
     }
-    fn read(&self, files: &[FileEntry], schema: Option<&Fields>, opts: &Options, ctx: &EvalContext) -> Result<(Fields, Vec<RecordBatch>)> {
+    fn read(
+        &self,
+        files: &[FileEntry],
+        schema: Option<&Fields>,
+        opts: &Options,
+        ctx: &EvalContext,
+    ) -> Result<(Fields, Vec<RecordBatch>)> {
         crate::io::paths::read_json_dataset(files, schema, opts, ctx)
     }
     fn extension(&self, opts: &Options) -> Result<&'static str> {
@@ -122,7 +134,13 @@ impl FileFormat for Parquet {
     fn display_name(&self) -> &'static str {
         "Parquet"
     }
-    fn read(&self, files: &[FileEntry], schema: Option<&Fields>, opts: &Options, ctx: &EvalContext) -> Result<(Fields, Vec<RecordBatch>)> {
+    fn read(
+        &self,
+        files: &[FileEntry],
+        schema: Option<&Fields>,
+        opts: &Options,
+        ctx: &EvalContext,
+    ) -> Result<(Fields, Vec<RecordBatch>)> {
         crate::io::parquet::read_parquet(files, schema, opts, ctx)
     }
     fn extension(&self, opts: &Options) -> Result<&'static str> {
@@ -143,7 +161,13 @@ impl FileFormat for Text {
     fn fixed_columns(&self) -> bool {
         true
     }
-    fn read(&self, files: &[FileEntry], _schema: Option<&Fields>, opts: &Options, ctx: &EvalContext) -> Result<(Fields, Vec<RecordBatch>)> {
+    fn read(
+        &self,
+        files: &[FileEntry],
+        _schema: Option<&Fields>,
+        opts: &Options,
+        ctx: &EvalContext,
+    ) -> Result<(Fields, Vec<RecordBatch>)> {
         crate::io::text::read_text(files, opts, ctx)
     }
     fn check_write_schema(&self, schema: &Schema) -> Result<()> {

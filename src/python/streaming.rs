@@ -117,7 +117,11 @@ impl PyMemoryStream {
 }
 
 /// A streaming DataFrame over a source's relation.
-pub fn stream_df(session: &Arc<Session>, source: Arc<dyn StreamRelation>, fields: arrow::datatypes::Fields) -> PyDataFrame {
+pub fn stream_df(
+    session: &Arc<Session>,
+    source: Arc<dyn StreamRelation>,
+    fields: arrow::datatypes::Fields,
+) -> PyDataFrame {
     let plan = Arc::new(LogicalPlan { node: PlanNode::StreamScan { source }, schema: PlanSchema::fresh(fields) });
     PyDataFrame::new(plan, session.clone())
 }
@@ -153,9 +157,7 @@ pub fn start(
     let functions = UserFunctions {
         print: print.map(|cb| -> crate::stream::sink::TextCallback {
             Box::new(move |text| {
-                Python::attach(|py| {
-                    cb.call1(py, (text,)).map(|_| ()).map_err(|e| engine_error_from_py(py, e))
-                })
+                Python::attach(|py| cb.call1(py, (text,)).map(|_| ()).map_err(|e| engine_error_from_py(py, e)))
             })
         }),
         batch: batch_function.map(|cb| -> crate::stream::sink::BatchCallback {

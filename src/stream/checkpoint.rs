@@ -325,8 +325,11 @@ mod tests {
         assert!(text.ends_with("\n{\"logOffset\":2}\n-\n"), "{text}");
         assert_eq!(c.read_offsets(0).unwrap(), e);
         // ember's earlier checkpoints wrote {"offset": n}: count-based sources still read them.
-        std::fs::write(dir.path().join("offsets/1"), "v1\n{\"batchWatermarkMs\":0,\"batchTimestampMs\":1}\n{\"offset\":3}\n")
-            .unwrap();
+        std::fs::write(
+            dir.path().join("offsets/1"),
+            "v1\n{\"batchWatermarkMs\":0,\"batchTimestampMs\":1}\n{\"offset\":3}\n",
+        )
+        .unwrap();
         assert_eq!(c.read_offsets(1).unwrap().offsets[0].as_ref().unwrap().count().unwrap(), 3);
     }
 
@@ -341,7 +344,10 @@ mod tests {
         c.write_offsets(0, &entry(0, vec![1])).unwrap();
         c.write_commit(0, 7000).unwrap();
         let r = c.recover(1).unwrap();
-        assert_eq!((r.next_batch, r.committed.clone(), r.watermark_ms, r.replay.is_none()), (1, longs(&[1]), 7000, true));
+        assert_eq!(
+            (r.next_batch, r.committed.clone(), r.watermark_ms, r.replay.is_none()),
+            (1, longs(&[1]), 7000, true)
+        );
         c.write_offsets(1, &entry(7000, vec![3])).unwrap();
         let r = c.recover(1).unwrap();
         assert_eq!((r.next_batch, r.committed.clone(), r.watermark_ms), (1, longs(&[1]), 7000));

@@ -12,8 +12,8 @@ pub use crate::plan::streaming::Trigger;
 use crate::session::Session;
 use crate::stream::checkpoint::{Checkpoint, Recovery};
 use crate::stream::incremental::Incremental;
-use crate::stream::offset::Offset;
 use crate::stream::manager::QueryManager;
+use crate::stream::offset::Offset;
 use crate::stream::progress::{
     iso_now, rate, to_json, DurationMs, EventTime, EventTimeRange, QueryEvent, QueryIdleEvent, QueryProgressEvent,
     QueryStartedEvent, QueryTerminatedEvent, SinkProgress, SourceProgress, StreamingQueryProgress,
@@ -21,8 +21,8 @@ use crate::stream::progress::{
 };
 use crate::stream::sink::Sink;
 use crate::stream::source::Source;
-use crate::types::uuid::random_uuid;
 use crate::stream::state::StateStore;
+use crate::types::uuid::random_uuid;
 
 /// What the query reports through `status`, `lastProgress`, `awaitTermination`.
 #[derive(Default)]
@@ -315,7 +315,8 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<Vec<
             .iter()
             .map(|store| {
                 // One table per operator today: its rows per partition.
-                let parts = store.load(v)?.into_iter().map(|tables| tables.into_iter().next()).collect::<Option<Vec<_>>>();
+                let parts =
+                    store.load(v)?.into_iter().map(|tables| tables.into_iter().next()).collect::<Option<Vec<_>>>();
                 Ok(parts.unwrap_or_default())
             })
             .collect::<Result<Vec<_>>>()?;
@@ -647,12 +648,12 @@ mod tests {
 
     use super::*;
     use crate::plan::schema::PlanSchema;
+    use crate::plan::stream_relation::StreamRelation;
     use crate::plan::{LogicalPlan, PlanNode};
     use crate::stream::checks::OutputMode;
-    use crate::stream::manager::QueryListener;
-    use crate::plan::stream_relation::StreamRelation;
     use crate::stream::connector::memory_source::{MemoryRelation, MemoryStream};
     use crate::stream::connector::noop::NoopSink;
+    use crate::stream::manager::QueryListener;
 
     struct Recorder(Mutex<Vec<(String, String)>>);
 
@@ -673,7 +674,10 @@ mod tests {
         stream.add(RecordBatch::try_new(Arc::new(Schema::new(fields.clone())), vec![column]).unwrap());
         let relation: Arc<dyn StreamRelation> = Arc::new(MemoryRelation(stream));
         let source = crate::stream::connector::open(relation.as_ref(), Trigger::Once).unwrap();
-        let plan = Arc::new(LogicalPlan { node: PlanNode::StreamScan { source: relation }, schema: PlanSchema::fresh(fields) });
+        let plan = Arc::new(LogicalPlan {
+            node: PlanNode::StreamScan { source: relation },
+            schema: PlanSchema::fresh(fields),
+        });
         let manager = QueryManager::new();
         let recorder = Arc::new(Recorder(Mutex::new(vec![])));
         manager.add_listener(recorder.clone());

@@ -101,14 +101,7 @@ pub fn start(spec: StreamStart) -> Result<Arc<QueryHandle>> {
             std::path::Path::new(&root).join(leaf).to_string_lossy().into_owned()
         })
     });
-    let run = QueryRun {
-        checkpoint,
-        incremental: Incremental::new(plan, mode),
-        session,
-        sources,
-        sink,
-        trigger,
-        manager,
-    };
+    let run =
+        QueryRun { checkpoint, incremental: Incremental::new(plan, mode), session, sources, sink, trigger, manager };
     QueryHandle::start(query_name, run)
 }

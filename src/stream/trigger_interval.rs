@@ -48,11 +48,7 @@ pub fn trigger_interval_ms(input: &str) -> Result<u64> {
                 return Err(format_error(input, "INVALID_UNIT", format!("Invalid unit {unit}.")));
             };
             if value.fract() != 0.0 && singular != "second" {
-                return Err(format_error(
-                    input,
-                    "INVALID_FRACTION",
-                    format!("{unit} cannot have fractional part."),
-                ));
+                return Err(format_error(input, "INVALID_FRACTION", format!("{unit} cannot have fractional part.")));
             }
             micros += (value * *per as f64).round() as i128;
         }

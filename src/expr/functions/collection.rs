@@ -204,9 +204,13 @@ fn named_struct_fn() -> Builtin {
         |c, a| {
             if a.is_empty() || a.len() % 2 == 1 {
                 return Err(EmberError::analysis_condition(
-            "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-            [("functionName", "`named_struct`".to_string()), ("expectedNum", "2n (n > 0)".to_string()), ("actualNum", a.len().to_string())],
-        ));
+                    "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
+                    [
+                        ("functionName", "`named_struct`".to_string()),
+                        ("expectedNum", "2n (n > 0)".to_string()),
+                        ("actualNum", a.len().to_string()),
+                    ],
+                ));
             }
             let mut fields = Vec::new();
             for p in a.chunks(2) {
@@ -287,9 +291,13 @@ fn map_fn(name: &'static str) -> Builtin {
         |c, a| {
             if a.len() % 2 == 1 {
                 return Err(EmberError::analysis_condition(
-            "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-            [("functionName", "`map`".to_string()), ("expectedNum", "2n (n > 0)".to_string()), ("actualNum", a.len().to_string())],
-        ));
+                    "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
+                    [
+                        ("functionName", "`map`".to_string()),
+                        ("expectedNum", "2n (n > 0)".to_string()),
+                        ("actualNum", a.len().to_string()),
+                    ],
+                ));
             }
             let keys: Vec<ArgInfo> = a.iter().step_by(2).cloned().collect();
             let vals: Vec<ArgInfo> = a.iter().skip(1).step_by(2).cloned().collect();

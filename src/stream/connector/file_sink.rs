@@ -391,7 +391,15 @@ mod tests {
         let schema = Schema::new(fields());
         let err = |opts: &[(&str, &str)], parts: &[&str], mode: OutputMode, conf: Option<&str>| {
             let parts: Vec<String> = parts.iter().map(|s| s.to_string()).collect();
-            match FileSink::new("parquet", "Parquet", Options::from_pairs(opts.iter().copied()), &parts, &schema, mode, conf) {
+            match FileSink::new(
+                "parquet",
+                "Parquet",
+                Options::from_pairs(opts.iter().copied()),
+                &parts,
+                &schema,
+                mode,
+                conf,
+            ) {
                 Ok(_) => "ok".to_string(),
                 Err(e) => e.message(),
             }

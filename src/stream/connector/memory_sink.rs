@@ -21,7 +21,8 @@ impl SinkProvider for MemorySinkProvider {
         "memory"
     }
     fn create(&self, args: SinkArgs<'_>) -> Result<Box<dyn Sink>> {
-        let name = args.query_name.ok_or_else(|| EmberError::analysis("queryName must be specified for memory sink"))?;
+        let name =
+            args.query_name.ok_or_else(|| EmberError::analysis("queryName must be specified for memory sink"))?;
         Ok(Box::new(MemorySink {
             session: args.session.clone(),
             name: name.to_string(),

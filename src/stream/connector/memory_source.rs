@@ -90,7 +90,10 @@ impl Source for MemorySource {
         let (start, end) = (offset_count(start)? as usize, end.count()? as usize);
         let b = self.stream.batches.lock().unwrap();
         b.get(start..end).map(<[RecordBatch]>::to_vec).ok_or_else(|| {
-            EmberError::execution(format!("The memory stream has {} batches; batches {start}..{end} were asked for", b.len()))
+            EmberError::execution(format!(
+                "The memory stream has {} batches; batches {start}..{end} were asked for",
+                b.len()
+            ))
         })
     }
 }

@@ -61,8 +61,9 @@ impl SourceProvider for SocketProvider {
             .get("host")
             .ok_or_else(|| EmberError::analysis("Set a host to read from with option(\"host\", ...)."))?
             .to_string();
-        let port =
-            options.get("port").ok_or_else(|| EmberError::analysis("Set a port to read from with option(\"port\", ...)."))?;
+        let port = options
+            .get("port")
+            .ok_or_else(|| EmberError::analysis("Set a port to read from with option(\"port\", ...)."))?;
         let port: u16 = port
             .trim()
             .parse()

@@ -11,9 +11,8 @@ use crate::expr::physical::PhysicalKind;
 use crate::plan::{LogicalPlan, PlanNode};
 use crate::stream::aggregate_state::AggregateState;
 use crate::stream::checks::OutputMode;
-use crate::stream::metrics::OperatorMetrics;
-use crate::stream::state::{PartitionChanges, TableSpec};
 use crate::stream::operator::{column_types, PlanContext, Planned, StatefulOperator, Watermarks};
+use crate::stream::state::TableSpec;
 
 pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
     let PlanNode::Aggregate { input, group_exprs, aggregates } = &p.node else { return Ok(None) };
@@ -54,22 +53,8 @@ impl StatefulOperator for Aggregation {
     fn wants_no_data_batch(&self, watermark_rose: bool) -> bool {
         watermark_rose && self.mode != OutputMode::Complete
     }
-    fn metrics(&self) -> &OperatorMetrics {
-        &self.state.metrics
-    }
-    fn metrics_mut(&mut self) -> &mut OperatorMetrics {
-        &mut self.state.metrics
-    }
     fn state_tables(&self) -> Vec<TableSpec> {
         vec![TableSpec::new("default", self.shape["keys"].as_array().map_or(0, Vec::len))]
     }
-    fn changes(&mut self) -> Result<Vec<PartitionChanges>> {
-        self.state.changes()
-    }
-    fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
-        self.state.snapshot()
-    }
-    fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
-        self.state.restore(parts)
-    }
+    state_methods!(state);
 }

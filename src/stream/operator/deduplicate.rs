@@ -8,9 +8,8 @@ use crate::error::Result;
 use crate::exec::execute::ExecContext;
 use crate::plan::{LogicalPlan, PlanNode};
 use crate::stream::dedup_state::DedupState;
-use crate::stream::metrics::OperatorMetrics;
-use crate::stream::state::{PartitionChanges, TableSpec};
 use crate::stream::operator::{column_types, PlanContext, Planned, StatefulOperator, Watermarks};
+use crate::stream::state::TableSpec;
 
 pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
     let PlanNode::Deduplicate { input, keys, within_watermark } = &p.node else { return Ok(None) };
@@ -31,7 +30,12 @@ impl StatefulOperator for Deduplication {
     fn shape(&self) -> serde_json::Value {
         self.shape.clone()
     }
-    fn process(&mut self, mut inputs: Vec<Vec<RecordBatch>>, marks: Watermarks, _: &ExecContext) -> Result<Vec<RecordBatch>> {
+    fn process(
+        &mut self,
+        mut inputs: Vec<Vec<RecordBatch>>,
+        marks: Watermarks,
+        _: &ExecContext,
+    ) -> Result<Vec<RecordBatch>> {
         let rows = inputs.remove(0);
         self.state.process(&rows, marks)
     }
@@ -39,22 +43,8 @@ impl StatefulOperator for Deduplication {
     fn wants_no_data_batch(&self, watermark_rose: bool) -> bool {
         watermark_rose
     }
-    fn metrics(&self) -> &OperatorMetrics {
-        &self.state.metrics
-    }
-    fn metrics_mut(&mut self) -> &mut OperatorMetrics {
-        &mut self.state.metrics
-    }
     fn state_tables(&self) -> Vec<TableSpec> {
         vec![TableSpec::new("default", 1)]
     }
-    fn changes(&mut self) -> Result<Vec<PartitionChanges>> {
-        self.state.changes()
-    }
-    fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
-        self.state.snapshot()
-    }
-    fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
-        self.state.restore(parts)
-    }
+    state_methods!(state);
 }

@@ -10,8 +10,8 @@ use crate::exec::execute::{make_batch, ExecContext};
 use crate::plan::{LogicalPlan, PlanNode};
 use crate::stream::group_state::{GroupStateSpec, GroupStateStore, GroupTimeout};
 use crate::stream::metrics::OperatorMetrics;
-use crate::stream::state::{PartitionChanges, TableSpec};
 use crate::stream::operator::{PlanContext, Planned, StatefulOperator, Watermarks};
+use crate::stream::state::{PartitionChanges, TableSpec};
 
 pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
     let PlanNode::FlatMapGroupsWithState { input, spec } = &p.node else { return Ok(None) };

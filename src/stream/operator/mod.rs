@@ -3,6 +3,29 @@
 //! alone needs a batch, and its metrics. Operators are found when a query is planned (`incremental::StreamPlan`):
 //! each file here has a planner that recognises its logical node; a new operator is one file plus one line in
 //! `PLANNERS`.
+
+/// The trait methods an operator whose state structure (`self.$field`) has `metrics`, `changes`, `snapshot` and
+/// `restore` of its own hands straight to it.
+macro_rules! state_methods {
+    ($field:ident) => {
+        fn metrics(&self) -> &crate::stream::metrics::OperatorMetrics {
+            &self.$field.metrics
+        }
+        fn metrics_mut(&mut self) -> &mut crate::stream::metrics::OperatorMetrics {
+            &mut self.$field.metrics
+        }
+        fn changes(&mut self) -> crate::error::Result<Vec<crate::stream::state::PartitionChanges>> {
+            self.$field.changes()
+        }
+        fn snapshot(&mut self) -> crate::error::Result<Vec<arrow::array::RecordBatch>> {
+            self.$field.snapshot()
+        }
+        fn restore(&mut self, parts: &[arrow::array::RecordBatch]) -> crate::error::Result<()> {
+            self.$field.restore(parts)
+        }
+    };
+}
+
 pub mod aggregate;
 pub mod deduplicate;
 pub mod flat_map_groups_with_state;
@@ -32,8 +55,12 @@ pub trait StatefulOperator: Send {
     /// What a restart must find unchanged (`state/<op>/_metadata`): Spark's operator name, key and value columns.
     fn shape(&self) -> serde_json::Value;
     /// Process one batch: `inputs[i]` holds the rows of input i (in the order the planner listed them).
-    fn process(&mut self, inputs: Vec<Vec<RecordBatch>>, marks: Watermarks, ctx: &ExecContext)
-        -> Result<Vec<RecordBatch>>;
+    fn process(
+        &mut self,
+        inputs: Vec<Vec<RecordBatch>>,
+        marks: Watermarks,
+        ctx: &ExecContext,
+    ) -> Result<Vec<RecordBatch>>;
     /// Whether a batch without new data should run for this operator: when the watermark rose (`watermark_rose`) and
     /// it can emit or evict something, or when it has processing-time timeouts, which are checked every trigger.
     fn wants_no_data_batch(&self, watermark_rose: bool) -> bool;
