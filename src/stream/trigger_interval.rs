@@ -1,16 +1,10 @@
 //! The interval of `trigger(processingTime=…)` / `trigger(continuous=…)`, parsed as Spark's `Trigger.ProcessingTime`
-//! parses it (`IntervalUtils.stringToInterval`, then no months and no negative intervals), with Spark's errors.
+//! parses it (`IntervalUtils.stringToInterval`, then no months and no negative intervals), with Spark's errors. Units
+//! and numbers follow the engine's one interval grammar (`expr::functions::datetime`); only the errors differ, as
+//! they do in Spark.
 use crate::error::{EmberError, Result};
-
-const MICROS: [(&str, i64); 7] = [
-    ("week", 7 * 86_400_000_000),
-    ("day", 86_400_000_000),
-    ("hour", 3_600_000_000),
-    ("minute", 60_000_000),
-    ("second", 1_000_000),
-    ("millisecond", 1_000),
-    ("microsecond", 1),
-];
+use crate::expr::functions::datetime::{scaled, unit_micros};
+use crate::types::datetime_pattern::MICROS_PER_SECOND;
 
 fn format_error(input: &str, sub: &str, detail: String) -> EmberError {
     EmberError::illegal_argument_class(
@@ -29,32 +23,29 @@ pub fn trigger_interval_ms(input: &str) -> Result<u64> {
     if words.is_empty() {
         return Err(format_error(input, "INPUT_IS_EMPTY", "Interval string cannot be empty.".into()));
     }
-    let (mut micros, mut months) = (0i128, 0i64);
-    let mut i = 0;
-    while i < words.len() {
-        let number = words[i];
-        let value: f64 = match number.parse::<f64>() {
-            Ok(v) if number.chars().all(|c| c.is_ascii_digit() || "+-.".contains(c)) => v,
-            _ => return Err(format_error(input, "UNRECOGNIZED_NUMBER", format!("Unrecognized number {number}."))),
-        };
-        let Some(unit) = words.get(i + 1) else {
+    let (mut micros, mut months) = (0i64, false);
+    for pair in words.chunks(2) {
+        let number = pair[0];
+        if number.parse::<f64>().is_err() || !number.bytes().all(|c| c.is_ascii_digit() || b"+-.".contains(&c)) {
+            return Err(format_error(input, "UNRECOGNIZED_NUMBER", format!("Unrecognized number {number}.")));
+        }
+        let Some(unit) = pair.get(1) else {
             return Err(format_error(input, "MISSING_UNIT", format!("Expect a unit name after {number} but hit EOL.")));
         };
-        let singular = unit.strip_suffix('s').unwrap_or(unit);
-        if singular == "month" || singular == "year" {
-            months += value as i64 * if singular == "year" { 12 } else { 1 };
-        } else {
-            let Some((_, per)) = MICROS.iter().find(|(name, _)| *name == singular) else {
-                return Err(format_error(input, "INVALID_UNIT", format!("Invalid unit {unit}.")));
-            };
-            if value.fract() != 0.0 && singular != "second" {
-                return Err(format_error(input, "INVALID_FRACTION", format!("{unit} cannot have fractional part.")));
+        let value = match unit_micros(unit) {
+            Some(Ok(per)) => scaled(number, per, per == MICROS_PER_SECOND).ok_or_else(|| {
+                format_error(input, "INVALID_FRACTION", format!("{unit} cannot have fractional part."))
+            })?,
+            // Months and years have no fixed length: Spark refuses them for triggers (below), whatever else follows.
+            Some(Err(())) => {
+                months |= number.parse::<f64>().is_ok_and(|v| v != 0.0);
+                0
             }
-            micros += (value * *per as f64).round() as i128;
-        }
-        i += 2;
+            None => return Err(format_error(input, "INVALID_UNIT", format!("Invalid unit {unit}."))),
+        };
+        micros = micros.saturating_add(value);
     }
-    if months != 0 {
+    if months {
         return Err(EmberError::illegal_argument(format!("Doesn't support month or year interval: {input}")));
     }
     if micros < 0 {

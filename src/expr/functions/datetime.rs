@@ -12,7 +12,9 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Date32Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
 use chrono_tz::Tz;
 
-pub use interval::{add_interval, interval_result_type, parse_calendar_interval, parse_interval_string};
+pub use interval::{
+    add_interval, interval_result_type, parse_calendar_interval, parse_interval_string, scaled, unit_micros,
+};
 
 use super::{check_arg_count, ArgInfo, FunctionRegistry, ScalarFunction, Signature};
 use crate::error::{EmberError, Result};

@@ -208,7 +208,7 @@ fn months_unsupported(s: &str) -> EmberError {
 }
 
 /// A signed decimal number as micros of `unit` (fractions allowed only when `allow_fraction`).
-fn scaled(num: &str, unit: i64, allow_fraction: bool) -> Option<i64> {
+pub fn scaled(num: &str, unit: i64, allow_fraction: bool) -> Option<i64> {
     let (neg, digits) = match num.as_bytes().first()? {
         b'-' => (true, &num[1..]),
         b'+' => (false, &num[1..]),
@@ -238,7 +238,8 @@ fn scaled(num: &str, unit: i64, allow_fraction: bool) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
-fn unit_micros(unit: &str) -> Option<std::result::Result<i64, ()>> {
+/// Micros per `unit` (singular or plural, any case); `Err` for month/year (no fixed length), None for no unit.
+pub fn unit_micros(unit: &str) -> Option<std::result::Result<i64, ()>> {
     let u = unit.to_ascii_lowercase();
     let u = u.strip_suffix('s').unwrap_or(&u).to_string();
     Some(Ok(match u.as_str() {
