@@ -37,6 +37,16 @@ impl PyDataFrame {
         let ctx = self.session.exec_context();
         detached(py, move || exec::execute(&plan, &ctx))
     }
+    /// A DataFrame built from this one by `build` (analysis), run without the GIL like every engine call.
+    fn derive(
+        &self,
+        py: Python<'_>,
+        build: impl FnOnce(&Arc<LogicalPlan>, AnalysisConfig) -> crate::Result<Arc<LogicalPlan>> + Send,
+    ) -> BResult<PyDataFrame> {
+        let (plan, cfg) = (self.plan.clone(), self.cfg());
+        let built = detached(py, move || build(&plan, cfg))?;
+        Ok(self.with(built))
+    }
     fn names(&self) -> Vec<String> {
         self.plan.schema.names()
     }
@@ -66,25 +76,27 @@ impl PyDataFrame {
         Ok(PyColumn::new(e))
     }
 
-    fn select(&self, cols: Vec<PyColumn>) -> BResult<PyDataFrame> {
-        Ok(self.with(builder::select(&self.plan, &exprs(cols), self.cfg())?))
+    fn select(&self, py: Python<'_>, cols: Vec<PyColumn>) -> BResult<PyDataFrame> {
+        let cols = exprs(cols);
+        self.derive(py, move |p, cfg| builder::select(p, &cols, cfg))
     }
 
-    fn filter(&self, cond: &PyColumn) -> BResult<PyDataFrame> {
-        Ok(self.with(builder::filter(&self.plan, &cond.expr, self.cfg())?))
+    fn filter(&self, py: Python<'_>, cond: &PyColumn) -> BResult<PyDataFrame> {
+        let cond = cond.expr.clone();
+        self.derive(py, move |p, cfg| builder::filter(p, &cond, cfg))
     }
 
-    fn with_columns(&self, names: Vec<String>, cols: Vec<PyColumn>) -> BResult<PyDataFrame> {
+    fn with_columns(&self, py: Python<'_>, names: Vec<String>, cols: Vec<PyColumn>) -> BResult<PyDataFrame> {
         let pairs: Vec<_> = names.into_iter().zip(exprs(cols)).collect();
-        Ok(self.with(builder::with_columns(&self.plan, &pairs, self.cfg())?))
+        self.derive(py, move |p, cfg| builder::with_columns(p, &pairs, cfg))
     }
 
-    fn with_columns_renamed(&self, old: Vec<String>, new: Vec<String>) -> BResult<PyDataFrame> {
+    fn with_columns_renamed(&self, py: Python<'_>, old: Vec<String>, new: Vec<String>) -> BResult<PyDataFrame> {
         let pairs: Vec<_> = old.into_iter().zip(new).collect();
-        Ok(self.with(builder::with_columns_renamed(&self.plan, &pairs, self.cfg())?))
+        self.derive(py, move |p, cfg| builder::with_columns_renamed(p, &pairs, cfg))
     }
 
-    fn drop(&self, names: Vec<String>, cols: Vec<PyColumn>) -> BResult<PyDataFrame> {
+    fn drop(&self, py: Python<'_>, names: Vec<String>, cols: Vec<PyColumn>) -> BResult<PyDataFrame> {
         let mut ids = Vec::new();
         let mut names = names;
         for c in cols {
@@ -94,19 +106,21 @@ impl PyDataFrame {
                 _ => {}
             }
         }
-        Ok(self.with(builder::drop(&self.plan, &names, &ids, self.cfg())?))
+        self.derive(py, move |p, cfg| builder::drop(p, &names, &ids, cfg))
     }
 
     fn alias(&self, name: &str) -> PyDataFrame {
         self.with(builder::alias(&self.plan, name))
     }
 
-    fn aggregate(&self, groups: Vec<PyColumn>, aggs: Vec<PyColumn>) -> BResult<PyDataFrame> {
-        Ok(self.with(builder::aggregate(&self.plan, &exprs(groups), &exprs(aggs), self.cfg())?))
+    fn aggregate(&self, py: Python<'_>, groups: Vec<PyColumn>, aggs: Vec<PyColumn>) -> BResult<PyDataFrame> {
+        let (groups, aggs) = (exprs(groups), exprs(aggs));
+        self.derive(py, move |p, cfg| builder::aggregate(p, &groups, &aggs, cfg))
     }
 
-    fn sort(&self, keys: Vec<PyColumn>) -> BResult<PyDataFrame> {
-        Ok(self.with(builder::sort(&self.plan, &exprs(keys), self.cfg())?))
+    fn sort(&self, py: Python<'_>, keys: Vec<PyColumn>) -> BResult<PyDataFrame> {
+        let keys = exprs(keys);
+        self.derive(py, move |p, cfg| builder::sort(p, &keys, cfg))
     }
 
     #[pyo3(signature = (n, offset=0))]
@@ -118,23 +132,26 @@ impl PyDataFrame {
         self.with(builder::tail(&self.plan, n))
     }
 
-    fn union(&self, other: &PyDataFrame) -> BResult<PyDataFrame> {
-        Ok(self.with(builder::union(&[self.plan.clone(), other.plan.clone()])?))
+    fn union(&self, py: Python<'_>, other: &PyDataFrame) -> BResult<PyDataFrame> {
+        let other = other.plan.clone();
+        self.derive(py, move |p, _| builder::union(&[p.clone(), other]))
     }
 
-    fn union_by_name(&self, other: &PyDataFrame, allow_missing: bool) -> BResult<PyDataFrame> {
-        Ok(self.with(builder::union_by_name(&self.plan, &other.plan, allow_missing, self.cfg())?))
+    fn union_by_name(&self, py: Python<'_>, other: &PyDataFrame, allow_missing: bool) -> BResult<PyDataFrame> {
+        let other = other.plan.clone();
+        self.derive(py, move |p, cfg| builder::union_by_name(p, &other, allow_missing, cfg))
     }
 
     #[pyo3(signature = (subset=None))]
-    fn drop_duplicates_within_watermark(&self, subset: Option<Vec<String>>) -> BResult<PyDataFrame> {
-        Ok(self.with(builder::deduplicate_within_watermark(&self.plan, subset.as_deref(), self.cfg())?))
+    fn drop_duplicates_within_watermark(&self, py: Python<'_>, subset: Option<Vec<String>>) -> BResult<PyDataFrame> {
+        self.derive(py, move |p, cfg| builder::deduplicate_within_watermark(p, subset.as_deref(), cfg))
     }
 
     /// `groupBy(...).applyInPandasWithState(...)`; `runner` is `ember.sql.streaming.state._GroupRunner`.
     #[allow(clippy::too_many_arguments)]
     fn apply_in_pandas_with_state(
         &self,
+        py: Python<'_>,
         groups: Vec<PyColumn>,
         runner: Py<PyAny>,
         output_json: &str,
@@ -150,52 +167,53 @@ impl PyDataFrame {
             state_schema: std::sync::Arc::new(arrow::datatypes::Schema::new(state.clone())),
         });
         let keys: Vec<_> = groups.into_iter().map(|c| c.expr).collect();
-        Ok(self.with(builder::flat_map_groups_with_state(
-            &self.plan,
-            &keys,
-            func,
-            output,
-            state,
-            output_mode,
-            timeout,
-            self.cfg(),
-        )?))
+        self.derive(py, move |p, cfg| {
+            builder::flat_map_groups_with_state(p, &keys, func, output, state, output_mode, timeout, cfg)
+        })
     }
 
-    fn with_watermark(&self, column: &str, delay: &str) -> BResult<PyDataFrame> {
-        Ok(self.with(builder::with_watermark(&self.plan, column, delay, self.cfg())?))
+    fn with_watermark(&self, py: Python<'_>, column: &str, delay: &str) -> BResult<PyDataFrame> {
+        self.derive(py, move |p, cfg| builder::with_watermark(p, column, delay, cfg))
     }
 
     #[pyo3(signature = (subset=None))]
-    fn drop_duplicates(&self, subset: Option<Vec<String>>) -> BResult<PyDataFrame> {
-        Ok(self.with(builder::deduplicate(&self.plan, subset.as_deref(), self.cfg())?))
+    fn drop_duplicates(&self, py: Python<'_>, subset: Option<Vec<String>>) -> BResult<PyDataFrame> {
+        self.derive(py, move |p, cfg| builder::deduplicate(p, subset.as_deref(), cfg))
     }
 
-    fn set_operation(&self, other: &PyDataFrame, op: &str) -> BResult<PyDataFrame> {
+    fn set_operation(&self, py: Python<'_>, other: &PyDataFrame, op: &str) -> BResult<PyDataFrame> {
         let op = match op {
             "intersect" => SetOp::Intersect,
             "intersectAll" => SetOp::IntersectAll,
             "except" => SetOp::Except,
             _ => SetOp::ExceptAll,
         };
-        Ok(self.with(builder::set_operation(&self.plan, &other.plan, op)?))
+        let other = other.plan.clone();
+        self.derive(py, move |p, _| builder::set_operation(p, &other, op))
     }
 
-    fn join_using(&self, other: &PyDataFrame, names: Vec<String>, how: &str) -> BResult<PyDataFrame> {
+    fn join_using(&self, py: Python<'_>, other: &PyDataFrame, names: Vec<String>, how: &str) -> BResult<PyDataFrame> {
         let jt = JoinType::parse(how)?;
         let right =
             if Arc::ptr_eq(&self.plan, &other.plan) { builder::fresh_ids(&other.plan) } else { other.plan.clone() };
-        Ok(self.with(builder::join_using(&self.plan, &right, &names, jt, self.cfg())?))
+        self.derive(py, move |p, cfg| builder::join_using(p, &right, &names, jt, cfg))
     }
 
     #[pyo3(signature = (other, condition, how))]
-    fn join_on(&self, other: &PyDataFrame, condition: Option<PyColumn>, how: &str) -> BResult<PyDataFrame> {
+    fn join_on(
+        &self,
+        py: Python<'_>,
+        other: &PyDataFrame,
+        condition: Option<PyColumn>,
+        how: &str,
+    ) -> BResult<PyDataFrame> {
         let jt = JoinType::parse(how)?;
-        Ok(self.with(builder::join_on(&self.plan, &other.plan, condition.as_ref().map(|c| &c.expr), jt, self.cfg())?))
+        let (other, condition) = (other.plan.clone(), condition.map(|c| c.expr));
+        self.derive(py, move |p, cfg| builder::join_on(p, &other, condition.as_ref(), jt, cfg))
     }
 
-    fn sample(&self, fraction: f64, with_replacement: bool, seed: u64) -> BResult<PyDataFrame> {
-        Ok(self.with(builder::sample(&self.plan, fraction, with_replacement, seed)?))
+    fn sample(&self, py: Python<'_>, fraction: f64, with_replacement: bool, seed: u64) -> BResult<PyDataFrame> {
+        self.derive(py, move |p, _| builder::sample(p, fraction, with_replacement, seed))
     }
 
     fn repartition(&self, n: usize) -> PyDataFrame {

@@ -154,8 +154,10 @@ impl PySession {
         }
     }
 
-    fn table(&self, name: &str) -> BResult<PyDataFrame> {
-        Ok(PyDataFrame::new(self.session.table(name)?, self.session.clone()))
+    fn table(&self, py: Python<'_>, name: &str) -> BResult<PyDataFrame> {
+        let session = self.session.clone();
+        let plan = crate::python::gil::detached(py, move || session.table(name))?;
+        Ok(PyDataFrame::new(plan, self.session.clone()))
     }
 
     fn register_view(&self, name: &str, df: &PyDataFrame, global: bool, replace: bool) -> BResult<()> {
@@ -225,8 +227,10 @@ impl PySession {
     }
 
     /// `spark.sql(query)`.
-    fn sql(&self, query: &str) -> BResult<PyDataFrame> {
-        let plan = crate::plan::sql_planner::plan_sql(query, self.session.as_ref())?;
+    fn sql(&self, py: Python<'_>, query: &str) -> BResult<PyDataFrame> {
+        let session = self.session.clone();
+        let plan =
+            crate::python::gil::detached(py, move || crate::plan::sql_planner::plan_sql(query, session.as_ref()))?;
         Ok(PyDataFrame::new(plan, self.session.clone()))
     }
 }
