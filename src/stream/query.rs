@@ -519,6 +519,7 @@ fn run_loop(
         let out_rows: usize = output.iter().map(|b| b.num_rows()).sum();
         let schema = run.incremental.plan().schema.clone();
         run.sink.add_batch(batch_id, &schema, output, &ctx.eval)?;
+        let mut snapshot_written = false;
         if ckpt.is_some() {
             // Each operator's changes, or every minDeltasForSnapshot versions its whole state.
             let changes = run.incremental.changes()?;
@@ -535,6 +536,7 @@ fn run_loop(
                 }
                 let m = store.commit(batch_id)?;
                 run.incremental.record_commit(op, m.commit_ms, m.bytes_written);
+                snapshot_written |= m.snapshot;
             }
         }
         let add_batch_time = add_batch_start.elapsed();
@@ -542,8 +544,12 @@ fn run_loop(
         if let Some(c) = &ckpt {
             c.write_commit(batch_id, watermark.current_ms())?;
             c.prune(batch_id, retain)?;
-            for store in &stores {
-                store.prune(batch_id - retain.max(1) + 1)?;
+            // Only a new snapshot can make older state files unneeded: listing the state directories every batch
+            // would cost more than the commit itself for a small state.
+            if snapshot_written {
+                for store in &stores {
+                    store.prune(batch_id - retain.max(1) + 1)?;
+                }
             }
         }
         for ((_, s), end) in run.sources.iter_mut().zip(&latest) {
