@@ -8,15 +8,15 @@ use arrow::datatypes::{DataType, Field, Fields, Int64Type, Schema};
 
 use ember::exec::execute::execute;
 use ember::expr::expr::Expr;
+use ember::expr::schema::PlanSchema;
 use ember::io::options::Options;
-use ember::plan::schema::PlanSchema;
 use ember::plan::stream_relation::StreamRelation;
+use ember::plan::streaming::OutputMode;
+use ember::plan::streaming::Trigger;
 use ember::plan::{builder, LogicalPlan, PlanNode};
 use ember::session::Session;
-use ember::stream::checks::OutputMode;
 use ember::stream::connector::memory_source::{MemoryRelation, MemoryStream};
 use ember::stream::connector::UserFunctions;
-use ember::stream::query::Trigger;
 use ember::stream::start::{start, StreamStart};
 
 fn words(stream: &MemoryStream, ws: &[&str]) {

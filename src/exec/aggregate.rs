@@ -10,12 +10,13 @@ use arrow::datatypes::Schema;
 use arrow::row::{RowConverter, Rows, SortField};
 use rayon::prelude::*;
 
+use crate::context::ExecContext;
 use crate::error::Result;
-use crate::exec::execute::{make_batch, ExecContext};
 use crate::exec::hashing::FxHasher;
 use crate::expr::functions::GroupsAccumulator;
 use crate::expr::PhysicalExpr;
 use crate::plan::AggregateCall;
+use crate::types::batch::make_batch;
 
 /// Group key bytes → dense group index.
 pub type GroupMap = HashMap<Box<[u8]>, usize, BuildHasherDefault<FxHasher>>;

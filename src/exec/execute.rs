@@ -5,10 +5,10 @@ use arrow::array::{RecordBatch, UInt32Array};
 use rayon::prelude::*;
 
 use crate::context::EvalContext;
-pub use crate::context::ExecContext;
+use crate::context::ExecContext;
 use crate::error::Result;
 use crate::plan::{LogicalPlan, PlanNode};
-pub use crate::types::batch::make_batch;
+use crate::types::batch::make_batch;
 
 /// Run `plan` to completion.
 pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>> {

@@ -11,11 +11,12 @@ use arrow::datatypes::{Schema, SchemaRef};
 use arrow::row::{RowConverter, SortField};
 use rayon::prelude::*;
 
+use crate::context::ExecContext;
 use crate::error::Result;
-use crate::exec::execute::{make_batch, ExecContext};
 use crate::exec::hashing::FxHasher;
 use crate::expr::PhysicalExpr;
 use crate::plan::JoinType;
+use crate::types::batch::make_batch;
 
 const PROBE_CHUNK: usize = 64 * 1024;
 

@@ -11,4 +11,4 @@ pub mod show;
 pub mod sort;
 pub mod time_window;
 
-pub use execute::{execute, ExecContext};
+pub use execute::execute;

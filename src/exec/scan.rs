@@ -4,9 +4,10 @@ use std::sync::Arc;
 use arrow::array::{Int64Array, RecordBatch};
 use arrow::datatypes::{Fields, Schema};
 
+use crate::context::ExecContext;
 use crate::error::Result;
-use crate::exec::execute::{make_batch, ExecContext};
 use crate::io::options::Options;
+use crate::types::batch::make_batch;
 use crate::types::batch::take_rows;
 
 /// `range(start, end, step)` split into `partitions` slices the way Spark splits it.

@@ -1,9 +1,9 @@
 //! `DataFrame.show()`: Spark's `Dataset.showString` table (or vertical records) from the first rows of a result.
 use arrow::array::{Array, ArrayRef, RecordBatch};
 
+use crate::context::EvalContext;
 use crate::error::Result;
 use crate::expr::cast::{to_pretty_string, write_value, TextStyle};
-use crate::expr::physical::EvalContext;
 use crate::types::canonical;
 
 /// Columns are never narrower than this, even for one-letter names.

@@ -5,9 +5,10 @@ use arrow::array::RecordBatch;
 use arrow::compute::{concat_batches, lexsort_to_indices, SortColumn, SortOptions};
 use arrow::datatypes::Schema;
 
+use crate::context::ExecContext;
 use crate::error::Result;
-use crate::exec::execute::{make_batch, ExecContext};
 use crate::plan::SortKey;
+use crate::types::batch::make_batch;
 
 pub fn sort(
     batches: &[RecordBatch],

@@ -9,10 +9,11 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Int64Type, SchemaRef, TimestampMicrosecondType};
 use arrow::row::{RowConverter, SortField};
 
+use crate::context::ExecContext;
 use crate::error::Result;
-use crate::exec::execute::{make_batch, ExecContext};
 use crate::expr::physical::PhysicalExpr;
 use crate::plan::time_window::WindowSpec;
+use crate::types::batch::make_batch;
 
 /// Timestamps of `values` typed like `time_type` (keeping its time zone).
 fn timestamps(values: Vec<i64>, time_type: &DataType) -> ArrayRef {

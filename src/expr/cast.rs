@@ -15,8 +15,8 @@ pub use to_string::{
     to_pretty_string, to_spark_string, write_java_big_decimal, write_plain_decimal, write_value, TextStyle,
 };
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
 use crate::types::{canonical, is_integral, is_numeric, simple_string};
 
 fn is_timestamp(dt: &DataType) -> bool {

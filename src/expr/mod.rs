@@ -13,5 +13,5 @@ pub mod schema;
 pub mod sql;
 
 pub use expr::{BinaryOp, Expr};
-pub use physical::{ColumnarValue, EvalContext, PhysicalExpr};
+pub use physical::{ColumnarValue, PhysicalExpr};
 pub mod physical_eval;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, RecordBatch};
 use arrow::datatypes::DataType;
 
-pub use crate::context::EvalContext;
+use crate::context::EvalContext;
 use crate::error::Result;
 use crate::expr::expr::BinaryOp;
 use crate::expr::functions::ScalarFunction;

@@ -7,11 +7,12 @@ use arrow::buffer::NullBuffer;
 use arrow::compute::kernels::{boolean, cmp, numeric};
 use arrow::datatypes::*;
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
 use crate::expr::expr::BinaryOp;
 use crate::expr::functions::misc::support::conform;
 use crate::expr::functions::{ArgInfo, ScalarFunction, Signature};
-use crate::expr::physical::{repeat_scalar, ColumnarValue, EvalContext, PhysicalExpr, PhysicalKind};
+use crate::expr::physical::{repeat_scalar, ColumnarValue, PhysicalExpr, PhysicalKind};
 
 /// Evaluate `e` on `batch`; constant sub-trees stay scalars.
 pub fn evaluate(e: &PhysicalExpr, batch: &RecordBatch, ctx: &EvalContext) -> Result<ColumnarValue> {

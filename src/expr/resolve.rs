@@ -819,7 +819,7 @@ pub fn literal_sql(a: &ArrayRef) -> String {
         DataType::Boolean => a.as_any().downcast_ref::<BooleanArray>().unwrap().value(0).to_string(),
         DataType::Int64 => format!("{}", arrow::array::as_primitive_array::<arrow::datatypes::Int64Type>(a).value(0)),
         _ => {
-            let ctx = crate::expr::physical::EvalContext::default();
+            let ctx = crate::context::EvalContext::default();
             match crate::expr::cast::to_spark_string(a, &ctx) {
                 Ok(s) => arrow::array::as_string_array(&s).value(0).to_string(),
                 Err(_) => format!("{:?}", a),

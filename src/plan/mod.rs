@@ -3,7 +3,6 @@
 pub mod builder;
 pub mod catalog;
 pub mod group_state_spec;
-pub mod schema;
 pub mod sql_planner;
 pub mod stream_relation;
 pub mod streaming;
@@ -18,7 +17,7 @@ use crate::expr::functions::{AggregateFunction, GeneratorFunction, Signature};
 use crate::expr::PhysicalExpr;
 use crate::io::options::Options;
 
-pub use crate::expr::schema::{next_attr_id, Attr, PlanSchema};
+use crate::expr::schema::PlanSchema;
 
 /// One node of an analyzed plan with its output schema.
 #[derive(Clone)]

@@ -7,8 +7,11 @@ use pyo3::prelude::*;
 use pyo3_arrow::PyRecordBatch;
 
 use crate::error::{EmberError, Result};
+use crate::plan::group_state_spec::GroupCalls;
+use crate::plan::group_state_spec::GroupFunction;
+use crate::plan::group_state_spec::GroupResults;
+use crate::plan::group_state_spec::StateUpdate;
 use crate::python::error::engine_error_from_py as py_err;
-use crate::stream::group_state::{GroupCalls, GroupFunction, GroupResults, StateUpdate};
 
 pub struct PyGroupFunction {
     pub runner: Py<PyAny>,
@@ -39,7 +42,7 @@ fn conform(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
             Ok(arrow::compute::cast(c, f.data_type())?)
         })
         .collect::<Result<Vec<ArrayRef>>>()?;
-    crate::exec::execute::make_batch(schema.clone(), cols, batch.num_rows())
+    crate::types::batch::make_batch(schema.clone(), cols, batch.num_rows())
 }
 
 impl GroupFunction for PyGroupFunction {

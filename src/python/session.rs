@@ -55,7 +55,7 @@ impl PySession {
         let rows_array = array_from_py(&rows, &DataType::Struct(fields.clone()), "")?;
         let arrays = if fields.is_empty() { vec![] } else { rows_array.as_struct().columns().to_vec() };
         let schema = Arc::new(arrow::datatypes::Schema::new(fields.clone()));
-        let batch = crate::exec::execute::make_batch(schema, arrays, rows.len())?;
+        let batch = crate::types::batch::make_batch(schema, arrays, rows.len())?;
         // Sliced like Spark's parallelize into defaultParallelism partitions, so per-partition behaviour
         // (monotonically_increasing_id, partial aggregates) matches.
         let parts = self.session.shuffle_partitions().max(1);
@@ -89,7 +89,7 @@ impl PySession {
                     }
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            batches.push(crate::exec::execute::make_batch(target.clone(), cols, b.num_rows())?);
+            batches.push(crate::types::batch::make_batch(target.clone(), cols, b.num_rows())?);
         }
         Ok(PyDataFrame::new(builder::values(fields, batches), self.session.clone()))
     }

@@ -8,18 +8,19 @@ use arrow::datatypes::DataType;
 use pyo3::prelude::*;
 
 use crate::error::EmberError;
-use crate::plan::schema::PlanSchema;
+use crate::expr::schema::PlanSchema;
 use crate::plan::stream_relation::StreamRelation;
+use crate::plan::streaming::OutputMode;
+use crate::plan::streaming::Trigger;
 use crate::plan::{LogicalPlan, PlanNode};
 use crate::python::convert::array_from_py;
 use crate::python::dataframe::PyDataFrame;
 use crate::python::error::{engine_error_from_py, BResult};
 use crate::python::gil::detached;
 use crate::session::Session;
-use crate::stream::checks::OutputMode;
 use crate::stream::connector::memory_source::{MemoryRelation, MemoryStream};
 use crate::stream::connector::UserFunctions;
-use crate::stream::query::{QueryHandle, Trigger};
+use crate::stream::query::QueryHandle;
 use crate::stream::start::StreamStart;
 
 /// A running (or ended) streaming query.
@@ -106,7 +107,7 @@ impl PyMemoryStream {
         let st = array_from_py(&rows, &DataType::Struct(fields.clone()), "")?;
         let cols = if fields.is_empty() { vec![] } else { st.as_struct().columns().to_vec() };
         let schema = Arc::new(arrow::datatypes::Schema::new(fields));
-        let batch = crate::exec::execute::make_batch(schema, cols, rows.len())?;
+        let batch = crate::types::batch::make_batch(schema, cols, rows.len())?;
         Ok(self.stream.add(batch))
     }
 

@@ -9,15 +9,16 @@ use arrow::array::{RecordBatch, UInt32Array};
 use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
 
+use crate::context::ExecContext;
 use crate::error::Result;
 use crate::exec::aggregate::{partial_aggregate, GroupedState};
-use crate::exec::execute::{make_batch, ExecContext};
 use crate::exec::hashing::FxHasher;
 use crate::expr::PhysicalExpr;
+use crate::plan::streaming::OutputMode;
 use crate::plan::AggregateCall;
-use crate::stream::checks::OutputMode;
 use crate::stream::metrics::OperatorMetrics;
 use crate::stream::state::{Change, PartitionChanges};
+use crate::types::batch::make_batch;
 
 pub struct AggregateState {
     partitions: Vec<GroupedState>,
@@ -133,7 +134,7 @@ impl AggregateState {
         rows: &[RecordBatch],
         schema: &SchemaRef,
         mode: OutputMode,
-        watermark: crate::stream::incremental::Watermarks,
+        watermark: crate::stream::operator::Watermarks,
         ctx: &ExecContext,
     ) -> Result<RecordBatch> {
         let started = std::time::Instant::now();

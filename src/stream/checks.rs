@@ -1,7 +1,7 @@
 //! Spark's checks of a streaming query at `start()` (UnsupportedOperationChecker): output modes against
 //! aggregations, sorts, limits, distinct aggregates and stream-batch unions, with Spark's messages.
 use crate::error::{EmberError, Result};
-pub use crate::plan::streaming::{OutputMode, LEGACY_STREAMING_CLASS};
+use crate::plan::streaming::{OutputMode, LEGACY_STREAMING_CLASS};
 use crate::plan::{LogicalPlan, PlanNode};
 
 fn fail(msg: &str, plan: &LogicalPlan) -> EmberError {
@@ -128,7 +128,7 @@ fn walk(p: &LogicalPlan, mode: OutputMode, aggregated: bool, root: &LogicalPlan)
                 ))
             }
             PlanNode::FlatMapGroupsWithState { input, spec } => {
-                use crate::stream::group_state::GroupTimeout;
+                use crate::plan::group_state_spec::GroupTimeout;
                 let declared = if spec.append { OutputMode::Append } else { OutputMode::Update };
                 if mode != OutputMode::Complete && mode != declared {
                     return Err(fail(

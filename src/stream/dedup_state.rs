@@ -109,7 +109,7 @@ impl DedupState {
     pub fn process(
         &mut self,
         batches: &[RecordBatch],
-        watermark: crate::stream::incremental::Watermarks,
+        watermark: crate::stream::operator::Watermarks,
     ) -> Result<Vec<RecordBatch>> {
         let started = std::time::Instant::now();
         let late_limit = watermark.late_ms.saturating_mul(1000);
@@ -197,8 +197,8 @@ mod tests {
         RecordBatch::try_new(Arc::new(schema), vec![Arc::new(Int64Array::from(keys.to_vec())), Arc::new(ts)]).unwrap()
     }
 
-    fn wm(late_ms: i64, evict_ms: i64) -> crate::stream::incremental::Watermarks {
-        crate::stream::incremental::Watermarks { late_ms, evict_ms }
+    fn wm(late_ms: i64, evict_ms: i64) -> crate::stream::operator::Watermarks {
+        crate::stream::operator::Watermarks { late_ms, evict_ms }
     }
 
     fn types() -> Vec<DataType> {

@@ -10,13 +10,11 @@ use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use arrow::datatypes::SchemaRef;
 use arrow::row::RowConverter;
 
+use crate::context::ExecContext;
 use crate::error::Result;
-use crate::exec::execute::ExecContext;
 use crate::exec::flat_map_groups;
 use crate::exec::hashing::FxHasher;
-pub use crate::plan::group_state_spec::{
-    GroupCalls, GroupFunction, GroupResults, GroupStateSpec, GroupTimeout, StateUpdate, NO_TIMESTAMP,
-};
+use crate::plan::group_state_spec::{GroupStateSpec, GroupTimeout, NO_TIMESTAMP};
 use crate::stream::metrics::OperatorMetrics;
 use crate::stream::state::{Change, PartitionChanges};
 

@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 
+use crate::context::ExecContext;
 use crate::error::Result;
-use crate::exec::execute::{execute, ExecContext};
+use crate::exec::execute::execute;
 use crate::plan::stream_relation::StreamRelation;
+use crate::plan::streaming::OutputMode;
 use crate::plan::{LogicalPlan, PlanNode};
-use crate::stream::checks::OutputMode;
 use crate::stream::metrics::OperatorMetrics;
-pub use crate::stream::operator::Watermarks;
+use crate::stream::operator::Watermarks;
 use crate::stream::operator::{PlanContext, StatefulOperator, PLANNERS};
 use crate::stream::watermark::EventTimeStats;
 

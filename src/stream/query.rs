@@ -6,9 +6,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::context::ExecContext;
 use crate::error::{EmberError, Result};
-use crate::exec::execute::ExecContext;
-pub use crate::plan::streaming::Trigger;
+use crate::plan::streaming::Trigger;
 use crate::session::Session;
 use crate::stream::checkpoint::{Checkpoint, Recovery};
 use crate::stream::incremental::Incremental;
@@ -511,7 +511,7 @@ fn run_loop(
         let get_batch_time = get_start.elapsed();
         // Spark's addBatch: the batch runs into the sink, its stateful operators commit their state.
         let add_batch_start = Instant::now();
-        let marks = crate::stream::incremental::Watermarks { late_ms: last_batch_watermark, evict_ms: batch_watermark };
+        let marks = crate::stream::operator::Watermarks { late_ms: last_batch_watermark, evict_ms: batch_watermark };
         let output = run.incremental.run_batch(&inputs, marks, &ctx)?;
         last_batch_watermark = batch_watermark;
         let event_stats = run.incremental.event_times();
@@ -653,10 +653,10 @@ mod tests {
     use arrow::record_batch::RecordBatch;
 
     use super::*;
-    use crate::plan::schema::PlanSchema;
+    use crate::expr::schema::PlanSchema;
     use crate::plan::stream_relation::StreamRelation;
+    use crate::plan::streaming::OutputMode;
     use crate::plan::{LogicalPlan, PlanNode};
-    use crate::stream::checks::OutputMode;
     use crate::stream::connector::memory_source::{MemoryRelation, MemoryStream};
     use crate::stream::connector::noop::NoopSink;
     use crate::stream::manager::QueryListener;

@@ -9,15 +9,16 @@ use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StructAr
 use arrow::datatypes::{DataType, SchemaRef, TimestampMicrosecondType};
 use arrow::row::{RowConverter, SortField};
 
+use crate::context::ExecContext;
 use crate::error::Result;
 use crate::exec::aggregate::GroupedState;
-use crate::exec::execute::{make_batch, ExecContext};
 use crate::exec::time_window::merge_row_sessions;
 use crate::expr::physical::{PhysicalExpr, PhysicalKind};
+use crate::plan::streaming::OutputMode;
 use crate::plan::AggregateCall;
-use crate::stream::checks::OutputMode;
 use crate::stream::metrics::OperatorMetrics;
 use crate::stream::state::{Change, PartitionChanges};
+use crate::types::batch::make_batch;
 
 pub struct SessionState {
     state: GroupedState,
@@ -146,7 +147,7 @@ impl SessionState {
         schema: &SchemaRef,
         input_schema: &SchemaRef,
         mode: OutputMode,
-        watermark: crate::stream::incremental::Watermarks,
+        watermark: crate::stream::operator::Watermarks,
         ctx: &ExecContext,
     ) -> Result<RecordBatch> {
         let started = std::time::Instant::now();

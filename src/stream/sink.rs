@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 
+use crate::context::EvalContext;
 use crate::error::Result;
-use crate::expr::physical::EvalContext;
-use crate::plan::schema::PlanSchema;
+use crate::expr::schema::PlanSchema;
 use crate::plan::LogicalPlan;
 
 pub trait Sink: Send {

@@ -3,8 +3,8 @@
 //! Connectors implement it in `stream::connector`.
 use arrow::array::RecordBatch;
 
+use crate::context::EvalContext;
 use crate::error::Result;
-use crate::expr::physical::EvalContext;
 use crate::stream::offset::Offset;
 
 pub trait Source: Send {

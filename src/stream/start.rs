@@ -6,13 +6,15 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::io::options::Options;
 use crate::plan::stream_relation::StreamRelation;
+use crate::plan::streaming::OutputMode;
+use crate::plan::streaming::Trigger;
 use crate::plan::{LogicalPlan, PlanNode};
 use crate::session::Session;
-use crate::stream::checks::{check, check_continuous, OutputMode};
+use crate::stream::checks::{check, check_continuous};
 use crate::stream::connector::{self, SinkArgs, UserFunctions};
 use crate::stream::incremental::Incremental;
 use crate::stream::manager::QueryManager;
-use crate::stream::query::{QueryHandle, QueryRun, Trigger};
+use crate::stream::query::{QueryHandle, QueryRun};
 use crate::types::uuid::random_uuid;
 
 /// Everything `writeStream…start()` says about a query.

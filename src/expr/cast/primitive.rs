@@ -15,8 +15,8 @@ use chrono::{Offset, TimeZone};
 use chrono_tz::Tz;
 
 use super::from_string::{parse_decimal, pow10};
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
 use crate::types::java_float::write_java_double;
 use crate::types::simple_string;
 

@@ -9,8 +9,8 @@ use arrow::datatypes::{
     Int64Type, Int8Type, TimeUnit, TimestampMicrosecondType,
 };
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
 use crate::types::canonical;
 use crate::types::datetime_pattern;
 use crate::types::java_float::{write_java_double, write_java_float};

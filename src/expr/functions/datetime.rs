@@ -17,8 +17,9 @@ pub use interval::{
 };
 
 use super::{check_arg_count, ArgInfo, FunctionRegistry, ScalarFunction, Signature};
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::{ColumnarValue, EvalContext};
+use crate::expr::physical::ColumnarValue;
 use crate::types::datetime_pattern::{
     civil_from_days, days_from_civil, days_in_month, fields_of_local, local_to_utc, parse_date_default,
     parse_timestamp_default, parse_timestamp_ntz_default, parse_zone, utc_to_local, weekday_from_days, DateTimePattern,

@@ -7,8 +7,9 @@ use arrow::array::{Array, ArrayRef, AsArray, Int32Builder, ListBuilder, StringAr
 use arrow::datatypes::{DataType, Field};
 
 use super::{check_arg_count, ArgInfo, FunctionRegistry, GeneratorFunction, ScalarFunction, Signature};
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::{ColumnarValue, EvalContext};
+use crate::expr::physical::ColumnarValue;
 use crate::io::json::decode::{Col, DecodeEnv, Fail};
 use crate::io::json::infer::{self, IType};
 use crate::io::json::lexer::{Lexer, Peek};

@@ -367,7 +367,7 @@ pub fn register(r: &mut FunctionRegistry) {
 mod tests {
     use super::support::testing::*;
     use super::*;
-    use crate::expr::physical::EvalContext;
+    use crate::context::EvalContext;
 
     #[test]
     fn null_functions() {

@@ -19,8 +19,9 @@ use std::sync::{Arc, OnceLock};
 use arrow::array::ArrayRef;
 use arrow::datatypes::DataType;
 
+use crate::context::EvalContext;
 use crate::error::Result;
-use crate::expr::physical::{ColumnarValue, EvalContext};
+use crate::expr::physical::ColumnarValue;
 
 /// What resolution knows about one argument.
 #[derive(Debug, Clone)]

@@ -1622,8 +1622,7 @@ mod tests {
     #[test]
     fn scalars_stay_scalars() {
         let f = crate::expr::functions::misc::support::testing::scalar_fn("upper");
-        let out =
-            f.invoke(&[ColumnarValue::Scalar(s("ab"))], 10, &crate::expr::physical::EvalContext::default()).unwrap();
+        let out = f.invoke(&[ColumnarValue::Scalar(s("ab"))], 10, &crate::context::EvalContext::default()).unwrap();
         assert!(matches!(out, ColumnarValue::Scalar(_)));
         let col = strs(&[Some("a"), None, Some("b")]);
         assert_eq!(show(&eval("upper", vec![col])), ["A", "NULL", "B"]);

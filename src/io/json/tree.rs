@@ -96,7 +96,7 @@ fn write_number(n: &str, out: &mut String) {
             "\"-Infinity\""
         });
     } else {
-        out.push_str(&super::write::java_float_string(n.parse::<f64>().unwrap_or(0.0), None));
+        out.push_str(&crate::types::java_float::java_float_string(n.parse::<f64>().unwrap_or(0.0), None));
     }
 }
 

@@ -14,7 +14,7 @@ use super::decode::base64_encode;
 use crate::context::EvalContext;
 use crate::error::Result;
 use crate::types::datetime_pattern::DateTimePattern;
-pub use crate::types::java_float::java_float_string;
+use crate::types::java_float::java_float_string;
 
 /// What the generator needs: the session zone, null-field handling and the datetime formats.
 pub struct WriteEnv {

@@ -3,9 +3,9 @@
 use arrow::array::RecordBatch;
 use arrow::compute::concat_batches;
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
-use crate::plan::schema::PlanSchema;
+use crate::expr::schema::PlanSchema;
 use crate::stream::connector::{SinkArgs, SinkProvider};
 use crate::stream::sink::{Sink, TextCallback};
 

@@ -7,14 +7,14 @@ use arrow::compute::concat_batches;
 use arrow::datatypes::{Schema, SchemaRef};
 use rayon::prelude::*;
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
+use crate::expr::schema::PlanSchema;
 use crate::io::options::Options;
 use crate::io::paths::file_uri;
 use crate::io::paths::{local_path, qualified};
 use crate::io::writer::{write_files_for_batch, WrittenFile};
-use crate::plan::schema::PlanSchema;
-use crate::stream::checks::OutputMode;
+use crate::plan::streaming::OutputMode;
 use crate::stream::connector::{SinkArgs, SinkProvider};
 use crate::stream::sink::Sink;
 use crate::types::uuid::random_uuid;

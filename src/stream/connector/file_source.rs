@@ -19,14 +19,14 @@ use std::sync::Arc;
 use arrow::array::{RecordBatch, RecordBatchOptions};
 use arrow::datatypes::{Fields, Schema, SchemaRef};
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
 use crate::io::options::Options;
 use crate::io::paths::{has_glob, list_files, local_path, FileEntry, HIVE_DEFAULT_PARTITION};
 use crate::plan::stream_relation::StreamRelation;
+use crate::plan::streaming::Trigger;
 use crate::stream::connector::{relation_as, LoadArgs, SourceProvider};
 use crate::stream::offset::{offset_count, Offset};
-use crate::stream::query::Trigger;
 use crate::stream::source::Source;
 use cleaner::Cleaner;
 use options::{FileStreamOptions, ReadLimit};

@@ -3,12 +3,12 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
-use crate::plan::schema::PlanSchema;
+use crate::expr::schema::PlanSchema;
+use crate::plan::streaming::Trigger;
 use crate::plan::{builder, LogicalPlan};
 use crate::stream::connector::{SinkArgs, SinkProvider};
-use crate::stream::query::Trigger;
 use crate::stream::sink::{BatchCallback, Sink};
 
 pub struct ForeachBatchProvider;

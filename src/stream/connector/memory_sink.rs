@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
-use crate::plan::schema::PlanSchema;
+use crate::expr::schema::PlanSchema;
+use crate::plan::streaming::OutputMode;
 use crate::plan::{builder, LogicalPlan};
 use crate::session::Session;
-use crate::stream::checks::OutputMode;
 use crate::stream::connector::{SinkArgs, SinkProvider};
 use crate::stream::sink::Sink;
 

@@ -5,12 +5,12 @@ use std::sync::{Arc, Mutex};
 use arrow::array::RecordBatch;
 use arrow::datatypes::Fields;
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
 use crate::plan::stream_relation::StreamRelation;
+use crate::plan::streaming::Trigger;
 use crate::stream::connector::{relation_as, LoadArgs, SourceProvider};
 use crate::stream::offset::{count_offset, offset_count, Offset};
-use crate::stream::query::Trigger;
 use crate::stream::source::Source;
 
 /// The registry entry of memory streams (made by `MemoryStream`, not by `readStream.format`).

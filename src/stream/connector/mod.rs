@@ -19,9 +19,9 @@ use arrow::datatypes::{Fields, Schema};
 use crate::error::{EmberError, Result};
 use crate::io::options::Options;
 use crate::plan::stream_relation::StreamRelation;
+use crate::plan::streaming::OutputMode;
+use crate::plan::streaming::Trigger;
 use crate::session::Session;
-use crate::stream::checks::OutputMode;
-use crate::stream::query::Trigger;
 use crate::stream::sink::{BatchCallback, Sink, TextCallback};
 use crate::stream::source::Source;
 

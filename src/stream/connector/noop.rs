@@ -1,9 +1,9 @@
 //! `format("noop")`: runs the query and discards the rows (benchmarks, Spark's NoopTable).
 use arrow::array::RecordBatch;
 
+use crate::context::EvalContext;
 use crate::error::Result;
-use crate::expr::physical::EvalContext;
-use crate::plan::schema::PlanSchema;
+use crate::expr::schema::PlanSchema;
 use crate::stream::connector::{SinkArgs, SinkProvider};
 use crate::stream::sink::Sink;
 

@@ -6,12 +6,12 @@ use std::time::Instant;
 use arrow::array::{Int64Array, RecordBatch, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
+use crate::context::EvalContext;
 use crate::error::Result;
-use crate::expr::physical::EvalContext;
 use crate::plan::stream_relation::StreamRelation;
+use crate::plan::streaming::Trigger;
 use crate::stream::connector::{positive_option, refuse_user_schema, relation_as, LoadArgs, SourceProvider};
 use crate::stream::offset::{count_offset, offset_count, Offset};
-use crate::stream::query::Trigger;
 use crate::stream::source::Source;
 
 /// `format("rate")`.

@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex};
 use arrow::array::{RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema};
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
 use crate::plan::stream_relation::StreamRelation;
+use crate::plan::streaming::Trigger;
 use crate::stream::connector::{refuse_user_schema, relation_as, LoadArgs, SourceProvider};
 use crate::stream::offset::{count_offset, offset_count, Offset};
-use crate::stream::query::Trigger;
 use crate::stream::source::Source;
 
 /// `format("socket")`.

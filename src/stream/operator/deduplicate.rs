@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 
+use crate::context::ExecContext;
 use crate::error::Result;
-use crate::exec::execute::ExecContext;
 use crate::plan::{LogicalPlan, PlanNode};
 use crate::stream::dedup_state::DedupState;
 use crate::stream::operator::{column_types, PlanContext, Planned, StatefulOperator, Watermarks};

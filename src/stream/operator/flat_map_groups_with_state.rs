@@ -5,13 +5,16 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
+use crate::context::ExecContext;
 use crate::error::Result;
-use crate::exec::execute::{make_batch, ExecContext};
+use crate::plan::group_state_spec::GroupStateSpec;
+use crate::plan::group_state_spec::GroupTimeout;
 use crate::plan::{LogicalPlan, PlanNode};
-use crate::stream::group_state::{GroupStateSpec, GroupStateStore, GroupTimeout};
+use crate::stream::group_state::GroupStateStore;
 use crate::stream::metrics::OperatorMetrics;
 use crate::stream::operator::{PlanContext, Planned, StatefulOperator, Watermarks};
 use crate::stream::state::{PartitionChanges, TableSpec};
+use crate::types::batch::make_batch;
 
 pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
     let PlanNode::FlatMapGroupsWithState { input, spec } = &p.node else { return Ok(None) };

@@ -35,11 +35,11 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 
+use crate::context::ExecContext;
 use crate::error::Result;
-use crate::exec::execute::ExecContext;
-use crate::plan::schema::PlanSchema;
+use crate::expr::schema::PlanSchema;
+use crate::plan::streaming::OutputMode;
 use crate::plan::LogicalPlan;
-use crate::stream::checks::OutputMode;
 use crate::stream::metrics::OperatorMetrics;
 use crate::stream::state::{PartitionChanges, TableSpec};
 

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
+use crate::context::ExecContext;
 use crate::error::Result;
-use crate::exec::execute::ExecContext;
+use crate::plan::streaming::OutputMode;
 use crate::plan::{LogicalPlan, PlanNode};
-use crate::stream::checks::OutputMode;
 use crate::stream::operator::{column_types, PlanContext, Planned, StatefulOperator, Watermarks};
 use crate::stream::session_state::SessionState;
 use crate::stream::state::TableSpec;

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, PrimitiveArray};
 use arrow::datatypes::{DataType, Date32Type, DurationMicrosecondType, TimeUnit, TimestampMicrosecondType};
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::{ColumnarValue, EvalContext};
+use crate::expr::physical::ColumnarValue;
 use crate::types::datetime_pattern::{
     local_to_utc, utc_to_local, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
 };

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use arrow::array::{Array, AsArray, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, TimestampMicrosecondType};
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
 use crate::expr::functions::{ArgInfo, ScalarFunction, Signature};
-use crate::expr::physical::{ColumnarValue, EvalContext};
+use crate::expr::physical::ColumnarValue;
 
 pub struct WindowTime;
 

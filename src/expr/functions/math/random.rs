@@ -5,10 +5,11 @@ use std::sync::Arc;
 use arrow::array::{Array, AsArray, Float64Array};
 use arrow::datatypes::{DataType, Int64Type};
 
+use crate::context::EvalContext;
 use crate::error::Result;
 use crate::expr::functions::misc::support::Builtin;
 use crate::expr::functions::{check_arg_count, FunctionRegistry, Signature};
-use crate::expr::physical::{ColumnarValue, EvalContext};
+use crate::expr::physical::ColumnarValue;
 
 /// Scala's `MurmurHash3.bytesHash` (x86 32-bit Murmur3 over bytes).
 fn scala_bytes_hash(data: &[u8], seed: u32) -> u32 {

@@ -4,9 +4,10 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, GenericListArray, MapArray, StructArray};
 use arrow::datatypes::{DataType, Field};
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
 use crate::expr::functions::{ArgInfo, FunctionRegistry, ScalarFunction, Signature};
-use crate::expr::physical::{ColumnarValue, EvalContext};
+use crate::expr::physical::ColumnarValue;
 use crate::types::{is_numeric, simple_string};
 
 type ResolveFn = dyn Fn(&Call, &[ArgInfo]) -> Result<Signature> + Send + Sync;

@@ -4,8 +4,8 @@
 //! the data columns; every column is nullable.
 use arrow::datatypes::{DataType, Field, Fields};
 
+use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
-use crate::expr::physical::EvalContext;
 use crate::io::options::Options;
 use crate::io::paths::{has_glob, list_files, local_path, partition_fields, unable_to_infer_schema};
 use crate::stream::connector::file_source::options::scala_boolean;
