@@ -1,6 +1,6 @@
 //! Stateful streaming operators behind one trait (Spark's `StateStoreWriter` execs): each declares its inputs (one or
 //! two streams), its checkpoint shape, how it handles a batch under the two watermarks, whether a rising watermark
-//! alone needs a batch, and its metrics. Operators are found when a query is planned (`incremental::StreamPlan`):
+//! alone needs a batch, and its metrics. Operators are found when a query is planned (`Incremental::prepare`):
 //! each file here has a planner that recognises its logical node; a new operator is one file plus one line in
 //! `PLANNERS`.
 
