@@ -1,7 +1,7 @@
 //! The streaming queries of a session (`spark.streams`): the queries started through it, the listener bus their
 //! engine threads post events to, and `awaitAnyTermination`, woken when a query ends.
 use std::any::Any;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use crate::error::Result;
@@ -14,6 +14,23 @@ pub trait QueryListener: Send + Sync {
     fn on_event(&self, query_name: Option<&str>, event: &QueryEvent);
     /// For the bindings to find the listener they registered (removeListener).
     fn as_any(&self) -> &dyn Any;
+}
+
+/// Every run started in this process, in any session: a run on a checkpoint another active run uses (the same
+/// query id) stops that older run first, as Spark does (`spark.sql.streaming.stopActiveRunOnRestart`), so two runs
+/// never deliver the same batches.
+static RUNS: Mutex<Vec<Weak<QueryHandle>>> = Mutex::new(Vec::new());
+
+/// Stop the active runs of query `id` in this process (waiting for each to end).
+pub(crate) fn stop_active_runs(id: &str) {
+    let older: Vec<Arc<QueryHandle>> = {
+        let mut runs = RUNS.lock().unwrap();
+        runs.retain(|r| r.strong_count() > 0);
+        runs.iter().filter_map(Weak::upgrade).filter(|q| q.id == id && q.is_active()).collect()
+    };
+    for q in older {
+        q.stop();
+    }
 }
 
 /// A session's query manager: shared by the session's bindings and the engine threads of its queries.
@@ -32,7 +49,20 @@ impl QueryManager {
     }
 
     pub(crate) fn register(&self, query: Arc<QueryHandle>) {
+        RUNS.lock().unwrap().push(Arc::downgrade(&query));
         self.queries.lock().unwrap().push(query);
+    }
+
+    /// Spark's rule before a query starts: no other active query of this session has its name.
+    pub(crate) fn check_name_free(&self, name: Option<&str>) -> Result<()> {
+        match name {
+            Some(n) if self.active().iter().any(|q| q.name.as_deref() == Some(n)) => {
+                Err(crate::error::EmberError::illegal_argument(format!(
+                    "Cannot start query with name {n} as a query with that name is already active in this SparkSession"
+                )))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Forget a query that never ran (its thread could not start).

@@ -75,6 +75,7 @@ pub struct QueryRun {
 impl QueryHandle {
     /// Start the engine thread.
     pub fn start(name: Option<String>, run: QueryRun) -> Result<Arc<QueryHandle>> {
+        run.manager.check_name_free(name.as_deref())?;
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
             wake: AtomicBool::new(false),
@@ -94,6 +95,7 @@ impl QueryHandle {
             }
             None => (None, random_uuid()),
         };
+        crate::stream::manager::stop_active_runs(&id);
         let handle = Arc::new(QueryHandle {
             id,
             run_id: random_uuid(),
@@ -114,7 +116,12 @@ impl QueryHandle {
                 name: qname.clone(),
                 timestamp: iso_now(),
             }));
-            let result = run_loop(run, checkpoint, &shared, &id, &run_id, qname.as_deref(), &post);
+            // A panic on the engine thread (a bug, or input nothing checked) ends the query with an error like any
+            // other failure; left to unwind, it would leave the query active for good with no exception.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run_loop(run, checkpoint, &shared, &id, &run_id, qname.as_deref(), &post)
+            }))
+            .unwrap_or_else(|panic| Err(panic_error(panic.as_ref())));
             let error = result.err();
             post(QueryEvent::Terminated(QueryTerminatedEvent {
                 id: id.clone(),
@@ -234,6 +241,16 @@ impl QueryHandle {
     pub fn recent_progress(&self) -> Vec<String> {
         self.shared.state.lock().unwrap().progress.iter().cloned().collect()
     }
+}
+
+/// The failure a panic on the engine thread reports.
+fn panic_error(panic: &(dyn std::any::Any + Send)) -> EmberError {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "an unknown error".into());
+    EmberError::execution(format!("The query's engine thread failed unexpectedly: {what}"))
 }
 
 /// The query is no longer active (stopped, its once/availableNow run done, or failed with `error`).
@@ -716,5 +733,53 @@ mod tests {
             ["addBatch", "commitOffsets", "getBatch", "latestOffset", "queryPlanning", "triggerExecution", "walCommit"]
         );
         assert_eq!(events[2].1, format!(r#"{{"id":"{}","runId":"{}","exception":null}}"#, query.id, query.run_id));
+    }
+
+    struct PanickingSink;
+
+    impl Sink for PanickingSink {
+        fn add_batch(
+            &mut self,
+            _: i64,
+            _: &PlanSchema,
+            _: Vec<RecordBatch>,
+            _: &crate::context::EvalContext,
+        ) -> Result<()> {
+            panic!("sink exploded")
+        }
+        fn description(&self) -> String {
+            "PanickingSink".into()
+        }
+    }
+
+    #[test]
+    fn a_panic_on_the_engine_thread_ends_the_query_with_its_error() {
+        let fields = Fields::from(vec![Field::new("value", DataType::Int64, true)]);
+        let stream = MemoryStream::new(fields.clone());
+        let column: ArrayRef = Arc::new(Int64Array::from(vec![1]));
+        stream.add(RecordBatch::try_new(Arc::new(Schema::new(fields.clone())), vec![column]).unwrap());
+        let relation: Arc<dyn StreamRelation> = Arc::new(MemoryRelation(stream));
+        let source = crate::stream::connector::open(relation.as_ref(), Trigger::Default).unwrap();
+        let plan = Arc::new(LogicalPlan {
+            node: PlanNode::StreamScan { source: relation },
+            schema: PlanSchema::fresh(fields),
+        });
+        let manager = QueryManager::new();
+        let run = QueryRun {
+            session: Arc::new(Session::new()),
+            incremental: Incremental::new(plan, OutputMode::Append),
+            sources: vec![("MemoryStream[0]".into(), source)],
+            sink: Box::new(PanickingSink),
+            trigger: Trigger::Default,
+            manager: manager.clone(),
+            checkpoint: None,
+        };
+        let query = QueryHandle::start(None, run).unwrap();
+        let err = query.await_termination(Some(Duration::from_secs(30))).unwrap_err();
+        assert!(!query.is_active(), "the query must not stay active");
+        assert!(err.message().starts_with("[STREAM_FAILED]"), "{}", err.message());
+        assert!(err.message().contains("sink exploded"), "{}", err.message());
+        assert!(query.exception().is_some());
+        query.stop();
     }
 }
