@@ -63,3 +63,18 @@ def test_a_failure_nothing_checked_ends_the_query_instead_of_leaving_it_active(s
     assert q.exception() is not None
     with pytest.raises(StreamingQueryException):
         q.awaitTermination(5)
+
+
+def test_a_short_query_id_in_the_checkpoint_starts(spark, tmp_path):
+    # The query id comes from the checkpoint's metadata file; one shorter than a UUID made start() panic.
+    ck = tmp_path / "ck"
+    ck.mkdir()
+    (ck / "metadata").write_text('{"id":"abc"}')
+    src = MemoryStream("k STRING", spark)
+    q = src.toDF().writeStream.format("noop").option("checkpointLocation", str(ck)).start()
+    try:
+        src.addData(["a"])
+        q.processAllAvailable()
+        assert q.id == "abc" and q.isActive
+    finally:
+        q.stop()

@@ -55,9 +55,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    // An unpredictable name, created only if nothing is there: a file or symlink planted in the checkpoint
+    // directory is never followed or overwritten.
+    let tmp = dir.join(format!(".{name}.{}.tmp", crate::types::uuid::random_uuid()));
     {
-        let mut f = fs::File::create(&tmp)?;
+        let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
     }
@@ -365,6 +367,22 @@ mod tests {
         std::fs::write(dir.path().join("commits").join("0"), "v1\n{\"nextBatch").unwrap();
         let e = c.recover(1).unwrap_err().message();
         assert!(e.contains("commits/0") && e.contains("corrupt"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_symlink_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        let offsets = dir.path().join("ck").join("offsets");
+        std::fs::create_dir_all(&offsets).unwrap();
+        // The temporary name earlier versions used (file name and process id) is predictable.
+        std::os::unix::fs::symlink(&victim, offsets.join(format!(".0.{}.tmp", std::process::id()))).unwrap();
+        let (c, _) = Checkpoint::open(dir.path().join("ck").to_str().unwrap(), "q").unwrap();
+        c.write_offsets(0, &entry(0, vec![1])).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        assert_eq!(c.read_offsets(0).unwrap(), entry(0, vec![1]));
     }
 
     #[test]

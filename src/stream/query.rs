@@ -107,30 +107,32 @@ impl QueryHandle {
         let (id, run_id, qname) = (handle.id.clone(), handle.run_id.clone(), handle.name.clone());
         let manager = run.manager.clone();
         manager.register(handle.clone());
-        let spawned = std::thread::Builder::new().name(format!("stream-{}", &id[..8])).spawn(move || {
-            let manager = run.manager.clone();
-            let post = |event: QueryEvent| manager.post(qname.as_deref(), &event);
-            post(QueryEvent::Started(QueryStartedEvent {
-                id: id.clone(),
-                run_id: run_id.clone(),
-                name: qname.clone(),
-                timestamp: iso_now(),
-            }));
-            // A panic on the engine thread (a bug, or input nothing checked) ends the query with an error like any
-            // other failure; left to unwind, it would leave the query active for good with no exception.
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                run_loop(run, checkpoint, &shared, &id, &run_id, qname.as_deref(), &post)
-            }))
-            .unwrap_or_else(|panic| Err(panic_error(panic.as_ref())));
-            let error = result.err();
-            post(QueryEvent::Terminated(QueryTerminatedEvent {
-                id: id.clone(),
-                run_id: run_id.clone(),
-                exception: error.as_ref().map(|e| e.message()),
-            }));
-            end(&shared, error);
-            manager.notify_terminated();
-        });
+        let spawned = std::thread::Builder::new()
+            .name(format!("stream-{}", id.chars().take(8).collect::<String>()))
+            .spawn(move || {
+                let manager = run.manager.clone();
+                let post = |event: QueryEvent| manager.post(qname.as_deref(), &event);
+                post(QueryEvent::Started(QueryStartedEvent {
+                    id: id.clone(),
+                    run_id: run_id.clone(),
+                    name: qname.clone(),
+                    timestamp: iso_now(),
+                }));
+                // A panic on the engine thread (a bug, or input nothing checked) ends the query with an error like any
+                // other failure; left to unwind, it would leave the query active for good with no exception.
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run_loop(run, checkpoint, &shared, &id, &run_id, qname.as_deref(), &post)
+                }))
+                .unwrap_or_else(|panic| Err(panic_error(panic.as_ref())));
+                let error = result.err();
+                post(QueryEvent::Terminated(QueryTerminatedEvent {
+                    id: id.clone(),
+                    run_id: run_id.clone(),
+                    exception: error.as_ref().map(|e| e.message()),
+                }));
+                end(&shared, error);
+                manager.notify_terminated();
+            });
         match spawned {
             Ok(thread) => *handle.thread.lock().unwrap() = Some(thread),
             Err(e) => {
