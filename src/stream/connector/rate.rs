@@ -1,7 +1,6 @@
 //! The rate sources: `rate` (rows per second of wall-clock time, Spark's value and timestamp sequence, optional
 //! ramp-up) and `rate-micro-batch` (a fixed number of rows per batch with synthetic timestamps).
 use std::sync::Arc;
-use std::time::Instant;
 
 use arrow::array::{Int64Array, RecordBatch, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -125,17 +124,19 @@ fn rate_batch(from: i64, to: i64, start_ms: i64, span_ms: f64) -> Result<RecordB
 pub struct RateSource {
     rows_per_second: i64,
     ramp_up_seconds: i64,
-    started: Instant,
+    /// When the query first started (kept in the checkpoint, so a restarted query catches up at once, as Spark's).
     start_ms: i64,
+    /// The newest second reported: wall-clock time may step back, offsets never do.
+    reported: i64,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 impl RateSource {
     pub fn new(rows_per_second: i64, ramp_up_seconds: i64) -> Self {
-        let start_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        RateSource { rows_per_second, ramp_up_seconds, started: Instant::now(), start_ms }
+        RateSource { rows_per_second, ramp_up_seconds, start_ms: now_ms(), reported: 0 }
     }
 
     /// Rows produced before second `s`. During the ramp-up, second k adds k × (rate / (ramp + 1)) rows (integer
@@ -159,9 +160,28 @@ impl Source for RateSource {
     fn deserialize_offset(&self, offset: Offset) -> Result<Offset> {
         Ok(Offset::long(offset.count()?))
     }
-    /// Whole seconds since the query started (Spark's `LongOffset`).
+    /// Whole seconds since the query first started (Spark's `LongOffset`).
     fn latest_offset(&mut self) -> Result<Option<Offset>> {
-        Ok(count_offset(self.started.elapsed().as_secs() as i64))
+        self.reported = self.reported.max((now_ms() - self.start_ms) / 1000);
+        Ok(count_offset(self.reported))
+    }
+    /// The start time, in `sources/<i>/0` with the first batch (Spark keeps it in the source's metadata log).
+    fn plan_logs(&self, start: Option<&Offset>, _end: &Offset) -> Result<Vec<(i64, String)>> {
+        Ok(match start {
+            None => vec![(0, serde_json::json!({ "startTimeMs": self.start_ms }).to_string())],
+            Some(_) => vec![],
+        })
+    }
+    fn restore_log(&mut self, logs: &[(i64, String)], upto: Option<&Offset>) -> Result<()> {
+        let recorded = logs.iter().find(|(k, _)| *k == 0).and_then(|(_, text)| {
+            serde_json::from_str::<serde_json::Value>(text.trim()).ok()?.get("startTimeMs")?.as_i64()
+        });
+        if let Some(ms) = recorded {
+            self.start_ms = ms;
+        }
+        // A checkpoint written before the start time was kept: go on from its offset, not from zero.
+        self.reported = self.reported.max(offset_count(upto)?);
+        Ok(())
     }
     fn read(&mut self, start: Option<&Offset>, end: &Offset, _ctx: &EvalContext) -> Result<Vec<RecordBatch>> {
         let (start, end) = (offset_count(start)?, end.count()?);
@@ -222,6 +242,23 @@ mod tests {
         assert_eq!(v, (0..8).collect::<Vec<_>>());
         let b = r.read(Some(&Offset::long(2)), &Offset::long(3), &EvalContext::default()).unwrap();
         assert_eq!(b[0].column(1).as_primitive::<Int64Type>().value(0), 8);
+    }
+
+    #[test]
+    fn a_restarted_rate_source_catches_up_from_its_recorded_start() {
+        let first = RateSource::new(10, 0);
+        let logs = first.plan_logs(None, &Offset::long(1)).unwrap();
+        assert_eq!(logs.len(), 1);
+        // The same query restarted 5 s later: its start time comes back from the log, so the offset is at least 5 s
+        // at once and never goes back below what was committed.
+        let mut log = logs[0].1.clone();
+        log = log.replace(&first.start_ms.to_string(), &(first.start_ms - 5_000).to_string());
+        let mut again = RateSource::new(10, 0);
+        again.restore_log(&[(0, log)], Some(&Offset::long(3))).unwrap();
+        assert!(again.latest_offset().unwrap().unwrap().count().unwrap() >= 5);
+        let mut legacy = RateSource::new(10, 0);
+        legacy.restore_log(&[], Some(&Offset::long(7))).unwrap();
+        assert_eq!(legacy.latest_offset().unwrap(), Some(Offset::long(7)));
     }
 
     #[test]
