@@ -81,6 +81,8 @@ impl SourceProvider for SocketProvider {
 struct Received {
     lines: Vec<(String, i64)>,
     closed: Option<String>,
+    /// Why the connection could not be made.
+    connect_failed: Option<String>,
 }
 
 pub struct SocketSource {
@@ -93,20 +95,35 @@ pub struct SocketSource {
 }
 
 impl SocketSource {
+    /// Start reading from `host:port`. The connection is made on the reader's own thread, as Spark makes it on the
+    /// query's: `start()` never waits for a server, and a failed connection fails the query with its reason.
     pub fn connect(host: &str, port: u16, include_timestamp: bool) -> Result<Self> {
-        let stream = TcpStream::connect((host, port))
-            .map_err(|e| EmberError::streaming_query(format!("Could not connect to socket {host}:{port}: {e}")))?;
         let received = Arc::new(Mutex::new(Received::default()));
         let sink = received.clone();
+        let (h, p) = (host.to_string(), port);
         std::thread::Builder::new()
             .name(format!("socket-{host}:{port}"))
             .spawn(move || {
-                let reader = BufReader::new(stream);
-                for line in reader.lines() {
-                    match line {
-                        Ok(l) => {
+                let stream = match TcpStream::connect((h.as_str(), p)) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        sink.lock().unwrap().connect_failed = Some(e.to_string());
+                        return;
+                    }
+                };
+                let mut reader = BufReader::new(stream);
+                let mut line = Vec::new();
+                loop {
+                    line.clear();
+                    match reader.read_until(b'\n', &mut line) {
+                        Ok(0) => break,
+                        Ok(_) => {
+                            // Lines end at \n or \r\n; bytes that are not UTF-8 become U+FFFD, as Java's reader
+                            // decodes them, instead of ending the stream.
+                            let text = line.strip_suffix(b"\n").unwrap_or(&line);
+                            let text = text.strip_suffix(b"\r").unwrap_or(text);
                             let now = chrono::Utc::now().timestamp_micros();
-                            sink.lock().unwrap().lines.push((l, now));
+                            sink.lock().unwrap().lines.push((String::from_utf8_lossy(text).into_owned(), now));
                         }
                         Err(e) => {
                             sink.lock().unwrap().closed = Some(e.to_string());
@@ -129,6 +146,12 @@ impl Source for SocketSource {
     fn latest_offset(&mut self) -> Result<Option<Offset>> {
         let r = self.received.lock().unwrap();
         let n = r.lines.len() as i64;
+        if let Some(why) = &r.connect_failed {
+            return Err(EmberError::streaming_query(format!(
+                "Could not connect to socket {}:{}: {why}",
+                self.host, self.port
+            )));
+        }
         // Lines that arrived before the close are still processed; then the query fails rather than hanging.
         if let Some(why) = &r.closed {
             if self.read_upto == n {
