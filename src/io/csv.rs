@@ -268,9 +268,10 @@ pub fn read_csv(
     if files.is_empty() && schema.is_none() {
         return Err(paths::unable_to_infer_schema("CSV"));
     }
-    paths::check_uncompressed(files)?;
-    let texts: Vec<String> =
-        files.par_iter().map(|f| Ok(o.encoding.decode(std::fs::read(&f.path)?))).collect::<Result<Vec<_>>>()?;
+    let texts: Vec<String> = files
+        .par_iter()
+        .map(|f| Ok(o.encoding.decode(crate::io::compression::read_data_file(&f.path)?)))
+        .collect::<Result<Vec<_>>>()?;
     let chunks = chunks_of(&texts, &o);
     let conv = Converter {
         opts: &o,

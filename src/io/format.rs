@@ -8,6 +8,7 @@ use arrow::datatypes::{DataType, Fields, Schema};
 
 use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
+use crate::io::compression::Codec;
 use crate::io::options::Options;
 use crate::io::paths::FileEntry;
 
@@ -33,7 +34,7 @@ pub trait FileFormat: Sync {
         Ok(())
     }
     /// The part files' extension (after the codec's, for parquet).
-    fn extension(&self, opts: &Options) -> Result<&'static str>;
+    fn extension(&self, opts: &Options) -> Result<String>;
     /// Write one part file.
     fn write(&self, batch: &RecordBatch, path: &Path, opts: &Options, ctx: &EvalContext) -> Result<()>;
 }
@@ -58,13 +59,21 @@ pub fn file_format(name: &str) -> Result<&'static dyn FileFormat> {
     })
 }
 
-/// Text-based formats support no compression codec yet beyond none.
-fn check_text_compression(opts: &Options) -> Result<()> {
-    match opts.get_any(&["compression", "codec"]).map(|c| c.to_ascii_lowercase()) {
-        None => Ok(()),
-        Some(c) if c == "none" || c == "uncompressed" => Ok(()),
-        Some(c) => Err(EmberError::not_implemented(format!("compression codec '{c}' for text-based formats"))),
-    }
+/// A text-based format's part-file extension: its own, then the codec's (`.csv.gz`).
+fn text_extension(own: &str, opts: &Options) -> Result<String> {
+    Ok(match Codec::for_write(opts)? {
+        Some(codec) => format!("{own}{}", codec.extension()),
+        None => own.to_string(),
+    })
+}
+
+/// Write a text-based part file, compressed with the `compression` option's codec.
+fn write_text_file(path: &Path, bytes: Vec<u8>, opts: &Options) -> Result<()> {
+    let bytes = match Codec::for_write(opts)? {
+        Some(codec) => codec.compress(&bytes)?,
+        None => bytes,
+    };
+    Ok(std::fs::write(path, bytes)?)
 }
 
 impl FileFormat for Csv {
@@ -91,13 +100,12 @@ impl FileFormat for Csv {
         }
         Ok(())
     }
-    fn extension(&self, opts: &Options) -> Result<&'static str> {
-        check_text_compression(opts)?;
-        Ok(".csv")
+    fn extension(&self, opts: &Options) -> Result<String> {
+        text_extension(".csv", opts)
     }
     fn write(&self, batch: &RecordBatch, path: &Path, opts: &Options, ctx: &EvalContext) -> Result<()> {
         let bytes = crate::io::csv::write_csv(batch, opts, opts.get_bool("header", false)?, ctx)?;
-        Ok(std::fs::write(path, bytes)?)
+        write_text_file(path, bytes, opts)
     }
 }
 
@@ -117,13 +125,12 @@ impl FileFormat for Json {
     ) -> Result<(Fields, Vec<RecordBatch>)> {
         crate::io::paths::read_json_dataset(files, schema, opts, ctx)
     }
-    fn extension(&self, opts: &Options) -> Result<&'static str> {
-        check_text_compression(opts)?;
-        Ok(".json")
+    fn extension(&self, opts: &Options) -> Result<String> {
+        text_extension(".json", opts)
     }
     fn write(&self, batch: &RecordBatch, path: &Path, opts: &Options, ctx: &EvalContext) -> Result<()> {
         let bytes = crate::io::json::write_json_lines_map(batch, &opts.to_lowercase_map(), ctx)?;
-        Ok(std::fs::write(path, bytes)?)
+        write_text_file(path, bytes, opts)
     }
 }
 
@@ -143,8 +150,8 @@ impl FileFormat for Parquet {
     ) -> Result<(Fields, Vec<RecordBatch>)> {
         crate::io::parquet::read_parquet(files, schema, opts, ctx)
     }
-    fn extension(&self, opts: &Options) -> Result<&'static str> {
-        crate::io::parquet::parquet_extension(opts)
+    fn extension(&self, opts: &Options) -> Result<String> {
+        crate::io::parquet::parquet_extension(opts).map(str::to_string)
     }
     fn write(&self, batch: &RecordBatch, path: &Path, opts: &Options, _ctx: &EvalContext) -> Result<()> {
         crate::io::parquet::write_parquet(std::slice::from_ref(batch), path, opts)
@@ -173,11 +180,10 @@ impl FileFormat for Text {
     fn check_write_schema(&self, schema: &Schema) -> Result<()> {
         crate::io::text::check_text_schema(schema)
     }
-    fn extension(&self, opts: &Options) -> Result<&'static str> {
-        check_text_compression(opts)?;
-        Ok(".txt")
+    fn extension(&self, opts: &Options) -> Result<String> {
+        text_extension(".txt", opts)
     }
     fn write(&self, batch: &RecordBatch, path: &Path, opts: &Options, _ctx: &EvalContext) -> Result<()> {
-        Ok(std::fs::write(path, crate::io::text::write_text(batch, opts)?)?)
+        write_text_file(path, crate::io::text::write_text(batch, opts)?, opts)
     }
 }

@@ -109,10 +109,7 @@ fn check_line_mode_encoding(o: &JsonOptions) -> Result<()> {
 }
 
 fn load_text(path: &Path, opts: &JsonOptions) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        let path = format!("file:{}", path.display());
-        EmberError::with_condition(crate::error::ErrorKind::Io(e.kind()), "PATH_NOT_FOUND", [("path", path)])
-    })?;
+    let bytes = crate::io::compression::read_data_file(path)?;
     // A whole-file (multiLine) read detects UTF-16/32 from a byte-order mark when no encoding is given.
     let detected = match (&opts.encoding, opts.multi_line) {
         (None, true) if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) => Some("UTF-32LE"),

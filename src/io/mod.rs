@@ -1,4 +1,5 @@
 //! File formats shared by batch reads/writes and the streaming file source and sinks.
+pub mod compression;
 pub mod csv;
 pub mod format;
 pub mod json;

@@ -26,17 +26,6 @@ pub struct FileEntry {
     pub partition_values: Vec<(String, String)>,
 }
 
-/// Text formats cannot decompress yet (no codec crate for them): refuse compressed files instead of reading bytes.
-pub fn check_uncompressed(files: &[FileEntry]) -> Result<()> {
-    for f in files {
-        let ext = f.path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-        if matches!(ext.as_str(), "gz" | "bz2" | "deflate" | "zst" | "lz4" | "snappy" | "xz") {
-            return Err(EmberError::not_implemented(format!("reading compressed text files ({})", qualified(&f.path))));
-        }
-    }
-    Ok(())
-}
-
 /// `file:/abs/path` as Spark prints paths in messages.
 pub fn qualified(path: &Path) -> String {
     format!("file:{}", path.display())

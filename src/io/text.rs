@@ -56,7 +56,6 @@ pub fn read_text(files: &[FileEntry], opts: &Options, ctx: &EvalContext) -> Resu
         }
         other => other.map(str::to_string),
     };
-    paths::check_uncompressed(files)?;
     let part_names: Vec<String> =
         files.first().map(|f| f.partition_values.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
     let pfields = paths::partition_fields(files, &part_names, None);
@@ -66,7 +65,7 @@ pub fn read_text(files: &[FileEntry], opts: &Options, ctx: &EvalContext) -> Resu
     let per_file: Vec<Vec<RecordBatch>> = files
         .par_iter()
         .map(|f| {
-            let bytes = std::fs::read(&f.path)?;
+            let bytes = crate::io::compression::read_data_file(&f.path)?;
             let text = match String::from_utf8(bytes) {
                 Ok(s) => s,
                 Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
