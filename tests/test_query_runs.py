@@ -104,3 +104,54 @@ def test_a_restarted_rate_query_continues_without_repeats_or_gaps(spark, tmp_pat
         q.stop()
     assert len(values) > 20
     assert values == list(range(len(values)))
+
+
+RUN_ELSEWHERE = """
+import sys, time
+from ember.sql import SparkSession
+spark = SparkSession.builder.getOrCreate()
+q = (spark.readStream.format("rate").option("rowsPerSecond", 5).load()
+     .writeStream.format("noop").option("checkpointLocation", sys.argv[1]).start())
+print("started", flush=True)
+while not q.lastProgress:
+    time.sleep(0.05)
+print("running", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_second_process_on_an_active_checkpoint_fails_and_a_restart_after_it_resumes(spark, tmp_path):
+    import subprocess
+    import sys
+
+    from ember.errors import StreamingQueryException
+
+    ckpt = str(tmp_path / "ckpt")
+    other = subprocess.Popen([sys.executable, "-c", RUN_ELSEWHERE, ckpt], stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline().strip() == "started"
+        assert other.stdout.readline().strip() == "running"
+        stream = spark.readStream.format("rate").option("rowsPerSecond", 5).load()
+        q = stream.writeStream.format("noop").option("checkpointLocation", ckpt).start()
+        with pytest.raises(StreamingQueryException) as e:
+            q.awaitTermination(30)
+        assert "CONCURRENT_STREAM_LOG_UPDATE" in str(e.value), str(e.value)
+        assert not q.isActive
+        assert other.poll() is None, "the first run keeps running"
+    finally:
+        other.kill()
+        other.wait()
+    # The lock dies with the process that held it.
+    q = spark.readStream.format("rate").option("rowsPerSecond", 5).load().writeStream.format("noop").option(
+        "checkpointLocation", ckpt
+    ).start()
+    try:
+        import time
+
+        deadline = time.time() + 30
+        while not q.lastProgress and time.time() < deadline:
+            time.sleep(0.05)
+        assert q.isActive and q.exception() is None
+        assert q.lastProgress["batchId"] > 0, "resumed after the batches the killed run logged"
+    finally:
+        q.stop()

@@ -3,6 +3,7 @@
 pub mod aggregate_state;
 pub mod checkpoint;
 pub mod checkpoint_info;
+pub mod checkpoint_lock;
 pub mod checks;
 pub mod connector;
 pub mod dedup_state;

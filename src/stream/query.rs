@@ -11,6 +11,7 @@ use crate::error::{EmberError, Result};
 use crate::plan::streaming::Trigger;
 use crate::session::Session;
 use crate::stream::checkpoint::{Checkpoint, Recovery};
+use crate::stream::checkpoint_lock::CheckpointLock;
 use crate::stream::incremental::Incremental;
 use crate::stream::manager::QueryManager;
 use crate::stream::offset::Offset;
@@ -362,6 +363,14 @@ fn run_loop(
     name: Option<&str>,
     post: &dyn Fn(QueryEvent),
 ) -> Result<()> {
+    // Held until this run ends: a second run on the checkpoint (another process included) fails instead of
+    // delivering the same batches again.
+    let _lock = match &ckpt {
+        Some(c) => {
+            Some(CheckpointLock::acquire(c.root(), || c.recover(run.sources.len()).map(|r| r.next_batch).unwrap_or(0))?)
+        }
+        None => None,
+    };
     let mut idle_reported = false;
     let policy = crate::stream::watermark::WatermarkPolicy::parse(
         &run.session.conf_get("spark.sql.streaming.multipleWatermarkPolicy").unwrap_or_else(|| "min".into()),
