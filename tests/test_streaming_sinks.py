@@ -307,3 +307,17 @@ def test_foreach_argument_errors(spark):
             w.foreach(bad)
         assert str(e.value) == f"[ATTRIBUTE_NOT_CALLABLE] Attribute `{attr}` in provided object `f` is not callable."
         assert e.value.getErrorClass() == "ATTRIBUTE_NOT_CALLABLE"
+
+
+def test_a_first_batch_that_fails_half_way_leaves_nothing_visible(spark, tmp_path):
+    ms = MemoryStream("id INT, k STRING", spark)
+    out = tmp_path / "out"
+    q = (ms.toDF().writeStream.format("parquet").partitionBy("k")
+         .option("checkpointLocation", str(tmp_path / "ck")).start(str(out)))
+    # The second partition's directory name is too long for the file system: its write fails after the first
+    # partition's part file is written.
+    ms.addData([(1, "a"), (2, "x" * 300)])
+    with pytest.raises(StreamingQueryException):
+        q.processAllAvailable()
+    assert _parts(out), "the first partition's file was written before the failure"
+    assert spark.read.schema("id INT, k STRING").parquet(str(out)).count() == 0

@@ -95,7 +95,13 @@ impl FileSink {
                 "checkpointLocation must be specified either through option(\"checkpointLocation\", ...) or SparkSession.conf.set(\"spark.sql.streaming.checkpointLocation\", ...).",
             ));
         }
-        Ok(FileSink { dir: local_path(&path), format, partition_by, options })
+        let sink = FileSink { dir: local_path(&path), format, partition_by, options };
+        // The log exists before any part file does, as Spark's sink makes it when created: a reader of the
+        // directory then sees only committed files, so a first batch that fails half-way leaves nothing visible.
+        let log = sink.log_dir();
+        std::fs::create_dir_all(&log)
+            .map_err(|e| EmberError::from(e).map_message(|m| format!("Cannot create {}: {m}", log.display())))?;
+        Ok(sink)
     }
 
     fn log_dir(&self) -> PathBuf {
