@@ -4,7 +4,7 @@ micro-batch wrote to CSV; Task 2 by what foreachBatch receives in each micro-bat
 writer of the notebook) and update mode (its console view), plus watermarks and state figures, reading either
 engine's CSV.
 
-The code is the notebooks' (examples/seed003/notebooks), with F and T for the engine's functions and types."""
+The code is the notebooks' (notebooks/ at the top), with F and T for the engine's functions and types."""
 import importlib.util
 import os
 from datetime import datetime, timedelta

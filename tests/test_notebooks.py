@@ -1,4 +1,4 @@
-"""Seed 003's notebooks (examples/seed003/notebooks), executed in order in a Jupyter kernel running this
+"""Seed 003's notebooks (notebooks/ at the top), executed in order in a Jupyter kernel running this
 interpreter, on data from the example's own generator; then their output files are checked with plain Python."""
 import csv
 import json
@@ -16,6 +16,7 @@ from file_order import order_by_batch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED003 = os.path.join(ROOT, "examples", "seed003")
+NOTEBOOKS = os.path.join(ROOT, "notebooks")
 KERNEL = "ember-seed003-tests"
 
 nbformat = pytest.importorskip("nbformat")
@@ -43,10 +44,10 @@ def project(tmp_path_factory):
     """The example copied without data, and 24 JSON files from its generator: 2 minutes of event time from
     10:00:00, 5 records every 5 seconds."""
     root = tmp_path_factory.mktemp("seed003") / "seed003"
-    shutil.copytree(SEED003, root, ignore=shutil.ignore_patterns("data", "__pycache__", ".ipynb_checkpoints"))
-    subprocess.run([sys.executable, "main.py", "--files", "24", "--records", "5", "--interval", "0",
-                    "--start", "2024-01-01 10:00:00", "--seed", "3"], cwd=root, check=True, capture_output=True,
-                   timeout=120)
+    shutil.copytree(NOTEBOOKS, root / "notebooks", ignore=shutil.ignore_patterns("executed_*", ".ipynb_checkpoints"))
+    subprocess.run([sys.executable, os.path.join(SEED003, "main.py"), "--files", "24", "--records", "5",
+                    "--interval", "0", "--start", "2024-01-01 10:00:00", "--seed", "3",
+                    "--out", str(root / "data" / "json_files")], check=True, capture_output=True, timeout=120)
     return root
 
 
@@ -137,12 +138,43 @@ def test_notebooks_run_in_order_and_write_csv_then_final_windows(project, kernel
 
 
 def test_task_2_explains_the_watermark_delay():
-    nb = nbformat.read(os.path.join(SEED003, "notebooks", "Task_2.ipynb"), as_version=4)
+    nb = nbformat.read(os.path.join(NOTEBOOKS, "Task_2.ipynb"), as_version=4)
     text = " ".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "Why a window shows up only after the watermark passes" in text
     for nb_name in ("Task_1.ipynb", "Task_2.ipynb"):
-        nb = nbformat.read(os.path.join(SEED003, "notebooks", nb_name), as_version=4)
+        nb = nbformat.read(os.path.join(NOTEBOOKS, nb_name), as_version=4)
         code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
         assert "from ember.sql import SparkSession" in code and "pyspark" not in code
         assert "availableNow=True" in code
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit notebooks without outputs"
+
+
+def test_the_streaming_demo_runs_and_shows_what_its_committed_outputs_show(kernel_manager, monkeypatch, tmp_path):
+    committed = nbformat.read(os.path.join(NOTEBOOKS, "streaming_demo.ipynb"), as_version=4)
+    assert all(c.get("outputs") for c in committed.cells if c.cell_type == "code" and "rmtree" not in c.source), \
+        "the demo is committed with its outputs"
+    shutil.copytree(NOTEBOOKS, tmp_path / "notebooks")
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setenv("PYTHONPATH", os.path.join(ROOT, "python"))
+    nb = nbformat.read(str(tmp_path / "notebooks" / "streaming_demo.ipynb"), as_version=4)
+    nbclient.NotebookClient(nb, km=kernel_manager(), timeout=300,
+                            resources={"metadata": {"path": str(tmp_path / "notebooks")}}).execute()
+
+    def outputs(cell):
+        return [o for o in cell.get("outputs", []) if o["output_type"] != "error"] if cell.get("outputs") else []
+
+    for ran, kept in zip(nb.cells, committed.cells):
+        if ran.cell_type != "code":
+            continue
+        assert not [o for o in ran.get("outputs", []) if o["output_type"] == "error"], ran.source
+        # Tables and printed figures match the committed notebook (progress timings and temp paths aside).
+        for a, b in zip(outputs(ran), outputs(kept)):
+            if "durationMs" in ran.source or "lastProgress" in ran.source and "json.dumps" in ran.source:
+                continue
+            assert a.get("data", {}).get("text/plain") == b.get("data", {}).get("text/plain")
+            if a["output_type"] == "stream" and "ember-demo-" not in a.get("text", ""):
+                assert a["text"] == b["text"], ran.source
+    console_cell = next(c for c in nb.cells if c.cell_type == "code" and 'format("console")' in c.source)
+    assert "Batch: 1" in "".join(o.get("text", "") for o in console_cell.outputs), "console output in its own cell"
+    html = [o for c in nb.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+    assert html and "<table" in html[0]["data"]["text/html"]

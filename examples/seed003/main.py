@@ -1,4 +1,5 @@
-"""Seed 003's data generator: click-stream records as nested JSON, one file at a time, into data/json_files.
+"""Seed 003's data generator: click-stream records as nested JSON, one file at a time, into data/json_files at the
+top of the repository, where the notebooks in notebooks/ read them (`../data/json_files`).
 
 Each record is
     {"Analytics": {"Clicks": "7", "Impressions": "41"},
@@ -18,7 +19,9 @@ import time
 from datetime import datetime, timedelta
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-JSON_DIR = os.path.join(HERE, "data", "json_files")
+# The project root of seed 003's layout: notebooks/ and data/ side by side.
+ROOT = os.path.dirname(os.path.dirname(HERE))
+JSON_DIR = os.path.join(ROOT, "data", "json_files")
 
 
 def make_record(at: datetime) -> dict:
