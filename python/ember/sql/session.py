@@ -1,9 +1,11 @@
 """``SparkSession``: entry point; holds the native session (conf, views) and builds DataFrames."""
+import os
 import threading
 from typing import Any, Dict, Iterable, List, Optional, Union
 
 from ember import _native
-from ember.errors import PySparkTypeError, PySparkValueError, _error
+from ember import backend as _backend
+from ember.errors import PySparkRuntimeError, PySparkTypeError, PySparkValueError, _error
 
 __all__ = ["SparkSession", "RuntimeConfig", "SparkContext"]
 
@@ -107,12 +109,27 @@ class SparkSession:
             return self.config("spark.master", master)
 
         def remote(self, url: str) -> "SparkSession.Builder":
-            return self
+            return self.config("spark.remote", url)
 
         def enableHiveSupport(self) -> "SparkSession.Builder":
             return self.config("spark.sql.catalogImplementation", "hive")
 
+        def _check_in_process(self) -> None:
+            """ember runs queries in this process; a cluster master or a Spark Connect server is Apache Spark's."""
+            master = self._options.get("spark.master", "local")
+            remote = self._options.get("spark.remote") or os.environ.get("SPARK_REMOTE")
+            target = f"the Spark Connect server {remote!r}" if remote else None
+            if not target and not (master == "local" or master.startswith("local[")):
+                target = f"the master {master!r}"
+            if target:
+                raise PySparkRuntimeError(
+                    f"ember runs queries in this process and cannot use {target}. To run this script on Apache "
+                    f"Spark, set the environment variable {_backend.ENV}=spark (ember.sql is then PySpark's own) "
+                    "and start it with spark-submit or python as you would a PySpark script."
+                )
+
         def getOrCreate(self) -> "SparkSession":
+            self._check_in_process()
             with SparkSession._lock:
                 session = SparkSession._active
                 if session is None:
@@ -123,6 +140,7 @@ class SparkSession:
                 return session
 
         def create(self) -> "SparkSession":
+            self._check_in_process()
             with SparkSession._lock:
                 session = SparkSession(_native.Session())
                 for k, v in self._options.items():
