@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 MATURIN := $(VENV)/bin/maturin
 
-.PHONY: demo test bench venv build-dev build-release rust-test py-test clean
+.PHONY: demo test bench venv build-dev build-release rust-test py-test wheel test-wheel clean
 
 venv: $(VENV)/.installed
 
@@ -22,6 +22,17 @@ build-release: venv
 build-dev: venv
 	$(MATURIN) develop -q
 
+# The wheel users install: one abi3 manylinux wheel in dist/, release profile, stripped.
+wheel: venv
+	rm -f dist/*.whl
+	$(MATURIN) build --release --strip --out dist
+
+# The wheel the suite installs into a fresh venv (tests/test_wheel.py): the same packaging from the dev profile that
+# build-dev has just compiled, so the suite checks what a user installs without a second full compile.
+test-wheel: build-dev
+	rm -rf target/test-wheel
+	$(MATURIN) build --strip --out target/test-wheel
+
 # Seed 000: the CSV generator writes 10 files 3 s apart while the stream processor prints each batch.
 demo: build-release
 	$(PY) examples/seed000/run_demo.py
@@ -32,7 +43,7 @@ rust-test:
 py-test: build-dev
 	$(PY) -m pytest -q tests
 
-test: venv rust-test py-test
+test: venv rust-test test-wheel py-test
 
 # Batch and streaming cases on ember and PySpark. `make bench BENCH_ARGS=--quick` (or BENCH_QUICK=1): ember only;
 # BENCH_ARGS="--cases startup,latency" picks cases.
@@ -40,4 +51,4 @@ bench: build-release
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf target $(VENV) python/ember/*.so
+	rm -rf target dist $(VENV) python/ember/*.so

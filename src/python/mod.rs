@@ -36,6 +36,8 @@ fn trigger_interval_ms(interval: &str) -> BResult<u64> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The message table the engine embeds, so a test can check Python loads the very same file.
     m.add("_ERROR_CONDITIONS_JSON", crate::error::CONDITIONS_JSON)?;
+    // The package version's one home is Cargo.toml: maturin gives it to the wheel, this to `ember.__version__`.
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<session::PySession>()?;
     m.add_class::<dataframe::PyDataFrame>()?;
     m.add_class::<column::PyColumn>()?;
