@@ -39,6 +39,7 @@ def update_state(key, values, state: GroupState):
         batch_latest = pdf["timestamp"].max()
         latest = batch_latest if latest is None else max(latest, batch_latest)
     state.update((new_count,))
+    assert latest is not None, "a key's function is called only with rows for it"
     # Time out 10 seconds (event time) after the user's latest event.
     state.setTimeoutTimestamp(int(latest.timestamp() * 1000) + 10_000)
 

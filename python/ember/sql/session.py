@@ -150,7 +150,7 @@ class SparkSession:
 
     class _BuilderDescriptor:
         # A fresh Builder per access, so options given to one builder chain do not leak into the next.
-        def __get__(self, obj, owner):
+        def __get__(self, obj: Any, owner: Any) -> "SparkSession.Builder":
             return SparkSession.Builder()
 
     builder = _BuilderDescriptor()
