@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 MATURIN := $(VENV)/bin/maturin
 
-.PHONY: demo test bench venv build-dev build-release rust-test py-test wheel test-wheel clean
+.PHONY: demo test bench venv build-dev build-release rust-test py-test wheel test-wheel stub clean
 
 venv: $(VENV)/.installed
 
@@ -32,6 +32,11 @@ wheel: venv
 test-wheel: build-dev
 	rm -rf target/test-wheel
 	$(MATURIN) build --strip --out target/test-wheel
+
+# The extension's type stub, regenerated from the built module after the bindings change (tests/test_typing.py
+# checks it is current and matches).
+stub: build-dev
+	$(PY) tools/native_stub.py
 
 # Seed 000: the CSV generator writes 10 files 3 s apart while the stream processor prints each batch.
 demo: build-release

@@ -48,6 +48,8 @@ def test_the_installed_package_imports_from_site_packages_and_runs_a_query(insta
     assert p.returncode == 0, p.stderr
     version, path = p.stdout.splitlines()[0].split()
     assert "site-packages" in path and not path.startswith(ROOT)
+    package = os.path.dirname(path)
+    assert os.path.exists(os.path.join(package, "py.typed")) and os.path.exists(os.path.join(package, "_native.pyi"))
     assert version == _cargo_version()
     assert p.stdout.splitlines()[1] == "45"
 

@@ -65,7 +65,7 @@ raw = df.writeStream \
 
 # Get active queries
 active_queries = spark.streams.active
-print("active queries:", sorted(q.name for q in active_queries))
+print("active queries:", sorted(str(q.name) for q in active_queries))
 
 # Query status
 print("status:", query.status)
@@ -80,6 +80,7 @@ print("recent progress (batchId, numInputRows):",
 
 # Last progress
 progress = query.lastProgress
+assert progress is not None, "the loop above waited for three batches"
 print("last progress:")
 print(f"  batch {progress['batchId']}: {progress['numInputRows']} input rows")
 print(f"  input rate: {progress['inputRowsPerSecond']:.1f} rows/s, "

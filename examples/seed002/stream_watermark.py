@@ -69,6 +69,7 @@ query_watermark = windowed_with_watermark.writeStream \
 query_watermark.awaitTermination()
 
 progress = query_watermark.lastProgress
+assert progress is not None, "availableNow ran at least one batch"
 print(f"\n✓ Watermark now {progress['eventTime'].get('watermark')}, "
       f"late rows dropped in the last batch: {progress['stateOperators'][0]['numRowsDroppedByWatermark']}")
 dropped = sum(p["stateOperators"][0]["numRowsDroppedByWatermark"] for p in query_watermark.recentProgress)

@@ -160,12 +160,12 @@ impl PySession {
         Ok(PyDataFrame::new(plan, self.session.clone()))
     }
 
-    fn register_view(&self, name: &str, df: &PyDataFrame, global: bool, replace: bool) -> BResult<()> {
-        Ok(self.session.register_view(name, df.plan.clone(), global, replace)?)
+    fn register_view(&self, name: &str, df: &PyDataFrame, is_global: bool, replace: bool) -> BResult<()> {
+        Ok(self.session.register_view(name, df.plan.clone(), is_global, replace)?)
     }
 
-    fn drop_view(&self, name: &str, global: bool) -> bool {
-        self.session.drop_view(name, global)
+    fn drop_view(&self, name: &str, is_global: bool) -> bool {
+        self.session.drop_view(name, is_global)
     }
 
     fn view_names(&self) -> Vec<String> {

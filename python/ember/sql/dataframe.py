@@ -1,11 +1,18 @@
 """``DataFrame``: an immutable, analyzed query over rows. Holds a native plan handle; actions run in the engine
 with the GIL released."""
 import functools
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from ember import _native
 from ember.errors import AnalysisException, PySparkAttributeError, PySparkIndexError, PySparkTypeError, PySparkValueError, _error
 from ember.sql.column import Column, _to_col_jc, _to_jc
+
+if TYPE_CHECKING:
+    from ember.sql.group import GroupedData
+    from ember.sql.readwriter import DataFrameWriter
+    from ember.sql.session import SparkSession
+    from ember.sql.streaming.readwriter import DataStreamWriter
+    from ember.sql.types import Row, StructType
 
 __all__ = ["DataFrame", "DataFrameNaFunctions"]
 
@@ -33,11 +40,11 @@ class DataFrame:
 
     # --- metadata -------------------------------------------------------------------------------------------
     @property
-    def sparkSession(self):
+    def sparkSession(self) -> "SparkSession":
         return self._session
 
     @property
-    def schema(self):
+    def schema(self) -> "StructType":
         from ember.sql.types import _parse_datatype_json_string
 
         return _parse_datatype_json_string(self._jdf.schema_json())
@@ -55,13 +62,13 @@ class DataFrame:
         return self._jdf.is_streaming()
 
     @property
-    def write(self):
+    def write(self) -> "DataFrameWriter":
         from ember.sql.readwriter import DataFrameWriter
 
         return DataFrameWriter(self)
 
     @property
-    def writeStream(self):
+    def writeStream(self) -> "DataStreamWriter":
         from ember.sql.streaming.readwriter import DataStreamWriter
 
         if not self.isStreaming:
@@ -116,7 +123,7 @@ class DataFrame:
         return "\n".join(out)
 
     # --- column access --------------------------------------------------------------------------------------
-    def __getitem__(self, item: Any):
+    def __getitem__(self, item: Any) -> Any:
         if isinstance(item, str):
             return Column(self._jdf.column(item))
         if isinstance(item, Column):
@@ -138,7 +145,7 @@ class DataFrame:
             raise _error(PySparkAttributeError, "ATTRIBUTE_NOT_SUPPORTED", f"Attribute `{name}` is not supported.", attr_name=name)
         return Column(self._jdf.column(f"`{name}`"))
 
-    def __dir__(self):
+    def __dir__(self) -> List[str]:
         return sorted(set(super().__dir__()) | {c for c in self.columns if c.isidentifier()})
 
     def _new(self, jdf) -> "DataFrame":
@@ -194,7 +201,7 @@ class DataFrame:
     def alias(self, alias: str) -> "DataFrame":
         return self._new(self._jdf.alias(alias))
 
-    def groupBy(self, *cols: Any):
+    def groupBy(self, *cols: Any) -> "GroupedData":
         from ember.sql.group import GroupedData
 
         cols = _flatten(cols)
@@ -397,11 +404,11 @@ class DataFrame:
     def count(self) -> int:
         return self._jdf.count()
 
-    def first(self):
+    def first(self) -> Optional["Row"]:
         rows = self.limit(1).collect()
         return rows[0] if rows else None
 
-    def head(self, n: Optional[int] = None):
+    def head(self, n: Optional[int] = None) -> Any:
         if n is None:
             return self.first()
         return self.limit(n).collect()
@@ -436,20 +443,20 @@ class DataFrame:
     def foreachPartition(self, f: Callable) -> None:
         f(iter(self.collect()))
 
-    def toJSON(self, use_unicode: bool = True):
+    def toJSON(self, use_unicode: bool = True) -> List[str]:
         from ember.sql import functions as F
 
         return [r[0] for r in self.select(F.to_json(F.struct(*[Column(self._jdf.column(f"`{c}`")) for c in self.columns]))).collect()]
 
-    def toArrow(self):
+    def toArrow(self) -> Any:
         import pyarrow as pa
 
         return pa.table(self._jdf)
 
-    def __arrow_c_stream__(self, requested_schema: Any = None):
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         return self._jdf.__arrow_c_stream__(requested_schema)
 
-    def toPandas(self):
+    def toPandas(self) -> Any:
         try:
             import pyarrow as pa  # noqa: F401
             import pandas as pd  # noqa: F401

@@ -1,9 +1,12 @@
 """``GroupedData``: the result of ``groupBy``; aggregation builds the plan."""
-from typing import Any, Dict, List
+from typing import TYPE_CHECKING, Any, Dict, List
 
 from ember import _native
 from ember.errors import PySparkTypeError, _error
 from ember.sql.column import Column
+
+if TYPE_CHECKING:
+    from ember.sql.dataframe import DataFrame
 
 __all__ = ["GroupedData"]
 
@@ -17,12 +20,12 @@ class GroupedData:
         self._df = df
         self._groups = groups
 
-    def _agg(self, exprs: List["_native.Column"]):
+    def _agg(self, exprs: List["_native.Column"]) -> "DataFrame":
         from ember.sql.dataframe import DataFrame
 
         return DataFrame(self._df._jdf.aggregate(self._groups, exprs), self._df.sparkSession)
 
-    def agg(self, *exprs: Any):
+    def agg(self, *exprs: Any) -> "DataFrame":
         if not exprs:
             raise _error(PySparkTypeError, "CANNOT_BE_EMPTY", "At least one agg expression must be specified.", item="exprs")
         if len(exprs) == 1 and isinstance(exprs[0], dict):
@@ -38,7 +41,7 @@ class GroupedData:
                 raise _error(PySparkTypeError, "NOT_COLUMN", f"Argument `exprs` should be a Column, got {type(e).__name__}.")
         return self._agg([e._jc for e in exprs])
 
-    def count(self):
+    def count(self) -> "DataFrame":
         return self._agg([_native.Column.call("count", [_native.Column.lit(1)]).alias("count")])
 
     def _numeric(self, fn: str, cols):
@@ -46,21 +49,21 @@ class GroupedData:
             cols = [n for n, t in self._df.dtypes if t in _NUMERIC or t.startswith("decimal")]
         return self._agg([_native.Column.call(fn, [_native.Column.col(c)]) for c in cols])
 
-    def sum(self, *cols: str):
+    def sum(self, *cols: str) -> "DataFrame":
         return self._numeric("sum", cols)
 
-    def avg(self, *cols: str):
+    def avg(self, *cols: str) -> "DataFrame":
         return self._numeric("avg", cols)
 
     mean = avg
 
-    def min(self, *cols: str):
+    def min(self, *cols: str) -> "DataFrame":
         return self._numeric("min", cols)
 
-    def max(self, *cols: str):
+    def max(self, *cols: str) -> "DataFrame":
         return self._numeric("max", cols)
 
-    def applyInPandasWithState(self, func, outputStructType, stateStructType, outputMode: str, timeoutConf: str):
+    def applyInPandasWithState(self, func, outputStructType, stateStructType, outputMode: str, timeoutConf: str) -> "DataFrame":
         """Arbitrary state per group: ``func(key, Iterator[pandas.DataFrame], GroupState) -> Iterator[DataFrame]``."""
         from ember.sql.dataframe import DataFrame
         from ember.sql.readwriter import _schema_json

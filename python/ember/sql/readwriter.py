@@ -1,7 +1,10 @@
 """``DataFrameReader`` / ``DataFrameWriter``: options collected here, files read and written by the engine."""
-from typing import Any, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 from ember.errors import IllegalArgumentException, PySparkTypeError, _error
+
+if TYPE_CHECKING:
+    from ember.sql.dataframe import DataFrame
 
 __all__ = ["DataFrameReader", "DataFrameWriter"]
 
@@ -49,7 +52,7 @@ class DataFrameReader:
                 self._options[k] = _opt_str(v)
         return self
 
-    def load(self, path: Optional[Union[str, List[str]]] = None, format: Optional[str] = None, schema: Any = None, **options: Any):
+    def load(self, path: Optional[Union[str, List[str]]] = None, format: Optional[str] = None, schema: Any = None, **options: Any) -> "DataFrame":
         from ember.sql.dataframe import DataFrame
 
         if format is not None:
@@ -71,23 +74,23 @@ class DataFrameReader:
         self.options(**options)
         return self.load(path)
 
-    def csv(self, path, schema: Any = None, **options: Any):
+    def csv(self, path, schema: Any = None, **options: Any) -> "DataFrame":
         return self._load_with("csv", path, schema, options)
 
-    def json(self, path, schema: Any = None, **options: Any):
+    def json(self, path, schema: Any = None, **options: Any) -> "DataFrame":
         return self._load_with("json", path, schema, options)
 
-    def parquet(self, *paths: str, **options: Any):
+    def parquet(self, *paths: str, **options: Any) -> "DataFrame":
         return self._load_with("parquet", list(paths), None, options)
 
-    def text(self, paths, wholetext: bool = False, lineSep: Optional[str] = None, **options: Any):
+    def text(self, paths, wholetext: bool = False, lineSep: Optional[str] = None, **options: Any) -> "DataFrame":
         if wholetext:
             options["wholetext"] = True
         if lineSep is not None:
             options["lineSep"] = lineSep
         return self._load_with("text", paths, None, options)
 
-    def table(self, tableName: str):
+    def table(self, tableName: str) -> "DataFrame":
         return self._spark.table(tableName)
 
 

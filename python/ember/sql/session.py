@@ -1,11 +1,17 @@
 """``SparkSession``: entry point; holds the native session (conf, views) and builds DataFrames."""
 import os
 import threading
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Union
 
 from ember import _native
 from ember import backend as _backend
 from ember.errors import PySparkRuntimeError, PySparkTypeError, PySparkValueError, _error
+
+if TYPE_CHECKING:
+    from ember.sql.dataframe import DataFrame
+    from ember.sql.readwriter import DataFrameReader
+    from ember.sql.streaming.query import StreamingQueryManager
+    from ember.sql.streaming.readwriter import DataStreamReader
 
 __all__ = ["SparkSession", "RuntimeConfig", "SparkContext"]
 
@@ -184,19 +190,19 @@ class SparkSession:
         return self._sc
 
     @property
-    def read(self):
+    def read(self) -> "DataFrameReader":
         from ember.sql.readwriter import DataFrameReader
 
         return DataFrameReader(self)
 
     @property
-    def readStream(self):
+    def readStream(self) -> "DataStreamReader":
         from ember.sql.streaming.readwriter import DataStreamReader
 
         return DataStreamReader(self)
 
     @property
-    def streams(self):
+    def streams(self) -> "StreamingQueryManager":
         from ember.sql.streaming.query import StreamingQueryManager
 
         if self._streams is None:
@@ -204,7 +210,7 @@ class SparkSession:
         return self._streams
 
     @property
-    def catalog(self):
+    def catalog(self) -> "_Catalog":
         return _Catalog(self)
 
     def newSession(self) -> "SparkSession":
@@ -224,25 +230,25 @@ class SparkSession:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
-    def _df(self, jdf):
+    def _df(self, jdf: Any) -> "DataFrame":
         from ember.sql.dataframe import DataFrame
 
         return DataFrame(jdf, self)
 
-    def range(self, start: int, end: Optional[int] = None, step: int = 1, numPartitions: Optional[int] = None):
+    def range(self, start: int, end: Optional[int] = None, step: int = 1, numPartitions: Optional[int] = None) -> "DataFrame":
         if end is None:
             start, end = 0, start
         return self._df(self._jsession.range(int(start), int(end), int(step), numPartitions))
 
-    def table(self, tableName: str):
+    def table(self, tableName: str) -> "DataFrame":
         return self._df(self._jsession.table(tableName))
 
-    def sql(self, sqlQuery: str, args: Any = None, **kwargs: Any):
+    def sql(self, sqlQuery: str, args: Any = None, **kwargs: Any) -> "DataFrame":
         if kwargs:
             sqlQuery = sqlQuery.format(**kwargs)
         return self._df(self._jsession.sql(sqlQuery))
 
-    def createDataFrame(self, data: Any, schema: Any = None, samplingRatio: Optional[float] = None, verifySchema: bool = True):
+    def createDataFrame(self, data: Any, schema: Any = None, samplingRatio: Optional[float] = None, verifySchema: bool = True) -> "DataFrame":
         from ember.sql import types as T
 
         if hasattr(data, "__arrow_c_stream__") and not isinstance(data, (list, tuple)):

@@ -2,12 +2,16 @@
 import json
 import re
 import sys
-from typing import Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 from ember import _native
 from ember.errors import (AnalysisException, PySparkAttributeError, PySparkTypeError,
                           PySparkValueError, _error)
 from ember.sql.readwriter import _opt_str, _schema_json
+
+if TYPE_CHECKING:
+    from ember.sql.dataframe import DataFrame
+    from ember.sql.streaming.query import StreamingQuery
 
 __all__ = ["DataStreamReader", "DataStreamWriter"]
 
@@ -38,7 +42,7 @@ class DataStreamReader:
                 self._options[k] = _opt_str(v)
         return self
 
-    def load(self, path: Optional[str] = None, format: Optional[str] = None, schema: Any = None, **options: Any):
+    def load(self, path: Optional[str] = None, format: Optional[str] = None, schema: Any = None, **options: Any) -> "DataFrame":
         from ember.sql.dataframe import DataFrame
 
         if format is not None:
@@ -60,16 +64,16 @@ class DataStreamReader:
         self.options(**options)
         return self.load(path)
 
-    def csv(self, path: str, schema: Any = None, **options: Any):
+    def csv(self, path: str, schema: Any = None, **options: Any) -> "DataFrame":
         return self._load_with("csv", path, schema, options)
 
-    def json(self, path: str, schema: Any = None, **options: Any):
+    def json(self, path: str, schema: Any = None, **options: Any) -> "DataFrame":
         return self._load_with("json", path, schema, options)
 
-    def parquet(self, path: str, **options: Any):
+    def parquet(self, path: str, **options: Any) -> "DataFrame":
         return self._load_with("parquet", path, None, options)
 
-    def text(self, path: str, wholetext: bool = False, lineSep: Optional[str] = None, **options: Any):
+    def text(self, path: str, wholetext: bool = False, lineSep: Optional[str] = None, **options: Any) -> "DataFrame":
         if wholetext:
             options["wholetext"] = True
         if lineSep is not None:
@@ -207,7 +211,7 @@ class DataStreamWriter:
         return self
 
     def start(self, path: Optional[str] = None, format: Optional[str] = None, outputMode: Optional[str] = None,
-              partitionBy: Any = None, queryName: Optional[str] = None, **options: Any):
+              partitionBy: Any = None, queryName: Optional[str] = None, **options: Any) -> "StreamingQuery":
         from ember.sql.dataframe import DataFrame
 
         if format is not None:
@@ -241,7 +245,7 @@ class DataStreamWriter:
         return manager._wrap(jq)
 
     def toTable(self, tableName: str, format: Optional[str] = None, outputMode: Optional[str] = None,
-                partitionBy: Any = None, queryName: Optional[str] = None, **options: Any):
+                partitionBy: Any = None, queryName: Optional[str] = None, **options: Any) -> "StreamingQuery":
         """Stream into the catalog table ``tableName``, as Spark's session catalog does: a table that does not
         exist is created first (a managed table in ``spark.sql.warehouse.dir``, or an external one at the
         ``path`` option) with this DataFrame's schema, then the query writes to the table's directory through
