@@ -20,4 +20,5 @@ pub mod source;
 pub mod start;
 pub mod state;
 pub mod trigger_interval;
+pub mod ui;
 pub mod watermark;

@@ -106,6 +106,8 @@ impl QueryHandle {
         });
         let (id, run_id, qname) = (handle.id.clone(), handle.run_id.clone(), handle.name.clone());
         let manager = run.manager.clone();
+        // The monitoring page starts with the first query (lazily, so session start does not pay for it).
+        crate::stream::ui::ensure_started(&run.session);
         manager.register(handle.clone());
         let spawned = std::thread::Builder::new()
             .name(format!("stream-{}", id.chars().take(8).collect::<String>()))
@@ -134,7 +136,10 @@ impl QueryHandle {
                 manager.notify_terminated();
             });
         match spawned {
-            Ok(thread) => *handle.thread.lock().unwrap() = Some(thread),
+            Ok(thread) => {
+                *handle.thread.lock().unwrap() = Some(thread);
+                crate::stream::ui::retained::record(handle.clone());
+            }
             Err(e) => {
                 manager.unregister(&handle.run_id);
                 return Err(EmberError::execution(format!("cannot start the query thread: {e}")));
