@@ -106,8 +106,9 @@ impl QueryHandle {
         });
         let (id, run_id, qname) = (handle.id.clone(), handle.run_id.clone(), handle.name.clone());
         let manager = run.manager.clone();
-        // The monitoring page starts with the first query (lazily, so session start does not pay for it).
-        crate::stream::ui::ensure_started(&run.session);
+        // The monitoring page starts with the first query (lazily and off this thread, so neither session start
+        // nor query start waits for it).
+        crate::stream::ui::start_in_background(&run.session);
         manager.register(handle.clone());
         let spawned = std::thread::Builder::new()
             .name(format!("stream-{}", id.chars().take(8).collect::<String>()))

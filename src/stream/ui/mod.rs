@@ -44,7 +44,20 @@ impl UiSettings {
 /// Start the page if the session's conf enables it and it is not running yet; its URL (None when disabled or
 /// when no port could be bound — the query runs without a page, as a failed bind is no reason to fail it).
 pub fn ensure_started(session: &Session) -> Option<String> {
-    let settings = UiSettings::from_conf(|k| session.conf_get(k))?;
+    start_with(UiSettings::from_conf(|k| session.conf_get(k))?)
+}
+
+/// `ensure_started` on a helper thread: a query's start does not wait for the bind and the server thread's spawn.
+pub fn start_in_background(session: &Session) {
+    let Some(settings) = UiSettings::from_conf(|k| session.conf_get(k)) else { return };
+    if UI.lock().unwrap().is_some() {
+        return;
+    }
+    // No thread to spare is no reason to fail the query: the page starts with the next query or uiWebUrl.
+    let _ = std::thread::Builder::new().name("ember-ui-start".into()).spawn(move || start_with(settings));
+}
+
+fn start_with(settings: UiSettings) -> Option<String> {
     let mut ui = UI.lock().unwrap();
     if let Some(server) = ui.as_ref() {
         return Some(server.url());
