@@ -35,8 +35,11 @@ def run(session, side, tmp, name, build, mode):
 
 SHAPES = {
     "aggregate": (lambda df, F: df.groupBy("k").agg(F.count("*").alias("n"), F.sum("v").alias("s"),
-                                                   F.min("v").alias("lo"), F.max("v").alias("hi")), "update"),
+                                                   F.min("v").alias("lo"), F.max("v").alias("hi"),
+                                                   F.avg("v").alias("m")), "update"),
     "dedupe": (lambda df, F: df.dropDuplicates(["k"]), "append"),
+    "session": (lambda df, F: df.withWatermark("ts", "10 seconds").groupBy(F.session_window("ts", "5 seconds"), "k")
+                .count(), "append"),
     "windowed": (lambda df, F: df.withWatermark("ts", "10 seconds").groupBy(F.window("ts", "10 seconds"), "k")
                  .count(), "update"),
 }

@@ -150,8 +150,36 @@ impl OperatorShape {
         self.operator.starts_with("dedupe")
     }
 
+    /// A session-window aggregation's session column among the key columns (Spark keys its state by the other
+    /// grouping columns and the session's start, and keeps the whole grouping row in the value).
+    fn session_column(&self, b: &RecordBatch, nkeys: usize) -> Option<usize> {
+        if self.operator != "sessionWindowStateStoreSaveExec" {
+            return None;
+        }
+        (0..nkeys).find(|&i| match b.column(i).data_type() {
+            DataType::Struct(f) => f.len() == 2 && f[0].name() == "start" && f[1].name() == "end",
+            _ => false,
+        })
+    }
+
+    fn key_name(&self, b: &RecordBatch, i: usize) -> String {
+        self.keys.get(i).map_or_else(|| b.schema().field(i).name().clone(), |f| f.name().clone())
+    }
+
     /// The `key` struct of a table's rows (`b`: key columns first, `nkeys` of them).
     fn key_struct(&self, b: &RecordBatch, nkeys: usize) -> Result<StructArray> {
+        if let Some(s) = self.session_column(b, nkeys) {
+            let mut fields = Vec::new();
+            let mut arrays = Vec::new();
+            for i in (0..nkeys).filter(|&i| i != s) {
+                fields.push(Field::new(self.key_name(b, i), b.column(i).data_type().clone(), true));
+                arrays.push(b.column(i).clone());
+            }
+            let session = b.column(s).as_any().downcast_ref::<StructArray>().expect("a struct column");
+            fields.push(Field::new("sessionStartTime", session.column(0).data_type().clone(), true));
+            arrays.push(session.column(0).clone());
+            return Ok(StructArray::try_new(Fields::from(fields), arrays, None)?);
+        }
         let arrays: Vec<ArrayRef> = match b.column(0).as_any().downcast_ref::<BinaryArray>() {
             // Keys kept as Arrow row-format bytes (deduplication): decoded with the declared key types.
             Some(bytes) if nkeys == 1 && !self.keys.is_empty() && self.keys[0].data_type() != &DataType::Binary => {
@@ -188,6 +216,12 @@ impl OperatorShape {
         let schema = b.schema();
         let mut fields = Vec::new();
         let mut arrays = Vec::new();
+        if self.session_column(b, nkeys).is_some() {
+            for i in 0..nkeys {
+                fields.push(Field::new(self.key_name(b, i), b.column(i).data_type().clone(), true));
+                arrays.push(b.column(i).clone());
+            }
+        }
         for i in nkeys..b.num_columns() {
             let name = schema.field(i).name();
             if name.starts_with('_') {
