@@ -27,6 +27,8 @@ for i in range(3):
     (root / "in" / f"{i}.json").write_text("\\n".join(json.dumps({"k": k, "v": i}) for k in "abc"[: i + 1]))
     q.processAllAvailable()
 q""",
+    """from ember.monitoring import watch
+watch(q, interval=0.1, timeout=0.5)""",
     """q.stop()
 plot_progress(q.recentProgress)""",
 ]
@@ -57,7 +59,11 @@ def test_a_query_and_its_progress_render_in_a_notebook(tmp_path):
     assert rates and "<polyline" in rates.group(1)
     assert 'data-chart="stateRows" data-batches="3"' in running
 
-    finished = html_of(nb.cells[1])
+    # watch() shows the running query in one display (redrawn in place every interval until the timeout).
+    watched = html_of(nb.cells[1])
+    assert ">RUNNING<" in watched and 'data-chart="rates" data-batches="3"' in watched
+
+    finished = html_of(nb.cells[2])
     assert 'data-chart="rates" data-batches="3"' in finished
     duration = re.search(r'data-chart="duration" data-batches="3"(.*?)</svg>', finished, re.S)
     assert duration and "<rect" in duration.group(1)
