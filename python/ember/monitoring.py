@@ -3,7 +3,10 @@ draws a finished query's batches, ``StreamingQuery``'s notebook display shows it
 ``watch(query)`` keeps that display updated while the query runs. Inline SVG only: nothing is fetched."""
 import html
 import time
-from typing import Iterable, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, List, Mapping, Optional, Sequence
+
+if TYPE_CHECKING:
+    from ember.sql.streaming.query import StreamingQuery
 
 _COLORS = ("#2563eb", "#f97316", "#16a34a", "#9333ea")
 _PHASES = ("addBatch", "getBatch", "latestOffset", "queryPlanning", "walCommit", "commitOffsets")
@@ -79,7 +82,7 @@ def progress_html(progress: Iterable[Mapping]) -> str:
 class ProgressPlot:
     """What ``plot_progress`` returns: shown as its charts in a notebook; ``html`` is the fragment."""
 
-    def __init__(self, progress: Iterable[Mapping]):
+    def __init__(self, progress: Iterable[Mapping]) -> None:
         self.html = progress_html(progress)
 
     def _repr_html_(self) -> str:
@@ -91,7 +94,7 @@ def plot_progress(progress: Iterable[Mapping]) -> ProgressPlot:
     return ProgressPlot(progress)
 
 
-def query_html(query) -> str:
+def query_html(query: "StreamingQuery") -> str:
     """A query's status line and charts (``StreamingQuery``'s notebook display)."""
     status = query.status
     state = "RUNNING" if query.isActive else ("FAILED" if query.exception() else "FINISHED")
@@ -108,7 +111,7 @@ def query_html(query) -> str:
     return head + progress_html(progress) + "</div>"
 
 
-def watch(query, interval: float = 1.0, timeout: Optional[float] = None) -> None:
+def watch(query: "StreamingQuery", interval: float = 1.0, timeout: Optional[float] = None) -> None:
     """Show the query in the notebook and redraw it every ``interval`` seconds until it stops (or ``timeout``)."""
     from IPython.display import HTML, display
 
