@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 MATURIN := $(VENV)/bin/maturin
 
-.PHONY: demo test bench venv build-dev build-release rust-test py-test wheel test-wheel stub clean
+.PHONY: demo test bench venv build-dev build-release rust-test py-test test-tools wheel test-wheel stub clean
 
 venv: $(VENV)/.installed
 
@@ -45,7 +45,11 @@ demo: build-release
 rust-test:
 	cargo test -q
 
-py-test: build-dev
+# Debian packages the tests use: Chromium for the monitoring page's browser test (quick when already present).
+test-tools:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+py-test: build-dev test-tools
 	$(PY) -m pytest -q tests
 
 test: venv rust-test test-wheel py-test

@@ -6,6 +6,7 @@ pub mod dataframe;
 pub mod error;
 pub mod gil;
 pub mod group_function;
+pub mod monitoring;
 pub mod query_manager;
 pub mod session;
 pub mod streaming;
@@ -48,6 +49,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(local_path, m)?)?;
     m.add_function(wrap_pyfunction!(trigger_interval_ms, m)?)?;
     m.add_function(wrap_pyfunction!(checkpoint::inspect_checkpoint, m)?)?;
+    m.add_function(wrap_pyfunction!(monitoring::ui_web_url, m)?)?;
+    m.add_function(wrap_pyfunction!(monitoring::ui_stop, m)?)?;
     m.add("SPARK_VERSION", "4.3.0")?;
     Ok(())
 }

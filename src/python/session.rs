@@ -104,6 +104,7 @@ impl PySession {
         options: Vec<(String, String)>,
         schema_json: Option<String>,
     ) -> BResult<PyDataFrame> {
+        let raw = options.clone();
         let opts = crate::io::options::Options::from_pairs(options);
         // Spark reads files with the user's schema made nullable.
         let user = match &schema_json {
@@ -113,7 +114,23 @@ impl PySession {
         let ctx = self.session.exec_context();
         let (fields, batches) = crate::python::gil::detached(py, {
             let (format, paths, opts) = (format.clone(), paths.clone(), opts.clone());
-            move || crate::io::read_format(&format, &paths, &opts, user.as_ref(), &ctx.eval)
+            move || match format.as_str() {
+                // Spark's state data sources read a streaming checkpoint, not files of a format.
+                "statestore" | "state-metadata" => {
+                    let [path] = paths.as_slice() else {
+                        return Err(crate::error::EmberError::illegal_argument(format!(
+                            "The {format} source reads one checkpoint location; got {} paths",
+                            paths.len()
+                        )));
+                    };
+                    if format == "statestore" {
+                        crate::stream::state_source::read_state_store(path, &raw)
+                    } else {
+                        crate::stream::state_source::read_state_metadata(path)
+                    }
+                }
+                _ => crate::io::read_format(&format, &paths, &opts, user.as_ref(), &ctx.eval),
+            }
         })?;
         Ok(PyDataFrame::new(builder::values(fields, batches), self.session.clone()))
     }

@@ -20,5 +20,7 @@ pub mod sink;
 pub mod source;
 pub mod start;
 pub mod state;
+pub mod state_source;
 pub mod trigger_interval;
+pub mod ui;
 pub mod watermark;

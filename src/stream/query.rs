@@ -107,6 +107,9 @@ impl QueryHandle {
         });
         let (id, run_id, qname) = (handle.id.clone(), handle.run_id.clone(), handle.name.clone());
         let manager = run.manager.clone();
+        // The monitoring page starts with the first query (lazily and off this thread, so neither session start
+        // nor query start waits for it).
+        crate::stream::ui::start_in_background(&run.session);
         manager.register(handle.clone());
         let spawned = std::thread::Builder::new()
             .name(format!("stream-{}", id.chars().take(8).collect::<String>()))
@@ -135,7 +138,10 @@ impl QueryHandle {
                 manager.notify_terminated();
             });
         match spawned {
-            Ok(thread) => *handle.thread.lock().unwrap() = Some(thread),
+            Ok(thread) => {
+                *handle.thread.lock().unwrap() = Some(thread);
+                crate::stream::ui::retained::record(handle.clone());
+            }
             Err(e) => {
                 manager.unregister(&handle.run_id);
                 return Err(EmberError::execution(format!("cannot start the query thread: {e}")));

@@ -81,6 +81,11 @@ class SparkContext:
         return self._session.version
 
     @property
+    def uiWebUrl(self) -> Optional[str]:
+        # The streaming monitoring page starts here or with the first query, never with the session.
+        return _native.ui_web_url(self._session._jsession)
+
+    @property
     def defaultParallelism(self) -> int:
         return int(self._session.conf.get("spark.sql.shuffle.partitions"))
 
@@ -223,6 +228,7 @@ class SparkSession:
         with SparkSession._lock:
             if SparkSession._active is self:
                 SparkSession._active = None
+            _native.ui_stop()
 
     def __enter__(self) -> "SparkSession":
         return self

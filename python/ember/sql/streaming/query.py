@@ -115,6 +115,13 @@ class StreamingQuery:
         progress = self._jq.recent_progress()
         return _Progress(progress[-1]) if progress else None
 
+    def _repr_html_(self) -> str:
+        # A notebook's display of the query: status and progress charts (ember.monitoring; redrawn on each display,
+        # ember.monitoring.watch keeps it live).
+        from ember.monitoring import query_html
+
+        return query_html(self)
+
     def explain(self, extended: bool = False) -> None:
         print("== Physical Plan ==\n" + self._jq.explain_string())
 
