@@ -30,6 +30,7 @@ pub mod aggregate;
 pub mod deduplicate;
 pub mod flat_map_groups_with_state;
 pub mod session_window;
+pub mod stream_join;
 
 use std::sync::Arc;
 
@@ -95,7 +96,7 @@ pub type Planner = fn(&Arc<LogicalPlan>, PlanContext) -> Result<Option<Planned>>
 
 /// Tried in order; session windows before plain aggregation (both are `Aggregate` nodes).
 pub static PLANNERS: &[Planner] =
-    &[session_window::plan, aggregate::plan, deduplicate::plan, flat_map_groups_with_state::plan];
+    &[session_window::plan, aggregate::plan, deduplicate::plan, flat_map_groups_with_state::plan, stream_join::plan];
 
 /// `name: type` per column of `range` of a schema (the shape's key and value lists).
 pub fn column_types(schema: &PlanSchema, range: std::ops::Range<usize>) -> Vec<String> {
