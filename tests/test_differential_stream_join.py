@@ -70,7 +70,8 @@ def _run(s, df, checkpoint=None, mode="append"):
     q = w.start()
     q.awaitTermination()
     states = [[(o["operatorName"], o["numRowsTotal"], o["numRowsUpdated"], o["numRowsRemoved"],
-                o["numRowsDroppedByWatermark"]) for o in p["stateOperators"]] for p in q.recentProgress]
+                o["numRowsDroppedByWatermark"], o["numStateStoreInstances"]) for o in p["stateOperators"]]
+              for p in q.recentProgress]
     watermarks = [p.get("eventTime", {}).get("watermark") for p in q.recentProgress]
     return got, states, watermarks
 
@@ -116,6 +117,20 @@ CASES = {
         p.select("buyer", "purchase_id", F.window("purchase_time", "10 seconds").alias("pw")),
         F.expr("clicker = buyer AND cw = pw"), "leftOuter"))(*_sides(s, paths)),
 }
+CHAINS = {
+    # A join followed by a windowed count of its rows.
+    "inner_then_window_count": lambda s, paths, F: _range_join("inner")(s, paths, F)
+    .groupBy(F.window("click_time", "20 seconds")).count(),
+    # A stream-stream join and a stream-static join in one query.
+    "inner_then_static_join": lambda s, paths, F: _range_join("inner")(s, paths, F).join(
+        s.createDataFrame([("a", "alpha"), ("e", "echo")], "name STRING, label STRING"),
+        F.expr("clicker = name"), "left_outer"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHAINS))
+def test_stream_join_chains_match(name, streams, spark, pyspark_session):
+    _compare(spark, pyspark_session, CHAINS[name], streams)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -65,6 +65,11 @@ pub trait StatefulOperator: Send {
     /// Whether a batch without new data should run for this operator: when the watermark rose (`watermark_rose`) and
     /// it can emit or evict something, or when it has processing-time timeouts, which are checked every trigger.
     fn wants_no_data_batch(&self, watermark_rose: bool) -> bool;
+    /// The watermark (ms) an operator above this one sees when this one's input watermark is `input_ms` (Spark's
+    /// produceOutputWatermark): the input's, unless the operator can emit rows older than it.
+    fn output_watermark(&self, input_ms: i64) -> i64 {
+        input_ms
+    }
     /// Figures of the latest batch for progress `stateOperators` (the state store's commit adds its own).
     fn metrics(&self) -> &OperatorMetrics;
     fn metrics_mut(&mut self) -> &mut OperatorMetrics;

@@ -54,7 +54,10 @@ pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
         state: JoinState { left: SideState::new(&left.data_types())?, right: SideState::new(&right.data_types())? },
         out_schema: p.schema.arrow_schema(),
         shape,
-        metrics: OperatorMetrics::new("symmetricHashJoin", cx.partitions.max(1)),
+        metrics: OperatorMetrics {
+            stores_per_partition: 4,
+            ..OperatorMetrics::new("symmetricHashJoin", cx.partitions.max(1))
+        },
     };
     Ok(Some(Planned { operator: Box::new(operator), inputs: vec![left.clone(), right.clone()] }))
 }
@@ -391,6 +394,15 @@ impl StatefulOperator for StreamJoin {
     /// As Spark: a batch for a risen watermark only when the watermark evicts either side's state.
     fn wants_no_data_batch(&self, watermark_rose: bool) -> bool {
         watermark_rose && (self.left.eviction != Eviction::Never || self.right.eviction != Eviction::Never)
+    }
+
+    /// Rows a side keeps until its state watermark can be older than the query's watermark: the join's output
+    /// watermark is the lowest of them (Spark's produceOutputWatermark).
+    fn output_watermark(&self, input_ms: i64) -> i64 {
+        [&self.left.eviction, &self.right.eviction]
+            .iter()
+            .filter_map(|e| e.value_watermark(input_ms))
+            .fold(input_ms, i64::min)
     }
 
     fn metrics(&self) -> &OperatorMetrics {
