@@ -104,8 +104,8 @@ def json_events_dir(root: str, rows: int = 1_000_000, files: int = 20, minutes_p
 def join_streams_dir(root: str, rows: int = 500_000, files: int = 10, minutes_per_file: int = 10) -> str:
     """Two JSON streams for the stream-stream join case, `rows` each in `files` files: clicks (user_id, click_time,
     click_id) and purchases (buyer_id, purchase_time, amount) over 100k users, each stream's clock advancing
-    minutes_per_file per file with events 0–60 s behind it; about 1 in 10 rows lags 5–12 minutes (some of them late
-    against a 10-minute watermark). Returns the directory holding `clicks/` and `purchases/`."""
+    minutes_per_file per file with events 0–60 s behind it; about 1 in 10 rows lags 5–12 minutes (within the
+    10-minute watermark's reach: none is late, but they keep older state rows alive). Returns the directory holding `clicks/` and `purchases/`."""
     d = os.path.join(root, f"join_streams_{rows}_{files}")
     if os.path.exists(os.path.join(d, "_DONE")):
         return d

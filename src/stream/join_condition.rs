@@ -299,3 +299,50 @@ fn collect_terms(e: &PhysicalExpr, negate: bool, out: &mut Vec<Term>) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::DurationMicrosecondArray;
+    use arrow::datatypes::{Field, Fields};
+    use std::sync::Arc;
+
+    fn side(key: &str, time: &str) -> PlanSchema {
+        let ts = crate::types::timestamp_type();
+        let mut s =
+            PlanSchema::fresh(Fields::from(vec![Field::new(key, DataType::Utf8, true), Field::new(time, ts, true)]));
+        s.attrs[1].watermark_delay_ms = Some(5_000);
+        s
+    }
+
+    fn cmp(op: BinaryOp, a: PhysicalExpr, b: PhysicalExpr) -> PhysicalExpr {
+        PhysicalExpr::new(PhysicalKind::Binary { op, left: Box::new(a), right: Box::new(b) }, DataType::Boolean, true)
+    }
+
+    #[test]
+    fn a_time_range_gives_each_side_its_state_value_watermark() {
+        let (left, right) = (side("k", "t"), side("k2", "t2"));
+        let ts = crate::types::timestamp_type();
+        let t = PhysicalExpr::column(1, ts.clone(), true);
+        let t2 = PhysicalExpr::column(3, ts, true);
+        let ten = PhysicalExpr::new(
+            PhysicalKind::Literal(Arc::new(DurationMicrosecondArray::from(vec![10_000_000]))),
+            DataType::Duration(arrow::datatypes::TimeUnit::Microsecond),
+            false,
+        );
+        let upper = crate::expr::physical_eval::resolve_temporal_arith(BinaryOp::Plus, t.clone(), ten).unwrap();
+        // t2 >= t AND t2 <= t + 10 seconds
+        let filter = cmp(BinaryOp::And, cmp(BinaryOp::GtEq, t2.clone(), t), cmp(BinaryOp::LtEq, t2, upper));
+        let keys = [PhysicalExpr::column(0, DataType::Utf8, true)];
+        let c = JoinCondition::analyze(&left, &right, &keys, &keys, Some(&filter));
+        // Left rows wait for right rows up to 10 s later; right rows for left rows up to their own time (as Spark,
+        // one millisecond short of the bound for a non-strict comparison).
+        assert_eq!(c.left_eviction.value_watermark(100_000), Some(89_999));
+        assert_eq!(c.right_eviction.value_watermark(100_000), Some(99_999));
+        assert!(c.both.is_some() && c.left_only.is_none() && c.right_only.is_none());
+        // Without the upper bound the left side has no state watermark: an outer join on it is refused at start.
+        let lower_only = range_conjuncts(Some(&filter))[..1].to_vec();
+        assert!(state_value_bounds(&left, &right, Side::Left, &lower_only).is_none());
+        assert!(state_value_bounds(&left, &right, Side::Right, &lower_only).is_some());
+    }
+}
