@@ -99,3 +99,33 @@ def json_events_dir(root: str, rows: int = 1_000_000, files: int = 20, minutes_p
         os.utime(os.path.join(d, f"batch_{b:06d}.json"), (t, t))
     open(os.path.join(d, "_DONE"), "w").close()
     return d
+
+
+def join_streams_dir(root: str, rows: int = 500_000, files: int = 10, minutes_per_file: int = 10) -> str:
+    """Two JSON streams for the stream-stream join case, `rows` each in `files` files: clicks (user_id, click_time,
+    click_id) and purchases (buyer_id, purchase_time, amount) over 100k users, each stream's clock advancing
+    minutes_per_file per file with events 0–60 s behind it; about 1 in 10 rows lags 5–12 minutes (within the
+    10-minute watermark's reach: none is late, but they keep older state rows alive). Returns the directory holding `clicks/` and `purchases/`."""
+    d = os.path.join(root, f"join_streams_{rows}_{files}")
+    if os.path.exists(os.path.join(d, "_DONE")):
+        return d
+    rnd = random.Random(3)
+    base = datetime(2024, 1, 1)
+    per = rows // files
+    step = timedelta(minutes=minutes_per_file) / per
+    for side, user, time_col, extra in (("clicks", "user_id", "click_time", "click_id"),
+                                        ("purchases", "buyer_id", "purchase_time", "amount")):
+        os.makedirs(os.path.join(d, side), exist_ok=True)
+        for b in range(files):
+            path = os.path.join(d, side, f"part_{b:06d}.json")
+            with open(path, "w") as f:
+                for i in range(per):
+                    now = base + (b * per + i) * step
+                    lag = rnd.randint(300, 720) if rnd.random() < 0.1 else rnd.randint(0, 60)
+                    value = b * per + i if extra == "click_id" else round(rnd.uniform(1, 500), 2)
+                    f.write(json.dumps({user: rnd.randint(1, 100_000), time_col: (now - timedelta(seconds=lag)).isoformat(),
+                                        extra: value}) + "\n")
+            t = 1_700_000_000 + b
+            os.utime(path, (t, t))
+    open(os.path.join(d, "_DONE"), "w").close()
+    return d

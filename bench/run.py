@@ -28,7 +28,7 @@ sys.path.insert(0, HERE)
 import datagen  # noqa: E402
 
 BATCH_CASES = ["csv", "json"]
-STREAM_CASES = ["startup", "latency", "csv_stream", "json_windows", "soak", "checkpoint", "state_store"]
+STREAM_CASES = ["startup", "latency", "csv_stream", "json_windows", "stream_join", "soak", "checkpoint", "state_store"]
 
 
 def child(script: str, args, echo: bool = False):
@@ -259,6 +259,13 @@ def main() -> None:
                             "withWatermark 10 min → groupBy(window 1 min, event_type).count(), update, noop, "
                             "availableNow", datagen.json_events_dir(data), 1_000_000, engines, "events", tmp,
                             "ember ≥ 2M events/s, peak RSS ≤ 100 MB")
+        elif case == "stream_join":
+            path = datagen.join_streams_dir(data)
+            for sub, how in (("join_inner", "inner"), ("join_left_outer", "left outer")):
+                throughput_case(sub, f"Stream-stream {how} join: two JSON streams of 500k rows in 10 files each, one "
+                                "file per stream per trigger, withWatermark 10 min on both, user equality and a "
+                                "15-minute range, noop, availableNow", path, 1_000_000, engines, "rows", tmp,
+                                "rows/s (both streams' input rows) and peak state rows next to PySpark's")
         elif case == "soak":
             soak_case(a.quick, engines)
         elif case == "checkpoint":

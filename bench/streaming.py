@@ -7,6 +7,9 @@ Cases (the queries are written once against the PySpark API):
   csv_stream     seed 000: CSV files, maxFilesPerTrigger 2, groupBy(event).count(), complete, noop, availableNow
   json_windows   seed 002: JSON files, watermark 10 min, groupBy(window 1 min, event_type).count(), update, noop,
                  availableNow
+  join_inner / join_left_outer
+                 two JSON streams of 500k rows, 10-minute watermarks, joined on the user within 15 minutes, noop,
+                 availableNow: rows/s and peak state rows
   soak           rate-micro-batch through the same windowed aggregation, state rows and RSS sampled (ember only)
 """
 import argparse
@@ -221,6 +224,30 @@ def json_windows(spark, F, a):
     return out
 
 
+def stream_join(spark, F, a, how):
+    """Two JSON streams (a.path/clicks, a.path/purchases), one file of each per trigger, 10-minute watermarks, joined
+    on the user within a 15-minute range (`how`: inner or leftOuter), noop sink, availableNow."""
+    def build():
+        clicks = (spark.readStream.option("maxFilesPerTrigger", 1)
+                  .schema("user_id INT, click_time TIMESTAMP, click_id LONG").json(os.path.join(a.path, "clicks"))
+                  .withWatermark("click_time", "10 minutes"))
+        purchases = (spark.readStream.option("maxFilesPerTrigger", 1)
+                     .schema("buyer_id INT, purchase_time TIMESTAMP, amount DOUBLE")
+                     .json(os.path.join(a.path, "purchases")).withWatermark("purchase_time", "10 minutes"))
+        joined = clicks.join(purchases, F.expr(
+            "user_id = buyer_id AND purchase_time >= click_time AND purchase_time <= click_time + interval 15 minutes"),
+            how)
+        return joined.writeStream.format("noop").trigger(availableNow=True)
+
+    runs = run_available_now(spark, build, a, a.rows)
+    out = throughput(runs, a.rows)
+    ops = [field(p, "stateOperators") for p in runs[0][2]]
+    state_rows = [field(o[0], "numRowsTotal") for o in ops if o]
+    out.update({"state_rows_max": max(state_rows, default=0), "state_rows_last": state_rows[-1] if state_rows else 0,
+                "late_rows_dropped": sum(field(o[0], "numRowsDroppedByWatermark") for o in ops if o)})
+    return out
+
+
 # ---- soak ---------------------------------------------------------------------------------------------------
 
 def soak(spark, F, a):
@@ -270,7 +297,9 @@ def soak(spark, F, a):
 
 
 CASES = {"latency": latency_memory, "latency_files": latency_files, "csv_stream": csv_stream,
-         "json_windows": json_windows, "soak": soak}
+         "json_windows": json_windows, "soak": soak,
+         "join_inner": lambda spark, F, a: stream_join(spark, F, a, "inner"),
+         "join_left_outer": lambda spark, F, a: stream_join(spark, F, a, "leftOuter")}
 
 
 def main() -> None:

@@ -112,7 +112,18 @@ SEED001_REPLACED = {
         '        .option("url", "jdbc:postgresql://localhost/db") \\',
         '        .option("dbtable", "results") \\',
     },
+    # The guide reads Kafka topics; the port reads JSON files. Its `user_id = user_id` is ambiguous in Spark too
+    # (both streams have user_id): the port qualifies the two columns.
+    "08_stream_stream_join.py": {
+        'clicks = spark.readStream.format("kafka") \\',
+        '    .option("subscribe", "clicks") \\',
+        'purchases = spark.readStream.format("kafka") \\',
+        '    .option("subscribe", "purchases") \\',
+        '        expr("user_id = user_id AND purchase_time >= click_time AND purchase_time <= click_time + interval 1 hour"),',
+    },
 }
+# The word each port's comment uses to say why those lines are replaced.
+SEED001_REPLACED_WHY = {"07_foreach_sink.py": "JDBC", "08_stream_stream_join.py": "Kafka"}
 
 
 def _seed_section(seed: str, title: str) -> str:
@@ -131,8 +142,8 @@ def _seed001_blocks(seed: str, example: str):
     return blocks
 
 
-@pytest.mark.parametrize("example", ["02_file_streaming.py", "07_foreach_sink.py", "09_trigger_modes.py",
-                                     "10_monitoring.py"])
+@pytest.mark.parametrize("example", ["02_file_streaming.py", "07_foreach_sink.py", "08_stream_stream_join.py",
+                                     "09_trigger_modes.py", "10_monitoring.py"])
 def test_seed001_examples_contain_the_guides_code_but_the_import(example):
     seed = _seed("001_")
     with open(os.path.join(SEED001_DIR, example), encoding="utf-8") as f:
@@ -148,7 +159,7 @@ def test_seed001_examples_contain_the_guides_code_but_the_import(example):
     for line in replaced:
         assert line not in ours
     if replaced:
-        assert "JDBC" in ours, "the port says why the JDBC write is replaced"
+        assert SEED001_REPLACED_WHY[example] in ours, "the port says why the guide's lines are replaced"
 
 
 def _run_example(script: str, *args: str, timeout: float = 120) -> str:
@@ -744,7 +755,23 @@ def test_seed001_watermarking_example_drops_the_late_event(tmp_path):
     assert "Batch 3: watermark 2024-01-01T12:21:00.000Z, 0 rows read, 0 dropped as too late" in out
 
 
-@pytest.mark.parametrize("name", ["04_windowing.py", "05_watermarking.py"])
+def test_seed001_stream_stream_join_example_releases_unmatched_rows(tmp_path):
+    out = _run_windowing_example(os.path.join(SEED001, "08_stream_stream_join.py"), tmp_path)
+    sections = {m.group(1): m.group(2) for m in re.finditer(r"=== (\w+) ===\n(.*?)(?==== |\Z)", out, re.S)}
+    assert list(sections) == ["inner", "leftOuter", "rightOuter", "fullOuter"]
+    tables = {how: _console_tables(text) for how, text in sections.items()}
+    match = [("1", "2024-01-01 12:00:00", "1", "2024-01-01 12:20:00")]
+    assert all(t[0][1][1:] == match for t in tables.values())
+    # Clicks of users 2 and 3 never matched: released null-padded once the watermark passed 13:10 (batch 2).
+    unmatched_clicks = [("2", "2024-01-01 12:05:00", "NULL", "NULL"), ("3", "2024-01-01 12:10:00", "NULL", "NULL")]
+    assert tables["inner"][2][1][1:] == []
+    assert tables["leftOuter"][2][1][1:] == unmatched_clicks
+    assert tables["rightOuter"][2][1][1:] == [("NULL", "NULL", "2", "2024-01-01 14:05:00")]
+    assert tables["fullOuter"][2][1][1:] == sorted(unmatched_clicks + [("NULL", "NULL", "2", "2024-01-01 14:05:00")])
+    assert "Batch 2: watermark 2024-01-01T14:50:00.000Z, 2 rows buffered in the join's state" in out
+
+
+@pytest.mark.parametrize("name", ["04_windowing.py", "05_watermarking.py", "08_stream_stream_join.py"])
 def test_seed001_windowing_examples_print_what_pyspark_prints(name, tmp_path):
     import shutil
 

@@ -704,29 +704,34 @@ pub fn join_on(left: &Plan, right: &Plan, cond: Option<&Expr>, jt: JoinType, cfg
                     ),
                 ));
             }
-            if let PhysicalKind::Binary { op: BinaryOp::Eq, left: a, right: b } = &p.kind {
-                let side = |e: &PhysicalExpr| {
-                    let mut cols = Vec::new();
-                    e.columns(&mut cols);
-                    if cols.is_empty() {
-                        0
-                    } else if cols.iter().all(|&c| c < nl) {
-                        1
-                    } else if cols.iter().all(|&c| c >= nl) {
-                        2
-                    } else {
-                        3
+            // A SQL string condition (`expr("a = b AND …")`) resolves to one tree: its conjuncts are split here.
+            let mut resolved = Vec::new();
+            split_resolved_and(p, &mut resolved);
+            for p in resolved {
+                if let PhysicalKind::Binary { op: BinaryOp::Eq, left: a, right: b } = &p.kind {
+                    let side = |e: &PhysicalExpr| {
+                        let mut cols = Vec::new();
+                        e.columns(&mut cols);
+                        if cols.is_empty() {
+                            0
+                        } else if cols.iter().all(|&c| c < nl) {
+                            1
+                        } else if cols.iter().all(|&c| c >= nl) {
+                            2
+                        } else {
+                            3
+                        }
+                    };
+                    let (sa, sb) = (side(a), side(b));
+                    if (sa, sb) == (1, 2) || (sa, sb) == (2, 1) {
+                        let (l, rr) = if sa == 1 { (a, b) } else { (b, a) };
+                        lk.push((**l).clone());
+                        rk.push(rr.map_columns(&|c| c - nl));
+                        continue;
                     }
-                };
-                let (sa, sb) = (side(a), side(b));
-                if (sa, sb) == (1, 2) || (sa, sb) == (2, 1) {
-                    let (l, rr) = if sa == 1 { (a, b) } else { (b, a) };
-                    lk.push((**l).clone());
-                    rk.push(rr.map_columns(&|c| c - nl));
-                    continue;
                 }
+                rest.push(p);
             }
-            rest.push(p);
         }
     }
     let filter = rest.into_iter().reduce(|a, b| {
@@ -749,6 +754,16 @@ pub fn join_on(left: &Plan, right: &Plan, cond: Option<&Expr>, jt: JoinType, cfg
         },
         schema,
     ))
+}
+
+fn split_resolved_and(e: PhysicalExpr, out: &mut Vec<PhysicalExpr>) {
+    match e.kind {
+        PhysicalKind::Binary { op: BinaryOp::And, left, right } => {
+            split_resolved_and(*left, out);
+            split_resolved_and(*right, out);
+        }
+        kind => out.push(PhysicalExpr { kind, ..e }),
+    }
 }
 
 fn split_and(e: &Expr, out: &mut Vec<Expr>) {

@@ -102,7 +102,7 @@ fn walk(p: &LogicalPlan, mode: OutputMode, aggregated: bool, root: &LogicalPlan)
                 return Err(fail("Union between streaming and batch DataFrames/Datasets is not supported", root))
             }
             PlanNode::Join { left, right, .. } if left.is_streaming() && right.is_streaming() => {
-                return Err(EmberError::not_implemented("stream-stream joins are not supported by ember yet"))
+                check_stream_stream_join(p, mode, root)?
             }
             PlanNode::Join { left, right, join_type, .. } => {
                 use crate::plan::JoinType::*;
@@ -155,6 +155,46 @@ fn walk(p: &LogicalPlan, mode: OutputMode, aggregated: bool, root: &LogicalPlan)
     }
     for c in p.children() {
         walk(c, mode, aggregated, root)?;
+    }
+    Ok(())
+}
+
+/// A join of two streams: not in complete mode; an outer or semi join needs a watermarked join key, or a watermark on
+/// the side whose rows may go unmatched and a range condition that bounds them (Spark's
+/// checkForStreamStreamJoinWatermark).
+fn check_stream_stream_join(join: &LogicalPlan, mode: OutputMode, root: &LogicalPlan) -> Result<()> {
+    use crate::plan::JoinType::*;
+    use crate::stream::join_condition::{state_value_bounds, watermarked_key, Side};
+    let PlanNode::Join { left, right, join_type, left_keys, right_keys, filter } = &join.node else { return Ok(()) };
+    // Spark 4 runs a join in update mode as in append mode (it updates nothing); complete mode needs an
+    // aggregation, which the checks before this one ask for.
+    if mode == OutputMode::Complete {
+        return Err(fail(
+            &format!(
+                "Join between two streaming DataFrames/Datasets is not supported in {} output mode, only in Append output mode",
+                mode.name()
+            ),
+            root,
+        ));
+    }
+    let parts = crate::stream::join_condition::range_conjuncts(filter.as_ref());
+    let bounded = |side: Side| state_value_bounds(&left.schema, &right.schema, side, &parts).is_some();
+    let ranged = match join_type {
+        Inner | Cross => return Ok(()),
+        LeftOuter | LeftSemi => bounded(Side::Left),
+        RightOuter => bounded(Side::Right),
+        FullOuter => bounded(Side::Left) || bounded(Side::Right),
+        LeftAnti => {
+            return Err(fail("LeftAnti joins with a streaming DataFrame/Dataset on the right are not supported", root))
+        }
+    };
+    if watermarked_key(&left.schema, &right.schema, left_keys, right_keys).is_none() && !ranged {
+        return Err(fail(
+            &format!(
+                "Stream-stream {join_type:?} join between two streaming DataFrame/Datasets is not supported without a watermark in the join keys, or a watermark on the nullable side and an appropriate range condition"
+            ),
+            root,
+        ));
     }
     Ok(())
 }

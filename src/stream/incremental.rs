@@ -249,6 +249,29 @@ impl Incremental {
         out
     }
 
+    /// The watermarks an operator over `steps` applies: the query's, lowered by the output watermark of any
+    /// stateful operator below it (a stream-stream join can emit rows older than the query's watermark).
+    fn input_marks(&self, steps: &[Step], marks: Watermarks) -> Watermarks {
+        steps
+            .iter()
+            .map(|s| self.output_marks(s, marks))
+            .reduce(|a, b| Watermarks { late_ms: a.late_ms.min(b.late_ms), evict_ms: a.evict_ms.min(b.evict_ms) })
+            .unwrap_or(marks)
+    }
+
+    fn output_marks(&self, step: &Step, marks: Watermarks) -> Watermarks {
+        match step {
+            Step::Source(_) => marks,
+            Step::Watermark { input, .. } => self.output_marks(input, marks),
+            Step::Stateless { inputs, .. } => self.input_marks(inputs, marks),
+            Step::Operator { index, inputs } => {
+                let m = self.input_marks(inputs, marks);
+                let op = &self.operators[*index];
+                Watermarks { late_ms: op.output_watermark(m.late_ms), evict_ms: op.output_watermark(m.evict_ms) }
+            }
+        }
+    }
+
     fn eval(
         &mut self,
         step: &Step,
@@ -268,7 +291,8 @@ impl Incremental {
             }
             Step::Operator { index, inputs: steps } => {
                 let rows = steps.iter().map(|s| self.eval(s, inputs, marks, ctx)).collect::<Result<Vec<_>>>()?;
-                self.operators[*index].process(rows, marks, ctx)
+                let own = self.input_marks(steps, marks);
+                self.operators[*index].process(rows, own, ctx)
             }
             Step::Stateless { template, inputs: steps } => {
                 let rows = steps.iter().map(|s| self.eval(s, inputs, marks, ctx)).collect::<Result<Vec<_>>>()?;

@@ -7,6 +7,8 @@ pub struct OperatorMetrics {
     /// Spark's operator name: stateStoreSave, dedupe, dedupeWithinWatermark, sessionWindowStateStoreSaveExec …
     pub name: &'static str,
     pub partitions: usize,
+    /// State stores per partition (a stream-stream join keeps four: two per side).
+    pub stores_per_partition: usize,
     pub rows_total: usize,
     pub rows_updated: usize,
     pub rows_removed: usize,
@@ -26,6 +28,7 @@ impl OperatorMetrics {
         OperatorMetrics {
             name,
             partitions,
+            stores_per_partition: 1,
             rows_total: 0,
             rows_updated: 0,
             rows_removed: 0,
@@ -76,7 +79,7 @@ impl OperatorMetrics {
             memory_used_bytes: self.memory_bytes,
             num_rows_dropped_by_watermark: self.rows_dropped_by_watermark,
             num_shuffle_partitions: self.partitions,
-            num_state_store_instances: self.partitions,
+            num_state_store_instances: self.partitions * self.stores_per_partition,
             custom_metrics: custom,
         }
     }

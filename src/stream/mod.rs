@@ -9,6 +9,8 @@ pub mod connector;
 pub mod dedup_state;
 pub mod group_state;
 pub mod incremental;
+pub mod join_condition;
+pub mod join_state;
 pub mod manager;
 pub mod metrics;
 pub mod offset;

@@ -309,7 +309,7 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<Vec<
     for (op, shape) in shapes.iter().enumerate() {
         match ckpt.read_shape(op)? {
             Some(old) if &old != shape => {
-                let what = ["operator", "keys", "values"]
+                let what = ["operator", "keys", "values", "joinType"]
                     .iter()
                     .filter(|k| old.get(**k) != shape.get(**k))
                     .map(|k| format!("{k}: checkpoint {} vs query {}", old[*k], shape[*k]))

@@ -30,6 +30,7 @@ pub mod aggregate;
 pub mod deduplicate;
 pub mod flat_map_groups_with_state;
 pub mod session_window;
+pub mod stream_join;
 
 use std::sync::Arc;
 
@@ -64,6 +65,11 @@ pub trait StatefulOperator: Send {
     /// Whether a batch without new data should run for this operator: when the watermark rose (`watermark_rose`) and
     /// it can emit or evict something, or when it has processing-time timeouts, which are checked every trigger.
     fn wants_no_data_batch(&self, watermark_rose: bool) -> bool;
+    /// The watermark (ms) an operator above this one sees when this one's input watermark is `input_ms` (Spark's
+    /// produceOutputWatermark): the input's, unless the operator can emit rows older than it.
+    fn output_watermark(&self, input_ms: i64) -> i64 {
+        input_ms
+    }
     /// Figures of the latest batch for progress `stateOperators` (the state store's commit adds its own).
     fn metrics(&self) -> &OperatorMetrics;
     fn metrics_mut(&mut self) -> &mut OperatorMetrics;
@@ -95,7 +101,7 @@ pub type Planner = fn(&Arc<LogicalPlan>, PlanContext) -> Result<Option<Planned>>
 
 /// Tried in order; session windows before plain aggregation (both are `Aggregate` nodes).
 pub static PLANNERS: &[Planner] =
-    &[session_window::plan, aggregate::plan, deduplicate::plan, flat_map_groups_with_state::plan];
+    &[session_window::plan, aggregate::plan, deduplicate::plan, flat_map_groups_with_state::plan, stream_join::plan];
 
 /// `name: type` per column of `range` of a schema (the shape's key and value lists).
 pub fn column_types(schema: &PlanSchema, range: std::ops::Range<usize>) -> Vec<String> {
