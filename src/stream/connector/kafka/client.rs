@@ -45,6 +45,41 @@ fn header_fields() -> Fields {
     Fields::from(vec![Field::new("key", DataType::Utf8, true), Field::new("value", DataType::Binary, true)])
 }
 
+/// Ranges above this many records are read by one consumer per group of partitions, in parallel.
+const PARALLEL_READ_RECORDS: i64 = 200_000;
+
+/// The records of `ranges` (see `KafkaConsumer::read`): a large read is split by partition over the rayon pool, each
+/// part with its own consumer; a small one uses `consumer`.
+pub fn read_ranges(
+    consumer: &KafkaConsumer,
+    group_id: &str,
+    ranges: &[(TopicPartition, i64, i64)],
+    include_headers: bool,
+    fail_on_data_loss: bool,
+) -> Result<Vec<RecordBatch>> {
+    let total: i64 = ranges.iter().map(|(_, a, b)| (b - a).max(0)).sum();
+    let parts = rayon::current_num_threads().min(ranges.len());
+    if total < PARALLEL_READ_RECORDS || parts < 2 {
+        return Ok(vec![consumer.read(ranges, include_headers, fail_on_data_loss)?]);
+    }
+    // Partitions dealt out largest first to the part with the fewest records so far.
+    let mut sorted: Vec<&(TopicPartition, i64, i64)> = ranges.iter().collect();
+    sorted.sort_by_key(|(_, a, b)| std::cmp::Reverse(b - a));
+    let mut groups: Vec<(i64, Vec<(TopicPartition, i64, i64)>)> = vec![(0, Vec::new()); parts];
+    for r in sorted {
+        let g = groups.iter_mut().min_by_key(|(n, _)| *n).unwrap();
+        g.0 += r.2 - r.1;
+        g.1.push(r.clone());
+    }
+    use rayon::prelude::*;
+    groups
+        .par_iter()
+        .map(|(_, group)| {
+            KafkaConsumer::new(&consumer.client, group_id)?.read(group, include_headers, fail_on_data_loss)
+        })
+        .collect()
+}
+
 /// A consumer that never joins a group or commits: partitions are assigned with explicit offsets, as Spark's.
 pub struct KafkaConsumer {
     consumer: BaseConsumer,
@@ -67,6 +102,8 @@ impl KafkaConsumer {
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "error")
             .set("enable.partition.eof", "true")
+            // A fetch at the log's end returns within 100 ms (librdkafka waits 500 ms by default).
+            .set("fetch.wait.max.ms", "100")
             .set("socket.timeout.ms", client.timeout_ms.clamp(10, 300_000).to_string())
             .set("log_level", "3");
         for (k, v) in &client.params {

@@ -103,8 +103,8 @@ fn read_batch(options: &Options, user_schema: &Option<Fields>) -> Result<(Fields
         }
         ranges.push((tp.clone(), from, *until));
     }
-    let batch = consumer.read(&ranges, opts.include_headers, opts.fail_on_data_loss)?;
-    Ok((client::kafka_fields(opts.include_headers), vec![batch]))
+    let batches = client::read_ranges(&consumer, &group, &ranges, opts.include_headers, opts.fail_on_data_loss)?;
+    Ok((client::kafka_fields(opts.include_headers), batches))
 }
 
 impl SinkProvider for KafkaSinkProvider {

@@ -11,7 +11,9 @@ use arrow::array::RecordBatch;
 use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
 use crate::plan::streaming::Trigger;
-use crate::stream::connector::kafka::client::{data_loss, offset_changed, partitions_deleted, KafkaConsumer};
+use crate::stream::connector::kafka::client::{
+    data_loss, offset_changed, partitions_deleted, read_ranges, KafkaConsumer,
+};
 use crate::stream::connector::kafka::offsets::{
     rate_limit, tp_set, PartitionOffsets, TopicPartition, EARLIEST, LATEST,
 };
@@ -31,6 +33,8 @@ pub struct KafkaSource {
     available_now: Option<PartitionOffsets>,
     /// When a batch last ran (maxTriggerDelay counts from it).
     last_batch: Instant,
+    /// The consumers' group id (never joined: Kafka only sees it in requests).
+    group: String,
     /// The latest offsets the broker reported at the last trigger.
     latest_seen: Option<PartitionOffsets>,
 }
@@ -48,6 +52,7 @@ impl KafkaSource {
             available_now: None,
             last_batch: Instant::now(),
             latest_seen: None,
+            group,
         })
     }
 
@@ -186,7 +191,8 @@ impl Source for KafkaSource {
             ranges.push((tp.clone(), from, *until));
         }
         self.last_batch = Instant::now();
-        Ok(vec![self.consumer.read(&ranges, self.options.include_headers, self.options.fail_on_data_loss)?])
+        let (headers, fail) = (self.options.include_headers, self.options.fail_on_data_loss);
+        read_ranges(&self.consumer, &self.group, &ranges, headers, fail)
     }
 
     fn deserialize_offset(&self, offset: Offset) -> Result<Offset> {
