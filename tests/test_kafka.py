@@ -3,6 +3,7 @@ and batches. PySpark cannot be the oracle here (its Kafka connector jar cannot b
 follow Spark's documented behaviour (schema, options, offsets JSON, errors)."""
 import json
 import os
+import shutil
 import time
 
 import pytest
@@ -343,3 +344,54 @@ def test_etl_pattern1_writes_active_events_partitioned_by_date(spark, broker, tm
     finally:
         p.kill()
         p.wait()
+
+
+def test_killed_kafka_job_ends_with_exactly_the_uninterrupted_output(spark, broker, tmp_path):
+    """The checkpoint issue's kill test with a Kafka source: SIGKILLed at random moments and restarted, the job's
+    output equals an uninterrupted run's (no record lost or counted twice)."""
+    import random
+    import signal
+
+    topic = broker.create_topic(partitions=2)
+    rnd = random.Random(5)
+    events = []
+    for i in range(240):
+        sec = i // 4 + rnd.randint(-6, 2)
+        events.append({"k": rnd.choice("ab"), "ts": f"2024-01-01 00:{max(sec, 0) // 60:02d}:{max(sec, 0) % 60:02d}",
+                       "v": rnd.randint(1, 9)})
+    broker.produce(topic, [(None, json.dumps(e).encode(), i % 2) for i, e in enumerate(events)])
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+
+    def run(root):
+        return subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "helpers", "fault_kafka_query.py"),
+                                 broker.bootstrap, topic, root], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def output(root):
+        return sorted(tuple(str(x) for x in r) for r in spark.read.parquet(f"{root}/out").collect())
+
+    clean, killed = str(tmp_path / "clean"), str(tmp_path / "killed")
+    out, err = run(clean).communicate(timeout=120)
+    assert "done" in out, err
+    expected = output(clean)
+    assert sum(int(r[2]) for r in expected) > 0
+    started = time.time()
+    out, err = run(str(tmp_path / "timed")).communicate(timeout=120)
+    span = time.time() - started
+    kills = 0
+    for _ in range(40):
+        p = run(killed)
+        time.sleep(rnd.uniform(0.3, 1.0) * span)
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            kills += 1
+        p.communicate(timeout=60)
+        if p.returncode == 0:
+            # Finished before the kill: start over so that every kill lands in a running job.
+            shutil.rmtree(killed)
+        if kills >= 6:
+            break
+    assert kills >= 6
+    out, err = run(killed).communicate(timeout=120)
+    assert "done" in out, err
+    assert output(killed) == expected
