@@ -4,9 +4,18 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 MATURIN := $(VENV)/bin/maturin
 
-.PHONY: demo test bench venv build-dev build-release rust-test py-test test-tools wheel test-wheel stub clean
+.PHONY: demo test bench venv native-deps build-dev build-release rust-test py-test test-tools wheel test-wheel stub clean
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed native-deps
+
+# Debian packages the bundled librdkafka build (the rdkafka crate) needs: installed only when one is missing.
+NATIVE_DEBS := gcc g++ make perl pkgconf libssl-dev zlib1g-dev
+native-deps:
+	@missing=$$(for p in $(NATIVE_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 $(VENV)/.installed: requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -42,7 +51,7 @@ stub: build-dev
 demo: build-release
 	$(PY) examples/seed000/run_demo.py
 
-rust-test:
+rust-test: native-deps
 	cargo test -q
 
 # Debian packages the tests use: Chromium for the monitoring page's browser test (quick when already present).

@@ -5,7 +5,7 @@ Batch goals (issue 2): CSV read + groupBy count ≥ 15M rows/s on 2 cores and �
 p99 ≤ 10 ms; CSV streaming ≥ 15M rows/s; JSON event-time windows ≥ 2M events/s in ≤ 100 MB; a 20M-event soak with
 flat state and RSS. Figures are printed, never asserted.
 
-    python bench/run.py [--quick] [--no-pyspark] [--cases csv,json,startup,latency,csv_stream,json_windows,soak,checkpoint,state_store]
+    python bench/run.py [--quick] [--no-pyspark] [--cases csv,json,startup,latency,csv_stream,json_windows,soak,checkpoint,state_store,kafka]
 
 --quick (or BENCH_QUICK=1): ember only, fewer iterations, a 5M-event soak. PySpark runs local[2] with
 spark.sql.shuffle.partitions = the number of cores, as ember's default, so the ratios compare engines at the same
@@ -28,7 +28,8 @@ sys.path.insert(0, HERE)
 import datagen  # noqa: E402
 
 BATCH_CASES = ["csv", "json"]
-STREAM_CASES = ["startup", "latency", "csv_stream", "json_windows", "stream_join", "soak", "checkpoint", "state_store"]
+STREAM_CASES = ["startup", "latency", "csv_stream", "json_windows", "stream_join", "soak", "checkpoint", "state_store",
+                "kafka"]
 
 
 def child(script: str, args, echo: bool = False):
@@ -212,6 +213,18 @@ def soak_case(quick: bool, engines) -> None:
               "events/s after warm-up (PySpark at 1/10 scale)")
 
 
+def kafka_case(quick: bool) -> None:
+    """Issue 10: Kafka read rate (goal ≥ 1M msg/s of 100-byte values) and Kafka → from_json → 1-minute windows →
+    Kafka (goal ≥ 500k events/s), ember only, on a Tansu broker on loopback."""
+    n = 200_000 if quick else 1_000_000
+    print(f"== kafka: read {n} 100-byte values; {n} JSON events through 1-minute windows back to Kafka (ember only)")
+    r = child("kafka.py", [n], echo=True)
+    if r:
+        print(f"  read {r['read_msgs_per_s'] / 1e6:.2f} M msg/s (goal ≥ 1M)  windows {r['windows_events_per_s'] / 1e3:.0f}k "
+              f"events/s (goal ≥ 500k)  latency p50 {r.get('latency_p50_s', float('nan')):.2f} s "
+              f"p99 {r.get('latency_p99_s', float('nan')):.2f} s (from a fully produced backlog)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK", "") not in ("", "0"))
@@ -271,6 +284,8 @@ def main() -> None:
         elif case == "checkpoint":
             subprocess.run([sys.executable, os.path.join(HERE, "checkpoint_overhead.py"), "100" if a.quick else "300"],
                            check=False)
+        elif case == "kafka":
+            kafka_case(a.quick)
         elif case == "state_store":
             subprocess.run([sys.executable, os.path.join(HERE, "state_store.py")] + (["200000", "12"] if a.quick else []),
                            check=False)

@@ -282,18 +282,31 @@ impl PyDataFrame {
     fn write(
         &self,
         py: Python<'_>,
-        path: String,
+        path: Option<String>,
         format: String,
         mode: String,
         partition_by: Vec<String>,
         options: Vec<(String, String)>,
     ) -> BResult<()> {
+        let opts = crate::io::options::Options::from_pairs(options);
+        let needs_path = !crate::stream::connector::writes_batches(&format);
+        let path = match path {
+            Some(p) => p,
+            None if needs_path => {
+                return Err(crate::error::EmberError::illegal_argument_class(
+                    "NO_PATH",
+                    "Expected exactly one path to be specified, but got: .",
+                )
+                .into())
+            }
+            None => String::new(),
+        };
         let batches = self.run(py)?;
         let ctx = self.session.exec_context();
-        let opts = crate::io::options::Options::from_pairs(options);
         let schema = self.plan.schema.arrow_schema();
-        detached(py, move || {
-            crate::io::write_format(&batches, &schema, &path, &format, &mode, &partition_by, &opts, &ctx.eval)
+        detached(py, move || match crate::stream::connector::write_batch(&format, &batches, &schema, &mode, &opts) {
+            Some(written) => written,
+            None => crate::io::write_format(&batches, &schema, &path, &format, &mode, &partition_by, &opts, &ctx.eval),
         })
     }
 

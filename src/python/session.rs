@@ -112,6 +112,7 @@ impl PySession {
             None => None,
         };
         let ctx = self.session.exec_context();
+        let session = self.session.clone();
         let (fields, batches) = crate::python::gil::detached(py, {
             let (format, paths, opts) = (format.clone(), paths.clone(), opts.clone());
             move || match format.as_str() {
@@ -129,7 +130,20 @@ impl PySession {
                         crate::stream::state_source::read_state_metadata(path)
                     }
                 }
-                _ => crate::io::read_format(&format, &paths, &opts, user.as_ref(), &ctx.eval),
+                _ => {
+                    // A connector that reads batches (kafka) before the file formats.
+                    let args = crate::stream::connector::LoadArgs {
+                        session: &session,
+                        format: &format,
+                        path: paths.first().map(String::as_str),
+                        options: &opts,
+                        user_schema: user.clone(),
+                    };
+                    match crate::stream::connector::read_batch(args) {
+                        Some(read) => read,
+                        None => crate::io::read_format(&format, &paths, &opts, user.as_ref(), &ctx.eval),
+                    }
+                }
             }
         })?;
         Ok(PyDataFrame::new(builder::values(fields, batches), self.session.clone()))

@@ -93,6 +93,9 @@ pub struct SourceProgress {
     pub num_input_rows: usize,
     pub input_rows_per_second: f64,
     pub processed_rows_per_second: f64,
+    /// The source's own figures; Spark leaves the key out when there are none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, String>,
 }
 
 /// `SinkProgress`.
@@ -248,6 +251,7 @@ mod tests {
             num_input_rows: 3,
             input_rows_per_second: rate(3, 0.0),
             processed_rows_per_second: rate(3, 0.04),
+            metrics: BTreeMap::new(),
         }
     }
 

@@ -603,11 +603,12 @@ fn run_loop(
             .sources
             .iter()
             .enumerate()
-            .map(|(i, (desc, _))| SourceProgress {
+            .map(|(i, (desc, s))| SourceProgress {
                 description: desc.clone(),
                 start_offset: starts[i].as_ref().map(|o| o.value().clone()),
                 end_offset: latest[i].as_ref().map(|o| o.value().clone()),
-                latest_offset: latest[i].as_ref().map(|o| o.value().clone()),
+                latest_offset: s.reported_latest().or_else(|| latest[i].clone()).map(|o| o.value().clone()),
+                metrics: s.metrics(),
                 num_input_rows: per_source_rows[i],
                 input_rows_per_second: rate(per_source_rows[i], since_last),
                 processed_rows_per_second: rate(per_source_rows[i], processed_secs),

@@ -30,4 +30,12 @@ pub trait Source: Send {
     }
     /// Spark's `Source.commit`: everything up to `end` is committed and will not be read again.
     fn commit(&mut self, _end: &Offset) {}
+    /// Spark's `reportLatestOffset`: the newest offset the source saw, when a rate limit ends the batch before it.
+    fn reported_latest(&self) -> Option<Offset> {
+        None
+    }
+    /// Spark's source `metrics` in progress (Kafka's offsets behind latest).
+    fn metrics(&self) -> std::collections::BTreeMap<String, String> {
+        Default::default()
+    }
 }

@@ -144,8 +144,7 @@ class DataFrameWriter:
         self.options(**options)
         if path is None:
             path = self._options.pop("path", None)
-        if path is None:
-            raise _error(IllegalArgumentException, "INVALID_PATH" if False else "NO_PATH", "Expected exactly one path to be specified, but got: .")
+        # Without a path the engine decides: connectors (kafka) need none, file formats raise NO_PATH.
         fmt = (self._format or "parquet").lower()
         self._df._jdf.write(path, fmt, self._mode, self._partition_by, list(self._options.items()))
 

@@ -6,6 +6,7 @@ pub mod file_sink;
 pub mod file_source;
 pub mod foreach;
 pub mod foreach_batch;
+pub mod kafka;
 pub mod memory_sink;
 pub mod memory_source;
 pub mod noop;
@@ -14,6 +15,7 @@ pub mod socket;
 
 use std::sync::Arc;
 
+use arrow::array::RecordBatch;
 use arrow::datatypes::{Fields, Schema};
 
 use crate::error::{EmberError, Result};
@@ -46,6 +48,10 @@ pub trait SourceProvider: Sync {
     /// Whether a catalog table of this format holds files (and can be created by `toTable`).
     fn file_table(&self) -> bool {
         false
+    }
+    /// `spark.read.format(f)…load()` for a connector that also reads batches (`None`: the format is not one).
+    fn read_batch(&self, _args: LoadArgs<'_>) -> Option<Result<(Fields, Vec<RecordBatch>)>> {
+        None
     }
 }
 
@@ -86,6 +92,20 @@ pub trait SinkProvider: Sync {
     fn file_table(&self) -> bool {
         false
     }
+    /// Whether `write_batch` serves this format.
+    fn writes_batches(&self) -> bool {
+        false
+    }
+    /// `df.write.format(f).mode(m)…save()` for a connector that also writes batches (`None`: the format is not one).
+    fn write_batch(
+        &self,
+        _batches: &[RecordBatch],
+        _schema: &Schema,
+        _mode: &str,
+        _options: &Options,
+    ) -> Option<Result<()>> {
+        None
+    }
 }
 
 static SOURCES: &[&dyn SourceProvider] = &[
@@ -96,6 +116,7 @@ static SOURCES: &[&dyn SourceProvider] = &[
     &rate::RATE,
     &rate::RATE_MICRO_BATCH,
     &socket::SOCKET,
+    &kafka::KAFKA_SOURCE,
     &memory_source::MEMORY,
 ];
 
@@ -109,6 +130,7 @@ static SINKS: &[&dyn SinkProvider] = &[
     &foreach_batch::FOREACH_BATCH,
     &foreach::FOREACH,
     &noop::NOOP,
+    &kafka::KAFKA_SINK,
 ];
 
 /// The source provider registered as `format`.
@@ -148,6 +170,29 @@ pub fn table_support(format: &str) -> TableSupport {
     } else {
         TableSupport::Unknown
     }
+}
+
+/// `spark.read.format(f)` served by a connector rather than a file format (`None`: no connector reads batches of
+/// that name).
+pub fn read_batch(args: LoadArgs<'_>) -> Option<Result<(Fields, Vec<RecordBatch>)>> {
+    SOURCES.iter().find(|p| p.name().eq_ignore_ascii_case(args.format))?.read_batch(args)
+}
+
+/// `df.write.format(f)` served by a connector rather than a file format (`None`: no connector writes batches of
+/// that name).
+pub fn write_batch(
+    format: &str,
+    batches: &[RecordBatch],
+    schema: &Schema,
+    mode: &str,
+    options: &Options,
+) -> Option<Result<()>> {
+    SINKS.iter().find(|p| p.name().eq_ignore_ascii_case(format))?.write_batch(batches, schema, mode, options)
+}
+
+/// Whether `df.write.format(f)` goes to a connector (which needs no path).
+pub fn writes_batches(format: &str) -> bool {
+    SINKS.iter().any(|p| p.name().eq_ignore_ascii_case(format) && p.writes_batches())
 }
 
 /// A streaming DataFrame's leaf from `load()`: the provider's relation, and the plan node over it.
