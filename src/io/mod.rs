@@ -1,6 +1,7 @@
 //! File formats shared by batch reads/writes and the streaming file source and sinks.
 pub mod csv;
 pub mod format;
+pub mod jdbc;
 pub mod json;
 pub mod options;
 pub mod parquet;
