@@ -177,6 +177,12 @@ def test_option_errors_are_sparks(spark, pg):
         _writer(spark.range(1), pg, "x").option("batchsize", 0).save()
     with pytest.raises(IllegalArgumentException, match="jdbc:sqlite:path"):
         spark.read.jdbc("jdbc:mysql://localhost/db", "t")
+    with pytest.raises(IllegalArgumentException, match="JDBC driver class 'com.mysql.cj.jdbc.Driver' is not available"):
+        _read(spark, pg, "opt_t", driver="com.mysql.cj.jdbc.Driver")
+    spark.range(3).write.jdbc(pg.url, "opt_t", "overwrite", pg.properties)
+    assert _read(spark, pg, "opt_t", driver="org.postgresql.Driver").count() == 3
+    with pytest.raises(SparkRuntimeException, match="canceling statement due to statement timeout"):
+        _read(spark, pg, query="SELECT pg_sleep(5) AS s", queryTimeout=1).collect()
     with pytest.raises(AnalysisException, match="User specified schema not supported with `jdbc`"):
         spark.read.format("jdbc").schema("a INT").option("url", pg.url).option("dbtable", "t").load()
 
@@ -186,10 +192,10 @@ def test_database_errors_carry_the_databases_message(spark, pg):
         _read(spark, pg, "no_such_table")
     bad = dict(pg.properties, password="wrong")
     with pytest.raises(SparkRuntimeException, match='password authentication failed for user "ember"'):
-        spark.read.jdbc(pg.url, "nums", properties=bad)
+        spark.read.jdbc(pg.url, "any_table", properties=bad)
     closed = pg.url.replace(f":{pg.port}/", ":1/")
     with pytest.raises(SparkRuntimeException, match=r"Connection to 127\.0\.0\.1:1 refused"):
-        spark.read.jdbc(closed, "nums", properties=pg.properties)
+        spark.read.jdbc(closed, "any_table", properties=pg.properties)
     pg.sql("DROP TABLE IF EXISTS uniq; CREATE TABLE uniq (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
     df = spark.createDataFrame([(1, "a"), (1, "b")], "id INT, name STRING")
     with pytest.raises(SparkRuntimeException, match=r'duplicate key value violates unique constraint "uniq_pkey"'

@@ -45,7 +45,9 @@ impl SaveMode {
 pub fn write(batches: &[RecordBatch], schema: &SchemaRef, mode: &str, opts: &Options, ctx: &EvalContext) -> Result<()> {
     let mode = SaveMode::parse(mode)?;
     let jdbc = JdbcOptions::parse(opts, true)?;
-    match url::parse(&jdbc.url, &jdbc.properties)? {
+    let target = url::parse(&jdbc.url, &jdbc.properties)?;
+    url::check_driver(&target, jdbc.driver.as_deref())?;
+    match target {
         Target::Postgres(u) => postgres::write(&u, &jdbc, mode, schema, batches, ctx.time_zone),
         Target::Sqlite(path) => sqlite::write(&path, &jdbc, mode, schema, batches),
     }
@@ -64,7 +66,9 @@ pub fn read(opts: &Options, predicates: &[String], ctx: &EvalContext) -> Result<
             None => vec![None],
         }
     };
-    match url::parse(&jdbc.url, &jdbc.properties)? {
+    let target = url::parse(&jdbc.url, &jdbc.properties)?;
+    url::check_driver(&target, jdbc.driver.as_deref())?;
+    match target {
         Target::Sqlite(path) => sqlite::read(&path, &jdbc, &from, &clauses),
         Target::Postgres(u) => {
             let plan = {

@@ -44,6 +44,10 @@ pub struct JdbcOptions {
     pub create_table_column_types: Option<String>,
     pub batch_size: i64,
     pub isolation_level: IsolationLevel,
+    /// `driver`: the JDBC driver class the user named (checked against the URL's database).
+    pub driver: Option<String>,
+    /// `queryTimeout` in seconds (0: none).
+    pub query_timeout: i64,
 }
 
 /// `isolationLevel`: the transaction a write runs in (`NONE`: no transaction, each statement on its own).
@@ -197,6 +201,16 @@ impl JdbcOptions {
                 })?;
             }
         }
+        let query_timeout = int_option(opts, "queryTimeout")?.unwrap_or(0);
+        require(query_timeout >= 0, || {
+            format!("Invalid value `{query_timeout}` for parameter `queryTimeout`. The minimum value is 0.")
+        })?;
+        if opts.contains("customSchema") {
+            return Err(EmberError::not_implemented(
+                "The JDBC option `customSchema` is not supported by ember; cast the columns after reading instead."
+                    .to_string(),
+            ));
+        }
         let isolation_level = match opts.get("isolationLevel").unwrap_or("READ_UNCOMMITTED") {
             "NONE" => IsolationLevel::None,
             "READ_UNCOMMITTED" => IsolationLevel::ReadUncommitted,
@@ -228,6 +242,8 @@ impl JdbcOptions {
             create_table_column_types: opts.get("createTableColumnTypes").map(str::to_string),
             batch_size,
             isolation_level,
+            driver: opts.get("driver").map(str::to_string),
+            query_timeout,
         })
     }
 

@@ -97,17 +97,63 @@ fn mismatch(col: &TargetColumn, dt: &DataType) -> EmberError {
     ))
 }
 
-/// One column's encoder: the array, how to write it, and for arrays the element's encoding and OID.
-struct ColumnEncoder<'a> {
-    array: &'a dyn Array,
-    enc: Enc,
-    element: Option<(Enc, u32)>,
-    scale: i8,
+/// An Arrow array downcast once to its concrete type, so the row loop does no type tests.
+enum Values<'a> {
+    Bool(&'a BooleanArray),
+    I8(&'a Int8Array),
+    I16(&'a Int16Array),
+    I32(&'a Int32Array),
+    I64(&'a Int64Array),
+    F32(&'a Float32Array),
+    F64(&'a Float64Array),
+    Text(&'a StringArray),
+    Bytes(&'a BinaryArray),
+    Date(&'a Date32Array),
+    Timestamp(&'a TimestampMicrosecondArray),
+    Decimal(&'a Decimal128Array, i8),
+}
+
+impl<'a> Values<'a> {
+    fn of(a: &'a dyn Array) -> Result<Self> {
+        let any = a.as_any();
+        let bad = || EmberError::illegal_argument(format!("Can't get JDBC type for {}.", a.data_type()));
+        Ok(match a.data_type() {
+            DataType::Boolean => Values::Bool(any.downcast_ref().ok_or_else(bad)?),
+            DataType::Int8 => Values::I8(any.downcast_ref().ok_or_else(bad)?),
+            DataType::Int16 => Values::I16(any.downcast_ref().ok_or_else(bad)?),
+            DataType::Int32 => Values::I32(any.downcast_ref().ok_or_else(bad)?),
+            DataType::Int64 => Values::I64(any.downcast_ref().ok_or_else(bad)?),
+            DataType::Float32 => Values::F32(any.downcast_ref().ok_or_else(bad)?),
+            DataType::Float64 => Values::F64(any.downcast_ref().ok_or_else(bad)?),
+            DataType::Utf8 => Values::Text(any.downcast_ref().ok_or_else(bad)?),
+            DataType::Binary => Values::Bytes(any.downcast_ref().ok_or_else(bad)?),
+            DataType::Date32 => Values::Date(any.downcast_ref().ok_or_else(bad)?),
+            DataType::Timestamp(..) => Values::Timestamp(any.downcast_ref().ok_or_else(bad)?),
+            DataType::Decimal128(_, s) => Values::Decimal(any.downcast_ref().ok_or_else(bad)?, *s),
+            _ => return Err(bad()),
+        })
+    }
+
+    fn int(&self, row: usize) -> i64 {
+        match self {
+            Values::I8(a) => a.value(row) as i64,
+            Values::I16(a) => a.value(row) as i64,
+            Values::I32(a) => a.value(row) as i64,
+            Values::I64(a) => a.value(row),
+            _ => 0,
+        }
+    }
+}
+
+/// One column's encoder: its values and how to write them; an array column's elements are its child values.
+enum ColumnEncoder<'a> {
+    Scalar { array: &'a dyn Array, values: Values<'a>, enc: Enc },
+    List { array: &'a ListArray, elements: Values<'a>, enc: Enc, element_oid: u32 },
 }
 
 /// Appends the rows of Arrow batches in binary COPY form to a buffer.
 pub struct CopyEncoder {
-    plan: Vec<(Option<Enc>, Option<(Enc, u32)>)>,
+    plan: Vec<(Enc, Option<u32>)>,
     tz: chrono_tz::Tz,
 }
 
@@ -119,9 +165,9 @@ impl CopyEncoder {
             if let DataType::List(f) = dt {
                 let element_oid = col.element_oid.ok_or_else(|| mismatch(col, dt))?;
                 let enc = encoding(f.data_type(), element_oid).ok_or_else(|| mismatch(col, dt))?;
-                plan.push((None, Some((enc, element_oid))));
+                plan.push((enc, Some(element_oid)));
             } else {
-                plan.push((Some(encoding(dt, col.oid).ok_or_else(|| mismatch(col, dt))?), None));
+                plan.push((encoding(dt, col.oid).ok_or_else(|| mismatch(col, dt))?, None));
             }
         }
         Ok(CopyEncoder { plan, tz })
@@ -129,61 +175,71 @@ impl CopyEncoder {
 
     /// Append every row of `columns` to `out`.
     pub fn encode(&self, columns: &[ArrayRef], out: &mut Vec<u8>) -> Result<()> {
-        let encoders: Vec<ColumnEncoder> = columns
-            .iter()
-            .zip(&self.plan)
-            .map(|(a, (enc, element))| ColumnEncoder {
-                array: a.as_ref(),
-                enc: enc.unwrap_or(Enc::Text),
-                element: *element,
-                scale: match a.data_type() {
-                    DataType::Decimal128(_, s) => *s,
-                    DataType::List(f) => match f.data_type() {
-                        DataType::Decimal128(_, s) => *s,
-                        _ => 0,
-                    },
-                    _ => 0,
-                },
-            })
-            .collect();
+        let mut encoders = Vec::with_capacity(columns.len());
+        for (a, (enc, element_oid)) in columns.iter().zip(&self.plan) {
+            encoders.push(match element_oid {
+                Some(element_oid) => {
+                    let list = a
+                        .as_any()
+                        .downcast_ref::<ListArray>()
+                        .ok_or_else(|| EmberError::illegal_argument("an array column is not a list".to_string()))?;
+                    ColumnEncoder::List {
+                        array: list,
+                        elements: Values::of(list.values().as_ref())?,
+                        enc: *enc,
+                        element_oid: *element_oid,
+                    }
+                }
+                None => ColumnEncoder::Scalar { array: a.as_ref(), values: Values::of(a.as_ref())?, enc: *enc },
+            });
+        }
         let rows = columns.first().map(|c| c.len()).unwrap_or(0);
         let n = columns.len() as i16;
         for row in 0..rows {
             out.extend_from_slice(&n.to_be_bytes());
             for e in &encoders {
-                if e.array.is_null(row) {
-                    out.extend_from_slice(&(-1i32).to_be_bytes());
-                } else if let Some((enc, elem_oid)) = e.element {
-                    let list = e.array.as_any().downcast_ref::<ListArray>().expect("list column");
-                    let values = list.value(row);
-                    let at = reserve_len(out);
-                    let len = values.len();
-                    let has_null = values.null_count() > 0;
-                    if len == 0 {
-                        out.extend_from_slice(&0i32.to_be_bytes());
-                        out.extend_from_slice(&0i32.to_be_bytes());
-                        out.extend_from_slice(&elem_oid.to_be_bytes());
-                    } else {
-                        out.extend_from_slice(&1i32.to_be_bytes());
-                        out.extend_from_slice(&(has_null as i32).to_be_bytes());
-                        out.extend_from_slice(&elem_oid.to_be_bytes());
-                        out.extend_from_slice(&(len as i32).to_be_bytes());
-                        out.extend_from_slice(&1i32.to_be_bytes());
-                        for i in 0..len {
-                            if values.is_null(i) {
-                                out.extend_from_slice(&(-1i32).to_be_bytes());
-                            } else {
-                                let at = reserve_len(out);
-                                write_value(values.as_ref(), i, enc, e.scale, &self.tz, out)?;
-                                fill_len(out, at);
-                            }
+                match e {
+                    ColumnEncoder::Scalar { array, values, enc } => {
+                        if array.is_null(row) {
+                            out.extend_from_slice(&(-1i32).to_be_bytes());
+                        } else {
+                            let at = reserve_len(out);
+                            write_value(values, row, *enc, &self.tz, out);
+                            fill_len(out, at);
                         }
                     }
-                    fill_len(out, at);
-                } else {
-                    let at = reserve_len(out);
-                    write_value(e.array, row, e.enc, e.scale, &self.tz, out)?;
-                    fill_len(out, at);
+                    ColumnEncoder::List { array, elements, enc, element_oid } => {
+                        if array.is_null(row) {
+                            out.extend_from_slice(&(-1i32).to_be_bytes());
+                            continue;
+                        }
+                        let offsets = array.value_offsets();
+                        let (from, to) = (offsets[row] as usize, offsets[row + 1] as usize);
+                        let child = array.values();
+                        let at = reserve_len(out);
+                        if from == to {
+                            out.extend_from_slice(&0i32.to_be_bytes());
+                            out.extend_from_slice(&0i32.to_be_bytes());
+                            out.extend_from_slice(&element_oid.to_be_bytes());
+                        } else {
+                            let has_null = (from..to).any(|i| child.is_null(i));
+                            out.extend_from_slice(&1i32.to_be_bytes());
+                            out.extend_from_slice(&(has_null as i32).to_be_bytes());
+                            out.extend_from_slice(&element_oid.to_be_bytes());
+                            out.extend_from_slice(&((to - from) as i32).to_be_bytes());
+                            out.extend_from_slice(&1i32.to_be_bytes());
+                            for i in from..to {
+                                if child.is_null(i) {
+                                    out.extend_from_slice(&(-1i32).to_be_bytes());
+                                } else {
+                                    let at = reserve_len(out);
+                                    write_value(elements, i, *enc, &self.tz, out);
+                                    fill_len(out, at);
+                                }
+                            }
+                        }
+                        fill_len(out, at);
+                    }
                 }
             }
         }
@@ -201,55 +257,34 @@ fn fill_len(out: &mut [u8], at: usize) {
     out[at - 4..at].copy_from_slice(&len.to_be_bytes());
 }
 
-fn int_value(a: &dyn Array, row: usize) -> i64 {
-    match a.data_type() {
-        DataType::Int8 => a.as_any().downcast_ref::<Int8Array>().unwrap().value(row) as i64,
-        DataType::Int16 => a.as_any().downcast_ref::<Int16Array>().unwrap().value(row) as i64,
-        DataType::Int32 => a.as_any().downcast_ref::<Int32Array>().unwrap().value(row) as i64,
-        _ => a.as_any().downcast_ref::<Int64Array>().unwrap().value(row),
-    }
-}
-
-fn write_value(a: &dyn Array, row: usize, enc: Enc, scale: i8, tz: &chrono_tz::Tz, out: &mut Vec<u8>) -> Result<()> {
-    match enc {
-        Enc::Bool => out.push(a.as_any().downcast_ref::<BooleanArray>().unwrap().value(row) as u8),
-        Enc::Int(2) => out.extend_from_slice(&(int_value(a, row) as i16).to_be_bytes()),
-        Enc::Int(4) => out.extend_from_slice(&(int_value(a, row) as i32).to_be_bytes()),
-        Enc::Int(_) => out.extend_from_slice(&int_value(a, row).to_be_bytes()),
-        Enc::F32 => out.extend_from_slice(&a.as_any().downcast_ref::<Float32Array>().unwrap().value(row).to_be_bytes()),
-        Enc::F64 => {
-            let v = match a.data_type() {
-                DataType::Float32 => a.as_any().downcast_ref::<Float32Array>().unwrap().value(row) as f64,
-                _ => a.as_any().downcast_ref::<Float64Array>().unwrap().value(row),
-            };
-            out.extend_from_slice(&v.to_be_bytes())
-        }
-        Enc::Text => out.extend_from_slice(a.as_any().downcast_ref::<StringArray>().unwrap().value(row).as_bytes()),
-        Enc::Jsonb => {
+fn write_value(v: &Values, row: usize, enc: Enc, tz: &chrono_tz::Tz, out: &mut Vec<u8>) {
+    match (enc, v) {
+        (Enc::Bool, Values::Bool(a)) => out.push(a.value(row) as u8),
+        (Enc::Int(2), _) => out.extend_from_slice(&(v.int(row) as i16).to_be_bytes()),
+        (Enc::Int(4), _) => out.extend_from_slice(&(v.int(row) as i32).to_be_bytes()),
+        (Enc::Int(_), _) => out.extend_from_slice(&v.int(row).to_be_bytes()),
+        (Enc::F32, Values::F32(a)) => out.extend_from_slice(&a.value(row).to_be_bytes()),
+        (Enc::F64, Values::F32(a)) => out.extend_from_slice(&(a.value(row) as f64).to_be_bytes()),
+        (Enc::F64, Values::F64(a)) => out.extend_from_slice(&a.value(row).to_be_bytes()),
+        (Enc::Text, Values::Text(a)) => out.extend_from_slice(a.value(row).as_bytes()),
+        (Enc::Jsonb, Values::Text(a)) => {
             out.push(1);
-            out.extend_from_slice(a.as_any().downcast_ref::<StringArray>().unwrap().value(row).as_bytes())
+            out.extend_from_slice(a.value(row).as_bytes())
         }
-        Enc::Bytes => out.extend_from_slice(a.as_any().downcast_ref::<BinaryArray>().unwrap().value(row)),
-        Enc::Date => {
-            let d = a.as_any().downcast_ref::<Date32Array>().unwrap().value(row);
-            out.extend_from_slice(&(d - PG_EPOCH_DAYS).to_be_bytes())
-        }
-        Enc::Timestamp { local } => {
-            let mut v = a.as_any().downcast_ref::<TimestampMicrosecondArray>().unwrap().value(row);
+        (Enc::Bytes, Values::Bytes(a)) => out.extend_from_slice(a.value(row)),
+        (Enc::Date, Values::Date(a)) => out.extend_from_slice(&(a.value(row) - PG_EPOCH_DAYS).to_be_bytes()),
+        (Enc::Timestamp { local }, Values::Timestamp(a)) => {
+            let mut t = a.value(row);
             if local {
-                v = crate::types::datetime_pattern::utc_to_local(v, tz);
+                t = crate::types::datetime_pattern::utc_to_local(t, tz);
             }
-            out.extend_from_slice(&(v - PG_EPOCH_MICROS).to_be_bytes())
+            out.extend_from_slice(&(t - PG_EPOCH_MICROS).to_be_bytes())
         }
-        Enc::Numeric => {
-            let (unscaled, s) = match a.data_type() {
-                DataType::Decimal128(..) => (a.as_any().downcast_ref::<Decimal128Array>().unwrap().value(row), scale),
-                _ => (int_value(a, row) as i128, 0),
-            };
-            write_numeric(unscaled, s, out)
-        }
+        (Enc::Numeric, Values::Decimal(a, scale)) => write_numeric(a.value(row), *scale, out),
+        (Enc::Numeric, _) => write_numeric(v.int(row) as i128, 0, out),
+        // `encoding` pairs each Enc with the Arrow types above only.
+        _ => unreachable!("encoding chosen for another type"),
     }
-    Ok(())
 }
 
 /// PostgreSQL's binary NUMERIC: base-10000 digits with a weight (the power of the first), a sign and the display

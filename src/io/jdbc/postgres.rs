@@ -82,6 +82,11 @@ pub fn connect(url: &PostgresUrl, opts: &JdbcOptions) -> Result<Client> {
         ));
     }
     let mut client = config.connect(NoTls).map_err(|e| pg_error(url, e))?;
+    if opts.query_timeout > 0 {
+        client
+            .batch_execute(&format!("SET statement_timeout = {}", opts.query_timeout.saturating_mul(1000)))
+            .map_err(|e| pg_error(url, e))?;
+    }
     if let Some(stmt) = &opts.session_init_statement {
         client.batch_execute(stmt).map_err(|e| pg_error(url, e))?;
     }
@@ -237,20 +242,46 @@ fn copy_rows(
     let mut writer = c.copy_in(&sql).map_err(|e| pg_error(url, e))?;
     let io_err = |e: std::io::Error| EmberError::execution(format!("COPY into {table} failed: {e}"));
     writer.write_all(HEADER).map_err(io_err)?;
-    // Batches are encoded in parallel a window at a time and sent in order while the next window encodes.
-    for window in batches.chunks(rayon::current_num_threads().max(1) * 2) {
-        let encoded: Vec<Result<Vec<u8>>> = window
-            .par_iter()
-            .map(|b| {
-                let mut buf = Vec::with_capacity(b.get_array_memory_size() + b.num_rows() * 4 * b.num_columns());
-                encoder.encode(b.columns(), &mut buf)?;
-                Ok(buf)
-            })
-            .collect();
-        for buf in encoded {
-            writer.write_all(&buf?).map_err(io_err)?;
+    // Batches are encoded in parallel, a window at a time, on another thread while this one sends the previous
+    // window's bytes: the database's parsing of one window overlaps the encoding of the next.
+    let window = rayon::current_num_threads().max(1) * 2;
+    // Slices of at most 16k rows (zero-copy), so a micro-batch of one large batch is encoded in parallel too.
+    let mut slices = Vec::new();
+    for b in batches {
+        let mut at = 0;
+        while at < b.num_rows() {
+            let len = (b.num_rows() - at).min(16_384);
+            slices.push(b.slice(at, len));
+            at += len;
         }
     }
+    let batches = &slices;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<u8>>>(window);
+    std::thread::scope(|scope| -> Result<()> {
+        let encoder = &encoder;
+        scope.spawn(move || {
+            for chunk in batches.chunks(window) {
+                let encoded: Vec<Result<Vec<u8>>> = chunk
+                    .par_iter()
+                    .map(|b| {
+                        let mut buf = Vec::with_capacity(b.num_rows() * (2 + 16 * b.num_columns()));
+                        encoder.encode(b.columns(), &mut buf)?;
+                        Ok(buf)
+                    })
+                    .collect();
+                for buf in encoded {
+                    // The receiver is gone only when sending failed; stop encoding then.
+                    if tx.send(buf).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        for buf in rx {
+            writer.write_all(&buf?).map_err(io_err)?;
+        }
+        Ok(())
+    })?;
     writer.write_all(TRAILER).map_err(io_err)?;
     writer.finish().map_err(|e| pg_error(url, e))?;
     Ok(())

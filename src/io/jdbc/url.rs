@@ -51,6 +51,24 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Check a `driver` option against the URL's database: ember has the PostgreSQL and SQLite drivers built in, under
+/// their JDBC class names.
+pub fn check_driver(target: &Target, driver: Option<&str>) -> Result<()> {
+    let Some(driver) = driver else { return Ok(()) };
+    let expected = match target {
+        Target::Postgres(_) => "org.postgresql.Driver",
+        Target::Sqlite(_) => "org.sqlite.JDBC",
+    };
+    if driver == expected {
+        Ok(())
+    } else {
+        Err(EmberError::illegal_argument(format!(
+            "JDBC driver class '{driver}' is not available: ember has org.postgresql.Driver for jdbc:postgresql: \
+             URLs and org.sqlite.JDBC for jdbc:sqlite: URLs built in."
+        )))
+    }
+}
+
 /// Parse `url`, adding `properties` (the options that are not the data source's own) after the URL's own.
 pub fn parse(url: &str, properties: &[(String, String)]) -> Result<Target> {
     if let Some(path) = url.strip_prefix("jdbc:sqlite:") {
