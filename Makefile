@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 MATURIN := $(VENV)/bin/maturin
 
-.PHONY: demo test bench venv native-deps build-dev build-release rust-test py-test test-tools wheel test-wheel stub clean
+.PHONY: demo test bench venv native-deps build-dev build-release rust-test py-test test-tools services wheel test-wheel stub clean
 
 venv: $(VENV)/.installed native-deps
 
@@ -61,11 +61,17 @@ test-tools:
 py-test: build-dev test-tools
 	$(PY) -m pytest -q tests
 
-test: venv rust-test test-wheel py-test
+# Services the tests start from fixtures: PostgreSQL 15 (Debian's package) for the JDBC tests. Installed only when
+# missing, so a machine that has it pays one `test -x`.
+PG_BIN := /usr/lib/postgresql/15/bin
+services:
+	@test -x $(PG_BIN)/initdb || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+test: venv services rust-test test-wheel py-test
 
 # Batch and streaming cases on ember and PySpark. `make bench BENCH_ARGS=--quick` (or BENCH_QUICK=1): ember only;
 # BENCH_ARGS="--cases startup,latency" picks cases.
-bench: build-release
+bench: build-release services
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:

@@ -5,7 +5,7 @@ Batch goals (issue 2): CSV read + groupBy count ≥ 15M rows/s on 2 cores and �
 p99 ≤ 10 ms; CSV streaming ≥ 15M rows/s; JSON event-time windows ≥ 2M events/s in ≤ 100 MB; a 20M-event soak with
 flat state and RSS. Figures are printed, never asserted.
 
-    python bench/run.py [--quick] [--no-pyspark] [--cases csv,json,startup,latency,csv_stream,json_windows,soak,checkpoint,state_store,kafka]
+    python bench/run.py [--quick] [--no-pyspark] [--cases csv,json,startup,latency,csv_stream,json_windows,stream_join,soak,checkpoint,state_store,kafka,jdbc_sink]
 
 --quick (or BENCH_QUICK=1): ember only, fewer iterations, a 5M-event soak. PySpark runs local[2] with
 spark.sql.shuffle.partitions = the number of cores, as ember's default, so the ratios compare engines at the same
@@ -29,7 +29,7 @@ import datagen  # noqa: E402
 
 BATCH_CASES = ["csv", "json"]
 STREAM_CASES = ["startup", "latency", "csv_stream", "json_windows", "stream_join", "soak", "checkpoint", "state_store",
-                "kafka"]
+                "kafka", "jdbc_sink"]
 
 
 def child(script: str, args, echo: bool = False):
@@ -289,6 +289,15 @@ def main() -> None:
         elif case == "state_store":
             subprocess.run([sys.executable, os.path.join(HERE, "state_store.py")] + (["200000", "12"] if a.quick else []),
                            check=False)
+        elif case == "jdbc_sink":
+            print("== JDBC sink: 1M events (seed 002 shape) in 20 JSON files, maxFilesPerTrigger 2 → foreachBatch → "
+                  "PostgreSQL 15 (binary COPY, one transaction per batch), availableNow; ember only (PySpark needs a "
+                  "JDBC driver jar)")
+            r = child("jdbc_sink.py", [data], echo=True)
+            if r:
+                print(f"  ember    {r['rows_per_s'] / 1e3:6.0f}k rows/s end to end, {r['write_rows_per_s'] / 1e3:6.0f}k "
+                      f"rows/s in the database writes ({r['rows']} rows, {r['batches']} batches)")
+            print("  goal: ≥ 500k rows/s written with COPY")
     print(f"(bench total {time.perf_counter() - t0:.0f} s)")
 
 

@@ -62,3 +62,14 @@ def captured(fn) -> str:
 @pytest.fixture
 def capture():
     return captured
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL 15 server for the whole run (installed by `make test`; see tests/helpers/postgres_server.py)."""
+    from helpers import postgres_server
+
+    if not postgres_server.available():
+        pytest.fail(f"PostgreSQL 15 is not installed ({postgres_server.PG_BIN}): run `make services`")
+    with postgres_server.running() as server:
+        yield server

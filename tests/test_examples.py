@@ -104,13 +104,11 @@ def test_seed001_socket_example_matches_and_counts_words(tmp_path):
 # --- seed 001: the guide's other runnable examples -------------------------------------------------------------
 
 SEED001_DIR = os.path.join(ROOT, "examples", "seed001")
-# The guide's foreachBatch example appends to PostgreSQL over JDBC; the port appends to a local Parquet directory
-# (see the comment in 07_foreach_sink.py), so these three lines are replaced.
+# The guide's foreachBatch example appends to PostgreSQL at jdbc:postgresql://localhost/db; the port reads the URL
+# from EMBER_JDBC_URL with that as the default (so the tests can point it at their server): this line is replaced.
 SEED001_REPLACED = {
     "07_foreach_sink.py": {
-        '        .format("jdbc") \\',
         '        .option("url", "jdbc:postgresql://localhost/db") \\',
-        '        .option("dbtable", "results") \\',
     },
     # The guide reads Kafka topics; the port reads JSON files. Its `user_id = user_id` is ambiguous in Spark too
     # (both streams have user_id): the port qualifies the two columns.
@@ -162,8 +160,8 @@ def test_seed001_examples_contain_the_guides_code_but_the_import(example):
         assert SEED001_REPLACED_WHY[example] in ours, "the port says why the guide's lines are replaced"
 
 
-def _run_example(script: str, *args: str, timeout: float = 120) -> str:
-    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=os.path.join(ROOT, "python"))
+def _run_example(script: str, *args: str, timeout: float = 120, env_extra=None) -> str:
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=os.path.join(ROOT, "python"), **(env_extra or {}))
     p = subprocess.run([sys.executable, os.path.join(SEED001_DIR, script), *args], env=env, capture_output=True,
                        text=True, timeout=timeout)
     assert p.returncode == 0, p.stdout + p.stderr
@@ -301,17 +299,35 @@ def test_seed001_file_streaming_example(tmp_path):
     assert f"Parquet -> JSON output/ with maxFilesPerTrigger=1: 3 batches, rows per batch [2, 2, 1]\n{table}" in out
 
 
-def test_seed001_foreach_sink_example(tmp_path):
-    out = _run_example("07_foreach_sink.py", str(tmp_path))
+def _jdbc_env(pg):
+    return {"EMBER_JDBC_URL": f"{pg.url}?user={pg.properties['user']}&password={pg.properties['password']}"}
+
+
+def test_seed001_foreach_sink_example(tmp_path, postgres_server):
+    out = _run_example("07_foreach_sink.py", str(tmp_path), env_extra=_jdbc_env(postgres_server))
     assert "== foreachBatch ==\nProcessing batch 0\nProcessing batch 1\nProcessing batch 2\n" in out
-    assert "results/ now holds:\n+--------+--------+------+\n|order_id|category|amount|\n" in out
+    assert "results now holds:\n+--------+--------+------+\n|order_id|category|amount|\n" in out
     assert "|       6|   books|  30.0|\n+--------+--------+------+\n" in out
+    assert postgres_server.sql("SELECT count(*), sum(amount) FROM results") == "6|165.49\n"
+    # Written twice (by the query and again as a replay), each batch is stored once.
+    assert "results_by_batch rows per batch: [(0, 3), (1, 2), (2, 1)]\n" in out
     assert "batch 0: 3 orders, 1 big\nbatch 1: 2 orders, 1 big\nbatch 2: 1 orders, 0 big\nbig_orders/: [2, 5]\n" in out
     assert "order 1: books 12.50\n" in out and "order 6: books 30.00\n" in out
     assert "epoch 0: books=20.50, games=60.00\nepoch 1: games=45.00, music=9.99\nepoch 2: books=30.00\n" in out
     assert "stored batch 0\nThe query failed with a StreamingQueryException; the sink's error is in its message: True\n" \
            "isActive: False | exception() set: True\n" in out
-    assert (tmp_path / "results").is_dir() and (tmp_path / "all_orders").is_dir()
+    assert (tmp_path / "all_orders").is_dir()
+
+
+def test_seed001_realtime_aggregation_pattern_example(tmp_path, postgres_server):
+    out = _run_example("pattern_realtime_aggregation.py", str(tmp_path), env_extra=_jdbc_env(postgres_server))
+    assert "aggregations (windows closed by the watermark):\n" in out
+    # Windows end by 12:25 are closed by the last file's watermark (12:44 - 10 min = 12:34) and written once.
+    rows = postgres_server.sql("SELECT to_char(window_start, 'HH24:MI'), category, count, total_amount, avg_amount "
+                               "FROM aggregations ORDER BY window_start, category")
+    assert rows == ("12:00|books|2|15|7.5\n12:00|games|1|30|30\n12:05|books|1|7.5|7.5\n12:10|games|2|60|30\n"
+                    "12:20|music|1|9|9\n")
+    assert "|2024-01-01 12:10:00|2024-01-01 12:15:00|games   |2    |60.0        |30.0      |" in out
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 pub mod compression;
 pub mod csv;
 pub mod format;
+pub mod jdbc;
 pub mod json;
 pub mod options;
 pub mod parquet;

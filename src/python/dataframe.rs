@@ -310,6 +310,15 @@ impl PyDataFrame {
         })
     }
 
+    /// `df.write.format("jdbc")…save()` / `df.write.jdbc(…)`: the rows go to the database the options name.
+    fn write_jdbc(&self, py: Python<'_>, mode: String, options: Vec<(String, String)>) -> BResult<()> {
+        let batches = self.run(py)?;
+        let ctx = self.session.exec_context();
+        let opts = crate::io::options::Options::from_pairs(options);
+        let schema = self.plan.schema.arrow_schema();
+        detached(py, move || crate::io::jdbc::write(&batches, &schema, &mode, &opts, &ctx.eval))
+    }
+
     fn is_streaming(&self) -> bool {
         self.plan.is_streaming()
     }

@@ -94,6 +94,20 @@ impl PySession {
         Ok(PyDataFrame::new(builder::values(fields, batches), self.session.clone()))
     }
 
+    /// `spark.read.format("jdbc")…load()` / `spark.read.jdbc(…)`: a table or query, one partition per predicate.
+    fn read_jdbc(
+        &self,
+        py: Python<'_>,
+        options: Vec<(String, String)>,
+        predicates: Vec<String>,
+    ) -> BResult<PyDataFrame> {
+        let opts = crate::io::options::Options::from_pairs(options);
+        let ctx = self.session.exec_context();
+        let (fields, batches) =
+            crate::python::gil::detached(py, move || crate::io::jdbc::read(&opts, &predicates, &ctx.eval))?;
+        Ok(PyDataFrame::new(builder::values(fields, batches), self.session.clone()))
+    }
+
     /// `spark.read…load`: files of `format`, with a user schema (Spark schema JSON) or inferred.
     #[pyo3(signature = (format, paths, options, schema_json=None))]
     fn read(

@@ -60,12 +60,45 @@ class DataFrameReader:
         if schema is not None:
             self.schema(schema)
         self.options(**options)
+        fmt = (self._format or self._spark.conf.get("spark.sql.sources.default", "parquet")).lower()
+        if fmt == "jdbc":
+            return self._load_jdbc([])
         paths = [] if path is None else ([path] if isinstance(path, str) else list(path))
         if "path" in self._options and not paths:
             paths = [self._options.pop("path")]
-        fmt = (self._format or self._spark.conf.get("spark.sql.sources.default", "parquet")).lower()
         jdf = self._spark._jsession.read(fmt, paths, list(self._options.items()), self._schema)
         return DataFrame(jdf, self._spark)
+
+    def _load_jdbc(self, predicates: List[str]):
+        from ember.sql.dataframe import DataFrame
+
+        if self._schema is not None:
+            from ember.errors import AnalysisException
+
+            raise _error(AnalysisException, "_LEGACY_ERROR_TEMP_1189", operation="jdbc")
+        jdf = self._spark._jsession.read_jdbc(list(self._options.items()), [str(p) for p in predicates])
+        return DataFrame(jdf, self._spark)
+
+    def jdbc(self, url: str, table: str, column: Optional[str] = None, lowerBound: Optional[Union[int, str]] = None,
+             upperBound: Optional[Union[int, str]] = None, numPartitions: Optional[int] = None,
+             predicates: Optional[List[str]] = None, properties: Optional[Dict[str, str]] = None):
+        """``spark.read.jdbc``: a database table (or ``(query) alias``), partitioned by a column's range or by
+        ``predicates`` (one partition each)."""
+        for k, v in (properties or {}).items():
+            self._options[k] = _opt_str(v)
+        self._options["url"] = url
+        self._options["dbtable"] = table
+        self.format("jdbc")
+        if column is not None:
+            assert lowerBound is not None, "lowerBound can not be None when ``column`` is specified"
+            assert upperBound is not None, "upperBound can not be None when ``column`` is specified"
+            assert numPartitions is not None, "numPartitions can not be None when ``column`` is specified"
+            self._options.update(partitionColumn=column, lowerBound=str(int(lowerBound)),
+                                 upperBound=str(int(upperBound)), numPartitions=str(int(numPartitions)))
+            return self._load_jdbc([])
+        if predicates is not None:
+            return self._load_jdbc(list(predicates))
+        return self._load_jdbc([])
 
     def _load_with(self, fmt: str, path, schema, options):
         self.format(fmt)
@@ -142,10 +175,19 @@ class DataFrameWriter:
         if partitionBy is not None:
             self.partitionBy(partitionBy)
         self.options(**options)
+        fmt = (self._format or "parquet").lower()
+        if fmt == "jdbc":
+            if path is not None:
+                self._options["path"] = path
+            if self._partition_by:
+                from ember.errors import AnalysisException
+
+                raise _error(AnalysisException, "_LEGACY_ERROR_TEMP_1197", operation="jdbc")
+            self._df._jdf.write_jdbc(self._mode, list(self._options.items()))
+            return
         if path is None:
             path = self._options.pop("path", None)
         # Without a path the engine decides: connectors (kafka) need none, file formats raise NO_PATH.
-        fmt = (self._format or "parquet").lower()
         self._df._jdf.write(path, fmt, self._mode, self._partition_by, list(self._options.items()))
 
     def _save_as(self, fmt, path, mode, options, partitionBy=None):
@@ -165,3 +207,13 @@ class DataFrameWriter:
     def text(self, path: str, compression: Optional[str] = None, lineSep: Optional[str] = None) -> None:
         opts = {k: v for k, v in (("compression", compression), ("lineSep", lineSep)) if v is not None}
         self._save_as("text", path, None, opts)
+
+    def jdbc(self, url: str, table: str, mode: Optional[str] = None, properties: Optional[Dict[str, str]] = None) -> None:
+        """``df.write.jdbc``: save to the database table ``table`` at ``url`` (properties such as user, password)."""
+        self.mode(mode)
+        for k, v in (properties or {}).items():
+            self._options[k] = _opt_str(v)
+        self._options["url"] = url
+        self._options["dbtable"] = table
+        self.format("jdbc")
+        self.save()
