@@ -454,6 +454,11 @@ fn run_loop(
             && (replayed.is_some()
                 || run.incremental.wants_no_data_batch(watermark.current_ms(), last_batch_watermark));
         last_batch_had_data = has_data;
+        if !has_data && !cleanup && replayed.is_none() && run.sources.iter().any(|(_, s)| s.has_pending()) {
+            // Input is on its way (a file still being written): not idle, look again shortly.
+            pause(shared, Duration::from_millis(20));
+            continue;
+        }
         if !has_data && !cleanup {
             if !idle_reported && batch_id > 0 {
                 idle_reported = true;

@@ -30,4 +30,9 @@ pub trait Source: Send {
     }
     /// Spark's `Source.commit`: everything up to `end` is committed and will not be read again.
     fn commit(&mut self, _end: &Offset) {}
+    /// Input the last `latest_offset` saw but left for a later trigger (a file still being written): the query is
+    /// not idle while some is pending, so processAllAvailable and availableNow wait for it.
+    fn has_pending(&self) -> bool {
+        false
+    }
 }
