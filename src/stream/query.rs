@@ -175,7 +175,14 @@ impl QueryHandle {
     pub fn stop(&self) {
         self.shared.stop.store(true, Ordering::SeqCst);
         self.shared.changed.notify_all();
-        if let Some(t) = self.thread.lock().unwrap().take() {
+        let mut thread = self.thread.lock().unwrap();
+        // Called on the query's own thread (from foreachBatch or a listener): the loop ends once this call returns
+        // to it; joining would wait for itself.
+        if thread.as_ref().is_some_and(|t| t.thread().id() == std::thread::current().id()) {
+            return;
+        }
+        if let Some(t) = thread.take() {
+            drop(thread);
             let _ = t.join();
         }
     }

@@ -847,6 +847,35 @@ fn slice_fn() -> Builtin {
     )
 }
 
+/// Spark's error for an array longer than the largest JVM array, checked before anything is allocated.
+fn check_array_length(function: &str, elements: i128) -> Result<()> {
+    use super::string::MAX_ROUNDED_ARRAY_LENGTH;
+    if elements <= MAX_ROUNDED_ARRAY_LENGTH as i128 {
+        return Ok(());
+    }
+    Err(EmberError::with_condition(
+        crate::error::ErrorKind::Execution,
+        "COLLECTION_SIZE_LIMIT_EXCEEDED.PARAMETER",
+        [
+            ("numberOfElements", elements.to_string()),
+            ("maxRoundedArrayLength", MAX_ROUNDED_ARRAY_LENGTH.to_string()),
+            ("parameter", "`count`".to_string()),
+            ("functionName", format!("`{function}`")),
+        ],
+    ))
+}
+
+/// The list offsets of one result column must stay within i32 (an Arrow list column holds 2^31-1 elements).
+fn check_list_total(function: &str, total: usize) -> Result<()> {
+    if total > i32::MAX as usize {
+        return Err(EmberError::execution(format!(
+            "The results of {function} in one batch add up to more than {} elements, the most one array column holds.",
+            i32::MAX
+        )));
+    }
+    Ok(())
+}
+
 fn sequence_fn() -> Builtin {
     Builtin::new(
         "sequence",
@@ -912,6 +941,9 @@ fn sequence_fn() -> Builtin {
                             )));
                         }
                     } else {
+                        let len = (stop as i128 - start as i128) / step as i128 + 1;
+                        check_array_length("sequence", len)?;
+                        check_list_total("sequence", vals.len() + len as usize)?;
                         let mut v = start;
                         while (step > 0 && v <= stop) || (step < 0 && v >= stop) {
                             vals.push(v);
@@ -958,6 +990,8 @@ fn array_repeat_fn() -> Builtin {
                 for i in 0..n {
                     valid.push(!cnt.is_null(i));
                     if !cnt.is_null(i) {
+                        check_array_length("array_repeat", cnt.value(i) as i128)?;
+                        check_list_total("array_repeat", idx.len() + cnt.value(i).max(0) as usize)?;
                         idx.extend(std::iter::repeat_n(i as u32, cnt.value(i).max(0) as usize));
                     }
                     offsets.push(idx.len() as i32);

@@ -14,7 +14,7 @@ use arrow::datatypes::{DataType, Int32Type};
 
 use super::misc::support::{any_nullable, fixed, implicit_cast, map_columnar, register_names, Builtin, Expect};
 use super::{check_arg_count, FunctionRegistry, Signature};
-use crate::error::Result;
+use crate::error::{EmberError, Result};
 use crate::expr::coercion::find_wider_common_type;
 use crate::expr::physical::ColumnarValue;
 use crate::types::array_type;
@@ -31,6 +31,52 @@ pub(crate) fn build_str(n: usize, mut f: impl FnMut(usize, &mut String) -> Optio
         }
     }
     Arc::new(b.finish())
+}
+
+/// The largest string or array Spark can build: the JVM's largest array (`MAX_ROUNDED_ARRAY_LENGTH`).
+pub(crate) const MAX_ROUNDED_ARRAY_LENGTH: i64 = i32::MAX as i64 - 15;
+
+/// A `function` result of `bytes` bytes fails as in Spark, before anything is allocated: past the int range Spark's
+/// size arithmetic overflows; past the largest JVM array Spark cannot allocate it (and ember would abort trying).
+pub(crate) fn check_result_bytes(function: &str, bytes: i64) -> Result<()> {
+    if bytes > i32::MAX as i64 {
+        return Err(EmberError::arithmetic("integer overflow"));
+    }
+    if bytes > MAX_ROUNDED_ARRAY_LENGTH {
+        return Err(EmberError::execution(format!(
+            "{function} would create a value of {bytes} bytes, more than the largest Spark can hold ({MAX_ROUNDED_ARRAY_LENGTH} bytes)."
+        )));
+    }
+    Ok(())
+}
+
+/// `build_str` for functions whose results can be huge: `f` may fail, and the column's total size is checked
+/// (an Arrow string column holds at most 2^31-1 bytes).
+pub(crate) fn try_build_str(
+    function: &str,
+    n: usize,
+    mut f: impl FnMut(usize, &mut String) -> Result<Option<()>>,
+) -> Result<ArrayRef> {
+    let mut b = StringBuilder::with_capacity(n, n * 8);
+    let mut buf = String::new();
+    let mut total = 0usize;
+    for i in 0..n {
+        buf.clear();
+        match f(i, &mut buf)? {
+            Some(()) => {
+                total += buf.len();
+                if total > i32::MAX as usize {
+                    return Err(EmberError::execution(format!(
+                        "The results of {function} in one batch add up to more than {} bytes, the most one string column holds.",
+                        i32::MAX
+                    )));
+                }
+                b.append_value(&buf)
+            }
+            None => b.append_null(),
+        }
+    }
+    Ok(Arc::new(b.finish()))
 }
 
 /// Build a binary column row by row.
@@ -295,7 +341,8 @@ fn pad_fn(name: &'static str) -> Builtin {
                 if let DataType::Binary = a[0].data_type() {
                     let s = a[0].as_binary::<i32>();
                     let p = a.get(2).map(|p| p.as_binary::<i32>());
-                    return Ok(build_bin(n, |i, out| {
+                    let mut oversized = None;
+                    let out = build_bin(n, |i, out| {
                         if s.is_null(i) {
                             return None;
                         }
@@ -306,28 +353,44 @@ fn pad_fn(name: &'static str) -> Builtin {
                         };
                         let v = s.value(i);
                         let k = iv(len, i)?.max(0) as usize;
+                        if k > v.len() && !pad.is_empty() && k as i64 > MAX_ROUNDED_ARRAY_LENGTH {
+                            oversized = Some(k);
+                            return None;
+                        }
                         pad_units(v, pad, k, left, |x: &[u8], o: &mut Vec<u8>| o.extend_from_slice(x), out);
                         Some(())
-                    }));
+                    });
+                    if let Some(k) = oversized {
+                        check_result_bytes(name, k as i64)?;
+                    }
+                    return Ok(out);
                 }
                 let s = a[0].as_string::<i32>();
                 let p = a.get(2).map(|p| p.as_string::<i32>());
                 let mut sc: Vec<char> = Vec::new();
                 let mut pc: Vec<char> = Vec::new();
-                Ok(build_str(n, |i, out| {
-                    let v = sv(s, i)?;
+                try_build_str(name, n, |i, out| {
+                    let Some(v) = sv(s, i) else { return Ok(None) };
                     let pad = match p {
-                        Some(p) => sv(p, i)?,
+                        Some(p) => match sv(p, i) {
+                            Some(pad) => pad,
+                            None => return Ok(None),
+                        },
                         None => " ",
                     };
-                    let k = iv(len, i)?.max(0) as usize;
+                    let Some(k) = iv(len, i) else { return Ok(None) };
+                    let k = k.max(0) as usize;
+                    if !pad.is_empty() && k > v.len() {
+                        // At least one byte per character of the result.
+                        check_result_bytes(name, k as i64)?;
+                    }
                     sc.clear();
                     sc.extend(v.chars());
                     pc.clear();
                     pc.extend(pad.chars());
                     pad_units(&sc, &pc, k, left, |x: &[char], o: &mut String| o.extend(x.iter()), out);
-                    Some(())
-                }))
+                    Ok(Some(()))
+                })
             })
         },
     )
@@ -755,13 +818,14 @@ fn repeat_fn() -> Builtin {
             map_columnar(args, n, |a, n| {
                 let s = a[0].as_string::<i32>();
                 let k = a[1].as_primitive::<Int32Type>();
-                Ok(build_str(n, |i, out| {
-                    let (v, k) = (sv(s, i)?, iv(k, i)?);
+                try_build_str("repeat", n, |i, out| {
+                    let (Some(v), Some(k)) = (sv(s, i), iv(k, i)) else { return Ok(None) };
+                    check_result_bytes("repeat", v.len() as i64 * k.max(0) as i64)?;
                     for _ in 0..k.max(0) {
                         out.push_str(v);
                     }
-                    Some(())
-                }))
+                    Ok(Some(()))
+                })
             })
         },
     )
@@ -1183,10 +1247,12 @@ fn space_fn() -> Builtin {
         |args, n, _| {
             map_columnar(args, n, |a, n| {
                 let k = a[0].as_primitive::<Int32Type>();
-                Ok(build_str(n, |i, out| {
-                    out.extend(std::iter::repeat_n(' ', iv(k, i)?.max(0) as usize));
-                    Some(())
-                }))
+                try_build_str("space", n, |i, out| {
+                    let Some(k) = iv(k, i) else { return Ok(None) };
+                    check_result_bytes("space", k.max(0) as i64)?;
+                    out.extend(std::iter::repeat_n(' ', k.max(0) as usize));
+                    Ok(Some(()))
+                })
             })
         },
     )
