@@ -351,7 +351,9 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<Vec<
     for (i, (_, s)) in run.sources.iter_mut().enumerate() {
         // Plans logged after the last offsets entry never ran: the source drops them, they are planned again.
         let upto = rec.replay.as_ref().map(|e| &e.offsets[i]).unwrap_or(&rec.committed[i]);
-        s.restore_log(&ckpt.read_source_logs(i)?, upto.as_ref())?;
+        let dir = ckpt.root().join("sources").join(i.to_string());
+        s.restore_log(&ckpt.read_source_logs(i)?, upto.as_ref())
+            .map_err(|e| e.map_message(|m| format!("{m} (checkpoint directory {})", dir.display())))?;
         if let Some(c) = &rec.committed[i] {
             s.commit(c);
         }

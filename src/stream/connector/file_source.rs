@@ -471,7 +471,16 @@ impl Source for FileSource {
     fn restore_log(&mut self, logs: &[(i64, String)], upto: Option<&Offset>) -> Result<()> {
         let upto = planned_count(upto)? as i64;
         let logs: Vec<(i64, String)> = logs.iter().filter(|(k, _)| *k < upto).cloned().collect();
-        self.restore_planned(&logs)
+        self.restore_planned(&logs)?;
+        if (self.planned.len() as i64) < upto {
+            // Planning afresh would take the lost batch's files as new and then treat them as already read.
+            return Err(EmberError::execution(format!(
+                "The checkpoint's file source log has no entry {} although its offsets reach batch {}: the files that batch read are unknown, so input would be skipped. Restore the entry, or start the query with a new checkpoint location.",
+                self.planned.len(),
+                upto - 1
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -500,7 +509,7 @@ impl FileSource {
         for (k, text) in logs {
             if *k as usize != self.planned.len() {
                 return Err(EmberError::execution(format!(
-                    "The checkpoint's file source log is missing batch {} (found {k})",
+                    "The checkpoint's file source log is missing entry {} (found {k}). Restore the entry, or start the query with a new checkpoint location.",
                     self.planned.len()
                 )));
             }
