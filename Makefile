@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 MATURIN := $(VENV)/bin/maturin
 
-.PHONY: demo test bench venv build-dev build-release rust-test py-test clean
+.PHONY: demo test bench venv build-dev build-release rust-test py-test clean fuzz soak
 
 venv: $(VENV)/.installed
 
@@ -38,6 +38,15 @@ test: venv rust-test py-test
 # BENCH_ARGS="--cases startup,latency" picks cases.
 bench: build-release
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The fuzz targets of tests/fuzz_inputs.rs with many more cases than the short pass `make test` runs.
+FUZZ_CASES ?= 200000
+fuzz:
+	EMBER_FUZZ_CASES=$(FUZZ_CASES) cargo test -q --test fuzz_inputs
+
+# Rate source → windowed aggregation with a watermark for SOAK_SECONDS (600); fails when RSS grows after warm-up.
+soak: build-release
+	$(PY) bench/soak.py
 
 clean:
 	rm -rf target $(VENV) python/ember/*.so

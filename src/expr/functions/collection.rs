@@ -2,6 +2,7 @@
 //! transforms (`element_at`, `size`, `sort_array`, `array_distinct` …) with Spark's null and index rules.
 pub mod maps;
 pub mod sets;
+use crate::expr::functions::misc::support::arg_sql;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -544,7 +545,7 @@ fn sort_array_fn() -> Builtin {
             })
         },
     )
-    .display_with(|n, a| format!("{n}({}, {})", a[0], a.get(1).cloned().unwrap_or_else(|| "true".into())))
+    .display_with(|n, a| format!("{n}({}, {})", arg_sql(a, 0), a.get(1).cloned().unwrap_or_else(|| "true".into())))
 }
 
 fn array_extreme_fn(name: &'static str) -> Builtin {
@@ -1284,7 +1285,7 @@ fn array_sort_fn() -> Builtin {
             })
         },
     )
-    .display_with(|n, a| format!("{n}({}, {ARRAY_SORT_LAMBDA})", a[0]))
+    .display_with(|n, a| format!("{n}({}, {ARRAY_SORT_LAMBDA})", arg_sql(a, 0)))
 }
 
 pub fn register(r: &mut FunctionRegistry) {

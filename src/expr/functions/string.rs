@@ -4,6 +4,7 @@ pub mod format;
 pub mod number_format;
 pub mod pattern;
 
+use crate::expr::functions::misc::support::arg_sql;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -218,7 +219,7 @@ fn substring_fn(name: &str) -> Builtin {
     )
     .display_with(|name, a| {
         let len = a.get(2).cloned().unwrap_or_else(|| i32::MAX.to_string());
-        format!("{name}({}, {}, {len})", a[0], a.get(1).cloned().unwrap_or_default())
+        format!("{name}({}, {}, {len})", arg_sql(a, 0), a.get(1).cloned().unwrap_or_default())
     })
 }
 
@@ -396,7 +397,7 @@ fn pad_fn(name: &'static str) -> Builtin {
     )
     .display_with(|name, a| {
         let pad = a.get(2).cloned().unwrap_or_else(|| " ".into());
-        format!("{name}({}, {}, {pad})", a[0], a[1])
+        format!("{name}({}, {}, {pad})", arg_sql(a, 0), arg_sql(a, 1))
     })
 }
 
@@ -707,7 +708,7 @@ fn locate_fn(name: &'static str) -> Builtin {
     )
     .display_with(|name, a| {
         let pos = a.get(2).cloned().unwrap_or_else(|| "1".into());
-        format!("{name}({}, {}, {pos})", a[0], a[1])
+        format!("{name}({}, {}, {pos})", arg_sql(a, 0), arg_sql(a, 1))
     })
 }
 
@@ -774,7 +775,7 @@ fn replace_fn() -> Builtin {
     )
     .display_with(|name, a| {
         let rep = a.get(2).cloned().unwrap_or_default();
-        format!("{name}({}, {}, {rep})", a[0], a[1])
+        format!("{name}({}, {}, {rep})", arg_sql(a, 0), arg_sql(a, 1))
     })
 }
 
@@ -1188,7 +1189,7 @@ fn overlay_fn() -> Builtin {
     )
     .display_with(|n, a| {
         let len = a.get(3).cloned().unwrap_or_else(|| "-1".into());
-        format!("{n}({}, {}, {}, {len})", a[0], a[1], a[2])
+        format!("{n}({}, {}, {}, {len})", arg_sql(a, 0), arg_sql(a, 1), arg_sql(a, 2))
     })
 }
 
@@ -1341,7 +1342,7 @@ fn mask_fn() -> Builtin {
     .display_with(|n, a| {
         let d = ["X", "x", "n", "NULL"];
         let rest: Vec<String> = (0..4).map(|k| a.get(k + 1).cloned().unwrap_or_else(|| d[k].to_string())).collect();
-        format!("{n}({}, {})", a[0], rest.join(", "))
+        format!("{n}({}, {})", arg_sql(a, 0), rest.join(", "))
     })
 }
 
