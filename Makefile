@@ -40,7 +40,7 @@ bench: build-release
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 # The fuzz targets of tests/fuzz_inputs.rs with many more cases than the short pass `make test` runs.
-FUZZ_CASES ?= 200000
+FUZZ_CASES ?= 100000
 fuzz:
 	EMBER_FUZZ_CASES=$(FUZZ_CASES) cargo test -q --test fuzz_inputs
 
