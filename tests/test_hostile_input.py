@@ -4,7 +4,7 @@ calls at the wrong moment (query.stop() inside the query's own foreachBatch) do 
 behaviour captured from PySpark 4.3."""
 import pytest
 
-from ember.errors import ArithmeticException, SparkRuntimeException
+from ember.errors import ArithmeticException, ParseException, SparkRuntimeException
 
 DEEP = 100_000
 DEEP_OBJECT = '{"a":' * DEEP + "1" + "}" * DEEP
@@ -22,6 +22,9 @@ def test_deep_json_in_functions_is_malformed_not_a_crash(spark):
         spark.sql(f"select schema_of_json('{DEEP_ARRAY}')").collect()
     with pytest.raises(SparkRuntimeException, match="MALFORMED_RECORD_IN_PARSING"):
         spark.sql(f"select from_json('{DEEP_OBJECT}', 'a string', map('mode','FAILFAST'))").collect()
+    deep_type = "struct<a:" * DEEP + "int" + ">" * DEEP
+    with pytest.raises(ParseException, match="PARSE_SYNTAX_ERROR"):
+        spark.sql(f"select from_json('{{}}', '{deep_type}')").collect()
     # 1000 levels still parse.
     assert spark.sql(f"select from_json('{AT_LIMIT}', 'a string') j").collect()[0].j.a is not None
 
