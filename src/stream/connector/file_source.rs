@@ -141,6 +141,9 @@ pub struct FileSource {
     cleaned: usize,
     /// New files the last listing left for a later trigger because they may still be being written.
     deferred: Vec<FileEntry>,
+    /// Once / availableNow: batches are planned from everything present at the start, as in Spark, so none is
+    /// planned while one of those files is still settling.
+    plan_from_all: bool,
 }
 
 /// How often a batch is read again when its files keep changing under the reader before the query fails.
@@ -206,6 +209,7 @@ impl FileSource {
             committed: 0,
             cleaned: 0,
             deferred: Vec::new(),
+            plan_from_all: matches!(trigger, Trigger::Once | Trigger::AvailableNow),
         })
     }
 
@@ -378,6 +382,15 @@ impl Source for FileSource {
     }
     fn latest_offset(&mut self) -> Result<Option<Offset>> {
         let candidates = self.candidates()?;
+        if self.plan_from_all && !self.deferred.is_empty() {
+            if self.available_now {
+                let mut all: Vec<FileEntry> = candidates.into();
+                all.extend(self.deferred.iter().cloned());
+                self.sort(&mut all);
+                self.snapshot = Some(all.into());
+            }
+            return Ok(file_offset(self.planned.len()));
+        }
         let (batch, mut rest, keep) = self.take_batch(candidates);
         if self.available_now {
             // Files still settling stay part of this availableNow run.
