@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 MATURIN := $(VENV)/bin/maturin
 
-.PHONY: demo test bench venv native-deps build-dev build-release rust-test py-test test-tools services wheel test-wheel stub clean
+.PHONY: demo test bench venv native-deps build-dev build-release rust-test py-test test-tools services wheel test-wheel stub clean fuzz soak
 
 venv: $(VENV)/.installed native-deps
 
@@ -73,6 +73,15 @@ test: venv services rust-test test-wheel py-test
 # BENCH_ARGS="--cases startup,latency" picks cases.
 bench: build-release services
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The fuzz targets of tests/fuzz_inputs.rs with many more cases than the short pass `make test` runs.
+FUZZ_CASES ?= 100000
+fuzz:
+	EMBER_FUZZ_CASES=$(FUZZ_CASES) cargo test -q --test fuzz_inputs
+
+# Rate source → windowed aggregation with a watermark for SOAK_SECONDS (600); fails when RSS grows after warm-up.
+soak: build-release
+	$(PY) bench/soak.py
 
 clean:
 	rm -rf target dist $(VENV) python/ember/*.so

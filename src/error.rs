@@ -139,6 +139,21 @@ impl EmberError {
     }
 
     /// AnalysisException with Spark's error class; the message gets Spark's `[CLASS] ` prefix.
+    /// A Rust panic (a bug, or input nothing checked) as Spark reports its own bugs: `INTERNAL_ERROR`, so the caller
+    /// gets an exception and the session lives on.
+    pub fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "an unknown error".into());
+        EmberError::with_condition(
+            ErrorKind::Execution,
+            "INTERNAL_ERROR",
+            [("message", format!("ember failed unexpectedly: {what}"))],
+        )
+    }
+
     pub fn analysis_class(class: &str, message: impl Into<String>) -> Self {
         EmberError::classed(ErrorKind::Analysis, class, format!("[{class}] {}", message.into()))
     }

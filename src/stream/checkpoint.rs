@@ -51,7 +51,19 @@ fn corrupt(path: &Path, why: impl std::fmt::Display) -> EmberError {
 }
 
 /// Write `bytes` to `path` atomically: temp file in the same directory, fsync, rename, fsync the directory.
+/// A checkpoint file's text; failures name the file (an unreadable or non-UTF-8 file is no checkpoint ember wrote).
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = fs::read(path)
+        .map_err(|e| EmberError::io(e.kind(), format!("Cannot read the checkpoint file {}: {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|e| corrupt(path, format!("it is not UTF-8 text ({e})")))
+}
+
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_inner(path, bytes)
+        .map_err(|e| e.map_message(|m| format!("Cannot write the checkpoint file {}: {m}", path.display())))
+}
+
+fn write_atomic_inner(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
@@ -94,7 +106,7 @@ impl Checkpoint {
         })?;
         let meta = root.join("metadata");
         let id = if meta.exists() {
-            let text = fs::read_to_string(&meta)?;
+            let text = read_text(&meta)?;
             let v: Value = serde_json::from_str(text.trim()).map_err(|e| corrupt(&meta, e))?;
             v.get("id").and_then(|x| x.as_str()).ok_or_else(|| corrupt(&meta, "no query id"))?.to_string()
         } else {
@@ -145,7 +157,7 @@ impl Checkpoint {
 
     pub fn read_offsets(&self, batch: i64) -> Result<OffsetEntry> {
         let path = self.offsets_path(batch);
-        let text = fs::read_to_string(&path)?;
+        let text = read_text(&path)?;
         let mut lines = text.lines();
         if lines.next() != Some("v1") {
             return Err(corrupt(&path, "missing version line v1"));
@@ -182,7 +194,7 @@ impl Checkpoint {
 
     pub fn read_commit(&self, batch: i64) -> Result<i64> {
         let path = self.commits_path(batch);
-        let text = fs::read_to_string(&path)?;
+        let text = read_text(&path)?;
         let mut lines = text.lines();
         if lines.next() != Some("v1") {
             return Err(corrupt(&path, "missing version line v1"));
@@ -210,6 +222,15 @@ impl Checkpoint {
             return Ok(Recovery { committed: vec![None; sources], ..Default::default() });
         };
         let last_commit = commits.last().copied();
+        if let Some(c) = last_commit.filter(|c| *c > last) {
+            // Running from offsets/`last` again would process batches the sink already has: fail, never duplicate.
+            return Err(EmberError::execution(format!(
+                "The checkpoint at {} has {} but no {}: its offsets log was damaged, so ember cannot tell which input batch {c} read. Restore the file, or start the query with a new checkpoint location.",
+                self.root.display(),
+                self.commits_path(c).display(),
+                self.offsets_path(c).display()
+            )));
+        }
         let entry = self.read_offsets(last)?;
         if entry.offsets.len() != sources {
             return Err(EmberError::analysis(format!(
@@ -268,7 +289,7 @@ impl Checkpoint {
         if !path.exists() {
             return Ok(None);
         }
-        let text = fs::read_to_string(&path)?;
+        let text = read_text(&path)?;
         Ok(Some(serde_json::from_str(&text).map_err(|e| corrupt(&path, e))?))
     }
 
@@ -291,7 +312,7 @@ impl Checkpoint {
         let mut out = Vec::new();
         for id in batch_ids(&dir)? {
             let path = dir.join(id.to_string());
-            let text = fs::read_to_string(&path)?;
+            let text = read_text(&path)?;
             let body = text.strip_prefix("v1\n").ok_or_else(|| corrupt(&path, "missing version line v1"))?;
             out.push((id, body.to_string()));
         }
@@ -396,5 +417,21 @@ mod tests {
         c.prune(4, 2).unwrap();
         assert_eq!(batch_ids(&dir.path().join("offsets")).unwrap(), vec![3, 4]);
         assert_eq!(c.recover(1).unwrap().next_batch, 5);
+    }
+
+    #[test]
+    fn io_failures_and_non_utf8_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, _) = Checkpoint::open(dir.path().to_str().unwrap(), "q").unwrap();
+        // A file where the offsets directory should be: every write under it fails (as on a read-only or full disk).
+        std::fs::write(dir.path().join("offsets"), "").unwrap();
+        let e = c.write_offsets(0, &entry(0, vec![1])).unwrap_err().message();
+        assert!(e.starts_with("Cannot write the checkpoint file ") && e.contains("offsets/0"), "{e}");
+        std::fs::create_dir_all(dir.path().join("commits/0")).unwrap();
+        let e = c.read_commit(0).unwrap_err().message();
+        assert!(e.starts_with("Cannot read the checkpoint file ") && e.contains("commits/0"), "{e}");
+        std::fs::write(dir.path().join("metadata"), b"{\"id\":\"\xff\"}").unwrap();
+        let e = Checkpoint::open(dir.path().to_str().unwrap(), "q").err().unwrap().message();
+        assert!(e.contains("metadata is corrupt: it is not UTF-8 text"), "{e}");
     }
 }

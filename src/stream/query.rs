@@ -182,7 +182,14 @@ impl QueryHandle {
     pub fn stop(&self) {
         self.shared.stop.store(true, Ordering::SeqCst);
         self.shared.changed.notify_all();
-        if let Some(t) = self.thread.lock().unwrap().take() {
+        let mut thread = self.thread.lock().unwrap();
+        // Called on the query's own thread (from foreachBatch or a listener): the loop ends once this call returns
+        // to it; joining would wait for itself.
+        if thread.as_ref().is_some_and(|t| t.thread().id() == std::thread::current().id()) {
+            return;
+        }
+        if let Some(t) = thread.take() {
+            drop(thread);
             let _ = t.join();
         }
     }
@@ -351,7 +358,9 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<Vec<
     for (i, (_, s)) in run.sources.iter_mut().enumerate() {
         // Plans logged after the last offsets entry never ran: the source drops them, they are planned again.
         let upto = rec.replay.as_ref().map(|e| &e.offsets[i]).unwrap_or(&rec.committed[i]);
-        s.restore_log(&ckpt.read_source_logs(i)?, upto.as_ref())?;
+        let dir = ckpt.root().join("sources").join(i.to_string());
+        s.restore_log(&ckpt.read_source_logs(i)?, upto.as_ref())
+            .map_err(|e| e.map_message(|m| format!("{m} (checkpoint directory {})", dir.display())))?;
         if let Some(c) = &rec.committed[i] {
             s.commit(c);
         }
@@ -469,6 +478,11 @@ fn run_loop(
             && (replayed.is_some()
                 || run.incremental.wants_no_data_batch(watermark.current_ms(), last_batch_watermark));
         last_batch_had_data = has_data;
+        if !has_data && !cleanup && replayed.is_none() && run.sources.iter().any(|(_, s)| s.has_pending()) {
+            // Input is on its way (a file still being written): not idle, look again shortly.
+            pause(shared, Duration::from_millis(20));
+            continue;
+        }
         if !has_data && !cleanup {
             if !idle_reported && batch_id > 0 {
                 idle_reported = true;

@@ -38,4 +38,9 @@ pub trait Source: Send {
     fn metrics(&self) -> std::collections::BTreeMap<String, String> {
         Default::default()
     }
+    /// Input the last `latest_offset` saw but left for a later trigger (a file still being written): the query is
+    /// not idle while some is pending, so processAllAvailable and availableNow wait for it.
+    fn has_pending(&self) -> bool {
+        false
+    }
 }

@@ -528,11 +528,16 @@ struct Parser<'a> {
     src: &'a str,
     toks: Vec<Token>,
     at: usize,
+    /// Types open at `at`: the parser recurses per level, so nesting is bounded before the stack runs out.
+    depth: usize,
 }
+
+/// Nested types deeper than this are refused (no real schema comes near; the stack would run out far above it).
+const MAX_TYPE_DEPTH: usize = 100;
 
 impl<'a> Parser<'a> {
     fn new(src: &'a str) -> Result<Self> {
-        Ok(Parser { src, toks: lex(src), at: 0 })
+        Ok(Parser { src, toks: lex(src), at: 0, depth: 0 })
     }
 
     fn peek(&self) -> &Token {
@@ -700,6 +705,17 @@ impl<'a> Parser<'a> {
     /// Spark's parser reads `struct<…>` both as a type and as a comparison expression until one reading fails; a
     /// syntax error reached before the expression reading fails is reported at the opening `<`.
     fn data_type(&mut self) -> Result<RawType> {
+        if self.depth >= MAX_TYPE_DEPTH {
+            let tok = self.peek().clone();
+            return Err(located_error(self.src, "PARSE_SYNTAX_ERROR", "Type nesting too deep.", "42601", tok.pos));
+        }
+        self.depth += 1;
+        let result = self.data_type_checked();
+        self.depth -= 1;
+        result
+    }
+
+    fn data_type_checked(&mut self) -> Result<RawType> {
         let open_idx = self.at + 1;
         let open = self.peek_at(1).clone();
         let complex = matches!(&self.peek().tok, Tok::Word(w) if ["array", "map", "struct"].contains(&w.to_ascii_lowercase().as_str()))
@@ -1273,5 +1289,17 @@ mod tests {
             "STRUCT<a: BIGINT, b: ARRAY<DOUBLE>, c: STRUCT<d: STRING NOT NULL>, `f b`: BOOLEAN>"
         );
         assert_eq!(fields_to_ddl(&fields), "a BIGINT,b ARRAY<DOUBLE>,c STRUCT<d: STRING NOT NULL>,`f b` BOOLEAN");
+    }
+
+    #[test]
+    fn nesting_is_bounded_instead_of_overflowing_the_stack() {
+        let nest = |n: usize| "array<".repeat(n) + "int" + &">".repeat(n);
+        assert!(parse_ddl_type(&nest(90)).is_ok());
+        assert!(parse_ddl_type(&nest(101)).is_err());
+        // Reported as Spark's syntax error (at the outermost `<`, where Spark's parser also gives up).
+        let e = parse_ddl_type(&nest(100_000)).unwrap_err();
+        assert_eq!(e.condition(), Some("PARSE_SYNTAX_ERROR"), "{}", e.message());
+        let e = parse_ddl_schema(&("a ".to_string() + &"struct<a:".repeat(100_000) + "int" + &">".repeat(100_000)));
+        assert_eq!(e.unwrap_err().condition(), Some("PARSE_SYNTAX_ERROR"));
     }
 }

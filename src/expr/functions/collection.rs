@@ -2,6 +2,7 @@
 //! transforms (`element_at`, `size`, `sort_array`, `array_distinct` …) with Spark's null and index rules.
 pub mod maps;
 pub mod sets;
+use crate::expr::functions::misc::support::arg_sql;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -544,7 +545,7 @@ fn sort_array_fn() -> Builtin {
             })
         },
     )
-    .display_with(|n, a| format!("{n}({}, {})", a[0], a.get(1).cloned().unwrap_or_else(|| "true".into())))
+    .display_with(|n, a| format!("{n}({}, {})", arg_sql(a, 0), a.get(1).cloned().unwrap_or_else(|| "true".into())))
 }
 
 fn array_extreme_fn(name: &'static str) -> Builtin {
@@ -847,6 +848,35 @@ fn slice_fn() -> Builtin {
     )
 }
 
+/// Spark's error for an array longer than the largest JVM array, checked before anything is allocated.
+fn check_array_length(function: &str, elements: i128) -> Result<()> {
+    use super::string::MAX_ROUNDED_ARRAY_LENGTH;
+    if elements <= MAX_ROUNDED_ARRAY_LENGTH as i128 {
+        return Ok(());
+    }
+    Err(EmberError::with_condition(
+        crate::error::ErrorKind::Execution,
+        "COLLECTION_SIZE_LIMIT_EXCEEDED.PARAMETER",
+        [
+            ("numberOfElements", elements.to_string()),
+            ("maxRoundedArrayLength", MAX_ROUNDED_ARRAY_LENGTH.to_string()),
+            ("parameter", "`count`".to_string()),
+            ("functionName", format!("`{function}`")),
+        ],
+    ))
+}
+
+/// The list offsets of one result column must stay within i32 (an Arrow list column holds 2^31-1 elements).
+fn check_list_total(function: &str, total: usize) -> Result<()> {
+    if total > i32::MAX as usize {
+        return Err(EmberError::execution(format!(
+            "The results of {function} in one batch add up to more than {} elements, the most one array column holds.",
+            i32::MAX
+        )));
+    }
+    Ok(())
+}
+
 fn sequence_fn() -> Builtin {
     Builtin::new(
         "sequence",
@@ -912,6 +942,9 @@ fn sequence_fn() -> Builtin {
                             )));
                         }
                     } else {
+                        let len = (stop as i128 - start as i128) / step as i128 + 1;
+                        check_array_length("sequence", len)?;
+                        check_list_total("sequence", vals.len() + len as usize)?;
                         let mut v = start;
                         while (step > 0 && v <= stop) || (step < 0 && v >= stop) {
                             vals.push(v);
@@ -958,6 +991,8 @@ fn array_repeat_fn() -> Builtin {
                 for i in 0..n {
                     valid.push(!cnt.is_null(i));
                     if !cnt.is_null(i) {
+                        check_array_length("array_repeat", cnt.value(i) as i128)?;
+                        check_list_total("array_repeat", idx.len() + cnt.value(i).max(0) as usize)?;
                         idx.extend(std::iter::repeat_n(i as u32, cnt.value(i).max(0) as usize));
                     }
                     offsets.push(idx.len() as i32);
@@ -1250,7 +1285,7 @@ fn array_sort_fn() -> Builtin {
             })
         },
     )
-    .display_with(|n, a| format!("{n}({}, {ARRAY_SORT_LAMBDA})", a[0]))
+    .display_with(|n, a| format!("{n}({}, {ARRAY_SORT_LAMBDA})", arg_sql(a, 0)))
 }
 
 pub fn register(r: &mut FunctionRegistry) {

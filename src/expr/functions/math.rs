@@ -2,6 +2,7 @@
 //! undefined logarithms and division by zero, and Spark's seeded `rand`/`randn`.
 pub mod random;
 
+use crate::expr::functions::misc::support::arg_sql;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Decimal128Array, Float64Array, Int64Array, PrimitiveArray};
@@ -193,7 +194,13 @@ fn log_fn() -> Builtin {
             })
         },
     )
-    .display_with(|_, a| if a.len() == 1 { format!("LOG(E(), {})", a[0]) } else { format!("LOG({})", a.join(", ")) })
+    .display_with(|_, a| {
+        if a.len() == 1 {
+            format!("LOG(E(), {})", arg_sql(a, 0))
+        } else {
+            format!("LOG({})", a.join(", "))
+        }
+    })
 }
 
 fn abs_neg_fn(name: &'static str) -> Builtin {
@@ -242,7 +249,7 @@ fn abs_neg_fn(name: &'static str) -> Builtin {
             })
         },
     )
-    .display_with(move |n, a| if pos { format!("(+ {})", a[0]) } else { format!("{n}({})", a[0]) })
+    .display_with(move |n, a| if pos { format!("(+ {})", arg_sql(a, 0)) } else { format!("{n}({})", arg_sql(a, 0)) })
 }
 
 /// The scale argument of `round`/`ceil`/`floor`: an integer literal (null literal → null result).
@@ -336,7 +343,7 @@ fn round_fn(name: &'static str) -> Builtin {
             })
         },
     )
-    .display_with(|n, a| format!("{n}({}, {})", a[0], a.get(1).cloned().unwrap_or_else(|| "0".into())))
+    .display_with(|n, a| format!("{n}({}, {})", arg_sql(a, 0), a.get(1).cloned().unwrap_or_else(|| "0".into())))
 }
 
 /// Decimal type a value is cast to for `ceil(x, d)`/`floor(x, d)` (Spark's `DecimalType.forType`).
@@ -420,9 +427,13 @@ fn ceil_floor_fn(name: &'static str, shown: &'static str) -> Builtin {
             })
         },
     )
-    .display_with(
-        move |n, a| if a.len() == 2 { format!("{n}({})", a.join(", ")) } else { format!("{shown}({})", a[0]) },
-    )
+    .display_with(move |n, a| {
+        if a.len() == 2 {
+            format!("{n}({})", a.join(", "))
+        } else {
+            format!("{shown}({})", arg_sql(a, 0))
+        }
+    })
 }
 
 /// `greatest`/`least`: the extreme non-null value of each row (null only when all are null).
@@ -884,7 +895,7 @@ fn bitwise_not_fn() -> Builtin {
             })
         },
     )
-    .display_with(|_, a| format!("~{}", a[0]))
+    .display_with(|_, a| format!("~{}", arg_sql(a, 0)))
 }
 
 fn shift_fn(name: &'static str) -> Builtin {
@@ -1095,7 +1106,7 @@ pub fn register(r: &mut FunctionRegistry) {
     }
     // The SQL operators `<<`, `>>`, `>>>` are the same functions, named like operators.
     for (op, n) in [("<<", "shiftleft"), (">>", "shiftright"), (">>>", "shiftrightunsigned")] {
-        let mut f = shift_fn(n).display_with(move |_, a| format!("({} {op} {})", a[0], a[1]));
+        let mut f = shift_fn(n).display_with(move |_, a| format!("({} {op} {})", arg_sql(a, 0), arg_sql(a, 1)));
         f.name = op.to_string();
         r.scalar(f);
     }

@@ -3,6 +3,7 @@
 pub mod javanum;
 pub mod support;
 
+use crate::expr::functions::misc::support::arg_sql;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, BooleanArray, Int32Array, Int64Array, StringArray};
@@ -131,7 +132,7 @@ fn null_test_fn(name: &'static str) -> Builtin {
             })
         },
     )
-    .display_with(move |_, a| format!("({} IS {}NULL)", a[0], if negated { "NOT " } else { "" }))
+    .display_with(move |_, a| format!("({} IS {}NULL)", arg_sql(a, 0), if negated { "NOT " } else { "" }))
 }
 
 fn constant_fn(name: &str, shown: &'static str, value: ArrayRef) -> Builtin {
@@ -248,8 +249,8 @@ fn assert_true_fn() -> Builtin {
         },
     )
     .display_with(|name, a| {
-        let msg = a.get(1).cloned().unwrap_or_else(|| format!("'{}' is not true!", a[0]));
-        format!("{name}({}, {msg})", a[0])
+        let msg = a.get(1).cloned().unwrap_or_else(|| format!("'{}' is not true!", arg_sql(a, 0)));
+        format!("{name}({}, {msg})", arg_sql(a, 0))
     })
 }
 

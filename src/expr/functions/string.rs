@@ -4,6 +4,7 @@ pub mod format;
 pub mod number_format;
 pub mod pattern;
 
+use crate::expr::functions::misc::support::arg_sql;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -14,7 +15,7 @@ use arrow::datatypes::{DataType, Int32Type};
 
 use super::misc::support::{any_nullable, fixed, implicit_cast, map_columnar, register_names, Builtin, Expect};
 use super::{check_arg_count, FunctionRegistry, Signature};
-use crate::error::Result;
+use crate::error::{EmberError, Result};
 use crate::expr::coercion::find_wider_common_type;
 use crate::expr::physical::ColumnarValue;
 use crate::types::array_type;
@@ -31,6 +32,52 @@ pub(crate) fn build_str(n: usize, mut f: impl FnMut(usize, &mut String) -> Optio
         }
     }
     Arc::new(b.finish())
+}
+
+/// The largest string or array Spark can build: the JVM's largest array (`MAX_ROUNDED_ARRAY_LENGTH`).
+pub(crate) const MAX_ROUNDED_ARRAY_LENGTH: i64 = i32::MAX as i64 - 15;
+
+/// A `function` result of `bytes` bytes fails as in Spark, before anything is allocated: past the int range Spark's
+/// size arithmetic overflows; past the largest JVM array Spark cannot allocate it (and ember would abort trying).
+pub(crate) fn check_result_bytes(function: &str, bytes: i64) -> Result<()> {
+    if bytes > i32::MAX as i64 {
+        return Err(EmberError::arithmetic("integer overflow"));
+    }
+    if bytes > MAX_ROUNDED_ARRAY_LENGTH {
+        return Err(EmberError::execution(format!(
+            "{function} would create a value of {bytes} bytes, more than the largest Spark can hold ({MAX_ROUNDED_ARRAY_LENGTH} bytes)."
+        )));
+    }
+    Ok(())
+}
+
+/// `build_str` for functions whose results can be huge: `f` may fail, and the column's total size is checked
+/// (an Arrow string column holds at most 2^31-1 bytes).
+pub(crate) fn try_build_str(
+    function: &str,
+    n: usize,
+    mut f: impl FnMut(usize, &mut String) -> Result<Option<()>>,
+) -> Result<ArrayRef> {
+    let mut b = StringBuilder::with_capacity(n, n * 8);
+    let mut buf = String::new();
+    let mut total = 0usize;
+    for i in 0..n {
+        buf.clear();
+        match f(i, &mut buf)? {
+            Some(()) => {
+                total += buf.len();
+                if total > i32::MAX as usize {
+                    return Err(EmberError::execution(format!(
+                        "The results of {function} in one batch add up to more than {} bytes, the most one string column holds.",
+                        i32::MAX
+                    )));
+                }
+                b.append_value(&buf)
+            }
+            None => b.append_null(),
+        }
+    }
+    Ok(Arc::new(b.finish()))
 }
 
 /// Build a binary column row by row.
@@ -172,7 +219,7 @@ fn substring_fn(name: &str) -> Builtin {
     )
     .display_with(|name, a| {
         let len = a.get(2).cloned().unwrap_or_else(|| i32::MAX.to_string());
-        format!("{name}({}, {}, {len})", a[0], a.get(1).cloned().unwrap_or_default())
+        format!("{name}({}, {}, {len})", arg_sql(a, 0), a.get(1).cloned().unwrap_or_default())
     })
 }
 
@@ -295,7 +342,8 @@ fn pad_fn(name: &'static str) -> Builtin {
                 if let DataType::Binary = a[0].data_type() {
                     let s = a[0].as_binary::<i32>();
                     let p = a.get(2).map(|p| p.as_binary::<i32>());
-                    return Ok(build_bin(n, |i, out| {
+                    let mut oversized = None;
+                    let out = build_bin(n, |i, out| {
                         if s.is_null(i) {
                             return None;
                         }
@@ -306,34 +354,50 @@ fn pad_fn(name: &'static str) -> Builtin {
                         };
                         let v = s.value(i);
                         let k = iv(len, i)?.max(0) as usize;
+                        if k > v.len() && !pad.is_empty() && k as i64 > MAX_ROUNDED_ARRAY_LENGTH {
+                            oversized = Some(k);
+                            return None;
+                        }
                         pad_units(v, pad, k, left, |x: &[u8], o: &mut Vec<u8>| o.extend_from_slice(x), out);
                         Some(())
-                    }));
+                    });
+                    if let Some(k) = oversized {
+                        check_result_bytes(name, k as i64)?;
+                    }
+                    return Ok(out);
                 }
                 let s = a[0].as_string::<i32>();
                 let p = a.get(2).map(|p| p.as_string::<i32>());
                 let mut sc: Vec<char> = Vec::new();
                 let mut pc: Vec<char> = Vec::new();
-                Ok(build_str(n, |i, out| {
-                    let v = sv(s, i)?;
+                try_build_str(name, n, |i, out| {
+                    let Some(v) = sv(s, i) else { return Ok(None) };
                     let pad = match p {
-                        Some(p) => sv(p, i)?,
+                        Some(p) => match sv(p, i) {
+                            Some(pad) => pad,
+                            None => return Ok(None),
+                        },
                         None => " ",
                     };
-                    let k = iv(len, i)?.max(0) as usize;
+                    let Some(k) = iv(len, i) else { return Ok(None) };
+                    let k = k.max(0) as usize;
+                    if !pad.is_empty() && k > v.len() {
+                        // At least one byte per character of the result.
+                        check_result_bytes(name, k as i64)?;
+                    }
                     sc.clear();
                     sc.extend(v.chars());
                     pc.clear();
                     pc.extend(pad.chars());
                     pad_units(&sc, &pc, k, left, |x: &[char], o: &mut String| o.extend(x.iter()), out);
-                    Some(())
-                }))
+                    Ok(Some(()))
+                })
             })
         },
     )
     .display_with(|name, a| {
         let pad = a.get(2).cloned().unwrap_or_else(|| " ".into());
-        format!("{name}({}, {}, {pad})", a[0], a[1])
+        format!("{name}({}, {}, {pad})", arg_sql(a, 0), arg_sql(a, 1))
     })
 }
 
@@ -644,7 +708,7 @@ fn locate_fn(name: &'static str) -> Builtin {
     )
     .display_with(|name, a| {
         let pos = a.get(2).cloned().unwrap_or_else(|| "1".into());
-        format!("{name}({}, {}, {pos})", a[0], a[1])
+        format!("{name}({}, {}, {pos})", arg_sql(a, 0), arg_sql(a, 1))
     })
 }
 
@@ -711,7 +775,7 @@ fn replace_fn() -> Builtin {
     )
     .display_with(|name, a| {
         let rep = a.get(2).cloned().unwrap_or_default();
-        format!("{name}({}, {}, {rep})", a[0], a[1])
+        format!("{name}({}, {}, {rep})", arg_sql(a, 0), arg_sql(a, 1))
     })
 }
 
@@ -755,13 +819,14 @@ fn repeat_fn() -> Builtin {
             map_columnar(args, n, |a, n| {
                 let s = a[0].as_string::<i32>();
                 let k = a[1].as_primitive::<Int32Type>();
-                Ok(build_str(n, |i, out| {
-                    let (v, k) = (sv(s, i)?, iv(k, i)?);
+                try_build_str("repeat", n, |i, out| {
+                    let (Some(v), Some(k)) = (sv(s, i), iv(k, i)) else { return Ok(None) };
+                    check_result_bytes("repeat", v.len() as i64 * k.max(0) as i64)?;
                     for _ in 0..k.max(0) {
                         out.push_str(v);
                     }
-                    Some(())
-                }))
+                    Ok(Some(()))
+                })
             })
         },
     )
@@ -1124,7 +1189,7 @@ fn overlay_fn() -> Builtin {
     )
     .display_with(|n, a| {
         let len = a.get(3).cloned().unwrap_or_else(|| "-1".into());
-        format!("{n}({}, {}, {}, {len})", a[0], a[1], a[2])
+        format!("{n}({}, {}, {}, {len})", arg_sql(a, 0), arg_sql(a, 1), arg_sql(a, 2))
     })
 }
 
@@ -1183,10 +1248,12 @@ fn space_fn() -> Builtin {
         |args, n, _| {
             map_columnar(args, n, |a, n| {
                 let k = a[0].as_primitive::<Int32Type>();
-                Ok(build_str(n, |i, out| {
-                    out.extend(std::iter::repeat_n(' ', iv(k, i)?.max(0) as usize));
-                    Some(())
-                }))
+                try_build_str("space", n, |i, out| {
+                    let Some(k) = iv(k, i) else { return Ok(None) };
+                    check_result_bytes("space", k.max(0) as i64)?;
+                    out.extend(std::iter::repeat_n(' ', k.max(0) as usize));
+                    Ok(Some(()))
+                })
             })
         },
     )
@@ -1275,7 +1342,7 @@ fn mask_fn() -> Builtin {
     .display_with(|n, a| {
         let d = ["X", "x", "n", "NULL"];
         let rest: Vec<String> = (0..4).map(|k| a.get(k + 1).cloned().unwrap_or_else(|| d[k].to_string())).collect();
-        format!("{n}({}, {})", a[0], rest.join(", "))
+        format!("{n}({}, {})", arg_sql(a, 0), rest.join(", "))
     })
 }
 

@@ -80,11 +80,17 @@ pub struct Lexer<'a, 'o> {
     bytes: &'a [u8],
     pub pos: usize,
     opts: &'o JsonOptions,
+    /// Objects and arrays open at `pos`: parsers recurse per level, so past `MAX_DEPTH` the text is rejected
+    /// before the stack runs out.
+    depth: usize,
 }
+
+/// Jackson's `StreamReadConstraints` default nesting limit, which Spark's parser inherits: deeper text is malformed.
+pub const MAX_DEPTH: usize = 1000;
 
 impl<'a, 'o> Lexer<'a, 'o> {
     pub fn new(src: &'a str, opts: &'o JsonOptions) -> Self {
-        Lexer { src, bytes: src.as_bytes(), pos: 0, opts }
+        Lexer { src, bytes: src.as_bytes(), pos: 0, opts, depth: 0 }
     }
 
     /// Skip whitespace (and comments when allowed).
@@ -371,24 +377,32 @@ impl<'a, 'o> Lexer<'a, 'o> {
     /// Consume `{` and report whether the object is empty (consuming `}` too).
     #[inline]
     pub fn begin_object(&mut self) -> PResult<bool> {
+        if self.depth >= MAX_DEPTH {
+            return Err(SyntaxError);
+        }
         self.pos += 1;
         self.skip_ws()?;
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
             return Ok(true);
         }
+        self.depth += 1;
         Ok(false)
     }
 
     /// Consume `[` and report whether the array is empty (consuming `]` too).
     #[inline]
     pub fn begin_array(&mut self) -> PResult<bool> {
+        if self.depth >= MAX_DEPTH {
+            return Err(SyntaxError);
+        }
         self.pos += 1;
         self.skip_ws()?;
         if self.bytes.get(self.pos) == Some(&b']') {
             self.pos += 1;
             return Ok(true);
         }
+        self.depth += 1;
         Ok(false)
     }
 
@@ -404,6 +418,7 @@ impl<'a, 'o> Lexer<'a, 'o> {
             }
             Some(&c) if c == close => {
                 self.pos += 1;
+                self.depth = self.depth.saturating_sub(1);
                 Ok(false)
             }
             _ => Err(SyntaxError),
@@ -496,5 +511,19 @@ mod tests {
         let n = Lexer::new("-9223372036854775808", &d).number().unwrap();
         assert_eq!(n.as_i64(), Some(i64::MIN));
         assert_eq!(Lexer::new("9223372036854775808", &d).number().unwrap().as_i64(), None);
+    }
+
+    #[test]
+    fn nesting_past_jacksons_limit_is_malformed_not_a_stack_overflow() {
+        let d = JsonOptions::default();
+        let nest = |n: usize| "[".repeat(n) + &"]".repeat(n);
+        assert!(lex_ok(&nest(MAX_DEPTH), &d));
+        assert!(!lex_ok(&nest(MAX_DEPTH + 1), &d));
+        assert!(!lex_ok(&nest(1_000_000), &d));
+        // Depth is open containers, not containers seen: many siblings at depth 1 are fine.
+        assert!(lex_ok(&format!("[{}[]]", "[[1]],".repeat(5000)), &d));
+        let objects = |n: usize| r#"{"a":"#.repeat(n) + "1" + &"}".repeat(n);
+        assert!(lex_ok(&objects(MAX_DEPTH), &d));
+        assert!(!lex_ok(&objects(MAX_DEPTH + 1), &d));
     }
 }

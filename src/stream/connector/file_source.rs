@@ -6,6 +6,11 @@
 //! next batch starts, the point where Spark commits a batch's source offsets.
 //!
 //! Spark creates the source on the query thread, so invalid options fail the query on its first trigger.
+//!
+//! Spark asks producers to move finished files into the directory atomically; producers that write in place (the
+//! seeds' generators do) would otherwise have a half-written file read once and never again. So a file modified
+//! within `ember.fileSettleInterval` of the listing waits for a later trigger (the source reports it pending, so the
+//! query is not idle), and a batch whose files change while being read is read again.
 mod cleaner;
 pub mod options;
 mod schema;
@@ -134,7 +139,15 @@ pub struct FileSource {
     /// Planned batches the engine has committed, and how many of those were cleaned.
     committed: usize,
     cleaned: usize,
+    /// New files the last listing left for a later trigger because they may still be being written.
+    deferred: Vec<FileEntry>,
+    /// Once / availableNow: batches are planned from everything present at the start, as in Spark, so none is
+    /// planned while one of those files is still settling.
+    plan_from_all: bool,
 }
+
+/// How often a batch is read again when its files keep changing under the reader before the query fails.
+const READ_ATTEMPTS: usize = 5;
 
 /// A source whose options Spark would reject: the query fails on its first trigger with the error.
 struct Rejected(EmberError);
@@ -195,6 +208,8 @@ impl FileSource {
             planned: Vec::new(),
             committed: 0,
             cleaned: 0,
+            deferred: Vec::new(),
+            plan_from_all: matches!(trigger, Trigger::Once | Trigger::AvailableNow),
         })
     }
 
@@ -240,19 +255,20 @@ impl FileSource {
         let by_name = self.config.file_name_only;
         let seen = &self.seen;
         let is_new = |f: &FileEntry| seen.is_new(&seen_key(f, by_name), f.modified_ms);
-        match self.snapshot.take() {
+        let mut files: Vec<FileEntry> = match self.snapshot.take() {
             // Already in batch order; with fileNameOnly a taken name removes its namesakes.
-            Some(mut all) => {
-                all.retain(is_new);
-                Ok(all)
-            }
+            Some(all) => all.into_iter().filter(is_new).collect(),
             None => {
                 let mut listed = self.list()?;
                 listed.retain(is_new);
                 self.sort(&mut listed);
-                Ok(listed.into())
+                listed
             }
-        }
+        };
+        let settling = settling_since(self.config.settle_ms);
+        self.deferred = files.iter().filter(|f| settling(f)).cloned().collect();
+        files.retain(|f| !settling(f));
+        Ok(files.into())
     }
 
     /// Split `files` into this batch and the rest, and say whether the rest is worth caching for the next batches
@@ -312,6 +328,21 @@ impl FileSource {
     }
 }
 
+/// Whether a listed file may still be being written: modified within `settle_ms` before now. Writes stamp the
+/// current time, so a file dated further in the future was dated on purpose and is not waited for.
+fn settling_since(settle_ms: i64) -> impl Fn(&FileEntry) -> bool {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    move |f: &FileEntry| settle_ms > 0 && f.modified_ms > now - settle_ms && f.modified_ms <= now + settle_ms
+}
+
+/// Size and modification time of each file now (`None`: gone), to notice a file changing under the reader.
+fn file_states(files: &[FileEntry]) -> Vec<Option<(u64, std::time::SystemTime)>> {
+    files
+        .iter()
+        .map(|f| std::fs::metadata(&f.path).ok().map(|m| (m.len(), m.modified().unwrap_or(std::time::UNIX_EPOCH))))
+        .collect()
+}
+
 /// A file's identity for `seen`: its full path, or its name alone with `fileNameOnly`.
 fn seen_key(f: &FileEntry, file_name_only: bool) -> std::borrow::Cow<'_, str> {
     if file_name_only {
@@ -351,9 +382,22 @@ impl Source for FileSource {
     }
     fn latest_offset(&mut self) -> Result<Option<Offset>> {
         let candidates = self.candidates()?;
+        if self.plan_from_all && !self.deferred.is_empty() {
+            if self.available_now {
+                let mut all: Vec<FileEntry> = candidates.into();
+                all.extend(self.deferred.iter().cloned());
+                self.sort(&mut all);
+                self.snapshot = Some(all.into());
+            }
+            return Ok(file_offset(self.planned.len()));
+        }
         let (batch, mut rest, keep) = self.take_batch(candidates);
         if self.available_now {
-            self.snapshot = Some(rest);
+            // Files still settling stay part of this availableNow run.
+            let mut left: Vec<FileEntry> = rest.into();
+            left.extend(self.deferred.iter().cloned());
+            self.sort(&mut left);
+            self.snapshot = Some(left.into());
         } else if keep && !self.config.latest_first && !rest.is_empty() && self.config.max_cached_files > 0 {
             // latestFirst lists every time so that the newest files always come first.
             rest.truncate(self.config.max_cached_files);
@@ -397,8 +441,29 @@ impl Source for FileSource {
             return Ok(vec![]);
         }
         let fields = self.schema.fields().clone();
-        let (_, batches) = crate::io::paths::read_files(&self.format, &files, &self.options, Some(&fields), ctx)?;
-        batches.into_iter().map(|b| conform(b, &self.schema)).collect()
+        // A file that changes while it is read (a producer still writing) would give a torn batch: read again.
+        for attempt in 1.. {
+            let before = file_states(&files);
+            let read = crate::io::paths::read_files(&self.format, &files, &self.options, Some(&fields), ctx);
+            let after = file_states(&files);
+            if before == after {
+                let (_, batches) = read?;
+                return batches.into_iter().map(|b| conform(b, &self.schema)).collect();
+            }
+            if attempt == READ_ATTEMPTS {
+                let changed = files.iter().zip(before.iter().zip(&after)).find(|(_, (b, a))| b != a);
+                return Err(EmberError::execution(format!(
+                    "The file {} kept changing while the streaming file source read it ({READ_ATTEMPTS} attempts). Write files elsewhere and move them into the source directory when complete.",
+                    changed.map(|(f, _)| f.path.display().to_string()).unwrap_or_default()
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(self.config.settle_ms.clamp(10, 1000) as u64));
+        }
+        unreachable!("the read loop returns")
+    }
+
+    fn has_pending(&self) -> bool {
+        !self.deferred.is_empty()
     }
 
     fn commit(&mut self, end: &Offset) {
@@ -419,7 +484,16 @@ impl Source for FileSource {
     fn restore_log(&mut self, logs: &[(i64, String)], upto: Option<&Offset>) -> Result<()> {
         let upto = planned_count(upto)? as i64;
         let logs: Vec<(i64, String)> = logs.iter().filter(|(k, _)| *k < upto).cloned().collect();
-        self.restore_planned(&logs)
+        self.restore_planned(&logs)?;
+        if (self.planned.len() as i64) < upto {
+            // Planning afresh would take the lost batch's files as new and then treat them as already read.
+            return Err(EmberError::execution(format!(
+                "The checkpoint's file source log has no entry {} although its offsets reach batch {}: the files that batch read are unknown, so input would be skipped. Restore the entry, or start the query with a new checkpoint location.",
+                self.planned.len(),
+                upto - 1
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -448,7 +522,7 @@ impl FileSource {
         for (k, text) in logs {
             if *k as usize != self.planned.len() {
                 return Err(EmberError::execution(format!(
-                    "The checkpoint's file source log is missing batch {} (found {k})",
+                    "The checkpoint's file source log is missing entry {} (found {k}). Restore the entry, or start the query with a new checkpoint location.",
                     self.planned.len()
                 )));
             }

@@ -1,5 +1,6 @@
 //! Map functions beyond the constructor: `map_from_arrays`, `map_from_entries`, `map_entries`, `map_concat`,
 //! `map_contains_key`, `str_to_map`. New maps reject null and duplicate keys (Spark's default EXCEPTION policy).
+use crate::expr::functions::misc::support::arg_sql;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -306,7 +307,7 @@ fn str_to_map_fn() -> Builtin {
     .display_with(|n, a| {
         let p = a.get(1).cloned().unwrap_or_else(|| ",".into());
         let k = a.get(2).cloned().unwrap_or_else(|| ":".into());
-        format!("{n}({}, {p}, {k})", a[0])
+        format!("{n}({}, {p}, {k})", arg_sql(a, 0))
     })
 }
 

@@ -242,6 +242,11 @@ impl Builtin {
     }
 }
 
+/// Argument `i`'s SQL text for a display name, empty when the call has too few (the arity error comes later).
+pub fn arg_sql(args: &[String], i: usize) -> &str {
+    args.get(i).map_or("", String::as_str)
+}
+
 impl ScalarFunction for Builtin {
     fn name(&self) -> &str {
         &self.name

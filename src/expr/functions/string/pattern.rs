@@ -1,5 +1,6 @@
 //! Pattern functions: `like`/`ilike` (SQL wildcards), `rlike`, `split`, `regexp_replace`, `regexp_extract(_all)`.
 //! Patterns are Java regexes; the `regex` crate covers their common subset (no look-around or back-references).
+use crate::expr::functions::misc::support::arg_sql;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, ListBuilder, StringBuilder};
@@ -191,9 +192,9 @@ fn like_fn(name: &'static str) -> Builtin {
         if ci {
             format!("{name}({})", a.join(", "))
         } else if a.len() == 3 {
-            format!("{} LIKE {} ESCAPE '{}'", a[0], a[1], a[2])
+            format!("{} LIKE {} ESCAPE '{}'", arg_sql(a, 0), arg_sql(a, 1), arg_sql(a, 2))
         } else {
-            format!("{} LIKE {}", a[0], a[1])
+            format!("{} LIKE {}", arg_sql(a, 0), arg_sql(a, 1))
         }
     })
 }
@@ -314,7 +315,7 @@ fn split_fn() -> Builtin {
     )
     .display_with(|name, a| {
         let lim = a.get(2).cloned().unwrap_or_else(|| "-1".into());
-        format!("{name}({}, {}, {lim})", a[0], a[1])
+        format!("{name}({}, {}, {lim})", arg_sql(a, 0), arg_sql(a, 1))
     })
 }
 
@@ -435,7 +436,7 @@ fn regexp_replace_fn() -> Builtin {
     )
     .display_with(|name, a| {
         let pos = a.get(3).cloned().unwrap_or_else(|| "1".into());
-        format!("{name}({}, {}, {}, {pos})", a[0], a[1], a[2])
+        format!("{name}({}, {}, {}, {pos})", arg_sql(a, 0), arg_sql(a, 1), arg_sql(a, 2))
     })
 }
 
@@ -519,7 +520,7 @@ fn regexp_extract_fn(name: &'static str) -> Builtin {
     )
     .display_with(|name, a| {
         let idx = a.get(2).cloned().unwrap_or_else(|| "1".into());
-        format!("{name}({}, {}, {idx})", a[0], a[1])
+        format!("{name}({}, {}, {idx})", arg_sql(a, 0), arg_sql(a, 1))
     })
 }
 
@@ -578,7 +579,7 @@ fn regexp_search_fn(name: &'static str) -> Builtin {
     .display_with(move |n, a| {
         if name == "regexp_instr" {
             let idx = a.get(2).cloned().unwrap_or_else(|| "0".into());
-            format!("{n}({}, {}, {idx})", a[0], a[1])
+            format!("{n}({}, {}, {idx})", arg_sql(a, 0), arg_sql(a, 1))
         } else {
             format!("{n}({})", a.join(", "))
         }

@@ -38,7 +38,16 @@ pub struct FileStreamOptions {
     pub max_cached_files: usize,
     /// Cached files are dropped when fewer than this share of a batch's limit remain.
     pub discard_cached_input_ratio: f32,
+    /// ember's own `ember.fileSettleInterval` (not a Spark option): a file modified less than this long before the
+    /// listing may still be being written, so it waits for a later trigger. 0 takes files as Spark does.
+    pub settle_ms: i64,
 }
+
+/// The option naming the settle interval; ember's own, so it carries the `ember.` prefix.
+pub const SETTLE_OPTION: &str = "ember.fileSettleInterval";
+/// Long enough for a producer that writes a file in several buffered writes (the usual `open(...,'w')` loop) to
+/// finish; short enough not to be noticed as latency.
+const DEFAULT_SETTLE: &str = "500ms";
 
 const TIME_FORMAT_HELP: &str = "Time must be specified as seconds (s), milliseconds (ms), microseconds (us), minutes (m or min), hour (h), or day (d). E.g. 50s, 100ms, or 250us.";
 
@@ -177,7 +186,12 @@ impl FileStreamOptions {
                 _ => return Err(invalid(v, "discardCachedInputRatio", "a positive float between 0 and 1")),
             },
         };
+        let settle_ms = time_string_as_ms(opts.get(SETTLE_OPTION).unwrap_or(DEFAULT_SETTLE))?;
+        if settle_ms < 0 {
+            return Err(invalid(opts.get(SETTLE_OPTION).unwrap_or_default(), SETTLE_OPTION, "a duration of 0 or more"));
+        }
         Ok(FileStreamOptions {
+            settle_ms,
             max_files_per_trigger,
             max_bytes_per_trigger,
             max_file_age_ms,
@@ -229,6 +243,17 @@ mod tests {
         assert_eq!((o.latest_first, o.file_name_only), (false, false));
         assert_eq!(o.clean_source, CleanSource::Off);
         assert_eq!((o.max_cached_files, o.discard_cached_input_ratio), (10_000, 0.2));
+        assert_eq!(o.settle_ms, 500);
+    }
+
+    #[test]
+    fn settle_interval() {
+        assert_eq!(parse(&[(SETTLE_OPTION, "2s")]).unwrap().settle_ms, 2000);
+        assert_eq!(parse(&[(SETTLE_OPTION, "0")]).unwrap().settle_ms, 0);
+        assert_eq!(
+            err(&[(SETTLE_OPTION, "-5")]),
+            "Invalid value '-5' for option 'ember.fileSettleInterval', must be a duration of 0 or more"
+        );
     }
 
     #[test]
