@@ -1,10 +1,11 @@
-//! One active run per checkpoint, across threads and processes: a run holds an exclusive advisory lock on
-//! `<checkpoint>/.lock` for as long as its engine thread runs. Spark has no lock file; two Spark processes on one
-//! checkpoint collide when the second writes a batch the first already logged and fails with
+//! One active run per checkpoint, across threads and processes: a run holds an exclusive advisory lock on the
+//! checkpoint directory itself for as long as its engine thread runs. Locking the directory rather than a lock file
+//! keeps the layout exactly Spark's (tools that list a checkpoint see nothing extra). Spark has no lock; two Spark
+//! processes on one checkpoint collide when the second writes a batch the first already logged and fails with
 //! `CONCURRENT_STREAM_LOG_UPDATE`. Taking the lock first fails the second run with that error before it reads or
 //! writes anything, so neither can deliver a batch twice. The kernel drops the lock when the process dies, so a
 //! killed run never blocks its restart.
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::Path;
 
 use crate::error::{EmberError, ErrorKind, Result};
@@ -18,9 +19,9 @@ impl CheckpointLock {
     /// Lock `root` for this run, or Spark's `CONCURRENT_STREAM_LOG_UPDATE` for `next_batch` when another run
     /// holds it (`next_batch` is asked only then).
     pub fn acquire(root: &Path, next_batch: impl FnOnce() -> i64) -> Result<CheckpointLock> {
-        let path = root.join(".lock");
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| {
-            EmberError::from(e).map_message(|m| format!("Cannot open the checkpoint lock {}: {m}", path.display()))
+        let path = root;
+        let file = File::open(path).map_err(|e| {
+            EmberError::from(e).map_message(|m| format!("Cannot open the checkpoint {} to lock it: {m}", path.display()))
         })?;
         match file.try_lock() {
             Ok(()) => Ok(CheckpointLock { _file: file }),
