@@ -240,6 +240,13 @@ fn sql_expressions_never_panic() {
     let ctx = session.exec_context();
     let mut rng = Rng(0x5eed_0001);
     let mut queries: Vec<String> = REGRESSIONS.iter().map(|s| s.to_string()).collect();
+    // Deep nesting once overflowed the stack (a crash no panic handler sees); it runs on this test thread's small
+    // stack, below and past the depth limit.
+    for n in [1500, 20_000] {
+        queries.push(format!("select {}1", "1+".repeat(n)));
+        queries.push(format!("select {}1{}", "abs(".repeat(n), ")".repeat(n)));
+        queries.push(format!("select {}", vec!["x = 1"; n].join(" or ")).replace("x", "1"));
+    }
     for _ in 0..cases(300) {
         let e = expression(&mut rng, 0);
         queries.push(if rng.below(3) == 0 { format!("select {e} from range(3)") } else { format!("select {e}") });

@@ -21,6 +21,10 @@ QUERIES = {
     "distinct": "SELECT DISTINCT city FROM people",
     "intersect_except": "SELECT id FROM people EXCEPT SELECT person_id FROM orders",
     "interval": "SELECT TIMESTAMP '2024-01-01 00:00:00' + INTERVAL '10' MINUTE AS t",
+    # Spark's parser balances unparenthesized AND/OR chains; the generated names show the tree.
+    "or_and_chains": "SELECT age = 1 OR age = 2 OR age = 3 OR age = 4 OR age = 5, "
+                     "true AND id > 1 AND id > 2 AND id < 9 AND true, (id = 1 OR id = 2) OR id = 3 OR id = 4 "
+                     "FROM people",
 }
 ORDERED = {"order_limit", "order_by_hidden_column"}
 

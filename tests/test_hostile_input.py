@@ -79,3 +79,73 @@ def test_stop_inside_the_querys_own_foreach_batch_stops_it(spark):
     assert q.awaitTermination(60)
     assert not q.isActive and q.exception() is None
     assert seen == [0]
+
+
+# Run in a child process: before the fix these inputs killed the interpreter with SIGSEGV (stack overflow in the
+# parser, resolver, evaluator or the expression's clone), which would take pytest down with them.
+DEEP_EXPRESSIONS = r'''
+import sys
+from ember.sql import SparkSession, functions as F
+from ember.errors import ParseException
+spark = SparkSession.builder.getOrCreate()
+
+def outcome(f):
+    try:
+        return repr(f())
+    except ParseException as e:
+        return e.getErrorClass()
+
+for n in (1000, 2900):
+    plus = "1+" * n + "1"
+    print(n, "sql", outcome(lambda: spark.sql("select " + plus + " v").collect()[0].v))
+    print(n, "expr", outcome(lambda: spark.range(1).select(F.expr(plus).alias("v")).collect()[0].v))
+    c = F.lit(1)
+    for _ in range(n):
+        c = c + 1
+    print(n, "column", outcome(lambda: spark.range(1).select(c.alias("v")).collect()[0].v))
+for n in (3100, 100000):
+    plus = "1+" * n + "1"
+    print(n, "sql", outcome(lambda: spark.sql("select " + plus + " v").collect()))
+    print(n, "selectExpr", outcome(lambda: spark.range(1).selectExpr(plus).collect()))
+    print(n, "nested", outcome(lambda: F.expr("abs(" * n + "1" + ")" * n)))
+def deep_column():
+    c = F.lit(1)
+    for _ in range(3100):
+        c = c + 1
+    return c
+print("column 3100", outcome(deep_column))
+# A chain of ORs is balanced as Spark's parser balances it, so thousands of terms stay shallow.
+print("or", outcome(lambda: spark.sql("select " + " or ".join(["false"] * 20000) + " v").collect()[0].v))
+# Deep plans: thousands of chained DataFrame operations, batch and streaming.
+df = spark.range(3)
+for i in range(20000):
+    df = df.filter(F.col("id") >= 0) if i % 2 else df.withColumn("id", F.col("id") + 0)
+print("plan", df.count())
+sdf = spark.readStream.format("rate").load()
+for _ in range(5000):
+    sdf = sdf.filter(F.col("value") >= 0)
+q = sdf.writeStream.format("memory").queryName("deep_plan").start()
+q.processAllAvailable()
+q.stop()
+print("stream", q.exception())
+'''
+
+
+def test_deep_expressions_and_plans_fail_or_run_but_never_crash(tmp_path):
+    import subprocess
+    import sys
+    script = tmp_path / "deep.py"
+    script.write_text(DEEP_EXPRESSIONS)
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    too_complex = "FAILED_TO_PARSE_TOO_COMPLEX"
+    assert run.stdout.splitlines() == [
+        "1000 sql 1001", "1000 expr 1001", "1000 column 1001",
+        "2900 sql 2901", "2900 expr 2901", "2900 column 2901",
+        f"3100 sql {too_complex}", f"3100 selectExpr {too_complex}", f"3100 nested {too_complex}",
+        f"100000 sql {too_complex}", f"100000 selectExpr {too_complex}", f"100000 nested {too_complex}",
+        f"column 3100 {too_complex}",
+        "or False",
+        "plan 3",
+        "stream None",
+    ]

@@ -11,6 +11,7 @@ use crate::plan::{LogicalPlan, PlanNode};
 use crate::types::batch::make_batch;
 
 /// Run `plan` to completion.
+#[recursive::recursive]
 pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>> {
     let schema = plan.schema.arrow_schema();
     let out = match &plan.node {

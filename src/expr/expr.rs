@@ -213,8 +213,14 @@ impl Expr {
         }
     }
     /// Visit every sub-expression (pre-order), including `self`.
+    #[recursive::recursive]
     pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
         f(self);
+        self.children().into_iter().for_each(|c| c.walk(f));
+    }
+
+    /// The direct sub-expressions, in evaluation order.
+    pub fn children(&self) -> Vec<&Expr> {
         match self {
             Expr::Alias { expr, .. }
             | Expr::MultiAlias { expr, .. }
@@ -224,43 +230,29 @@ impl Expr {
             | Expr::IsNull(expr)
             | Expr::IsNotNull(expr)
             | Expr::GetField { expr, .. }
-            | Expr::Sort { expr, .. } => expr.walk(f),
-            Expr::Binary { left, right, .. } => {
-                left.walk(f);
-                right.walk(f);
-            }
-            Expr::Function { args, .. } => args.iter().for_each(|a| a.walk(f)),
+            | Expr::Sort { expr, .. } => vec![expr],
+            Expr::Binary { left, right, .. } => vec![left, right],
+            Expr::Function { args, .. } => args.iter().collect(),
             Expr::CaseWhen { branches, otherwise } => {
-                for (c, v) in branches {
-                    c.walk(f);
-                    v.walk(f);
-                }
-                if let Some(o) = otherwise {
-                    o.walk(f);
-                }
+                branches.iter().flat_map(|(c, v)| [c, v]).chain(otherwise.as_deref()).collect()
             }
-            Expr::InList { expr, list, .. } => {
-                expr.walk(f);
-                list.iter().for_each(|a| a.walk(f));
-            }
-            Expr::GetItem { expr, key } => {
-                expr.walk(f);
-                key.walk(f);
-            }
-            Expr::Like { expr, pattern, .. } => {
-                expr.walk(f);
-                pattern.walk(f);
-            }
-            Expr::Window(w) => {
-                w.function.walk(f);
-                w.partition_by.iter().for_each(|a| a.walk(f));
-                w.order_by.iter().for_each(|a| a.walk(f));
-            }
+            Expr::InList { expr, list, .. } => std::iter::once(&**expr).chain(list).collect(),
+            Expr::GetItem { expr, key } => vec![expr, key],
+            Expr::Like { expr, pattern, .. } => vec![expr, pattern],
+            Expr::Window(w) => std::iter::once(&w.function).chain(&w.partition_by).chain(&w.order_by).collect(),
             Expr::Column(_) | Expr::Attribute { .. } | Expr::Literal(_) | Expr::NamedLiteral { .. } | Expr::Star(_) => {
+                vec![]
             }
         }
     }
+
+    /// Whether the tree has more than `levels` levels; looks no deeper than that.
+    #[recursive::recursive]
+    pub fn nests_deeper_than(&self, levels: usize) -> bool {
+        levels == 0 || self.children().into_iter().any(|c| c.nests_deeper_than(levels - 1))
+    }
     /// Rebuild the tree bottom-up, replacing each node by `f(node)` after its children were rewritten.
+    #[recursive::recursive]
     pub fn transform_up(self, f: &mut dyn FnMut(Expr) -> Expr) -> Expr {
         let b = |e: Box<Expr>, f: &mut dyn FnMut(Expr) -> Expr| Box::new(e.transform_up(f));
         let rebuilt = match self {

@@ -4,6 +4,7 @@
 pub mod cast;
 pub mod coercion;
 pub mod decimal_arith;
+pub mod depth;
 #[allow(clippy::module_inception)]
 pub mod expr;
 pub mod functions;

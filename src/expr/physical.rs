@@ -124,6 +124,7 @@ impl PhysicalExpr {
     }
 
     /// Whether the value is the same for every row (no column reference and deterministic).
+    #[recursive::recursive]
     pub fn is_constant(&self) -> bool {
         match &self.kind {
             PhysicalKind::Column(_) => false,
@@ -145,6 +146,7 @@ impl PhysicalExpr {
     }
 
     /// Column indices this expression reads.
+    #[recursive::recursive]
     pub fn columns(&self, out: &mut Vec<usize>) {
         match &self.kind {
             PhysicalKind::Column(i) => out.push(*i),
@@ -179,6 +181,7 @@ impl PhysicalExpr {
 
 impl PhysicalExpr {
     /// The same expression with every column index `i` replaced by `f(i)` (re-basing onto another schema).
+    #[recursive::recursive]
     pub fn map_columns(&self, f: &dyn Fn(usize) -> usize) -> PhysicalExpr {
         let m = |e: &PhysicalExpr| Box::new(e.map_columns(f));
         let kind = match &self.kind {

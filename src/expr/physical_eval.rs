@@ -15,6 +15,7 @@ use crate::expr::functions::{ArgInfo, ScalarFunction, Signature};
 use crate::expr::physical::{repeat_scalar, ColumnarValue, PhysicalExpr, PhysicalKind};
 
 /// Evaluate `e` on `batch`; constant sub-trees stay scalars.
+#[recursive::recursive]
 pub fn evaluate(e: &PhysicalExpr, batch: &RecordBatch, ctx: &EvalContext) -> Result<ColumnarValue> {
     let n = batch.num_rows();
     match &e.kind {

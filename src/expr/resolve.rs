@@ -231,7 +231,9 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolve one expression.
+    #[recursive::recursive]
     pub fn resolve(&mut self, e: &Expr) -> Result<PhysicalExpr> {
+        let _level = crate::expr::depth::DepthGuard::enter()?;
         // After aggregation, an output expression equal to a grouping expression refers to that group column.
         if self.aggregates.is_some()
             && !self.group_names.is_empty()
@@ -738,6 +740,7 @@ pub fn display_name(e: &Expr) -> String {
 }
 
 /// The expression as Spark prints it inside generated names.
+#[recursive::recursive]
 pub fn sql_string(e: &Expr) -> String {
     match e {
         Expr::Column(parts) => parts.last().cloned().unwrap_or_default(),

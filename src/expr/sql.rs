@@ -23,6 +23,7 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 use crate::error::{EmberError, Result};
+use crate::expr::depth::MAX_EXPR_DEPTH;
 use crate::expr::Expr;
 
 pub use convert::{convert_data_type, convert_expr, convert_order_by};
@@ -360,16 +361,16 @@ fn parser_for(sql: &str) -> Result<Parser<'static>> {
     if tokens.iter().all(|t| matches!(t.token, Token::Whitespace(_))) {
         return Err(errors::empty_statement(sql));
     }
-    let parser = Parser::new(&DIALECT).with_tokens_with_locations(tokens);
-    // Long inputs are parsed on a thread with a large stack (`on_big_stack`), which allows deeper nesting.
-    Ok(if sql.len() >= BIG_INPUT { parser.with_recursion_limit(DEEP_RECURSION_LIMIT) } else { parser })
+    // sqlparser grows its stack as it recurses (its `recursive-protection` feature), so its nesting limit is only
+    // ember's expression depth limit, as deep as Spark's parser goes, not its default of 50.
+    Ok(Parser::new(&DIALECT).with_tokens_with_locations(tokens).with_recursion_limit(MAX_EXPR_DEPTH))
 }
 
-/// Inputs from this length on are parsed on their own thread with a `BIG_STACK`-byte stack: parsing and converting
-/// recurse once per nesting level (and per operator of a chain such as `a OR b OR …`).
+/// Inputs from this length on are parsed on their own thread with a `BIG_STACK`-byte stack. The passes that recurse
+/// per nesting level grow their stacks themselves; what does not is the compiler's drop glue of a deep sqlparser
+/// tree, which then runs on that thread.
 const BIG_INPUT: usize = 4096;
 const BIG_STACK: usize = 256 << 20;
-const DEEP_RECURSION_LIMIT: usize = 4096;
 
 fn on_big_stack<T: Send>(sql: &str, f: impl FnOnce(&str) -> Result<T> + Send) -> Result<T> {
     if sql.len() < BIG_INPUT {
@@ -889,8 +890,14 @@ mod tests {
     fn long_and_deep_inputs() {
         // Only the top of the trees is inspected: `show` itself recurses with large frames.
         let chain = (0..5000).map(|i| format!("x = {i}")).collect::<Vec<_>>().join(" OR ");
-        let Expr::Binary { op: BinaryOp::Or, right, .. } = parse_expression(&chain).unwrap() else { panic!() };
-        assert_eq!(show(&right), "(= col(x) lit(int:4999))");
+        // A balanced tree, as Spark's parser builds: its right spine is log2(5000) levels, not 5000.
+        let top = parse_expression(&chain).unwrap();
+        let (mut right, mut levels) = (&top, 0);
+        while let Expr::Binary { op: BinaryOp::Or, right: r, .. } = right {
+            (right, levels) = (r, levels + 1);
+        }
+        assert_eq!(show(right), "(= col(x) lit(int:4999))");
+        assert_eq!(levels, 12);
         let nested = format!("{}x{}", "(".repeat(1000), ")".repeat(1000)) + &" ".repeat(BIG_INPUT);
         assert_eq!(p(&nested), "col(x)");
         let calls = format!("{}x{}", "abs(".repeat(300), ")".repeat(300)) + &" ".repeat(BIG_INPUT);

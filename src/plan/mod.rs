@@ -286,6 +286,7 @@ impl LogicalPlan {
 
     /// `explain()` text: one operator per line, children indented.
     pub fn tree_string(&self) -> String {
+        #[recursive::recursive]
         fn go(p: &LogicalPlan, depth: usize, out: &mut String) {
             if depth > 0 {
                 out.push_str(&"   ".repeat(depth - 1));
@@ -368,6 +369,7 @@ impl LogicalPlan {
     }
 
     /// Whether any leaf is a streaming source (`DataFrame.isStreaming`).
+    #[recursive::recursive]
     pub fn is_streaming(&self) -> bool {
         matches!(self.node, PlanNode::StreamScan { .. }) || self.children().iter().any(|c| c.is_streaming())
     }

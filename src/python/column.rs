@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 use crate::expr::expr::{split_name_parts, BinaryOp, Expr};
 use crate::python::convert::literal_from_py;
 use crate::python::error::BResult;
+use crate::python::gil::detached;
 
 #[pyclass(module = "ember._native", name = "Column", frozen, from_py_object)]
 #[derive(Clone)]
@@ -12,8 +13,13 @@ pub struct PyColumn {
 }
 
 impl PyColumn {
-    pub fn new(expr: Expr) -> Self {
-        PyColumn { expr }
+    /// A column of `expr`, or Spark's "too complex" error when it nests deeper than the engine accepts: every
+    /// operator clones its operands, so no deeper tree may exist for the next one to clone.
+    pub fn new(expr: Expr) -> BResult<Self> {
+        if expr.nests_deeper_than(crate::expr::depth::MAX_EXPR_DEPTH) {
+            return Err(crate::expr::depth::too_complex().into());
+        }
+        Ok(PyColumn { expr })
     }
 }
 
@@ -45,7 +51,7 @@ fn parse_op(op: &str) -> PyResult<BinaryOp> {
 impl PyColumn {
     /// `col("a")`, `col("t.a")`, `col("*")`.
     #[staticmethod]
-    fn col(name: &str) -> PyColumn {
+    fn col(name: &str) -> BResult<PyColumn> {
         let parts = split_name_parts(name);
         if name == "*" {
             return PyColumn::new(Expr::Star(None));
@@ -58,12 +64,12 @@ impl PyColumn {
 
     #[staticmethod]
     fn lit(value: &Bound<'_, PyAny>) -> BResult<PyColumn> {
-        Ok(PyColumn::new(Expr::lit(literal_from_py(value)?)))
+        PyColumn::new(Expr::lit(literal_from_py(value)?))
     }
 
     #[staticmethod]
     #[pyo3(signature = (name, args, distinct=false))]
-    fn call(name: &str, args: Vec<PyColumn>, distinct: bool) -> PyColumn {
+    fn call(name: &str, args: Vec<PyColumn>, distinct: bool) -> BResult<PyColumn> {
         PyColumn::new(Expr::Function {
             name: name.to_string(),
             args: args.into_iter().map(|a| a.expr).collect(),
@@ -73,48 +79,48 @@ impl PyColumn {
 
     /// A SQL expression string (`expr("a + 1")`).
     #[staticmethod]
-    fn sql(text: &str) -> BResult<PyColumn> {
-        Ok(PyColumn::new(crate::expr::sql::parse_expression(text)?))
+    fn sql(py: Python<'_>, text: &str) -> BResult<PyColumn> {
+        PyColumn::new(detached(py, || crate::expr::sql::parse_expression(text))?)
     }
 
     /// A select-list item string (`selectExpr("a as b")`, `"*"`).
     #[staticmethod]
-    fn sql_select_item(text: &str) -> BResult<PyColumn> {
-        Ok(PyColumn::new(crate::expr::sql::parse_select_item(text)?))
+    fn sql_select_item(py: Python<'_>, text: &str) -> BResult<PyColumn> {
+        PyColumn::new(detached(py, || crate::expr::sql::parse_select_item(text))?)
     }
 
     #[staticmethod]
-    fn when(condition: &PyColumn, value: &PyColumn) -> PyColumn {
+    fn when(condition: &PyColumn, value: &PyColumn) -> BResult<PyColumn> {
         PyColumn::new(Expr::CaseWhen { branches: vec![(condition.expr.clone(), value.expr.clone())], otherwise: None })
     }
 
     /// Add a branch to a `when` chain; None when this column is not one.
-    fn add_when(&self, condition: &PyColumn, value: &PyColumn) -> Option<PyColumn> {
-        match &self.expr {
+    fn add_when(&self, condition: &PyColumn, value: &PyColumn) -> BResult<Option<PyColumn>> {
+        Ok(match &self.expr {
             Expr::CaseWhen { branches, otherwise: None } => {
                 let mut b = branches.clone();
                 b.push((condition.expr.clone(), value.expr.clone()));
-                Some(PyColumn::new(Expr::CaseWhen { branches: b, otherwise: None }))
+                Some(PyColumn::new(Expr::CaseWhen { branches: b, otherwise: None })?)
             }
             _ => None,
-        }
+        })
     }
 
-    fn otherwise(&self, value: &PyColumn) -> Option<PyColumn> {
-        match &self.expr {
+    fn otherwise(&self, value: &PyColumn) -> BResult<Option<PyColumn>> {
+        Ok(match &self.expr {
             Expr::CaseWhen { branches, otherwise: None } => Some(PyColumn::new(Expr::CaseWhen {
                 branches: branches.clone(),
                 otherwise: Some(Box::new(value.expr.clone())),
-            })),
+            })?),
             _ => None,
-        }
+        })
     }
 
-    fn alias(&self, name: &str) -> PyColumn {
+    fn alias(&self, name: &str) -> BResult<PyColumn> {
         PyColumn::new(self.expr.clone().alias(name))
     }
 
-    fn multi_alias(&self, names: Vec<String>) -> PyColumn {
+    fn multi_alias(&self, names: Vec<String>) -> BResult<PyColumn> {
         PyColumn::new(Expr::MultiAlias { expr: Box::new(self.expr.clone().strip_alias()), names })
     }
 
@@ -122,13 +128,13 @@ impl PyColumn {
     fn cast_json(&self, type_json: &str) -> BResult<PyColumn> {
         let v: serde_json::Value = serde_json::from_str(type_json).map_err(crate::EmberError::from)?;
         let to = crate::types::spark_json::type_from_json_value(&v)?;
-        Ok(PyColumn::new(Expr::Cast { expr: Box::new(self.expr.clone()), to }))
+        PyColumn::new(Expr::Cast { expr: Box::new(self.expr.clone()), to })
     }
 
     /// Cast to a type given as a DDL string (`"int"`, `"array<string>"`).
     fn cast_ddl(&self, ddl: &str) -> BResult<PyColumn> {
         let to = crate::types::ddl::parse_ddl_type(ddl)?;
-        Ok(PyColumn::new(Expr::Cast { expr: Box::new(self.expr.clone()), to }))
+        PyColumn::new(Expr::Cast { expr: Box::new(self.expr.clone()), to })
     }
 
     #[pyo3(signature = (op, other, reverse=false))]
@@ -136,23 +142,23 @@ impl PyColumn {
         let op = parse_op(op)?;
         let (l, r) =
             if reverse { (other.expr.clone(), self.expr.clone()) } else { (self.expr.clone(), other.expr.clone()) };
-        Ok(PyColumn::new(Expr::binary(op, l, r)))
+        Ok(PyColumn::new(Expr::binary(op, l, r))?)
     }
 
-    fn not_(&self) -> PyColumn {
+    fn not_(&self) -> BResult<PyColumn> {
         PyColumn::new(Expr::Not(Box::new(self.expr.clone())))
     }
 
-    fn is_null(&self) -> PyColumn {
+    fn is_null(&self) -> BResult<PyColumn> {
         PyColumn::new(Expr::IsNull(Box::new(self.expr.clone())))
     }
 
-    fn is_not_null(&self) -> PyColumn {
+    fn is_not_null(&self) -> BResult<PyColumn> {
         PyColumn::new(Expr::IsNotNull(Box::new(self.expr.clone())))
     }
 
     #[pyo3(signature = (values, negated=false))]
-    fn isin(&self, values: Vec<PyColumn>, negated: bool) -> PyColumn {
+    fn isin(&self, values: Vec<PyColumn>, negated: bool) -> BResult<PyColumn> {
         PyColumn::new(Expr::InList {
             expr: Box::new(self.expr.clone()),
             list: values.into_iter().map(|v| v.expr).collect(),
@@ -160,15 +166,15 @@ impl PyColumn {
         })
     }
 
-    fn get_field(&self, name: &str) -> PyColumn {
+    fn get_field(&self, name: &str) -> BResult<PyColumn> {
         PyColumn::new(Expr::GetField { expr: Box::new(self.expr.clone()), name: name.to_string() })
     }
 
-    fn get_item(&self, key: &PyColumn) -> PyColumn {
+    fn get_item(&self, key: &PyColumn) -> BResult<PyColumn> {
         PyColumn::new(Expr::GetItem { expr: Box::new(self.expr.clone()), key: Box::new(key.expr.clone()) })
     }
 
-    fn sort(&self, ascending: bool, nulls_first: bool) -> PyColumn {
+    fn sort(&self, ascending: bool, nulls_first: bool) -> BResult<PyColumn> {
         let inner = match &self.expr {
             Expr::Sort { expr, .. } => (**expr).clone(),
             e => e.clone(),
@@ -177,7 +183,7 @@ impl PyColumn {
     }
 
     #[pyo3(signature = (pattern, negated=false, case_insensitive=false))]
-    fn like(&self, pattern: &PyColumn, negated: bool, case_insensitive: bool) -> PyColumn {
+    fn like(&self, pattern: &PyColumn, negated: bool, case_insensitive: bool) -> BResult<PyColumn> {
         PyColumn::new(Expr::Like {
             expr: Box::new(self.expr.clone()),
             pattern: Box::new(pattern.expr.clone()),

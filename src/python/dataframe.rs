@@ -73,7 +73,7 @@ impl PyDataFrame {
         for p in &parts[used..] {
             e = crate::expr::Expr::GetField { expr: Box::new(e), name: p.clone() };
         }
-        Ok(PyColumn::new(e))
+        PyColumn::new(e)
     }
 
     fn select(&self, py: Python<'_>, cols: Vec<PyColumn>) -> BResult<PyDataFrame> {

@@ -39,6 +39,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_ERROR_CONDITIONS_JSON", crate::error::CONDITIONS_JSON)?;
     // The package version's one home is Cargo.toml: maturin gives it to the wheel, this to `ember.__version__`.
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // rayon's workers get the engine's thread stack; an error means the pool already exists (a second import).
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(crate::expr::depth::THREAD_STACK_BYTES).build_global();
     m.add_class::<session::PySession>()?;
     m.add_class::<dataframe::PyDataFrame>()?;
     m.add_class::<column::PyColumn>()?;

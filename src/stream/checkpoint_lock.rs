@@ -21,7 +21,8 @@ impl CheckpointLock {
     pub fn acquire(root: &Path, next_batch: impl FnOnce() -> i64) -> Result<CheckpointLock> {
         let path = root;
         let file = File::open(path).map_err(|e| {
-            EmberError::from(e).map_message(|m| format!("Cannot open the checkpoint {} to lock it: {m}", path.display()))
+            EmberError::from(e)
+                .map_message(|m| format!("Cannot open the checkpoint {} to lock it: {m}", path.display()))
         })?;
         match file.try_lock() {
             Ok(()) => Ok(CheckpointLock { _file: file }),

@@ -21,6 +21,7 @@ fn is_session_aggregate(agg: &LogicalPlan) -> bool {
     matches!(&agg.node, PlanNode::Aggregate { input, .. } if matches!(input.node, PlanNode::MergeSessions { .. }))
 }
 
+#[recursive::recursive]
 fn streaming_aggregates<'a>(p: &'a LogicalPlan, out: &mut Vec<&'a LogicalPlan>) {
     if let PlanNode::Aggregate { input, .. } = &p.node {
         if input.is_streaming() {
@@ -86,6 +87,7 @@ pub fn check(plan: &LogicalPlan, mode: OutputMode) -> Result<()> {
     walk(plan, mode, !aggs.is_empty(), plan)
 }
 
+#[recursive::recursive]
 fn walk(p: &LogicalPlan, mode: OutputMode, aggregated: bool, root: &LogicalPlan) -> Result<()> {
     if p.is_streaming() {
         match &p.node {
@@ -202,6 +204,7 @@ fn check_stream_stream_join(join: &LogicalPlan, mode: OutputMode, root: &Logical
 /// `trigger(continuous=...)`: only map-like queries (projections and filters over rate, socket or memory sources),
 /// with Spark's message naming the first operator that is not.
 pub fn check_continuous(plan: &LogicalPlan) -> Result<()> {
+    #[recursive::recursive]
     fn walk(p: &LogicalPlan, root: &LogicalPlan) -> Result<()> {
         let unsupported = match &p.node {
             PlanNode::Project { .. } | PlanNode::Filter { .. } | PlanNode::Passthrough { .. } => None,

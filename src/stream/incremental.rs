@@ -67,6 +67,7 @@ struct Planner {
 }
 
 impl Planner {
+    #[recursive::recursive]
     fn step(&mut self, p: &Arc<LogicalPlan>) -> Result<Step> {
         if let PlanNode::StreamScan { .. } = &p.node {
             self.sources += 1;
@@ -119,6 +120,7 @@ impl Planner {
 }
 
 /// `template` with its slots (in pre-order) replaced by `rows`.
+#[recursive::recursive]
 fn fill(template: &Arc<LogicalPlan>, rows: &mut std::vec::IntoIter<Vec<RecordBatch>>) -> Arc<LogicalPlan> {
     if !template.is_streaming() {
         return template.clone();
@@ -166,6 +168,7 @@ impl Incremental {
 
     /// Number of `withWatermark` steps (0: the query has no watermark).
     pub fn watermark_steps(&self) -> usize {
+        #[recursive::recursive]
         fn count(p: &LogicalPlan) -> usize {
             let own = usize::from(matches!(p.node, PlanNode::EventTimeWatermark { .. }) && p.is_streaming());
             own + p.children().into_iter().map(|c| count(c)).sum::<usize>()
@@ -259,6 +262,7 @@ impl Incremental {
             .unwrap_or(marks)
     }
 
+    #[recursive::recursive]
     fn output_marks(&self, step: &Step, marks: Watermarks) -> Watermarks {
         match step {
             Step::Source(_) => marks,
@@ -272,6 +276,7 @@ impl Incremental {
         }
     }
 
+    #[recursive::recursive]
     fn eval(
         &mut self,
         step: &Step,

@@ -113,6 +113,7 @@ impl QueryHandle {
         manager.register(handle.clone());
         let spawned = std::thread::Builder::new()
             .name(format!("stream-{}", id.chars().take(8).collect::<String>()))
+            .stack_size(crate::expr::depth::THREAD_STACK_BYTES)
             .spawn(move || {
                 let manager = run.manager.clone();
                 let post = |event: QueryEvent| manager.post(qname.as_deref(), &event);

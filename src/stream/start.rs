@@ -37,6 +37,7 @@ pub struct StreamStart {
 
 /// The streaming sources of a plan, in the pre-order the engine numbers them.
 pub fn stream_relations(p: &LogicalPlan) -> Vec<Arc<dyn StreamRelation>> {
+    #[recursive::recursive]
     fn walk(p: &LogicalPlan, out: &mut Vec<Arc<dyn StreamRelation>>) {
         if let PlanNode::StreamScan { source } = &p.node {
             out.push(source.clone());

@@ -32,7 +32,9 @@ fn not(e: Expr) -> Expr {
 ///
 /// The operators that chain (`a OR b OR …`, `a + b + …`) are handled here with a small stack frame; everything else
 /// goes through `convert_node`, whose frame is large in debug builds, so long chains do not overflow the stack.
+#[recursive::recursive]
 pub fn convert_expr(e: &ast::Expr) -> Result<Expr> {
+    let _level = crate::expr::depth::DepthGuard::enter()?;
     match e {
         ast::Expr::BinaryOp { left, op, right } => binary(left, op, right),
         ast::Expr::Nested(inner) => convert_expr(inner),
@@ -316,9 +318,40 @@ fn unary(op: &UnaryOperator, x: &ast::Expr) -> Result<Expr> {
 }
 
 fn binary(left: &ast::Expr, op: &BinaryOperator, right: &ast::Expr) -> Result<Expr> {
+    if matches!(op, BinaryOperator::And | BinaryOperator::Or) {
+        return logical_chain(left, op, right);
+    }
     let l = convert_expr(left)?;
     let r = convert_expr(right)?;
     binary_of(op, l, r)
+}
+
+/// `a OR b OR c OR …` (or AND): Spark's parser makes the unparenthesized chain a balanced tree, not a left-deep one,
+/// which its generated names show (`((a OR b) OR (c OR d))`) and which keeps generated chains of thousands of terms
+/// shallow.
+fn logical_chain(left: &ast::Expr, op: &BinaryOperator, right: &ast::Expr) -> Result<Expr> {
+    let mut terms = vec![right];
+    let mut current = left;
+    while let ast::Expr::BinaryOp { left: l, op: o, right: r } = current {
+        if o != op {
+            break;
+        }
+        terms.push(r);
+        current = l;
+    }
+    terms.push(current);
+    terms.reverse();
+    let terms = terms.into_iter().map(convert_expr).collect::<Result<Vec<_>>>()?;
+    balanced(op, terms)
+}
+
+fn balanced(op: &BinaryOperator, mut terms: Vec<Expr>) -> Result<Expr> {
+    if terms.len() == 1 {
+        return Ok(terms.pop().expect("one term"));
+    }
+    // The left half takes the middle term, as Spark splits.
+    let right = terms.split_off((terms.len() - 1) / 2 + 1);
+    binary_of(op, balanced(op, terms)?, balanced(op, right)?)
 }
 
 fn binary_of(op: &BinaryOperator, l: Expr, r: Expr) -> Result<Expr> {

@@ -133,9 +133,7 @@ fn origin_context(sql: &str, line: usize, from: usize, to: usize) -> String {
 pub(super) fn parser_error(sql: &str, e: ParserError) -> EmberError {
     let msg = match e {
         ParserError::ParserError(m) | ParserError::TokenizerError(m) => m,
-        ParserError::RecursionLimitExceeded => {
-            return parse_exception("PARSE_SYNTAX_ERROR", "\n[PARSE_SYNTAX_ERROR] Expression nesting too deep.".into())
-        }
+        ParserError::RecursionLimitExceeded => return crate::expr::depth::too_complex(),
     };
     if let Some(rest) = msg.strip_prefix(EMPTY_IN_MARKER) {
         let nums: Vec<usize> = rest.split(':').filter_map(|n| n.parse().ok()).collect();
