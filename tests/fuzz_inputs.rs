@@ -231,6 +231,8 @@ const REGRESSIONS: &[&str] = &[
     "select regexp_extract('$.a')",
     "select initcap('\\u0000', '{\"a\":[1,{\"b\":2}]}', split(), map('a',1))",
     "select first(abs(rpad()))",
+    "select approx_count_distinct(array(1,2), 0)",
+    "select approx_count_distinct(1, 0.00001)",
 ];
 
 #[test]

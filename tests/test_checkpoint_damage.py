@@ -37,6 +37,11 @@ def _newest_state_file(ck):
     return os.path.join(d, max(os.listdir(d), key=lambda n: int(n.split(".")[0])))
 
 
+def _truncate_half(path):
+    with open(path, "r+b") as f:
+        f.truncate(os.path.getsize(path) // 2)
+
+
 def _set_offset(ck, value):
     with open(f"{ck}/offsets/2") as f:
         lines = f.read().splitlines()
@@ -69,6 +74,11 @@ DAMAGE = [
     ("state metadata truncated", lambda ck: _write(f"{ck}/state/0/_metadata", b'{"oper'), r"_metadata is corrupt"),
     ("state file garbage", lambda ck: _write(_newest_state_file(ck), b"garbage"), r"state/0/0/\S+ is corrupt"),
     ("state file empty", lambda ck: _write(_newest_state_file(ck), b""), r"state/0/0/\S+ is corrupt"),
+    ("state file truncated", lambda ck: _truncate_half(_newest_state_file(ck)), r"state/0/0/\S+ is corrupt"),
+    ("state change file deleted", lambda ck: os.remove(_newest_state_file(ck)),
+     r"state change file \S*state/0/0/2.delta for batch 2 is missing"),
+    ("state snapshot deleted", lambda ck: os.remove(f"{ck}/state/0/0/0.snapshot"),
+     r"state for batch 2 is missing from the checkpoint: no snapshot at or below it in \S*state/0/0"),
 ]
 
 

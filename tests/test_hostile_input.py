@@ -149,3 +149,27 @@ def test_deep_expressions_and_plans_fail_or_run_but_never_crash(tmp_path):
         "plan 3",
         "stream None",
     ]
+
+
+@pytest.mark.parametrize("path", ["s3://bucket/x", "s3a://bucket/x", "gs://bucket/x", "hdfs://nn:8020/x",
+                                  "abfss://c@acct.dfs.core.windows.net/x"])
+def test_paths_on_file_systems_ember_cannot_reach_fail_and_write_nothing(spark, tmp_path, monkeypatch, path):
+    # PySpark fails these with Hadoop's UnsupportedFileSystemException (an IOException); before, ember read and
+    # wrote them as a local folder named "s3:" under the working directory.
+    monkeypatch.chdir(tmp_path)
+    scheme = path.split(":")[0]
+    text = f'No FileSystem for scheme "{scheme}"'
+    attempts = [
+        lambda: spark.read.csv(path),
+        lambda: spark.range(1).write.parquet(path),
+        lambda: spark.readStream.schema("a int").json(path),
+        lambda: spark.readStream.format("rate").load().writeStream.format("parquet")
+        .option("checkpointLocation", str(tmp_path / "ck")).start(path),
+        lambda: spark.readStream.format("rate").load().writeStream.format("noop")
+        .option("checkpointLocation", path).start(),
+    ]
+    for attempt in attempts:
+        with pytest.raises(OSError, match=text):
+            attempt()
+    assert list(tmp_path.iterdir()) in ([], [tmp_path / "ck"])
+    assert not any(p.name.endswith(":") for p in tmp_path.rglob("*"))

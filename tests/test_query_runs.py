@@ -47,22 +47,23 @@ def test_a_new_run_on_an_active_runs_checkpoint_stops_the_older_run(spark, tmp_p
     assert seen == [("older", 0, ["a"]), ("newer", 1, ["b"])]
 
 
-def test_a_failure_nothing_checked_ends_the_query_instead_of_leaving_it_active(spark):
-    # approx_count_distinct with rsd 0 trips an unchecked path in the engine (a panic on the query's thread); the
-    # query must end with StreamingQueryException, not stay active with no exception and never terminate.
-    from ember.errors import StreamingQueryException
+def test_approx_count_distinct_with_an_impossible_precision_fails_when_defined(spark):
+    # rsd 0 (and rsd so small Spark's JVM crashes) once reached the engine thread and panicked there; it now fails
+    # when the aggregation is defined. A panic on the engine thread still ends the query with its error rather than
+    # leaving it active: query.rs's a_panic_on_the_engine_thread_ends_the_query_with_its_error.
+    from ember.errors import AnalysisException
     from ember.sql import functions as F
 
     src = MemoryStream("x INT", spark)
-    q = (src.toDF().agg(F.approx_count_distinct("x", 0.0)).writeStream.outputMode("complete").format("memory")
-         .queryName("acd_zero").start())
-    src.addData([1, 2, 3])
-    with pytest.raises(StreamingQueryException):
-        q.processAllAvailable()
-    assert not q.isActive
-    assert q.exception() is not None
-    with pytest.raises(StreamingQueryException):
-        q.awaitTermination(5)
+    for rsd in (0.0, 0.00001):
+        with pytest.raises(AnalysisException, match="FAILED_FUNCTION_CALL"):
+            src.toDF().agg(F.approx_count_distinct("x", rsd))
+    with pytest.raises(AnalysisException, match="The second argument should be a double literal"):
+        spark.range(1).selectExpr("approx_count_distinct(id, 1)")
+    assert spark.range(1).selectExpr("approx_count_distinct(id, 0.1) n").collect()[0].n == 1
+    # The Python function passes rsd as a double, as PySpark does: an int is a bad precision, not a bad type.
+    with pytest.raises(AnalysisException, match="FAILED_FUNCTION_CALL"):
+        spark.range(3).agg(F.approx_count_distinct("id", 1))
 
 
 def test_a_short_query_id_in_the_checkpoint_starts(spark, tmp_path):

@@ -36,6 +36,23 @@ pub fn unable_to_infer_schema(format: &str) -> EmberError {
     EmberError::analysis_condition("UNABLE_TO_INFER_SCHEMA", [("format", format)])
 }
 
+/// Hadoop's error for a path whose URI scheme names a file system ember cannot reach (`s3a://…`, `gs://…`,
+/// `hdfs://…`): `No FileSystem for scheme "s3a"`, an I/O error as in Spark. Without it such a path would be
+/// read or written as a local folder named `s3a:`. As Hadoop's `Path` does, a colon before the first slash
+/// starts a scheme.
+pub fn check_reachable(p: &str) -> Result<()> {
+    let Some((scheme, _)) = p.split_once(':') else { return Ok(()) };
+    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !is_scheme || scheme.eq_ignore_ascii_case("file") {
+        return Ok(());
+    }
+    Err(EmberError::new(
+        crate::error::ErrorKind::Io(std::io::ErrorKind::Unsupported),
+        format!("No FileSystem for scheme \"{scheme}\""),
+    ))
+}
+
 /// A path string without its `file:` scheme (a `file:` URI percent-decoded, as `file_uri` writes it), made
 /// absolute: every local path a user or a checkpoint gives goes through here.
 pub fn local_path(p: &str) -> PathBuf {
@@ -304,6 +321,7 @@ pub fn list_files(paths: &[String], opts: &Options) -> Result<(Vec<FileEntry>, V
     // Each file with whether it sits directly in a listed directory (or was listed itself).
     let mut found: Vec<(FileEntry, bool)> = vec![];
     for raw in paths {
+        check_reachable(raw)?;
         let abs = local_path(raw);
         let roots = if has_glob(&abs.to_string_lossy()) { expand_glob(&abs) } else { vec![abs.clone()] };
         if roots.is_empty() || (roots.len() == 1 && !roots[0].exists()) {
@@ -745,6 +763,18 @@ mod tests {
     #[test]
     fn file_uris_quote_like_hadoop() {
         assert_eq!(file_uri(Path::new("/tmp/a b/k=x%3Ay/é#1")), "file:///tmp/a%20b/k=x%253Ay/é%231");
+    }
+
+    #[test]
+    fn paths_on_unreachable_file_systems_fail_by_scheme() {
+        for p in ["s3://b/x", "s3a://b/x", "gs://b/x", "abfss://c@a.dfs.core.windows.net/x", "hdfs://nn:8020/x"] {
+            let e = check_reachable(p).unwrap_err();
+            let scheme = p.split(':').next().unwrap();
+            assert_eq!(e.message(), format!("No FileSystem for scheme \"{scheme}\""));
+        }
+        for p in ["/tmp/x", "rel/x", "file:/tmp/x", "file:///tmp/x", "data/a:b", "./x:y"] {
+            check_reachable(p).unwrap();
+        }
     }
 
     #[test]

@@ -277,6 +277,7 @@ pub fn write_path(
     ctx: &EvalContext,
 ) -> Result<()> {
     let mode = SaveMode::parse(mode)?;
+    crate::io::paths::check_reachable(path)?;
     let path = crate::io::paths::local_path(path);
     let empty;
     let batches = if batches.is_empty() {

@@ -100,6 +100,7 @@ pub fn batch_ids(dir: &Path) -> Result<Vec<i64>> {
 impl Checkpoint {
     /// Open (creating) a checkpoint directory; returns it with the query id (new or recorded).
     pub fn open(root: &str, new_id: &str) -> Result<(Checkpoint, String)> {
+        crate::io::paths::check_reachable(root)?;
         let root = crate::io::paths::local_path(root);
         fs::create_dir_all(&root).map_err(|e| {
             EmberError::illegal_argument(format!("Cannot create the checkpoint location {}: {e}", root.display()))

@@ -170,7 +170,8 @@ def var_pop(col: ColumnOrName) -> Column:
 def approx_count_distinct(col: ColumnOrName, rsd: Optional[float] = None) -> Column:
     if rsd is None:
         return _call("approx_count_distinct", col)
-    return _call_mixed("approx_count_distinct", (col, True), (rsd, False))
+    # PySpark hands rsd to the JVM as a double, so `rsd=0` is 0.0 (SQL takes only a double or decimal literal).
+    return _call_mixed("approx_count_distinct", (col, True), (float(rsd), False))
 
 
 approxCountDistinct = approx_count_distinct

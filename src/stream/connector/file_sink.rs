@@ -95,6 +95,7 @@ impl FileSink {
                 "checkpointLocation must be specified either through option(\"checkpointLocation\", ...) or SparkSession.conf.set(\"spark.sql.streaming.checkpointLocation\", ...).",
             ));
         }
+        crate::io::paths::check_reachable(&path)?;
         let sink = FileSink { dir: local_path(&path), format, partition_by, options };
         // The log exists before any part file does, as Spark's sink makes it when created: a reader of the
         // directory then sees only committed files, so a first batch that fails half-way leaves nothing visible.

@@ -42,7 +42,9 @@ pub(super) fn functions() -> Vec<AggFn> {
 /// Register-index bits for a relative standard deviation: ceil(2·log2(1.106 / rsd)).
 pub fn hll_precision(rsd: f64) -> Result<u32> {
     let p = (2.0 * (1.106 / rsd).ln() / 2f64.ln()).ceil();
-    if !(p >= 4.0) {
+    // Spark only bounds it below; a tiny `rsd` (p of 30 and more) crashes its JVM. Past 2^26 one-byte registers
+    // (64 MB) per group ember refuses with the same error rather than attempt the allocation.
+    if !(4.0..=26.0).contains(&p) {
         return Err(EmberError::analysis_class(
             "FAILED_FUNCTION_CALL",
             "Failed preparing of the function `approx_count_distinct` for call. Please, double check function's \
@@ -56,6 +58,10 @@ fn resolve_hll(args: &[ArgInfo], _distinct: bool) -> Result<Signature> {
     check_arg_count("approx_count_distinct", args, 1, 2)?;
     let mut arg_types = vec![args[0].data_type.clone()];
     if let Some(rsd) = args.get(1) {
+        // Spark takes `relativeSD` only as a DOUBLE or DECIMAL literal (`0.05` in SQL is a decimal).
+        if rsd.literal.is_some() && !matches!(rsd.data_type, DataType::Float64 | DataType::Decimal128(..)) {
+            return Err(EmberError::analysis("The second argument should be a double literal."));
+        }
         let value = rsd.literal.as_ref().and_then(|l| {
             let l = arrow::compute::cast(l, &DataType::Float64).ok()?;
             let f = l.as_any().downcast_ref::<Float64Array>()?;

@@ -35,6 +35,7 @@ pub fn source_columns(
     infer: bool,
     ctx: &EvalContext,
 ) -> Result<SourceColumns> {
+    crate::io::paths::check_reachable(path)?;
     if !has_glob(path) && !local_path(path).exists() {
         return Err(EmberError::analysis_condition("PATH_NOT_FOUND", [("path", path)]));
     }
