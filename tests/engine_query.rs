@@ -63,10 +63,7 @@ fn an_aggregation_restarts_from_its_checkpoint() {
     let checkpoint = dir.path().join("ck").to_string_lossy().into_owned();
     let stream = MemoryStream::new(Fields::from(vec![Field::new("word", DataType::Utf8, true)]));
     let relation: Arc<dyn StreamRelation> = Arc::new(MemoryRelation(stream.clone()));
-    let scan = Arc::new(LogicalPlan {
-        node: PlanNode::StreamScan { source: relation },
-        schema: PlanSchema::fresh(stream.schema().clone()),
-    });
+    let scan = LogicalPlan::new(PlanNode::StreamScan { source: relation }, PlanSchema::fresh(stream.schema().clone()));
     let count = Expr::call("count", vec![Expr::lit(Arc::new(Int64Array::from(vec![1])))]).alias("n");
     let plan = builder::aggregate(&scan, &[Expr::col("word")], &[count], session.analysis()).unwrap();
 

@@ -121,7 +121,13 @@ df = spark.range(3)
 for i in range(20000):
     df = df.filter(F.col("id") >= 0) if i % 2 else df.withColumn("id", F.col("id") + 0)
 print("plan", df.count())
-sdf = spark.readStream.format("rate").load()
+# A file source, not rate: processAllAvailable on an endless source only returns once a batch finds nothing new,
+# which a slow machine's batches (each over a second) would never allow.
+import tempfile
+src = tempfile.mkdtemp()
+with open(src + "/a.json", "w") as f:
+    f.write("".join('{"value": %d}\n' % i for i in range(100)))
+sdf = spark.readStream.schema("value long").json(src)
 for _ in range(5000):
     sdf = sdf.filter(F.col("value") >= 0)
 q = sdf.writeStream.format("memory").queryName("deep_plan").start()

@@ -24,6 +24,9 @@ use crate::expr::schema::PlanSchema;
 pub struct LogicalPlan {
     pub node: PlanNode,
     pub schema: PlanSchema,
+    /// Whether a leaf is a streaming source, computed once when the node is built: plans are immutable, and
+    /// asking per node of a deep plan made streaming planning quadratic in its depth.
+    streaming: bool,
 }
 
 /// A sort key: expression, direction and null placement.
@@ -218,37 +221,43 @@ pub enum PassthroughKind {
     Hint(String),
 }
 
+/// A node's direct inputs.
+fn node_children(node: &PlanNode) -> Vec<&Arc<LogicalPlan>> {
+    match node {
+        PlanNode::Values { .. } | PlanNode::Range { .. } | PlanNode::FileScan { .. } | PlanNode::StreamScan { .. } => {
+            vec![]
+        }
+        PlanNode::Project { input, .. }
+        | PlanNode::Filter { input, .. }
+        | PlanNode::Aggregate { input, .. }
+        | PlanNode::Sort { input, .. }
+        | PlanNode::Limit { input, .. }
+        | PlanNode::Tail { input, .. }
+        | PlanNode::Deduplicate { input, .. }
+        | PlanNode::Generate { input, .. }
+        | PlanNode::TimeWindow { input, .. }
+        | PlanNode::MergeSessions { input, .. }
+        | PlanNode::EventTimeWatermark { input, .. }
+        | PlanNode::FlatMapGroupsWithState { input, .. }
+        | PlanNode::Sample { input, .. }
+        | PlanNode::Passthrough { input, .. } => vec![input],
+        PlanNode::Join { left, right, .. } | PlanNode::SetOperation { left, right, .. } => vec![left, right],
+        PlanNode::Union { inputs } => inputs.iter().collect(),
+    }
+}
+
 impl LogicalPlan {
     pub fn new(node: PlanNode, schema: PlanSchema) -> Arc<LogicalPlan> {
-        Arc::new(LogicalPlan { node, schema })
+        let streaming = match &node {
+            PlanNode::StreamScan { .. } => true,
+            _ => node_children(&node).iter().any(|c| c.streaming),
+        };
+        Arc::new(LogicalPlan { node, schema, streaming })
     }
 
     /// Direct inputs.
     pub fn children(&self) -> Vec<&Arc<LogicalPlan>> {
-        match &self.node {
-            PlanNode::Values { .. }
-            | PlanNode::Range { .. }
-            | PlanNode::FileScan { .. }
-            | PlanNode::StreamScan { .. } => {
-                vec![]
-            }
-            PlanNode::Project { input, .. }
-            | PlanNode::Filter { input, .. }
-            | PlanNode::Aggregate { input, .. }
-            | PlanNode::Sort { input, .. }
-            | PlanNode::Limit { input, .. }
-            | PlanNode::Tail { input, .. }
-            | PlanNode::Deduplicate { input, .. }
-            | PlanNode::Generate { input, .. }
-            | PlanNode::TimeWindow { input, .. }
-            | PlanNode::MergeSessions { input, .. }
-            | PlanNode::EventTimeWatermark { input, .. }
-            | PlanNode::FlatMapGroupsWithState { input, .. }
-            | PlanNode::Sample { input, .. }
-            | PlanNode::Passthrough { input, .. } => vec![input],
-            PlanNode::Join { left, right, .. } | PlanNode::SetOperation { left, right, .. } => vec![left, right],
-            PlanNode::Union { inputs } => inputs.iter().collect(),
-        }
+        node_children(&self.node)
     }
 
     /// Operator name for `explain()`.
@@ -365,13 +374,12 @@ impl LogicalPlan {
             },
             PlanNode::Passthrough { kind, .. } => PlanNode::Passthrough { input: next(), kind: kind.clone() },
         };
-        Arc::new(LogicalPlan { node, schema: self.schema.clone() })
+        LogicalPlan::new(node, self.schema.clone())
     }
 
     /// Whether any leaf is a streaming source (`DataFrame.isStreaming`).
-    #[recursive::recursive]
     pub fn is_streaming(&self) -> bool {
-        matches!(self.node, PlanNode::StreamScan { .. }) || self.children().iter().any(|c| c.is_streaming())
+        self.streaming
     }
 
     pub fn data_types(&self) -> Vec<DataType> {

@@ -229,7 +229,7 @@ impl PyDataFrame {
         let batches = self.run(py)?;
         let values = builder::values(self.plan.schema.fields.clone(), batches);
         // Same attribute ids, so columns taken from the original DataFrame still resolve.
-        let plan = Arc::new(LogicalPlan { node: values.node.clone(), schema: self.plan.schema.clone() });
+        let plan = LogicalPlan::new(values.node.clone(), self.plan.schema.clone());
         Ok(self.with(builder::passthrough(&plan, PassthroughKind::Cache)))
     }
 

@@ -123,7 +123,7 @@ pub fn stream_df(
     source: Arc<dyn StreamRelation>,
     fields: arrow::datatypes::Fields,
 ) -> PyDataFrame {
-    let plan = Arc::new(LogicalPlan { node: PlanNode::StreamScan { source }, schema: PlanSchema::fresh(fields) });
+    let plan = LogicalPlan::new(PlanNode::StreamScan { source }, PlanSchema::fresh(fields));
     PyDataFrame::new(plan, session.clone())
 }
 

@@ -107,10 +107,7 @@ impl Planner {
                     }
                     step => {
                         inputs.push(step);
-                        Ok(Arc::new(LogicalPlan {
-                            node: PlanNode::StreamScan { source: Arc::new(Slot) },
-                            schema: c.schema.clone(),
-                        }))
+                        Ok(LogicalPlan::new(PlanNode::StreamScan { source: Arc::new(Slot) }, c.schema.clone()))
                     }
                 }
             })
@@ -127,10 +124,7 @@ fn fill(template: &Arc<LogicalPlan>, rows: &mut std::vec::IntoIter<Vec<RecordBat
     }
     if let PlanNode::StreamScan { .. } = &template.node {
         let batches = rows.next().unwrap_or_default();
-        return Arc::new(LogicalPlan {
-            node: PlanNode::Values { batches: Arc::new(batches) },
-            schema: template.schema.clone(),
-        });
+        return LogicalPlan::new(PlanNode::Values { batches: Arc::new(batches) }, template.schema.clone());
     }
     let children = template.children().into_iter().map(|c| fill(c, rows)).collect();
     template.with_children(children)

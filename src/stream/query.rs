@@ -730,10 +730,7 @@ mod tests {
         stream.add(RecordBatch::try_new(Arc::new(Schema::new(fields.clone())), vec![column]).unwrap());
         let relation: Arc<dyn StreamRelation> = Arc::new(MemoryRelation(stream));
         let source = crate::stream::connector::open(relation.as_ref(), Trigger::Once).unwrap();
-        let plan = Arc::new(LogicalPlan {
-            node: PlanNode::StreamScan { source: relation },
-            schema: PlanSchema::fresh(fields),
-        });
+        let plan = LogicalPlan::new(PlanNode::StreamScan { source: relation }, PlanSchema::fresh(fields));
         let manager = QueryManager::new();
         let recorder = Arc::new(Recorder(Mutex::new(vec![])));
         manager.add_listener(recorder.clone());
@@ -793,10 +790,7 @@ mod tests {
         stream.add(RecordBatch::try_new(Arc::new(Schema::new(fields.clone())), vec![column]).unwrap());
         let relation: Arc<dyn StreamRelation> = Arc::new(MemoryRelation(stream));
         let source = crate::stream::connector::open(relation.as_ref(), Trigger::Default).unwrap();
-        let plan = Arc::new(LogicalPlan {
-            node: PlanNode::StreamScan { source: relation },
-            schema: PlanSchema::fresh(fields),
-        });
+        let plan = LogicalPlan::new(PlanNode::StreamScan { source: relation }, PlanSchema::fresh(fields));
         let manager = QueryManager::new();
         let run = QueryRun {
             session: Arc::new(Session::new()),

@@ -1,5 +1,4 @@
 //! `foreachBatch(func)`: each micro-batch as a DataFrame, with its id, handed to the user's function.
-use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 
@@ -44,8 +43,7 @@ impl Sink for ForeachBatchSink {
         _ctx: &EvalContext,
     ) -> Result<()> {
         let values = builder::values(schema.fields.clone(), batches);
-        let plan =
-            Arc::new(LogicalPlan { node: values.node.clone(), schema: PlanSchema::fresh(schema.fields.clone()) });
+        let plan = LogicalPlan::new(values.node.clone(), PlanSchema::fresh(schema.fields.clone()));
         (self.call)(batch_id, plan)
     }
     fn description(&self) -> String {

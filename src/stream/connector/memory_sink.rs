@@ -53,7 +53,7 @@ impl Sink for MemorySink {
             self.rows.extend(batches);
         }
         let plan = builder::values(schema.fields.clone(), self.rows.clone());
-        let plan = Arc::new(LogicalPlan { node: plan.node.clone(), schema: PlanSchema::fresh(schema.fields.clone()) });
+        let plan = LogicalPlan::new(plan.node.clone(), PlanSchema::fresh(schema.fields.clone()));
         self.session.register_view(&self.name, plan, false, true)
     }
     fn description(&self) -> String {
