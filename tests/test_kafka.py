@@ -51,7 +51,8 @@ def test_stream_reads_sparks_schema_with_headers(spark, broker):
     rows = sorted(tuple(r) for r in spark.table("kafka_schema").collect())
     assert rows == sorted((f"k{i}", f"v{i}", topic, i % 3, i // 3, 0, "h", f"x{i}") for i in range(9))
     src = q.lastProgress["sources"][0]
-    assert src["endOffset"] == {topic: {"0": 3, "1": 3, "2": 3}}
+    # Offsets are JSON strings in PySpark's SourceProgress.
+    assert json.loads(src["endOffset"]) == {topic: {"0": 3, "1": 3, "2": 3}}
 
 
 def test_default_schema_has_no_headers_and_user_schema_is_refused(spark, broker):
@@ -117,8 +118,8 @@ def test_max_offsets_per_trigger_splits_batches(spark, broker):
     progress = [p for p in q.recentProgress if p["numInputRows"]]
     assert [p["numInputRows"] for p in progress] == [3, 3, 3, 1]
     first = progress[0]["sources"][0]
-    assert first["endOffset"] == {topic: {"0": 3}}
-    assert first["latestOffset"] == {topic: {"0": 10}}
+    assert json.loads(first["endOffset"]) == {topic: {"0": 3}}
+    assert json.loads(first["latestOffset"]) == {topic: {"0": 10}}
     assert first["metrics"] == {"avgOffsetsBehindLatest": "7.0", "maxOffsetsBehindLatest": "7",
                                 "minOffsetsBehindLatest": "7"}
     assert sorted(int(r.v) for r in spark.table("kafka_rate").collect()) == list(range(10))

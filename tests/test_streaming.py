@@ -145,9 +145,10 @@ def test_monitoring_api(spark):
     q.processAllAvailable()
     p = q.lastProgress
     assert p["numInputRows"] == 3 and p["batchId"] == 0 and p["name"] == "monitored"
-    assert list(p.keys())[:7] == ["id", "runId", "name", "timestamp", "batchId", "batchDuration", "numInputRows"]
+    # PySpark's StreamingQueryProgress field order (its constructor's), not the JSON's.
+    assert list(p.keys())[:7] == ["id", "runId", "name", "timestamp", "batchId", "batchDuration", "durationMs"]
     assert p["id"] == q.id and p["runId"] == q.runId
-    assert '"numInputRows":3' in p.json and p.prettyJson.startswith("{\n")
+    assert '"numInputRows": 3' in p.json and p.prettyJson.startswith("{\n")
     assert set(q.status) == {"message", "isDataAvailable", "isTriggerActive"}
     assert q in spark.streams.active and spark.streams.get(q.id) is q
     q.stop()

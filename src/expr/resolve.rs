@@ -507,11 +507,27 @@ fn arg_infos(resolved: &[PhysicalExpr], args: &[Expr]) -> Vec<ArgInfo> {
             nullable: r.nullable,
             literal: match &r.kind {
                 PhysicalKind::Literal(l) => Some(l.clone()),
+                // Spark takes any foldable expression where a function wants a constant (`array(0.25, 0.75)` as
+                // percentile's percentages). A deterministic call over literals is folded here; only one level
+                // deep, so a deep constant tree is not evaluated again at each of its levels.
+                PhysicalKind::Function { func, args }
+                    if func.deterministic() && args.iter().all(|a| matches!(a.kind, PhysicalKind::Literal(_))) =>
+                {
+                    fold_constant(r)
+                }
                 _ => None,
             },
             sql: display_name(a),
         })
         .collect()
+}
+
+/// The value of a constant expression, as a one-row array; None when it fails (it then fails where it runs).
+fn fold_constant(e: &PhysicalExpr) -> Option<ArrayRef> {
+    let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(1));
+    let schema = Arc::new(arrow::datatypes::Schema::empty());
+    let batch = arrow::array::RecordBatch::try_new_with_options(schema, vec![], &options).ok()?;
+    e.evaluate(&batch, &crate::context::EvalContext::default()).ok().filter(|a| a.len() == 1)
 }
 
 fn get_item_fn() -> Arc<dyn crate::expr::functions::ScalarFunction> {

@@ -216,7 +216,12 @@ mod tests {
         manager.add_listener(Arc::new(Panicking));
         manager.add_listener(as_listener.clone());
         manager.post(Some("q"), &idle());
-        let ended = QueryTerminatedEvent { id: "i".into(), run_id: "r".into(), exception: None };
+        let ended = QueryTerminatedEvent {
+            id: "i".into(),
+            run_id: "r".into(),
+            exception: None,
+            error_class_on_exception: None,
+        };
         manager.post(None, &QueryEvent::Terminated(ended));
         assert_eq!(*recorder.0.lock().unwrap(), ["Some(\"q\") idle", "None terminated"]);
         let found = manager.listeners().into_iter().find(|l| l.as_any().is::<Recorder>()).unwrap();

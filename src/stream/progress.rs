@@ -141,13 +141,15 @@ pub struct QueryIdleEvent {
     pub timestamp: String,
 }
 
-/// `QueryTerminatedEvent`: `exception` is the failure's message, None when the query stopped normally.
+/// `QueryTerminatedEvent`: `exception` is the failure's message, None when the query stopped normally;
+/// `error_class_on_exception` the failure's Spark error class, when it has one.
 #[derive(Serialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct QueryTerminatedEvent {
     pub id: String,
     pub run_id: String,
     pub exception: Option<String>,
+    pub error_class_on_exception: Option<String>,
 }
 
 /// The listener events of a query, in the order its engine thread posts them.
@@ -366,10 +368,25 @@ mod tests {
         assert_eq!(to_json(&unnamed), r#"{"id":"i","runId":"r","name":null,"timestamp":"t"}"#);
         let idle = QueryEvent::Idle(QueryIdleEvent { id: "i".into(), run_id: "r".into(), timestamp: "t".into() });
         assert_eq!((idle.kind(), idle.json().as_str()), ("idle", r#"{"id":"i","runId":"r","timestamp":"t"}"#));
-        let ok = QueryEvent::Terminated(QueryTerminatedEvent { id: "i".into(), run_id: "r".into(), exception: None });
-        assert_eq!((ok.kind(), ok.json().as_str()), ("terminated", r#"{"id":"i","runId":"r","exception":null}"#));
-        let failed =
-            QueryTerminatedEvent { id: "i".into(), run_id: "r".into(), exception: Some("boom \"x\"\n".into()) };
-        assert_eq!(to_json(&failed), r#"{"id":"i","runId":"r","exception":"boom \"x\"\n"}"#);
+        let ok = QueryEvent::Terminated(QueryTerminatedEvent {
+            id: "i".into(),
+            run_id: "r".into(),
+            exception: None,
+            error_class_on_exception: None,
+        });
+        assert_eq!(
+            (ok.kind(), ok.json().as_str()),
+            ("terminated", r#"{"id":"i","runId":"r","exception":null,"errorClassOnException":null}"#)
+        );
+        let failed = QueryTerminatedEvent {
+            id: "i".into(),
+            run_id: "r".into(),
+            exception: Some("boom \"x\"\n".into()),
+            error_class_on_exception: Some("DIVIDE_BY_ZERO".into()),
+        };
+        assert_eq!(
+            to_json(&failed),
+            r#"{"id":"i","runId":"r","exception":"boom \"x\"\n","errorClassOnException":"DIVIDE_BY_ZERO"}"#
+        );
     }
 }

@@ -134,6 +134,7 @@ impl QueryHandle {
                     id: id.clone(),
                     run_id: run_id.clone(),
                     exception: error.as_ref().map(|e| e.message()),
+                    error_class_on_exception: error.as_ref().and_then(|e| e.error_class()).map(str::to_string),
                 }));
                 end(&shared, error);
                 manager.notify_terminated();
@@ -622,7 +623,9 @@ fn run_loop(
                 description: desc.clone(),
                 start_offset: starts[i].as_ref().map(|o| o.value().clone()),
                 end_offset: latest[i].as_ref().map(|o| o.value().clone()),
-                latest_offset: s.reported_latest().or_else(|| latest[i].clone()).map(|o| o.value().clone()),
+                // Only sources that report a latest offset of their own (Kafka) have one; Spark leaves it null for the
+                // file, rate, socket and memory sources.
+                latest_offset: s.reported_latest().map(|o| o.value().clone()),
                 metrics: s.metrics(),
                 num_input_rows: per_source_rows[i],
                 input_rows_per_second: rate(per_source_rows[i], since_last),
@@ -762,7 +765,13 @@ mod tests {
             phases,
             ["addBatch", "commitOffsets", "getBatch", "latestOffset", "queryPlanning", "triggerExecution", "walCommit"]
         );
-        assert_eq!(events[2].1, format!(r#"{{"id":"{}","runId":"{}","exception":null}}"#, query.id, query.run_id));
+        assert_eq!(
+            events[2].1,
+            format!(
+                r#"{{"id":"{}","runId":"{}","exception":null,"errorClassOnException":null}}"#,
+                query.id, query.run_id
+            )
+        );
     }
 
     struct PanickingSink;

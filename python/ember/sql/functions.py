@@ -35,6 +35,9 @@ column = col
 def lit(col: Any) -> Column:
     if isinstance(col, Column):
         return col
+    if isinstance(col, list):
+        # As PySpark: a list is array(lit(x), ...), a function call that names the column `array(...)`.
+        return _call("array", *[lit(x) for x in col])
     return Column(_native.Column.lit(col))
 
 
@@ -775,6 +778,355 @@ def spark_partition_id() -> Column:
 
 def input_file_name() -> Column:
     return _call("input_file_name")
+
+
+# --- functions the engine has that PySpark names too -----------------------------------------------------------
+# Arguments PySpark passes as columns (ColumnOrName) go through `_call`; those it wraps in lit() (ints, charsets,
+# delimiters, element values) through `_call_mixed` as literals, exactly where PySpark puts each.
+def _same(name: str, arity: int):
+    """A wrapper for a PySpark function whose arguments are all columns, by the engine function of that name."""
+
+    def wrapper(*cols: ColumnOrName) -> Column:
+        return _call(name, *cols)
+
+    wrapper.__name__ = wrapper.__qualname__ = name
+    wrapper.__doc__ = f"``pyspark.sql.functions.{name}`` ({arity} column argument{'s' if arity != 1 else ''})."
+    return wrapper
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def nullifzero(col: ColumnOrName) -> Column:
+    return _call("nullifzero", col)
+
+
+def zeroifnull(col: ColumnOrName) -> Column:
+    return _call("zeroifnull", col)
+
+
+def equal_null(col1: ColumnOrName, col2: ColumnOrName) -> Column:
+    return _call("equal_null", col1, col2)
+
+
+def like(str: ColumnOrName, pattern: ColumnOrName, escapeChar: Optional[Column] = None) -> Column:
+    return _call("like", str, pattern) if escapeChar is None else _call("like", str, pattern, escapeChar)
+
+
+def ilike(str: ColumnOrName, pattern: ColumnOrName, escapeChar: Optional[Column] = None) -> Column:
+    return _call("ilike", str, pattern) if escapeChar is None else _call("ilike", str, pattern, escapeChar)
+
+
+def regexp(str: ColumnOrName, regexp: ColumnOrName) -> Column:
+    return _call("regexp", str, regexp)
+
+
+def regexp_like(str: ColumnOrName, regexp: ColumnOrName) -> Column:
+    return _call("regexp_like", str, regexp)
+
+
+def regexp_count(str: ColumnOrName, regexp: ColumnOrName) -> Column:
+    return _call("regexp_count", str, regexp)
+
+
+def regexp_substr(str: ColumnOrName, regexp: ColumnOrName) -> Column:
+    return _call("regexp_substr", str, regexp)
+
+
+def regexp_instr(str: ColumnOrName, regexp: ColumnOrName, idx: Optional[Union[Column, int]] = None) -> Column:
+    if idx is None:
+        return _call("regexp_instr", str, regexp)
+    return _call_mixed("regexp_instr", (str, True), (regexp, True), (idx, False))
+
+
+acosh = _same("acosh", 1)
+asinh = _same("asinh", 1)
+atanh = _same("atanh", 1)
+cosh = _same("cosh", 1)
+sinh = _same("sinh", 1)
+tanh = _same("tanh", 1)
+cot = _same("cot", 1)
+csc = _same("csc", 1)
+sec = _same("sec", 1)
+expm1 = _same("expm1", 1)
+factorial = _same("factorial", 1)
+rint = _same("rint", 1)
+bit_length = _same("bit_length", 1)
+octet_length = _same("octet_length", 1)
+char = _same("char", 1)
+character_length = _same("character_length", 1)
+lcase = _same("lcase", 1)
+ucase = _same("ucase", 1)
+soundex = _same("soundex", 1)
+sha = _same("sha", 1)
+bit_count = _same("bit_count", 1)
+bit_get = _same("bit_get", 2)
+getbit = _same("getbit", 2)
+find_in_set = _same("find_in_set", 2)
+split_part = _same("split_part", 3)
+date_diff = _same("date_diff", 2)
+date_part = _same("date_part", 2)
+datepart = _same("datepart", 2)
+extract = _same("extract", 2)
+try_element_at = _same("try_element_at", 2)
+array_compact = _same("array_compact", 1)
+array_except = _same("array_except", 2)
+array_intersect = _same("array_intersect", 2)
+array_union = _same("array_union", 2)
+array_size = _same("array_size", 1)
+arrays_overlap = _same("arrays_overlap", 2)
+map_entries = _same("map_entries", 1)
+map_from_arrays = _same("map_from_arrays", 2)
+map_from_entries = _same("map_from_entries", 1)
+array_agg = _same("array_agg", 1)
+bit_and = _same("bit_and", 1)
+bit_or = _same("bit_or", 1)
+bit_xor = _same("bit_xor", 1)
+corr = _same("corr", 2)
+covar_pop = _same("covar_pop", 2)
+covar_samp = _same("covar_samp", 2)
+median = _same("median", 1)
+try_avg = _same("try_avg", 1)
+try_sum = _same("try_sum", 1)
+regr_avgx = _same("regr_avgx", 2)
+regr_avgy = _same("regr_avgy", 2)
+regr_count = _same("regr_count", 2)
+regr_intercept = _same("regr_intercept", 2)
+regr_r2 = _same("regr_r2", 2)
+regr_slope = _same("regr_slope", 2)
+regr_sxx = _same("regr_sxx", 2)
+regr_sxy = _same("regr_sxy", 2)
+regr_syy = _same("regr_syy", 2)
+e = _same("e", 0)
+pi = _same("pi", 0)
+curdate = _same("curdate", 0)
+localtimestamp = _same("localtimestamp", 0)
+current_catalog = _same("current_catalog", 0)
+current_database = _same("current_database", 0)
+current_schema = _same("current_schema", 0)
+current_user = _same("current_user", 0)
+session_user = _same("session_user", 0)
+user = _same("user", 0)
+version = _same("version", 0)
+
+
+def conv(col: ColumnOrName, fromBase: int, toBase: int) -> Column:
+    return _call_mixed("conv", (col, True), (fromBase, False), (toBase, False))
+
+
+def decode(col: ColumnOrName, charset: str) -> Column:
+    return _call_mixed("decode", (col, True), (charset, False))
+
+
+def encode(col: ColumnOrName, charset: str) -> Column:
+    return _call_mixed("encode", (col, True), (charset, False))
+
+
+def format_number(col: ColumnOrName, d: int) -> Column:
+    return _call_mixed("format_number", (col, True), (d, False))
+
+
+def substring_index(str: ColumnOrName, delim: str, count: int) -> Column:
+    return _call_mixed("substring_index", (str, True), (delim, False), (count, False))
+
+
+def shiftleft(col: ColumnOrName, numBits: int) -> Column:
+    return _call_mixed("shiftleft", (col, True), (numBits, False))
+
+
+def shiftright(col: ColumnOrName, numBits: int) -> Column:
+    return _call_mixed("shiftright", (col, True), (numBits, False))
+
+
+def shiftrightunsigned(col: ColumnOrName, numBits: int) -> Column:
+    return _call_mixed("shiftrightunsigned", (col, True), (numBits, False))
+
+
+def btrim(str: ColumnOrName, trim: Optional[ColumnOrName] = None) -> Column:
+    return _call("btrim", str) if trim is None else _call("btrim", str, trim)
+
+
+def elt(*inputs: ColumnOrName) -> Column:
+    return _call("elt", *inputs)
+
+
+def mask(col: ColumnOrName, upperChar: Optional[ColumnOrName] = None, lowerChar: Optional[ColumnOrName] = None,
+         digitChar: Optional[ColumnOrName] = None, otherChar: Optional[ColumnOrName] = None) -> Column:
+    return _call("mask", col, lit("X") if upperChar is None else upperChar,
+                 lit("x") if lowerChar is None else lowerChar, lit("n") if digitChar is None else digitChar,
+                 lit(None) if otherChar is None else otherChar)
+
+
+def overlay(src: ColumnOrName, replace: ColumnOrName, pos: Union[ColumnOrName, int],
+            len: Union[ColumnOrName, int] = -1) -> Column:
+    for name, v in (("pos", pos), ("len", len)):
+        if not isinstance(v, (int, Column)) and not isinstance(v, type("")):
+            raise _error(PySparkTypeError, "NOT_EXPECTED_TYPE", expected_type="Column, int or str", arg_name=name,
+                         arg_type=type(v).__name__)
+    return _call("overlay", src, replace, lit(pos) if _is_int(pos) else pos, lit(len) if _is_int(len) else len)
+
+
+def position(substr: ColumnOrName, str: ColumnOrName, start: Optional[ColumnOrName] = None) -> Column:
+    return _call("position", substr, str) if start is None else _call("position", substr, str, start)
+
+
+def convert_timezone(sourceTz: Optional[Column], targetTz: Column, sourceTs: ColumnOrName) -> Column:
+    if sourceTz is None:
+        return _call("convert_timezone", targetTz, sourceTs)
+    return _call("convert_timezone", sourceTz, targetTz, sourceTs)
+
+
+def dateadd(start: ColumnOrName, days: Union[ColumnOrName, int]) -> Column:
+    return _call("dateadd", start, lit(days) if _is_int(days) else days)
+
+
+def make_timestamp_ltz(years: ColumnOrName, months: ColumnOrName, days: ColumnOrName, hours: ColumnOrName,
+                       mins: ColumnOrName, secs: ColumnOrName, timezone: Optional[ColumnOrName] = None) -> Column:
+    parts = (years, months, days, hours, mins, secs) + (() if timezone is None else (timezone,))
+    return _call("make_timestamp_ltz", *parts)
+
+
+def make_timestamp(years: Optional[ColumnOrName] = None, months: Optional[ColumnOrName] = None,
+                   days: Optional[ColumnOrName] = None, hours: Optional[ColumnOrName] = None,
+                   mins: Optional[ColumnOrName] = None, secs: Optional[ColumnOrName] = None,
+                   timezone: Optional[ColumnOrName] = None, date: Optional[ColumnOrName] = None,
+                   time: Optional[ColumnOrName] = None) -> Column:
+    return _make_timestamp("make_timestamp", (years, months, days, hours, mins, secs), timezone, date, time)
+
+
+def make_timestamp_ntz(years: Optional[ColumnOrName] = None, months: Optional[ColumnOrName] = None,
+                       days: Optional[ColumnOrName] = None, hours: Optional[ColumnOrName] = None,
+                       mins: Optional[ColumnOrName] = None, secs: Optional[ColumnOrName] = None,
+                       date: Optional[ColumnOrName] = None, time: Optional[ColumnOrName] = None) -> Column:
+    return _make_timestamp("make_timestamp_ntz", (years, months, days, hours, mins, secs), None, date, time)
+
+
+def _make_timestamp(name: str, parts: tuple, timezone, date, time) -> Column:
+    if parts[0] is not None and (date is not None or time is not None):
+        raise _error(PySparkValueError, "CANNOT_SET_TOGETHER",
+                     arg_list="years|months|days|hours|mins|secs and date|time")
+    if parts[0] is None:
+        # The date-and-time form is Spark 4.1's TIME type, which ember does not have.
+        raise _error(PySparkValueError, "CANNOT_BE_NONE", arg_name="years")
+    return _call(name, *parts, *(() if timezone is None else (timezone,)))
+
+
+def to_timestamp_ltz(timestamp: ColumnOrName, format: Optional[ColumnOrName] = None) -> Column:
+    return _call("to_timestamp_ltz", timestamp) if format is None else _call("to_timestamp_ltz", timestamp, format)
+
+
+def to_unix_timestamp(timestamp: ColumnOrName, format: Optional[ColumnOrName] = None) -> Column:
+    return _call("to_unix_timestamp", timestamp) if format is None else _call("to_unix_timestamp", timestamp, format)
+
+
+def try_to_timestamp(col: ColumnOrName, format: Optional[ColumnOrName] = None) -> Column:
+    return _call("try_to_timestamp", col) if format is None else _call("try_to_timestamp", col, format)
+
+
+def array_sort(col: ColumnOrName, comparator=None) -> Column:
+    if comparator is not None:
+        raise _error(PySparkValueError, "UNSUPPORTED_OPERATION",
+                     operation="array_sort with a comparator function (ember has no lambda functions yet)")
+    return _call("array_sort", col)
+
+
+def array_append(col: ColumnOrName, value: Any) -> Column:
+    return _call("array_append", col, lit(value))
+
+
+def array_prepend(col: ColumnOrName, value: Any) -> Column:
+    return _call("array_prepend", col, lit(value))
+
+
+def array_insert(arr: ColumnOrName, pos: Union[ColumnOrName, int], value: Any) -> Column:
+    return _call("array_insert", arr, lit(pos) if _is_int(pos) else pos, lit(value))
+
+
+def array_repeat(col: ColumnOrName, count: Union[ColumnOrName, int]) -> Column:
+    return _call("array_repeat", col, lit(count) if _is_int(count) else count)
+
+
+def get(col: ColumnOrName, index: Union[ColumnOrName, int]) -> Column:
+    return _call("get", col, lit(index) if _is_int(index) else index)
+
+
+def arrays_zip(*cols: ColumnOrName) -> Column:
+    return _call("arrays_zip", *cols)
+
+
+def sequence(start: ColumnOrName, stop: ColumnOrName, step: Optional[ColumnOrName] = None) -> Column:
+    return _call("sequence", start, stop) if step is None else _call("sequence", start, stop, step)
+
+
+def map_concat(*cols: ColumnOrName) -> Column:
+    return _call("map_concat", *_varargs(cols))
+
+
+def map_contains_key(col: ColumnOrName, value: Any) -> Column:
+    return _call("map_contains_key", col, lit(value))
+
+
+def str_to_map(text: ColumnOrName, pairDelim: Optional[ColumnOrName] = None,
+               keyValueDelim: Optional[ColumnOrName] = None) -> Column:
+    return _call("str_to_map", text, lit(",") if pairDelim is None else pairDelim,
+                 lit(":") if keyValueDelim is None else keyValueDelim)
+
+
+def _percentage(p: Any) -> Column:
+    return lit(list(p)) if isinstance(p, (list, tuple)) else lit(p)
+
+
+def approx_percentile(col: ColumnOrName, percentage: Any, accuracy: Union[Column, int] = 10000) -> Column:
+    return _call("approx_percentile", col, _percentage(percentage), lit(accuracy))
+
+
+def percentile_approx(col: ColumnOrName, percentage: Any, accuracy: Union[Column, int] = 10000) -> Column:
+    return _call("percentile_approx", col, _percentage(percentage), lit(accuracy))
+
+
+def percentile(col: ColumnOrName, percentage: Any, frequency: Union[Column, int] = 1) -> Column:
+    return _call("percentile", col, _percentage(percentage), lit(frequency))
+
+
+def first_value(col: ColumnOrName, ignoreNulls: Optional[Union[bool, Column]] = None) -> Column:
+    if ignoreNulls is None:
+        return _call("first_value", col)
+    return _call("first_value", col, lit(ignoreNulls) if isinstance(ignoreNulls, bool) else ignoreNulls)
+
+
+def last_value(col: ColumnOrName, ignoreNulls: Optional[Union[bool, Column]] = None) -> Column:
+    if ignoreNulls is None:
+        return _call("last_value", col)
+    return _call("last_value", col, lit(ignoreNulls) if isinstance(ignoreNulls, bool) else ignoreNulls)
+
+
+def listagg(col: ColumnOrName, delimiter: Optional[Union[Column, str, bytes]] = None) -> Column:
+    return _call("listagg", col) if delimiter is None else _call("listagg", col, lit(delimiter))
+
+
+def string_agg(col: ColumnOrName, delimiter: Optional[Union[Column, str, bytes]] = None) -> Column:
+    return _call("string_agg", col) if delimiter is None else _call("string_agg", col, lit(delimiter))
+
+
+def mode(col: ColumnOrName, deterministic: bool = False) -> Column:
+    return _call_mixed("mode", (col, True), (deterministic, False))
+
+
+def assert_true(col: ColumnOrName, errMsg: Optional[Union[Column, str]] = None) -> Column:
+    if errMsg is None:
+        return _call("assert_true", col)
+    if not isinstance(errMsg, (Column, type(""))):
+        raise _error(PySparkTypeError, "NOT_EXPECTED_TYPE", expected_type="Column or str", arg_name="errMsg",
+                     arg_type=type(errMsg).__name__)
+    return _call("assert_true", col, lit(errMsg))
+
+
+def raise_error(errMsg: Union[Column, str]) -> Column:
+    if not isinstance(errMsg, (Column, type(""))):
+        raise _error(PySparkTypeError, "NOT_EXPECTED_TYPE", expected_type="Column or str", arg_name="errMsg",
+                     arg_type=type(errMsg).__name__)
+    return _call("raise_error", lit(errMsg))
 
 
 def nvl(col1: ColumnOrName, col2: ColumnOrName) -> Column:

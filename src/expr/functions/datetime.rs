@@ -1202,7 +1202,7 @@ fn register_epoch(r: &mut FunctionRegistry) {
             move |args, n, ctx| make_timestamp(args, n, ctx, ntz),
         ));
     }
-    r.scalar(func(
+    let mut convert = func(
         "convert_timezone",
         |f, args| {
             check_arg_count(f.name, args, 2, 3)?;
@@ -1214,7 +1214,13 @@ fn register_epoch(r: &mut FunctionRegistry) {
             Ok(s)
         },
         convert_timezone,
-    ));
+    );
+    // Spark fills in the session zone as the source when it is left out, and names the column with it.
+    convert.display = |name, args| match args {
+        [target, ts] => format!("{name}(current_timezone(), {target}, {ts})"),
+        _ => plain_name(name, args),
+    };
+    r.scalar(convert);
 }
 
 /// `convert_timezone([sourceTz, ]targetTz, ts)`: wall clock in the source zone (default the session's) to wall

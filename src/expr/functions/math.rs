@@ -958,7 +958,8 @@ fn signum(x: f64) -> Option<f64> {
     Some(if x.is_nan() || x == 0.0 { x } else { x.signum() })
 }
 
-/// `bit_count(x)`: set bits of an integral (two's complement at its width) or boolean.
+/// `bit_count(x)`: set bits of an integral or boolean. Spark counts every integral as a sign-extended 64-bit long,
+/// so a negative int has 32 more set bits than its own width holds.
 fn bit_count_fn() -> Builtin {
     Builtin::new(
         "bit_count",
@@ -980,9 +981,9 @@ fn bit_count_fn() -> Builtin {
                         return None;
                     }
                     Some(match x.data_type() {
-                        DataType::Int8 => x.as_primitive::<Int8Type>().value(i).count_ones() as i32,
-                        DataType::Int16 => x.as_primitive::<Int16Type>().value(i).count_ones() as i32,
-                        DataType::Int32 => x.as_primitive::<Int32Type>().value(i).count_ones() as i32,
+                        DataType::Int8 => (x.as_primitive::<Int8Type>().value(i) as i64).count_ones() as i32,
+                        DataType::Int16 => (x.as_primitive::<Int16Type>().value(i) as i64).count_ones() as i32,
+                        DataType::Int32 => (x.as_primitive::<Int32Type>().value(i) as i64).count_ones() as i32,
                         DataType::Int64 => x.as_primitive::<Int64Type>().value(i).count_ones() as i32,
                         _ => x.as_boolean().value(i) as i32,
                     })
@@ -1113,7 +1114,10 @@ pub fn register(r: &mut FunctionRegistry) {
     r.scalar(bitwise_not_fn());
     r.scalar(bit_count_fn());
     r.scalar(getbit_fn());
-    r.alias("bit_get", "getbit");
+    // An alias Spark names by the name it was called with.
+    let mut bit_get = getbit_fn();
+    bit_get.name = "bit_get".into();
+    r.scalar(bit_get);
     random::register(r);
 }
 
@@ -1275,7 +1279,7 @@ mod tests {
         assert_eq!(v("~", vec![ints(&[Some(5)])]), "-6");
         assert_eq!(shown("~", &["5"]), "~5");
         assert_eq!(v("shiftleft", vec![longs(&[Some(1)]), ints(&[Some(65)])]), "2");
-        assert_eq!(v("bit_count", vec![ints(&[Some(-1)])]), "32");
+        assert_eq!(v("bit_count", vec![ints(&[Some(-1)])]), "64");
         assert_eq!(v("getbit", vec![ints(&[Some(11)]), ints(&[Some(2)])]), "0");
         assert_eq!(v("getbit", vec![ints(&[Some(11)]), ints(&[Some(3)])]), "1");
     }

@@ -254,6 +254,30 @@ fn assert_true_fn() -> Builtin {
     })
 }
 
+/// `raise_error(message)`: fails with Spark's `USER_RAISED_EXCEPTION` carrying the message (of the first row; a null
+/// message is Spark's `null`) as soon as it is evaluated over any row.
+fn raise_error_fn() -> Builtin {
+    Builtin::new(
+        "raise_error",
+        |c, a| {
+            check_arg_count(c.name, a, 1, 1)?;
+            let t = c.coerce(a, &[support::Expect::String])?;
+            Ok(Signature { arg_types: t, return_type: DataType::Null, nullable: true })
+        },
+        |args, n, _| {
+            map_columnar(args, n, |a, n| {
+                if n == 0 {
+                    return Ok(arrow::array::new_null_array(&DataType::Null, 0));
+                }
+                let m = a[0].as_any().downcast_ref::<StringArray>().unwrap();
+                let msg = if m.is_null(0) { "null".to_string() } else { m.value(0).to_string() };
+                Err(EmberError::execution_class("USER_RAISED_EXCEPTION", format!("{msg} SQLSTATE: P0001")))
+            })
+        },
+    )
+    .nondeterministic()
+}
+
 /// `equal_null(a, b)`: null-safe equality (`a <=> b`) in the common type.
 fn equal_null_fn() -> Builtin {
     Builtin::new(
@@ -356,6 +380,7 @@ pub fn register(r: &mut FunctionRegistry) {
     r.scalar(partition_id_fn());
     r.scalar(uuid_fn());
     r.scalar(assert_true_fn());
+    r.scalar(raise_error_fn());
     let s = |v: &str| -> ArrayRef { Arc::new(StringArray::from(vec![v])) };
     r.scalar(constant_fn("input_file_name", "input_file_name", s("")).nondeterministic());
     r.scalar(constant_fn("current_database", "current_schema", s("default")));

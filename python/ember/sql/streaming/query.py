@@ -6,6 +6,7 @@ from typing import Dict, List, Optional
 
 from ember import _native
 from ember.errors import StreamingQueryException
+from ember.sql.streaming.listener import StreamingQueryProgress
 
 __all__ = ["StreamingQuery", "StreamingQueryManager"]
 
@@ -39,22 +40,6 @@ def _log_event(name: Optional[str], kind: str, payload: str) -> None:
                    extra=fields)
     else:
         _log.info("Query %s terminated", pretty, extra=fields)
-
-
-class _Progress(dict):
-    """A progress report: a dict (as in PySpark 4) with ``json`` / ``prettyJson``."""
-
-    def __init__(self, text: str):
-        super().__init__(json.loads(text))
-        self._text = text
-
-    @property
-    def json(self) -> str:
-        return self._text
-
-    @property
-    def prettyJson(self) -> str:
-        return json.dumps(json.loads(self._text), indent=2)
 
 
 class StreamingQuery:
@@ -107,13 +92,13 @@ class StreamingQuery:
         return json.loads(self._jq.status())
 
     @property
-    def recentProgress(self) -> List[_Progress]:
-        return [_Progress(p) for p in self._jq.recent_progress()]
+    def recentProgress(self) -> List[StreamingQueryProgress]:
+        return [StreamingQueryProgress._from_engine(p, event=False) for p in self._jq.recent_progress()]
 
     @property
-    def lastProgress(self) -> Optional[_Progress]:
+    def lastProgress(self) -> Optional[StreamingQueryProgress]:
         progress = self._jq.recent_progress()
-        return _Progress(progress[-1]) if progress else None
+        return StreamingQueryProgress._from_engine(progress[-1], event=False) if progress else None
 
     def _repr_html_(self) -> str:
         # A notebook's display of the query: status and progress charts (ember.monitoring; redrawn on each display,

@@ -21,7 +21,12 @@ pub(super) fn functions() -> Vec<AggFn> {
         create: |sig| {
             Ok(Box::new(Mode { store: DistinctStore::new(vec![sig.return_type.clone()])?, deterministic: false }))
         },
-        display: None,
+        // Spark names the column without a false `deterministic` flag, and a true one as its ordered-set form.
+        display: Some(|name, args, _| match args {
+            [x, flag] if flag == "true" => format!("{name}() WITHIN GROUP (ORDER BY {x} DESC)"),
+            [x, ..] => format!("{name}({x})"),
+            [] => format!("{name}()"),
+        }),
         distinct_neutral: false,
     }]
 }
