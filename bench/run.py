@@ -5,7 +5,7 @@ Batch goals (issue 2): CSV read + groupBy count ≥ 15M rows/s on 2 cores and �
 p99 ≤ 10 ms; CSV streaming ≥ 15M rows/s; JSON event-time windows ≥ 2M events/s in ≤ 100 MB; a 20M-event soak with
 flat state and RSS. Figures are printed, never asserted.
 
-    python bench/run.py [--quick] [--no-pyspark] [--cases csv,json,startup,latency,csv_stream,json_windows,stream_join,soak,checkpoint,state_store,kafka,jdbc_sink]
+    python bench/run.py [--quick] [--no-pyspark] [--cases csv,json,udf,startup,latency,csv_stream,json_windows,stream_join,soak,checkpoint,state_store,kafka,jdbc_sink]
 
 --quick (or BENCH_QUICK=1): ember only, fewer iterations, a 5M-event soak. PySpark runs local[2] with
 spark.sql.shuffle.partitions = the number of cores, as ember's default, so the ratios compare engines at the same
@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import datagen  # noqa: E402
 
-BATCH_CASES = ["csv", "json"]
+BATCH_CASES = ["csv", "json", "udf"]
 STREAM_CASES = ["startup", "latency", "csv_stream", "json_windows", "stream_join", "soak", "checkpoint", "state_store",
                 "kafka", "jdbc_sink"]
 
@@ -225,6 +225,16 @@ def kafka_case(quick: bool) -> None:
               f"p99 {r.get('latency_p99_s', float('nan')):.2f} s (from a fully produced backlog)")
 
 
+def udf_case(engines, quick: bool) -> None:
+    n = 1_000_000 if quick else 5_000_000
+    print(f"== Python UDFs: sum(udf(id)) and sum(pandas_udf(id)) over spark.range({n}), x + 1 as a long")
+    results = {e: child("udf.py", [e, n], echo=True) for e in engines}
+    if results.get("ember") and results.get("pyspark"):
+        for name in ("scalar_udf", "pandas_udf"):
+            print(f"  {name}: ember {ratio(results['pyspark'][f'{name}_s'], results['ember'][f'{name}_s'])} "
+                  "PySpark's speed")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK", "") not in ("", "0"))
@@ -259,6 +269,8 @@ def main() -> None:
             batch_case("csv", datagen.csv_dir(data), engines)
         elif case == "json":
             batch_case("json", datagen.json_dir(data), engines)
+        elif case == "udf":
+            udf_case(engines, a.quick)
         elif case == "startup":
             startup_case(datagen.tiny_csv_dir(data), engines, a.quick)
         elif case == "latency":

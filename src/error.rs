@@ -27,6 +27,8 @@ pub enum ErrorKind {
     Io(std::io::ErrorKind),
     /// Not (yet) supported by ember: `PySparkNotImplementedError`.
     NotImplemented,
+    /// `PythonException`: a user's Python function (a UDF, mapInPandas' function) raised.
+    Python,
 }
 
 /// What caused an error: another engine error or a foreign one (a Python exception, …), kept as is.

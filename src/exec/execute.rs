@@ -148,6 +148,19 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
                 .map(|b| make_batch(schema.clone(), b.columns().to_vec(), b.num_rows()))
                 .collect::<Result<Vec<_>>>()?
         }
+        PlanNode::Window { input, calls } => {
+            crate::exec::window::window(&execute(input, ctx)?, &input.schema.arrow_schema(), calls, &schema, ctx)?
+        }
+        PlanNode::MapBatches { input, func } => {
+            // One call per input batch; Python serialises the calls anyway, so they run in order.
+            let mut out = Vec::new();
+            for b in execute(input, ctx)? {
+                for r in func.call(b, &schema)? {
+                    out.push(make_batch(schema.clone(), r.columns().to_vec(), r.num_rows())?);
+                }
+            }
+            out
+        }
         PlanNode::MergeSessions { input, keys, session } => {
             crate::exec::time_window::merge_sessions(&execute(input, ctx)?, keys, *session, &schema, ctx)?
         }

@@ -10,5 +10,6 @@ pub mod scan;
 pub mod show;
 pub mod sort;
 pub mod time_window;
+pub mod window;
 
 pub use execute::execute;

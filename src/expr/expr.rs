@@ -172,6 +172,21 @@ pub enum Expr {
     },
     /// A column over a window specification (`F.row_number().over(w)`), resolved by the window operator.
     Window(Arc<WindowExpr>),
+    /// A call of a function given as an object rather than a name: a user-defined function (Python's `udf`).
+    UserFunction {
+        func: UserFunction,
+        args: Vec<Expr>,
+    },
+}
+
+/// A user-defined scalar function carried by the expression itself.
+#[derive(Clone)]
+pub struct UserFunction(pub Arc<dyn crate::expr::functions::ScalarFunction>);
+
+impl fmt::Debug for UserFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UserFunction({})", self.0.name())
+    }
 }
 
 /// A window function call with its specification.
@@ -180,6 +195,25 @@ pub struct WindowExpr {
     pub function: Expr,
     pub partition_by: Vec<Expr>,
     pub order_by: Vec<Expr>,
+    /// `rowsBetween` / `rangeBetween`; None: Spark's default for the function and ordering.
+    pub frame: Option<WindowFrame>,
+}
+
+/// A window frame: which rows around the current one a window function sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowFrame {
+    /// ROWS (by position) or RANGE (by the ordering value).
+    pub rows: bool,
+    pub start: FrameBound,
+    pub end: FrameBound,
+}
+
+/// One end of a frame; an offset is negative before the current row, 0 at it, positive after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameBound {
+    UnboundedPreceding,
+    Offset(i64),
+    UnboundedFollowing,
 }
 
 impl Expr {
@@ -232,7 +266,7 @@ impl Expr {
             | Expr::GetField { expr, .. }
             | Expr::Sort { expr, .. } => vec![expr],
             Expr::Binary { left, right, .. } => vec![left, right],
-            Expr::Function { args, .. } => args.iter().collect(),
+            Expr::Function { args, .. } | Expr::UserFunction { args, .. } => args.iter().collect(),
             Expr::CaseWhen { branches, otherwise } => {
                 branches.iter().flat_map(|(c, v)| [c, v]).chain(otherwise.as_deref()).collect()
             }
@@ -268,6 +302,9 @@ impl Expr {
             Expr::Binary { op, left, right } => Expr::Binary { op, left: b(left, f), right: b(right, f) },
             Expr::Function { name, args, distinct } => {
                 Expr::Function { name, args: args.into_iter().map(|a| a.transform_up(f)).collect(), distinct }
+            }
+            Expr::UserFunction { func, args } => {
+                Expr::UserFunction { func, args: args.into_iter().map(|a| a.transform_up(f)).collect() }
             }
             Expr::CaseWhen { branches, otherwise } => Expr::CaseWhen {
                 branches: branches.into_iter().map(|(c, v)| (c.transform_up(f), v.transform_up(f))).collect(),

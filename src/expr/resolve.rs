@@ -322,6 +322,7 @@ impl<'a> Resolver<'a> {
                 Ok(PhysicalExpr::new(PhysicalKind::IsNotNull(Box::new(i)), DataType::Boolean, false))
             }
             Expr::Function { name, args, distinct } => self.resolve_function(e, name, args, *distinct),
+            Expr::UserFunction { func, args } => self.resolve_scalar(func.0.clone(), args),
             Expr::CaseWhen { branches, otherwise } => {
                 let mut conds = Vec::new();
                 let mut values = Vec::new();
@@ -433,7 +434,23 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    fn resolve_scalar(
+        &mut self,
+        func: Arc<dyn crate::expr::functions::ScalarFunction>,
+        args: &[Expr],
+    ) -> Result<PhysicalExpr> {
+        let resolved: Vec<PhysicalExpr> = args.iter().map(|a| self.resolve(a)).collect::<Result<_>>()?;
+        let infos = arg_infos(&resolved, args);
+        let sig = func.resolve(&infos)?;
+        let args = resolved.into_iter().zip(&sig.arg_types).map(|(a, t)| cast_to(a, t)).collect();
+        Ok(PhysicalExpr::new(PhysicalKind::Function { func, args }, sig.return_type, sig.nullable))
+    }
+
     fn resolve_function(&mut self, e: &Expr, name: &str, args: &[Expr], distinct: bool) -> Result<PhysicalExpr> {
+        // A function registered by the session (`spark.udf.register`) hides a built-in of the same name, as in Spark.
+        if let Some(func) = crate::expr::functions::user_defined::lookup(name) {
+            return self.resolve_scalar(func, args);
+        }
         let def = registry().get(name).cloned().ok_or_else(|| {
             EmberError::analysis_class(
                 "UNRESOLVED_ROUTINE",
@@ -444,13 +461,7 @@ impl<'a> Resolver<'a> {
             )
         })?;
         match def {
-            FunctionDef::Scalar(func) => {
-                let resolved: Vec<PhysicalExpr> = args.iter().map(|a| self.resolve(a)).collect::<Result<_>>()?;
-                let infos = arg_infos(&resolved, args);
-                let sig = func.resolve(&infos)?;
-                let args = resolved.into_iter().zip(&sig.arg_types).map(|(a, t)| cast_to(a, t)).collect();
-                Ok(PhysicalExpr::new(PhysicalKind::Function { func, args }, sig.return_type, sig.nullable))
-            }
+            FunctionDef::Scalar(func) => self.resolve_scalar(func, args),
             FunctionDef::Aggregate(func) => {
                 let Some(_) = self.aggregates.as_ref() else {
                     return Err(EmberError::analysis_class(
@@ -778,8 +789,12 @@ pub fn sql_string(e: &Expr) -> String {
         Expr::Negative(inner) => format!("(- {})", sql_string(inner)),
         Expr::IsNull(inner) => format!("({} IS NULL)", sql_string(inner)),
         Expr::IsNotNull(inner) => format!("({} IS NOT NULL)", sql_string(inner)),
+        Expr::UserFunction { func, args } => func.0.display_name(&args.iter().map(sql_string).collect::<Vec<_>>()),
         Expr::Function { name, args, distinct } => {
             let args_sql: Vec<String> = args.iter().map(sql_string).collect();
+            if let Some(f) = crate::expr::functions::user_defined::lookup(name) {
+                return f.display_name(&args_sql);
+            }
             match registry().get(name) {
                 Some(FunctionDef::Scalar(f)) => f.display_name(&args_sql),
                 Some(FunctionDef::Aggregate(f)) => f.display_name(&args_sql, *distinct),

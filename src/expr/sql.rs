@@ -566,6 +566,7 @@ mod tests {
                 format!("(over {} [{}] [{}])", show(&w.function), list(&w.partition_by), list(&w.order_by))
             }
             Expr::Attribute { name, .. } => format!("attr({name})"),
+            Expr::UserFunction { func, args } => format!("{func:?}({})", list(args)),
             Expr::MultiAlias { expr, names } => format!("{} AS ({})", show(expr), names.join(", ")),
         }
     }

@@ -149,6 +149,9 @@ pub fn select(input: &Plan, exprs: &[Expr], cfg: AnalysisConfig) -> Result<Plan>
     if let Some(w) = crate::plan::time_window::extract(input, &exprs, cfg)? {
         return select(&w.input, &w.exprs, cfg);
     }
+    if let Some((windowed, items)) = crate::plan::window::extract(input, &exprs, cfg.case_sensitive)? {
+        return project_resolved(&windowed, &items, cfg);
+    }
     if exprs.iter().any(contains_aggregate) {
         return aggregate(input, &[], &exprs, cfg);
     }
@@ -882,4 +885,13 @@ pub fn flat_map_groups_with_state(
         has_watermark: event_column.is_some(),
     };
     Ok(LogicalPlan::new(PlanNode::FlatMapGroupsWithState { input: input.clone(), spec }, PlanSchema::fresh(output)))
+}
+
+/// `mapInPandas` / `mapInArrow`: `func`'s rows with the declared `output` columns.
+pub fn map_batches(
+    input: &Arc<LogicalPlan>,
+    func: Arc<dyn crate::plan::map_batches::BatchFunction>,
+    output: Fields,
+) -> Result<Arc<LogicalPlan>> {
+    Ok(LogicalPlan::new(PlanNode::MapBatches { input: input.clone(), func }, PlanSchema::fresh(output)))
 }

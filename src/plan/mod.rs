@@ -3,10 +3,12 @@
 pub mod builder;
 pub mod catalog;
 pub mod group_state_spec;
+pub mod map_batches;
 pub mod sql_planner;
 pub mod stream_relation;
 pub mod streaming;
 pub mod time_window;
+pub mod window;
 
 use std::sync::Arc;
 
@@ -187,6 +189,16 @@ pub enum PlanNode {
         input: Arc<LogicalPlan>,
         spec: crate::plan::group_state_spec::GroupStateSpec,
     },
+    /// Window functions: input columns, then one column per call (`plan::window`).
+    Window {
+        input: Arc<LogicalPlan>,
+        calls: Vec<window::WindowCall>,
+    },
+    /// `mapInPandas` / `mapInArrow`: the function's rows (output schema = this node's), batch by batch.
+    MapBatches {
+        input: Arc<LogicalPlan>,
+        func: Arc<dyn map_batches::BatchFunction>,
+    },
     /// `withWatermark`: rows pass unchanged; a streaming query tracks the maximum of `column` (event time).
     EventTimeWatermark {
         input: Arc<LogicalPlan>,
@@ -239,6 +251,8 @@ fn node_children(node: &PlanNode) -> Vec<&Arc<LogicalPlan>> {
         | PlanNode::MergeSessions { input, .. }
         | PlanNode::EventTimeWatermark { input, .. }
         | PlanNode::FlatMapGroupsWithState { input, .. }
+        | PlanNode::MapBatches { input, .. }
+        | PlanNode::Window { input, .. }
         | PlanNode::Sample { input, .. }
         | PlanNode::Passthrough { input, .. } => vec![input],
         PlanNode::Join { left, right, .. } | PlanNode::SetOperation { left, right, .. } => vec![left, right],
@@ -285,6 +299,8 @@ impl LogicalPlan {
             PlanNode::FlatMapGroupsWithState { spec, .. } => {
                 format!("FlatMapGroupsInPandasWithState {}", spec.timeout.name())
             }
+            PlanNode::MapBatches { func, .. } => func.name().to_string(),
+            PlanNode::Window { .. } => "Window".into(),
             PlanNode::EventTimeWatermark { column, delay_ms, .. } => {
                 format!("EventTimeWatermark {}, {delay_ms} ms", self.schema.fields[*column].name())
             }
@@ -363,6 +379,8 @@ impl LogicalPlan {
             PlanNode::FlatMapGroupsWithState { spec, .. } => {
                 PlanNode::FlatMapGroupsWithState { input: next(), spec: spec.clone() }
             }
+            PlanNode::MapBatches { func, .. } => PlanNode::MapBatches { input: next(), func: func.clone() },
+            PlanNode::Window { calls, .. } => PlanNode::Window { input: next(), calls: calls.clone() },
             PlanNode::EventTimeWatermark { column, delay_ms, .. } => {
                 PlanNode::EventTimeWatermark { input: next(), column: *column, delay_ms: *delay_ms }
             }

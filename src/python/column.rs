@@ -182,6 +182,29 @@ impl PyColumn {
         PyColumn::new(Expr::Sort { expr: Box::new(inner), ascending, nulls_first })
     }
 
+    /// `col.over(window)`: `frame` is (rows, start, end) with Spark's bounds (`i64::MIN`/`MAX` unbounded), or None.
+    #[pyo3(signature = (partition_by, order_by, frame=None))]
+    fn over(
+        &self,
+        partition_by: Vec<PyColumn>,
+        order_by: Vec<PyColumn>,
+        frame: Option<(bool, i64, i64)>,
+    ) -> BResult<PyColumn> {
+        use crate::expr::expr::{FrameBound, WindowExpr, WindowFrame};
+        let bound = |v: i64| match v {
+            i64::MIN => FrameBound::UnboundedPreceding,
+            i64::MAX => FrameBound::UnboundedFollowing,
+            k => FrameBound::Offset(k),
+        };
+        let frame = frame.map(|(rows, start, end)| WindowFrame { rows, start: bound(start), end: bound(end) });
+        PyColumn::new(Expr::Window(std::sync::Arc::new(WindowExpr {
+            function: self.expr.clone(),
+            partition_by: partition_by.into_iter().map(|c| c.expr).collect(),
+            order_by: order_by.into_iter().map(|c| c.expr).collect(),
+            frame,
+        })))
+    }
+
     #[pyo3(signature = (pattern, negated=false, case_insensitive=false))]
     fn like(&self, pattern: &PyColumn, negated: bool, case_insensitive: bool) -> BResult<PyColumn> {
         PyColumn::new(Expr::Like {

@@ -172,6 +172,13 @@ impl PyDataFrame {
         })
     }
 
+    /// `mapInPandas` / `mapInArrow` (`name` says which): `runner(batch)` returns the output batches.
+    fn map_batches(&self, py: Python<'_>, name: &str, runner: Py<PyAny>, output_json: &str) -> BResult<PyDataFrame> {
+        let output = crate::types::spark_json::fields_from_json(output_json)?;
+        let func = crate::python::udf::batch_function(name, runner);
+        self.derive(py, move |p, _| builder::map_batches(p, func, output))
+    }
+
     fn with_watermark(&self, py: Python<'_>, column: &str, delay: &str) -> BResult<PyDataFrame> {
         self.derive(py, move |p, cfg| builder::with_watermark(p, column, delay, cfg))
     }

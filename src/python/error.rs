@@ -42,6 +42,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Execution => "SparkRuntimeException",
         ErrorKind::Arithmetic => "ArithmeticException",
         ErrorKind::NotImplemented => "PySparkNotImplementedError",
+        ErrorKind::Python => "PythonException",
         ErrorKind::Io(_) => "PySparkException",
     }
 }
@@ -52,6 +53,23 @@ fn class_name(kind: ErrorKind) -> &'static str {
 pub fn engine_error_from_py(py: Python<'_>, e: PyErr) -> EmberError {
     let tb = e.traceback(py).and_then(|t| t.format().ok()).unwrap_or_default();
     EmberError::streaming_query(format!("{e}\n{tb}")).caused_by(e)
+}
+
+/// An engine error for an exception raised by a user's function that runs as part of a query (a UDF, the function
+/// of mapInPandas): PySpark's `PythonException`, whose message carries the Python traceback as the worker prints it.
+pub fn python_exception_from_py(py: Python<'_>, e: PyErr) -> EmberError {
+    let tb = py
+        .import("ember.sql.udf")
+        .and_then(|m| m.getattr("_worker_traceback"))
+        .and_then(|f| f.call1((e.value(py), e.traceback(py))))
+        .and_then(|s| s.extract::<String>())
+        .unwrap_or_else(|_| e.to_string());
+    EmberError::with_condition(
+        ErrorKind::Python,
+        "PYTHON_EXCEPTION",
+        [("msg", "An exception was thrown from the Python worker".to_string()), ("traceback", tb)],
+    )
+    .caused_by(e)
 }
 
 /// The Python exception for an error's cause: the original Python exception, or the engine error mapped.

@@ -10,6 +10,7 @@ pub mod monitoring;
 pub mod query_manager;
 pub mod session;
 pub mod streaming;
+pub mod udf;
 
 use pyo3::prelude::*;
 
@@ -47,6 +48,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<streaming::PyQuery>()?;
     m.add_class::<streaming::PyMemoryStream>()?;
     m.add_class::<query_manager::PyQueryManager>()?;
+    m.add_class::<udf::PyPythonFunction>()?;
     m.add_function(wrap_pyfunction!(ddl_to_json, m)?)?;
     m.add_function(wrap_pyfunction!(local_path, m)?)?;
     m.add_function(wrap_pyfunction!(trigger_interval_ms, m)?)?;

@@ -91,6 +91,17 @@ pub fn check(plan: &LogicalPlan, mode: OutputMode) -> Result<()> {
 fn walk(p: &LogicalPlan, mode: OutputMode, aggregated: bool, root: &LogicalPlan) -> Result<()> {
     if p.is_streaming() {
         match &p.node {
+            PlanNode::Window { calls, .. } => {
+                let c = &calls[0];
+                return Err(crate::error::EmberError::analysis_condition(
+                    "NON_TIME_WINDOW_NOT_SUPPORTED_IN_STREAMING",
+                    [
+                        ("windowFunc", c.function_sql.to_uppercase()),
+                        ("columnName", crate::expr::resolve::quote_ident(&c.column_name)),
+                        ("windowSpec", c.spec_sql.to_uppercase()),
+                    ],
+                ));
+            }
             PlanNode::Sort { .. } if !(aggregated && mode == OutputMode::Complete) => {
                 return Err(fail(
                     "Sorting is not supported on streaming DataFrames/Datasets, unless it is on aggregated DataFrame/Dataset in Complete output mode",

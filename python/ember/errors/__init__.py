@@ -161,7 +161,13 @@ class QueryExecutionException(PySparkException):
 
 
 class PythonException(PySparkException):
-    pass
+    """A user's Python function (a UDF, mapInPandas' function) raised: the message is the traceback."""
+
+    def __str__(self) -> str:
+        params = self.getMessageParameters()
+        if "msg" in params and "traceback" in params:
+            return f"{params['msg']}:\n{params['traceback'].strip()}"
+        return super().__str__()
 
 
 class SparkRuntimeException(PySparkException):

@@ -221,9 +221,12 @@ class Column:
         return Column(self._jc.sort(False, False))
 
     def over(self, window: Any) -> "Column":
-        from ember.errors import PySparkNotImplementedError
+        from ember.sql.window import WindowSpec
 
-        raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED", "Window functions over a window specification are not supported by ember yet.")
+        if not isinstance(window, WindowSpec):
+            raise _error(PySparkTypeError, "NOT_EXPECTED_TYPE", arg_name="window", expected_type="WindowSpec",
+                         arg_type=type(window).__name__)
+        return window._over(self)
 
     def __repr__(self) -> str:
         return self._jc.__repr__()

@@ -290,6 +290,26 @@ class DataFrame:
 
     drop_duplicates_within_watermark = dropDuplicatesWithinWatermark
 
+    def mapInPandas(self, func: Any, schema: Any, barrier: bool = False, profile: Any = None) -> "DataFrame":
+        """Rows through ``func(Iterator[pandas.DataFrame]) -> Iterator[pandas.DataFrame]``, one Arrow batch at a time."""
+        from ember.sql.pandas.map_ops import _MapInPandasRunner
+        from ember.sql.readwriter import _schema_json
+        from ember.sql.types import _parse_datatype_json_string
+
+        schema_json = _schema_json(schema)
+        runner = _MapInPandasRunner(func, _parse_datatype_json_string(schema_json).names)
+        return DataFrame(self._jdf.map_batches("MapInPandas", runner, schema_json), self.sparkSession)
+
+    def mapInArrow(self, func: Any, schema: Any, barrier: bool = False, profile: Any = None) -> "DataFrame":
+        """Rows through ``func(Iterator[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]``."""
+        from ember.sql.pandas.map_ops import _MapInArrowRunner
+        from ember.sql.readwriter import _schema_json
+        from ember.sql.types import _parse_datatype_json_string
+
+        schema_json = _schema_json(schema)
+        runner = _MapInArrowRunner(func, _parse_datatype_json_string(schema_json).names)
+        return DataFrame(self._jdf.map_batches("MapInArrow", runner, schema_json), self.sparkSession)
+
     def withWatermark(self, eventTime: str, delayThreshold: str) -> "DataFrame":
         if not eventTime or type(eventTime) is not str:
             raise _error(PySparkTypeError, "NOT_STR", f"Argument `eventTime` should be a str, got {type(eventTime).__name__}.")

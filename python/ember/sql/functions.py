@@ -1181,3 +1181,44 @@ def session_window(timeColumn: ColumnOrName, gapDuration: Union[Column, str]) ->
         raise _error(PySparkTypeError, "NOT_COLUMN_OR_STR",
                      f"Argument `gapDuration` should be a Column or str, got {type(gapDuration).__name__}.")
     return _call_mixed("session_window", (timeColumn, True), (gapDuration, isinstance(gapDuration, Column)))
+
+
+from ember.sql.pandas.functions import PandasUDFType, pandas_udf  # noqa: E402 - re-exported as PySpark does
+from ember.sql.udf import udf  # noqa: E402 - re-exported as PySpark does
+
+
+# Window functions: valid only in ``.over(window)``.
+def row_number() -> Column:
+    return _call("row_number")
+
+
+def rank() -> Column:
+    return _call("rank")
+
+
+def dense_rank() -> Column:
+    return _call("dense_rank")
+
+
+def percent_rank() -> Column:
+    return _call("percent_rank")
+
+
+def cume_dist() -> Column:
+    return _call("cume_dist")
+
+
+def ntile(n: int) -> Column:
+    return Column(_native.Column.call("ntile", [_lit_jc(n)]))
+
+
+def lag(col: ColumnOrName, offset: int = 1, default: Any = None) -> Column:
+    return Column(_native.Column.call("lag", [_to_col_jc(col), _lit_jc(offset), _lit_jc(default)]))
+
+
+def lead(col: ColumnOrName, offset: int = 1, default: Any = None) -> Column:
+    return Column(_native.Column.call("lead", [_to_col_jc(col), _lit_jc(offset), _lit_jc(default)]))
+
+
+def nth_value(col: ColumnOrName, offset: int, ignoreNulls: Optional[bool] = False) -> Column:
+    return Column(_native.Column.call("nth_value", [_to_col_jc(col), _lit_jc(offset), _lit_jc(bool(ignoreNulls))]))

@@ -2,7 +2,7 @@
 from typing import TYPE_CHECKING, Any, Dict, List
 
 from ember import _native
-from ember.errors import PySparkTypeError, _error
+from ember.errors import PySparkNotImplementedError, PySparkTypeError, _error
 from ember.sql.column import Column
 
 if TYPE_CHECKING:
@@ -62,6 +62,26 @@ class GroupedData:
 
     def max(self, *cols: str) -> "DataFrame":
         return self._numeric("max", cols)
+
+    def applyInPandas(self, func, schema) -> "DataFrame":
+        """Each group as one pandas DataFrame through ``func(pdf)`` or ``func(key, pdf)``; the results are
+        concatenated with the declared ``schema``."""
+        from ember.sql.dataframe import DataFrame
+        from ember.sql.pandas.group_ops import STATE_NAMES, _GroupedMapRunner
+        from ember.sql.readwriter import _schema_json
+        from ember.sql.types import _parse_datatype_json_string
+
+        if self._df.isStreaming:
+            raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED",
+                         "applyInPandas on a streaming DataFrame is not supported by ember yet.")
+        session = self._df.sparkSession
+        schema_json = _schema_json(schema)
+        runner = _GroupedMapRunner(func, _parse_datatype_json_string(schema_json).names,
+                                   session.conf.get("spark.sql.session.timeZone"))
+        state_json = _schema_json(f"{STATE_NAMES[0]} int")
+        jdf = self._df._jdf.apply_in_pandas_with_state(self._groups, runner, schema_json, state_json, "append",
+                                                        "NoTimeout")
+        return DataFrame(jdf, session)
 
     def applyInPandasWithState(self, func, outputStructType, stateStructType, outputMode: str, timeoutConf: str) -> "DataFrame":
         """Arbitrary state per group: ``func(key, Iterator[pandas.DataFrame], GroupState) -> Iterator[DataFrame]``."""

@@ -207,6 +207,13 @@ class SparkSession:
         return DataStreamReader(self)
 
     @property
+    def udf(self) -> "UDFRegistration":
+        """Register Python functions for SQL (``spark.udf.register``)."""
+        from ember.sql.udf import UDFRegistration
+
+        return UDFRegistration(self)
+
+    @property
     def streams(self) -> "StreamingQueryManager":
         from ember.sql.streaming.query import StreamingQueryManager
 

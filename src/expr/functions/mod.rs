@@ -11,6 +11,7 @@ pub mod json;
 pub mod math;
 pub mod misc;
 pub mod string;
+pub mod user_defined;
 
 use std::collections::HashMap;
 use std::fmt;

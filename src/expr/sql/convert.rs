@@ -12,7 +12,7 @@ use sqlparser::ast::{
 use super::errors::{not_supported, parse_error};
 use super::{ident_value, literal};
 use crate::error::Result;
-use crate::expr::expr::WindowExpr;
+use crate::expr::expr::{FrameBound, WindowExpr, WindowFrame};
 use crate::expr::{BinaryOp, Expr};
 use crate::types;
 
@@ -480,15 +480,13 @@ fn function(f: &ast::Function) -> Result<Expr> {
         None => Ok(call),
         Some(WindowType::NamedWindow(w)) => Err(not_supported(&format!("The named window {w}"))),
         Some(WindowType::WindowSpec(spec)) => {
-            if spec.window_frame.is_some() {
-                return Err(not_supported("A window frame (ROWS/RANGE BETWEEN) in SQL"));
-            }
+            let frame = spec.window_frame.as_ref().map(convert_frame).transpose()?;
             if spec.window_name.is_some() {
                 return Err(not_supported("A window name reference"));
             }
             let partition_by = spec.partition_by.iter().map(convert_expr).collect::<Result<_>>()?;
             let order_by = spec.order_by.iter().map(convert_order_by).collect::<Result<_>>()?;
-            Ok(Expr::Window(Arc::new(WindowExpr { function: call, partition_by, order_by })))
+            Ok(Expr::Window(Arc::new(WindowExpr { function: call, partition_by, order_by, frame })))
         }
     }
 }
@@ -561,4 +559,33 @@ pub fn convert_data_type(t: &ast::DataType) -> Result<DataType> {
 
 fn unsupported_type(name: &str) -> crate::error::EmberError {
     parse_error("UNSUPPORTED_DATATYPE", format!("Unsupported data type \"{}\". SQLSTATE: 0A000", name.to_uppercase()))
+}
+
+/// `ROWS|RANGE BETWEEN <bound> AND <bound>` (or one bound: up to the current row).
+fn convert_frame(f: &ast::WindowFrame) -> Result<WindowFrame> {
+    let rows = match f.units {
+        ast::WindowFrameUnits::Rows => true,
+        ast::WindowFrameUnits::Range => false,
+        ast::WindowFrameUnits::Groups => return Err(not_supported("A GROUPS window frame")),
+    };
+    let offset = |e: &ast::Expr| -> Result<i64> {
+        match e {
+            ast::Expr::Value(v) => match &v.value {
+                Value::Number(n, _) => n.parse::<i64>().map_err(|_| not_supported("A non-integer window frame bound")),
+                _ => Err(not_supported("A non-numeric window frame bound")),
+            },
+            _ => Err(not_supported("A window frame bound that is not a literal")),
+        }
+    };
+    let bound = |b: &ast::WindowFrameBound| -> Result<FrameBound> {
+        Ok(match b {
+            ast::WindowFrameBound::CurrentRow => FrameBound::Offset(0),
+            ast::WindowFrameBound::Preceding(None) => FrameBound::UnboundedPreceding,
+            ast::WindowFrameBound::Following(None) => FrameBound::UnboundedFollowing,
+            ast::WindowFrameBound::Preceding(Some(e)) => FrameBound::Offset(-offset(e)?),
+            ast::WindowFrameBound::Following(Some(e)) => FrameBound::Offset(offset(e)?),
+        })
+    };
+    let end = f.end_bound.as_ref().map(bound).transpose()?.unwrap_or(FrameBound::Offset(0));
+    Ok(WindowFrame { rows, start: bound(&f.start_bound)?, end })
 }

@@ -1,0 +1,1 @@
+"""pandas-facing APIs, at PySpark's module paths (``pyspark.sql.pandas``)."""
