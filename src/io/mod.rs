@@ -1,6 +1,7 @@
 //! File formats shared by batch reads/writes and the streaming file source and sinks.
 pub mod compression;
 pub mod csv;
+pub mod delta;
 pub mod format;
 pub mod jdbc;
 pub mod json;

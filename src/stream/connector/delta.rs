@@ -1,0 +1,165 @@
+//! `format("delta")`: the Delta Lake connector. Batch reads (with time travel) and writes go to `crate::io::delta`;
+//! the streaming sink commits each micro-batch as one table version carrying a `txn` action (appId = the query id,
+//! version = the batch id), so a batch replayed after a crash finds its txn in the log and commits nothing twice.
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::Fields;
+use serde_json::json;
+
+use crate::context::EvalContext;
+use crate::error::{EmberError, Result};
+use crate::expr::schema::PlanSchema;
+use crate::io::delta::table::{self, Write};
+use crate::io::options::Options;
+use crate::io::paths::local_path;
+use crate::io::writer::SaveMode;
+use crate::plan::stream_relation::StreamRelation;
+use crate::plan::streaming::{OutputMode, Trigger};
+use crate::stream::connector::{BatchWrite, LoadArgs, SinkArgs, SinkProvider, SourceProvider};
+use crate::stream::sink::Sink;
+use crate::stream::source::Source;
+
+/// The Delta connector, registered as both source and sink.
+pub struct DeltaProvider;
+
+pub static DELTA: DeltaProvider = DeltaProvider;
+
+/// The class Spark's messages name for the Delta data source.
+const DATA_SOURCE_CLASS: &str = "org.apache.spark.sql.delta.sources.DeltaDataSource";
+
+fn path_not_specified() -> EmberError {
+    EmberError::illegal_argument_class("DELTA_PATH_NOT_SPECIFIED", "'path' is not specified SQLSTATE: 42000")
+}
+
+impl SourceProvider for DeltaProvider {
+    fn name(&self) -> &'static str {
+        "delta"
+    }
+    fn load(&self, _args: LoadArgs<'_>) -> Result<(Arc<dyn StreamRelation>, Fields)> {
+        Err(EmberError::not_implemented("The delta streaming source is not supported by ember yet."))
+    }
+    fn open(&self, _relation: &dyn StreamRelation, _trigger: Trigger) -> Result<Box<dyn Source>> {
+        Err(EmberError::not_implemented("The delta streaming source is not supported by ember yet."))
+    }
+    fn read_batch(&self, args: LoadArgs<'_>) -> Option<Result<(Fields, Vec<RecordBatch>)>> {
+        Some((|| {
+            if args.user_schema.is_some() {
+                return Err(EmberError::analysis_class(
+                    "DELTA_READ_TABLE_WITHOUT_COLUMNS",
+                    "Delta does not support specifying the schema at read time. SQLSTATE: 0AKDC",
+                ));
+            }
+            let path = args.path.or_else(|| args.options.get("path")).ok_or_else(path_not_specified)?;
+            crate::io::paths::check_reachable(path)?;
+            let ctx = args.session.exec_context();
+            table::read(&local_path(path), args.options, &ctx.eval)
+        })())
+    }
+}
+
+impl SinkProvider for DeltaProvider {
+    fn name(&self) -> &'static str {
+        "delta"
+    }
+    fn create(&self, args: SinkArgs<'_>) -> Result<Box<dyn Sink>> {
+        let path = args.options.get("path").ok_or_else(path_not_specified)?;
+        if !matches!(args.mode, OutputMode::Append | OutputMode::Complete) {
+            return Err(EmberError::analysis_class(
+                "DELTA_UNSUPPORTED_OUTPUT_MODE",
+                format!(
+                    "Data source {DATA_SOURCE_CLASS} does not support {} output mode SQLSTATE: 0AKDC",
+                    args.mode.name()
+                ),
+            ));
+        }
+        if args.options.get("checkpointLocation").is_none()
+            && args.session.conf_get("spark.sql.streaming.checkpointLocation").is_none()
+        {
+            return Err(EmberError::analysis(
+                "checkpointLocation must be specified either through option(\"checkpointLocation\", ...) or SparkSession.conf.set(\"spark.sql.streaming.checkpointLocation\", ...).",
+            ));
+        }
+        crate::io::paths::check_reachable(path)?;
+        Ok(Box::new(DeltaSink {
+            root: local_path(path),
+            partition_by: args.partition_by.to_vec(),
+            options: args.options.clone(),
+            mode: args.mode,
+            query_id: String::new(),
+        }))
+    }
+    fn writes_batches(&self) -> bool {
+        true
+    }
+    fn write_batch(&self, w: BatchWrite<'_>) -> Option<Result<()>> {
+        Some((|| {
+            let path = w.path.or_else(|| w.options.get("path")).ok_or_else(path_not_specified)?;
+            crate::io::paths::check_reachable(path)?;
+            let mode = SaveMode::parse(w.mode)?;
+            let txn = table::idempotent_write_options(w.options)?;
+            let mode_name = match mode {
+                SaveMode::Append => "Append",
+                SaveMode::Overwrite => "Overwrite",
+                SaveMode::ErrorIfExists => "ErrorIfExists",
+                SaveMode::Ignore => "Ignore",
+            };
+            let partition_by = serde_json::to_string(w.partition_by)?;
+            let write = Write {
+                batches: w.batches,
+                schema: w.schema,
+                mode,
+                partition_by: w.partition_by,
+                options: w.options,
+                txn,
+                operation: "WRITE",
+                operation_parameters: json!({ "mode": mode_name, "partitionBy": partition_by }),
+            };
+            table::write(&local_path(path), &write, w.ctx).map(|_| ())
+        })())
+    }
+}
+
+/// The streaming sink: one table version per micro-batch.
+pub struct DeltaSink {
+    root: PathBuf,
+    partition_by: Vec<String>,
+    options: Options,
+    mode: OutputMode,
+    query_id: String,
+}
+
+impl Sink for DeltaSink {
+    fn add_batch(
+        &mut self,
+        batch_id: i64,
+        schema: &PlanSchema,
+        batches: Vec<RecordBatch>,
+        ctx: &EvalContext,
+    ) -> Result<()> {
+        let arrow_schema = schema.arrow_schema();
+        let write = Write {
+            batches: &batches,
+            schema: &arrow_schema,
+            mode: if self.mode == OutputMode::Complete { SaveMode::Overwrite } else { SaveMode::Append },
+            partition_by: &self.partition_by,
+            options: &self.options,
+            txn: Some((self.query_id.clone(), batch_id)),
+            operation: "STREAMING UPDATE",
+            operation_parameters: json!({
+                "outputMode": self.mode.name(),
+                "queryId": self.query_id,
+                "epochId": batch_id.to_string(),
+            }),
+        };
+        table::write(&self.root, &write, ctx)?;
+        Ok(())
+    }
+    fn description(&self) -> String {
+        format!("DeltaSink[file:{}]", self.root.display())
+    }
+    fn bind_query(&mut self, query_id: &str) {
+        self.query_id = query_id.to_string();
+    }
+}
