@@ -259,3 +259,61 @@ def test_stream_into_a_table_deltalake_made(spark, tmp_path):
     q.processAllAvailable()
     q.stop()
     assert _rows(out)[0] == [("a",), ("seed",)]
+
+
+def test_streaming_source_reads_the_snapshot_then_each_new_version(spark, tmp_path):
+    src = str(tmp_path / "src")
+    deltalake.write_deltalake(src, pa.table({"id": pa.array([1, 2], pa.int64()), "p": ["a", "b"]}), partition_by=["p"])
+    seen = []
+    q = (spark.readStream.format("delta").option("maxFilesPerTrigger", 1).load(src).writeStream
+         .foreachBatch(lambda df, i: seen.append(sorted(tuple(r) for r in df.collect())))
+         .option("checkpointLocation", str(tmp_path / "ck")).start())
+    q.processAllAvailable()
+    deltalake.write_deltalake(src, pa.table({"id": pa.array([3], pa.int64()), "p": ["a"]}), mode="append",
+                              partition_by=["p"])
+    spark.createDataFrame([(4, "c")], "id BIGINT, p STRING").write.format("delta").mode("append").save(src)
+    q.processAllAvailable()
+    q.stop()
+    # One file per batch (maxFilesPerTrigger=1): the two files of the snapshot, then each appended version's.
+    assert [len(b) for b in seen] == [1, 1, 1, 1]
+    assert sorted(r for b in seen for r in b) == [(1, "a"), (2, "b"), (3, "a"), (4, "c")]
+    assert seen[2:] == [[(3, "a")], [(4, "c")]]
+    assert q.lastProgress["sources"][0]["endOffset"]["reservoirVersion"] == 2
+
+
+def test_streaming_source_starting_version_and_deletes(spark, tmp_path):
+    src = str(tmp_path / "src")
+    for i in range(3):
+        spark.createDataFrame([(i,)], "id BIGINT").write.format("delta").mode("append").save(src)
+
+    def run(out, **opts):
+        r = spark.readStream.format("delta")
+        for k, v in opts.items():
+            r = r.option(k, v)
+        q = r.load(src).writeStream.format("delta").option("checkpointLocation", str(out) + "_ck").start(str(out))
+        q.processAllAvailable()
+        return q
+
+    run(tmp_path / "a", startingVersion=1).stop()
+    assert _rows(tmp_path / "a")[0] == [(1,), (2,)]
+    spark.createDataFrame([(9,)], "id BIGINT").write.format("delta").mode("overwrite").save(src)
+    with pytest.raises(StreamingQueryException, match="DELTA_SOURCE_TABLE_IGNORE_CHANGES"):
+        run(tmp_path / "b", startingVersion=1)
+    run(tmp_path / "c", startingVersion=1, skipChangeCommits="true").stop()
+    assert _rows(tmp_path / "c")[0] == [(1,), (2,)]
+
+
+def test_to_table_and_spark_table(spark, tmp_path):
+    spark = spark.newSession()
+    spark.conf.set("spark.sql.warehouse.dir", str(tmp_path / "wh"))
+    ms = MemoryStream("k STRING, n BIGINT", spark)
+    q = (ms.toDF().writeStream.format("delta").partitionBy("k").option("checkpointLocation", str(tmp_path / "ck"))
+         .toTable("delta_events"))
+    assert spark.table("delta_events").collect() == []
+    ms.addData([("a", 1), ("b", 2)])
+    q.processAllAvailable()
+    q.stop()
+    location = tmp_path / "wh" / "delta_events"
+    assert deltalake.DeltaTable(str(location)).metadata().partition_columns == ["k"]
+    assert spark.table("delta_events").columns == ["k", "n"]
+    assert sorted(tuple(r) for r in spark.table("delta_events").collect()) == [("a", 1), ("b", 2)]

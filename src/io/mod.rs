@@ -26,6 +26,13 @@ pub fn read_format(
     schema: Option<&Fields>,
     ctx: &EvalContext,
 ) -> Result<(Fields, Vec<RecordBatch>)> {
+    if delta::is_delta(format) {
+        // A catalog table of the delta provider (`spark.table`): its latest snapshot, in the catalog's column order.
+        let [path] = paths else {
+            return Err(crate::error::EmberError::illegal_argument("A Delta table is read from exactly one path"));
+        };
+        return delta::table::read_catalog_table(&paths::local_path(path), opts, schema, ctx);
+    }
     paths::read_dataset(format, paths, opts, schema, ctx)
 }
 

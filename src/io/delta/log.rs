@@ -294,6 +294,24 @@ pub fn snapshot(root: &Path, version: Option<i64>) -> Result<Snapshot> {
     })
 }
 
+/// What one commit changed in the data: its `add`s with `dataChange` (in commit order) and whether it removed data
+/// (a `remove` with `dataChange`: an overwrite, delete or update), as a streaming reader of the table sees it.
+pub fn data_changes(root: &Path, version: i64, partition_columns: &[String]) -> Result<(Vec<AddFile>, bool)> {
+    let mut adds = vec![];
+    let mut removes = false;
+    for action in read_commit(root, version)? {
+        let data_change = |a: &Value| a.get("dataChange").and_then(Value::as_bool).unwrap_or(true);
+        if let Some(a) = action.get("add") {
+            if data_change(a) {
+                adds.push(parse_add(a, partition_columns));
+            }
+        } else if let Some(r) = action.get("remove") {
+            removes |= data_change(r);
+        }
+    }
+    Ok((adds, removes))
+}
+
 /// Delta's error for a path that holds no table.
 pub fn not_a_table(root: &Path) -> EmberError {
     EmberError::analysis_class(

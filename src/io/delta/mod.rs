@@ -3,3 +3,9 @@
 //! connector in `crate::stream::connector::delta`.
 pub mod log;
 pub mod table;
+
+/// Whether `format` names Delta (case-insensitive): catalog tables of this provider are read through the log, not
+/// as a directory of files.
+pub fn is_delta(format: &str) -> bool {
+    format.eq_ignore_ascii_case("delta")
+}

@@ -385,14 +385,14 @@ pub fn table_fields(snapshot: &Snapshot) -> Result<Fields> {
     fields_from_json(&snapshot.metadata.schema_string)
 }
 
-/// Read `files` (live files of `snapshot`) as batches of the table's columns.
+/// Read `files` (live files of a snapshot whose columns are `fields`) as batches of the table's columns.
 pub fn read_files(
     root: &Path,
-    snapshot: &Snapshot,
+    fields: &Fields,
     files: &[AddFile],
     ctx: &EvalContext,
 ) -> Result<(Fields, Vec<RecordBatch>)> {
-    let fields = table_fields(snapshot)?;
+    let fields = fields.clone();
     if files.is_empty() {
         return Ok((fields, vec![]));
     }
@@ -446,5 +446,43 @@ pub fn read(root: &Path, options: &Options, ctx: &EvalContext) -> Result<(Fields
     }
     let version = time_travel_version(root, options, ctx)?;
     let snap = log::snapshot(root, version)?;
-    read_files(root, &snap, &snap.files, ctx)
+    read_files(root, &table_fields(&snap)?, &snap.files, ctx)
+}
+
+/// A catalog table of the delta provider: its latest snapshot with the columns in the catalog's order (`fields`);
+/// a table made by `toTable` whose query has not committed yet reads as empty.
+pub fn read_catalog_table(
+    root: &Path,
+    options: &Options,
+    fields: Option<&Fields>,
+    ctx: &EvalContext,
+) -> Result<(Fields, Vec<RecordBatch>)> {
+    let Some(fields) = fields else {
+        return read(root, options, ctx);
+    };
+    if !log::is_table(root) {
+        return Ok((fields.clone(), vec![]));
+    }
+    let (read_fields, batches) = read(root, options, ctx)?;
+    let order = fields
+        .iter()
+        .map(|f| {
+            read_fields.iter().position(|r| r.name().eq_ignore_ascii_case(f.name())).ok_or_else(|| {
+                EmberError::analysis(format!("The Delta table at {} has no column {}", root.display(), f.name()))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let schema = Arc::new(Schema::new(fields.clone()));
+    let out = batches
+        .into_iter()
+        .map(|b| {
+            let cols = order.iter().map(|&i| b.column(i).clone()).collect();
+            Ok(RecordBatch::try_new_with_options(
+                schema.clone(),
+                cols,
+                &arrow::array::RecordBatchOptions::new().with_row_count(Some(b.num_rows())),
+            )?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((fields.clone(), out))
 }

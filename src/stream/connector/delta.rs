@@ -17,7 +17,8 @@ use crate::io::paths::local_path;
 use crate::io::writer::SaveMode;
 use crate::plan::stream_relation::StreamRelation;
 use crate::plan::streaming::{OutputMode, Trigger};
-use crate::stream::connector::{BatchWrite, LoadArgs, SinkArgs, SinkProvider, SourceProvider};
+use crate::stream::connector::delta_source;
+use crate::stream::connector::{relation_as, BatchWrite, LoadArgs, SinkArgs, SinkProvider, SourceProvider};
 use crate::stream::sink::Sink;
 use crate::stream::source::Source;
 
@@ -37,17 +38,28 @@ impl SourceProvider for DeltaProvider {
     fn name(&self) -> &'static str {
         "delta"
     }
-    fn load(&self, _args: LoadArgs<'_>) -> Result<(Arc<dyn StreamRelation>, Fields)> {
-        Err(EmberError::not_implemented("The delta streaming source is not supported by ember yet."))
+    fn load(&self, args: LoadArgs<'_>) -> Result<(Arc<dyn StreamRelation>, Fields)> {
+        if args.user_schema.is_some() {
+            return Err(EmberError::analysis_class(
+                "DELTA_UNSUPPORTED_SCHEMA_DURING_READ",
+                "Delta does not support specifying the schema at read time. SQLSTATE: 0AKDC",
+            ));
+        }
+        let path = args.path.or_else(|| args.options.get("path")).ok_or_else(path_not_specified)?;
+        let ctx = args.session.exec_context();
+        delta_source::load(path, args.options, &ctx.eval)
     }
-    fn open(&self, _relation: &dyn StreamRelation, _trigger: Trigger) -> Result<Box<dyn Source>> {
-        Err(EmberError::not_implemented("The delta streaming source is not supported by ember yet."))
+    fn open(&self, relation: &dyn StreamRelation, _trigger: Trigger) -> Result<Box<dyn Source>> {
+        delta_source::open(relation_as(relation)?)
+    }
+    fn file_table(&self) -> bool {
+        true
     }
     fn read_batch(&self, args: LoadArgs<'_>) -> Option<Result<(Fields, Vec<RecordBatch>)>> {
         Some((|| {
             if args.user_schema.is_some() {
                 return Err(EmberError::analysis_class(
-                    "DELTA_READ_TABLE_WITHOUT_COLUMNS",
+                    "DELTA_UNSUPPORTED_SCHEMA_DURING_READ",
                     "Delta does not support specifying the schema at read time. SQLSTATE: 0AKDC",
                 ));
             }
@@ -89,6 +101,9 @@ impl SinkProvider for DeltaProvider {
             mode: args.mode,
             query_id: String::new(),
         }))
+    }
+    fn file_table(&self) -> bool {
+        true
     }
     fn writes_batches(&self) -> bool {
         true

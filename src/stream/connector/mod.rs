@@ -3,6 +3,7 @@
 //! plus one line in `SOURCES` or `SINKS`; nothing else in ember matches format names.
 pub mod console;
 pub mod delta;
+pub mod delta_source;
 pub mod file_sink;
 pub mod file_source;
 pub mod foreach;
