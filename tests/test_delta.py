@@ -317,3 +317,50 @@ def test_to_table_and_spark_table(spark, tmp_path):
     assert deltalake.DeltaTable(str(location)).metadata().partition_columns == ["k"]
     assert spark.table("delta_events").columns == ["k", "n"]
     assert sorted(tuple(r) for r in spark.table("delta_events").collect()) == [("a", 1), ("b", 2)]
+
+
+def test_killed_and_restarted_query_holds_every_row_exactly_once(tmp_path):
+    import random
+    import signal
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = tmp_path / "job"
+    (root / "input").mkdir(parents=True)
+    files, per_file = 30, 50
+    for i in range(files):
+        lines = (json.dumps({"id": i * per_file + j, "k": "abc"[j % 3]}) for j in range(per_file))
+        (root / "input" / f"part{i:03d}.json").write_text("\n".join(lines) + "\n")
+        os.utime(root / "input" / f"part{i:03d}.json", (1_700_000_000 + i, 1_700_000_000 + i))
+    env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(here), "python"))
+
+    def run():
+        return subprocess.Popen([sys.executable, os.path.join(here, "helpers", "delta_fault_query.py"), str(root)],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    rnd = random.Random(3)
+    kills = 0
+    for _ in range(40):
+        if kills >= 8:
+            break
+        p = run()
+        time.sleep(rnd.uniform(0.3, 1.5))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            kills += 1
+        p.communicate(timeout=60)
+        if p.returncode == 0:
+            break
+    p = run()
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0 and "done" in out, err
+    assert kills >= 1
+    ids = [r[0] for r in _rows(root / "events")[0]]
+    assert ids == list(range(files * per_file))  # every row, none twice
+    dt = deltalake.DeltaTable(str(root / "events"))
+    # One commit per micro-batch: the version is the last batch id, recorded as the query's txn.
+    [app] = [h["operationParameters"]["queryId"] for h in dt.history(1)]
+    assert dt.transaction_version(app) == dt.version() == files - 1
+    counts = dict(_rows(root / "counts")[0])
+    assert counts == {k: files * sum(1 for j in range(per_file) if "abc"[j % 3] == k) for k in "abc"}
