@@ -364,3 +364,16 @@ def test_killed_and_restarted_query_holds_every_row_exactly_once(tmp_path):
     assert dt.transaction_version(app) == dt.version() == files - 1
     counts = dict(_rows(root / "counts")[0])
     assert counts == {k: files * sum(1 for j in range(per_file) if "abc"[j % 3] == k) for k in "abc"}
+
+
+def test_replace_where_overwrites_only_the_partitions_it_names(spark, tmp_path):
+    path = str(tmp_path / "t")
+    df = spark.createDataFrame([(1, "a"), (2, "b"), (3, "c")], "id BIGINT, p STRING")
+    df.write.format("delta").partitionBy("p").save(path)
+    new = spark.createDataFrame([(10, "b"), (11, "b")], "id BIGINT, p STRING")
+    new.write.format("delta").mode("overwrite").option("replaceWhere", "p = 'b'").save(path)
+    assert _rows(path)[0] == [(1, "a"), (3, "c"), (10, "b"), (11, "b")]
+    assert deltalake.DeltaTable(path).history(1)[0]["operationParameters"]["predicate"] == "[\"p = 'b'\"]"
+    with pytest.raises(AnalysisException, match=r"\[DELTA_REPLACE_WHERE_MISMATCH\] Written data does not conform"):
+        new.write.format("delta").mode("overwrite").option("replaceWhere", "p = 'a'").save(path)
+    assert deltalake.DeltaTable(path).version() == 1

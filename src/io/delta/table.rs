@@ -37,6 +37,9 @@ pub struct Write<'a> {
     pub operation: &'a str,
     /// commitInfo's `operationParameters`.
     pub operation_parameters: Value,
+    /// `replaceWhere`: of an overwrite, which live files the predicate covers (the caller evaluates it, `io` has
+    /// no expressions); `None` replaces every file.
+    pub replace_files: Option<&'a (dyn Fn(&Snapshot) -> Result<Vec<bool>> + Sync)>,
 }
 
 /// `txnAppId` / `txnVersion`: both or neither, with Delta's error otherwise.
@@ -276,12 +279,6 @@ pub fn write(root: &Path, w: &Write<'_>, ctx: &EvalContext) -> Result<Option<i64
                 .unwrap_or(snap.metadata.partition_columns.clone())
         }
     };
-    let replace_where = w.options.get("replaceWhere");
-    if replace_where.is_some() && w.mode == SaveMode::Overwrite {
-        return Err(EmberError::not_implemented(
-            "The Delta writer option replaceWhere is not supported by ember yet; overwrite the whole table or filter before an append",
-        ));
-    }
     let added = write_files(root, w.batches, &partition_columns, w.options, ctx)?;
     let now = log::now_ms();
     let user_metadata = w.options.get("userMetadata").map(str::to_string);
@@ -313,7 +310,12 @@ pub fn write(root: &Path, w: &Write<'_>, ctx: &EvalContext) -> Result<Option<i64
         }
         if w.mode == SaveMode::Overwrite {
             if let Some(s) = &existing {
-                actions.extend(s.files.iter().map(|f| log::remove_action(f, now)));
+                let covered = match w.replace_files {
+                    Some(choose) => choose(s)?,
+                    None => vec![true; s.files.len()],
+                };
+                actions
+                    .extend(s.files.iter().zip(covered).filter(|(_, c)| *c).map(|(f, _)| log::remove_action(f, now)));
             }
         }
         actions.extend(added.iter().map(|(f, n)| log::add_action(f, *n)));
@@ -485,4 +487,41 @@ pub fn read_catalog_table(
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((fields.clone(), out))
+}
+
+/// The partition values of `snapshot`'s live files, one row per file in file order, typed by the table's schema
+/// (for a predicate over partition columns, such as `replaceWhere`).
+pub fn partition_values_batch(snapshot: &Snapshot, ctx: &EvalContext) -> Result<RecordBatch> {
+    let table = table_fields(snapshot)?;
+    let pfields: Fields = snapshot
+        .metadata
+        .partition_columns
+        .iter()
+        .map(|c| {
+            table.iter().find(|f| f.name() == c).cloned().ok_or_else(|| {
+                EmberError::execution(format!("Corrupt Delta log: partition column {c} is not in the table's schema"))
+            })
+        })
+        .collect::<Result<_>>()?;
+    let schema = Arc::new(Schema::new(pfields.clone()));
+    let mut rows = Vec::with_capacity(snapshot.files.len());
+    for f in &snapshot.files {
+        let entry = FileEntry {
+            path: f.path.clone().into(),
+            size: 0,
+            modified_ms: 0,
+            partition_values: f
+                .partition_values
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().unwrap_or_else(|| HIVE_DEFAULT_PARTITION.to_string())))
+                .collect(),
+        };
+        let cols = crate::io::paths::partition_columns(&entry, &pfields, 1, &ctx.time_zone)?;
+        rows.push(RecordBatch::try_new_with_options(
+            schema.clone(),
+            cols,
+            &arrow::array::RecordBatchOptions::new().with_row_count(Some(1)),
+        )?);
+    }
+    Ok(concat_batches(&schema, &rows)?)
 }

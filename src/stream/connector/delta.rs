@@ -5,16 +5,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::Fields;
+use arrow::datatypes::{Fields, Schema};
 use serde_json::json;
 
-use crate::context::EvalContext;
+use crate::context::{EvalContext, ExecContext};
 use crate::error::{EmberError, Result};
+use crate::expr::expr::Expr;
 use crate::expr::schema::PlanSchema;
 use crate::io::delta::table::{self, Write};
 use crate::io::options::Options;
 use crate::io::paths::local_path;
 use crate::io::writer::SaveMode;
+use crate::plan::builder::{self, AnalysisConfig};
 use crate::plan::stream_relation::StreamRelation;
 use crate::plan::streaming::{OutputMode, Trigger};
 use crate::stream::connector::delta_source;
@@ -121,6 +123,21 @@ impl SinkProvider for DeltaProvider {
                 SaveMode::Ignore => "Ignore",
             };
             let partition_by = serde_json::to_string(w.partition_by)?;
+            let replace_where = w.options.get("replaceWhere").filter(|_| mode == SaveMode::Overwrite);
+            let mut parameters = json!({ "mode": mode_name, "partitionBy": partition_by });
+            let predicate = match replace_where {
+                Some(text) => {
+                    parameters["predicate"] = json!(format!("[\"{text}\"]"));
+                    let predicate = crate::expr::sql::parse_expression(text)?;
+                    check_replace_where(w.batches, w.schema, &predicate, text, w.ctx)?;
+                    Some((predicate, text))
+                }
+                None => None,
+            };
+            let chooser = predicate.as_ref().map(|(p, text)| {
+                let ctx = w.ctx.clone();
+                move |snap: &crate::io::delta::log::Snapshot| files_covered(snap, p, text, &ctx)
+            });
             let write = Write {
                 batches: w.batches,
                 schema: w.schema,
@@ -129,7 +146,10 @@ impl SinkProvider for DeltaProvider {
                 options: w.options,
                 txn,
                 operation: "WRITE",
-                operation_parameters: json!({ "mode": mode_name, "partitionBy": partition_by }),
+                operation_parameters: parameters,
+                replace_files: chooser
+                    .as_ref()
+                    .map(|c| c as &(dyn Fn(&crate::io::delta::log::Snapshot) -> Result<Vec<bool>> + Sync)),
             };
             table::write(&local_path(path), &write, w.ctx).map(|_| ())
         })())
@@ -162,6 +182,7 @@ impl Sink for DeltaSink {
             options: &self.options,
             txn: Some((self.query_id.clone(), batch_id)),
             operation: "STREAMING UPDATE",
+            replace_files: None,
             operation_parameters: json!({
                 "outputMode": self.mode.name(),
                 "queryId": self.query_id,
@@ -178,3 +199,82 @@ impl Sink for DeltaSink {
         self.query_id = query_id.to_string();
     }
 }
+
+/// The rows of `batches` (columns `fields`) that `predicate` keeps.
+fn matching(
+    fields: &Fields,
+    batches: Vec<RecordBatch>,
+    predicate: &Expr,
+    ctx: &EvalContext,
+) -> Result<Vec<RecordBatch>> {
+    let input = builder::values(fields.clone(), batches);
+    let filtered = builder::filter(&input, predicate, AnalysisConfig::default())?;
+    crate::exec::execute::execute(&filtered, &ExecContext { eval: ctx.clone(), ..ExecContext::default() })
+}
+
+/// `replaceWhere`: every row written must satisfy the predicate, as Delta checks before committing.
+fn check_replace_where(
+    batches: &[RecordBatch],
+    schema: &Schema,
+    predicate: &Expr,
+    text: &str,
+    ctx: &EvalContext,
+) -> Result<()> {
+    let total: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let kept: usize = matching(schema.fields(), batches.to_vec(), predicate, ctx)?.iter().map(|b| b.num_rows()).sum();
+    if kept != total {
+        return Err(EmberError::analysis_class(
+            "DELTA_REPLACE_WHERE_MISMATCH",
+            format!("Written data does not conform to partial table overwrite condition or constraint '{text}'. SQLSTATE: 44000"),
+        ));
+    }
+    Ok(())
+}
+
+/// Which live files a `replaceWhere` over partition columns covers.
+fn files_covered(
+    snap: &crate::io::delta::log::Snapshot,
+    predicate: &Expr,
+    text: &str,
+    ctx: &EvalContext,
+) -> Result<Vec<bool>> {
+    let values = table::partition_values_batch(snap, ctx)?;
+    let n = values.num_rows();
+    let index: arrow::array::ArrayRef = Arc::new(arrow::array::Int64Array::from_iter_values(0..n as i64));
+    let mut fields: Vec<arrow::datatypes::Field> =
+        values.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(arrow::datatypes::Field::new(FILE_INDEX, arrow::datatypes::DataType::Int64, false));
+    let mut cols = values.columns().to_vec();
+    cols.push(index);
+    let fields: Fields = fields.into();
+    let batch = RecordBatch::try_new_with_options(
+        Arc::new(Schema::new(fields.clone())),
+        cols,
+        &arrow::array::RecordBatchOptions::new().with_row_count(Some(n)),
+    )?;
+    let kept = matching(&fields, vec![batch], predicate, ctx).map_err(|e| {
+        if e.kind() == crate::error::ErrorKind::Analysis {
+            EmberError::not_implemented(format!(
+                "replaceWhere '{text}' names columns that are not partition columns ({}); ember replaces whole partitions only",
+                snap.metadata.partition_columns.join(", ")
+            ))
+        } else {
+            e
+        }
+    })?;
+    let mut covered = vec![false; snap.files.len()];
+    for b in kept {
+        let col = b.column(b.num_columns() - 1);
+        let idx = col
+            .as_any()
+            .downcast_ref::<arrow::array::Int64Array>()
+            .ok_or_else(|| EmberError::execution("replaceWhere: the file index column came back with another type"))?;
+        for i in idx.values().iter() {
+            covered[*i as usize] = true;
+        }
+    }
+    Ok(covered)
+}
+
+/// The column that carries each file's position through the predicate.
+const FILE_INDEX: &str = "__ember_delta_file_index";
