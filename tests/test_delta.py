@@ -377,3 +377,22 @@ def test_replace_where_overwrites_only_the_partitions_it_names(spark, tmp_path):
     with pytest.raises(AnalysisException, match=r"\[DELTA_REPLACE_WHERE_MISMATCH\] Written data does not conform"):
         new.write.format("delta").mode("overwrite").option("replaceWhere", "p = 'a'").save(path)
     assert deltalake.DeltaTable(path).version() == 1
+
+
+def test_save_as_table_and_spark_table(spark, tmp_path):
+    spark = spark.newSession()
+    spark.conf.set("spark.sql.warehouse.dir", str(tmp_path / "wh"))
+    df = spark.createDataFrame([(1, "a"), (2, "b")], "id BIGINT, p STRING")
+    df.write.format("delta").partitionBy("p").saveAsTable("users")
+    location = tmp_path / "wh" / "users"
+    assert deltalake.DeltaTable(str(location)).metadata().partition_columns == ["p"]
+    assert _sorted(spark.table("users")) == [(1, "a"), (2, "b")]
+    with pytest.raises(AnalysisException, match=r"\[TABLE_OR_VIEW_ALREADY_EXISTS\]"):
+        df.write.format("delta").saveAsTable("users")
+    df.write.format("delta").mode("ignore").saveAsTable("users")
+    spark.createDataFrame([(3, "c")], "id BIGINT, p STRING").write.format("delta").mode("append").saveAsTable("users")
+    assert _sorted(spark.table("users")) == [(1, "a"), (2, "b"), (3, "c")]
+    assert _sorted(spark.sql("SELECT id FROM users WHERE p = 'c'")) == [(3,)]
+    spark.createDataFrame([(9, "z")], "id BIGINT, p STRING").write.format("delta").mode("overwrite").saveAsTable("users")
+    assert _sorted(spark.table("users")) == [(9, "z")]
+    assert deltalake.DeltaTable(str(location)).version() == 2
