@@ -236,62 +236,96 @@ fn check_protocol(v: &Value, root: &Path) -> Result<()> {
 
 /// Replay the log up to `version` (the latest when `None`).
 pub fn snapshot(root: &Path, version: Option<i64>) -> Result<Snapshot> {
-    let versions = commit_versions(root)?;
-    let latest = latest_version(root)?.ok_or_else(|| not_a_table(root))?;
-    let target = version.unwrap_or(latest);
-    if target > latest || target < 0 {
-        return Err(EmberError::analysis_class(
-            "DELTA_VERSION_NOT_CONTIGUOUS",
-            format!("Cannot time travel Delta table to version {target}. Available versions: [0, {latest}]."),
-        ));
+    Replay::default().advance(root, version)
+}
+
+/// The log replayed so far: a writer that commits again and again (the streaming sink) keeps one and reads only the
+/// commits made since, instead of the whole log each time.
+#[derive(Debug, Clone, Default)]
+pub struct Replay {
+    /// The last version applied (`None`: nothing yet).
+    version: Option<i64>,
+    metadata: Option<Metadata>,
+    live: BTreeMap<String, (u64, AddFile)>,
+    seq: u64,
+    app_versions: HashMap<String, i64>,
+    min_writer_version: i64,
+}
+
+impl Replay {
+    /// Apply the commits after the ones already applied, up to `version` (the latest when `None`), and return the
+    /// table's state there. Going back in time starts over from version 0.
+    pub fn advance(&mut self, root: &Path, version: Option<i64>) -> Result<Snapshot> {
+        let versions = commit_versions(root)?;
+        let latest = latest_version(root)?.ok_or_else(|| not_a_table(root))?;
+        let target = version.unwrap_or(latest);
+        if target > latest || target < 0 {
+            return Err(EmberError::analysis_class(
+                "DELTA_VERSION_NOT_CONTIGUOUS",
+                format!("Cannot time travel Delta table to version {target}. Available versions: [0, {latest}]."),
+            ));
+        }
+        // Without a checkpoint, replay needs every commit from 0.
+        if versions.first() != Some(&0) {
+            return Err(EmberError::not_implemented(format!(
+                "Reading Delta table {} needs its checkpoint (its first JSON commits were cleaned up); ember reads tables from their JSON commits only",
+                root.display()
+            )));
+        }
+        if self.version.is_some_and(|v| v > target) {
+            *self = Replay::default();
+        }
+        if self.version.is_none() {
+            self.min_writer_version = 1;
+        }
+        let done = self.version;
+        for v in versions.iter().copied().filter(|&v| done.is_none_or(|d| v > d)).take_while(|&v| v <= target) {
+            if let Err(e) = self.apply(root, v) {
+                // Half a commit applied: start over next time rather than keep a state no version had.
+                *self = Replay::default();
+                return Err(e);
+            }
+            self.version = Some(v);
+        }
+        let metadata =
+            self.metadata.clone().ok_or_else(|| EmberError::execution("Corrupt Delta log: no metaData action"))?;
+        let mut files: Vec<&(u64, AddFile)> = self.live.values().collect();
+        files.sort_by_key(|(s, _)| *s);
+        Ok(Snapshot {
+            version: target,
+            metadata,
+            files: files.into_iter().map(|(_, f)| f.clone()).collect(),
+            app_versions: self.app_versions.clone(),
+            min_writer_version: self.min_writer_version,
+        })
     }
-    // Without a checkpoint, replay needs every commit from 0.
-    if versions.first() != Some(&0) {
-        return Err(EmberError::not_implemented(format!(
-            "Reading Delta table {} needs its checkpoint (its first JSON commits were cleaned up); ember reads tables from their JSON commits only",
-            root.display()
-        )));
-    }
-    let mut metadata: Option<Metadata> = None;
-    let mut live: BTreeMap<String, (u64, AddFile)> = BTreeMap::new();
-    let mut seq = 0u64;
-    let mut app_versions = HashMap::new();
-    let mut min_writer_version = 1;
-    for v in versions.iter().copied().take_while(|&v| v <= target) {
+
+    fn apply(&mut self, root: &Path, v: i64) -> Result<()> {
         for action in read_commit(root, v)? {
             if let Some(p) = action.get("protocol") {
                 check_protocol(p, root)?;
-                min_writer_version = p.get("minWriterVersion").and_then(Value::as_i64).unwrap_or(1);
+                self.min_writer_version = p.get("minWriterVersion").and_then(Value::as_i64).unwrap_or(1);
             } else if let Some(m) = action.get("metaData") {
-                metadata = Some(parse_metadata(m)?);
+                self.metadata = Some(parse_metadata(m)?);
             } else if let Some(a) = action.get("add") {
-                let pcols = metadata.as_ref().map(|m| m.partition_columns.clone()).unwrap_or_default();
+                let pcols = self.metadata.as_ref().map(|m| m.partition_columns.clone()).unwrap_or_default();
                 let add = parse_add(a, &pcols);
-                seq += 1;
-                live.insert(add.path.clone(), (seq, add));
+                self.seq += 1;
+                self.live.insert(add.path.clone(), (self.seq, add));
             } else if let Some(r) = action.get("remove") {
                 if let Some(p) = r.get("path").and_then(Value::as_str) {
-                    live.remove(&percent_decode(p));
+                    self.live.remove(&percent_decode(p));
                 }
             } else if let Some(t) = action.get("txn") {
                 if let (Some(app), Some(ver)) =
                     (t.get("appId").and_then(Value::as_str), t.get("version").and_then(Value::as_i64))
                 {
-                    app_versions.insert(app.to_string(), ver);
+                    self.app_versions.insert(app.to_string(), ver);
                 }
             }
         }
+        Ok(())
     }
-    let metadata = metadata.ok_or_else(|| EmberError::execution("Corrupt Delta log: no metaData action"))?;
-    let mut files: Vec<(u64, AddFile)> = live.into_values().collect();
-    files.sort_by_key(|(s, _)| *s);
-    Ok(Snapshot {
-        version: target,
-        metadata,
-        files: files.into_iter().map(|(_, f)| f).collect(),
-        app_versions,
-        min_writer_version,
-    })
 }
 
 /// What one commit changed in the data: its `add`s with `dataChange` (in commit order) and whether it removed data
@@ -458,6 +492,33 @@ mod tests {
         let p = "k=a%3Ab c/part-00000.parquet";
         assert_eq!(percent_encode(p), "k=a%253Ab%20c/part-00000.parquet");
         assert_eq!(percent_decode(&percent_encode(p)), p);
+    }
+
+    #[test]
+    fn an_advanced_replay_equals_a_fresh_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Metadata {
+            id: "t".into(),
+            schema_string: r#"{"type":"struct","fields":[{"name":"a","type":"long","nullable":true,"metadata":{}}]}"#
+                .into(),
+            partition_columns: vec![],
+            configuration: Default::default(),
+            created_time: None,
+        };
+        let f = |p: &str| AddFile { path: p.into(), partition_values: vec![], size: 1, modification_time: 0 };
+        try_commit(dir.path(), 0, &[protocol_action(), metadata_action(&m), add_action(&f("x"), None)])
+            .unwrap()
+            .unwrap();
+        let mut replay = Replay::default();
+        assert_eq!(replay.advance(dir.path(), None).unwrap().files, vec![f("x")]);
+        try_commit(dir.path(), 1, &[remove_action(&f("x"), 0), add_action(&f("y"), None), txn_action("q", 4, 0)])
+            .unwrap()
+            .unwrap();
+        let advanced = replay.advance(dir.path(), None).unwrap();
+        let fresh = snapshot(dir.path(), None).unwrap();
+        assert_eq!((advanced.version, &advanced.files, advanced.app_version("q")), (1, &vec![f("y")], Some(4)));
+        assert_eq!((fresh.version, &fresh.files, fresh.app_version("q")), (1, &vec![f("y")], Some(4)));
+        assert_eq!(replay.advance(dir.path(), Some(0)).unwrap().files, vec![f("x")]);
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub struct Write<'a> {
     /// `replaceWhere`: of an overwrite, which live files the predicate covers (the caller evaluates it, `io` has
     /// no expressions); `None` replaces every file.
     pub replace_files: Option<&'a (dyn Fn(&Snapshot) -> Result<Vec<bool>> + Sync)>,
+    /// The log as a previous write left it (the streaming sink's), advanced instead of replayed from version 0.
+    pub replay: Option<&'a std::sync::Mutex<log::Replay>>,
 }
 
 /// `txnAppId` / `txnVersion`: both or neither, with Delta's error otherwise.
@@ -211,7 +213,13 @@ fn resolve_partition_columns(schema: &Schema, partition_by: &[String]) -> Result
 /// ignore on an existing table, or a txn version the table already holds).
 pub fn write(root: &Path, w: &Write<'_>, ctx: &EvalContext) -> Result<Option<i64>> {
     let data_fields = w.schema.fields().clone();
-    let mut existing = if log::is_table(root) { Some(log::snapshot(root, None)?) } else { None };
+    let current = || -> Result<Snapshot> {
+        match w.replay {
+            Some(r) => r.lock().unwrap_or_else(|e| e.into_inner()).advance(root, None),
+            None => log::snapshot(root, None),
+        }
+    };
+    let mut existing = if log::is_table(root) { Some(current()?) } else { None };
     if let Some(snap) = &existing {
         snap.check_writable(root)?;
         match w.mode {
@@ -327,7 +335,7 @@ pub fn write(root: &Path, w: &Write<'_>, ctx: &EvalContext) -> Result<Option<i64
                 let Some(prev) = &existing else {
                     return Err(concurrent("ProtocolChangedException", "DELTA_PROTOCOL_CHANGED", "The protocol version of the Delta table has been changed by a concurrent update. This happens when multiple writers are writing to an empty directory. Creating the table ahead of time will avoid this conflict."));
                 };
-                let latest = log::snapshot(root, None)?;
+                let latest = current()?;
                 if let Some((app, v)) = &w.txn {
                     if latest.app_version(app).is_some_and(|done| done >= *v) {
                         return Ok(None);

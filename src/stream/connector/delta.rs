@@ -102,6 +102,7 @@ impl SinkProvider for DeltaProvider {
             options: args.options.clone(),
             mode: args.mode,
             query_id: String::new(),
+            replay: Default::default(),
         }))
     }
     fn file_table(&self) -> bool {
@@ -147,6 +148,7 @@ impl SinkProvider for DeltaProvider {
                 txn,
                 operation: "WRITE",
                 operation_parameters: parameters,
+                replay: None,
                 replace_files: chooser
                     .as_ref()
                     .map(|c| c as &(dyn Fn(&crate::io::delta::log::Snapshot) -> Result<Vec<bool>> + Sync)),
@@ -163,6 +165,8 @@ pub struct DeltaSink {
     options: Options,
     mode: OutputMode,
     query_id: String,
+    /// The table's log as of the last batch, so each batch reads only the commits since.
+    replay: std::sync::Mutex<crate::io::delta::log::Replay>,
 }
 
 impl Sink for DeltaSink {
@@ -183,6 +187,7 @@ impl Sink for DeltaSink {
             txn: Some((self.query_id.clone(), batch_id)),
             operation: "STREAMING UPDATE",
             replace_files: None,
+            replay: Some(&self.replay),
             operation_parameters: json!({
                 "outputMode": self.mode.name(),
                 "queryId": self.query_id,
