@@ -5,7 +5,7 @@ Batch goals (issue 2): CSV read + groupBy count ≥ 15M rows/s on 2 cores and �
 p99 ≤ 10 ms; CSV streaming ≥ 15M rows/s; JSON event-time windows ≥ 2M events/s in ≤ 100 MB; a 20M-event soak with
 flat state and RSS. Figures are printed, never asserted.
 
-    python bench/run.py [--quick] [--no-pyspark] [--cases csv,json,udf,startup,latency,csv_stream,json_windows,stream_join,soak,checkpoint,state_store,kafka,jdbc_sink]
+    python bench/run.py [--quick] [--no-pyspark] [--cases csv,json,udf,startup,latency,csv_stream,json_windows,stream_join,soak,checkpoint,state_store,kafka,jdbc_sink,delta_sink]
 
 --quick (or BENCH_QUICK=1): ember only, fewer iterations, a 5M-event soak. PySpark runs local[2] with
 spark.sql.shuffle.partitions = the number of cores, as ember's default, so the ratios compare engines at the same
@@ -29,7 +29,7 @@ import datagen  # noqa: E402
 
 BATCH_CASES = ["csv", "json", "udf"]
 STREAM_CASES = ["startup", "latency", "csv_stream", "json_windows", "stream_join", "soak", "checkpoint", "state_store",
-                "kafka", "jdbc_sink"]
+                "kafka", "jdbc_sink", "delta_sink"]
 
 
 def child(script: str, args, echo: bool = False):
@@ -310,6 +310,14 @@ def main() -> None:
                 print(f"  ember    {r['rows_per_s'] / 1e3:6.0f}k rows/s end to end, {r['write_rows_per_s'] / 1e3:6.0f}k "
                       f"rows/s in the database writes ({r['rows']} rows, {r['batches']} batches)")
             print("  goal: ≥ 500k rows/s written with COPY")
+        elif case == "delta_sink":
+            print("== Delta sink: 1M events (seed 002 shape) in 20 JSON files, maxFilesPerTrigger 2 → writeStream "
+                  "format(delta), one commit per micro-batch, availableNow; ember only (PySpark needs delta-spark)")
+            r = child("delta_sink.py", [data], echo=True)
+            if r:
+                print(f"  ember    {r['events_per_s'] / 1e3:6.0f}k events/s end to end ({r['rows']} events, "
+                      f"{r['batches']} batches, {r['commits']} commits); sink time per batch p50 "
+                      f"{r['add_batch_ms_p50']} ms, max {r['add_batch_ms_max']} ms")
     print(f"(bench total {time.perf_counter() - t0:.0f} s)")
 
 

@@ -186,25 +186,20 @@ SEED002_BLOCKS = {
     "users_df = spark.createDataFrame([": ("stream_join.py",),
     "sessions = stream_df": ("stream_sessions.py",),
 }
-# Seed lines a port changes beyond the import and Delta → parquet, each explained in a comment of the port:
+# Seed lines a port changes beyond the imports, each explained in a comment of the port:
 # seed line → the line standing in for it (None: left out).
 DELTA_SETUP = {
-    "from delta import *": None,
-    '.config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension") \\': None,
-    '.config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog") \\': None,
-    '.config("spark.jars.packages", "io.delta:delta-core_2.12:2.4.0") \\': None,
-    "spark = configure_spark_with_delta_pip(builder).getOrCreate()": "spark = builder.getOrCreate()",
+    # ember.delta stands for delta-spark's package; the seed's Delta confs stay as they are.
+    "from delta import *": "from ember.delta import *",
 }
 SEED002_CHANGES = {
-    # Spark rejects update mode on file sinks (and Delta's); without a watermark append is impossible too: complete
-    # mode through foreachBatch, replacing the parquet table each batch as a Delta sink in complete mode would.
-    "stream_tumbling.py": {'.format("parquet") \\': ".foreachBatch(write_tumbling) \\",
-                           '.outputMode("update") \\': '.outputMode("complete") \\'},
-    "stream_sliding.py": {'.format("parquet") \\': ".foreachBatch(write_sliding) \\",
-                          '.outputMode("update") \\': '.outputMode("complete") \\'},
-    # Update mode is rejected by file sinks; with the watermark, append works.
+    # Delta's sink refuses update mode; without a watermark append is impossible too: complete mode, each batch
+    # replacing the table's rows.
+    "stream_tumbling.py": {'.outputMode("update") \\': '.outputMode("complete") \\'},
+    "stream_sliding.py": {'.outputMode("update") \\': '.outputMode("complete") \\'},
+    # Update mode is refused by Delta's sink; with the watermark, append works.
     "stream_watermark.py": {'.outputMode("update") \\': '.outputMode("append") \\'},
-    # Update mode is rejected for session windows (and by file sinks): append.
+    # Update mode is rejected for session windows (and by Delta's sink): append.
     "stream_sessions.py": {'.outputMode("update") \\': '.outputMode("append") \\'},
 }
 
@@ -214,7 +209,7 @@ def _port_lines(name: str) -> set:
         return {ln.strip() for ln in f.read().splitlines() if ln.strip()}
 
 
-def test_seed002_code_matches_the_seed_but_imports_and_delta():
+def test_seed002_code_matches_the_seed_but_imports():
     seed = _seed("002_")
     checked = set()
     for block in _python_blocks(seed):
@@ -223,7 +218,7 @@ def test_seed002_code_matches_the_seed_but_imports_and_delta():
             # The "Common Challenges" one-liners illustrate options; they belong to no script.
             assert len(block.strip().splitlines()) <= 4, f"a seed block has no port:\n{block}"
             continue
-        ported = block.replace("pyspark.sql", "ember.sql").replace('format("delta")', 'format("parquet")')
+        ported = block.replace("pyspark.sql", "ember.sql")
         for name in targets[0]:
             ours = _port_lines(name)
             changes = {**DELTA_SETUP, **SEED002_CHANGES.get(name, {})}
@@ -241,7 +236,7 @@ def test_seed002_code_matches_the_seed_but_imports_and_delta():
             text = f.read()
         assert "pyspark" not in text
         if name in STREAM_SCRIPTS:
-            assert "parquet" in text and "Delta" in text, f"{name} should say that Delta is written as parquet"
+            assert 'format("delta")' in text and "parquet" not in text, f"{name} should write Delta as the seed does"
     # The generator is the seed's code as it is.
     gen = next(b for b in _python_blocks(seed) if "def generate_events(" in b)
     with open(os.path.join(SEED002, "data_generator.py"), encoding="utf-8") as f:
@@ -538,6 +533,18 @@ def test_seed004_run_script_help_and_file_mode(tmp_path):
 def _read_parquet_rows(path):
     """The rows of a parquet directory as dicts, read with pyarrow (not ember); timestamps naive UTC."""
     import pyarrow.parquet as pq
+
+    return _naive_rows(pq.read_table(str(path)).to_pylist())
+
+
+def _read_delta_rows(path):
+    """The rows of a Delta table's latest version as dicts, read with delta-rs (not ember); timestamps naive UTC."""
+    import deltalake
+
+    return _naive_rows(deltalake.DeltaTable(str(path)).to_pyarrow_table().to_pylist())
+
+
+def _naive_rows(rows):
     from datetime import timezone
 
     def naive(v):
@@ -549,7 +556,7 @@ def _read_parquet_rows(path):
             return {k: naive(x) for k, x in v.items()}
         return v
 
-    return [{k: naive(v) for k, v in r.items()} for r in pq.read_table(str(path)).to_pylist()]
+    return [{k: naive(v) for k, v in r.items()} for r in rows]
 
 
 def _windows(ts, size_min, slide_min):
@@ -593,7 +600,7 @@ def test_seed002_generator_stops_and_writes_json_lines(seed002_project):
 def test_seed002_passthrough_writes_every_event(seed002_project):
     out = _run_script(seed002_project, "stream_passthrough.py")
     assert "✓ Streaming query started" in out and "✓ Processed 1200 events" in out
-    rows = _read_parquet_rows(seed002_project / "data" / "events")
+    rows = _read_delta_rows(seed002_project / "data" / "events")
     want = {r["event_id"]: r for b in _input_events(seed002_project) for r in b}
     assert len(rows) == 1200 and {r["event_id"]: r for r in rows} == want
 
@@ -610,7 +617,7 @@ def test_seed002_window_tables_hold_every_window(seed002_project, script, table,
     for r in (r for b in _input_events(seed002_project) for r in b):
         for w in _windows(r["timestamp"], size, slide):
             want[(w, r["event_type"])].append(r["value"])
-    rows = _read_parquet_rows(seed002_project / "data" / table)
+    rows = _read_delta_rows(seed002_project / "data" / table)
     got = {((r["window"]["start"], r["window"]["end"]), r["event_type"]): r for r in rows}
     assert set(got) == set(want) and len(rows) == len(want)
     for key, values in want.items():
@@ -633,7 +640,7 @@ def test_seed002_watermark_writes_windows_once_final(seed002_project):
     for r in kept:
         if ends(r) <= final_wm:
             want[(_windows(r["timestamp"], 5, 5)[0], r["event_type"])].append(r["value"])
-    rows = _read_parquet_rows(seed002_project / "data" / "watermarked_aggregates")
+    rows = _read_delta_rows(seed002_project / "data" / "watermarked_aggregates")
     got = {((r["window"]["start"], r["window"]["end"]), r["event_type"]): r for r in rows}
     assert want and len(rows) == len(got) == len(want)  # each window written once
     for key, values in want.items():
@@ -648,7 +655,7 @@ def test_seed002_dedup_keeps_each_event_once(seed002_project):
 
     out = _run_script(seed002_project, "stream_dedup.py")
     kept, _ = _watermarked(_input_events(seed002_project), timedelta(hours=1), lambda r: r["timestamp"])
-    rows = _read_parquet_rows(seed002_project / "data" / "deduplicated_events")
+    rows = _read_delta_rows(seed002_project / "data" / "deduplicated_events")
     assert sorted(r["event_id"] for r in rows) == sorted(r["event_id"] for r in kept)
     assert f"✓ {len(kept)} distinct events written" in out
 
@@ -658,7 +665,7 @@ def test_seed002_join_enriches_known_users(seed002_project):
     users = {1: ("Alice", "Premium"), 2: ("Bob", "Standard"), 3: ("Charlie", "Premium")}
     want = sorted((r["event_id"], *users[r["user_id"]]) for b in _input_events(seed002_project) for r in b
                   if r["user_id"] in users)
-    rows = _read_parquet_rows(seed002_project / "data" / "enriched_events")
+    rows = _read_delta_rows(seed002_project / "data" / "enriched_events")
     assert want and sorted((r["event_id"], r["name"], r["tier"]) for r in rows) == want
     assert list(rows[0])[:2] == ["user_id", "event_id"]  # the join key first, as in Spark
     assert f"✓ {len(want)} events of known users written" in out
@@ -686,7 +693,7 @@ def test_seed002_sessions_are_written_when_closed(seed002_project):
                 session = {"start": r["timestamp"], "end": r["timestamp"] + gap, "rows": [r]}
                 want.setdefault(user, []).append(session)
     closed = {(user, s["start"], s["end"]): s["rows"] for user, ss in want.items() for s in ss if s["end"] <= final_wm}
-    rows = _read_parquet_rows(seed002_project / "data" / "user_sessions")
+    rows = _read_delta_rows(seed002_project / "data" / "user_sessions")
     got = {(r["user_id"], r["session_window"]["start"], r["session_window"]["end"]): r for r in rows}
     assert closed and len(rows) == len(got) and set(got) == set(closed)
     for key, members in closed.items():

@@ -4,14 +4,18 @@ import time
 
 from ember.sql import SparkSession
 
-# The seed's Spark setup without Delta Lake, which ember does not have yet: `from delta import *`, the Delta
-# extension, catalog and package settings and `configure_spark_with_delta_pip` are left out, and every Delta table
-# of the seed is written and read as parquet.
+# The seed's Delta set-up, but for the import: ember.delta stands for delta-spark's `delta` package (ember writes
+# Delta tables itself, so the extension, catalog and package confs are accepted and no jars are fetched).
+from ember.delta import *
+
 builder = SparkSession.builder \
     .appName("StructuredStreamingDemo") \
+    .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension") \
+    .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog") \
+    .config("spark.jars.packages", "io.delta:delta-core_2.12:2.4.0") \
     .config("spark.sql.streaming.checkpointLocation", "./checkpoints")
 
-spark = builder.getOrCreate()
+spark = configure_spark_with_delta_pip(builder).getOrCreate()
 
 print("✓ Spark Structured Streaming configured")
 
@@ -44,16 +48,15 @@ users_df = spark.createDataFrame([
     (3, "Charlie", "Premium")
 ], ["user_id", "name", "tier"])
 
-# Delta → parquet here and below: ember has no Delta Lake yet.
-users_df.write.format("parquet").mode("overwrite").save("./data/users")
+users_df.write.format("delta").mode("overwrite").save("./data/users")
 
 # Join stream with static data
-users_static = spark.read.format("parquet").load("./data/users")
+users_static = spark.read.format("delta").load("./data/users")
 
 enriched = stream_df.join(users_static, "user_id")
 
 query_enriched = enriched.writeStream \
-    .format("parquet") \
+    .format("delta") \
     .outputMode("append") \
     .option("checkpointLocation", "./checkpoints/enriched") \
     .trigger(availableNow=True) \
@@ -61,6 +64,6 @@ query_enriched = enriched.writeStream \
 
 query_enriched.awaitTermination()
 
-enriched_events = spark.read.format("parquet").load("./data/enriched_events")
+enriched_events = spark.read.format("delta").load("./data/enriched_events")
 print(f"\n✓ {enriched_events.count()} events of known users written")
 enriched_events.orderBy("timestamp", "event_id").show(10)

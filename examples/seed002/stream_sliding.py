@@ -1,17 +1,21 @@
-"""Seed 002, "Sliding Windows": event counts and average values per 5-minute window sliding every minute, by event type, kept as a parquet
+"""Seed 002, "Sliding Windows": event counts and average values per 5-minute window sliding every minute, by event type, kept as a Delta
 table in ./data/sliding_aggregates. Processes what ./input/ holds (availableNow) and stops."""
 import time
 
 from ember.sql import SparkSession
 
-# The seed's Spark setup without Delta Lake, which ember does not have yet: `from delta import *`, the Delta
-# extension, catalog and package settings and `configure_spark_with_delta_pip` are left out, and every Delta table
-# of the seed is written and read as parquet.
+# The seed's Delta set-up, but for the import: ember.delta stands for delta-spark's `delta` package (ember writes
+# Delta tables itself, so the extension, catalog and package confs are accepted and no jars are fetched).
+from ember.delta import *
+
 builder = SparkSession.builder \
     .appName("StructuredStreamingDemo") \
+    .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension") \
+    .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog") \
+    .config("spark.jars.packages", "io.delta:delta-core_2.12:2.4.0") \
     .config("spark.sql.streaming.checkpointLocation", "./checkpoints")
 
-spark = builder.getOrCreate()
+spark = configure_spark_with_delta_pip(builder).getOrCreate()
 
 print("✓ Spark Structured Streaming configured")
 
@@ -50,18 +54,12 @@ sliding = stream_df \
         avg("value").alias("avg_value")
     )
 
-# The seed writes this with `.format("delta").outputMode("update")`, which Spark rejects at start(): file sinks
-# (parquet: STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE) take append only, Delta's sink append or complete; and
-# append is impossible here, since without a watermark a window is never final. So the aggregation runs in complete
-# mode — what a Delta sink would accept — and foreachBatch does what Delta's complete mode does: replace the table
-# with every window's current figures at each micro-batch, as parquet (ember has no Delta Lake yet). As in Spark,
-# the path given to start() is not used by foreachBatch; write_sliding writes there.
-def write_sliding(batch_df, batch_id):
-    batch_df.write.mode("overwrite").parquet("./data/sliding_aggregates")
-
-
+# The seed writes this with `.outputMode("update")`, which Delta's sink refuses at start() (DELTA_UNSUPPORTED_OUTPUT_MODE:
+# it takes append or complete), in Spark as in ember; and append is impossible here, since without a watermark a
+# window is never final. So the aggregation runs in complete mode: each micro-batch replaces the table's rows with
+# every window's current figures, in one Delta commit.
 query_sliding = sliding.writeStream \
-    .foreachBatch(write_sliding) \
+    .format("delta") \
     .outputMode("complete") \
     .option("checkpointLocation", "./checkpoints/sliding") \
     .trigger(availableNow=True) \
@@ -69,6 +67,6 @@ query_sliding = sliding.writeStream \
 
 query_sliding.awaitTermination()
 
-sliding_table = spark.read.format("parquet").load("./data/sliding_aggregates")
+sliding_table = spark.read.format("delta").load("./data/sliding_aggregates")
 print(f"\n✓ {sliding_table.count()} (window, event_type) rows")
 sliding_table.orderBy("window", "event_type").show(20, truncate=False)

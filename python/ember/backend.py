@@ -12,7 +12,7 @@ import sys
 ENV = "EMBER_BACKEND"
 
 # ember's modules and the PySpark modules they stand for.
-ALIASES = {"ember.sql": "pyspark.sql", "ember.errors": "pyspark.errors"}
+ALIASES = {"ember.sql": "pyspark.sql", "ember.errors": "pyspark.errors", "ember.delta": "delta"}
 
 
 def selected() -> str:

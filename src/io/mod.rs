@@ -1,6 +1,7 @@
 //! File formats shared by batch reads/writes and the streaming file source and sinks.
 pub mod compression;
 pub mod csv;
+pub mod delta;
 pub mod format;
 pub mod jdbc;
 pub mod json;
@@ -25,6 +26,13 @@ pub fn read_format(
     schema: Option<&Fields>,
     ctx: &EvalContext,
 ) -> Result<(Fields, Vec<RecordBatch>)> {
+    if delta::is_delta(format) {
+        // A catalog table of the delta provider (`spark.table`): its latest snapshot, in the catalog's column order.
+        let [path] = paths else {
+            return Err(crate::error::EmberError::illegal_argument("A Delta table is read from exactly one path"));
+        };
+        return delta::table::read_catalog_table(&paths::local_path(path), opts, schema, ctx);
+    }
     paths::read_dataset(format, paths, opts, schema, ctx)
 }
 

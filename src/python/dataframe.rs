@@ -311,9 +311,22 @@ impl PyDataFrame {
         let batches = self.run(py)?;
         let ctx = self.session.exec_context();
         let schema = self.plan.schema.arrow_schema();
-        detached(py, move || match crate::stream::connector::write_batch(&format, &batches, &schema, &mode, &opts) {
-            Some(written) => written,
-            None => crate::io::write_format(&batches, &schema, &path, &format, &mode, &partition_by, &opts, &ctx.eval),
+        detached(py, move || {
+            let write = crate::stream::connector::BatchWrite {
+                batches: &batches,
+                schema: &schema,
+                mode: &mode,
+                options: &opts,
+                path: (!path.is_empty()).then_some(path.as_str()),
+                partition_by: &partition_by,
+                ctx: &ctx.eval,
+            };
+            match crate::stream::connector::write_batch(&format, write) {
+                Some(written) => written,
+                None => {
+                    crate::io::write_format(&batches, &schema, &path, &format, &mode, &partition_by, &opts, &ctx.eval)
+                }
+            }
         })
     }
 

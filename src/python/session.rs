@@ -263,6 +263,8 @@ impl PySession {
     /// The checks a table's format makes of its columns (`toTable` creating a table).
     fn check_table_schema(&self, format: &str, schema_json: &str) -> BResult<()> {
         let fields = crate::types::spark_json::fields_from_json(schema_json)?;
+        // A Delta table's data files are parquet.
+        let format = if crate::io::delta::is_delta(format) { "parquet" } else { format };
         Ok(crate::io::format::file_format(format)?.check_write_schema(&arrow::datatypes::Schema::new(fields))?)
     }
 

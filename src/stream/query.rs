@@ -75,7 +75,7 @@ pub struct QueryRun {
 
 impl QueryHandle {
     /// Start the engine thread.
-    pub fn start(name: Option<String>, run: QueryRun) -> Result<Arc<QueryHandle>> {
+    pub fn start(name: Option<String>, mut run: QueryRun) -> Result<Arc<QueryHandle>> {
         run.manager.check_name_free(name.as_deref())?;
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
@@ -97,6 +97,7 @@ impl QueryHandle {
             None => (None, random_uuid()),
         };
         crate::stream::manager::stop_active_runs(&id);
+        run.sink.bind_query(&id);
         let handle = Arc::new(QueryHandle {
             id,
             run_id: random_uuid(),

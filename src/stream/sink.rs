@@ -23,6 +23,9 @@ pub trait Sink: Send {
     ) -> Result<()>;
     /// Spark's `description` in progress reports.
     fn description(&self) -> String;
+    /// The query's id (kept across restarts by the checkpoint), told before the first batch: a transactional sink
+    /// records it with each batch id it commits.
+    fn bind_query(&mut self, _query_id: &str) {}
 }
 
 /// A Python call made by a sink (with the GIL taken inside).

@@ -2,6 +2,8 @@
 //! insensitive, as Spark's `DataSource.lookupDataSource`). A new connector is one file (or folder) in this directory
 //! plus one line in `SOURCES` or `SINKS`; nothing else in ember matches format names.
 pub mod console;
+pub mod delta;
+pub mod delta_source;
 pub mod file_sink;
 pub mod file_source;
 pub mod foreach;
@@ -75,6 +77,17 @@ pub struct SinkArgs<'a> {
     pub functions: UserFunctions,
 }
 
+/// What `df.write.format(f).mode(m).partitionBy(…).options(…).save(path)` hands to a connector.
+pub struct BatchWrite<'a> {
+    pub batches: &'a [RecordBatch],
+    pub schema: &'a Schema,
+    pub mode: &'a str,
+    pub options: &'a Options,
+    pub path: Option<&'a str>,
+    pub partition_by: &'a [String],
+    pub ctx: &'a crate::context::EvalContext,
+}
+
 /// A streaming sink connector.
 pub trait SinkProvider: Sync {
     fn name(&self) -> &'static str;
@@ -97,13 +110,7 @@ pub trait SinkProvider: Sync {
         false
     }
     /// `df.write.format(f).mode(m)…save()` for a connector that also writes batches (`None`: the format is not one).
-    fn write_batch(
-        &self,
-        _batches: &[RecordBatch],
-        _schema: &Schema,
-        _mode: &str,
-        _options: &Options,
-    ) -> Option<Result<()>> {
+    fn write_batch(&self, _write: BatchWrite<'_>) -> Option<Result<()>> {
         None
     }
 }
@@ -118,6 +125,7 @@ static SOURCES: &[&dyn SourceProvider] = &[
     &socket::SOCKET,
     &kafka::KAFKA_SOURCE,
     &memory_source::MEMORY,
+    &delta::DELTA,
 ];
 
 static SINKS: &[&dyn SinkProvider] = &[
@@ -131,6 +139,7 @@ static SINKS: &[&dyn SinkProvider] = &[
     &foreach::FOREACH,
     &noop::NOOP,
     &kafka::KAFKA_SINK,
+    &delta::DELTA,
 ];
 
 /// The source provider registered as `format`.
@@ -180,14 +189,8 @@ pub fn read_batch(args: LoadArgs<'_>) -> Option<Result<(Fields, Vec<RecordBatch>
 
 /// `df.write.format(f)` served by a connector rather than a file format (`None`: no connector writes batches of
 /// that name).
-pub fn write_batch(
-    format: &str,
-    batches: &[RecordBatch],
-    schema: &Schema,
-    mode: &str,
-    options: &Options,
-) -> Option<Result<()>> {
-    SINKS.iter().find(|p| p.name().eq_ignore_ascii_case(format))?.write_batch(batches, schema, mode, options)
+pub fn write_batch(format: &str, write: BatchWrite<'_>) -> Option<Result<()>> {
+    SINKS.iter().find(|p| p.name().eq_ignore_ascii_case(format))?.write_batch(write)
 }
 
 /// Whether `df.write.format(f)` goes to a connector (which needs no path).

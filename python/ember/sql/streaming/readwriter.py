@@ -324,8 +324,10 @@ class DataStreamWriter:
                              colType="partition", colName=f"`{name}`", tableName=f"`spark_catalog`.`default`.`{key}`",
                              tableCols=columns)
             partition_cols.append(match[0]["name"])
-        schema["fields"] = [f for f in fields if f["name"] not in partition_cols] + \
-                           [f for n in partition_cols for f in fields if f["name"] == n]
+        # File tables put partition columns last (Hive's layout); a Delta table keeps the DataFrame's order.
+        if fmt != "delta":
+            schema["fields"] = [f for f in fields if f["name"] not in partition_cols] + \
+                               [f for n in partition_cols for f in fields if f["name"] == n]
         path = next((v for k, v in self._options.items() if k.lower() == "path"), None)
         if path is not None:
             location, external = os.path.abspath(_native.local_path(path)), True

@@ -11,13 +11,13 @@ pub mod source;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::{Fields, Schema};
+use arrow::datatypes::Fields;
 
 use crate::error::{EmberError, Result};
 use crate::io::options::Options;
 use crate::plan::stream_relation::StreamRelation;
 use crate::plan::streaming::Trigger;
-use crate::stream::connector::{relation_as, LoadArgs, SinkArgs, SinkProvider, SourceProvider};
+use crate::stream::connector::{relation_as, BatchWrite, LoadArgs, SinkArgs, SinkProvider, SourceProvider};
 use crate::stream::sink::Sink;
 use crate::stream::source::Source;
 
@@ -117,13 +117,7 @@ impl SinkProvider for KafkaSinkProvider {
     fn writes_batches(&self) -> bool {
         true
     }
-    fn write_batch(
-        &self,
-        batches: &[RecordBatch],
-        schema: &Schema,
-        mode: &str,
-        options: &Options,
-    ) -> Option<Result<()>> {
-        Some(sink::write_batch(batches, schema, mode, options))
+    fn write_batch(&self, w: BatchWrite<'_>) -> Option<Result<()>> {
+        Some(sink::write_batch(w.batches, w.schema, w.mode, w.options))
     }
 }
