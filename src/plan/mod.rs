@@ -4,6 +4,7 @@ pub mod builder;
 pub mod catalog;
 pub mod group_state_spec;
 pub mod sql_planner;
+pub mod stateful_processor_spec;
 pub mod stream_relation;
 pub mod streaming;
 pub mod time_window;
@@ -187,6 +188,11 @@ pub enum PlanNode {
         input: Arc<LogicalPlan>,
         spec: crate::plan::group_state_spec::GroupStateSpec,
     },
+    /// `groupBy(...).transformWithState[InPandas](...)`: the processor's rows (output schema = this node's).
+    TransformWithState {
+        input: Arc<LogicalPlan>,
+        spec: crate::plan::stateful_processor_spec::TransformWithStateSpec,
+    },
     /// `withWatermark`: rows pass unchanged; a streaming query tracks the maximum of `column` (event time).
     EventTimeWatermark {
         input: Arc<LogicalPlan>,
@@ -239,6 +245,7 @@ fn node_children(node: &PlanNode) -> Vec<&Arc<LogicalPlan>> {
         | PlanNode::MergeSessions { input, .. }
         | PlanNode::EventTimeWatermark { input, .. }
         | PlanNode::FlatMapGroupsWithState { input, .. }
+        | PlanNode::TransformWithState { input, .. }
         | PlanNode::Sample { input, .. }
         | PlanNode::Passthrough { input, .. } => vec![input],
         PlanNode::Join { left, right, .. } | PlanNode::SetOperation { left, right, .. } => vec![left, right],
@@ -284,6 +291,10 @@ impl LogicalPlan {
             PlanNode::MergeSessions { .. } => "MergeSessions".into(),
             PlanNode::FlatMapGroupsWithState { spec, .. } => {
                 format!("FlatMapGroupsInPandasWithState {}", spec.timeout.name())
+            }
+            PlanNode::TransformWithState { spec, .. } => {
+                let kind = if spec.pandas { "TransformWithStateInPandas" } else { "TransformWithStateInPySpark" };
+                format!("{kind} {}", spec.time_mode.name())
             }
             PlanNode::EventTimeWatermark { column, delay_ms, .. } => {
                 format!("EventTimeWatermark {}, {delay_ms} ms", self.schema.fields[*column].name())
@@ -362,6 +373,9 @@ impl LogicalPlan {
             }
             PlanNode::FlatMapGroupsWithState { spec, .. } => {
                 PlanNode::FlatMapGroupsWithState { input: next(), spec: spec.clone() }
+            }
+            PlanNode::TransformWithState { spec, .. } => {
+                PlanNode::TransformWithState { input: next(), spec: spec.clone() }
             }
             PlanNode::EventTimeWatermark { column, delay_ms, .. } => {
                 PlanNode::EventTimeWatermark { input: next(), column: *column, delay_ms: *delay_ms }

@@ -21,7 +21,7 @@ pub struct PyGroupFunction {
 
 /// Bring a returned batch to `schema`: columns by name when all are present, else by position; cast to the
 /// declared types (pandas gives int64 for int columns, and so on).
-fn conform(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+pub(crate) fn conform(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
     let names: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
     let by_name = schema.fields().iter().all(|f| names.contains(f.name()));
     if !by_name && batch.num_columns() != schema.fields().len() {
