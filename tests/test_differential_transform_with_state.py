@@ -176,8 +176,8 @@ def _run(df, mode, checkpoint=None):
         w = w.option("checkpointLocation", checkpoint)
     q = w.start()
     q.awaitTermination()
-    names = sorted({o["operatorName"] for p in q.recentProgress for o in p["stateOperators"]})
-    return got, names
+    states = [[(o["operatorName"], o["numRowsTotal"]) for o in p["stateOperators"]] for p in q.recentProgress]
+    return got, states
 
 
 def _source(s, path):
@@ -339,3 +339,27 @@ def test_unknown_time_mode(spark):
     with pytest.raises(PySparkException) as e:
         df.groupBy("k").transformWithStateInPandas(RunningTotal(), "k STRING, total LONG, n LONG", "Append", "Later")
     assert e.value.getCondition() == "STATEFUL_PROCESSOR_UNKNOWN_TIME_MODE"
+
+
+@pytest.mark.parametrize("min_deltas", ["1", "10"])
+def test_restart_from_snapshots_or_change_files_continues_every_state_kind(tmp_path, spark, min_deltas):
+    """Restarted from snapshots of every table (minDeltasForSnapshot 1) or from change files: the batches after the
+    restart are those of an uninterrupted run."""
+    key = "spark.sql.streaming.stateStore.minDeltasForSnapshot"
+    old = spark.conf.get(key, "10")
+    spark.conf.set(key, min_deltas)
+    try:
+        for case in ("value_update", "list", "map", "rows"):
+            build, mode = CASES[case]
+            whole = tmp_path / f"whole_{case}"
+            _write(whole, FILES)
+            expected = _run(build(_source(spark, str(whole))), mode)[0]
+            d = tmp_path / f"in_{case}"
+            ck = str(tmp_path / f"ck_{case}")
+            _write(d, FILES[:2])
+            first = _run(build(_source(spark, str(d))), mode, ck)[0]
+            _write(d, FILES[2:], first=2)
+            second = _run(build(_source(spark, str(d))), mode, ck)[0]
+            assert first + second == expected, case
+    finally:
+        spark.conf.set(key, old)

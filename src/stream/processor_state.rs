@@ -17,7 +17,7 @@ use crate::context::ExecContext;
 use crate::error::{EmberError, Result};
 use crate::exec::flat_map_groups;
 use crate::exec::hashing::FxHasher;
-use crate::plan::stateful_processor_spec::{ProcessorCalls, TimeMode, TransformWithStateSpec};
+use crate::plan::stateful_processor_spec::{ProcessorCalls, StateKind, TimeMode, TransformWithStateSpec};
 use crate::stream::metrics::OperatorMetrics;
 use crate::stream::state::{Change, PartitionChanges, TableSpec};
 
@@ -36,6 +36,8 @@ pub fn tables(spec: &TransformWithStateSpec) -> Vec<TableSpec> {
 pub struct ProcessorStateStore {
     converter: RowConverter,
     row_types: Vec<DataType>,
+    /// Per variable: whether it is a map (whose entries the state store counts one by one).
+    maps: Vec<bool>,
     /// Per table (variables, then timers): grouping key → its rows.
     tables: Vec<KeyMap>,
     /// Per table, what the latest batch changed: keys whose rows were replaced, keys removed.
@@ -63,6 +65,7 @@ impl ProcessorStateStore {
         Ok(ProcessorStateStore {
             converter: flat_map_groups::key_converter(&spec.keys)?,
             row_types,
+            maps: spec.variables.iter().map(|v| v.kind == StateKind::Map).collect(),
             tables: (0..n).map(|_| KeyMap::default()).collect(),
             upserted: vec![Vec::new(); n],
             removed: vec![Vec::new(); n],
@@ -276,9 +279,14 @@ impl ProcessorStateStore {
         Ok(results.output)
     }
 
-    /// Rows across the tables (`numRowsTotal`): one per (table, key).
+    /// `numRowsTotal` as Spark's state store counts it: a row per (value or list variable, key), a row per map
+    /// entry; timers are not counted.
     fn num_rows(&self) -> usize {
-        self.tables.iter().map(|t| t.len()).sum()
+        self.maps
+            .iter()
+            .zip(&self.tables)
+            .map(|(&map, t)| if map { t.values().map(|rows| rows.len()).sum() } else { t.len() })
+            .sum()
     }
 
     fn memory(&self) -> usize {
