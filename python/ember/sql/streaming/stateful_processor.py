@@ -369,9 +369,9 @@ class _ProcessorRunner:
         if result is None:
             return
         if self._pandas:
-            for out in result:
-                if len(out.columns) and len(out):
-                    outputs.append(pa.RecordBatch.from_pandas(out, preserve_index=False))
+            # Frames are kept and turned into Arrow together at the end of the batch (`_frames_to_arrow`): one
+            # conversion per key would cost more than the user's code.
+            outputs.extend(out for out in result if len(out.columns) and len(out))
             return
         rows = []
         for r in result:
@@ -379,6 +379,22 @@ class _ProcessorRunner:
             rows.append({k: _plain(v) for k, v in d.items()})
         if rows:
             outputs.append(pa.RecordBatch.from_pylist(rows))
+
+    @staticmethod
+    def _frames_to_arrow(outputs: List) -> List:
+        """The batch's output: pandas frames with the same columns concatenated and converted at once."""
+        import pandas as pd
+        import pyarrow as pa
+
+        frames = [o for o in outputs if not isinstance(o, pa.RecordBatch)]
+        done = [o for o in outputs if isinstance(o, pa.RecordBatch)]
+        if not frames:
+            return done
+        columns = list(frames[0].columns)
+        if all(list(f.columns) == columns for f in frames):
+            whole = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            return done + [pa.RecordBatch.from_pandas(whole, preserve_index=False)]
+        return done + [pa.RecordBatch.from_pandas(f, preserve_index=False) for f in frames]
 
     def __call__(self, keys, data, offsets, states, batch_ts, watermark_ms, timer_threshold):
         import pyarrow as pa
@@ -430,4 +446,4 @@ class _ProcessorRunner:
             else:
                 values = [self._cache[t][i] for i in idx]
             changed.append((idx, pa.array(values, type=s.type)))
-        return outputs, changed
+        return self._frames_to_arrow(outputs), changed
