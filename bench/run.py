@@ -5,7 +5,7 @@ Batch goals (issue 2): CSV read + groupBy count ≥ 15M rows/s on 2 cores and �
 p99 ≤ 10 ms; CSV streaming ≥ 15M rows/s; JSON event-time windows ≥ 2M events/s in ≤ 100 MB; a 20M-event soak with
 flat state and RSS. Figures are printed, never asserted.
 
-    python bench/run.py [--quick] [--no-pyspark] [--cases csv,json,udf,startup,latency,csv_stream,json_windows,stream_join,soak,checkpoint,state_store,kafka,jdbc_sink,delta_sink]
+    python bench/run.py [--quick] [--no-pyspark] [--cases csv,json,udf,startup,latency,csv_stream,json_windows,stream_join,soak,checkpoint,state_store,kafka,jdbc_sink,delta_sink,transform_with_state]
 
 --quick (or BENCH_QUICK=1): ember only, fewer iterations, a 5M-event soak. PySpark runs local[2] with
 spark.sql.shuffle.partitions = the number of cores, as ember's default, so the ratios compare engines at the same
@@ -29,7 +29,7 @@ import datagen  # noqa: E402
 
 BATCH_CASES = ["csv", "json", "udf"]
 STREAM_CASES = ["startup", "latency", "csv_stream", "json_windows", "stream_join", "soak", "checkpoint", "state_store",
-                "kafka", "jdbc_sink", "delta_sink"]
+                "kafka", "jdbc_sink", "delta_sink", "transform_with_state"]
 
 
 def child(script: str, args, echo: bool = False):
@@ -301,6 +301,17 @@ def main() -> None:
         elif case == "state_store":
             subprocess.run([sys.executable, os.path.join(HERE, "state_store.py")] + (["200000", "12"] if a.quick else []),
                            check=False)
+        elif case == "transform_with_state":
+            print("== transformWithStateInPandas: per-user running total in a ValueState, 1M events of 10k users in 20 "
+                  "Parquet files, maxFilesPerTrigger 2, update, noop, availableNow")
+            res = {}
+            for eng in engines:
+                r = child("transform_with_state.py", [eng, data] + (["200000"] if a.quick else []))
+                if r:
+                    res[eng] = r
+                    print(f"  {eng:8s} {r['rows_per_s'] / 1e3:8.0f}k rows/s ({r['rows']} rows in {r['seconds']:.1f} s)")
+            if "ember" in res and "pyspark" in res:
+                print(f"  ember/PySpark: {ratio(res['ember']['rows_per_s'], res['pyspark']['rows_per_s'])}")
         elif case == "jdbc_sink":
             print("== JDBC sink: 1M events (seed 002 shape) in 20 JSON files, maxFilesPerTrigger 2 → foreachBatch → "
                   "PostgreSQL 15 (binary COPY, one transaction per batch), availableNow; ember only (PySpark needs a "

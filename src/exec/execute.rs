@@ -161,6 +161,14 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
             }
             out
         }
+        PlanNode::TransformWithState { input, spec } => {
+            // On a batch DataFrame: one pass with empty state; no timer fires.
+            let rows = execute(input, ctx)?;
+            crate::exec::flat_map_groups::transform_once(spec, &rows, &input.schema.arrow_schema(), ctx)?
+                .into_iter()
+                .map(|b| make_batch(schema.clone(), b.columns().to_vec(), b.num_rows()))
+                .collect::<Result<Vec<_>>>()?
+        }
         PlanNode::MergeSessions { input, keys, session } => {
             crate::exec::time_window::merge_sessions(&execute(input, ctx)?, keys, *session, &schema, ctx)?
         }

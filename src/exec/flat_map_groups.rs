@@ -1,4 +1,4 @@
-//! Running `applyInPandasWithState` over one batch of rows: the rows grouped by key (keys in their sort order, as
+//! Running `applyInPandasWithState` (and a batch DataFrame's `transformWithState`) over one batch of rows: the rows grouped by key (keys in their sort order, as
 //! Spark's sort-based grouping) and the user's function called once for all the groups. A batch DataFrame runs it
 //! once with no state (`run_once`); the streaming operator (`stream::group_state`) adds its states and timeouts.
 use std::collections::HashMap;
@@ -10,6 +10,7 @@ use arrow::row::{RowConverter, SortField};
 
 use crate::context::ExecContext;
 use crate::error::{EmberError, Result};
+use crate::expr::PhysicalExpr;
 use crate::plan::group_state_spec::{GroupCalls, GroupResults, GroupStateSpec, NO_TIMESTAMP};
 use crate::types::batch::take_rows;
 
@@ -30,8 +31,8 @@ impl KeyGroups {
 }
 
 /// The row converter for the operator's keys.
-pub fn key_converter(spec: &GroupStateSpec) -> Result<RowConverter> {
-    Ok(RowConverter::new(spec.keys.iter().map(|k| SortField::new(k.data_type.clone())).collect())?)
+pub fn key_converter(keys: &[PhysicalExpr]) -> Result<RowConverter> {
+    Ok(RowConverter::new(keys.iter().map(|k| SortField::new(k.data_type.clone())).collect())?)
 }
 
 /// One row of nulls of the state schema (the state of a key that has none).
@@ -42,15 +43,15 @@ pub fn null_state(spec: &GroupStateSpec) -> Result<RecordBatch> {
     )?)
 }
 
-/// Group `all` (rows of `input_schema`) by the operator's keys.
+/// Group `all` (rows of `input_schema`) by the operator's keys (shared with transformWithState's operator).
 pub fn group_rows(
-    spec: &GroupStateSpec,
+    keys: &[PhysicalExpr],
     converter: &RowConverter,
     all: &RecordBatch,
     input_schema: &SchemaRef,
     ctx: &ExecContext,
 ) -> Result<KeyGroups> {
-    let key_cols = spec.keys.iter().map(|k| k.evaluate(all, &ctx.eval)).collect::<Result<Vec<_>>>()?;
+    let key_cols = keys.iter().map(|k| k.evaluate(all, &ctx.eval)).collect::<Result<Vec<_>>>()?;
     let encoded = converter.convert_columns(&key_cols)?;
     let mut groups: HashMap<&[u8], Vec<u32>> = HashMap::new();
     for (i, r) in encoded.iter().enumerate() {
@@ -66,6 +67,16 @@ pub fn group_rows(
     }
     let data = take_rows(all, order, input_schema)?;
     Ok(KeyGroups { keys: keys.into_iter().map(Box::<[u8]>::from).collect(), data, offsets })
+}
+
+/// The schema of the key values handed to a user's function: `k0`, `k1`, ... typed as the key expressions.
+pub fn key_schema(keys: &[PhysicalExpr]) -> SchemaRef {
+    Arc::new(Schema::new(
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| Field::new(format!("k{i}"), k.data_type.clone(), true))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// Call the function once: first for the keys with rows (`groups`), then for the `timed_out` keys (no rows).
@@ -84,14 +95,7 @@ pub fn call_groups(
     let calls = groups.keys.len() + timed_out.len();
     let parser = converter.parser();
     let keys = converter.convert_rows(groups.keys.iter().chain(timed_out).map(|k| parser.parse(k)))?;
-    let key_schema = Arc::new(Schema::new(
-        spec.keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| Field::new(format!("k{i}"), k.data_type.clone(), true))
-            .collect::<Vec<_>>(),
-    ));
-    let keys = RecordBatch::try_new(key_schema, keys)?;
+    let keys = RecordBatch::try_new(key_schema(&spec.keys), keys)?;
     let results = spec.func.call(GroupCalls {
         keys,
         data: groups.data,
@@ -117,9 +121,9 @@ pub fn run_once(
     input_schema: &SchemaRef,
     ctx: &ExecContext,
 ) -> Result<Vec<RecordBatch>> {
-    let converter = key_converter(spec)?;
+    let converter = key_converter(&spec.keys)?;
     let all = arrow::compute::concat_batches(input_schema, rows)?;
-    let groups = group_rows(spec, &converter, &all, input_schema, ctx)?;
+    let groups = group_rows(&spec.keys, &converter, &all, input_schema, ctx)?;
     if groups.keys.is_empty() {
         return Ok(vec![]);
     }
@@ -129,5 +133,34 @@ pub fn run_once(
     let watermark_ms = if spec.has_watermark { 0 } else { NO_TIMESTAMP };
     let results =
         call_groups(spec, &converter, groups, &[], states, vec![false; n], ctx.eval.now_micros / 1000, watermark_ms)?;
+    Ok(results.output)
+}
+
+/// transformWithState on a batch DataFrame: one pass over the groups with empty state, no timers due.
+pub fn transform_once(
+    spec: &crate::plan::stateful_processor_spec::TransformWithStateSpec,
+    rows: &[RecordBatch],
+    input_schema: &SchemaRef,
+    ctx: &ExecContext,
+) -> Result<Vec<RecordBatch>> {
+    let converter = key_converter(&spec.keys)?;
+    let all = arrow::compute::concat_batches(input_schema, rows)?;
+    let groups = group_rows(&spec.keys, &converter, &all, input_schema, ctx)?;
+    if groups.keys.is_empty() {
+        return Ok(vec![]);
+    }
+    let parser = converter.parser();
+    let keys = converter.convert_rows(groups.keys.iter().map(|k| parser.parse(k)))?;
+    let keys = RecordBatch::try_new(key_schema(&spec.keys), keys)?;
+    let states = spec.empty_states(groups.keys.len())?;
+    let results = spec.func.call(crate::plan::stateful_processor_spec::ProcessorCalls {
+        keys,
+        data: groups.data,
+        offsets: groups.offsets,
+        states,
+        batch_timestamp_ms: ctx.eval.now_micros / 1000,
+        watermark_ms: -1,
+        timer_threshold_ms: None,
+    })?;
     Ok(results.output)
 }

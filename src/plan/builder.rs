@@ -895,3 +895,56 @@ pub fn map_batches(
 ) -> Result<Arc<LogicalPlan>> {
     Ok(LogicalPlan::new(PlanNode::MapBatches { input: input.clone(), func }, PlanSchema::fresh(output)))
 }
+
+/// `groupBy(keys).transformWithState[InPandas](...)`: `output` is the processor's output schema, `variables` the
+/// state variables its `init` declared.
+#[allow(clippy::too_many_arguments)]
+pub fn transform_with_state(
+    input: &Plan,
+    keys: &[Expr],
+    func: Arc<dyn crate::plan::stateful_processor_spec::ProcessorFunction>,
+    output: Fields,
+    variables: Vec<crate::plan::stateful_processor_spec::StateVariable>,
+    output_mode: &str,
+    time_mode: &str,
+    pandas: bool,
+    cfg: AnalysisConfig,
+) -> Result<Plan> {
+    use crate::plan::stateful_processor_spec::{TimeMode, TransformWithStateSpec};
+    let append = match output_mode.to_ascii_lowercase().as_str() {
+        "append" => true,
+        "update" => false,
+        // Spark accepts complete here; the streaming checks refuse it without an aggregation.
+        "complete" => false,
+        _ => {
+            return Err(EmberError::illegal_argument(format!(
+                "[STREAMING_OUTPUT_MODE.INVALID] Invalid streaming output mode: {output_mode}. Accepted output modes are 'Append', 'Complete', 'Update'. SQLSTATE: 42KDE"
+            )))
+        }
+    };
+    let time_mode = TimeMode::parse(time_mode)?;
+    for v in &variables {
+        if v.ttl_ms.is_some() && time_mode != TimeMode::ProcessingTime {
+            return Err(EmberError::with_condition(
+                crate::error::ErrorKind::Analysis,
+                "STATEFUL_PROCESSOR_INCORRECT_TIME_MODE_TO_ASSIGN_TTL",
+                [("stateName", v.name.clone()), ("timeMode", time_mode.name().to_string())],
+            ));
+        }
+    }
+    let keys = expand_stars(input, keys, cfg)?;
+    let mut r = Resolver::new(&input.schema, cfg.case_sensitive);
+    let keys: Vec<PhysicalExpr> = keys.iter().map(|k| r.resolve(k)).collect::<Result<_>>()?;
+    let event_column = input.schema.attrs.iter().position(|a| a.watermark_delay_ms.is_some());
+    let spec = TransformWithStateSpec {
+        func,
+        keys,
+        variables,
+        append,
+        time_mode,
+        event_column,
+        has_watermark: event_column.is_some(),
+        pandas,
+    };
+    Ok(LogicalPlan::new(PlanNode::TransformWithState { input: input.clone(), spec }, PlanSchema::fresh(output)))
+}

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod group_state_spec;
 pub mod map_batches;
 pub mod sql_planner;
+pub mod stateful_processor_spec;
 pub mod stream_relation;
 pub mod streaming;
 pub mod time_window;
@@ -199,6 +200,11 @@ pub enum PlanNode {
         input: Arc<LogicalPlan>,
         func: Arc<dyn map_batches::BatchFunction>,
     },
+    /// `groupBy(...).transformWithState[InPandas](...)`: the processor's rows (output schema = this node's).
+    TransformWithState {
+        input: Arc<LogicalPlan>,
+        spec: crate::plan::stateful_processor_spec::TransformWithStateSpec,
+    },
     /// `withWatermark`: rows pass unchanged; a streaming query tracks the maximum of `column` (event time).
     EventTimeWatermark {
         input: Arc<LogicalPlan>,
@@ -253,6 +259,7 @@ fn node_children(node: &PlanNode) -> Vec<&Arc<LogicalPlan>> {
         | PlanNode::FlatMapGroupsWithState { input, .. }
         | PlanNode::MapBatches { input, .. }
         | PlanNode::Window { input, .. }
+        | PlanNode::TransformWithState { input, .. }
         | PlanNode::Sample { input, .. }
         | PlanNode::Passthrough { input, .. } => vec![input],
         PlanNode::Join { left, right, .. } | PlanNode::SetOperation { left, right, .. } => vec![left, right],
@@ -301,6 +308,10 @@ impl LogicalPlan {
             }
             PlanNode::MapBatches { func, .. } => func.name().to_string(),
             PlanNode::Window { .. } => "Window".into(),
+            PlanNode::TransformWithState { spec, .. } => {
+                let kind = if spec.pandas { "TransformWithStateInPandas" } else { "TransformWithStateInPySpark" };
+                format!("{kind} {}", spec.time_mode.name())
+            }
             PlanNode::EventTimeWatermark { column, delay_ms, .. } => {
                 format!("EventTimeWatermark {}, {delay_ms} ms", self.schema.fields[*column].name())
             }
@@ -381,6 +392,9 @@ impl LogicalPlan {
             }
             PlanNode::MapBatches { func, .. } => PlanNode::MapBatches { input: next(), func: func.clone() },
             PlanNode::Window { calls, .. } => PlanNode::Window { input: next(), calls: calls.clone() },
+            PlanNode::TransformWithState { spec, .. } => {
+                PlanNode::TransformWithState { input: next(), spec: spec.clone() }
+            }
             PlanNode::EventTimeWatermark { column, delay_ms, .. } => {
                 PlanNode::EventTimeWatermark { input: next(), column: *column, delay_ms: *delay_ms }
             }

@@ -179,6 +179,43 @@ impl PyDataFrame {
         self.derive(py, move |p, _| builder::map_batches(p, func, output))
     }
 
+    /// `variables`: what the processor's `init` declared, as (name, kind, schema JSON of its columns, TTL ms).
+    #[allow(clippy::too_many_arguments)]
+    fn transform_with_state(
+        &self,
+        py: Python<'_>,
+        groups: Vec<PyColumn>,
+        runner: Py<PyAny>,
+        output_json: &str,
+        variables: Vec<(String, String, String, Option<i64>)>,
+        output_mode: &str,
+        time_mode: &str,
+        pandas: bool,
+    ) -> BResult<PyDataFrame> {
+        use crate::plan::stateful_processor_spec::{StateKind, StateVariable};
+        let output = crate::types::spark_json::fields_from_json(output_json)?;
+        let variables = variables
+            .into_iter()
+            .map(|(name, kind, json, ttl_ms)| {
+                let fields = crate::types::spark_json::fields_from_json(&json)?;
+                Ok(StateVariable {
+                    name,
+                    kind: StateKind::parse(&kind)?,
+                    fields: std::sync::Arc::new(arrow::datatypes::Schema::new(fields)),
+                    ttl_ms,
+                })
+            })
+            .collect::<crate::error::Result<Vec<_>>>()?;
+        let func = std::sync::Arc::new(crate::python::stateful_processor::PyProcessorFunction {
+            runner,
+            output_schema: std::sync::Arc::new(arrow::datatypes::Schema::new(output.clone())),
+        });
+        let keys: Vec<_> = groups.into_iter().map(|c| c.expr).collect();
+        self.derive(py, move |p, cfg| {
+            builder::transform_with_state(p, &keys, func, output, variables, output_mode, time_mode, pandas, cfg)
+        })
+    }
+
     fn with_watermark(&self, py: Python<'_>, column: &str, delay: &str) -> BResult<PyDataFrame> {
         self.derive(py, move |p, cfg| builder::with_watermark(p, column, delay, cfg))
     }

@@ -9,6 +9,7 @@ pub mod group_function;
 pub mod monitoring;
 pub mod query_manager;
 pub mod session;
+pub mod stateful_processor;
 pub mod streaming;
 pub mod udf;
 

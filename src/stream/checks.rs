@@ -160,6 +160,15 @@ fn walk(p: &LogicalPlan, mode: OutputMode, aggregated: bool, root: &LogicalPlan)
                     ));
                 }
             }
+            PlanNode::TransformWithState { input, spec } => {
+                use crate::plan::stateful_processor_spec::TimeMode;
+                if spec.time_mode == TimeMode::EventTime && !input.schema.attrs.iter().any(|a| a.watermark_delay_ms.is_some()) {
+                    return Err(fail(
+                        "Watermark must be specified in the query using '[Dataset/DataFrame].withWatermark()' for using event-time timers in transformWithState.",
+                        root,
+                    ));
+                }
+            }
             PlanNode::SetOperation { .. } => {
                 return Err(fail("Except/Intersect on streaming DataFrames/Datasets is not supported", root))
             }
@@ -231,6 +240,7 @@ pub fn check_continuous(plan: &LogicalPlan) -> Result<()> {
             PlanNode::TimeWindow { .. } | PlanNode::MergeSessions { .. } => Some("Expand"),
             PlanNode::EventTimeWatermark { .. } => Some("EventTimeWatermark"),
             PlanNode::FlatMapGroupsWithState { .. } => Some("FlatMapGroupsInPandasWithState"),
+            PlanNode::TransformWithState { .. } => Some("TransformWithState"),
             _ => None,
         };
         if let Some(op) = unsupported {

@@ -34,7 +34,7 @@ pub struct GroupStateStore {
 
 impl GroupStateStore {
     pub fn new(spec: &GroupStateSpec, partitions: usize) -> Result<Self> {
-        let converter = flat_map_groups::key_converter(spec)?;
+        let converter = flat_map_groups::key_converter(&spec.keys)?;
         Ok(GroupStateStore {
             converter,
             entries: HashMap::default(),
@@ -129,7 +129,7 @@ impl GroupStateStore {
             dropped = keep.iter().filter(|k| !**k).count();
             all = arrow::compute::filter_record_batch(&all, &BooleanArray::from(keep))?;
         }
-        let groups = flat_map_groups::group_rows(spec, &self.converter, &all, input_schema, ctx)?;
+        let groups = flat_map_groups::group_rows(&spec.keys, &self.converter, &all, input_schema, ctx)?;
         let threshold = match spec.timeout {
             GroupTimeout::ProcessingTime => Some(ctx.eval.now_micros / 1000),
             GroupTimeout::EventTime if spec.has_watermark => Some(evict_ms),

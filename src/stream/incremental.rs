@@ -54,7 +54,7 @@ pub struct Incremental {
     root: Option<Step>,
     operators: Vec<Box<dyn StatefulOperator>>,
     /// Checkpointed state by operator index, loaded when the operators are created.
-    pending: Vec<(usize, Vec<RecordBatch>)>,
+    pending: Vec<(usize, Vec<Vec<RecordBatch>>)>,
     /// Each `withWatermark` step's delay and the event times it saw in the latest batch (plan pre-order).
     event_times: Vec<(i64, EventTimeStats)>,
 }
@@ -154,7 +154,7 @@ impl Incremental {
         self.event_times = planner.watermarks.into_iter().map(|d| (d, EventTimeStats::default())).collect();
         self.operators = planner.operators;
         for (index, parts) in std::mem::take(&mut self.pending) {
-            self.operators[index].restore(&parts)?;
+            self.operators[index].restore_tables(&parts)?;
         }
         self.root = Some(root);
         Ok(())
@@ -180,9 +180,9 @@ impl Incremental {
         self.operators.iter().map(|o| o.shape()).collect()
     }
 
-    /// Each stateful operator's state, in operator order, for the checkpoint.
-    pub fn snapshot(&mut self) -> Result<Vec<Vec<RecordBatch>>> {
-        self.operators.iter_mut().map(|o| o.snapshot()).collect()
+    /// Each stateful operator's state, in operator order, for the checkpoint: per partition, one batch per table.
+    pub fn snapshot(&mut self) -> Result<Vec<Vec<Vec<RecordBatch>>>> {
+        self.operators.iter_mut().map(|o| o.snapshot_tables()).collect()
     }
 
     /// Each stateful operator's changes in the latest batch (per partition), in operator order, for the store.
@@ -205,10 +205,10 @@ impl Incremental {
     }
 
     /// Checkpointed state by operator index, loaded into the operators when they are planned.
-    pub fn restore(&mut self, states: Vec<(usize, Vec<RecordBatch>)>) -> Result<()> {
+    pub fn restore(&mut self, states: Vec<(usize, Vec<Vec<RecordBatch>>)>) -> Result<()> {
         if self.root.is_some() {
             for (index, parts) in states {
-                self.operators[index].restore(&parts)?;
+                self.operators[index].restore_tables(&parts)?;
             }
         } else {
             self.pending = states;

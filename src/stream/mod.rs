@@ -15,6 +15,7 @@ pub mod manager;
 pub mod metrics;
 pub mod offset;
 pub mod operator;
+pub mod processor_state;
 pub mod progress;
 pub mod query;
 pub mod session_state;

@@ -347,15 +347,8 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<Vec<
         .map(|(op, tables)| StateStore::open(&ckpt.state_dir(op), tables, min_deltas, rec.last_committed))
         .collect::<Result<Vec<_>>>()?;
     if let Some(v) = rec.last_committed {
-        let states = stores
-            .iter()
-            .map(|store| {
-                // One table per operator today: its rows per partition.
-                let parts =
-                    store.load(v)?.into_iter().map(|tables| tables.into_iter().next()).collect::<Option<Vec<_>>>();
-                Ok(parts.unwrap_or_default())
-            })
-            .collect::<Result<Vec<_>>>()?;
+        // Per operator and partition, its rows of each table.
+        let states = stores.iter().map(|store| store.load(v)).collect::<Result<Vec<_>>>()?;
         run.incremental.restore(states.into_iter().enumerate().collect())?;
     }
     for (i, (_, s)) in run.sources.iter_mut().enumerate() {
@@ -574,7 +567,7 @@ fn run_loop(
         if ckpt.is_some() {
             // Each operator's changes, or every minDeltasForSnapshot versions its whole state.
             let changes = run.incremental.changes()?;
-            let mut full: Vec<Option<Vec<arrow::array::RecordBatch>>> =
+            let mut full: Vec<Option<Vec<Vec<arrow::array::RecordBatch>>>> =
                 if stores.iter().any(|s| s.snapshot_due(batch_id)) {
                     run.incremental.snapshot()?.into_iter().map(Some).collect()
                 } else {
@@ -582,7 +575,7 @@ fn run_loop(
                 };
             for (op, (store, parts)) in stores.iter_mut().zip(changes).enumerate() {
                 match full.get_mut(op).and_then(|f| f.take()).filter(|_| store.snapshot_due(batch_id)) {
-                    Some(whole) => store.put_snapshot(whole.into_iter().map(|b| vec![b]).collect()),
+                    Some(whole) => store.put_snapshot(whole),
                     None => store.update(parts),
                 }
                 let m = store.commit(batch_id)?;

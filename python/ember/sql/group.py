@@ -1,5 +1,5 @@
 """``GroupedData``: the result of ``groupBy``; aggregation builds the plan."""
-from typing import TYPE_CHECKING, Any, Dict, List
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from ember import _native
 from ember.errors import PySparkNotImplementedError, PySparkTypeError, _error
@@ -115,4 +115,61 @@ class GroupedData:
                               int(session.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch", "10000")))
         jdf = self._df._jdf.apply_in_pandas_with_state(self._groups, runner, _schema_json(outputStructType),
                                                         _schema_json(stateStructType), outputMode, timeoutConf)
+        return DataFrame(jdf, session)
+
+    def transformWithStateInPandas(self, statefulProcessor, outputStructType, outputMode: str, timeMode: str,
+                                   initialState: "Optional[GroupedData]" = None,
+                                   eventTimeColumnName: str = "") -> "DataFrame":
+        """A ``StatefulProcessor`` per grouping key with value, list and map state, timers and TTL; its
+        ``handleInputRows`` gets the key's rows as pandas DataFrames.
+
+        .. versionadded:: 4.0.0
+        """
+        return self._transform_with_state(statefulProcessor, outputStructType, outputMode, timeMode, True,
+                                          initialState, eventTimeColumnName)
+
+    def transformWithState(self, statefulProcessor, outputStructType, outputMode: str, timeMode: str,
+                           initialState: "Optional[GroupedData]" = None,
+                           eventTimeColumnName: str = "") -> "DataFrame":
+        """As ``transformWithStateInPandas``, with the key's rows as ``Row`` objects and Rows yielded back.
+
+        .. versionadded:: 4.1.0
+        """
+        return self._transform_with_state(statefulProcessor, outputStructType, outputMode, timeMode, False,
+                                          initialState, eventTimeColumnName)
+
+    def _transform_with_state(self, processor, outputStructType, outputMode, timeMode, pandas, initialState,
+                              eventTimeColumnName) -> "DataFrame":
+        from ember.errors import PySparkNotImplementedError
+        from ember.sql.dataframe import DataFrame
+        from ember.sql.readwriter import _schema_json
+        from ember.sql.streaming.stateful_processor import _ProcessorRunner
+        from ember.sql.types import StructType, _parse_datatype_string
+
+        try:
+            import pyarrow  # noqa: F401
+
+            if pandas:
+                import pandas as _pd  # noqa: F401
+        except ImportError as e:
+            from ember.errors import PySparkImportError
+
+            raise _error(PySparkImportError, "PACKAGE_NOT_INSTALLED",
+                         f"pandas and pyarrow are required for transformWithState: {e}")
+        if initialState is not None:
+            assert isinstance(initialState, GroupedData)
+            raise _error(PySparkNotImplementedError, None,
+                         "ember does not run transformWithState with an initialState yet")
+        if eventTimeColumnName:
+            raise _error(PySparkNotImplementedError, None,
+                         "ember does not run transformWithState with an eventTimeColumnName yet")
+        if isinstance(outputStructType, str):
+            outputStructType = _parse_datatype_string(outputStructType)
+        assert isinstance(outputStructType, StructType)
+        session = self._df.sparkSession
+        runner = _ProcessorRunner(processor, timeMode, pandas, outputStructType.names,
+                                  session.conf.get("spark.sql.session.timeZone"),
+                                  int(session.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch", "10000")))
+        jdf = self._df._jdf.transform_with_state(self._groups, runner, _schema_json(outputStructType),
+                                                  runner._declarations(), outputMode, timeMode, pandas)
         return DataFrame(jdf, session)

@@ -31,6 +31,7 @@ pub mod deduplicate;
 pub mod flat_map_groups_with_state;
 pub mod session_window;
 pub mod stream_join;
+pub mod transform_with_state;
 
 use std::sync::Arc;
 
@@ -81,6 +82,16 @@ pub trait StatefulOperator: Send {
     fn snapshot(&mut self) -> Result<Vec<RecordBatch>>;
     /// Load the state as the store read it back (one batch per partition).
     fn restore(&mut self, parts: &[RecordBatch]) -> Result<()>;
+    /// The whole state per partition, one batch per table of `state_tables` (an operator with several tables
+    /// overrides this and `restore_tables`).
+    fn snapshot_tables(&mut self) -> Result<Vec<Vec<RecordBatch>>> {
+        Ok(self.snapshot()?.into_iter().map(|b| vec![b]).collect())
+    }
+    /// Load the state per partition, one batch per table as the store read it back.
+    fn restore_tables(&mut self, parts: &[Vec<RecordBatch>]) -> Result<()> {
+        let first: Vec<RecordBatch> = parts.iter().filter_map(|t| t.first().cloned()).collect();
+        self.restore(&first)
+    }
 }
 
 /// What a planner is given: the query's output mode and the state's partition count (fixed by the checkpoint).
@@ -100,8 +111,14 @@ pub struct Planned {
 pub type Planner = fn(&Arc<LogicalPlan>, PlanContext) -> Result<Option<Planned>>;
 
 /// Tried in order; session windows before plain aggregation (both are `Aggregate` nodes).
-pub static PLANNERS: &[Planner] =
-    &[session_window::plan, aggregate::plan, deduplicate::plan, flat_map_groups_with_state::plan, stream_join::plan];
+pub static PLANNERS: &[Planner] = &[
+    session_window::plan,
+    aggregate::plan,
+    deduplicate::plan,
+    flat_map_groups_with_state::plan,
+    transform_with_state::plan,
+    stream_join::plan,
+];
 
 /// `name: type` per column of `range` of a schema (the shape's key and value lists).
 pub fn column_types(schema: &PlanSchema, range: std::ops::Range<usize>) -> Vec<String> {

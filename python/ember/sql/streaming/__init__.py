@@ -2,5 +2,29 @@
 from ember.sql.streaming.listener import StreamingQueryListener
 from ember.sql.streaming.query import StreamingQuery, StreamingQueryManager
 from ember.sql.streaming.readwriter import DataStreamReader, DataStreamWriter
+from ember.sql.streaming.stateful_processor import (
+    ExpiredTimerInfo,
+    ListState,
+    MapState,
+    StatefulProcessor,
+    StatefulProcessorHandle,
+    TimerValues,
+    TTLConfig,
+    ValueState,
+)
 
-__all__ = ["DataStreamReader", "DataStreamWriter", "StreamingQuery", "StreamingQueryListener", "StreamingQueryManager"]
+__all__ = [
+    "DataStreamReader",
+    "DataStreamWriter",
+    "StreamingQuery",
+    "StreamingQueryListener",
+    "StreamingQueryManager",
+    "StatefulProcessor",
+    "StatefulProcessorHandle",
+    "ValueState",
+    "ListState",
+    "MapState",
+    "TimerValues",
+    "ExpiredTimerInfo",
+    "TTLConfig",
+]

@@ -1,0 +1,106 @@
+//! `transformWithState` / `transformWithStateInPandas` (Spark's `TransformWithStateExec` and its Python
+//! counterpart): a stateful processor per grouping key with value, list and map state variables, timers and TTL,
+//! its state kept in `ProcessorStateStore` (one state store table per variable, plus the timers).
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+
+use crate::context::ExecContext;
+use crate::error::Result;
+use crate::plan::stateful_processor_spec::{TimeMode, TransformWithStateSpec};
+use crate::plan::{LogicalPlan, PlanNode};
+use crate::stream::operator::{PlanContext, Planned, StatefulOperator, Watermarks};
+use crate::stream::processor_state::{self, ProcessorStateStore};
+use crate::stream::state::{PartitionChanges, TableSpec};
+use crate::types::batch::make_batch;
+
+pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
+    let PlanNode::TransformWithState { input, spec } = &p.node else { return Ok(None) };
+    let keys: Vec<String> = spec.keys.iter().map(|k| crate::types::simple_string(&k.data_type)).collect();
+    let variables: Vec<serde_json::Value> = spec
+        .variables
+        .iter()
+        .map(|v| {
+            let columns: Vec<String> = v
+                .fields
+                .fields()
+                .iter()
+                .map(|f| format!("{}: {}", f.name(), crate::types::simple_string(f.data_type())))
+                .collect();
+            serde_json::json!({"name": v.name, "kind": v.kind.name(), "columns": columns, "ttl": v.ttl_ms.is_some()})
+        })
+        .collect();
+    let shape = serde_json::json!({
+        "operator": "transformWithStateExec",
+        "keys": keys,
+        "timeMode": spec.time_mode.name(),
+        "variables": variables,
+    });
+    let operator = TransformWithState {
+        store: ProcessorStateStore::new(spec, cx.partitions)?,
+        tables: processor_state::tables(spec),
+        spec: spec.clone(),
+        input_schema: input.schema.arrow_schema(),
+        schema: p.schema.arrow_schema(),
+        shape,
+    };
+    Ok(Some(Planned { operator: Box::new(operator), inputs: vec![input.clone()] }))
+}
+
+struct TransformWithState {
+    store: ProcessorStateStore,
+    tables: Vec<TableSpec>,
+    spec: TransformWithStateSpec,
+    input_schema: SchemaRef,
+    schema: SchemaRef,
+    shape: serde_json::Value,
+}
+
+impl StatefulOperator for TransformWithState {
+    fn shape(&self) -> serde_json::Value {
+        self.shape.clone()
+    }
+    fn process(
+        &mut self,
+        mut inputs: Vec<Vec<RecordBatch>>,
+        marks: Watermarks,
+        ctx: &ExecContext,
+    ) -> Result<Vec<RecordBatch>> {
+        let rows = inputs.remove(0);
+        let out = self.store.process(&self.spec, &rows, &self.input_schema, marks.late_ms, marks.evict_ms, ctx)?;
+        out.into_iter().map(|b| make_batch(self.schema.clone(), b.columns().to_vec(), b.num_rows())).collect()
+    }
+    /// Processing-time timers and TTL are checked every trigger; event-time timers when the watermark rose.
+    fn wants_no_data_batch(&self, watermark_rose: bool) -> bool {
+        match self.spec.time_mode {
+            TimeMode::ProcessingTime => true,
+            TimeMode::EventTime => watermark_rose,
+            TimeMode::None => false,
+        }
+    }
+    fn metrics(&self) -> &crate::stream::metrics::OperatorMetrics {
+        &self.store.metrics
+    }
+    fn metrics_mut(&mut self) -> &mut crate::stream::metrics::OperatorMetrics {
+        &mut self.store.metrics
+    }
+    fn state_tables(&self) -> Vec<TableSpec> {
+        self.tables.clone()
+    }
+    fn changes(&mut self) -> Result<Vec<PartitionChanges>> {
+        self.store.changes()
+    }
+    fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
+        Ok(self.store.snapshot()?.into_iter().filter_map(|t| t.into_iter().next()).collect())
+    }
+    fn snapshot_tables(&mut self) -> Result<Vec<Vec<RecordBatch>>> {
+        self.store.snapshot()
+    }
+    fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
+        self.restore_tables(&parts.iter().map(|b| vec![b.clone()]).collect::<Vec<_>>())
+    }
+    fn restore_tables(&mut self, parts: &[Vec<RecordBatch>]) -> Result<()> {
+        self.store.restore(parts)
+    }
+}
