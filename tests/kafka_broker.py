@@ -65,15 +65,17 @@ class Broker:
         return name
 
     def produce(self, topic, records):
-        """Send (key, value, partition[, headers]) tuples and wait for every acknowledgement. One record per
-        request: Tansu 0.6 reports a partition's end as the last request's first offset + 1, so multi-record
-        requests would leave records behind the end a reader sees."""
+        """Send (key, value, partition[, headers[, timestamp ms]]) tuples and wait for every acknowledgement. One
+        record per request: Tansu 0.6 reports a partition's end as the last request's first offset + 1, so
+        multi-record requests would leave records behind the end a reader sees."""
         from confluent_kafka import Producer
 
         p = Producer({"bootstrap.servers": self.bootstrap, "linger.ms": 0, "batch.num.messages": 1})
         for rec in records:
             key, value, partition = rec[:3]
-            kw = {"headers": rec[3]} if len(rec) > 3 else {}
+            kw = {"headers": rec[3]} if len(rec) > 3 and rec[3] is not None else {}
+            if len(rec) > 4:
+                kw["timestamp"] = rec[4]
             p.produce(topic, key=key, value=value, partition=partition, **kw)
             p.poll(0)
         assert p.flush(30) == 0

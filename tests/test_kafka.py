@@ -396,3 +396,297 @@ def test_killed_kafka_job_ends_with_exactly_the_uninterrupted_output(spark, brok
     out, err = run(killed).communicate(timeout=120)
     assert "done" in out, err
     assert output(killed) == expected
+
+
+# --- read limits, triggers, new partitions, timestamps, input partitions, group ids, output modes, auth ----------
+
+def _rows(spark, name):
+    """A memory sink's rows ([] before its first batch made the table)."""
+    try:
+        return spark.table(name).collect()
+    except AnalysisException:
+        return []
+
+
+def _wait_for(cond, timeout=30.0, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_starting_timestamp_options_resolve_through_the_broker(spark, broker, tmp_path):
+    """Spark's precedence (startingTimestamp, then startingOffsetsByTimestamp, then startingOffsets) and its checks.
+    Tansu 0.6 answers every lookup by timestamp with offset 0 (checked with a plain client), so what a lookup returns
+    is only exercised as "the broker's answer is where the query starts"; the no-match strategies are unit tests
+    (client.rs `timestamps_without_a_record_fail_or_start_at_latest`)."""
+    topic = broker.create_topic(partitions=2)
+    broker.produce(topic, [(None, f"v{i}".encode(), i % 2, None, 1000 * (i + 1)) for i in range(6)])
+    # startingTimestamp wins over startingOffsets=latest: the query starts where the broker's lookup says.
+    df = _reader(spark, broker, subscribe=topic, startingOffsets="latest", startingTimestamp="1000")
+    q = _run_available_now(df.selectExpr("CAST(value AS STRING) v", "CAST(timestamp AS DOUBLE) ts",
+                                         "timestampType"), "kafka_ts_global", str(tmp_path / "global"))
+    assert q.exception() is None
+    assert sorted(r.v for r in _rows(spark, "kafka_ts_global")) == [f"v{i}" for i in range(6)]
+    # The record timestamps set by the producer come through (CreateTime).
+    assert sorted((r.ts, r.timestampType) for r in _rows(spark, "kafka_ts_global")) == [(i + 1.0, 0) for i in range(6)]
+    with open(tmp_path / "global" / "sources" / "0" / "0") as f:
+        assert json.loads(f.read().splitlines()[-1]) == {topic: {"0": 0, "1": 0}}
+    # startingOffsetsByTimestamp must name every assigned partition (Spark's check), at the query's start.
+    df = _reader(spark, broker, subscribe=topic, startingOffsetsByTimestamp=json.dumps({topic: {"0": 1000}}))
+    q = df.writeStream.format("memory").queryName("kafka_ts_mismatch").start()
+    with pytest.raises(StreamingQueryException) as e:
+        q.awaitTermination(60)
+    assert "KAFKA_TIMESTAMP_OFFSET_DOES_NOT_MATCH_ASSIGNED" in str(e.value)
+    assert "Partitions specified for Kafka timestamp based start offsets don't match what are assigned." in str(e.value)
+    assert f"Specified: Set({topic}-0) Assigned: Set({topic}-0, {topic}-1)" in str(e.value)
+    # ... and it wins over startingOffsets; the batch reader checks the end the same way.
+    both = json.dumps({topic: {"0": 1000, "1": 1000}})
+    df = _reader(spark, broker, subscribe=topic, startingOffsets="latest", startingOffsetsByTimestamp=both,
+                 startingOffsetsByTimestampStrategy="latest")
+    q = _run_available_now(df.selectExpr("CAST(value AS STRING) v"), "kafka_ts_both", str(tmp_path / "both"))
+    assert q.exception() is None and len(_rows(spark, "kafka_ts_both")) == 6
+    batch = (spark.read.format("kafka").option("kafka.bootstrap.servers", broker.bootstrap).option("subscribe", topic)
+             .option("endingOffsetsByTimestamp", json.dumps({topic: {"1": 9000}})))
+    with pytest.raises(Exception, match="timestamp based end offsets don't match what are assigned"):
+        batch.load().count()
+    with pytest.raises(IllegalArgumentException, match="Expected a single long value, got soon"):
+        _reader(spark, broker, subscribe=topic, startingTimestamp="soon")
+
+
+def test_min_offsets_per_trigger_holds_batches_back_until_enough_or_max_trigger_delay(spark, broker):
+    topic = broker.create_topic(partitions=1)
+    broker.produce(topic, [(None, f"a{i}".encode(), 0) for i in range(2)])
+    df = _reader(spark, broker, subscribe=topic, startingOffsets="earliest", minOffsetsPerTrigger=5,
+                 maxTriggerDelay="10m")
+    q = df.selectExpr("CAST(value AS STRING) v").writeStream.format("memory").queryName("kafka_min").start()
+    try:
+        # The first trigger of a run is never held back (Spark's lastTriggerMillis starts at 0).
+        _wait_for(lambda: len(_rows(spark, "kafka_min")) == 2, what="the first batch")
+        broker.produce(topic, [(None, f"b{i}".encode(), 0) for i in range(2)])
+        time.sleep(1.5)
+        assert len(_rows(spark, "kafka_min")) == 2, "4 < minOffsetsPerTrigger records must wait"
+        broker.produce(topic, [(None, f"c{i}".encode(), 0) for i in range(3)])
+        _wait_for(lambda: len(_rows(spark, "kafka_min")) == 7, what="the batch of 5")
+        assert [p["numInputRows"] for p in q.recentProgress if p["numInputRows"]] == [2, 5]
+    finally:
+        q.stop()
+    # With maxTriggerDelay passed, fewer records than minOffsetsPerTrigger still make a batch.
+    df = _reader(spark, broker, subscribe=topic, startingOffsets="latest", minOffsetsPerTrigger=1000,
+                 maxTriggerDelay="1s")
+    q = df.selectExpr("CAST(value AS STRING) v").writeStream.format("memory").queryName("kafka_delay").start()
+    try:
+        _wait_for(lambda: q.lastProgress is not None, what="the first batch")
+        broker.produce(topic, [(None, b"late", 0)])
+        _wait_for(lambda: len(_rows(spark, "kafka_delay")) == 1, what="the delayed batch")
+    finally:
+        q.stop()
+
+
+def test_trigger_once_reads_everything_in_one_batch(spark, broker):
+    topic = broker.create_topic(partitions=2)
+    broker.produce(topic, [(None, str(i).encode(), i % 2) for i in range(7)])
+    df = _reader(spark, broker, subscribe=topic, startingOffsets="earliest", maxOffsetsPerTrigger=2)
+    q = df.selectExpr("CAST(value AS STRING) v").writeStream.format("memory").queryName("kafka_once") \
+        .trigger(once=True).start()
+    q.awaitTermination(60)
+    assert q.exception() is None and not q.isActive
+    # Spark ignores read limits under Trigger.Once: one batch with everything.
+    assert [p["numInputRows"] for p in q.recentProgress] == [7]
+    assert sorted(int(r.v) for r in _rows(spark, "kafka_once")) == list(range(7))
+
+
+def test_available_now_reads_only_up_to_the_offsets_seen_at_start(spark, broker, tmp_path):
+    topic = broker.create_topic(partitions=1)
+    broker.produce(topic, [(None, f"old{i}".encode(), 0) for i in range(6)])
+    pattern = topic[:-2] + ".*"
+    seen = []
+
+    def batch(df, batch_id):
+        seen.append((batch_id, sorted(r.v for r in df.collect())))
+        if batch_id == 0:
+            # Records and a whole new matching topic arriving mid-run: not part of this run.
+            broker.produce(topic, [(None, f"new{i}".encode(), 0) for i in range(4)])
+            other = broker.create_topic(topic[:-2] + "zz", partitions=1)
+            broker.produce(other, [(None, b"other", 0)])
+
+    ckpt = str(tmp_path / "ckpt")
+    df = _reader(spark, broker, subscribePattern=pattern, startingOffsets="earliest", maxOffsetsPerTrigger=2)
+    q = df.selectExpr("CAST(value AS STRING) v").writeStream.foreachBatch(batch) \
+        .option("checkpointLocation", ckpt).trigger(availableNow=True).start()
+    q.awaitTermination(60)
+    assert q.exception() is None
+    assert [n for n, _ in seen] == [0, 1, 2]
+    assert sorted(v for _, vs in seen for v in vs) == sorted(f"old{i}" for i in range(6))
+    assert q.lastProgress["sources"][0]["endOffset"] == {topic: {"0": 6}}
+    # The next availableNow run reads what came meanwhile, the new topic from its start.
+    seen.clear()
+    q = df.selectExpr("CAST(value AS STRING) v").writeStream.foreachBatch(batch) \
+        .option("checkpointLocation", ckpt).trigger(availableNow=True).start()
+    q.awaitTermination(60)
+    assert sorted(v for _, vs in seen for v in vs) == sorted([f"new{i}" for i in range(4)] + ["other"])
+
+
+def test_new_topics_and_partitions_are_read_from_their_start(spark, broker):
+    """A topic matching subscribePattern that appears while the query runs is read from offset 0, whatever
+    startingOffsets said (that applies to the partitions seen at the start only), as Spark does."""
+    prefix = f"np{os.getpid()}x{int(time.time() * 1000) % 100000}"
+    first = broker.create_topic(prefix + "a", partitions=1)
+    broker.produce(first, [(None, b"before", 0)])
+    df = _reader(spark, broker, subscribePattern=prefix + ".*", startingOffsets="latest")
+    q = df.selectExpr("topic", "CAST(value AS STRING) v", "offset").writeStream.format("memory") \
+        .queryName("kafka_new_parts").start()
+    try:
+        q.processAllAvailable()
+        broker.produce(first, [(None, b"after", 0)])
+        second = broker.create_topic(prefix + "b", partitions=2)
+        broker.produce(second, [(None, f"b{i}".encode(), i % 2) for i in range(4)])
+        _wait_for(lambda: len(_rows(spark, "kafka_new_parts")) == 5, what="the new topic's records")
+        q.processAllAvailable()
+        rows = sorted((r.topic, r.v, r.offset) for r in _rows(spark, "kafka_new_parts"))
+        assert rows == [(first, "after", 1)] + sorted((second, f"b{i}", i // 2) for i in range(4))
+        assert q.lastProgress["sources"][0]["endOffset"] == {first: {"0": 2}, second: {"0": 2, "1": 2}}
+    finally:
+        q.stop()
+
+
+def test_min_partitions_cuts_reads_into_sparks_input_partitions(spark, broker):
+    from ember.sql.functions import spark_partition_id
+
+    topic = broker.create_topic(partitions=1)
+    broker.produce(topic, [(None, str(i).encode(), 0) for i in range(10)])
+    def base():
+        return spark.read.format("kafka").option("kafka.bootstrap.servers", broker.bootstrap) \
+            .option("subscribe", topic)
+
+    def pieces(df):
+        got = df.select(spark_partition_id().alias("p"), "offset").collect()
+        assert sorted(r.offset for r in got) == list(range(10)), "every record once"
+        by = {}
+        for r in got:
+            by.setdefault(r.p, []).append(r.offset)
+        return sorted((min(v), max(v) + 1) for v in by.values())
+
+    assert pieces(base().load()) == [(0, 10)]
+    # Spark's KafkaOffsetRangeCalculator: 10 records over 4 partitions → 2, 2, 3, 3.
+    assert pieces(base().option("minPartitions", 4).load()) == [(0, 2), (2, 4), (4, 7), (7, 10)]
+    assert pieces(base().option("maxRecordsPerPartition", 4).load()) == [(0, 3), (3, 6), (6, 10)]
+    # Both: minPartitions decides when it asks for more pieces than there are partitions (Spark's order).
+    assert len(pieces(base().option("minPartitions", 2).option("maxRecordsPerPartition", 1).load())) == 2
+    with pytest.raises(IllegalArgumentException, match='For input string: "many"'):
+        base().option("minPartitions", "many").load()
+    with pytest.raises(IllegalArgumentException, match="maxRecordsPerPartition must be positive"):
+        base().option("maxRecordsPerPartition", "-1").load()
+    # A streaming batch is cut the same way.
+    parts = []
+    q = (_reader(spark, broker, subscribe=topic, startingOffsets="earliest", minPartitions=3)
+         .select(spark_partition_id().alias("p")).writeStream
+         .foreachBatch(lambda df, _: parts.append(sorted({r.p for r in df.collect()})))
+         .trigger(availableNow=True).start())
+    q.awaitTermination(60)
+    assert q.exception() is None and parts[0] == [0, 1, 2]
+
+
+def test_group_id_prefix_and_kafka_group_id_name_the_consumers(spark, broker):
+    """The consumers' group id is `<groupIdPrefix>-<uuid>-executor` (Spark's default prefixes
+    spark-kafka-source / spark-kafka-relation), or `kafka.group.id` as given; Spark's data-loss messages name it."""
+    topic = broker.create_topic(partitions=1)
+    broker.produce(topic, [(None, b"x", 0) for _ in range(3)])
+    # An end past the log's end: records 3..7 cannot be read, Spark's COULD_NOT_READ_OFFSET_RANGE.
+    base = (spark.read.format("kafka").option("kafka.bootstrap.servers", broker.bootstrap)
+            .option("assign", json.dumps({topic: [0]})).option("endingOffsets", json.dumps({topic: {"0": 8}})))
+
+    def message(reader):
+        with pytest.raises(Exception) as e:
+            reader.load().count()
+        return str(e.value)
+
+    m = message(base)
+    assert f"Could not read records in offset [3, 8) for topic partition {topic}-0" in m
+    assert "with consumer group spark-kafka-relation-" in m and "-executor." in m
+    m = message(base.option("groupIdPrefix", "myapp"))
+    assert "with consumer group myapp-" in m
+    m = message(base.option("groupIdPrefix", "ignored").option("kafka.group.id", "fixed-group"))
+    assert "with consumer group fixed-group." in m
+
+
+@pytest.mark.parametrize("mode, expected", [
+    ("complete", ["a:2", "a:3", "b:1", "b:1", "c:2"]),
+    ("update", ["a:2", "a:3", "b:1", "c:2"]),
+])
+def test_aggregates_write_to_kafka_in_complete_and_update_modes(spark, broker, tmp_path, mode, expected):
+    src = broker.create_topic(partitions=1)
+    dst = broker.create_topic(partitions=1)
+    broker.produce(src, [(None, v.encode(), 0) for v in "abacca"])
+    counts = (_reader(spark, broker, subscribe=src, startingOffsets="earliest", maxOffsetsPerTrigger=3)
+              .selectExpr("CAST(value AS STRING) v").groupBy("v").count())
+    q = (counts.selectExpr("v AS key", "concat(v, ':', CAST(count AS STRING)) AS value").writeStream
+         .format("kafka").option("kafka.bootstrap.servers", broker.bootstrap).option("topic", dst)
+         # One record per produce request: Tansu 0.6 under-reports a partition's end otherwise.
+         .option("kafka.batch.num.messages", "1").option("checkpointLocation", str(tmp_path / "ckpt"))
+         .outputMode(mode).trigger(availableNow=True).start())
+    q.awaitTermination(60)
+    assert q.exception() is None
+    got = broker.consume(dst)
+    assert sorted(v.decode() for _, _, _, v in got) == expected
+    assert all(k.decode() == v.decode()[0] for _, _, k, v in got)
+
+
+def test_kafka_json_windowed_count_with_watermark_back_to_kafka(spark, broker, tmp_path):
+    """Kafka → from_json → 1-minute windows with a 10 s watermark → Kafka, append mode: a window is written once,
+    when the watermark passes its end, and a record later than the watermark is dropped. Spark 3.4+'s two
+    watermarks: batch N drops rows late against batch N-1's watermark and emits windows ending at or before its own.
+    """
+    from ember.sql import functions as F
+
+    src = broker.create_topic(partitions=1)
+    dst = broker.create_topic(partitions=1)
+    times = ["00:00:10", "00:00:20", "00:00:30", "00:00:40", "00:00:50",  # batch 0; watermark after: 00:00:40
+             "00:01:10", "00:01:20", "00:01:30", "00:02:10", "00:02:30",  # batch 1; after: 00:02:20
+             "00:03:05", "00:03:15", "00:03:25", "00:03:35", "00:03:45",  # batch 2 emits 00:00, 00:01; after: 00:03:35
+             "00:00:30"]                                                  # batch 3: late, dropped; emits 00:02
+    broker.produce(src, [(None, json.dumps({"ts": f"2024-01-01T{t}", "k": "x"}).encode(), 0) for t in times])
+    events = (_reader(spark, broker, subscribe=src, startingOffsets="earliest", maxOffsetsPerTrigger=5)
+              .select(F.from_json(F.col("value").cast("string"), "ts TIMESTAMP, k STRING").alias("e"))
+              .select("e.*"))
+    windows = events.withWatermark("ts", "10 seconds").groupBy(F.window("ts", "1 minute")).count()
+    q = (windows.select(F.date_format("window.start", "HH:mm").alias("key"),
+                        F.to_json(F.struct(F.date_format("window.end", "HH:mm").alias("end"), "count")).alias("value"))
+         .writeStream.format("kafka").option("kafka.bootstrap.servers", broker.bootstrap).option("topic", dst)
+         .option("kafka.batch.num.messages", "1").option("checkpointLocation", str(tmp_path / "ckpt"))
+         .outputMode("append").trigger(availableNow=True).start())
+    q.awaitTermination(60)
+    assert q.exception() is None
+    assert [p["numInputRows"] for p in q.recentProgress] == [5, 5, 5, 1]
+    got = [(k.decode(), json.loads(v)) for _, _, k, v in broker.consume(dst)]
+    assert sorted(got, key=lambda kv: kv[0]) == [("00:00", {"end": "00:01", "count": 5}),
+                                                 ("00:01", {"end": "00:02", "count": 3}),
+                                                 ("00:02", {"end": "00:03", "count": 2})]
+    dropped = sum(op["numRowsDroppedByWatermark"] for p in q.recentProgress for op in p["stateOperators"])
+    assert dropped == 1
+
+
+@pytest.mark.parametrize("security", [
+    {"kafka.security.protocol": "SASL_PLAINTEXT", "kafka.sasl.mechanism": "PLAIN",
+     "kafka.sasl.username": "nobody", "kafka.sasl.password": "wrong"},
+    {"kafka.security.protocol": "SSL"},
+], ids=["sasl-wrong-credentials", "tls-to-a-plaintext-broker"])
+def test_auth_and_tls_failures_end_the_query_with_a_clear_error(spark, broker, security):
+    topic = broker.create_topic(partitions=1)
+    broker.produce(topic, [(None, b"x", 0)])
+    opts = dict(security, **{"kafkaConsumer.pollTimeoutMs": "4000"})
+    q = _reader(spark, broker, subscribe=topic, **opts).writeStream.format("memory") \
+        .queryName("kafka_auth_" + security["kafka.security.protocol"].lower()).start()
+    with pytest.raises(StreamingQueryException) as e:
+        q.awaitTermination(60)
+    assert f"Kafka at {broker.bootstrap} could not list its topics within 4000 ms" in str(e.value)
+    assert not q.isActive
+    # The sink too: a batch write fails within its timeout instead of hanging.
+    w = spark.createDataFrame([("v",)], "value STRING").write.format("kafka") \
+        .option("kafka.bootstrap.servers", broker.bootstrap).option("topic", topic)
+    for k, v in opts.items():
+        w = w.option(k, v)
+    with pytest.raises(Exception, match=f"Writing to Kafka at {broker.bootstrap} failed within 4000 ms"):
+        w.save()

@@ -1,8 +1,10 @@
 //! `format("kafka")`: the Kafka source and sink for streams and batches, over rdkafka (librdkafka). Options are
 //! checked at `load()` / `start()` as Spark's `KafkaSourceProvider` checks them (options.rs); offsets are Spark's
-//! JSON (offsets.rs); the consumer reads offset ranges into Arrow (client.rs) for the streaming source (source.rs)
+//! JSON (offsets.rs); the consumer reads offset ranges, cut into input partitions as Spark cuts them
+//! (input_partitions.rs), into Arrow (client.rs) for the streaming source (source.rs)
 //! and `spark.read`; the producer writes rows for the streaming sink and `df.write` (sink.rs).
 pub mod client;
+pub mod input_partitions;
 pub mod offsets;
 pub mod options;
 pub mod sink;
@@ -85,12 +87,13 @@ impl SourceProvider for KafkaSourceProvider {
 fn read_batch(options: &Options, user_schema: &Option<Fields>) -> Result<(Fields, Vec<RecordBatch>)> {
     let opts = options::batch_options(options)?;
     refuse_schema(user_schema)?;
-    let group = format!("spark-kafka-relation-{}", crate::types::uuid::random_uuid());
+    let prefix = opts.group_id_prefix.as_deref().unwrap_or("spark-kafka-relation");
+    let group = format!("{prefix}-{}-executor", crate::types::uuid::random_uuid());
     let consumer = client::KafkaConsumer::new(&opts.client, &group)?;
     let tps = consumer.partitions(&opts.strategy)?;
     let (low, high) = consumer.watermarks(&tps)?;
-    let start = source::resolve_limit(&consumer, &opts, &opts.starting, &tps, &low, &high)?;
-    let end = source::resolve_limit(&consumer, &opts, &opts.ending, &tps, &low, &high)?;
+    let start = source::resolve_limit(&consumer, &opts, &opts.starting, true, &tps, &low, &high)?;
+    let end = source::resolve_limit(&consumer, &opts, &opts.ending, false, &tps, &low, &high)?;
     let mut ranges = Vec::new();
     for (tp, until) in &end.0 {
         let from = start.get(tp).unwrap_or(0);
@@ -103,7 +106,8 @@ fn read_batch(options: &Options, user_schema: &Option<Fields>) -> Result<(Fields
         }
         ranges.push((tp.clone(), from, *until));
     }
-    let batches = client::read_ranges(&consumer, &group, &ranges, opts.include_headers, opts.fail_on_data_loss)?;
+    let batches =
+        client::read_ranges(&consumer, &ranges, opts.splitting, opts.include_headers, opts.fail_on_data_loss)?;
     Ok((client::kafka_fields(opts.include_headers), batches))
 }
 

@@ -2,6 +2,8 @@
 //! the subscription strategy, the offset limits, the rate limits and the `kafka.*` parameters handed to the client.
 use crate::error::{EmberError, Result};
 use crate::io::options::Options;
+use crate::stream::connector::file_source::options::time_string_as_ms;
+use crate::stream::connector::kafka::input_partitions::Splitting;
 use crate::stream::connector::kafka::offsets::{parse_assign, PartitionOffsets, TopicPartition, EARLIEST, LATEST};
 
 /// Which partitions the source reads.
@@ -45,6 +47,10 @@ pub struct SourceOptions {
     pub max_trigger_delay_ms: i64,
     pub fail_on_data_loss: bool,
     pub include_headers: bool,
+    /// `minPartitions` / `maxRecordsPerPartition`: how a read is cut into input partitions.
+    pub splitting: Splitting,
+    /// `groupIdPrefix`: the start of the consumers' generated group id (ignored when `kafka.group.id` is set).
+    pub group_id_prefix: Option<String>,
 }
 
 /// The client's settings: `kafka.*` options without the prefix, and how long a call may wait for the broker.
@@ -57,6 +63,11 @@ pub struct Client {
 impl Client {
     pub fn bootstrap(&self) -> &str {
         self.params.iter().find(|(k, _)| k == "bootstrap.servers").map_or("", |(_, v)| v.as_str())
+    }
+
+    /// `kafka.group.id` given: Spark uses it as is, warns, and names it in its data-loss messages.
+    pub fn custom_group_id(&self) -> bool {
+        self.params.iter().any(|(k, _)| k == "group.id")
     }
 }
 
@@ -144,14 +155,16 @@ fn general(options: &Options) -> Result<Strategy> {
             Strategy::Pattern(v.trim().to_string())
         }
     };
-    if let Some(p) = long_option(options, "minPartitions")? {
-        if p <= 0 {
-            return Err(EmberError::illegal_argument("minPartitions must be positive"));
-        }
-    }
-    if let Some(p) = long_option(options, "maxRecordsPerPartition")? {
-        if p <= 0 {
-            return Err(EmberError::illegal_argument("maxrecordsperpartition must be positive"));
+    splitting(options)?;
+    if options.contains("kafka.group.id") {
+        eprintln!(
+            "WARN KafkaSourceProvider: Kafka option 'kafka.group.id' has been set on this query, it is not \
+             recommended to set this option: concurrent or restarted queries with the same group id interfere."
+        );
+        if options.contains("groupIdPrefix") {
+            eprintln!(
+                "WARN KafkaSourceProvider: Option groupIdPrefix will be ignored as option kafka.group.id has been set."
+            );
         }
     }
     if options.contains("kafka.auto.offset.reset") {
@@ -198,6 +211,19 @@ fn general(options: &Options) -> Result<Strategy> {
     Ok(strategy)
 }
 
+/// `minPartitions` (a Java int) and `maxRecordsPerPartition` (a long), both positive.
+fn splitting(options: &Options) -> Result<Splitting> {
+    let min = options.get("minPartitions").map(|v| v.trim().parse::<i32>().map_err(|_| number_error(v))).transpose()?;
+    if min.is_some_and(|p| p <= 0) {
+        return Err(EmberError::illegal_argument("minPartitions must be positive"));
+    }
+    let max = long_option(options, "maxRecordsPerPartition")?;
+    if max.is_some_and(|p| p <= 0) {
+        return Err(EmberError::illegal_argument("maxRecordsPerPartition must be positive"));
+    }
+    Ok(Splitting { min_partitions: min.map(|p| p as usize), max_records_per_partition: max })
+}
+
 /// Spark's `getKafkaOffsetRangeLimit`: a global timestamp wins over per-partition timestamps over offsets.
 fn limit(options: &Options, global_ts: &str, by_ts: &str, offsets: &str, default: OffsetLimit) -> Result<OffsetLimit> {
     if let Some(v) = options.get(global_ts) {
@@ -236,10 +262,8 @@ fn no_match(options: &Options) -> Result<NoMatchStrategy> {
 }
 
 fn common(options: &Options, strategy: Strategy, starting: OffsetLimit, ending: OffsetLimit) -> Result<SourceOptions> {
-    let max_trigger_delay_ms = match options.get("maxTriggerDelay") {
-        None => 15 * 60 * 1000,
-        Some(v) => crate::expr::functions::datetime::parse_interval_string(v)? / 1000,
-    };
+    // Spark's `Utils.timeStringAsMs` ("15m", "30s", "500ms"; a bare number is milliseconds), not an interval.
+    let max_trigger_delay_ms = time_string_as_ms(options.get("maxTriggerDelay").unwrap_or("15m"))?;
     Ok(SourceOptions {
         strategy,
         client: client(options)?,
@@ -251,6 +275,8 @@ fn common(options: &Options, strategy: Strategy, starting: OffsetLimit, ending: 
         max_trigger_delay_ms,
         fail_on_data_loss: bool_option(options, "failOnDataLoss", true)?,
         include_headers: bool_option(options, "includeHeaders", false)?,
+        splitting: splitting(options)?,
+        group_id_prefix: options.get("groupIdPrefix").map(str::to_string),
     })
 }
 
@@ -405,6 +431,7 @@ mod tests {
         assert!(matches!(o.strategy, Strategy::Subscribe(ref t) if t == &["a", "b"]));
         assert!(matches!(o.starting, OffsetLimit::Specific(_)));
         assert_eq!(o.max_offsets_per_trigger, Some(10));
+        assert_eq!(o.max_trigger_delay_ms, 15 * 60 * 1000);
         assert_eq!(o.client.bootstrap(), "h:1");
         assert!(o.client.params.contains(&("security.protocol".into(), "SSL".into())));
         let b = [("subscribe", "a"), ("kafka.bootstrap.servers", "h:1")];
@@ -424,5 +451,25 @@ mod tests {
         ]))
         .unwrap_err();
         assert_eq!(e.message(), "The value of minOffsetPerTrigger(5) is higher than the maxOffsetsPerTrigger(2).");
+    }
+
+    #[test]
+    fn splitting_and_trigger_delay_parse_as_spark() {
+        let base = [("subscribe", "a"), ("kafka.bootstrap.servers", "h:1")];
+        let with = |extra: &[(&str, &str)]| {
+            let mut p = base.to_vec();
+            p.extend_from_slice(extra);
+            stream_options(&opts(&p))
+        };
+        let o = with(&[("minPartitions", "4"), ("maxRecordsPerPartition", "100"), ("maxTriggerDelay", "5s")]).unwrap();
+        assert_eq!(o.splitting, Splitting { min_partitions: Some(4), max_records_per_partition: Some(100) });
+        assert_eq!(o.max_trigger_delay_ms, 5000);
+        assert_eq!(with(&[("maxTriggerDelay", "250")]).unwrap().max_trigger_delay_ms, 250);
+        assert!(with(&[("maxTriggerDelay", "5 seconds")]).is_err());
+        assert_eq!(with(&[("minPartitions", "x")]).unwrap_err().message(), "For input string: \"x\"");
+        assert_eq!(with(&[("minPartitions", "3000000000")]).unwrap_err().message(), "For input string: \"3000000000\"");
+        let e = with(&[("maxRecordsPerPartition", "0")]).unwrap_err();
+        assert_eq!(e.message(), "maxRecordsPerPartition must be positive");
+        assert_eq!(with(&[("groupIdPrefix", "p")]).unwrap().group_id_prefix.as_deref(), Some("p"));
     }
 }

@@ -18,13 +18,20 @@ use crate::stream::connector::kafka::client::headers_type;
 use crate::stream::connector::kafka::options::{producer_options, Client};
 use crate::stream::sink::Sink;
 
-/// The first failed delivery, reported when the batch is flushed.
+/// The first failed delivery, reported when the batch is flushed, and the client's last global error (a refused
+/// connection, a failed TLS handshake or SASL authentication), which says why deliveries time out.
 #[derive(Default)]
 struct Deliveries {
     error: Mutex<Option<String>>,
+    client_error: Mutex<Option<String>>,
 }
 
-impl ClientContext for Deliveries {}
+impl ClientContext for Deliveries {
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        *self.client_error.lock().unwrap() = Some(format!("{error} ({reason})"));
+    }
+    fn log(&self, _level: rdkafka::config::RDKafkaLogLevel, _fac: &str, _message: &str) {}
+}
 
 impl ProducerContext for Deliveries {
     type DeliveryOpaque = ();
@@ -123,8 +130,10 @@ impl KafkaWriter {
     }
 
     fn failed(&self, why: &str) -> EmberError {
+        let last = self.producer.context().client_error.lock().unwrap().clone();
+        let last = last.map(|l| format!("; the client's last error: {l}")).unwrap_or_default();
         EmberError::execution(format!(
-            "Writing to Kafka at {} failed within {} ms: {why}",
+            "Writing to Kafka at {} failed within {} ms: {why}{last}",
             self.client.bootstrap(),
             self.client.timeout_ms
         ))

@@ -12,12 +12,12 @@ use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
 use crate::plan::streaming::Trigger;
 use crate::stream::connector::kafka::client::{
-    data_loss, offset_changed, partitions_deleted, read_ranges, KafkaConsumer,
+    added_partition_not_from_zero, data_loss, offset_changed, partitions_deleted, read_ranges, KafkaConsumer,
 };
 use crate::stream::connector::kafka::offsets::{
     rate_limit, tp_set, PartitionOffsets, TopicPartition, EARLIEST, LATEST,
 };
-use crate::stream::connector::kafka::options::{OffsetLimit, SourceOptions};
+use crate::stream::connector::kafka::options::{NoMatchStrategy, OffsetLimit, SourceOptions};
 use crate::stream::offset::Offset;
 use crate::stream::source::Source;
 
@@ -31,17 +31,17 @@ pub struct KafkaSource {
     committed: Option<PartitionOffsets>,
     /// availableNow: the latest offsets when the query started; no batch reads past them.
     available_now: Option<PartitionOffsets>,
-    /// When a batch last ran (maxTriggerDelay counts from it).
-    last_batch: Instant,
-    /// The consumers' group id (never joined: Kafka only sees it in requests).
-    group: String,
+    /// When the last trigger that was not held back by minOffsetsPerTrigger ran (Spark's `lastTriggerMillis`;
+    /// none yet: the first trigger of a run is never held back).
+    last_trigger: Option<Instant>,
     /// The latest offsets the broker reported at the last trigger.
     latest_seen: Option<PartitionOffsets>,
 }
 
 impl KafkaSource {
     pub fn new(options: SourceOptions, trigger: Trigger) -> Result<KafkaSource> {
-        let group = format!("spark-kafka-source-{}-executor", crate::types::uuid::random_uuid());
+        let prefix = options.group_id_prefix.as_deref().unwrap_or("spark-kafka-source");
+        let group = format!("{prefix}-{}-executor", crate::types::uuid::random_uuid());
         let consumer = KafkaConsumer::new(&options.client, &group)?;
         Ok(KafkaSource {
             options,
@@ -50,9 +50,8 @@ impl KafkaSource {
             initial: None,
             committed: None,
             available_now: None,
-            last_batch: Instant::now(),
+            last_trigger: None,
             latest_seen: None,
-            group,
         })
     }
 
@@ -63,19 +62,36 @@ impl KafkaSource {
         low: &PartitionOffsets,
         high: &PartitionOffsets,
     ) -> Result<PartitionOffsets> {
-        resolve_limit(&self.consumer, &self.options, &self.options.starting, tps, low, high)
+        resolve_limit(&self.consumer, &self.options, &self.options.starting, true, tps, low, high)
+    }
+
+    /// Spark's `delayBatch`: hold the trigger back while fewer than minOffsetsPerTrigger records wait, unless
+    /// maxTriggerDelay passed since the last trigger that ran.
+    fn hold_back(&mut self, min: i64, waiting: i64) -> bool {
+        let now = Instant::now();
+        let due = self
+            .last_trigger
+            .is_none_or(|t| now.duration_since(t).as_millis() as i64 >= self.options.max_trigger_delay_ms);
+        if due || waiting >= min {
+            self.last_trigger = Some(now);
+            return false;
+        }
+        true
     }
 }
 
-/// An offset limit resolved to offsets per partition (earliest, latest, explicit with -2/-1, by timestamp).
+/// An offset limit resolved to offsets per partition (earliest, latest, explicit with -2/-1, by timestamp; an end
+/// timestamp that no record reaches means the latest offset).
 pub fn resolve_limit(
     consumer: &KafkaConsumer,
     options: &SourceOptions,
     limit: &OffsetLimit,
+    starting: bool,
     tps: &BTreeSet<TopicPartition>,
     low: &PartitionOffsets,
     high: &PartitionOffsets,
 ) -> Result<PartitionOffsets> {
+    let no_match = if starting { options.no_match } else { NoMatchStrategy::Latest };
     let pick = |from: &PartitionOffsets| {
         let mut out = PartitionOffsets::default();
         for tp in tps {
@@ -108,19 +124,34 @@ pub fn resolve_limit(
             }
             Ok(out)
         }
-        OffsetLimit::Timestamps(times) => consumer.offsets_for_times(times, high, options.no_match),
+        OffsetLimit::Timestamps(times) => {
+            let named: BTreeSet<TopicPartition> = times.partitions().cloned().collect();
+            if &named != tps {
+                return Err(EmberError::with_condition(
+                    crate::error::ErrorKind::Execution,
+                    "KAFKA_TIMESTAMP_OFFSET_DOES_NOT_MATCH_ASSIGNED",
+                    [
+                        ("position", (if starting { "start" } else { "end" }).to_string()),
+                        ("specifiedPartitions", tp_set(named.iter())),
+                        ("assignedPartitions", tp_set(tps.iter())),
+                    ],
+                ));
+            }
+            consumer.offsets_for_times(times, high, no_match)
+        }
         OffsetLimit::GlobalTimestamp(ts) => {
             let mut times = PartitionOffsets::default();
             for tp in tps {
                 times.insert(tp.clone(), *ts);
             }
-            consumer.offsets_for_times(&times, high, options.no_match)
+            consumer.offsets_for_times(&times, high, no_match)
         }
     }
 }
 
 impl Source for KafkaSource {
     fn latest_offset(&mut self) -> Result<Option<Offset>> {
+        let custom_group = self.options.client.custom_group_id();
         let tps = self.consumer.partitions(&self.options.strategy)?;
         let (low, high) = self.consumer.watermarks(&tps)?;
         if self.initial.is_none() {
@@ -130,20 +161,24 @@ impl Source for KafkaSource {
         // Partitions that vanished: Spark's data loss; without failOnDataLoss they are dropped.
         let gone: Vec<TopicPartition> = start.partitions().filter(|tp| !tps.contains(*tp)).cloned().collect();
         if !gone.is_empty() {
-            data_loss(self.options.fail_on_data_loss, || partitions_deleted(&gone))?;
+            data_loss(self.options.fail_on_data_loss, || partitions_deleted(&gone, custom_group))?;
         }
-        let mut from = PartitionOffsets::default();
-        for tp in &tps {
-            from.insert(tp.clone(), start.get(tp).unwrap_or_else(|| low.get(tp).unwrap_or(0)));
-        }
-        self.latest_seen = Some(high.clone());
+        // availableNow: the partitions and offsets seen when the query started, nothing that came later.
         let mut until = high.clone();
         if self.trigger == Trigger::AvailableNow {
-            let cap = self.available_now.get_or_insert_with(|| high.clone());
-            for (tp, o) in until.0.iter_mut() {
-                *o = (*o).min(cap.get(tp).unwrap_or(*o));
+            let cap = self.available_now.get_or_insert_with(|| high.clone()).clone();
+            until = PartitionOffsets::default();
+            for (tp, o) in &cap.0 {
+                if let Some(h) = high.get(tp) {
+                    until.insert(tp.clone(), (*o).min(h));
+                }
             }
         }
+        let mut from = PartitionOffsets::default();
+        for tp in until.partitions() {
+            from.insert(tp.clone(), start.get(tp).unwrap_or_else(|| low.get(tp).unwrap_or(0)));
+        }
+        self.latest_seen = Some(until.clone());
         for (tp, o) in until.0.iter_mut() {
             // Never behind where the next batch starts (a shrunk log is reported when the batch reads it).
             let f = from.get(tp).unwrap_or(0);
@@ -152,12 +187,14 @@ impl Source for KafkaSource {
                 *o = f;
             }
         }
+        // Trigger.Once reads everything available in its one batch (Spark ignores the read limits there).
         if self.trigger != Trigger::Once {
-            let waiting: i64 = until.0.iter().map(|(tp, o)| o - from.get(tp).unwrap_or(*o)).sum();
-            if let Some(min) = self.options.min_offsets_per_trigger {
-                let waited = self.last_batch.elapsed().as_millis() as i64;
-                if waiting < min && waited < self.options.max_trigger_delay_ms && self.committed.is_some() {
-                    return Ok(self.committed.as_ref().map(PartitionOffsets::to_offset));
+            // minOffsetsPerTrigger counts new partitions from 0, as Spark does.
+            let waiting: i64 = until.0.iter().map(|(tp, o)| o - start.get(tp).unwrap_or(0)).sum();
+            // availableNow reads all it saw at the start: a held-back trigger would end it with data unread.
+            if let (Some(min), false) = (self.options.min_offsets_per_trigger, self.trigger == Trigger::AvailableNow) {
+                if self.hold_back(min, waiting) {
+                    return Ok(Some(start.to_offset()));
                 }
             }
             if let Some(max) = self.options.max_offsets_per_trigger {
@@ -175,12 +212,17 @@ impl Source for KafkaSource {
                 EmberError::execution("The Kafka source's starting offsets are missing from the checkpoint")
             })?,
         };
+        let fail = self.options.fail_on_data_loss;
         let gone: Vec<TopicPartition> = start.partitions().filter(|tp| end.get(tp).is_none()).cloned().collect();
         if !gone.is_empty() {
-            data_loss(self.options.fail_on_data_loss, || partitions_deleted(&gone))?;
+            data_loss(fail, || partitions_deleted(&gone, self.options.client.custom_group_id()))?;
         }
+        // Partitions that appeared since the start are read from their earliest offset, which should be 0.
         let new: BTreeSet<TopicPartition> = end.partitions().filter(|tp| start.get(tp).is_none()).cloned().collect();
         let (new_low, _) = self.consumer.watermarks(&new)?;
+        for (tp, o) in new_low.0.iter().filter(|(_, o)| **o != 0) {
+            data_loss(fail, || added_partition_not_from_zero(tp, *o))?;
+        }
         let mut ranges = Vec::new();
         for (tp, until) in &end.0 {
             let from = start.get(tp).or_else(|| new_low.get(tp)).unwrap_or(0);
@@ -190,9 +232,7 @@ impl Source for KafkaSource {
             }
             ranges.push((tp.clone(), from, *until));
         }
-        self.last_batch = Instant::now();
-        let (headers, fail) = (self.options.include_headers, self.options.fail_on_data_loss);
-        read_ranges(&self.consumer, &self.group, &ranges, headers, fail)
+        read_ranges(&self.consumer, &ranges, self.options.splitting, self.options.include_headers, fail)
     }
 
     fn deserialize_offset(&self, offset: Offset) -> Result<Offset> {
