@@ -129,11 +129,16 @@ def test_killed_join_ends_with_exactly_the_uninterrupted_output(tmp_path, spark)
     while kills < 12 and attempts < 120:
         attempts += 1
         p = _run_job(killed, slow=0.04, script="fault_join_query.py")
-        time.sleep(rnd.uniform(0.2, 1.5))
+        commits = f"{killed}/ck_parquet/commits"
+        # Kill at a random moment once some batch has committed (at once after a restart): on a loaded machine a
+        # fixed delay would only ever land in the start-up.
+        deadline = time.monotonic() + 60
+        while p.poll() is None and not (os.path.isdir(commits) and os.listdir(commits)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rnd.uniform(0.0, 0.8))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             kills += 1
-            commits = f"{killed}/ck_parquet/commits"
             mid_stream += os.path.isdir(commits) and 0 < len(os.listdir(commits)) < len(expected[1])
         p.communicate(timeout=60)
         if p.returncode == 0:
