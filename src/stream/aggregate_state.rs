@@ -1,9 +1,8 @@
-//! A streaming aggregation's state (Spark's StateStoreSaveExec): groups hash-partitioned by key over
-//! `spark.sql.shuffle.partitions`, each partition a `GroupedState` updated in parallel. Per batch the new rows are
+//! A streaming aggregation's state (Spark's StateStoreSaveExec): groups in Spark's partition of their key
+//! (`state::partition`) among `spark.sql.shuffle.partitions`, each partition a `GroupedState` updated in parallel. Per batch the new rows are
 //! aggregated, groups the watermark already passed are dropped as late (not in complete mode), the rest merged into
 //! state; then complete mode emits every group, update mode the updated ones and evicts expired groups, append mode
 //! emits and evicts the groups whose event time (a window's end) is at or below the watermark.
-use std::hash::Hasher;
 
 use arrow::array::{RecordBatch, UInt32Array};
 use arrow::datatypes::SchemaRef;
@@ -12,7 +11,6 @@ use rayon::prelude::*;
 use crate::context::ExecContext;
 use crate::error::Result;
 use crate::exec::aggregate::{partial_aggregate, GroupedState};
-use crate::exec::hashing::FxHasher;
 use crate::expr::PhysicalExpr;
 use crate::plan::streaming::OutputMode;
 use crate::plan::AggregateCall;
@@ -148,19 +146,7 @@ impl AggregateState {
         }
         let updated_groups = if input_rows > 0 { batch.num_groups() } else { 0 };
         let n = self.partitions.len();
-        let target: Vec<usize> = if n == 1 {
-            vec![0; batch.num_groups()]
-        } else {
-            batch
-                .encoded_keys()
-                .iter()
-                .map(|k| {
-                    let mut h = FxHasher::default();
-                    h.write(k);
-                    (h.finish() % n as u64) as usize
-                })
-                .collect()
-        };
+        let target = crate::stream::state::partition::key_partitions(&batch.key_columns()?, batch.num_groups(), n);
         // No input leaves state untouched (a global aggregation's one group would otherwise count as updated).
         if input_rows > 0 {
             let pieces = batch.split_into(&target, n, &self.group_exprs, &self.aggs)?;

@@ -1,5 +1,6 @@
 //! Spark's checks of a streaming query at `start()` (UnsupportedOperationChecker): output modes against
-//! aggregations, sorts, limits, distinct aggregates and stream-batch unions, with Spark's messages.
+//! aggregations, sorts, limits, distinct aggregates, stream-batch unions, joins and chains of stateful operators,
+//! with Spark's messages.
 use crate::error::{EmberError, Result};
 use crate::plan::streaming::{OutputMode, LEGACY_STREAMING_CLASS};
 use crate::plan::{LogicalPlan, PlanNode};
@@ -50,18 +51,6 @@ pub fn check(plan: &LogicalPlan, mode: OutputMode) -> Result<()> {
             }
         }
     }
-    if mode != OutputMode::Append
-        && aggs.iter().any(|a| {
-            let mut inner = Vec::new();
-            a.children().into_iter().for_each(|c| streaming_aggregates(c, &mut inner));
-            !inner.is_empty()
-        })
-    {
-        return Err(fail(
-            "Detected pattern of possible 'correctness' issue due to global watermark. The query contains stateful operation which can emit rows older than the current watermark plus allowed late record delay, which are \"late rows\" in downstream stateful operations and these rows can be discarded. Please refer the programming guide doc for more details. If you understand the possible risk of correctness issue and still need to run the query, you can disable this check by setting the config `spark.sql.streaming.statefulOperator.checkCorrectness.enabled` to false.",
-            plan,
-        ));
-    }
     match mode {
         // Spark 4.3's texts (PySpark 4.3 run; older Sparks said "Append output mode not supported when …").
         OutputMode::Update if aggs.iter().any(|a| is_session_aggregate(a)) => {
@@ -84,7 +73,56 @@ pub fn check(plan: &LogicalPlan, mode: OutputMode) -> Result<()> {
         }
         _ => {}
     }
-    walk(plan, mode, !aggs.is_empty(), plan)
+    walk(plan, mode, !aggs.is_empty(), plan)?;
+    check_global_watermark_limit(plan, mode)
+}
+
+/// Spark's stateful operators for the global-watermark check: aggregations, stream-stream joins,
+/// applyInPandasWithState, and deduplications whose keys include the event time (or within the watermark).
+fn is_stateful(p: &LogicalPlan) -> bool {
+    if !p.is_streaming() {
+        return false;
+    }
+    match &p.node {
+        PlanNode::Aggregate { .. } | PlanNode::FlatMapGroupsWithState { .. } => true,
+        PlanNode::Join { left, right, .. } => left.is_streaming() && right.is_streaming(),
+        PlanNode::Deduplicate { input, keys, within_watermark, .. } => {
+            *within_watermark || keys.iter().any(|&k| input.schema.attrs[k].watermark_delay_ms.is_some())
+        }
+        _ => false,
+    }
+}
+
+/// Operators whose output rows may be older than the watermark: a later stateful operator would drop them as late.
+fn emits_rows_behind_watermark(p: &LogicalPlan, mode: OutputMode) -> bool {
+    use crate::plan::group_state_spec::GroupTimeout;
+    p.is_streaming()
+        && match &p.node {
+            PlanNode::Aggregate { .. } => mode != OutputMode::Append,
+            PlanNode::FlatMapGroupsWithState { spec, .. } => spec.timeout == GroupTimeout::EventTime,
+            _ => false,
+        }
+}
+
+/// Spark's checkStreamingQueryGlobalWatermarkLimit, run after every other check: a stateful operator fed by one
+/// that can emit rows behind the watermark (an aggregation outside append mode, an event-time timeout) is a
+/// correctness risk.
+fn check_global_watermark_limit(plan: &LogicalPlan, mode: OutputMode) -> Result<()> {
+    #[recursive::recursive]
+    fn below(p: &LogicalPlan, mode: OutputMode) -> bool {
+        p.children().into_iter().any(|c| emits_rows_behind_watermark(c, mode) || below(c, mode))
+    }
+    #[recursive::recursive]
+    fn walk(p: &LogicalPlan, mode: OutputMode) -> bool {
+        (is_stateful(p) && below(p, mode)) || p.children().into_iter().any(|c| walk(c, mode))
+    }
+    if walk(plan, mode) {
+        return Err(fail(
+            "Detected pattern of possible 'correctness' issue due to global watermark. The query contains stateful operation which can emit rows older than the current watermark plus allowed late record delay, which are \"late rows\" in downstream stateful operations and these rows can be discarded. Please refer the programming guide doc for more details. If you understand the possible risk of correctness issue and still need to run the query, you can disable this check by setting the config `spark.sql.streaming.statefulOperator.checkCorrectness.enabled` to false.",
+            plan,
+        ));
+    }
+    Ok(())
 }
 
 #[recursive::recursive]
@@ -188,13 +226,16 @@ fn check_stream_stream_join(join: &LogicalPlan, mode: OutputMode, root: &Logical
     use crate::plan::JoinType::*;
     use crate::stream::join_condition::{state_value_bounds, watermarked_key, Side};
     let PlanNode::Join { left, right, join_type, left_keys, right_keys, filter } = &join.node else { return Ok(()) };
-    // Spark 4 runs a join in update mode as in append mode (it updates nothing); complete mode needs an
-    // aggregation, which the checks before this one ask for.
-    if mode == OutputMode::Complete {
+    // Spark 4.3 runs inner and semi joins in update mode as in append mode (they update nothing); outer joins,
+    // whose null-padded rows come later, only in append mode; complete mode never (without an aggregation after
+    // the join the output-mode check before this one refuses it).
+    let update_too = matches!(join_type, Inner | Cross | LeftSemi);
+    if mode == OutputMode::Complete || (mode == OutputMode::Update && !update_too) {
         return Err(fail(
             &format!(
-                "Join between two streaming DataFrames/Datasets is not supported in {} output mode, only in Append output mode",
-                mode.name()
+                "{join_type:?} join between two streaming DataFrames/Datasets is not supported in {} output mode, only in {}",
+                mode.name(),
+                if update_too { "Append and Update output modes" } else { "Append output mode" }
             ),
             root,
         ));

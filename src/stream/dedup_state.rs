@@ -28,6 +28,8 @@ pub struct DedupState {
     added: (BinaryBuilder, Vec<i64>),
     forgotten: BinaryBuilder,
     pub metrics: OperatorMetrics,
+    /// State partitions: a key lives in Spark's partition of it (`state::partition`).
+    partitions: usize,
 }
 
 impl DedupState {
@@ -51,6 +53,7 @@ impl DedupState {
             added: (BinaryBuilder::new(), Vec::new()),
             forgotten: BinaryBuilder::new(),
             metrics: OperatorMetrics::new(name, partitions.max(1)),
+            partitions: partitions.max(1),
         })
     }
 
@@ -58,7 +61,27 @@ impl DedupState {
     pub fn snapshot(&self) -> Result<Vec<RecordBatch>> {
         let keys: BinaryArray = self.seen.keys().map(|k| Some(k.as_ref())).collect();
         let exp: Int64Array = self.seen.values().copied().map(Some).collect();
-        Ok(vec![Self::rows(keys, Some(exp))?])
+        self.split(Self::rows(keys, Some(exp))?)
+    }
+
+    /// `rows` (keys first, row-format bytes) split into one batch per state partition.
+    fn split(&self, rows: RecordBatch) -> Result<Vec<RecordBatch>> {
+        use arrow::array::AsArray;
+        if self.partitions == 1 {
+            return Ok(vec![rows]);
+        }
+        let keys = rows.column(0).as_binary::<i32>();
+        let parser = self.converter.parser();
+        let columns = self.converter.convert_rows(keys.iter().map(|k| parser.parse(k.unwrap_or_default())))?;
+        let target = crate::stream::state::partition::key_partitions(&columns, rows.num_rows(), self.partitions);
+        let mut picks = vec![Vec::new(); self.partitions];
+        for (i, p) in target.into_iter().enumerate() {
+            picks[p].push(i as u32);
+        }
+        picks
+            .into_iter()
+            .map(|idx| Ok(arrow::compute::take_record_batch(&rows, &arrow::array::UInt32Array::from(idx))?))
+            .collect()
     }
 
     fn rows(keys: BinaryArray, expires: Option<Int64Array>) -> Result<RecordBatch> {
@@ -72,19 +95,27 @@ impl DedupState {
         Ok(RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), cols)?)
     }
 
-    /// The latest batch's changes (one partition): added keys upserted, then forgotten keys deleted. Clears them.
+    /// The latest batch's changes per partition: added keys upserted, then forgotten keys deleted. Clears them.
     pub fn changes(&mut self) -> Result<Vec<PartitionChanges>> {
-        let mut out = Vec::new();
+        let mut out = vec![Vec::new(); self.partitions];
         let keys = self.added.0.finish();
         let expires = Int64Array::from(std::mem::take(&mut self.added.1));
         if !keys.is_empty() {
-            out.push((0, Change::Upsert(Self::rows(keys, Some(expires))?)));
+            for (p, b) in self.split(Self::rows(keys, Some(expires))?)?.into_iter().enumerate() {
+                if b.num_rows() > 0 {
+                    out[p].push((0, Change::Upsert(b)));
+                }
+            }
         }
         let forgotten = self.forgotten.finish();
         if !forgotten.is_empty() {
-            out.push((0, Change::Delete(Self::rows(forgotten, None)?)));
+            for (p, b) in self.split(Self::rows(forgotten, None)?)?.into_iter().enumerate() {
+                if b.num_rows() > 0 {
+                    out[p].push((0, Change::Delete(b)));
+                }
+            }
         }
-        Ok(vec![out])
+        Ok(out)
     }
 
     pub fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {

@@ -32,6 +32,8 @@ pub struct SessionState {
     touched: std::collections::HashSet<Box<[u8]>>,
     deleted: Vec<RecordBatch>,
     pub metrics: OperatorMetrics,
+    /// State partitions: a key's sessions live in Spark's partition of the key without the session.
+    partitions: usize,
 }
 
 fn bounds(col: &ArrayRef) -> (Vec<i64>, Vec<i64>) {
@@ -73,6 +75,7 @@ impl SessionState {
             touched: Default::default(),
             deleted: Vec::new(),
             metrics: OperatorMetrics::new("sessionWindowStateStoreSaveExec", partitions.max(1)),
+            partitions: partitions.max(1),
         })
     }
 
@@ -81,14 +84,27 @@ impl SessionState {
     }
 
     pub fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
-        Ok(vec![self.state.to_batch()?])
+        let all = self.state.to_batch()?;
+        self.split(&all)
     }
 
-    /// The latest batch's changes (one partition): the touched keys' old sessions and evicted sessions deleted,
+    /// Rows whose leading columns are the group keys, one batch per state partition.
+    fn split(&self, rows: &RecordBatch) -> Result<Vec<RecordBatch>> {
+        let keys: Vec<usize> = (0..self.group_exprs.len()).filter(|&i| i != self.session_group).collect();
+        crate::stream::state::partition::split_by_keys(rows, &keys, self.partitions)
+    }
+
+    /// The latest batch's changes per partition: the touched keys' old sessions and evicted sessions deleted,
     /// then the touched keys' current sessions upserted (rows as `snapshot`'s). Clears the record.
     pub fn changes(&mut self) -> Result<Vec<PartitionChanges>> {
-        let mut out: PartitionChanges =
-            std::mem::take(&mut self.deleted).into_iter().map(|b| (0, Change::Delete(b))).collect();
+        let mut out: Vec<PartitionChanges> = vec![Vec::new(); self.partitions];
+        for b in std::mem::take(&mut self.deleted) {
+            for (p, part) in self.split(&b)?.into_iter().enumerate() {
+                if part.num_rows() > 0 {
+                    out[p].push((0, Change::Delete(part)));
+                }
+            }
+        }
         let touched = std::mem::take(&mut self.touched);
         if !touched.is_empty() && self.state.num_groups() > 0 {
             let rows: Vec<u32> = self
@@ -99,10 +115,15 @@ impl SessionState {
                 .map(|(i, _)| i as u32)
                 .collect();
             if !rows.is_empty() {
-                out.push((0, Change::Upsert(self.state.rows_batch(&rows)?)));
+                let upserts = self.state.rows_batch(&rows)?;
+                for (p, part) in self.split(&upserts)?.into_iter().enumerate() {
+                    if part.num_rows() > 0 {
+                        out[p].push((0, Change::Upsert(part)));
+                    }
+                }
             }
         }
-        Ok(vec![out])
+        Ok(out)
     }
 
     /// Whether each session of `keys` (group key columns) belongs to a key of `touched`.
@@ -134,8 +155,15 @@ impl SessionState {
     }
 
     pub fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
-        if let Some(b) = parts.first() {
-            self.state = GroupedState::from_batch(&self.group_exprs, &self.aggs, b)?;
+        // Partitions that were empty may type their columns differently: only those with rows are merged.
+        let full: Vec<&RecordBatch> = parts.iter().filter(|b| b.num_rows() > 0).collect();
+        let merged = match full.as_slice() {
+            [] => parts.first().cloned(),
+            [one] => Some((*one).clone()),
+            many => Some(arrow::compute::concat_batches(many[0].schema_ref(), many.iter().copied())?),
+        };
+        if let Some(b) = merged {
+            self.state = GroupedState::from_batch(&self.group_exprs, &self.aggs, &b)?;
         }
         Ok(())
     }

@@ -12,8 +12,9 @@ use arrow::datatypes::{Schema, SchemaRef};
 use arrow::row::{RowConverter, SortField};
 
 use crate::context::ExecContext;
-use crate::error::Result;
+use crate::error::{EmberError, Result};
 use crate::expr::physical::PhysicalExpr;
+use crate::plan::streaming::LEGACY_STREAMING_CLASS;
 use crate::plan::{JoinType, LogicalPlan, PlanNode};
 use crate::stream::join_condition::{event_column, Eviction, JoinCondition, Side};
 use crate::stream::join_state::{JoinState, SideState};
@@ -26,6 +27,24 @@ pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
     let PlanNode::Join { left, right, join_type, left_keys, right_keys, filter } = &p.node else { return Ok(None) };
     if !left.is_streaming() || !right.is_streaming() {
         return Ok(None);
+    }
+    // Spark's planner refuses these when the query runs (a StreamingQueryException, not an error at start()).
+    if left_keys.is_empty() {
+        return Err(EmberError::analysis_condition(
+            LEGACY_STREAMING_CLASS,
+            [("msg", format!("Stream-stream join without equality predicate is not supported.;\n{}", p.tree_string()))],
+        ));
+    }
+    for input in [left, right] {
+        let times: Vec<String> = (input.schema.attrs.iter().zip(input.schema.names()))
+            .filter_map(|(a, name)| a.watermark_delay_ms.map(|d| format!("{name}#{}-T{d}ms", a.id)))
+            .collect();
+        if times.len() > 1 {
+            return Err(EmberError::analysis_condition(
+                "MULTIPLE_EVENT_TIME_COLUMNS",
+                [("eventTimeCols", format!("({})", times.join(",")))],
+            ));
+        }
     }
     let cond = JoinCondition::analyze(&left.schema, &right.schema, left_keys, right_keys, filter.as_ref());
     let key_types: Vec<_> = left_keys.iter().map(|k| k.data_type.clone()).collect();
