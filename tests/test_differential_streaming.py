@@ -117,3 +117,17 @@ def test_continuous_trigger_rejects_what_spark_rejects(name, event_dir, spark, p
     compare_error(lambda s, F, T: build(s, event_dir), spark, pyspark_session,
                   action=lambda df: df.writeStream.format("console").outputMode(mode)
                   .trigger(continuous="1 second").start().stop())
+
+
+def test_source_naming_checks_match(spark, pyspark_session):
+    # Spark 4.2's DataStreamReader.name(): validated at once, refused at load() while source evolution is off.
+    for build in (lambda s: s.readStream.format("rate").name("bad name"),
+                  lambda s: s.readStream.format("rate").name(3),
+                  lambda s: s.readStream.format("rate").name("src_1").load()):
+        compare_error(lambda s, F, T: build(s), spark, pyspark_session, action=lambda x: x)
+
+
+def test_cluster_by_returns_the_writer(spark, pyspark_session):
+    for s in (spark, pyspark_session):
+        w = s.readStream.format("rate").load().writeStream
+        assert w.clusterBy("value") is w and w.clusterBy(["value", "timestamp"]) is w

@@ -5,6 +5,8 @@ from ember.sql.group import GroupedData
 from ember.sql.readwriter import DataFrameReader, DataFrameWriter
 from ember.sql.session import SparkSession
 from ember.sql.types import Row
+from ember.sql.udf import UDFRegistration
+from ember.sql.window import Window, WindowSpec
 
 __all__ = [
     "SparkSession",
@@ -15,4 +17,7 @@ __all__ = [
     "GroupedData",
     "DataFrameReader",
     "DataFrameWriter",
+    "UDFRegistration",
+    "Window",
+    "WindowSpec",
 ]
