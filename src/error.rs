@@ -220,14 +220,13 @@ impl EmberError {
         EmberError::new(ErrorKind::Io(kind), message)
     }
 
-    /// Spark's StreamingQueryException (`STREAM_FAILED`) for the query `name`/`id`/`run_id` that stopped on
-    /// `cause`; the cause is kept as the exception's cause.
-    pub fn stream_failed(name: Option<&str>, id: &str, run_id: &str, cause: &EmberError) -> Self {
-        let query = name.map(|n| format!("{n} ")).unwrap_or_default();
+    /// Spark's StreamingQueryException (`STREAM_FAILED`) for the query `id`/`run_id` that stopped on `cause`
+    /// (Spark's text names the ids, not the query's name); the cause is kept as the exception's cause.
+    pub fn stream_failed(id: &str, run_id: &str, cause: &EmberError) -> Self {
         EmberError::with_condition(
             ErrorKind::StreamingQuery,
             "STREAM_FAILED",
-            [("query", query.as_str()), ("id", id), ("runId", run_id), ("message", cause.message_str())],
+            [("id", id), ("runId", run_id), ("message", cause.message_str())],
         )
         .caused_by(cause.clone())
     }
@@ -380,15 +379,14 @@ mod tests {
         }
         impl std::error::Error for Foreign {}
         let inner = EmberError::streaming_query("ZeroDivisionError: division by zero\ntb").caused_by(Foreign);
-        let e = EmberError::stream_failed(Some("q"), "1", "2", &inner);
+        let e = EmberError::stream_failed("1", "2", &inner);
         assert_eq!(
             e.message(),
-            "[STREAM_FAILED] Query q [id = 1, runId = 2] terminated with exception: ZeroDivisionError: division by zero\ntb"
+            "[STREAM_FAILED] Query [id = 1, runId = 2] terminated with exception: ZeroDivisionError: division by \
+             zero\ntb SQLSTATE: XXKST"
         );
         assert_eq!(e.condition(), Some("STREAM_FAILED"));
         assert_eq!(e.kind(), ErrorKind::StreamingQuery);
-        let unnamed = EmberError::stream_failed(None, "1", "2", &inner);
-        assert!(unnamed.message().starts_with("[STREAM_FAILED] Query [id = 1, runId = 2] terminated"));
         let cause = e.source().unwrap().downcast_ref::<EmberError>().unwrap();
         assert_eq!(cause.message(), inner.message());
         let root = cause.source().unwrap();

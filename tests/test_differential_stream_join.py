@@ -296,8 +296,7 @@ def _outcome(s, df, mode):
         return None
     except Exception as e:  # noqa: BLE001 - the point is to compare what was raised
         text = str(e).split("terminated with exception: ", 1)[-1]
-        # Left as found: PySpark ends STREAM_FAILED's text with its SQLSTATE (XXKST), ember's table has none.
-        first = text.splitlines()[0].removesuffix(" SQLSTATE: XXKST")
+        first = text.splitlines()[0]
         return type(e).__name__, e.getCondition(), re.sub(r"#\d+", "", first)
 
 

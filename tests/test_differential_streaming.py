@@ -131,3 +131,19 @@ def test_cluster_by_returns_the_writer(spark, pyspark_session):
     for s in (spark, pyspark_session):
         w = s.readStream.format("rate").load().writeStream
         assert w.clusterBy("value") is w and w.clusterBy(["value", "timestamp"]) is w
+
+
+def test_argument_errors_match(spark, pyspark_session):
+    calls = [lambda s: s.range(3).filter(3),
+             lambda s: s.streams.awaitAnyTermination(-1),
+             lambda s: s.streams.awaitAnyTermination("x"),
+             lambda s: s.readStream.format("rate").load().writeStream.trigger(realTime=5),
+             lambda s: s.readStream.format("rate").load().writeStream.trigger(realTime="1 second", once=True)]
+    for call in calls:
+        texts = []
+        for s in (spark, pyspark_session):
+            try:
+                call(s)
+            except Exception as e:  # noqa: BLE001 - comparing what each raises
+                texts.append((type(e).__name__, e.getCondition(), str(e)))
+        assert len(texts) == 2 and texts[0] == texts[1]

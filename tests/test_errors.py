@@ -51,11 +51,15 @@ def test_foreach_batch_exception_is_the_cause_of_stream_failed(spark):
     e = info.value
     assert e.getCondition() == "STREAM_FAILED"
     assert str(e).startswith("[STREAM_FAILED] Query [id = ")
-    assert "terminated with exception: ZeroDivisionError: division by zero" in str(e)
-    assert set(e.getMessageParameters()) == {"query", "id", "runId", "message"}
-    # The user's exception itself, with its traceback, as PySpark users expect from `raise ... from`.
-    assert isinstance(e.__cause__, ZeroDivisionError)
-    assert e.__cause__.__traceback__ is not None
+    assert ("terminated with exception: [FOREACH_BATCH_USER_FUNCTION_ERROR] An error occurred in the user provided "
+            "function in foreach batch sink. Reason: ZeroDivisionError: division by zero") in str(e)
+    assert str(e).endswith(" SQLSTATE: 39000 SQLSTATE: XXKST")
+    assert set(e.getMessageParameters()) == {"id", "runId", "message"}
+    # The causes as Spark chains them (the foreachBatch error, then the user's exception itself, with its
+    # traceback, as Python users expect from `raise ... from`).
+    assert e.__cause__.getCondition() == "FOREACH_BATCH_USER_FUNCTION_ERROR"
+    assert isinstance(e.__cause__.__cause__, ZeroDivisionError)
+    assert e.__cause__.__cause__.__traceback__ is not None
     assert str(q.exception()) == str(e)
 
 

@@ -16,8 +16,7 @@ CELLS = [
     """import json, pathlib, tempfile
 from ember.sql import SparkSession, functions as F
 from ember.monitoring import plot_progress
-spark = SparkSession.builder.getOrCreate()
-spark.conf.set("spark.ui.enabled", "false")
+spark = SparkSession.builder.config("spark.ui.enabled", "false").getOrCreate()
 root = pathlib.Path(tempfile.mkdtemp())
 (root / "in").mkdir()
 q = (spark.readStream.schema("k string, v long").json(str(root / "in")).groupBy("k").count()

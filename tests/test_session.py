@@ -142,3 +142,26 @@ def test_session_time_zone_shapes_rendering(spark, capture):
         assert "1970-01-01 00:00:00" in utc and "1970-01-01 09:00:00" in tokyo
     finally:
         spark.conf.set("spark.sql.session.timeZone", "UTC")
+
+
+@pytest.mark.parametrize("key", ["spark.executor.memory", "spark.ui.enabled", "spark.sql.warehouse.dir",
+                                 "spark.sql.streaming.ui.enabled"])
+def test_static_and_core_configs_are_refused_as_pyspark_refuses_them(key, spark, pyspark_session):
+    from differential import compare_error
+
+    for change in (lambda s: s.conf.set(key, "x"), lambda s: s.conf.unset(key)):
+        compare_error(lambda s, F, T: s, spark, pyspark_session, action=change)
+    errors = []
+    for s in (spark, pyspark_session):
+        try:
+            s.conf.set(key, "x")
+        except Exception as e:  # noqa: BLE001 - comparing what each raises
+            errors.append(str(e))
+    assert errors[0] == errors[1]
+
+
+def test_unknown_and_sql_configs_are_set(spark, pyspark_session):
+    for s in (spark, pyspark_session):
+        s.conf.set("spark.myapp.flag", "on")
+        assert s.conf.get("spark.myapp.flag") == "on"
+        s.conf.unset("spark.myapp.flag")

@@ -22,4 +22,10 @@ def __getattr__(name: str):
         from ember._native import __version__
 
         return __version__
+    if name == "Row":
+        # `from pyspark import Row`, as PySpark's package has it (resolved through ember.sql, so the Spark backend
+        # hands out PySpark's own Row).
+        from ember.sql import Row
+
+        return Row
     raise AttributeError(f"module 'ember' has no attribute {name!r}")

@@ -55,6 +55,18 @@ pub fn engine_error_from_py(py: Python<'_>, e: PyErr) -> EmberError {
     EmberError::streaming_query(format!("{e}\n{tb}")).caused_by(e)
 }
 
+/// foreachBatch's function failed: Spark's `FOREACH_BATCH_USER_FUNCTION_ERROR`, whose reason is the Python exception
+/// and its traceback; the exception itself stays the cause, as in `engine_error_from_py`.
+pub fn foreach_batch_error_from_py(py: Python<'_>, e: PyErr) -> EmberError {
+    let tb = e.traceback(py).and_then(|t| t.format().ok()).unwrap_or_default();
+    EmberError::with_condition(
+        ErrorKind::StreamingQuery,
+        "FOREACH_BATCH_USER_FUNCTION_ERROR",
+        [("reason", format!("{e}\n{tb}"))],
+    )
+    .caused_by(e)
+}
+
 /// An engine error for an exception raised by a user's function that runs as part of a query (a UDF, the function
 /// of mapInPandas): PySpark's `PythonException`, whose message carries the Python traceback as the worker prints it.
 pub fn python_exception_from_py(py: Python<'_>, e: PyErr) -> EmberError {

@@ -163,10 +163,19 @@ pub fn start(
         }),
         batch: batch_function.map(|cb| -> crate::stream::sink::BatchCallback {
             let session = session.clone();
+            // As Spark names them: foreachBatch's failures FOREACH_BATCH_USER_FUNCTION_ERROR, a foreach writer's
+            // (run per batch here) a PythonException as from Spark's Python worker.
+            let foreach_batch = format == "foreachBatch";
             Box::new(move |batch_id, plan| {
                 Python::attach(|py| {
                     let frame = PyDataFrame::new(plan, session.clone());
-                    cb.call1(py, (frame, batch_id)).map(|_| ()).map_err(|e| engine_error_from_py(py, e))
+                    cb.call1(py, (frame, batch_id)).map(|_| ()).map_err(|e| {
+                        if foreach_batch {
+                            crate::python::error::foreach_batch_error_from_py(py, e)
+                        } else {
+                            crate::python::error::python_exception_from_py(py, e)
+                        }
+                    })
                 })
             })
         }),

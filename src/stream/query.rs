@@ -238,10 +238,10 @@ impl QueryHandle {
         self.shared.state.lock().unwrap().error.as_ref().map(|e| self.failure(e))
     }
 
-    /// Spark's StreamingQueryException (`STREAM_FAILED`: query name, id and runId, then the cause's text), with
-    /// the error that stopped the query as its cause.
+    /// Spark's StreamingQueryException (`STREAM_FAILED`: id and runId, then the cause's text), with the error that
+    /// stopped the query as its cause.
     fn failure(&self, cause: &EmberError) -> EmberError {
-        EmberError::stream_failed(self.name.as_deref(), &self.id, &self.run_id, cause)
+        EmberError::stream_failed(&self.id, &self.run_id, cause)
     }
 
     pub fn status(&self) -> StreamingQueryStatus {

@@ -165,7 +165,8 @@ class DataFrame:
             return self._new(self._jdf.filter(_native.Column.sql(condition)))
         if isinstance(condition, Column):
             return self._new(self._jdf.filter(condition._jc))
-        raise _error(PySparkTypeError, "NOT_COLUMN_OR_STR", f"Argument `condition` should be a Column or str, got {type(condition).__name__}.")
+        raise _error(PySparkTypeError, "NOT_EXPECTED_TYPE", arg_name="condition", expected_type="Column or str",
+                     arg_type=type(condition).__name__)
 
     where = filter
 

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Union
 
 from ember import _native
 from ember import backend as _backend
-from ember.errors import PySparkRuntimeError, PySparkTypeError, PySparkValueError, _error
+from ember.errors import AnalysisException, PySparkRuntimeError, PySparkTypeError, PySparkValueError, _error
 
 if TYPE_CHECKING:
     from ember.sql.dataframe import DataFrame
@@ -16,6 +16,16 @@ if TYPE_CHECKING:
 __all__ = ["SparkSession", "RuntimeConfig", "SparkContext"]
 
 _UNSET = object()
+
+
+def _require_runtime_conf(key: str) -> None:
+    """Spark's refusal to change a static or core config on a running session (the builder may set them)."""
+    from ember.sql.conf_keys import CORE_CONFS, STATIC_SQL_CONFS
+
+    if key in STATIC_SQL_CONFS:
+        raise _error(AnalysisException, "CANNOT_MODIFY_STATIC_CONFIG", key=f'"{key}"')
+    if key in CORE_CONFS:
+        raise _error(AnalysisException, "CANNOT_MODIFY_CONFIG", key=f'"{key}"', docroot="https://spark.apache.org/docs/latest")
 
 
 class RuntimeConfig:
@@ -36,11 +46,13 @@ class RuntimeConfig:
                      f"The SQL config \"{key}\" cannot be found. Please verify that the config exists. SQLSTATE: 42K0I")
 
     def set(self, key: str, value: Any) -> None:
+        _require_runtime_conf(key)
         if isinstance(value, bool):
             value = "true" if value else "false"
         self._j.conf_set(key, str(value))
 
     def unset(self, key: str) -> None:
+        _require_runtime_conf(key)
         self._j.conf_unset(key)
 
     def isModifiable(self, key: str) -> bool:

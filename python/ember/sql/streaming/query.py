@@ -70,7 +70,9 @@ class StreamingQuery:
             if not isinstance(timeout, (int, float)) or timeout <= 0:
                 from ember.errors import PySparkValueError, _error
 
-                raise _error(PySparkValueError, "VALUE_NOT_POSITIVE", arg_name="timeout", arg_value=timeout)
+                # PySpark names the argument's type, not its value, in this message.
+                raise _error(PySparkValueError, "VALUE_NOT_POSITIVE", arg_name="timeout",
+                             arg_value=type(timeout).__name__)
             return self._jq.await_termination(int(timeout * 1000))
         self._jq.await_termination(None)
         return None
@@ -151,6 +153,10 @@ class StreamingQueryManager:
         return None if jq is None else self._wrap(jq)
 
     def awaitAnyTermination(self, timeout: Optional[float] = None) -> Optional[bool]:
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0):
+            from ember.errors import PySparkValueError, _error
+
+            raise _error(PySparkValueError, "VALUE_NOT_POSITIVE", arg_name="timeout", arg_value=type(timeout).__name__)
         if timeout is None:
             self._jsqm.await_any_termination(None)
             return None
