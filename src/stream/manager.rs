@@ -202,7 +202,7 @@ mod tests {
         assert!(
             err.kind() == crate::error::ErrorKind::StreamingQuery
                 && err.message().starts_with("[STREAM_FAILED]")
-                && err.message().ends_with("boom"),
+                && err.message().ends_with("boom SQLSTATE: XXKST"),
             "{err:?}"
         );
         assert!(manager.active().is_empty());
