@@ -305,7 +305,7 @@ def test_streaming_source_starting_version_and_deletes(spark, tmp_path):
 
 def test_to_table_and_spark_table(spark, tmp_path):
     spark = spark.newSession()
-    spark.conf.set("spark.sql.warehouse.dir", str(tmp_path / "wh"))
+    spark._jsession.conf_set("spark.sql.warehouse.dir", str(tmp_path / "wh"))  # static: not via spark.conf
     ms = MemoryStream("k STRING, n BIGINT", spark)
     q = (ms.toDF().writeStream.format("delta").partitionBy("k").option("checkpointLocation", str(tmp_path / "ck"))
          .toTable("delta_events"))
@@ -381,7 +381,7 @@ def test_replace_where_overwrites_only_the_partitions_it_names(spark, tmp_path):
 
 def test_save_as_table_and_spark_table(spark, tmp_path):
     spark = spark.newSession()
-    spark.conf.set("spark.sql.warehouse.dir", str(tmp_path / "wh"))
+    spark._jsession.conf_set("spark.sql.warehouse.dir", str(tmp_path / "wh"))  # static: not via spark.conf
     df = spark.createDataFrame([(1, "a"), (2, "b")], "id BIGINT, p STRING")
     df.write.format("delta").partitionBy("p").saveAsTable("users")
     location = tmp_path / "wh" / "users"

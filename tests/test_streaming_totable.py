@@ -16,7 +16,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def wspark(spark, tmp_path):
     """A session of its own (its own catalog) whose warehouse is in the test's directory."""
     s = spark.newSession()
-    s.conf.set("spark.sql.warehouse.dir", str(tmp_path / "warehouse"))
+    # A static config: Spark sets it only when a session starts, so the test sets it underneath the public API.
+    s._jsession.conf_set("spark.sql.warehouse.dir", str(tmp_path / "warehouse"))
     return s
 
 
