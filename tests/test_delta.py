@@ -278,7 +278,7 @@ def test_streaming_source_reads_the_snapshot_then_each_new_version(spark, tmp_pa
     assert [len(b) for b in seen] == [1, 1, 1, 1]
     assert sorted(r for b in seen for r in b) == [(1, "a"), (2, "b"), (3, "a"), (4, "c")]
     assert seen[2:] == [[(3, "a")], [(4, "c")]]
-    assert q.lastProgress["sources"][0]["endOffset"]["reservoirVersion"] == 2
+    assert json.loads(q.lastProgress["sources"][0]["endOffset"])["reservoirVersion"] == 2
 
 
 def test_streaming_source_starting_version_and_deletes(spark, tmp_path):
