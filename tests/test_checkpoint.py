@@ -128,14 +128,18 @@ def test_killed_join_ends_with_exactly_the_uninterrupted_output(tmp_path, spark)
     kills = attempts = mid_stream = 0
     while kills < 12 and attempts < 120:
         attempts += 1
-        p = _run_job(killed, slow=0.04, script="fault_join_query.py")
         commits = f"{killed}/ck_parquet/commits"
-        # Kill at a random moment once some batch has committed (at once after a restart): on a loaded machine a
-        # fixed delay would only ever land in the start-up.
+        committed = lambda: len(os.listdir(commits)) if os.path.isdir(commits) else 0  # noqa: E731
+        # Kill once a random number of further batches has committed (a quarter of the time during the start-up):
+        # counting commits rather than sleeping keeps the kills mid-stream on slow and fast machines alike.
+        before = committed()
+        target = before if rnd.random() < 0.25 else rnd.randint(before + 1, max(before + 1, len(expected[1]) - 1))
+        p = _run_job(killed, slow=0.04, script="fault_join_query.py")
         deadline = time.monotonic() + 60
-        while p.poll() is None and not (os.path.isdir(commits) and os.listdir(commits)) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(rnd.uniform(0.0, 0.8))
+        while p.poll() is None and committed() < target and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if target == before:
+            time.sleep(rnd.uniform(0.0, 0.3))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             kills += 1
