@@ -43,11 +43,6 @@ NOT_BUILT = {
 MODULES = [
     ("pyspark.sql.streaming", "ember.sql.streaming", {
         "TwsTester": "PySpark 4.3's test harness for processors, not part of a pipeline",
-        "tws_tester": "the module of TwsTester",
-        "list_state_client": "PySpark's client modules for the JVM's state server; ember's state is in-process",
-        "map_state_client": "as list_state_client",
-        "value_state_client": "as list_state_client",
-        "stateful_processor_api_client": "as list_state_client",
     }),
     ("pyspark.sql.streaming.listener", "ember.sql.streaming.listener", {}),
     ("pyspark.sql.streaming.query", "ember.sql.streaming.query", {}),
@@ -57,8 +52,14 @@ MODULES = [
 
 
 def _public(module) -> list:
+    """A module's public names: its ``__all__``, else what it defines. Submodules are left out: which of them are
+    attributes depends on what the process has imported so far (PySpark's own tests import more of them)."""
+    import types
+
     names = getattr(module, "__all__", None)
-    return list(names) if names is not None else [n for n in dir(module) if not n.startswith("_")]
+    if names is not None:
+        return list(names)
+    return [n for n in dir(module) if not n.startswith("_") and not isinstance(getattr(module, n), types.ModuleType)]
 
 
 def _reason(name: str):
