@@ -80,6 +80,8 @@ def _project(tmp):
     for name in os.listdir(SEED002):
         if name.endswith(".py"):
             shutil.copy(os.path.join(SEED002, name), root)
+    # The seed's script writes Delta, which this offline Spark cluster cannot load: the parquet copy runs instead.
+    shutil.copy(os.path.join(ROOT, "tests", "helpers", "way_out_stream_watermark.py"), root / SCRIPT)
     subprocess.run([sys.executable, "generate_batches.py", "--batches", "6", "--delay", "0",
                     "--start", "2024-01-01T12:00:00", "--step-minutes", "10", "--seed", "7"],
                    cwd=root, capture_output=True, text=True, timeout=60, check=True)

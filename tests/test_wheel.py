@@ -74,7 +74,9 @@ def test_the_streaming_demo_notebook_runs_on_the_wheel(installed, tmp_path):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     python, env, pip_env, root = installed
-    subprocess.run([python, "-m", "pip", "install", "-q", "ipykernel==7.4.*"], env=pip_env, check=True, timeout=600)
+    # The notebook's transformWithStateInPandas section needs ember's `pandas` extra, as PySpark's needs pandas.
+    subprocess.run([python, "-m", "pip", "install", "-q", "ipykernel==7.4.*", "pandas>=1.5", "pyarrow>=14"],
+                   env=pip_env, check=True, timeout=600)
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
 
