@@ -1,6 +1,7 @@
 """The runner of ``GroupedData.applyInPandas``: the engine groups the rows by key (the same grouping as
 applyInPandasWithState's, run once with no state) and calls it once with every group; the user's function gets
 each group as one pandas DataFrame (and the key, when it takes two arguments)."""
+from ember.sql.pandas.arrow_batch import batch_from_pandas
 import inspect
 from typing import Any, Callable, List
 
@@ -43,7 +44,7 @@ class _GroupedMapRunner:
             _check_columns(list(out.columns), self.names)
             if not any(isinstance(n, str) for n in out.columns):
                 out = out.set_axis(self.names, axis=1)
-            outputs.append(pa.RecordBatch.from_pandas(out[self.names], preserve_index=False))
+            outputs.append(batch_from_pandas(out[self.names]))
         n = len(key_rows)
         state_batch = pa.RecordBatch.from_pydict({STATE_NAMES[0]: pa.array([None] * n, type=pa.int32())})
         return outputs, state_batch, [(False, False, False, -1)] * n

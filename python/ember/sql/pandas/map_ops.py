@@ -1,6 +1,7 @@
 """The runners of ``DataFrame.mapInPandas`` / ``mapInArrow``: the engine calls one per Arrow batch, with the GIL
 taken for the call; the user's function gets an iterator over that batch (a pandas DataFrame or a pyarrow
 RecordBatch) and what it yields goes back as Arrow batches of the declared schema."""
+from ember.sql.pandas.arrow_batch import batch_from_pandas
 from typing import Any, Callable, List
 
 from ember.errors import PySparkRuntimeError, PySparkTypeError, _error
@@ -36,7 +37,7 @@ class _MapInPandasRunner:
             _check_columns(list(frame.columns), self.names)
             if not any(isinstance(n, str) for n in frame.columns):
                 frame = frame.set_axis(self.names, axis=1)
-            out.append(pa.RecordBatch.from_pandas(frame[self.names], preserve_index=False))
+            out.append(batch_from_pandas(frame[self.names]))
         return out
 
 

@@ -1,6 +1,7 @@
 """``applyInPandasWithState``'s per-group state, as ``pyspark.sql.streaming.state``: ``GroupState`` and
 ``GroupStateTimeout``. ``_GroupRunner`` is what the engine calls once per micro-batch: it walks the batch's groups,
 calls the user's function with pandas frames and a ``GroupState``, and hands back Arrow rows and the new states."""
+from ember.sql.pandas.arrow_batch import batch_from_pandas
 import datetime
 from typing import Any, Iterator, List, Optional, Tuple
 
@@ -158,7 +159,7 @@ class _GroupRunner:
                                bool(timed_out[i]), watermark_ms != GroupState.NO_TIMESTAMP)
             for out in self._func(key, frames, state):
                 if len(out.columns) and len(out):
-                    outputs.append(pa.RecordBatch.from_pandas(out, preserve_index=False))
+                    outputs.append(batch_from_pandas(out))
             new_states.append(state._value if state._defined else (None,) * len(self._state_names))
             updates.append((state._defined, state._updated, state._removed, int(state._timeout_timestamp)))
         columns = list(zip(*new_states)) if new_states else [[] for _ in self._state_names]

@@ -5,6 +5,7 @@ The state lives in the engine (one state store table per variable, plus the time
 the engine calls once per micro-batch: it receives the batch's keys, their rows and each variable's rows per key as
 Arrow list arrays, calls the user's processor per key (pandas frames or Rows), fires the timers due, and hands back
 the output and the state of the keys it changed."""
+from ember.sql.pandas.arrow_batch import batch_from_pandas
 from abc import ABC, abstractmethod
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
@@ -393,8 +394,8 @@ class _ProcessorRunner:
         columns = list(frames[0].columns)
         if all(list(f.columns) == columns for f in frames):
             whole = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-            return done + [pa.RecordBatch.from_pandas(whole, preserve_index=False)]
-        return done + [pa.RecordBatch.from_pandas(f, preserve_index=False) for f in frames]
+            return done + [batch_from_pandas(whole)]
+        return done + [batch_from_pandas(f) for f in frames]
 
     def __call__(self, keys, data, offsets, states, batch_ts, watermark_ms, timer_threshold):
         import pyarrow as pa
