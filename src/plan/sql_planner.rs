@@ -1,5 +1,5 @@
 //! `spark.sql`: SELECT statements over temporary views, planned through the same builders as the DataFrame API
-//! (projection, WHERE, GROUP BY/HAVING, ORDER BY, LIMIT/OFFSET, joins, UNION/INTERSECT/EXCEPT, sub-queries in FROM).
+//! (projection, WHERE, VALUES, GROUP BY/HAVING, ORDER BY, LIMIT/OFFSET, joins, UNION/INTERSECT/EXCEPT, sub-queries in FROM).
 use std::sync::Arc;
 
 use arrow::datatypes::Fields;
@@ -147,7 +147,7 @@ impl SqlPlanner<'_> {
                 };
                 Ok((plan, None))
             }
-            SetExpr::Values(_) => Err(unsupported("VALUES")),
+            SetExpr::Values(v) => Ok((self.values(v)?, None)),
             _ => Err(unsupported("this statement")),
         }
     }
@@ -172,6 +172,31 @@ impl SqlPlanner<'_> {
             }
             other => Err(unsupported(&format!("FROM {other}"))),
         }
+    }
+
+    /// An inline table (`VALUES (1, 'a'), (2, 'b')`): columns `col1`…, each row's types widened as a union's.
+    fn values(&self, v: &ast::Values) -> Result<Plan> {
+        let one_row = self.from(&[])?;
+        let width = v.rows.first().map(|r| r.len()).unwrap_or(0);
+        let mut rows = Vec::new();
+        for row in &v.rows {
+            if row.len() != width {
+                return Err(EmberError::analysis_class(
+                    "INVALID_INLINE_TABLE.NUM_COLUMNS_MISMATCH",
+                    format!("Invalid inline table. Inline table expected {width} columns but found {} columns in row {}. SQLSTATE: 42000", row.len(), rows.len()),
+                ));
+            }
+            let items = row
+                .iter()
+                .enumerate()
+                .map(|(i, e)| Ok(Expr::Alias { expr: Box::new(convert_expr(e)?), name: format!("col{}", i + 1) }))
+                .collect::<Result<Vec<_>>>()?;
+            rows.push(builder::select(&one_row, &items, self.cfg)?);
+        }
+        if rows.len() == 1 {
+            return Ok(rows.pop().expect("one row"));
+        }
+        builder::union(&rows)
     }
 
     fn from(&self, from: &[TableWithJoins]) -> Result<Plan> {

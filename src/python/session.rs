@@ -226,12 +226,16 @@ impl PySession {
         Ok(crate::session::table_identifier(name)?)
     }
 
-    /// A catalog table as (name, format, location, schema JSON, partition columns, external), or None.
+    /// A catalog table as (name, format, location, schema JSON, partition columns, external, options), or None.
     #[allow(clippy::type_complexity)]
-    fn catalog_table(&self, name: &str) -> BResult<Option<(String, String, String, String, Vec<String>, bool)>> {
+    fn catalog_table(
+        &self,
+        name: &str,
+    ) -> BResult<Option<(String, String, String, String, Vec<String>, bool, Vec<(String, String)>)>> {
         Ok(self.session.catalog_table(name)?.map(|t| {
             let schema = crate::types::spark_json::fields_to_json(&t.fields);
-            (t.name, t.format, t.location, schema, t.partition_by, t.external)
+            let options = t.options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            (t.name, t.format, t.location, schema, t.partition_by, t.external, options)
         }))
     }
 
@@ -257,6 +261,7 @@ impl PySession {
             partition_by,
             options: crate::io::options::Options::from_pairs(options),
             external,
+            created: std::time::SystemTime::now(),
         })?)
     }
 
@@ -273,11 +278,100 @@ impl PySession {
         self.session.catalog_tables().into_iter().map(|t| (t.name, t.external)).collect()
     }
 
-    /// `spark.sql(query)`.
+    /// `spark.sql(query)`: a query is planned; a table or view command runs now.
     fn sql(&self, py: Python<'_>, query: &str) -> BResult<PyDataFrame> {
         let session = self.session.clone();
-        let plan =
-            crate::python::gil::detached(py, move || crate::plan::sql_planner::plan_sql(query, session.as_ref()))?;
+        let plan = crate::python::gil::detached(py, move || crate::session::sql_command::run_sql(&session, query))?;
         Ok(PyDataFrame::new(plan, self.session.clone()))
+    }
+
+    /// `df.write.saveAsTable`: a new table is created with the rows (managed, or external at `path`); an existing
+    /// one is appended to by name, overwritten, left (`ignore`) or refused (`errorifexists`).
+    #[pyo3(signature = (df, name, format, mode, partition_by, options))]
+    #[allow(clippy::too_many_arguments)]
+    fn save_as_table(
+        &self,
+        py: Python<'_>,
+        df: &PyDataFrame,
+        name: String,
+        format: Option<String>,
+        mode: String,
+        partition_by: Vec<String>,
+        options: Vec<(String, String)>,
+    ) -> BResult<()> {
+        let session = self.session.clone();
+        let plan = df.plan.clone();
+        crate::python::gil::detached(py, move || {
+            crate::session::tables::save_as_table(&session, &plan, &name, format, &mode, partition_by, options)
+        })?;
+        Ok(())
+    }
+
+    /// `df.write.insertInto(name, overwrite)`: the rows by position into an existing table.
+    fn insert_into(&self, py: Python<'_>, df: &PyDataFrame, name: String, overwrite: bool) -> BResult<()> {
+        let session = self.session.clone();
+        let plan = df.plan.clone();
+        crate::python::gil::detached(py, move || {
+            let ctx = session.exec_context();
+            session.insert_into_table(&name, &plan, None, false, overwrite, &ctx)
+        })?;
+        Ok(())
+    }
+
+    /// `spark.catalog.createTable`: (name, provider, location or None, schema JSON or None, options).
+    #[pyo3(signature = (name, provider, location, schema_json, options))]
+    fn create_catalog_table(
+        &self,
+        py: Python<'_>,
+        name: String,
+        provider: Option<String>,
+        location: Option<String>,
+        schema_json: Option<String>,
+        options: Vec<(String, String)>,
+    ) -> BResult<()> {
+        let columns = schema_json.map(|s| crate::types::spark_json::fields_from_json(&s)).transpose()?;
+        let session = self.session.clone();
+        crate::python::gil::detached(py, move || {
+            let spec = crate::session::tables::NewTable {
+                name,
+                provider,
+                columns: columns.filter(|c| !c.is_empty()),
+                partition_by: vec![],
+                location,
+                options,
+            };
+            session.create_catalog_table(spec, None, false, &session.exec_context())
+        })?;
+        Ok(())
+    }
+
+    /// `spark.catalog.listColumns`: (name, comment, type, nullable, is partition) per column.
+    #[allow(clippy::type_complexity)]
+    fn table_columns(&self, name: &str) -> BResult<Vec<(String, Option<String>, String, bool, bool)>> {
+        Ok(self.session.table_columns(name)?)
+    }
+
+    /// DROP TABLE [IF EXISTS] / DROP VIEW.
+    fn drop_table(&self, name: &str, view: bool, if_exists: bool) -> BResult<bool> {
+        Ok(self.session.drop_table_or_view(name, view, if_exists)?)
+    }
+
+    /// The SQL functions, sorted: (name, registered by `spark.udf.register`).
+    fn function_names(&self) -> Vec<(String, bool)> {
+        let user = crate::expr::functions::user_defined::names();
+        let mut out: Vec<(String, bool)> = crate::expr::functions::registry()
+            .names()
+            .filter(|n| !user.contains(n))
+            .map(|n| (n.clone(), false))
+            .chain(user.iter().map(|n| (n.clone(), true)))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The warehouse directory as a `file:` URI (the default database's location).
+    fn warehouse_uri(&self) -> String {
+        let dir = self.session.managed_location("x");
+        crate::io::paths::file_uri(dir.parent().unwrap_or(&dir))
     }
 }

@@ -1,4 +1,7 @@
 //! Session state: SQL conf, temporary views, and the contexts derived from them for analysis and execution.
+pub mod sql_command;
+pub mod tables;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
@@ -88,6 +91,8 @@ pub struct CatalogTable {
     pub options: crate::io::options::Options,
     /// Created at a user-given path (EXTERNAL) rather than under the warehouse directory (MANAGED).
     pub external: bool,
+    /// When the table was created (DESCRIBE EXTENDED's Created Time).
+    pub created: std::time::SystemTime,
 }
 
 /// A SparkSession's state.
@@ -306,15 +311,17 @@ impl crate::plan::catalog::Catalog for Session {
     }
 }
 
+/// Spark's SCHEMA_NOT_FOUND for a schema of `spark_catalog` (ember's catalog has only `default`).
+pub(crate) fn schema_not_found(schema: &str) -> EmberError {
+    EmberError::analysis_class(
+        "SCHEMA_NOT_FOUND",
+        format!("The schema `spark_catalog`.`{schema}` cannot be found. Verify the spelling and correctness of the schema and catalog.\nIf you did not qualify the name with a catalog, verify the current_schema() output, or qualify the name with the correct catalog.\nTo tolerate the error on drop use DROP SCHEMA IF EXISTS. SQLSTATE: 42704"),
+    )
+}
+
 /// The catalog key (lower-case table name) of `name`, `default.name` or `spark_catalog.default.name`; None for a
 /// name that cannot be a catalog table, Some(Err) for one in a schema other than `default`.
 fn catalog_table_key(parts: &[String]) -> Option<Result<String>> {
-    let schema_not_found = |schema: &str| {
-        EmberError::analysis_class(
-            "SCHEMA_NOT_FOUND",
-            format!("The schema `spark_catalog`.`{schema}` cannot be found. Verify the spelling and correctness of the schema and catalog.\nIf you did not qualify the name with a catalog, verify the current_schema() output, or qualify the name with the correct catalog.\nTo tolerate the error on drop use DROP SCHEMA IF EXISTS. SQLSTATE: 42704"),
-        )
-    };
     match parts {
         [n] => Some(Ok(n.to_ascii_lowercase())),
         [d, n] if d.eq_ignore_ascii_case("default") => Some(Ok(n.to_ascii_lowercase())),

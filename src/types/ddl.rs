@@ -107,7 +107,7 @@ fn field_to_ddl(f: &Field, sep: &str) -> String {
     s
 }
 
-fn field_comment(f: &Field) -> Option<String> {
+pub fn field_comment(f: &Field) -> Option<String> {
     let meta: Value = serde_json::from_str(f.metadata().get(SPARK_METADATA_KEY)?).ok()?;
     meta.get("comment")?.as_str().map(str::to_string)
 }

@@ -193,15 +193,8 @@ class DataFrameWriter:
     def saveAsTable(self, name: str, format: Optional[str] = None, mode: Optional[str] = None,
                     partitionBy: Any = None, **options: Any) -> None:
         """Save as the session catalog table ``name``: a new table is created (managed in
-        ``spark.sql.warehouse.dir``, or external at the ``path`` option) with the rows written there; an existing one
-        is appended to or overwritten by ``mode`` (``error`` raises, ``ignore`` leaves it). ember saves Delta tables
-        this way; other formats raise ``NOT_IMPLEMENTED``."""
-        import json
-        import os
-
-        from ember import _native
-        from ember.errors import AnalysisException, PySparkNotImplementedError
-
+        ``spark.sql.warehouse.dir``, or external at the ``path`` option) with the rows; an existing one is appended
+        to (columns matched by name), overwritten, left (``ignore``) or refused (``error``)."""
         if format is not None:
             self.format(format)
         self.mode(mode)
@@ -209,39 +202,15 @@ class DataFrameWriter:
             self.partitionBy(partitionBy)
         self.options(**options)
         spark = self._df.sparkSession
-        jsession = spark._jsession
-        fmt = (self._format or spark.conf.get("spark.sql.sources.default", "parquet")).lower()
-        if fmt != "delta":
-            raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED",
-                         f"saveAsTable of the {fmt} format is not supported by ember yet (delta is).")
-        key = jsession.table_identifier(name)
-        table = jsession.catalog_table(name)
-        path = next((v for k, v in self._options.items() if k.lower() == "path"), None)
-        for k in [k for k in self._options if k.lower() == "path"]:
-            del self._options[k]
-        if table is not None:
-            relation = f"`spark_catalog`.`default`.`{key}`"
-            if self._mode == "errorifexists":
-                raise _error(AnalysisException, "TABLE_OR_VIEW_ALREADY_EXISTS",
-                             f"Cannot create table or view {relation} because it already exists.\nChoose a different "
-                             "name, drop or replace the existing object, or add the IF NOT EXISTS clause to tolerate "
-                             "pre-existing objects. SQLSTATE: 42P07", relationName=relation)
-            if self._mode == "ignore":
-                return
-            provider, location = table[1], table[2]
-            if self._mode == "overwrite":
-                # Spark replaces a Delta table's definition with the DataFrame's.
-                self._options.setdefault("overwriteSchema", "true")
-            self._df._jdf.write(location, provider, self._mode, self._partition_by, list(self._options.items()))
-            return
-        if path is not None:
-            location, external = os.path.abspath(_native.local_path(path)), True
-        else:
-            warehouse = _native.local_path(spark.conf.get("spark.sql.warehouse.dir", "spark-warehouse"))
-            location, external = os.path.join(os.path.abspath(warehouse), key), False
-        self._df._jdf.write(location, fmt, self._mode, self._partition_by, list(self._options.items()))
-        schema = json.loads(self._df.schema.json())
-        jsession.create_table(key, fmt, location, json.dumps(schema), list(self._partition_by), [], external)
+        spark._jsession.save_as_table(self._df._jdf, name, self._format, self._mode, list(self._partition_by),
+                                      list(self._options.items()))
+
+    def insertInto(self, tableName: str, overwrite: Optional[bool] = None) -> None:
+        """Insert the rows into the existing table ``tableName``, columns matched by position."""
+        if overwrite is not None:
+            self.mode("overwrite" if overwrite else "append")
+        spark = self._df.sparkSession
+        spark._jsession.insert_into(self._df._jdf, tableName, self._mode == "overwrite")
 
     def _save_as(self, fmt, path, mode, options, partitionBy=None):
         self.format(fmt)

@@ -8,6 +8,7 @@ from ember import backend as _backend
 from ember.errors import AnalysisException, PySparkRuntimeError, PySparkTypeError, PySparkValueError, _error
 
 if TYPE_CHECKING:
+    from ember.sql.catalog import Catalog
     from ember.sql.dataframe import DataFrame
     from ember.sql.readwriter import DataFrameReader
     from ember.sql.streaming.query import StreamingQueryManager
@@ -234,8 +235,10 @@ class SparkSession:
         return self._streams
 
     @property
-    def catalog(self) -> "_Catalog":
-        return _Catalog(self)
+    def catalog(self) -> "Catalog":
+        from ember.sql.catalog import Catalog
+
+        return Catalog(self)
 
     def newSession(self) -> "SparkSession":
         s = SparkSession(_native.Session())
@@ -341,34 +344,3 @@ def _row_values(r: Any, schema) -> Any:
     if hasattr(r, "__dict__"):
         return tuple(getattr(r, n, None) for n in schema.names)
     return (r,)
-
-
-class _Catalog:
-    """``spark.catalog``: temporary views."""
-
-    def __init__(self, spark: SparkSession):
-        self._spark = spark
-
-    def dropTempView(self, viewName: str) -> bool:
-        return self._spark._jsession.drop_view(viewName, False)
-
-    def dropGlobalTempView(self, viewName: str) -> bool:
-        return self._spark._jsession.drop_view(viewName, True)
-
-    def tableExists(self, tableName: str, dbName: Optional[str] = None) -> bool:
-        try:
-            self._spark.table(tableName)
-            return True
-        except Exception:
-            return False
-
-    def listTables(self, dbName: Optional[str] = None) -> List[Any]:
-        from collections import namedtuple
-
-        Table = namedtuple("Table", "name catalog namespace description tableType isTemporary")
-        tables = [Table(n, "spark_catalog", ["default"], None, "EXTERNAL" if external else "MANAGED", False)
-                  for n, external in self._spark._jsession.catalog_tables()]
-        return tables + [Table(n, None, [], None, "TEMPORARY", True) for n in self._spark._jsession.view_names()]
-
-    def currentDatabase(self) -> str:
-        return "default"

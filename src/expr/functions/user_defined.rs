@@ -25,3 +25,8 @@ pub fn lookup(name: &str) -> Option<Arc<dyn ScalarFunction>> {
     }
     t.get(&name.to_ascii_lowercase()).cloned()
 }
+
+/// The registered names, lower case.
+pub fn names() -> Vec<String> {
+    table().read().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect()
+}

@@ -23,6 +23,10 @@ impl SinkProvider for MemorySinkProvider {
     fn create(&self, args: SinkArgs<'_>) -> Result<Box<dyn Sink>> {
         let name =
             args.query_name.ok_or_else(|| EmberError::analysis("queryName must be specified for memory sink"))?;
+        // The table exists, empty, as soon as the query starts, as Spark's memory sink's does.
+        let fields = args.schema.fields().clone();
+        let empty = LogicalPlan::new(builder::values(fields.clone(), vec![]).node.clone(), PlanSchema::fresh(fields));
+        args.session.register_view(name, empty, false, true)?;
         Ok(Box::new(MemorySink {
             session: args.session.clone(),
             name: name.to_string(),

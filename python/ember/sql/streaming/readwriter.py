@@ -53,6 +53,27 @@ class DataStreamReader:
                 self._options[k] = _opt_str(v)
         return self
 
+    def table(self, tableName: str) -> "DataFrame":
+        """A stream of the catalog table ``tableName``: its provider's streaming source over the table's location
+        (the file source with the table's columns and options for file tables, the Delta source for Delta)."""
+        if not isinstance(tableName, str):
+            raise _error(PySparkTypeError, "NOT_STR",
+                         f"Argument `tableName` should be a str, got {type(tableName).__name__}.",
+                         arg_name="tableName", arg_type=type(tableName).__name__)
+        jsession = self._spark._jsession
+        if jsession.is_temp_view(tableName):
+            df = self._spark.table(tableName)
+            if df.isStreaming:
+                return df
+            raise AnalysisException(message=f"{tableName} is not a temp view of streaming logical plan, please "
+                                            "use batch API such as `DataFrameReader.table` to read it.",
+                                    errorClass="_LEGACY_ERROR_TEMP_1185", messageParameters={"quoted": tableName})
+        table = jsession.catalog_table(tableName)
+        if table is None:
+            self._spark.table(tableName)  # raises Spark's TABLE_OR_VIEW_NOT_FOUND
+        _name, provider, location, schema_json, _parts, _external, options = table
+        return table_stream(self, provider, location, schema_json, dict(options))
+
     def load(self, path: Optional[str] = None, format: Optional[str] = None, schema: Any = None, **options: Any) -> "DataFrame":
         from ember.sql.dataframe import DataFrame
 
@@ -152,6 +173,29 @@ def _print_to_stdout(text: str) -> None:
     # Through Python's sys.stdout (not the process's fd 1), so Jupyter cells and captures see it.
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
+
+
+def _file_table_stream(reader: "DataStreamReader", location: str, schema_json: str, options: Dict[str, str]):
+    """A file table read as the file source reads its directory: the table's columns, its format's options."""
+    for k, v in options.items():
+        reader._options.setdefault(k, v)
+    reader._schema = schema_json
+    return reader.load(location)
+
+
+def _delta_table_stream(reader: "DataStreamReader", location: str, schema_json: str, options: Dict[str, str]):
+    """A Delta table read by the Delta source (its own log gives the columns)."""
+    return reader.load(location)
+
+
+def table_stream(reader: "DataStreamReader", provider: str, location: str, schema_json: str,
+                 options: Dict[str, str]) -> "DataFrame":
+    """``readStream.table``'s dispatch: the stream of a table of ``provider`` at ``location``."""
+    provider = provider.lower()
+    reader.format(provider)
+    if provider == "delta":
+        return _delta_table_stream(reader, location, schema_json, options)
+    return _file_table_stream(reader, location, schema_json, options)
 
 
 class DataStreamWriter:
