@@ -314,3 +314,28 @@ def test_table_stream_and_to_table(espark, pyspark_session, tmp_path):
             s.sql(f"DROP TABLE IF EXISTS {dst}")
     assert results[0] == results[1]
     assert results[0][1] == [(10, "a"), (20, "b")]
+
+
+def test_delta_tables_through_sql_and_the_catalog(espark, tmp_path):
+    """Delta tables (PySpark's oracle has no Delta jars, so this is ember alone, checked with the `deltalake`
+    package): created by DDL, written by INSERT and saveAsTable, read by name and streamed by readStream.table."""
+    deltalake = pytest.importorskip("deltalake")
+    espark.sql("CREATE TABLE dl (id INT, name STRING) USING delta")
+    assert espark.table("dl").collect() == []
+    espark.sql("INSERT INTO dl VALUES (1, 'a'), (2, 'b')")
+    espark.createDataFrame([("c", 3)], "name string, id int").write.saveAsTable("dl", format="delta", mode="append")
+    espark.createDataFrame([(4, "d")], "x int, y string").write.insertInto("dl")
+    assert sorted(tuple(r) for r in espark.sql("SELECT * FROM dl").collect()) == \
+        [(1, "a"), (2, "b"), (3, "c"), (4, "d")]
+    location = tmp_path / "warehouse" / "dl"
+    assert sorted(deltalake.DeltaTable(str(location)).to_pyarrow_table().column("id").to_pylist()) == [1, 2, 3, 4]
+    [t] = espark.catalog.listTables()
+    assert (t.name, t.tableType) == ("dl", "MANAGED")
+    q = espark.readStream.table("dl").writeStream.format("memory").queryName("dl_stream") \
+        .option("checkpointLocation", str(tmp_path / "ck")).trigger(availableNow=True).start()
+    q.awaitTermination()
+    assert sorted(tuple(r) for r in espark.table("dl_stream").collect()) == [(1, "a"), (2, "b"), (3, "c"), (4, "d")]
+    espark.sql("INSERT OVERWRITE dl VALUES (9, 'z')")
+    assert espark.table("dl").collect()[0].id == 9
+    espark.sql("DROP TABLE dl")
+    assert not location.exists()
