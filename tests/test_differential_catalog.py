@@ -136,8 +136,21 @@ def test_views_show_tables_and_describe_extended(espark, pyspark_session):
         "DROP VIEW v_catalog_test",
         "DROP VIEW v_catalog_test",
         "DROP VIEW IF EXISTS v_catalog_test",
+        "CREATE VIEW {pv} AS SELECT a FROM {e}",
+        "CREATE VIEW {pv} AS SELECT 1",
+        "CREATE VIEW IF NOT EXISTS {pv} AS SELECT 1",
+        "CREATE OR REPLACE VIEW {pv} AS SELECT a, b FROM {e}",
+        "CREATE TABLE {pv} (x INT) USING json",
+        "SELECT * FROM {pv}",
+        "DESCRIBE {pv}",
+        lambda session, name: session.createDataFrame(
+            [(t.name, t.tableType, t.isTemporary) for t in session.catalog.listTables() if t.name == name("pv")],
+            "name string, type string, temporary boolean"),
+        lambda session, name: session.createDataFrame([(session.catalog.tableExists(name("pv")),)], "e boolean"),
+        "DROP TABLE {pv}",
+        "SELECT * FROM {pv}",
         "DROP TABLE {e}",
-    ], ["e"])
+    ], ["e", "pv"])
 
 
 def test_show_tables(espark, pyspark_session, tmp_path):

@@ -12,9 +12,11 @@ pub enum SqlStatement {
     /// A query: the text, planned by `sql_planner::plan_sql`.
     Query(String),
     CreateTable(CreateTable),
+    /// CREATE [OR REPLACE] [[GLOBAL] TEMPORARY] VIEW; a view that is not temporary belongs to the catalog.
     CreateView {
         name: String,
         replace: bool,
+        temporary: bool,
         global: bool,
         if_not_exists: bool,
         query: String,
@@ -398,18 +400,12 @@ fn create(s: &mut Scanner<'_>) -> Result<SqlStatement> {
     if s.kw("VIEW") {
         let if_not_exists = s.kws(&["IF", "NOT", "EXISTS"]);
         let name = s.name()?;
-        if !temporary {
-            return Err(EmberError::analysis_class(
-                "NOT_SUPPORTED_FEATURE.PERSISTENT_VIEW",
-                "ember keeps no persistent views (Spark's session catalog needs Hive or its own metastore for them); use CREATE TEMPORARY VIEW. SQLSTATE: 0A000",
-            ));
-        }
         if s.peek() == Some(&Tok::Punct('(')) {
             return Err(EmberError::not_implemented("CREATE VIEW with a column list is not supported by ember yet"));
         }
         s.expect_kw("AS")?;
         let query = s.rest()?;
-        return Ok(SqlStatement::CreateView { name, replace, global, if_not_exists, query });
+        return Ok(SqlStatement::CreateView { name, replace, temporary, global, if_not_exists, query });
     }
     if replace || global || temporary {
         if temporary && s.is_kw("TABLE") {

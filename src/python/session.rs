@@ -356,6 +356,11 @@ impl PySession {
         Ok(self.session.drop_table_or_view(name, view, if_exists)?)
     }
 
+    /// The catalog's views (CREATE VIEW without TEMPORARY), sorted.
+    fn persistent_view_names(&self) -> Vec<String> {
+        self.session.persistent_view_names()
+    }
+
     /// The SQL functions, sorted: (name, registered by `spark.udf.register`).
     fn function_names(&self) -> Vec<(String, bool)> {
         let user = crate::expr::functions::user_defined::names();

@@ -101,6 +101,8 @@ pub struct Session {
     views: RwLock<HashMap<String, Arc<LogicalPlan>>>,
     global_views: RwLock<HashMap<String, Arc<LogicalPlan>>>,
     tables: RwLock<HashMap<String, CatalogTable>>,
+    /// `CREATE VIEW` (not temporary): views of `spark_catalog.default`, next to its tables.
+    persistent_views: RwLock<HashMap<String, Arc<LogicalPlan>>>,
 }
 
 impl Default for Session {
@@ -132,6 +134,7 @@ impl Session {
             views: RwLock::new(HashMap::new()),
             global_views: RwLock::new(HashMap::new()),
             tables: RwLock::new(HashMap::new()),
+            persistent_views: RwLock::new(HashMap::new()),
         }
     }
 
@@ -243,7 +246,13 @@ impl Session {
         let found = match found {
             Some(plan) => Some(plan),
             None => match catalog_table_key(&parts) {
-                Some(Ok(key)) => self.tables.read().unwrap().get(&key).map(table_scan),
+                Some(Ok(key)) => self
+                    .tables
+                    .read()
+                    .unwrap()
+                    .get(&key)
+                    .map(table_scan)
+                    .or_else(|| self.persistent_views.read().unwrap().get(&key).cloned()),
                 _ => None,
             },
         };
@@ -278,7 +287,7 @@ impl Session {
     pub fn create_table(&self, table: CatalogTable) -> Result<()> {
         let key = table_identifier(&table.name)?;
         let mut tables = self.tables.write().unwrap();
-        if tables.contains_key(&key) {
+        if tables.contains_key(&key) || self.persistent_views.read().unwrap().contains_key(&key) {
             return Err(EmberError::analysis_class(
                 "TABLE_OR_VIEW_ALREADY_EXISTS",
                 format!("Cannot create table or view `spark_catalog`.`default`.`{key}` because it already exists.\nChoose a different name, drop or replace the existing object, or add the IF NOT EXISTS clause to tolerate pre-existing objects. SQLSTATE: 42P07"),

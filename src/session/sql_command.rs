@@ -38,7 +38,12 @@ pub fn run_sql(session: &Session, text: &str) -> Result<Plan> {
             session.create_catalog_table(spec, data.as_deref(), t.if_not_exists, &ctx())?;
             Ok(no_rows())
         }
-        SqlStatement::CreateView { name, replace, global, if_not_exists, query } => {
+        SqlStatement::CreateView { name, replace, temporary: false, if_not_exists, query, .. } => {
+            let plan = plan_sql(&query, session)?;
+            session.create_persistent_view(&name, plan, replace, if_not_exists)?;
+            Ok(no_rows())
+        }
+        SqlStatement::CreateView { name, replace, global, if_not_exists, query, .. } => {
             let plan = plan_sql(&query, session)?;
             let exists = session.is_temp_view(&if global { format!("global_temp.{name}") } else { name.clone() });
             if !(if_not_exists && exists) {
@@ -71,8 +76,11 @@ pub fn run_sql(session: &Session, text: &str) -> Result<Plan> {
                     return Err(super::schema_not_found(parts.last().map(String::as_str).unwrap_or("")));
                 }
             }
+            let mut catalog: Vec<String> = session.catalog_tables().into_iter().map(|t| t.name).collect();
+            catalog.extend(session.persistent_view_names());
+            catalog.sort();
             let mut rows: Vec<(String, String, bool)> =
-                session.catalog_tables().into_iter().map(|t| ("default".to_string(), t.name, false)).collect();
+                catalog.into_iter().map(|name| ("default".to_string(), name, false)).collect();
             rows.extend(session.view_names().into_iter().map(|v| (String::new(), v, true)));
             let fields = Fields::from(vec![
                 Field::new("namespace", DataType::Utf8, false),

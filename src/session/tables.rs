@@ -80,6 +80,34 @@ fn sql_type(dt: &DataType) -> String {
 }
 
 impl Session {
+    /// CREATE [OR REPLACE] VIEW (not temporary): a view of the catalog, listed with its tables. Returns false
+    /// when it existed and `if_not_exists` let it be.
+    pub fn create_persistent_view(
+        &self,
+        name: &str,
+        plan: Arc<LogicalPlan>,
+        replace: bool,
+        if_not_exists: bool,
+    ) -> Result<bool> {
+        let key = table_identifier(name)?;
+        if self.tables.read().unwrap().contains_key(&key) {
+            return if if_not_exists { Ok(false) } else { Err(already_exists(&key)) };
+        }
+        let mut views = self.persistent_views.write().unwrap();
+        if views.contains_key(&key) && !replace {
+            return if if_not_exists { Ok(false) } else { Err(already_exists(&key)) };
+        }
+        views.insert(key, plan);
+        Ok(true)
+    }
+
+    /// The names of the catalog's (persistent) views, sorted.
+    pub fn persistent_view_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.persistent_views.read().unwrap().keys().cloned().collect();
+        v.sort();
+        v
+    }
+
     /// The managed location of table `key`: `<spark.sql.warehouse.dir>/<key>`.
     pub fn managed_location(&self, key: &str) -> PathBuf {
         let warehouse = self.conf_get("spark.sql.warehouse.dir").unwrap_or_else(|| "spark-warehouse".to_string());
@@ -112,7 +140,7 @@ impl Session {
         ctx: &crate::context::ExecContext,
     ) -> Result<bool> {
         let key = table_identifier(&spec.name)?;
-        if self.tables.read().unwrap().contains_key(&key) {
+        if self.tables.read().unwrap().contains_key(&key) || self.persistent_views.read().unwrap().contains_key(&key) {
             return if if_not_exists { Ok(false) } else { Err(already_exists(&key)) };
         }
         let provider = spec
@@ -335,6 +363,12 @@ impl Session {
             let bare = crate::expr::expr::split_name_parts(name).pop().unwrap_or_default();
             return Ok(self.drop_view(&bare, global));
         }
+        if let Ok(key) = table_identifier(name) {
+            // Spark's DROP TABLE drops a view of the catalog too.
+            if self.persistent_views.write().unwrap().remove(&key).is_some() {
+                return Ok(true);
+            }
+        }
         let table = match self.catalog_table(name) {
             Ok(Some(t)) => t,
             _ if if_exists => return Ok(false),
@@ -383,7 +417,9 @@ impl Session {
             let comment = crate::types::ddl::field_comment(f);
             (f.name().clone(), crate::types::ddl::type_to_ddl(f.data_type()).to_ascii_lowercase(), comment)
         };
-        if self.is_temp_view(name) {
+        let persistent_view =
+            table_identifier(name).map(|k| self.persistent_views.read().unwrap().contains_key(&k)).unwrap_or(false);
+        if self.is_temp_view(name) || persistent_view {
             let plan = self.table(name)?;
             return Ok(plan.schema.fields.iter().map(|f| column(f)).collect());
         }
@@ -427,7 +463,9 @@ impl Session {
 
     /// A table's columns for `spark.catalog.listColumns`: (name, comment, type, nullable, is partition).
     pub fn table_columns(&self, name: &str) -> Result<Vec<(String, Option<String>, String, bool, bool)>> {
-        let (fields, partition_by) = if self.is_temp_view(name) {
+        let persistent_view =
+            table_identifier(name).map(|k| self.persistent_views.read().unwrap().contains_key(&k)).unwrap_or(false);
+        let (fields, partition_by) = if self.is_temp_view(name) || persistent_view {
             (self.table(name)?.schema.fields.clone(), vec![])
         } else {
             let t = self.catalog_table(name)?.ok_or_else(|| table_not_found(name))?;

@@ -130,6 +130,8 @@ class Catalog:
         _check_db(dbName)
         tables = [Table(n, "spark_catalog", ["default"], None, "EXTERNAL" if external else "MANAGED", False)
                   for n, external in self._j.catalog_tables()]
+        tables += [Table(n, "spark_catalog", ["default"], None, "VIEW", False) for n in self._j.persistent_view_names()]
+        tables.sort(key=lambda t: t.name)
         views = [Table(n, None, [], None, "TEMPORARY", True) for n in self._j.view_names()]
         return [t for t in tables + views if _like(pattern, t.name)]
 
@@ -141,6 +143,8 @@ class Catalog:
             return Table(tableName.split(".")[-1], None, [] if "." not in tableName else ["global_temp"], None,
                          "TEMPORARY", True)
         table = self._j.catalog_table(tableName)
+        if table is None and self._is_catalog_view(tableName):
+            return Table(self._j.table_identifier(tableName), "spark_catalog", ["default"], None, "VIEW", False)
         if table is None:
             self._not_found(tableName)
         return Table(table[0], "spark_catalog", ["default"], None, "EXTERNAL" if table[5] else "MANAGED", False)
@@ -152,7 +156,13 @@ class Catalog:
         if self._j.is_temp_view(tableName):
             return True
         try:
-            return self._j.catalog_table(tableName) is not None
+            return self._j.catalog_table(tableName) is not None or self._is_catalog_view(tableName)
+        except AnalysisException:
+            return False
+
+    def _is_catalog_view(self, tableName: str) -> bool:
+        try:
+            return self._j.table_identifier(tableName) in self._j.persistent_view_names()
         except AnalysisException:
             return False
 
@@ -160,7 +170,7 @@ class Catalog:
         if dbName is not None:
             _check_db(dbName)
             tableName = f"{dbName}.{tableName}"
-        if not self._j.is_temp_view(tableName) and self._j.catalog_table(tableName) is None:
+        if not self.tableExists(tableName):
             self._not_found(tableName)
         return [Column(name, comment, dtype, nullable, partition, False, False)
                 for name, comment, dtype, nullable, partition in self._j.table_columns(tableName)]
