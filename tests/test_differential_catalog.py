@@ -91,6 +91,14 @@ def test_create_insert_select_drop(espark, pyspark_session):
         "SELECT * FROM {t1}",
         "DROP TABLE nodb.{t1}",
         "CREATE TABLE nodb.{t1} (a INT) USING parquet",
+        "CREATE TABLE `bad name` (a INT) USING parquet",
+        "CREATE TABLE {t1} (a INT) USING parquet PARTITIONED BY (zz)",
+        "CREATE TABLE {t1} (a INT) USING text",
+        "INSERT INTO nosuch_catalog_test VALUES (1)",
+        "TRUNCATE TABLE nosuch_catalog_test",
+        "SHOW TABLES IN",
+        "VALUES (1, 'a'), (2, 'b')",
+        "VALUES (1, 2), (3)",
     ], ["t1"])
 
 

@@ -181,7 +181,7 @@ impl SqlPlanner<'_> {
         let mut rows = Vec::new();
         for row in &v.rows {
             if row.len() != width {
-                return Err(EmberError::analysis_class(
+                return Err(EmberError::parse_class(
                     "INVALID_INLINE_TABLE.NUM_COLUMNS_MISMATCH",
                     format!("Invalid inline table. Inline table expected {width} columns but found {} columns in row {}. SQLSTATE: 42000", row.len(), rows.len()),
                 ));

@@ -48,6 +48,17 @@ pub fn table_not_found(name: &str) -> EmberError {
     )
 }
 
+/// Spark's session catalog takes names of letters, digits and `_` only.
+fn check_name(key: &str) -> Result<()> {
+    if !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return Ok(());
+    }
+    Err(EmberError::analysis_class(
+        "INVALID_SCHEMA_OR_RELATION_NAME",
+        format!("`{key}` is not a valid name for tables/schemas. Valid names only contain alphabet characters, numbers and _. SQLSTATE: 42602"),
+    ))
+}
+
 fn already_exists(key: &str) -> EmberError {
     EmberError::analysis_class(
         "TABLE_OR_VIEW_ALREADY_EXISTS",
@@ -90,6 +101,7 @@ impl Session {
         if_not_exists: bool,
     ) -> Result<bool> {
         let key = table_identifier(name)?;
+        check_name(&key)?;
         if self.tables.read().unwrap().contains_key(&key) {
             return if if_not_exists { Ok(false) } else { Err(already_exists(&key)) };
         }
@@ -140,6 +152,7 @@ impl Session {
         ctx: &crate::context::ExecContext,
     ) -> Result<bool> {
         let key = table_identifier(&spec.name)?;
+        check_name(&key)?;
         if self.tables.read().unwrap().contains_key(&key) || self.persistent_views.read().unwrap().contains_key(&key) {
             return if if_not_exists { Ok(false) } else { Err(already_exists(&key)) };
         }
