@@ -151,6 +151,8 @@ class Catalog:
 
     def tableExists(self, tableName: str, dbName: Optional[str] = None) -> bool:
         if dbName is not None:
+            warnings.warn("`dbName` has been deprecated since Spark 3.4 and might be removed in a future version. "
+                          "Use tableExists(`dbName.tableName`) instead.", FutureWarning)
             _check_db(dbName)
             tableName = f"{dbName}.{tableName}"
         if self._j.is_temp_view(tableName):
