@@ -293,6 +293,9 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
     if !dir.join("_metadata").exists() || o.join_side.is_some() {
         return Err(no_state_schema(path, &o));
     }
+    if let Some(recorded) = at.ckpt.read_shape(op)? {
+        crate::stream::operator::flat_map_groups_with_state::refuse_earlier_layout(&recorded, op, at.ckpt.root())?;
+    }
     let shape = OperatorShape::read(&at.ckpt, op)?;
     let reader = StateReader::open(&dir)?;
     let table = store_index(&reader, &o.store_name)?;
