@@ -170,6 +170,11 @@ def test_checkpoint_of_the_earlier_state_layout_is_refused_with_its_reason(spark
     src.addData([("a", 1), ("b", 2)])
     q.processAllAvailable()
     q.stop()
+    from ember.checkpoint import inspect
+
+    op = inspect(str(ck)).operators[0]
+    assert (op.name, op.partitions, op.state_rows) == ("applyInPandasWithState", 2, 2)
+    assert sorted(os.listdir(ck / "state" / "0")) == ["0", "1", "_metadata"]
     shape = json.loads((ck / "state" / "0" / "_metadata").read_text())
     assert shape["keys"] == ["k: string"] and shape["values"] == ["groupState: struct<total:bigint,n:bigint>"]
     # What the earlier layout recorded: key types only, the state's fields as values.
