@@ -296,3 +296,136 @@ pub const EARLIER_LAYOUT: &str = "the checkpoint keeps applyInPandasWithState st
 ember (one partition, grouping keys as row-format bytes, the state's fields at the top of the value), which this \
 version no longer reads: it keeps that state as Spark does (partitioned by the grouping keys, value struct \
 groupState/timeoutTimestamp). Start the query with a new checkpoint location.";
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{ArrayRef, StringArray};
+
+    use super::*;
+    use crate::expr::PhysicalExpr;
+    use crate::plan::group_state_spec::{GroupCalls, GroupFunction, GroupResults, StateUpdate};
+    use crate::stream::state::partition::key_partitions;
+
+    /// A running total of `v` per key with a timeout at total seconds; a negative sum removes the key.
+    struct RunningTotal;
+
+    impl GroupFunction for RunningTotal {
+        fn call(&self, calls: GroupCalls) -> Result<GroupResults> {
+            let v = calls.data.column(1).as_primitive::<Int64Type>();
+            let old = calls.states.column(0).as_primitive::<Int64Type>();
+            let (mut totals, mut updates) = (vec![], vec![]);
+            for i in 0..calls.offsets.len() - 1 {
+                let sum: i64 = (calls.offsets[i]..calls.offsets[i + 1]).map(|r| v.value(r)).sum();
+                let total = if calls.has_state[i] { old.value(i) } else { 0 } + sum;
+                let removed = sum < 0;
+                totals.push(total);
+                let timeout_ms = if removed { NO_TIMESTAMP } else { total * 1000 };
+                updates.push(StateUpdate { exists: !removed, updated: !removed, removed, timeout_ms });
+            }
+            let states = RecordBatch::try_new(calls.states.schema(), vec![Arc::new(Int64Array::from(totals))])?;
+            Ok(GroupResults { output: vec![], states, updates })
+        }
+    }
+
+    fn spec() -> GroupStateSpec {
+        GroupStateSpec {
+            func: Arc::new(RunningTotal),
+            keys: vec![PhysicalExpr::column(0, DataType::Utf8, true)],
+            key_names: vec!["k".into()],
+            state_schema: Arc::new(Schema::new(vec![Field::new("total", DataType::Int64, true)])),
+            append: false,
+            timeout: GroupTimeout::ProcessingTime,
+            event_column: None,
+            has_watermark: false,
+        }
+    }
+
+    fn input(rows: &[(&str, i64)]) -> RecordBatch {
+        let schema = Schema::new(vec![Field::new("k", DataType::Utf8, true), Field::new("v", DataType::Int64, true)]);
+        let k: StringArray = rows.iter().map(|r| Some(r.0)).collect();
+        let v: Int64Array = rows.iter().map(|r| Some(r.1)).collect();
+        RecordBatch::try_new(Arc::new(schema), vec![Arc::new(k), Arc::new(v)]).unwrap()
+    }
+
+    fn keys_of(b: &RecordBatch) -> Vec<String> {
+        let mut k: Vec<String> = b.column(0).as_string::<i32>().iter().map(|s| s.unwrap().to_string()).collect();
+        k.sort();
+        k
+    }
+
+    #[test]
+    fn state_rows_are_sparks_layout_in_sparks_partitions_and_restore() {
+        let (spec, ctx) = (spec(), ExecContext::default());
+        let mut store = GroupStateStore::new(&spec, 2).unwrap();
+        let rows = input(&[("a", 1), ("b", 2), ("c", 3), ("d", 4), ("a", 5)]);
+        store.process(&spec, &[rows.clone()], &rows.schema(), 0, 0, &ctx).unwrap();
+        let changes = store.changes(&spec).unwrap();
+        assert_eq!(changes.len(), 2);
+        assert!(changes.iter().all(|p| !p.is_empty()), "a, c, d in partition 0 and b in 1, as in Spark");
+        for (p, part) in changes.iter().enumerate() {
+            for (_, c) in part {
+                let Change::Upsert(b) = c else { panic!("only upserts in the first batch") };
+                let names: Vec<String> = b.schema().fields().iter().map(|f| f.name().clone()).collect();
+                assert_eq!(names, vec!["k", "groupState", "timeoutTimestamp"]);
+                let cols: Vec<ArrayRef> = vec![b.column(0).clone()];
+                assert!(key_partitions(&cols, b.num_rows(), 2).iter().all(|&q| q == p), "keys in Spark's partition");
+            }
+        }
+        // "a" removed (a negative sum), "b" updated: a delete of its key columns only, in a's partition.
+        let rows = input(&[("a", -1), ("b", 10)]);
+        store.process(&spec, &[rows.clone()], &rows.schema(), 0, 0, &ctx).unwrap();
+        let changes = store.changes(&spec).unwrap();
+        let deletes: Vec<&RecordBatch> = store_deletes(&changes);
+        assert_eq!(deletes.len(), 1);
+        assert_eq!((keys_of(deletes[0]), deletes[0].num_columns()), (vec!["a".to_string()], 1));
+
+        let parts = store.snapshot(&spec).unwrap();
+        assert_eq!(parts.len(), 2);
+        let mut all: Vec<String> = parts.iter().flat_map(keys_of).collect();
+        all.sort();
+        assert_eq!(all, vec!["b", "c", "d"]);
+        let b_row = parts.iter().find(|p| keys_of(p).contains(&"b".to_string())).unwrap();
+        let i = b_row.column(0).as_string::<i32>().iter().position(|s| s == Some("b")).unwrap();
+        assert_eq!(b_row.column(2).as_primitive::<Int64Type>().value(i), 12_000);
+
+        let mut back = GroupStateStore::new(&spec, 2).unwrap();
+        back.restore(&spec, &parts).unwrap();
+        let again = back.snapshot(&spec).unwrap();
+        for (x, y) in parts.iter().zip(&again) {
+            assert_eq!(keys_of(x), keys_of(y));
+        }
+        let entry = back.entries.values().find(|e| e.timeout_ms == 12_000).expect("b's timeout restored");
+        assert_eq!(entry.state.as_ref().unwrap().column(0).as_primitive::<Int64Type>().value(0), 12);
+    }
+
+    fn store_deletes(changes: &[PartitionChanges]) -> Vec<&RecordBatch> {
+        changes
+            .iter()
+            .flatten()
+            .filter_map(|(_, c)| match c {
+                Change::Delete(b) => Some(b),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_earlier_byte_keyed_layout_is_refused_with_its_reason() {
+        let spec = spec();
+        let schema = Schema::new(vec![
+            Field::new("_key", DataType::Binary, false),
+            Field::new("_timeout", DataType::Int64, false),
+            Field::new("_has_state", DataType::Boolean, false),
+            Field::new("total", DataType::Int64, true),
+        ]);
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(arrow::array::BinaryArray::from(vec![b"x".as_ref()])),
+            Arc::new(Int64Array::from(vec![-1])),
+            Arc::new(BooleanArray::from(vec![true])),
+            Arc::new(Int64Array::from(vec![1])),
+        ];
+        let old = RecordBatch::try_new(Arc::new(schema), cols).unwrap();
+        let err = GroupStateStore::new(&spec, 2).unwrap().restore(&spec, &[old]).unwrap_err();
+        assert!(err.message().contains("layout of an earlier ember"), "{}", err.message());
+    }
+}
