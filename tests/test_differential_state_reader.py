@@ -155,6 +155,18 @@ def test_statestore_change_feed_of_apply_in_pandas_with_state(spark, pyspark_ses
     assert len({r[-1] for r in got["ember"][2]}) == 2, "the keys are spread over both shuffle partitions"
 
 
+def test_statestore_change_feed_of_apply_in_pandas_with_state_over_batches_without_changes(
+        spark, pyspark_session, checkpoints):
+    # Batch 1 only raised the watermark (no key timed out): no rows, but the columns are typed as the state's.
+    def read(reader, path):
+        return (reader.format("statestore").option("readChangeFeed", True)
+                .option("changeStartBatchId", 1).option("changeEndBatchId", 1).load(path))
+
+    got = both(spark, pyspark_session, checkpoints, "group_state_timeout", read)
+    assert got["ember"] == got["pyspark"]
+    assert got["ember"][2] == [] and "groupState:struct<n:bigint>,timeoutTimestamp:bigint" in got["ember"][0]
+
+
 @JOIN_LAYOUT
 @pytest.mark.parametrize("side", ["left", "right"])
 @pytest.mark.parametrize("batch", [None, 1])
