@@ -872,12 +872,14 @@ pub fn flat_map_groups_with_state(
     };
     let timeout = crate::plan::group_state_spec::GroupTimeout::parse(timeout)?;
     let keys = expand_stars(input, keys, cfg)?;
+    let key_names = keys.iter().map(display_name).collect();
     let mut r = Resolver::new(&input.schema, cfg.case_sensitive);
     let keys: Vec<PhysicalExpr> = keys.iter().map(|k| r.resolve(k)).collect::<Result<_>>()?;
     let event_column = input.schema.attrs.iter().position(|a| a.watermark_delay_ms.is_some());
     let spec = crate::plan::group_state_spec::GroupStateSpec {
         func,
         keys,
+        key_names,
         state_schema: Arc::new(arrow::datatypes::Schema::new(state)),
         append,
         timeout,

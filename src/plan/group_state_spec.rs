@@ -80,6 +80,8 @@ pub trait GroupFunction: Send + Sync {
 pub struct GroupStateSpec {
     pub func: Arc<dyn GroupFunction>,
     pub keys: Vec<PhysicalExpr>,
+    /// The grouping columns' names (Spark's generated names): the fields of the state store's key.
+    pub key_names: Vec<String>,
     pub state_schema: SchemaRef,
     /// `outputMode` given to applyInPandasWithState ("append" / "update").
     pub append: bool,

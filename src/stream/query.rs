@@ -319,6 +319,7 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<Vec<
     for (op, shape) in shapes.iter().enumerate() {
         match ckpt.read_shape(op)? {
             Some(old) if &old != shape => {
+                crate::stream::operator::flat_map_groups_with_state::refuse_earlier_layout(&old, op, ckpt.root())?;
                 let what = ["operator", "keys", "values", "joinType"]
                     .iter()
                     .filter(|k| old.get(**k) != shape.get(**k))

@@ -125,6 +125,9 @@ struct OperatorShape {
     operator: String,
     keys: Fields,
     values: Vec<String>,
+    /// applyInPandasWithState's value columns, typed (its shape records Spark's `groupState`/`timeoutTimestamp`),
+    /// for a read with no rows to type its `value` struct.
+    group_state_values: Option<Fields>,
 }
 
 impl OperatorShape {
@@ -143,7 +146,10 @@ impl OperatorShape {
             .collect::<Result<Fields>>()?;
         let values =
             columns("values").iter().map(|c| c.rsplit_once(": ").map_or(c.as_str(), |p| p.0).to_string()).collect();
-        Ok(OperatorShape { operator: shape["operator"].as_str().unwrap_or("?").to_string(), keys, values })
+        let operator = shape["operator"].as_str().unwrap_or("?").to_string();
+        let group_state_values =
+            (operator == "applyInPandasWithState").then(|| group_state_value_fields(&columns("values"))).transpose()?;
+        Ok(OperatorShape { operator, keys, values, group_state_values })
     }
 
     fn is_dedupe(&self) -> bool {
@@ -293,6 +299,9 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
     if !dir.join("_metadata").exists() || o.join_side.is_some() {
         return Err(no_state_schema(path, &o));
     }
+    if let Some(recorded) = at.ckpt.read_shape(op)? {
+        crate::stream::operator::flat_map_groups_with_state::refuse_earlier_layout(&recorded, op, at.ckpt.root())?;
+    }
     let shape = OperatorShape::read(&at.ckpt, op)?;
     let reader = StateReader::open(&dir)?;
     let table = store_index(&reader, &o.store_name)?;
@@ -358,7 +367,7 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
     // and an all-empty read still has Spark's three (five) columns.
     let schema = match schema {
         Some(s) => s,
-        None => empty_schema(&shape, o.read_change_feed),
+        None => empty_schema(&shape, o.read_change_feed)?,
     };
     let target = Arc::new(Schema::new(schema.clone()));
     let out = out
@@ -381,14 +390,33 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
     Ok((schema, out))
 }
 
-fn empty_schema(shape: &OperatorShape, change_feed: bool) -> Fields {
+fn empty_schema(shape: &OperatorShape, change_feed: bool) -> Result<Fields> {
     let key = StructArray::try_new(
         shape.keys.clone(),
         shape.keys.iter().map(|f| new_null_array(f.data_type(), 0)).collect(),
         None,
     )
     .unwrap_or_else(|_| StructArray::new_empty_fields(0, None));
-    output_schema(&key, &StructArray::new_empty_fields(0, None), change_feed)
+    let value = match &shape.group_state_values {
+        Some(fields) if !fields.is_empty() => StructArray::try_new(
+            fields.clone(),
+            fields.iter().map(|f| new_null_array(f.data_type(), 0)).collect(),
+            None,
+        )?,
+        _ => StructArray::new_empty_fields(0, None),
+    };
+    Ok(output_schema(&key, &value, change_feed))
+}
+
+/// applyInPandasWithState's recorded value columns ("groupState: struct<…>", "timeoutTimestamp: bigint") as fields.
+fn group_state_value_fields(values: &[String]) -> Result<Fields> {
+    values
+        .iter()
+        .map(|c| {
+            let (name, ty) = c.split_once(": ").unwrap_or((c.as_str(), "binary"));
+            Ok(Field::new(name, crate::types::ddl::parse_ddl_type(ty)?, true))
+        })
+        .collect()
 }
 
 /// The index of the store named `name` among the operator's tables.
