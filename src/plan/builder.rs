@@ -54,56 +54,94 @@ fn generator_of(e: &Expr) -> Option<(Expr, Vec<String>)> {
     }
 }
 
-/// Expand `*` and `t.*` into column references.
+/// Expand `*` and `t.*` into column references, at the top level and as the arguments of a function call
+/// (`struct(*)`, `to_json(struct(*))`, `hash(*)`, `concat_ws(',', *)`), as Spark's analyzer does.
 fn expand_stars(input: &LogicalPlan, exprs: &[Expr], cfg: AnalysisConfig) -> Result<Vec<Expr>> {
     let mut out = Vec::with_capacity(exprs.len());
     for e in exprs {
         match e {
-            Expr::Star(q) => {
-                let mut any = false;
-                for (f, a) in input.schema.fields.iter().zip(&input.schema.attrs) {
-                    let keep = match q {
-                        None => true,
-                        Some(q) => a.qualifier.as_deref().is_some_and(|aq| names_equal(aq, q, cfg)),
-                    };
-                    if keep {
-                        any = true;
-                        out.push(Expr::Attribute { id: a.id, name: f.name().clone() });
-                    }
-                }
-                if let (Some(q), false) = (q, any) {
-                    // `s.*` on a struct column expands its fields.
-                    let r = Resolver::new(&input.schema, cfg.case_sensitive);
-                    let (idx, _) = r.lookup(std::slice::from_ref(q)).map_err(|_| {
-                        EmberError::analysis_class(
-                            "CANNOT_RESOLVE_STAR_EXPAND",
-                            format!(
-                                "Cannot resolve {}.* given input columns {}. SQLSTATE: 42704",
-                                quote_ident(q),
-                                input
-                                    .schema
-                                    .fields
-                                    .iter()
-                                    .map(|f| quote_ident(f.name()))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        )
-                    })?;
-                    if let DataType::Struct(fields) = input.schema.fields[idx].data_type() {
-                        for f in fields {
-                            out.push(
-                                Expr::GetField {
-                                    expr: Box::new(Expr::Column(vec![q.clone()])),
-                                    name: f.name().clone(),
-                                }
-                                .alias(f.name()),
-                            );
-                        }
-                    }
-                }
-            }
+            Expr::Star(q) => out.extend(star_columns(input, q.as_ref(), cfg)?),
+            other if has_star_argument(other) => out.push(expand_star_arguments(input, other.clone(), cfg)?),
             other => out.push(other.clone()),
+        }
+    }
+    Ok(out)
+}
+
+fn has_star_argument(e: &Expr) -> bool {
+    let mut found = false;
+    e.walk(&mut |n| {
+        if let Expr::Function { args, .. } | Expr::UserFunction { args, .. } = n {
+            found |= args.iter().any(|a| matches!(a, Expr::Star(_)));
+        }
+    });
+    found
+}
+
+/// A function's `*` arguments replaced by the columns they stand for. `count(*)` keeps its star: it counts rows.
+fn expand_star_arguments(input: &LogicalPlan, e: Expr, cfg: AnalysisConfig) -> Result<Expr> {
+    let mut failure = None;
+    let expand = |args: Vec<Expr>, failure: &mut Option<EmberError>| -> Vec<Expr> {
+        let mut out = Vec::with_capacity(args.len());
+        for a in args {
+            match a {
+                Expr::Star(q) => match star_columns(input, q.as_ref(), cfg) {
+                    Ok(cols) => out.extend(cols),
+                    Err(err) => {
+                        failure.get_or_insert(err);
+                    }
+                },
+                other => out.push(other),
+            }
+        }
+        out
+    };
+    let rewritten = e.transform_up(&mut |n| match n {
+        Expr::Function { name, args, distinct } if !name.eq_ignore_ascii_case("count") => {
+            Expr::Function { args: expand(args, &mut failure), name, distinct }
+        }
+        Expr::UserFunction { func, args } => Expr::UserFunction { func, args: expand(args, &mut failure) },
+        other => other,
+    });
+    match failure {
+        Some(err) => Err(err),
+        None => Ok(rewritten),
+    }
+}
+
+/// The columns `*` (all of the input's) or `q.*` (those qualified by `q`, or the fields of struct column `q`)
+/// stands for.
+fn star_columns(input: &LogicalPlan, q: Option<&String>, cfg: AnalysisConfig) -> Result<Vec<Expr>> {
+    let mut out = Vec::new();
+    for (f, a) in input.schema.fields.iter().zip(&input.schema.attrs) {
+        let keep = match q {
+            None => true,
+            Some(q) => a.qualifier.as_deref().is_some_and(|aq| names_equal(aq, q, cfg)),
+        };
+        if keep {
+            out.push(Expr::Attribute { id: a.id, name: f.name().clone() });
+        }
+    }
+    if let (Some(q), true) = (q, out.is_empty()) {
+        // `s.*` on a struct column expands its fields.
+        let r = Resolver::new(&input.schema, cfg.case_sensitive);
+        let (idx, _) = r.lookup(std::slice::from_ref(q)).map_err(|_| {
+            EmberError::analysis_class(
+                "CANNOT_RESOLVE_STAR_EXPAND",
+                format!(
+                    "Cannot resolve {}.* given input columns {}. SQLSTATE: 42704",
+                    quote_ident(q),
+                    input.schema.fields.iter().map(|f| quote_ident(f.name())).collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })?;
+        if let DataType::Struct(fields) = input.schema.fields[idx].data_type() {
+            for f in fields {
+                out.push(
+                    Expr::GetField { expr: Box::new(Expr::Column(vec![q.clone()])), name: f.name().clone() }
+                        .alias(f.name()),
+                );
+            }
         }
     }
     Ok(out)
@@ -314,6 +352,7 @@ pub fn alias(input: &Plan, qualifier: &str) -> Plan {
 /// `groupBy(groups).agg(exprs)`; `groups` empty for a global aggregation. Output: groups then `exprs`.
 pub fn aggregate(input: &Plan, groups: &[Expr], exprs: &[Expr], cfg: AnalysisConfig) -> Result<Plan> {
     let groups = expand_stars(input, groups, cfg)?;
+    let exprs = &expand_stars(input, exprs, cfg)?;
     let all: Vec<Expr> = groups.iter().chain(exprs).cloned().collect();
     if let Some(w) = crate::plan::time_window::extract(input, &all, cfg)? {
         let (g, e) = w.exprs.split_at(groups.len());
