@@ -12,7 +12,7 @@ use crate::context::{EvalContext, ExecContext};
 use crate::error::{EmberError, Result};
 use crate::expr::expr::Expr;
 use crate::expr::schema::PlanSchema;
-use crate::io::delta::table::{self, Write};
+use crate::io::delta::table::{self, Replacement, Write};
 use crate::io::options::Options;
 use crate::io::paths::local_path;
 use crate::io::writer::SaveMode;
@@ -135,9 +135,11 @@ impl SinkProvider for DeltaProvider {
                 }
                 None => None,
             };
-            let chooser = predicate.as_ref().map(|(p, text)| {
+            let root = local_path(path);
+            let chooser = predicate.as_ref().map(|(p, _)| {
                 let ctx = w.ctx.clone();
-                move |snap: &crate::io::delta::log::Snapshot| files_covered(snap, p, text, &ctx)
+                let root = root.clone();
+                move |snap: &crate::io::delta::log::Snapshot| replacement(&root, snap, p, &ctx)
             });
             let write = Write {
                 batches: w.batches,
@@ -151,11 +153,23 @@ impl SinkProvider for DeltaProvider {
                 replay: None,
                 replace_files: chooser
                     .as_ref()
-                    .map(|c| c as &(dyn Fn(&crate::io::delta::log::Snapshot) -> Result<Vec<bool>> + Sync)),
+                    .map(|c| c as &(dyn Fn(&crate::io::delta::log::Snapshot) -> Result<Replacement> + Sync)),
             };
-            table::write(&local_path(path), &write, w.ctx).map(|_| ())
+            table::write(&root, &write, w.ctx).map(|_| ())
         })())
     }
+}
+
+/// `spark.readStream.table(name)` of a catalog table: the stream over the table at `location` when its `provider`
+/// is Delta (its log, read as `readStream.format("delta").load(location)` reads it); `None` for other providers,
+/// which the caller streams as it streams their files.
+pub fn table_stream(
+    location: &str,
+    provider: &str,
+    options: &Options,
+    ctx: &EvalContext,
+) -> Option<Result<(Arc<dyn StreamRelation>, Fields)>> {
+    crate::io::delta::is_delta(provider).then(|| delta_source::load(location, options, ctx))
 }
 
 /// The streaming sink: one table version per micro-batch.
@@ -236,13 +250,16 @@ fn check_replace_where(
     Ok(())
 }
 
-/// Which live files a `replaceWhere` over partition columns covers.
-fn files_covered(
+/// What a `replaceWhere` replaces among `snap`'s live files. A predicate over partition columns only is decided
+/// per file from its partition values (whole files go); one that names data columns is Delta's data-column
+/// replaceWhere: every file holding a row the predicate is true for is removed, and its other rows (false or
+/// null) are written again.
+fn replacement(
+    root: &std::path::Path,
     snap: &crate::io::delta::log::Snapshot,
     predicate: &Expr,
-    text: &str,
     ctx: &EvalContext,
-) -> Result<Vec<bool>> {
+) -> Result<Replacement> {
     let values = table::partition_values_batch(snap, ctx)?;
     let n = values.num_rows();
     let index: arrow::array::ArrayRef = Arc::new(arrow::array::Int64Array::from_iter_values(0..n as i64));
@@ -257,17 +274,13 @@ fn files_covered(
         cols,
         &arrow::array::RecordBatchOptions::new().with_row_count(Some(n)),
     )?;
-    let kept = matching(&fields, vec![batch], predicate, ctx).map_err(|e| {
-        if e.kind() == crate::error::ErrorKind::Analysis {
-            EmberError::not_implemented(format!(
-                "replaceWhere '{text}' names columns that are not partition columns ({}); ember replaces whole partitions only",
-                snap.metadata.partition_columns.join(", ")
-            ))
-        } else {
-            e
-        }
-    })?;
-    let mut covered = vec![false; snap.files.len()];
+    let kept = match matching(&fields, vec![batch], predicate, ctx) {
+        Ok(kept) => kept,
+        // The predicate names a column that is not a partition column.
+        Err(e) if e.kind() == crate::error::ErrorKind::Analysis => return data_replacement(root, snap, predicate, ctx),
+        Err(e) => return Err(e),
+    };
+    let mut removed = vec![false; snap.files.len()];
     for b in kept {
         let col = b.column(b.num_columns() - 1);
         let idx = col
@@ -275,10 +288,38 @@ fn files_covered(
             .downcast_ref::<arrow::array::Int64Array>()
             .ok_or_else(|| EmberError::execution("replaceWhere: the file index column came back with another type"))?;
         for i in idx.values().iter() {
-            covered[*i as usize] = true;
+            removed[*i as usize] = true;
         }
     }
-    Ok(covered)
+    Ok(Replacement { removed, kept_rows: vec![] })
+}
+
+/// `replaceWhere` over data columns: each live file read and split into the rows the predicate covers and the rest.
+fn data_replacement(
+    root: &std::path::Path,
+    snap: &crate::io::delta::log::Snapshot,
+    predicate: &Expr,
+    ctx: &EvalContext,
+) -> Result<Replacement> {
+    use rayon::prelude::*;
+    let fields = table::table_fields(snap)?;
+    // Rows the predicate is not true for: false or null, as a DELETE keeps them.
+    let no: arrow::array::ArrayRef = Arc::new(arrow::array::BooleanArray::from(vec![false]));
+    let rest = Expr::Not(Box::new(Expr::call("coalesce", vec![predicate.clone(), Expr::lit(no)])));
+    let per_file: Vec<Option<Vec<RecordBatch>>> = snap
+        .files
+        .par_iter()
+        .map(|f| {
+            let (_, batches) = table::read_files(root, &fields, std::slice::from_ref(f), ctx)?;
+            let total: usize = batches.iter().map(|b| b.num_rows()).sum();
+            let kept = matching(&fields, batches, &rest, ctx)?;
+            let kept_rows: usize = kept.iter().map(|b| b.num_rows()).sum();
+            Ok((kept_rows < total).then_some(kept))
+        })
+        .collect::<Result<_>>()?;
+    let removed = per_file.iter().map(Option::is_some).collect();
+    let kept_rows = per_file.into_iter().flatten().flatten().filter(|b| b.num_rows() > 0).collect();
+    Ok(Replacement { removed, kept_rows })
 }
 
 /// The column that carries each file's position through the predicate.

@@ -90,27 +90,17 @@ fn starting_version(root: &std::path::Path, options: &Options, ctx: &EvalContext
                     format!("The provided timestamp ({t}) cannot be converted to a valid timestamp. SQLSTATE: 42816"),
                 )
             })?;
-            // The first commit at or after the timestamp.
-            let ms = micros.div_euclid(1000);
-            for v in log::commit_versions(root)? {
-                if log::commit_timestamp_ms(root, v)? >= ms {
-                    return Ok(Some(v));
-                }
-            }
-            Err(EmberError::analysis_class(
-                "DELTA_TIMESTAMP_GREATER_THAN_COMMIT",
-                format!(
-                    "The provided timestamp ({t}) is after the latest version available to this table. SQLSTATE: 42816"
-                ),
-            ))
+            log::first_version_at_or_after(root, micros.div_euclid(1000), t).map(Some)
         }
         (None, None) => Ok(None),
     }
 }
 
-/// `maxFilesPerTrigger` and `maxBytesPerTrigger` (bytes; a batch always takes at least one file).
+/// `maxFilesPerTrigger` and `maxBytesPerTrigger` (bytes, a soft limit: files are admitted while the batch is
+/// still under it, so the file that crosses it is in). Delta's default of 1000 files applies only when neither is set.
 fn limits(options: &Options) -> Result<(usize, Option<u64>)> {
     let files = match options.get("maxFilesPerTrigger") {
+        None if options.get("maxBytesPerTrigger").is_some() => usize::MAX,
         None => DEFAULT_MAX_FILES,
         Some(v) => match v.trim().parse::<usize>() {
             Ok(n) if n > 0 => n,
@@ -287,12 +277,12 @@ impl Source for DeltaSource {
     fn latest_offset(&mut self) -> Result<Option<Offset>> {
         let (max_files, max_bytes) = (self.max_files, self.max_bytes);
         let (mut n, mut bytes) = (0usize, 0u64);
-        let admitted = self.files_after(self.committed, |_, f| {
-            if n >= max_files || (n > 0 && max_bytes.is_some_and(|m| bytes + f.size as u64 > m)) {
+        let admitted = self.files_after(self.committed, |_, f: &AddFile| {
+            if n >= max_files || max_bytes.is_some_and(|m| bytes >= m) {
                 return false;
             }
             n += 1;
-            bytes += f.size as u64;
+            bytes = bytes.saturating_add(f.size.max(0) as u64);
             true
         })?;
         Ok(admitted
