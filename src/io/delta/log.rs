@@ -299,7 +299,10 @@ impl Replay {
         self.apply_actions(root, actions)
     }
 
-    fn apply_actions(&mut self, root: &Path, actions: Vec<Value>) -> Result<()> {
+    fn apply_actions(&mut self, root: &Path, mut actions: Vec<Value>) -> Result<()> {
+        // The protocol and metadata first: the adds' partition values are read by the metadata's partition columns,
+        // and a checkpoint's rows come in no set order.
+        actions.sort_by_key(|a| !(a.get("protocol").is_some() || a.get("metaData").is_some()));
         for action in actions {
             if let Some(p) = action.get("protocol") {
                 let protocol = Protocol::parse(p);
