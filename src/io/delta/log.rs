@@ -233,7 +233,7 @@ impl Replay {
         let earliest = earliest_version(root)?.unwrap_or(0);
         if target > latest || target < earliest {
             return Err(EmberError::analysis_class(
-                "DELTA_VERSION_NOT_CONTIGUOUS",
+                "DELTA_VERSION_NOT_FOUND",
                 format!(
                     "Cannot time travel Delta table to version {target}. Available versions: [{earliest}, {latest}]."
                 ),
