@@ -540,8 +540,23 @@ def test_streaming_source_starting_timestamp(spark, tmp_path):
     assert run("2023-11-14 22:13:20", "c") == [(0,), (1,), (2,)]
     assert run("2020-01-01", "d") == [(0,), (1,), (2,)]
     with pytest.raises(AnalysisException, match=r"\[DELTA_TIMESTAMP_GREATER_THAN_COMMIT\] The provided timestamp "
-                                                 r"\(2023-11-14 22:20:00\) is after the latest version"):
+                                                 r"\(2023-11-14 22:20:00\.0\) is after the latest version available to "
+                                                 r"this\ntable \(2023-11-14 22:16:40\.0\)\. Please use a timestamp "
+                                                 r"before or at 2023-11-14 22:16:40\."):
         spark.readStream.format("delta").option("startingTimestamp", "2023-11-14 22:20:00").load(str(src))
+    with pytest.raises(AnalysisException, match=r"\[DELTA_VERSION_NOT_FOUND\] Cannot time travel Delta table to "
+                                                 r"version 5\. Available versions: \[0, 2\]"):
+        spark.readStream.format("delta").option("startingVersion", 5).load(str(src))
+    # Delta's conf for a starting point past the latest commit: the stream starts after it.
+    s2 = spark.newSession()
+    s2.conf.set("spark.databricks.delta.changeDataFeed.timestampOutOfRange.enabled", "true")
+    df = s2.readStream.format("delta").option("startingTimestamp", "2023-11-14 22:20:00").load(str(src))
+    q, seen = _collect_batches(df, tmp_path / "e")
+    q.processAllAvailable()
+    s2.createDataFrame([(3,)], "id BIGINT").write.format("delta").mode("append").save(str(src))
+    q.processAllAvailable()
+    q.stop()
+    assert sorted(r for b in seen for r in b) == [(3,)]
 
 
 def test_read_stream_table_of_a_delta_save_as_table(spark, tmp_path):
@@ -559,3 +574,21 @@ def test_read_stream_table_of_a_delta_save_as_table(spark, tmp_path):
     assert seen == [[(1, "a"), (2, "b")], [(3, "a")]]
     with pytest.raises(AnalysisException, match=r"\[TABLE_OR_VIEW_NOT_FOUND\]"):
         spark.readStream.table("no_such_table")
+
+
+def test_streaming_source_limits_under_once_and_available_now(spark, tmp_path):
+    src = str(tmp_path / "src")
+    for i in range(3):
+        spark.createDataFrame([(i,)], "id BIGINT").write.format("delta").mode("append").save(src)
+
+    def batches(name, **trigger):
+        seen = []
+        q = (spark.readStream.format("delta").option("maxFilesPerTrigger", 1).load(src).writeStream
+             .foreachBatch(lambda d, i: seen.append(sorted(tuple(r) for r in d.collect()))).trigger(**trigger)
+             .option("checkpointLocation", str(tmp_path / name)).start())
+        q.awaitTermination()
+        return seen
+
+    # Trigger.Once reads everything available in its one batch; availableNow keeps the limit.
+    assert batches("once", once=True) == [[(0,), (1,), (2,)]]
+    assert batches("now", availableNow=True) == [[(0,)], [(1,)], [(2,)]]

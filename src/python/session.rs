@@ -206,8 +206,7 @@ impl PySession {
             for (k, v) in options {
                 opts.set(&k, &v);
             }
-            let ctx = session.exec_context();
-            match crate::stream::connector::delta::table_stream(&table.location, &table.format, &opts, &ctx.eval) {
+            match crate::stream::connector::delta::table_stream(&table.location, &table.format, &opts, &session) {
                 Some(stream) => stream,
                 None => Err(crate::error::EmberError::not_implemented(format!(
                     "readStream.table of the {} table `{}` is not supported by ember yet",

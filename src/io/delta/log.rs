@@ -395,15 +395,34 @@ pub fn commit_timestamps(root: &Path) -> Result<Vec<(i64, i64)>> {
     Ok(out)
 }
 
-fn timestamp_after_latest(ts_text: &str, last: i64) -> EmberError {
+/// Delta's error for a time after the last commit; times are shown as Delta shows them (`java.sql.Timestamp`'s
+/// text, then the commit's without fraction), in UTC.
+fn timestamp_after_latest(ts_ms: i64, last: i64) -> EmberError {
     EmberError::analysis_class(
         "DELTA_TIMESTAMP_GREATER_THAN_COMMIT",
         format!(
-            "The provided timestamp ({ts_text}) is after the latest version available to this table ({}). Please use a timestamp before or at {}. SQLSTATE: 42816",
-            millis_text(last),
-            millis_text(last)
+            "The provided timestamp ({}) is after the latest version available to this\ntable ({}). Please use a timestamp before or at {}. SQLSTATE: 42816",
+            java_timestamp_text(ts_ms),
+            java_timestamp_text(last),
+            timestamp_text(last)
         ),
     )
+}
+
+/// `java.sql.Timestamp.toString`: the fraction without trailing zeros, at least one digit.
+fn java_timestamp_text(ms: i64) -> String {
+    let Some(d) = chrono::DateTime::from_timestamp_millis(ms) else {
+        return ms.to_string();
+    };
+    let frac = format!("{:03}", ms.rem_euclid(1000));
+    let frac = frac.trim_end_matches('0');
+    format!("{}.{}", d.format("%Y-%m-%d %H:%M:%S"), if frac.is_empty() { "0" } else { frac })
+}
+
+/// Spark's timestamp text: the fraction only when there is one.
+fn timestamp_text(ms: i64) -> String {
+    let text = java_timestamp_text(ms);
+    text.strip_suffix(".0").map(str::to_string).unwrap_or(text)
 }
 
 /// The newest version committed at or before `ts_ms`, with Delta's errors for a time before the first commit or
@@ -412,7 +431,7 @@ pub fn version_at(root: &Path, ts_ms: i64, ts_text: &str) -> Result<i64> {
     let commits = commit_timestamps(root)?;
     let found = commits.iter().filter(|(_, t)| *t <= ts_ms).map(|(v, _)| *v).next_back();
     match (found, commits.last()) {
-        (_, Some((_, last))) if ts_ms > *last => Err(timestamp_after_latest(ts_text, *last)),
+        (_, Some((_, last))) if ts_ms > *last => Err(timestamp_after_latest(ts_ms, *last)),
         (Some(v), _) => Ok(v),
         _ => Err(EmberError::analysis_class(
             "DELTA_TIMESTAMP_EARLIER_THAN_COMMIT_RETENTION",
@@ -424,22 +443,18 @@ pub fn version_at(root: &Path, ts_ms: i64, ts_text: &str) -> Result<i64> {
 }
 
 /// A streaming source's `startingTimestamp`: the first version committed at or after `ts_ms` (the earliest
-/// commit still in the log when the time is before it); Delta's error when every commit is older.
-pub fn first_version_at_or_after(root: &Path, ts_ms: i64, ts_text: &str) -> Result<i64> {
+/// commit still in the log when the time is before it). When every commit is older: the version after the latest
+/// if `allow_after_latest`, else Delta's error.
+pub fn first_version_at_or_after(root: &Path, ts_ms: i64, allow_after_latest: bool) -> Result<i64> {
     let commits = commit_timestamps(root)?;
     if let Some((v, _)) = commits.iter().find(|(_, t)| *t >= ts_ms) {
         return Ok(*v);
     }
     match commits.last() {
-        Some((_, last)) => Err(timestamp_after_latest(ts_text, *last)),
+        Some((v, _)) if allow_after_latest => Ok(v + 1),
+        Some((_, last)) => Err(timestamp_after_latest(ts_ms, *last)),
         None => Err(not_a_table(root)),
     }
-}
-
-fn millis_text(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
-        .unwrap_or_else(|| ms.to_string())
 }
 
 /// Another writer committed `version` first.

@@ -48,11 +48,10 @@ impl SourceProvider for DeltaProvider {
             ));
         }
         let path = args.path.or_else(|| args.options.get("path")).ok_or_else(path_not_specified)?;
-        let ctx = args.session.exec_context();
-        delta_source::load(path, args.options, &ctx.eval)
+        delta_source::load(path, args.options, args.session)
     }
-    fn open(&self, relation: &dyn StreamRelation, _trigger: Trigger) -> Result<Box<dyn Source>> {
-        delta_source::open(relation_as(relation)?)
+    fn open(&self, relation: &dyn StreamRelation, trigger: Trigger) -> Result<Box<dyn Source>> {
+        delta_source::open(relation_as(relation)?, trigger)
     }
     fn file_table(&self) -> bool {
         true
@@ -167,9 +166,9 @@ pub fn table_stream(
     location: &str,
     provider: &str,
     options: &Options,
-    ctx: &EvalContext,
+    session: &crate::session::Session,
 ) -> Option<Result<(Arc<dyn StreamRelation>, Fields)>> {
-    crate::io::delta::is_delta(provider).then(|| delta_source::load(location, options, ctx))
+    crate::io::delta::is_delta(provider).then(|| delta_source::load(location, options, session))
 }
 
 /// The streaming sink: one table version per micro-batch.
