@@ -296,6 +296,49 @@ pub fn write(root: &Path, snapshot: &Snapshot) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::delta::log::{
+        add_action, metadata_action, protocol_action, remove_action, txn_action, AddFile, Metadata,
+    };
+
+    #[test]
+    fn a_checkpoint_replays_to_the_state_it_was_written_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let m = Metadata {
+            id: "t".into(),
+            schema_string: r#"{"type":"struct","fields":[{"name":"a","type":"long","nullable":true,"metadata":{}},{"name":"p","type":"string","nullable":true,"metadata":{}}]}"#.into(),
+            partition_columns: vec!["p".into()],
+            configuration: [("delta.checkpointInterval".to_string(), json!("2"))].into_iter().collect(),
+            created_time: Some(5),
+        };
+        let f = |p: &str, v: Option<&str>| AddFile {
+            path: format!("p={}/{p}", v.unwrap_or("__HIVE_DEFAULT_PARTITION__")),
+            partition_values: vec![("p".into(), v.map(str::to_string))],
+            size: 7,
+            modification_time: 9,
+            stats: Some(r#"{"numRecords":1}"#.into()),
+        };
+        let (x, y, z) = (f("x", Some("a")), f("y", None), f("z", Some("b c")));
+        log::try_commit(root, 0, &[protocol_action(), metadata_action(&m), add_action(&x, None), add_action(&y, None)])
+            .unwrap()
+            .unwrap();
+        log::try_commit(root, 1, &[remove_action(&x, 0), add_action(&z, None), txn_action("q", 3, 0)])
+            .unwrap()
+            .unwrap();
+        let before = log::snapshot(root, None).unwrap();
+        assert_eq!(interval(&before), 2);
+        write(root, &before).unwrap();
+        for v in 0..=1 {
+            std::fs::remove_file(log::log_dir(root).join(format!("{v:020}.json"))).unwrap();
+        }
+        let after = log::snapshot(root, None).unwrap();
+        assert_eq!(after.version, 1);
+        assert_eq!(after.metadata, before.metadata);
+        assert_eq!(after.protocol, before.protocol);
+        assert_eq!(after.files, vec![y, z]);
+        assert_eq!(after.app_version("q"), Some(3));
+        assert_eq!(log::earliest_version(root).unwrap(), Some(1));
+    }
 
     #[test]
     fn checkpoint_names() {
