@@ -65,6 +65,12 @@ def test_two_processes_appending_at_once_both_commit_every_write(tmp_path):
         assert sum("commitInfo" in a for a in actions) == 1
     # No temporary commit file left behind by a writer that lost a race.
     assert [f for f in os.listdir(table / "_delta_log") if f.endswith(".tmp")] == []
+    # Whichever process committed versions 10, 20 and 30 checkpointed them; the last one alone rebuilds the table.
+    checkpoints = sorted(f for f in os.listdir(table / "_delta_log") if f.endswith(".checkpoint.parquet"))
+    assert checkpoints == [f"{v:020}.checkpoint.parquet" for v in (10, 20, 30)]
+    for v in range(30):
+        (table / "_delta_log" / f"{v:020}.json").unlink()
+    assert _rows(table) == sorted(expected)
 
 
 def _paused_overwrite(tmp_path, table, replace_where):
