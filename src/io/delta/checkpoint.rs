@@ -341,6 +341,38 @@ mod tests {
     }
 
     #[test]
+    fn a_replay_kept_across_a_log_cleanup_starts_over_at_the_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let m = Metadata {
+            id: "t".into(),
+            schema_string: r#"{"type":"struct","fields":[{"name":"a","type":"long","nullable":true,"metadata":{}}]}"#
+                .into(),
+            partition_columns: vec![],
+            configuration: Default::default(),
+            created_time: None,
+        };
+        let f =
+            |p: &str| AddFile { path: p.into(), partition_values: vec![], size: 1, modification_time: 0, stats: None };
+        log::try_commit(root, 0, &[protocol_action(), metadata_action(&m), add_action(&f("a"), None)])
+            .unwrap()
+            .unwrap();
+        let mut replay = log::Replay::default();
+        assert_eq!(replay.advance(root, None).unwrap().files, vec![f("a")]);
+        // Another writer commits, checkpoints and cleans up the commits this replay has not applied.
+        for (v, p) in [(1, "b"), (2, "c")] {
+            log::try_commit(root, v, &[add_action(&f(p), None)]).unwrap().unwrap();
+        }
+        write(root, &log::snapshot(root, None).unwrap()).unwrap();
+        for v in 0..2 {
+            std::fs::remove_file(log::log_dir(root).join(format!("{v:020}.json"))).unwrap();
+        }
+        log::try_commit(root, 3, &[add_action(&f("d"), None)]).unwrap().unwrap();
+        let s = replay.advance(root, None).unwrap();
+        assert_eq!((s.version, s.files), (3, vec![f("a"), f("b"), f("c"), f("d")]));
+    }
+
+    #[test]
     fn checkpoint_names() {
         assert_eq!(parse_name("00000000000000000010.checkpoint.parquet"), Some((10, None)));
         assert_eq!(

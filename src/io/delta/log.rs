@@ -242,6 +242,12 @@ impl Replay {
         if self.version.is_some_and(|v| v > target) {
             *self = Replay::default();
         }
+        if let Some(done) = self.version.filter(|d| *d < target) {
+            // The commits after the last one applied were cleaned up (a checkpoint replaced them): start over there.
+            if versions.iter().copied().find(|v| *v > done) != Some(done + 1) {
+                *self = Replay::default();
+            }
+        }
         if self.version.is_none() {
             // Start at the newest checkpoint at or before the target; without one, at commit 0.
             if let Some((cp, files)) = checkpoint::latest_at_or_before(root, target)? {
