@@ -89,7 +89,10 @@ def test_an_overwrite_racing_an_append_into_its_partition_fails_with_concurrent_
     release.write_text("")
     [line] = _finish(overwrite)
     assert line.startswith("error ConcurrentAppendException [DELTA_CONCURRENT_APPEND] ConcurrentAppendException: "
-                           "Files were added to partition [p=a] by a concurrent update."), line
+                           "Files were added to partition [p=a] by a concurrent update. Please try the operation "
+                           "again. Conflicting commit: {"), line
+    # The winner's commitInfo is quoted, as Delta does.
+    assert '"operation":"WRITE"' in line and '"isBlindAppend":true' in line, line
     # The log holds the append and nothing of the failed overwrite.
     assert deltalake.DeltaTable(str(table)).version() == 1
     assert _rows(table) == [(1, "a"), (2, "b"), (3, "a")]

@@ -451,6 +451,14 @@ fn check_overwrite_conflicts(
             }
             Some(_) => None,
         };
+        // Delta's messages quote the winner's commitInfo.
+        let winner = || -> Result<String> {
+            Ok(log::read_commit(root, v)?
+                .into_iter()
+                .find_map(|a| a.get("commitInfo").cloned())
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| format!("version {v}")))
+        };
         if let Some(f) = conflicting {
             let place = if pcols.is_empty() {
                 "the root of the table".to_string()
@@ -462,14 +470,14 @@ fn check_overwrite_conflicts(
             return Err(concurrent(
                 "ConcurrentAppendException",
                 "DELTA_CONCURRENT_APPEND",
-                format!("Files were added to {place} by a concurrent update. Please try the operation again.\nConflicting commit: version {v}\nRefer to https://docs.delta.io/latest/concurrency-control.html for more details. SQLSTATE: 2D521"),
+                format!("Files were added to {place} by a concurrent update. Please try the operation again.\nConflicting commit: {}\nRefer to https://docs.delta.io/latest/concurrency-control.html for more details. SQLSTATE: 2D521", winner()?),
             ));
         }
         if let Some(f) = removed.iter().find(|f| removed_by_winner.contains(&f.path)) {
             return Err(concurrent(
                 "ConcurrentDeleteDeleteException",
                 "DELTA_CONCURRENT_DELETE_DELETE",
-                format!("This transaction attempted to delete one or more files that were deleted (for example {}) by a concurrent update. Please try the operation again.\nConflicting commit: version {v}\nRefer to https://docs.delta.io/latest/concurrency-control.html for more details. SQLSTATE: 2D521", f.path),
+                format!("This transaction attempted to delete one or more files that were deleted (for example {}) by a concurrent update. Please try the operation again.\nConflicting commit: {}\nRefer to https://docs.delta.io/latest/concurrency-control.html for more details. SQLSTATE: 2D521", f.path, winner()?),
             ));
         }
     }
