@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::context::{EvalContext, ExecContext};
 use crate::error::{EmberError, Result};
-use crate::expr::expr::Expr;
+use crate::expr::expr::{BinaryOp, Expr};
 use crate::expr::schema::PlanSchema;
 use crate::io::delta::table::{self, Replacement, Write};
 use crate::io::options::Options;
@@ -249,16 +249,57 @@ fn check_replace_where(
     Ok(())
 }
 
-/// What a `replaceWhere` replaces among `snap`'s live files. A predicate over partition columns only is decided
-/// per file from its partition values (whole files go); one that names data columns is Delta's data-column
-/// replaceWhere: every file holding a row the predicate is true for is removed, and its other rows (false or
-/// null) are written again.
+/// What a `replaceWhere` replaces among `snap`'s live files. The predicate's conjuncts over partition columns only
+/// are decided per file from its partition values; when that is all there is, whole files go. Conjuncts over data
+/// columns make it Delta's data-column replaceWhere: of the files the partition conjuncts leave, every file holding
+/// a row the predicate is true for is removed, and its other rows (false or null) are written again.
 fn replacement(
     root: &std::path::Path,
     snap: &crate::io::delta::log::Snapshot,
     predicate: &Expr,
     ctx: &EvalContext,
 ) -> Result<Replacement> {
+    let pcols = &snap.metadata.partition_columns;
+    let (on_partitions, on_data): (Vec<&Expr>, Vec<&Expr>) =
+        conjuncts(predicate).into_iter().partition(|c| names_only(c, pcols));
+    let and = |l: Expr, r: Expr| Expr::Binary { op: BinaryOp::And, left: Box::new(l), right: Box::new(r) };
+    let candidates = match on_partitions.into_iter().cloned().reduce(and) {
+        Some(p) => files_matching_partitions(snap, &p, ctx)?,
+        None => vec![true; snap.files.len()],
+    };
+    if on_data.is_empty() {
+        return Ok(Replacement { removed: candidates, kept_rows: vec![] });
+    }
+    data_replacement(root, snap, predicate, &candidates, ctx)
+}
+
+/// The conjuncts of `e` (`a AND b AND c` → a, b, c).
+fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::Binary { op: BinaryOp::And, left, right } => {
+            let mut out = conjuncts(left);
+            out.extend(conjuncts(right));
+            out
+        }
+        _ => vec![e],
+    }
+}
+
+/// Whether every column `e` names is one of `columns` (a partition column).
+fn names_only(e: &Expr, columns: &[String]) -> bool {
+    match e {
+        Expr::Column(parts) => parts.len() == 1 && columns.iter().any(|c| c.eq_ignore_ascii_case(&parts[0])),
+        Expr::Attribute { .. } => false,
+        _ => e.children().into_iter().all(|c| names_only(c, columns)),
+    }
+}
+
+/// Per live file, whether its partition values satisfy `predicate` (over partition columns only).
+fn files_matching_partitions(
+    snap: &crate::io::delta::log::Snapshot,
+    predicate: &Expr,
+    ctx: &EvalContext,
+) -> Result<Vec<bool>> {
     let values = table::partition_values_batch(snap, ctx)?;
     let n = values.num_rows();
     let index: arrow::array::ArrayRef = Arc::new(arrow::array::Int64Array::from_iter_values(0..n as i64));
@@ -273,12 +314,7 @@ fn replacement(
         cols,
         &arrow::array::RecordBatchOptions::new().with_row_count(Some(n)),
     )?;
-    let kept = match matching(&fields, vec![batch], predicate, ctx) {
-        Ok(kept) => kept,
-        // The predicate names a column that is not a partition column.
-        Err(e) if e.kind() == crate::error::ErrorKind::Analysis => return data_replacement(root, snap, predicate, ctx),
-        Err(e) => return Err(e),
-    };
+    let kept = matching(&fields, vec![batch], predicate, ctx)?;
     let mut removed = vec![false; snap.files.len()];
     for b in kept {
         let col = b.column(b.num_columns() - 1);
@@ -290,14 +326,16 @@ fn replacement(
             removed[*i as usize] = true;
         }
     }
-    Ok(Replacement { removed, kept_rows: vec![] })
+    Ok(removed)
 }
 
-/// `replaceWhere` over data columns: each live file read and split into the rows the predicate covers and the rest.
+/// `replaceWhere` over data columns: each candidate file read and split into the rows the predicate covers and the
+/// rest.
 fn data_replacement(
     root: &std::path::Path,
     snap: &crate::io::delta::log::Snapshot,
     predicate: &Expr,
+    candidates: &[bool],
     ctx: &EvalContext,
 ) -> Result<Replacement> {
     use rayon::prelude::*;
@@ -308,7 +346,11 @@ fn data_replacement(
     let per_file: Vec<Option<Vec<RecordBatch>>> = snap
         .files
         .par_iter()
-        .map(|f| {
+        .zip(candidates.par_iter())
+        .map(|(f, candidate)| {
+            if !candidate {
+                return Ok(None);
+            }
             let (_, batches) = table::read_files(root, &fields, std::slice::from_ref(f), ctx)?;
             let total: usize = batches.iter().map(|b| b.num_rows()).sum();
             let kept = matching(&fields, batches, &rest, ctx)?;
