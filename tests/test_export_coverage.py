@@ -95,4 +95,4 @@ def test_streaming_classes_have_every_public_method():
         if missing:
             gaps[cls] = missing
     # Formats ember does not read (orc, xml) and Delta's change feed reader are the remaining gaps.
-    assert gaps == {"DataStreamReader": ["changes", "orc", "table", "xml"]}
+    assert gaps == {"DataStreamReader": ["changes", "orc", "xml"]}

@@ -190,6 +190,33 @@ impl PySession {
         Ok(crate::python::streaming::stream_df(&self.session, relation, fields))
     }
 
+    /// `spark.readStream.table(name)`: a catalog table streamed through its provider's hook (Delta: its log).
+    fn read_stream_table(&self, py: Python<'_>, name: String, options: Vec<(String, String)>) -> BResult<PyDataFrame> {
+        let session = self.session.clone();
+        let (relation, fields) = crate::python::gil::detached(py, move || {
+            let Some(table) = session.catalog_table(&name)? else {
+                // The catalog's own error for a name that is no table.
+                return Err(session.table(&name).err().unwrap_or_else(|| {
+                    crate::error::EmberError::not_implemented(format!(
+                        "readStream.table of the view `{name}` is not supported by ember"
+                    ))
+                }));
+            };
+            let mut opts = table.options.clone();
+            for (k, v) in options {
+                opts.set(&k, &v);
+            }
+            match crate::stream::connector::delta::table_stream(&table.location, &table.format, &opts, &session) {
+                Some(stream) => stream,
+                None => Err(crate::error::EmberError::not_implemented(format!(
+                    "readStream.table of the {} table `{}` is not supported by ember yet",
+                    table.format, table.name
+                ))),
+            }
+        })?;
+        Ok(crate::python::streaming::stream_df(&self.session, relation, fields))
+    }
+
     /// How `toTable` treats a table of `format`: "files", "no_metadata" (a connector that keeps none) or "unknown".
     fn table_support(&self, format: &str) -> &'static str {
         match crate::stream::connector::table_support(format) {

@@ -80,6 +80,16 @@ class DataStreamReader:
         jdf = self._spark._jsession.read_stream(fmt, path, list(self._options.items()), self._schema)
         return DataFrame(jdf, self._spark)
 
+    def table(self, tableName: str) -> "DataFrame":
+        """``spark.readStream.table(name)``: a catalog table as a stream, read through its provider (a Delta table's
+        log: its snapshot, then each new version's files)."""
+        from ember.sql.dataframe import DataFrame
+
+        if not isinstance(tableName, str):
+            raise _error(PySparkTypeError, "NOT_STR", arg_name="tableName", arg_type=type(tableName).__name__)
+        jdf = self._spark._jsession.read_stream_table(tableName, list(self._options.items()))
+        return DataFrame(jdf, self._spark)
+
     def _load_with(self, fmt: str, path: str, schema: Any, options: Dict[str, Any]):
         self.format(fmt)
         if schema is not None:
