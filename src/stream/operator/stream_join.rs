@@ -1,5 +1,5 @@
 //! Stream-stream joins (Spark's StreamingSymmetricHashJoinExec): both inputs buffered in `JoinState` under their
-//! join keys. Each batch, the new left rows are matched against the right state and stored; then the new right rows
+//! join keys, in Spark's four state stores per partition. Each batch, the new left rows are matched against the right state and stored; then the new right rows
 //! against the left state — which by then holds this batch's left rows, so a pair of two new rows is produced once.
 //! Rows are late against the previous batch's watermark; state is evicted against this batch's, through the join
 //! condition (`stream::join_condition`); an outer join emits its unmatched rows, null-padded, when they are evicted.
@@ -9,7 +9,6 @@ use std::time::Instant;
 use arrow::array::{new_null_array, ArrayRef, BooleanArray, RecordBatch, UInt32Array};
 use arrow::compute::concat_batches;
 use arrow::datatypes::{Schema, SchemaRef};
-use arrow::row::{RowConverter, SortField};
 
 use crate::context::ExecContext;
 use crate::error::{EmberError, Result};
@@ -17,7 +16,7 @@ use crate::expr::physical::PhysicalExpr;
 use crate::plan::streaming::LEGACY_STREAMING_CLASS;
 use crate::plan::{JoinType, LogicalPlan, PlanNode};
 use crate::stream::join_condition::{event_column, Eviction, JoinCondition, Side};
-use crate::stream::join_state::{JoinState, SideState};
+use crate::stream::join_state::JoinState;
 use crate::stream::metrics::OperatorMetrics;
 use crate::stream::operator::{column_types, PlanContext, Planned, StatefulOperator, Watermarks};
 use crate::stream::state::TableSpec;
@@ -54,7 +53,7 @@ pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
         .collect();
     let shape = serde_json::json!({"operator": "symmetricHashJoin",
         "keys": key_types.iter().map(crate::types::simple_string).collect::<Vec<_>>(), "values": values,
-        "joinType": format!("{join_type:?}")});
+        "joinType": format!("{join_type:?}"), "stores": crate::stream::join_state::STORE_NAMES});
     let side = |plan: &LogicalPlan, keys: &[PhysicalExpr], eviction: Eviction, only: Option<PhysicalExpr>| {
         Ok::<_, crate::error::EmberError>(SideInput {
             schema: plan.schema.arrow_schema(),
@@ -69,8 +68,7 @@ pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
         left: side(left, left_keys, cond.left_eviction.clone(), cond.left_only.clone())?,
         right: side(right, right_keys, cond.right_eviction.clone(), cond.right_only.clone())?,
         both: cond.both.clone(),
-        key_converter: RowConverter::new(key_types.iter().map(|t| SortField::new(t.clone())).collect())?,
-        state: JoinState { left: SideState::new(&left.data_types())?, right: SideState::new(&right.data_types())? },
+        state: JoinState::new(&key_types, &left.schema.arrow_schema(), &right.schema.arrow_schema(), cx.partitions)?,
         out_schema: p.schema.arrow_schema(),
         shape,
         metrics: OperatorMetrics {
@@ -97,7 +95,6 @@ struct StreamJoin {
     left: SideInput,
     right: SideInput,
     both: Option<PhysicalExpr>,
-    key_converter: RowConverter,
     state: JoinState,
     out_schema: SchemaRef,
     shape: serde_json::Value,
@@ -208,7 +205,8 @@ impl StreamJoin {
         // As Spark's inferred `isnotnull` filters: a row with a null key is not buffered unless its side is preserved.
         let keep_null_keys = self.preserves(side);
         let times = self.eviction_times(side, &rows, &keys);
-        let key_rows = self.key_converter.convert_columns(&keys)?;
+        let key_rows = self.state.key_rows(&keys)?;
+        let partitions = crate::stream::state::partition::key_partitions(&keys, n, self.state.partitions());
         // Without equality keys every row shares the empty key (a nested loop join under the condition).
         let key_of = |i: usize| -> &[u8] {
             if keys.is_empty() {
@@ -227,11 +225,9 @@ impl StreamJoin {
                 if null_key[i] {
                     continue;
                 }
-                if let Some(ids) = other.by_key.get(key_of(i)) {
-                    for &id in ids {
-                        this_idx.push(i as u32);
-                        other_ids.push(id);
-                    }
+                for &id in other.ids(key_of(i)) {
+                    this_idx.push(i as u32);
+                    other_ids.push(id);
                 }
             }
         }
@@ -241,7 +237,7 @@ impl StreamJoin {
         };
         let other_cols = {
             let other = self.state.side(other_side);
-            let bytes: Vec<&[u8]> = other_ids.iter().map(|id| other.rows[id].row.as_ref()).collect();
+            let bytes: Vec<&[u8]> = other_ids.iter().map(|&id| other.get(id).row.as_ref()).collect();
             other.columns(&bytes)?
         };
         let this = this_cols(&this_idx)?;
@@ -255,8 +251,9 @@ impl StreamJoin {
             Some(f) if pairs > 0 => f.evaluate_mask(&pair_batch, &ctx.eval)?.iter().map(|v| v == Some(true)).collect(),
             _ => vec![true; pairs],
         };
-        // Walk the pairs in order: flags change as they go (a left semi join's right side emits a stored left row
-        // only the first time it matches).
+        // Walk the pairs in order: flags change as they go (a left semi join's right side skips stored left rows
+        // that matched before, so each is emitted once, by the first right row it matches — Spark's
+        // excludeRowsAlreadyMatched; the row stays buffered, flagged, until the watermark evicts it).
         let semi = self.join_type == JoinType::LeftSemi;
         let mut matched = vec![false; n];
         let mut emit = vec![false; pairs];
@@ -269,8 +266,7 @@ impl StreamJoin {
                 }
                 let id = other_ids[p];
                 if semi && side == Side::Right {
-                    // A buffered left row is emitted once, by the first right row it matches, and then forgotten.
-                    if semi_left.contains(&id) {
+                    if other.get(id).matched {
                         continue;
                     }
                     semi_left.push(id);
@@ -286,10 +282,9 @@ impl StreamJoin {
                 out.push(make_batch(self.out_schema.clone(), hit.columns().to_vec(), hit.num_rows())?);
             } else if !semi_left.is_empty() {
                 let left = &self.state.left;
-                let bytes: Vec<&[u8]> = semi_left.iter().map(|id| left.rows[id].row.as_ref()).collect();
+                let bytes: Vec<&[u8]> = semi_left.iter().map(|&id| left.get(id).row.as_ref()).collect();
                 let cols = left.columns(&bytes)?;
                 out.push(make_batch(self.out_schema.clone(), cols, semi_left.len())?);
-                self.metrics.rows_removed += self.state.left.remove_ids(&semi_left);
             }
         } else if pairs > 0 {
             let hit = filter(&pair_batch, &emit)?;
@@ -315,7 +310,7 @@ impl StreamJoin {
                 }
             };
             if store {
-                state.append(key_of(i), encoded.row(i).as_ref(), times[i], matched[i]);
+                state.append(key_of(i), partitions[i], encoded.row(i).as_ref(), times[i], matched[i]);
                 stored += 1;
             }
         }
@@ -349,14 +344,18 @@ impl StreamJoin {
         filter(&all, &keep)
     }
 
-    /// Evict what the watermark passed; outer joins emit their evicted unmatched rows.
+    /// Evict what the watermark passed; outer joins emit their evicted unmatched rows. As Spark counts
+    /// `numRowsRemoved`: only the rows of a side whose removal emits nothing (both sides of inner and left semi
+    /// joins, the other side of a one-sided outer join, neither side of a full outer join).
     fn evict(&mut self, wm_ms: i64) -> Result<Vec<RecordBatch>> {
         let mut out = Vec::new();
         for side in [Side::Left, Side::Right] {
             let Some(limit) = self.limit(side, wm_ms) else { continue };
             let preserved = self.preserves(side);
             let removed = self.state.side(side).remove_through(limit);
-            self.metrics.rows_removed += removed.len();
+            if !preserved && self.join_type != JoinType::FullOuter {
+                self.metrics.rows_removed += removed.len();
+            }
             if preserved {
                 let unmatched: Vec<&[u8]> = removed.iter().filter(|s| !s.matched).map(|s| s.row.as_ref()).collect();
                 if !unmatched.is_empty() {
@@ -431,15 +430,25 @@ impl StatefulOperator for StreamJoin {
         &mut self.metrics
     }
     fn state_tables(&self) -> Vec<TableSpec> {
-        vec![TableSpec::new("default", 2)]
+        self.state.tables()
     }
     fn changes(&mut self) -> Result<Vec<crate::stream::state::PartitionChanges>> {
         self.state.changes()
     }
+    /// The join keeps four tables per partition: `snapshot_tables`/`restore_tables` are its state.
     fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
-        self.state.snapshot()
+        Err(EmberError::execution("a stream-stream join's state is four stores per partition (snapshot_tables)"))
     }
     fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
-        self.state.restore(parts)
+        self.restore_tables(&parts.iter().map(|b| vec![b.clone()]).collect::<Vec<_>>())
+    }
+    fn snapshot_tables(&mut self) -> Result<Vec<Vec<RecordBatch>>> {
+        self.state.snapshot()
+    }
+    fn restore_tables(&mut self, parts: &[Vec<RecordBatch>]) -> Result<()> {
+        let mut state = std::mem::replace(&mut self.state, JoinState::new(&[], &Schema::empty(), &Schema::empty(), 1)?);
+        let restored = state.restore(parts, |side, values, keys| self.eviction_times(side, values, keys));
+        self.state = state;
+        restored
     }
 }
