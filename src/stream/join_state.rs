@@ -119,6 +119,26 @@ impl SideState {
         }
     }
 
+    /// Remove the rows `ids` (a key's slot takes its last row, as in Spark's removal); returns how many were
+    /// buffered.
+    pub fn remove_ids(&mut self, ids: &[u64]) -> usize {
+        let mut n = 0;
+        for id in ids {
+            let Some(s) = self.rows.remove(id) else { continue };
+            self.mark_dirty(&s.key);
+            if let Some(entry) = self.by_key.get_mut(&s.key) {
+                if let Some(i) = entry.ids.iter().position(|x| x == id) {
+                    entry.ids.swap_remove(i);
+                }
+                if entry.ids.is_empty() {
+                    self.by_key.remove(&s.key);
+                }
+            }
+            n += 1;
+        }
+        n
+    }
+
     /// Remove the rows whose time is at or below `limit` (µs), key by key as Spark's removal does: a removed
     /// row's index takes the key's last row, which is looked at next. Returns the removed rows in id order.
     pub fn remove_through(&mut self, limit: i64) -> Vec<Stored> {

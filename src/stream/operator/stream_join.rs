@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use arrow::array::{new_null_array, ArrayRef, BooleanArray, RecordBatch, UInt32Array};
+use arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array};
 use arrow::compute::concat_batches;
 use arrow::datatypes::{Schema, SchemaRef};
 
@@ -54,19 +54,30 @@ pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
     let shape = serde_json::json!({"operator": "symmetricHashJoin",
         "keys": key_types.iter().map(crate::types::simple_string).collect::<Vec<_>>(), "values": values,
         "joinType": format!("{join_type:?}"), "stores": crate::stream::join_state::STORE_NAMES});
-    let side = |plan: &LogicalPlan, keys: &[PhysicalExpr], eviction: Eviction, only: Option<PhysicalExpr>| {
+    let side = |plan: &LogicalPlan,
+                keys: &[PhysicalExpr],
+                eviction: Eviction,
+                only: Option<PhysicalExpr>,
+                not_null: Vec<usize>| {
         Ok::<_, crate::error::EmberError>(SideInput {
             schema: plan.schema.arrow_schema(),
             keys: keys.to_vec(),
             late_column: event_column(&plan.schema),
             eviction,
             only,
+            not_null,
         })
     };
     let operator = StreamJoin {
         join_type: *join_type,
-        left: side(left, left_keys, cond.left_eviction.clone(), cond.left_only.clone())?,
-        right: side(right, right_keys, cond.right_eviction.clone(), cond.right_only.clone())?,
+        left: side(left, left_keys, cond.left_eviction.clone(), cond.left_only.clone(), cond.left_not_null.clone())?,
+        right: side(
+            right,
+            right_keys,
+            cond.right_eviction.clone(),
+            cond.right_only.clone(),
+            cond.right_not_null.clone(),
+        )?,
         both: cond.both.clone(),
         state: JoinState::new(&key_types, &left.schema.arrow_schema(), &right.schema.arrow_schema(), cx.partitions)?,
         out_schema: p.schema.arrow_schema(),
@@ -88,6 +99,8 @@ struct SideInput {
     eviction: Eviction,
     /// The condition's conjuncts over this side alone: a row failing them never matches.
     only: Option<PhysicalExpr>,
+    /// Columns the condition needs non-null (Spark's inferred `isnotnull` filters, with the join keys').
+    not_null: Vec<usize>,
 }
 
 struct StreamJoin {
@@ -251,13 +264,13 @@ impl StreamJoin {
             Some(f) if pairs > 0 => f.evaluate_mask(&pair_batch, &ctx.eval)?.iter().map(|v| v == Some(true)).collect(),
             _ => vec![true; pairs],
         };
-        // Walk the pairs in order: flags change as they go (a left semi join's right side skips stored left rows
-        // that matched before, so each is emitted once, by the first right row it matches — Spark's
-        // excludeRowsAlreadyMatched; the row stays buffered, flagged, until the watermark evicts it).
+        // Walk the pairs in order: flags change as they go (a left semi join's right side emits a stored left row
+        // once, by the first right row it matches, and then forgets it: PySpark 4.3 counts it removed there).
         let semi = self.join_type == JoinType::LeftSemi;
         let mut matched = vec![false; n];
         let mut emit = vec![false; pairs];
         let mut semi_left: Vec<u64> = Vec::new();
+        let mut semi_seen = std::collections::HashSet::new();
         {
             let other = self.state.side(other_side);
             for p in 0..pairs {
@@ -266,7 +279,7 @@ impl StreamJoin {
                 }
                 let id = other_ids[p];
                 if semi && side == Side::Right {
-                    if other.get(id).matched {
+                    if !semi_seen.insert(id) {
                         continue;
                     }
                     semi_left.push(id);
@@ -285,6 +298,7 @@ impl StreamJoin {
                 let bytes: Vec<&[u8]> = semi_left.iter().map(|&id| left.get(id).row.as_ref()).collect();
                 let cols = left.columns(&bytes)?;
                 out.push(make_batch(self.out_schema.clone(), cols, semi_left.len())?);
+                self.metrics.rows_removed += self.state.left.remove_ids(&semi_left);
             }
         } else if pairs > 0 {
             let hit = filter(&pair_batch, &emit)?;
@@ -326,10 +340,42 @@ impl StreamJoin {
         }
     }
 
+    /// The rows Spark's optimizer lets reach the join: on a side the join type lets it filter (both sides of inner
+    /// and left semi joins, the other side of an outer join), the `isnotnull` filters it infers from the condition
+    /// and the equality keys take out rows with a null there, before the join sees (or counts) them.
+    fn inferred_not_null(&self, side: Side, all: RecordBatch, ctx: &ExecContext) -> Result<RecordBatch> {
+        let filtered = match self.join_type {
+            JoinType::Inner | JoinType::LeftSemi => true,
+            JoinType::FullOuter => false,
+            _ => !self.preserves(side),
+        };
+        if !filtered || all.num_rows() == 0 {
+            return Ok(all);
+        }
+        let input = self.input(side);
+        let mut cols: Vec<ArrayRef> = input.not_null.iter().map(|&c| all.column(c).clone()).collect();
+        for k in &input.keys {
+            cols.push(k.evaluate(&all, &ctx.eval)?);
+        }
+        if cols.iter().all(|c| c.null_count() == 0) {
+            return Ok(all);
+        }
+        let keep: Vec<bool> = (0..all.num_rows()).map(|i| cols.iter().all(|c| c.is_valid(i))).collect();
+        filter(&all, &keep)
+    }
+
     /// Rows of `batches` not late against `late_ms` on this side's watermarked column; counts the dropped ones.
-    fn drop_late(&mut self, side: Side, batches: Vec<RecordBatch>, late_ms: i64) -> Result<RecordBatch> {
+    fn drop_late(
+        &mut self,
+        side: Side,
+        batches: Vec<RecordBatch>,
+        late_ms: i64,
+        ctx: &ExecContext,
+    ) -> Result<RecordBatch> {
         let input = self.input(side);
         let all = concat_batches(&input.schema, &batches)?;
+        let all = self.inferred_not_null(side, all, ctx)?;
+        let input = self.input(side);
         let Some(c) = input.late_column else { return Ok(all) };
         let limit = late_ms.saturating_mul(1000);
         let keep: Vec<bool> = crate::stream::watermark::event_micros(all.column(c))
@@ -344,18 +390,15 @@ impl StreamJoin {
         filter(&all, &keep)
     }
 
-    /// Evict what the watermark passed; outer joins emit their evicted unmatched rows. As Spark counts
-    /// `numRowsRemoved`: only the rows of a side whose removal emits nothing (both sides of inner and left semi
-    /// joins, the other side of a one-sided outer join, neither side of a full outer join).
+    /// Evict what the watermark passed; outer joins emit their evicted unmatched rows. Every evicted row counts in
+    /// `numRowsRemoved`, both sides' (what PySpark 4.3 reports, outer joins' preserved sides included).
     fn evict(&mut self, wm_ms: i64) -> Result<Vec<RecordBatch>> {
         let mut out = Vec::new();
         for side in [Side::Left, Side::Right] {
             let Some(limit) = self.limit(side, wm_ms) else { continue };
             let preserved = self.preserves(side);
             let removed = self.state.side(side).remove_through(limit);
-            if !preserved && self.join_type != JoinType::FullOuter {
-                self.metrics.rows_removed += removed.len();
-            }
+            self.metrics.rows_removed += removed.len();
             if preserved {
                 let unmatched: Vec<&[u8]> = removed.iter().filter(|s| !s.matched).map(|s| s.row.as_ref()).collect();
                 if !unmatched.is_empty() {
@@ -386,8 +429,8 @@ impl StatefulOperator for StreamJoin {
         self.metrics.rows_removed = 0;
         let right_rows = inputs.pop().unwrap_or_default();
         let left_rows = inputs.pop().unwrap_or_default();
-        let left = self.drop_late(Side::Left, left_rows, marks.late_ms)?;
-        let right = self.drop_late(Side::Right, right_rows, marks.late_ms)?;
+        let left = self.drop_late(Side::Left, left_rows, marks.late_ms, ctx)?;
+        let right = self.drop_late(Side::Right, right_rows, marks.late_ms, ctx)?;
         // A left semi join takes the right rows first, so a new left row that finds its match among them is
         // emitted at once and never buffered (Spark 4's order); other joins take the left rows first.
         let mut out = Vec::new();
