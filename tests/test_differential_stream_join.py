@@ -165,7 +165,7 @@ def test_join_restarts_from_its_checkpoint(tmp_path, spark, pyspark_session):
         _write(base / "purchases", PURCHASES[:3], "buyer", "purchase_time", "purchase_id")
         paths = (str(base / "clicks"), str(base / "purchases"))
         build = CASES["left_outer_range"]
-        first = _run(s, build(s, paths, F), checkpoint=str(base / "ckpt"))[0]
+        first = _run(s, build(s, paths, F), checkpoint=str(base / "ckpt"))
         # More files arrive while the query is down; the restarted query matches them against the saved state.
         for side, rows, names in (("clicks", CLICKS, ("clicker", "click_time", "click_id")),
                                   ("purchases", PURCHASES, ("buyer", "purchase_time", "purchase_id"))):
@@ -174,11 +174,12 @@ def test_join_restarts_from_its_checkpoint(tmp_path, spark, pyspark_session):
                 p.write_text("".join(json.dumps(dict(zip(names, (u, f"{T0}{t:02d}", v)))) + "\n"
                                      for u, t, v in rows[i]))
                 os.utime(p, (1_700_000_000 + i, 1_700_000_000 + i))
-        second = _run(s, build(s, paths, F), checkpoint=str(base / "ckpt"))[0]
-        results.append((first, second))
+        second = _run(s, build(s, paths, F), checkpoint=str(base / "ckpt"))
+        # Rows per batch and the state figures (the restarted run's start from the state it loaded).
+        results.append((first[0], first[1], second[0], second[1]))
     assert results[0] == results[1], f"\nember:   {results[0]}\npyspark: {results[1]}"
     # The restarted run matched f's click and purchase, which both arrived after the restart.
-    assert any(r[0] == "f" for _, rows in results[0][1] for r in rows)
+    assert any(r[0] == "f" for _, rows in results[0][2] for r in rows)
 
 
 INVALID = {
@@ -330,3 +331,21 @@ def test_join_of_three_streams_matches_batch_by_batch(how, streams, tmp_path, sp
     batches, states, _ = _compare(spark, pyspark_session, build, streams)
     assert sum(len(rows) for _, rows in batches) > 0
     assert all(len(s) == 2 for s in states)
+
+
+def test_a_join_checkpoint_of_the_one_store_layout_is_refused_by_name(streams, tmp_path, spark):
+    """Earlier ember kept a join's state in one 'default' store (its `_metadata` had no store list): such a
+    checkpoint is refused with a message saying so, not misread."""
+    import ember.sql.functions as F
+
+    ckpt = tmp_path / "ckpt"
+    _run(spark, CASES["inner_range"](spark, streams, F), checkpoint=str(ckpt))
+    meta = ckpt / "state" / "0" / "_metadata"
+    shape = json.loads(meta.read_text())
+    assert shape["stores"] == ["left-keyToNumValues", "left-keyWithIndexToValue", "right-keyToNumValues",
+                               "right-keyWithIndexToValue"]
+    del shape["stores"]
+    meta.write_text(json.dumps(shape))
+    with pytest.raises(Exception) as e:
+        _run(spark, CASES["inner_range"](spark, streams, F), checkpoint=str(ckpt))
+    assert "one 'default' store" in str(e.value) and "new checkpoint location" in str(e.value), e.value

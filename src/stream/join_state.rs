@@ -111,12 +111,15 @@ impl SideState {
     }
 
     pub fn set_matched(&mut self, id: u64) {
-        if let Some(s) = self.rows.get_mut(&id) {
-            if !s.matched {
-                s.matched = true;
-                self.flagged.insert(id);
-            }
+        let Some(s) = self.rows.get_mut(&id) else { return };
+        if s.matched {
+            return;
         }
+        s.matched = true;
+        let key = s.key.clone();
+        self.flagged.insert(id);
+        // The key's slot is rewritten with the flag: its key must be among the batch's changes.
+        self.mark_dirty(&key);
     }
 
     /// Remove the rows `ids` (a key's slot takes its last row, as in Spark's removal); returns how many were
@@ -492,5 +495,10 @@ mod tests {
         back.restore(&snap, |_, b, _| vec![Some(0); b.num_rows()]).unwrap();
         assert_eq!(values_of(&back.snapshot().unwrap()[p][1]), values_of(&snap[p][1]));
         assert!(back.restore(&[vec![snap[p][0].clone()]], |_, b, _| vec![None; b.num_rows()]).is_err());
+        // A matched flag set alone (no row added or removed under the key) is a change of its slot.
+        let id = s.left.ids(s.left.by_key.keys().next().unwrap()).to_vec()[1];
+        s.left.set_matched(id);
+        let changes = s.changes().unwrap();
+        assert!(matches!(changes[p].as_slice(), [(1, Change::Upsert(b))] if b.num_rows() == 1));
     }
 }
