@@ -352,3 +352,20 @@ def test_a_join_checkpoint_of_the_one_store_layout_is_refused_by_name(streams, t
     with pytest.raises(Exception) as e:
         _run(spark, CASES["inner_range"](spark, streams, F), checkpoint=str(ckpt))
     assert "one 'default' store" in str(e.value) and "new checkpoint location" in str(e.value), e.value
+
+
+@pytest.mark.parametrize("how", ["inner", "leftOuter", "rightOuter", "fullOuter", "leftSemi"])
+def test_rows_with_null_keys_or_times_are_filtered_as_spark_infers(how, tmp_path, spark, pyspark_session):
+    """Rows with a null join key or a null event time (an unparsable time) on either side: Spark's inferred
+    `isnotnull` filters take them out below the join on the sides the join type lets them filter, the preserved
+    side of an outer join keeps them (a null key matching a null key of a full outer join's other side, as Spark's
+    state compares key bytes). Same rows, watermarks and state figures. The null-key rows are never their batch's
+    latest event: Spark pushes the key's `isnotnull` below withWatermark, ember filters at the join, so a
+    null-key row holding a batch's maximum event time would move ember's watermark and not Spark's."""
+    clicks = [[("a", 1, 1), (None, 0, 2), ("b", 61, 3)], [("a", 12, 4), (None, 11, 5)], [("c", 40, 6)], []]
+    purchases = [[("a", 5, 10), (None, 3, 11)], [("b", 62, 12), ("a", 14, 13)], [("c", 44, 14)], [("d", 59, 15)]]
+    _write(tmp_path / "clicks", clicks, "clicker", "click_time", "click_id")
+    _write(tmp_path / "purchases", purchases, "buyer", "purchase_time", "purchase_id")
+    paths = (str(tmp_path / "clicks"), str(tmp_path / "purchases"))
+    batches, states, _ = _compare(spark, pyspark_session, _range_join(how), paths)
+    assert sum(len(rows) for _, rows in batches) > 0

@@ -213,10 +213,9 @@ impl StreamJoin {
         let rows = filter(&rows, &pass_mask)?;
         let keys = input.keys.iter().map(|k| k.evaluate(&rows, &ctx.eval)).collect::<Result<Vec<_>>>()?;
         let n = rows.num_rows();
-        let null_key: Vec<bool> =
-            (0..n).map(|i| keys.iter().any(|k| arrow::array::Array::is_null(k.as_ref(), i))).collect();
-        // As Spark's inferred `isnotnull` filters: a row with a null key is not buffered unless its side is preserved.
-        let keep_null_keys = self.preserves(side);
+        // Rows with a null key left here are on sides Spark's inferred `isnotnull` filters do not reach (an outer
+        // join's preserved side): Spark keys its state by the key's bytes, so a null key matches a null key (both
+        // sides of a full outer join) and is buffered like any other.
         let times = self.eviction_times(side, &rows, &keys);
         let key_rows = self.state.key_rows(&keys)?;
         let partitions = crate::stream::state::partition::key_partitions(&keys, n, self.state.partitions());
@@ -235,9 +234,6 @@ impl StreamJoin {
         {
             let other = self.state.side(other_side);
             for i in 0..n {
-                if null_key[i] {
-                    continue;
-                }
                 for &id in other.ids(key_of(i)) {
                     this_idx.push(i as u32);
                     other_ids.push(id);
@@ -313,9 +309,6 @@ impl StreamJoin {
         let state = self.state.side(side);
         let mut stored = 0;
         for i in 0..n {
-            if null_key[i] && !keep_null_keys {
-                continue;
-            }
             let store = match side {
                 Side::Left => !(semi && matched[i]),
                 Side::Right => {
