@@ -318,6 +318,17 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<Vec<
     }
     for (op, shape) in shapes.iter().enumerate() {
         match ckpt.read_shape(op)? {
+            Some(old)
+                if old.get("stores").is_none()
+                    && shape.get("stores").is_some()
+                    && old["operator"] == shape["operator"] =>
+            {
+                return Err(EmberError::analysis(format!(
+                    "The stream-stream join state in the checkpoint at {} was written by an earlier ember, which kept both sides in one 'default' store; ember now keeps Spark's four stores ({}) per partition and cannot read it. Start the query with a new checkpoint location.",
+                    ckpt.root().display(),
+                    crate::stream::join_state::STORE_NAMES.join(", ")
+                )));
+            }
             Some(old) if &old != shape => {
                 crate::stream::operator::flat_map_groups_with_state::refuse_earlier_layout(&old, op, ckpt.root())?;
                 let what = ["operator", "keys", "values", "joinType"]

@@ -89,7 +89,14 @@ impl StateOptions {
         let join_side = get("joinSide").map(|s| s.trim().to_ascii_lowercase()).filter(|s| s != "none");
         if let Some(side) = &join_side {
             if side != "left" && side != "right" {
-                return Err(invalid("joinSide", format!("'{side}' is not one of left, right, none")));
+                return Err(invalid("joinSide", "Valid values are left,right,none"));
+            }
+            if get("storeName").is_some() {
+                return Err(EmberError::with_condition(
+                    ErrorKind::Execution,
+                    "STDS_CONFLICT_OPTIONS",
+                    [("options", "['joinSide', 'storeName']")],
+                ));
             }
         }
         let o = StateOptions {
@@ -150,6 +157,10 @@ impl OperatorShape {
         let group_state_values =
             (operator == "applyInPandasWithState").then(|| group_state_value_fields(&columns("values"))).transpose()?;
         Ok(OperatorShape { operator, keys, values, group_state_values })
+    }
+
+    fn is_join(&self) -> bool {
+        self.operator == "symmetricHashJoin"
     }
 
     fn is_dedupe(&self) -> bool {
@@ -294,17 +305,37 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
     let Some(&latest) = at.committed.last() else { return Err(no_committed_batch(path)) };
     let op = usize::try_from(o.operator_id).unwrap_or(usize::MAX);
     let dir = at.ckpt.state_dir(op);
-    // A missing operator, and a join side of an operator that is no stream-stream join (ember has none), have no
-    // state schema to read, as in Spark.
-    if !dir.join("_metadata").exists() || o.join_side.is_some() {
+    // A missing operator, a join side of an operator that is no stream-stream join and a join's default store
+    // have no state schema to read, as in Spark.
+    if !dir.join("_metadata").exists() {
         return Err(no_state_schema(path, &o));
     }
     if let Some(recorded) = at.ckpt.read_shape(op)? {
         crate::stream::operator::flat_map_groups_with_state::refuse_earlier_layout(&recorded, op, at.ckpt.root())?;
     }
     let shape = OperatorShape::read(&at.ckpt, op)?;
+    let explicit_store = options.iter().any(|(k, _)| k.eq_ignore_ascii_case("storeName"));
+    if o.join_side.is_some() != shape.is_join() && !(shape.is_join() && explicit_store) {
+        return Err(no_state_schema(path, &o));
+    }
     let reader = StateReader::open(&dir)?;
-    let table = store_index(&reader, &o.store_name)?;
+    // A join side reads its keyWithIndexToValue store: the rows under their join key, without index and flag.
+    let side_store = o.join_side.as_ref().map(|side| format!("{side}-keyWithIndexToValue"));
+    let table = match &side_store {
+        Some(name) => store_index(&reader, name)?,
+        None if shape.is_join() && !table_names(&reader)?.contains(&o.store_name) => {
+            return Err(no_state_schema(path, &o))
+        }
+        None => store_index(&reader, &o.store_name)?,
+    };
+    let rows_of = |rows: &RecordBatch, nkeys: usize| -> Result<(StructArray, StructArray)> {
+        if shape.is_join() {
+            let side = side_store.is_some();
+            join_structs(rows, nkeys, side)
+        } else {
+            Ok((shape.key_struct(rows, nkeys)?, shape.value_struct(rows, nkeys)?))
+        }
+    };
     let mut out = Vec::new();
     let mut schema = None;
     if o.read_change_feed {
@@ -319,16 +350,16 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
         for (p, files) in reader.partitions.iter().enumerate() {
             for v in start..=end {
                 for (kind, rows, nkeys) in changes_at(files, v, table)? {
-                    let key = shape.key_struct(&rows, nkeys)?;
-                    let value = match kind {
-                        "update" => shape.value_struct(&rows, nkeys)?,
+                    let (key, value) = match kind {
+                        "update" => rows_of(&rows, nkeys)?,
                         _ => {
                             // A delete carries no value: the value struct is null, typed as the table's values.
-                            let typed = shape.value_struct(&empty_like_values(files, v, table)?, nkeys)?;
+                            let key = rows_of(&rows, nkeys)?.0;
+                            let typed = rows_of(&empty_like_values(files, v, table)?, nkeys)?.1;
                             let nulls = arrow::buffer::NullBuffer::new_null(rows.num_rows());
                             let cols =
                                 typed.fields().iter().map(|f| new_null_array(f.data_type(), rows.num_rows())).collect();
-                            StructArray::try_new(typed.fields().clone(), cols, Some(nulls))?
+                            (key, StructArray::try_new(typed.fields().clone(), cols, Some(nulls))?)
                         }
                     };
                     let n = rows.num_rows();
@@ -353,8 +384,7 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
         for (p, tables) in reader.load(version, &[])?.into_iter().enumerate() {
             let rows = tables.into_iter().nth(table).ok_or_else(|| EmberError::execution("state table missing"))?;
             let nkeys = key_count(&reader.partitions[p], version, table).unwrap_or(shape.keys.len().max(1));
-            let key = shape.key_struct(&rows, nkeys)?;
-            let value = shape.value_struct(&rows, nkeys)?;
+            let (key, value) = rows_of(&rows, nkeys)?;
             let n = rows.num_rows();
             let fields = output_schema(&key, &value, false);
             schema.get_or_insert_with(|| fields.clone());
@@ -388,6 +418,26 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((schema, out))
+}
+
+/// A stream-stream join store's `key` and `value` structs under the names of its columns; for a join side
+/// (`side`), its keyWithIndexToValue rows without the index and the matched flag, as Spark's joinSide reads them.
+fn join_structs(rows: &RecordBatch, nkeys: usize, side: bool) -> Result<(StructArray, StructArray)> {
+    let schema = rows.schema();
+    let strukt = |range: std::ops::Range<usize>| -> Result<StructArray> {
+        let fields: Vec<Field> = range.clone().map(|i| schema.field(i).as_ref().clone().with_nullable(true)).collect();
+        let arrays: Vec<ArrayRef> = range.map(|i| rows.column(i).clone()).collect();
+        if fields.is_empty() {
+            return Ok(StructArray::new_empty_fields(rows.num_rows(), None));
+        }
+        Ok(StructArray::try_new(Fields::from(fields), arrays, None)?)
+    };
+    let width = rows.num_columns();
+    if side {
+        Ok((strukt(0..nkeys.saturating_sub(1))?, strukt(nkeys..width.saturating_sub(1))?))
+    } else {
+        Ok((strukt(0..nkeys)?, strukt(nkeys..width)?))
+    }
 }
 
 fn empty_schema(shape: &OperatorShape, change_feed: bool) -> Result<Fields> {
