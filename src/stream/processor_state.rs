@@ -15,7 +15,7 @@ use arrow::row::RowConverter;
 
 use crate::context::ExecContext;
 use crate::error::{EmberError, Result};
-use crate::exec::flat_map_groups;
+use crate::exec::flat_map_groups::{self, KeyGroups};
 use crate::exec::hashing::FxHasher;
 use crate::plan::stateful_processor_spec::{ProcessorCalls, StateKind, TimeMode, TransformWithStateSpec};
 use crate::stream::metrics::OperatorMetrics;
@@ -184,7 +184,9 @@ impl ProcessorStateStore {
         Ok(removed)
     }
 
-    /// One batch: call the processor for the keys with rows and the keys with timers due; returns its output.
+    /// One batch: call the processor for the keys with rows (or initial state) and the keys with timers due;
+    /// returns its output. `initial`: the initial state's groups, in the first batch of a fresh query.
+    #[allow(clippy::too_many_arguments)]
     pub fn process(
         &mut self,
         spec: &TransformWithStateSpec,
@@ -192,6 +194,7 @@ impl ProcessorStateStore {
         input_schema: &SchemaRef,
         late_ms: i64,
         evict_ms: i64,
+        initial: Option<(KeyGroups, SchemaRef)>,
         ctx: &ExecContext,
     ) -> Result<Vec<RecordBatch>> {
         let started = std::time::Instant::now();
@@ -209,7 +212,13 @@ impl ProcessorStateStore {
             all = arrow::compute::filter_record_batch(&all, &BooleanArray::from(keep))?;
         }
         let mut removed = self.evict_expired(spec, batch_ms)?;
-        let groups = flat_map_groups::group_rows(&spec.keys, &self.converter, &all, input_schema, ctx)?;
+        let mut groups = flat_map_groups::group_rows(&spec.keys, &self.converter, &all, input_schema, ctx)?;
+        let mut initial_rows = None;
+        if let Some((init, init_schema)) = initial {
+            let (merged, rows) = flat_map_groups::with_initial_state(groups, init, input_schema, &init_schema)?;
+            groups = merged;
+            initial_rows = Some(rows);
+        }
         let threshold = match spec.time_mode {
             TimeMode::ProcessingTime => Some(batch_ms),
             TimeMode::EventTime if spec.has_watermark => Some(evict_ms),
@@ -250,6 +259,7 @@ impl ProcessorStateStore {
             batch_timestamp_ms: batch_ms,
             watermark_ms,
             timer_threshold_ms: threshold,
+            initial: initial_rows,
         })?;
         if results.changed.len() != self.tables.len() {
             return Err(EmberError::execution(
