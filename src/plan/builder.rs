@@ -919,9 +919,11 @@ pub fn transform_with_state(
         // Spark accepts complete here; the streaming checks refuse it without an aggregation.
         "complete" => false,
         _ => {
-            return Err(EmberError::illegal_argument(format!(
-                "[STREAMING_OUTPUT_MODE.INVALID] Invalid streaming output mode: {output_mode}. Accepted output modes are 'Append', 'Complete', 'Update'. SQLSTATE: 42KDE"
-            )))
+            return Err(EmberError::with_condition(
+                crate::error::ErrorKind::IllegalArgument,
+                "STREAMING_OUTPUT_MODE.INVALID",
+                [("outputMode", output_mode)],
+            ))
         }
     };
     let time_mode = TimeMode::parse(time_mode)?;

@@ -77,6 +77,8 @@ pub struct StateVariable {
     pub name: String,
     pub kind: StateKind,
     pub fields: SchemaRef,
+    /// A map's user key columns (the first of `fields`); 0 for the other kinds.
+    pub key_fields: usize,
     pub ttl_ms: Option<i64>,
 }
 

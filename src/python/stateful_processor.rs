@@ -23,18 +23,19 @@ pub struct PyProcessorFunction {
 
 impl ProcessorFunction for PyProcessorFunction {
     fn declare(&self) -> Result<Vec<StateVariable>> {
-        let declared: Vec<(String, String, String, Option<i64>)> = Python::attach(|py| {
+        let declared: Vec<(String, String, String, usize, Option<i64>)> = Python::attach(|py| {
             let ret = self.runner.call_method0(py, "_declare_pass").map_err(|e| py_err(py, e))?;
             ret.extract(py).map_err(|e| py_err(py, e))
         })?;
         declared
             .into_iter()
-            .map(|(name, kind, json, ttl_ms)| {
+            .map(|(name, kind, json, key_fields, ttl_ms)| {
                 let fields = crate::types::spark_json::fields_from_json(&json)?;
                 Ok(StateVariable {
                     name,
                     kind: StateKind::parse(&kind)?,
                     fields: std::sync::Arc::new(arrow::datatypes::Schema::new(fields)),
+                    key_fields,
                     ttl_ms,
                 })
             })

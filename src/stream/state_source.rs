@@ -295,6 +295,9 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
     }
     let shape = OperatorShape::read(&at.ckpt, op)?;
     let reader = StateReader::open(&dir)?;
+    if let Some(read) = read_processor_state(&at, op, &reader, &o, options, latest, path)? {
+        return Ok(read);
+    }
     let table = store_index(&reader, &o.store_name)?;
     let mut out = Vec::new();
     let mut schema = None;
@@ -379,6 +382,32 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((schema, out))
+}
+
+/// A transformWithState operator's state, or transformWithState's options given: read by
+/// `stream::processor_state_source` (`None`: neither).
+fn read_processor_state(
+    at: &Located,
+    op: usize,
+    reader: &StateReader,
+    o: &StateOptions,
+    options: &[(String, String)],
+    latest: i64,
+    path: &str,
+) -> Result<Option<(Fields, Vec<RecordBatch>)>> {
+    use crate::stream::processor_state_source::{is_processor, read, ProcessorReadOptions};
+    let tws = ProcessorReadOptions::parse(options)?;
+    if !tws.given() && !is_processor(&at.ckpt.read_shape(op)?.unwrap_or_default()) {
+        return Ok(None);
+    }
+    if o.read_change_feed {
+        return Err(invalid("readChangeFeed", "ember does not read a transformWithState operator's change feed yet"));
+    }
+    let version = o.batch_id.unwrap_or(latest);
+    if !at.committed.contains(&version) {
+        return Err(no_committed_batch(path));
+    }
+    read(&at.ckpt, op, reader, version, &tws).map(Some)
 }
 
 fn empty_schema(shape: &OperatorShape, change_feed: bool) -> Fields {

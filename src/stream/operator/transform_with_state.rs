@@ -22,7 +22,19 @@ use crate::types::batch::make_batch;
 pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
     let PlanNode::TransformWithState { input, spec } = &p.node else { return Ok(None) };
     let spec = &spec.declared()?;
-    let keys: Vec<String> = spec.keys.iter().map(|k| crate::types::simple_string(&k.data_type)).collect();
+    // "name: type", as the other operators record their keys (the state reader names the `key` struct's fields so).
+    let keys: Vec<String> = spec
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let name = match k.kind {
+                crate::expr::physical::PhysicalKind::Column(c) => input.schema.fields[c].name().clone(),
+                _ => format!("k{i}"),
+            };
+            format!("{name}: {}", crate::types::simple_string(&k.data_type))
+        })
+        .collect();
     let variables: Vec<serde_json::Value> = spec
         .variables
         .iter()
@@ -33,7 +45,8 @@ pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
                 .iter()
                 .map(|f| format!("{}: {}", f.name(), crate::types::simple_string(f.data_type())))
                 .collect();
-            serde_json::json!({"name": v.name, "kind": v.kind.name(), "columns": columns, "ttl": v.ttl_ms.is_some()})
+            serde_json::json!({"name": v.name, "kind": v.kind.name(), "columns": columns, "keyColumns": v.key_fields,
+                "ttl": v.ttl_ms.is_some()})
         })
         .collect();
     let shape = serde_json::json!({

@@ -267,10 +267,10 @@ class _ProcessorRunner:
         self._key: Optional[int] = None
         self._handle_state = _PRE_INIT
 
-    def _declare_pass(self) -> List[Tuple[str, str, str, Optional[int]]]:
+    def _declare_pass(self) -> List[Tuple[str, str, str, int, Optional[int]]]:
         """The declaring pass the engine runs when a query starts or a batch DataFrame runs, not when the
         DataFrame is built (Spark runs init on the driver while planning the first batch): the state variables'
-        names, kinds, schemas and TTLs."""
+        names, kinds, schemas, a map's user key column count and TTLs."""
         self._variables = {}
         self._declared = []
         self._seen = set()
@@ -320,8 +320,8 @@ class _ProcessorRunner:
                          operationType=f"get_{kind}_state", handleState=self._handle_state)
         return var
 
-    def _declarations(self) -> List[Tuple[str, str, str, Optional[int]]]:
-        return [(v.name, v.kind, v.schema_json, v.ttl_ms) for v in self._declared]
+    def _declarations(self) -> List[Tuple[str, str, str, int, Optional[int]]]:
+        return [(v.name, v.kind, v.schema_json, v.key_fields, v.ttl_ms) for v in self._declared]
 
     def _check_timers(self, operation: str) -> None:
         if self._time_mode == "none":
