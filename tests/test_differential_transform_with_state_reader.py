@@ -16,7 +16,7 @@ FILES = [
 ]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def oracle(pyspark_session):
     key = "spark.sql.streaming.stateStore.providerClass"
     old = pyspark_session.conf.get(key)
@@ -71,8 +71,10 @@ def _checkpoint(s, tmp_path, who):
     return ck
 
 
-@pytest.fixture
-def checkpoints(tmp_path, spark, oracle):
+@pytest.fixture(scope="module")
+def checkpoints(tmp_path_factory, spark, oracle):
+    """One checkpoint per engine for all the reads."""
+    tmp_path = tmp_path_factory.mktemp("tws_reader")
     return [(s, _checkpoint(s, tmp_path, who)) for s, who in ((spark, "ember"), (oracle, "spark"))]
 
 
