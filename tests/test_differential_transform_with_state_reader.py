@@ -1,6 +1,7 @@
 """The `statestore` reader over transformWithState's state on ember and on PySpark 4.3 (skipped without it): each
 state variable by `stateVarName` (value, list and map; lists and maps flattened or not with
-`flattenCollectionTypes`) and the timers (`readRegisteredTimers`), read from checkpoints of the same query."""
+`flattenCollectionTypes`) and the timers (`readRegisteredTimers`), read from checkpoints of the same query; and the
+operator's transformWithState counts in its progress's `customMetrics`."""
 import json
 import os
 
@@ -26,7 +27,8 @@ def oracle(pyspark_session):
 
 
 class EveryKind:
-    """A value, a list and a map per key, and an event-time timer 60 s after each of the key's batches."""
+    """A value, a list and a map per key, and an event-time timer 60 s after the key's latest row (the earlier one
+    deleted)."""
 
     def init(self, handle):
         self.handle = handle
@@ -47,6 +49,8 @@ class EveryKind:
                 self.parity.updateValue(p, ((c[0] if c else 0) + 1,))
                 latest = max(latest, int(ts.timestamp() * 1000))
         self.total.update((total, n))
+        for t in list(self.handle.listTimers()):
+            self.handle.deleteTimer(t)
         self.handle.registerTimer(latest + 60_000)
         yield pd.DataFrame({"k": [key[0]], "total": [total]})
 
@@ -68,14 +72,28 @@ def _checkpoint(s, tmp_path, who):
     q = df.writeStream.outputMode("update").format("noop").option("checkpointLocation", ck) \
         .trigger(availableNow=True).start()
     q.awaitTermination()
-    return ck
+    metrics = [{k: v for k, v in p["stateOperators"][0]["customMetrics"].items() if k in COUNTS}
+               for p in q.recentProgress]
+    return ck, metrics
+
+
+# The operator's custom metrics that count what the processor did (Spark also reports timings and its RocksDB
+# store's figures, which ember's store has no counterpart of).
+COUNTS = {"numValueStateVars", "numListStateVars", "numMapStateVars", "numDeletedStateVars", "numRegisteredTimers",
+          "numDeletedTimers", "numExpiredTimers", "numValueStateWithTTLVars", "numListStateWithTTLVars",
+          "numMapStateWithTTLVars", "numValuesRemovedDueToTTLExpiry"}
 
 
 @pytest.fixture(scope="module")
-def checkpoints(tmp_path_factory, spark, oracle):
-    """One checkpoint per engine for all the reads."""
+def runs(tmp_path_factory, spark, oracle):
+    """One checkpoint per engine for all the reads, and its progress's counts."""
     tmp_path = tmp_path_factory.mktemp("tws_reader")
-    return [(s, _checkpoint(s, tmp_path, who)) for s, who in ((spark, "ember"), (oracle, "spark"))]
+    return [(s,) + _checkpoint(s, tmp_path, who) for s, who in ((spark, "ember"), (oracle, "spark"))]
+
+
+@pytest.fixture(scope="module")
+def checkpoints(runs):
+    return [(s, ck) for s, ck, _ in runs]
 
 
 def _canon(v):
@@ -107,3 +125,9 @@ def test_state_reader_matches(checkpoints, name):
         got.append((df.schema.simpleString(), sorted(_canon(tuple(r)) for r in df.collect())))
     assert got[0] == got[1]
     assert got[0][1]
+
+
+def test_custom_metrics_count_state_variables_and_timers(runs):
+    (_, _, ours), (_, _, theirs) = runs
+    assert ours == theirs
+    assert ours[0]["numRegisteredTimers"] == 2 and ours[1]["numDeletedTimers"] == 2

@@ -121,6 +121,8 @@ pub struct ProcessorResults {
     /// Per state variable, then the timers: the indices of the keys whose contents changed and their new contents
     /// (a list array as `ProcessorCalls::states`, one entry per changed key; an empty list removes it).
     pub changed: Vec<(Vec<u32>, ArrayRef)>,
+    /// What the calls did that Spark counts in the operator's custom metrics (`numRegisteredTimers`, ...).
+    pub counters: Vec<(String, usize)>,
 }
 
 /// The user's processor, called for a whole batch of keys.

@@ -66,14 +66,14 @@ impl ProcessorFunction for PyProcessorFunction {
                 initial,
             );
             let ret = self.runner.call1(py, args).map_err(|e| py_err(py, e))?;
-            let (outputs, changed): (Vec<PyRecordBatch>, Vec<(Vec<u32>, PyArray)>) =
+            let (outputs, changed, counters): (Vec<PyRecordBatch>, Vec<(Vec<u32>, PyArray)>, Vec<(String, usize)>) =
                 ret.extract(py).map_err(|e| py_err(py, e))?;
             let output = outputs
                 .into_iter()
                 .map(|b| conform(b.into_inner(), &self.output_schema))
                 .collect::<Result<Vec<_>>>()?;
             let changed = changed.into_iter().map(|(i, a)| (i, a.into_inner().0)).collect();
-            Ok(ProcessorResults { output, changed })
+            Ok(ProcessorResults { output, changed, counters })
         })
     }
 }

@@ -44,6 +44,8 @@ pub struct ProcessorStateStore {
     upserted: Vec<Vec<Box<[u8]>>>,
     removed: Vec<Vec<Box<[u8]>>>,
     pub metrics: OperatorMetrics,
+    /// Spark's tasks per batch (its shuffle partitions), each of which runs the processor's `init`.
+    metrics_partitions: usize,
 }
 
 fn list_field(row_type: &DataType) -> Arc<Field> {
@@ -74,6 +76,7 @@ impl ProcessorStateStore {
                 if spec.pandas { "transformWithStateInPandasExec" } else { "transformWithStateInPySparkExec" },
                 partitions.max(1),
             ),
+            metrics_partitions: partitions.max(1),
         })
     }
 
@@ -160,8 +163,9 @@ impl ProcessorStateStore {
     }
 
     /// Drop the rows whose TTL expired at `batch_ms` (Spark: expired once the batch timestamp reaches the expiry).
-    fn evict_expired(&mut self, spec: &TransformWithStateSpec, batch_ms: i64) -> Result<usize> {
+    fn evict_expired(&mut self, spec: &TransformWithStateSpec, batch_ms: i64) -> Result<(usize, usize)> {
         let mut removed = 0;
+        let mut values = 0;
         for (t, v) in spec.variables.iter().enumerate() {
             if v.ttl_ms.is_none() {
                 continue;
@@ -174,6 +178,7 @@ impl ProcessorStateStore {
                 }
                 let keep: BooleanArray = expires.values().iter().map(|&e| Some(!(e >= 0 && batch_ms >= e))).collect();
                 let kept = arrow::compute::filter(rows, &keep)?;
+                values += rows.len() - kept.len();
                 changed.push((k.clone(), Some(kept)));
             }
             for (k, rows) in changed {
@@ -181,7 +186,35 @@ impl ProcessorStateStore {
                 removed += r;
             }
         }
-        Ok(removed)
+        Ok((removed, values))
+    }
+
+    /// Spark's custom metrics of the operator for a batch: the state variables its processor instantiates (once per
+    /// shuffle partition, as each of Spark's tasks runs `init`), and what the calls counted.
+    fn custom_metrics(
+        &self,
+        spec: &TransformWithStateSpec,
+        counters: &[(String, usize)],
+        ttl_removed: usize,
+    ) -> Vec<(&'static str, usize)> {
+        let tasks = self.metrics_partitions;
+        let count = |kind: StateKind, ttl: bool| {
+            spec.variables.iter().filter(|v| v.kind == kind && (!ttl || v.ttl_ms.is_some())).count() * tasks
+        };
+        let counted = |name: &str| counters.iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v);
+        vec![
+            ("numValueStateVars", count(StateKind::Value, false)),
+            ("numListStateVars", count(StateKind::List, false)),
+            ("numMapStateVars", count(StateKind::Map, false)),
+            ("numDeletedStateVars", counted("numDeletedStateVars")),
+            ("numRegisteredTimers", counted("numRegisteredTimers")),
+            ("numDeletedTimers", counted("numDeletedTimers")),
+            ("numExpiredTimers", counted("numExpiredTimers")),
+            ("numValueStateWithTTLVars", count(StateKind::Value, true)),
+            ("numListStateWithTTLVars", count(StateKind::List, true)),
+            ("numMapStateWithTTLVars", count(StateKind::Map, true)),
+            ("numValuesRemovedDueToTTLExpiry", ttl_removed),
+        ]
     }
 
     /// One batch: call the processor for the keys with rows (or initial state) and the keys with timers due;
@@ -211,7 +244,7 @@ impl ProcessorStateStore {
             dropped = keep.iter().filter(|k| !**k).count();
             all = arrow::compute::filter_record_batch(&all, &BooleanArray::from(keep))?;
         }
-        let mut removed = self.evict_expired(spec, batch_ms)?;
+        let (mut removed, ttl_removed) = self.evict_expired(spec, batch_ms)?;
         let mut groups = flat_map_groups::group_rows(&spec.keys, &self.converter, &all, input_schema, ctx)?;
         let mut initial_rows = None;
         if let Some((init, init_schema)) = initial {
@@ -238,6 +271,7 @@ impl ProcessorStateStore {
         due.sort_unstable();
         let calls: Vec<Box<[u8]>> = groups.keys.iter().chain(&due).cloned().collect();
         if calls.is_empty() {
+            self.metrics.custom = self.custom_metrics(spec, &[], ttl_removed);
             self.metrics.record(self.num_rows(), 0, removed, dropped, 0, 0, self.memory());
             return Ok(vec![]);
         }
@@ -284,6 +318,7 @@ impl ProcessorStateStore {
                 removed += r;
             }
         }
+        self.metrics.custom = self.custom_metrics(spec, &results.counters, ttl_removed);
         let elapsed = started.elapsed().as_millis() as u64;
         self.metrics.record(self.num_rows(), updated, removed, dropped, elapsed, 0, self.memory());
         Ok(results.output)

@@ -209,10 +209,14 @@ class StatefulProcessorHandle:
         timers = self._runner._timers()
         if expiryTimestampMs not in timers:
             self._runner._set_timers(sorted(timers + [int(expiryTimestampMs)]))
+            self._runner._count("numRegisteredTimers")
 
     def deleteTimer(self, expiryTimestampMs: int) -> None:
         self._runner._check_timers("delete_timer")
-        self._runner._set_timers([t for t in self._runner._timers() if t != expiryTimestampMs])
+        timers = self._runner._timers()
+        if expiryTimestampMs in timers:
+            self._runner._set_timers([t for t in timers if t != expiryTimestampMs])
+            self._runner._count("numDeletedTimers")
 
     def listTimers(self) -> Iterator[int]:
         self._runner._check_timers("list_timers")
@@ -222,6 +226,7 @@ class StatefulProcessorHandle:
         var = self._runner._variables.get(stateName)
         if var is not None and self._runner._key is not None:
             self._runner._set(var, [])
+            self._runner._count("numDeletedStateVars")
 
 
 class StatefulProcessor(ABC):
@@ -322,6 +327,10 @@ class _ProcessorRunner:
 
     def _declarations(self) -> List[Tuple[str, str, str, int, Optional[int]]]:
         return [(v.name, v.kind, v.schema_json, v.key_fields, v.ttl_ms) for v in self._declared]
+
+    def _count(self, metric: str) -> None:
+        """One more of the batch's operations Spark counts in the operator's customMetrics."""
+        self._counters[metric] = self._counters.get(metric, 0) + 1
 
     def _check_timers(self, operation: str) -> None:
         if self._time_mode == "none":
@@ -426,6 +435,7 @@ class _ProcessorRunner:
         from ember.sql.streaming.state import _GroupRunner
 
         self._batch_ts = batch_ts
+        self._counters: Dict[str, int] = {}
         key_rows = [tuple(r.values()) for r in keys.to_pylist()]
         self._lists = [s.to_pylist() for s in states]
         self._cache: List[Dict[int, Any]] = [{} for _ in states]
@@ -465,6 +475,7 @@ class _ProcessorRunner:
                                                                  expiredTimerInfo=ExpiredTimerInfo(expiry)),
                               outputs)
                 self._set_timers([t for t in self._timers() if t != expiry])
+                self._count("numExpiredTimers")
             self._handle_state = _TIMER_PROCESSED
         self._key = None
         self._processor.close()
@@ -478,4 +489,4 @@ class _ProcessorRunner:
             else:
                 values = [self._cache[t][i] for i in idx]
             changed.append((idx, pa.array(values, type=s.type)))
-        return self._frames_to_arrow(outputs), changed
+        return self._frames_to_arrow(outputs), changed, sorted(self._counters.items())
