@@ -131,3 +131,30 @@ def test_custom_metrics_count_state_variables_and_timers(runs):
     (_, _, ours), (_, _, theirs) = runs
     assert ours == theirs
     assert ours[0]["numRegisteredTimers"] == 2 and ours[1]["numDeletedTimers"] == 2
+
+
+def test_state_metadata_lists_the_state_variables(checkpoints):
+    """One row for the operator, its properties naming the time mode, output mode and each state variable (the
+    timers one of them); the variables compared as a set, the order of Spark's list being its map's."""
+    got = []
+    for s, ck in checkpoints:
+        rows = []
+        for r in s.read.format("state-metadata").load(ck).collect():
+            props = json.loads(r.operatorProperties)
+            props["stateVariables"] = sorted(props["stateVariables"], key=lambda v: v["stateName"])
+            rows.append((r.operatorId, r.operatorName, r.stateStoreName, r.numPartitions, r.minBatchId, r.maxBatchId,
+                         props))
+        got.append(rows)
+    assert got[0] == got[1]
+    assert [v["stateName"] for v in got[0][0][6]["stateVariables"]] == [
+        "$eventTimers_keyToTimestamp", "parity", "seen", "total"]
+
+
+def test_reading_without_a_state_variable_name_fails(checkpoints):
+    got = []
+    for s, ck in checkpoints:
+        with pytest.raises(Exception) as e:
+            s.read.format("statestore").load(ck).collect()
+        got.append((type(e.value).__name__, e.value.getCondition(), str(e.value)))
+    assert got[0] == got[1]
+    assert got[0][1] == "STDS_REQUIRED_OPTION_UNSPECIFIED"

@@ -3,7 +3,8 @@
 //! element (`list_element`) or, unflattened, one row per key (`list_value`); a map one row per entry
 //! (`user_map_key`, `user_map_value`) or, unflattened, one per key (`map_value`); the timers as `key`,
 //! `expiration_timestamp_ms`. `partition_id` is the key's partition as Spark's state store places it. A TTL'd
-//! element past its expiry at the batch read is left out, as Spark's reader does not return expired state.
+//! element past its expiry at the batch read is left out, as Spark's reader does not return expired state. Also
+//! the operator's `state-metadata` row: one store, its time mode, output mode and state variables.
 use std::sync::Arc;
 
 use arrow::array::{
@@ -117,7 +118,11 @@ pub fn read(
         (variables.len(), None)
     } else {
         let name = o.var.as_deref().ok_or_else(|| {
-            invalid("stateVarName", "must be given to read the state of a transformWithState operator")
+            EmberError::with_condition(
+                ErrorKind::Execution,
+                "STDS_REQUIRED_OPTION_UNSPECIFIED",
+                [("optionName", "stateVarName")],
+            )
         })?;
         let i = variables.iter().position(|v| v.name == name).ok_or_else(|| {
             let names: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
@@ -315,4 +320,63 @@ fn variable_batch(
         ],
         vec![key, column, part],
     )
+}
+
+/// The operator's `state-metadata` row as Spark writes it for transformWithState: its name, Spark's partition count
+/// (the shuffle partitions its checkpoint recorded) and `operatorProperties`, the time mode, output mode and state
+/// variables (the timers one of them). `None` for another operator.
+pub fn metadata(
+    ckpt: &Checkpoint,
+    shape: &serde_json::Value,
+    latest: Option<i64>,
+) -> Result<Option<(String, i32, String)>> {
+    if !is_processor(shape) {
+        return Ok(None);
+    }
+    let partitions = match latest {
+        Some(v) => ckpt
+            .read_offsets(v)?
+            .conf
+            .iter()
+            .find(|(k, _)| k == "spark.sql.shuffle.partitions")
+            .and_then(|(_, v)| v.parse::<i32>().ok())
+            .unwrap_or(1),
+        None => 1,
+    };
+    let time_mode = shape["timeMode"].as_str().unwrap_or("NoTime");
+    let mut variables: Vec<(String, &str, bool)> = shape["variables"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|v| {
+            let kind = match v["kind"].as_str() {
+                Some("list") => "ListState",
+                Some("map") => "MapState",
+                _ => "ValueState",
+            };
+            (v["name"].as_str().unwrap_or_default().to_string(), kind, v["ttl"].as_bool().unwrap_or(false))
+        })
+        .collect();
+    match time_mode {
+        "EventTime" => variables.push(("$eventTimers_keyToTimestamp".into(), "TimerState", false)),
+        "ProcessingTime" => variables.push(("$procTimers_keyToTimestamp".into(), "TimerState", false)),
+        _ => {}
+    }
+    let variables: Vec<String> = variables
+        .iter()
+        .map(|(name, kind, ttl)| {
+            format!(
+                r#"{{"stateName":{},"stateVariableType":"{kind}","ttlEnabled":{ttl}}}"#,
+                serde_json::Value::String(name.clone())
+            )
+        })
+        .collect();
+    let properties = format!(
+        r#"{{"timeMode":"{time_mode}","outputMode":"{}","stateVariables":[{}]}}"#,
+        shape["outputMode"].as_str().unwrap_or("Append"),
+        variables.join(",")
+    );
+    let name = shape["operator"].as_str().unwrap_or_default().to_string();
+    Ok(Some((name, partitions, properties)))
 }

@@ -535,9 +535,23 @@ pub fn read_state_metadata(path: &str) -> Result<(Fields, Vec<RecordBatch>)> {
     ]);
     let (mut ids, mut names, mut stores, mut parts, mut mins, mut maxs) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut properties: Vec<Option<String>> = vec![];
     let (min, max) = (at.committed.first().copied(), at.committed.last().copied());
     for op in batch_ids(&at.ckpt.root().join("state"))? {
         let dir: PathBuf = at.ckpt.state_dir(op as usize);
+        let recorded = at.ckpt.read_shape(op as usize)?.unwrap_or_default();
+        if let Some((name, partitions, props)) =
+            crate::stream::processor_state_source::metadata(&at.ckpt, &recorded, max)?
+        {
+            ids.push(op);
+            names.push(name);
+            stores.push(DEFAULT_STORE.to_string());
+            parts.push(partitions);
+            mins.push(min);
+            maxs.push(max);
+            properties.push(Some(props));
+            continue;
+        }
         let shape = OperatorShape::read(&at.ckpt, op as usize)?;
         let reader = StateReader::open(Path::new(&dir))?;
         for store in table_names(&reader)? {
@@ -547,9 +561,9 @@ pub fn read_state_metadata(path: &str) -> Result<(Fields, Vec<RecordBatch>)> {
             parts.push(reader.partitions.len() as i32);
             mins.push(min);
             maxs.push(max);
+            properties.push(None);
         }
     }
-    let n = ids.len();
     let cols: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from(ids)),
         Arc::new(StringArray::from(names)),
@@ -557,7 +571,7 @@ pub fn read_state_metadata(path: &str) -> Result<(Fields, Vec<RecordBatch>)> {
         Arc::new(Int32Array::from(parts)),
         Arc::new(Int64Array::from(mins)),
         Arc::new(Int64Array::from(maxs)),
-        new_null_array(&DataType::Utf8, n),
+        Arc::new(StringArray::from(properties)),
     ];
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields.clone())), cols)?;
     Ok((fields, vec![batch]))

@@ -49,10 +49,12 @@ pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
                 "ttl": v.ttl_ms.is_some()})
         })
         .collect();
+    // Spark's operator names (the state-metadata reader shows them), and the output mode state-metadata lists.
     let shape = serde_json::json!({
-        "operator": "transformWithStateExec",
+        "operator": if spec.pandas { "transformWithStateInPandasExec" } else { "transformWithStateInPySparkExec" },
         "keys": keys,
         "timeMode": spec.time_mode.name(),
+        "outputMode": if spec.append { "Append" } else { "Update" },
         "variables": variables,
     });
     let operator = TransformWithState {
