@@ -937,55 +937,115 @@ pub fn map_batches(
     Ok(LogicalPlan::new(PlanNode::MapBatches { input: input.clone(), func }, PlanSchema::fresh(output)))
 }
 
-/// `groupBy(keys).transformWithState[InPandas](...)`: `output` is the processor's output schema, `variables` the
-/// state variables its `init` declared.
+/// `groupBy(keys).transformWithState[InPandas](...)`: `output` is the processor's output schema. Its state
+/// variables are declared later, when the query is planned (`TransformWithStateSpec::declared`). `initial` is
+/// `initialState`: a DataFrame and its grouping keys; `event_time_column` is `eventTimeColumnName`.
 #[allow(clippy::too_many_arguments)]
 pub fn transform_with_state(
     input: &Plan,
     keys: &[Expr],
     func: Arc<dyn crate::plan::stateful_processor_spec::ProcessorFunction>,
     output: Fields,
-    variables: Vec<crate::plan::stateful_processor_spec::StateVariable>,
     output_mode: &str,
     time_mode: &str,
     pandas: bool,
+    initial: Option<(Plan, Vec<Expr>)>,
+    event_time_column: Option<&str>,
     cfg: AnalysisConfig,
 ) -> Result<Plan> {
-    use crate::plan::stateful_processor_spec::{TimeMode, TransformWithStateSpec};
+    use crate::plan::stateful_processor_spec::{InitialState, TimeMode, TransformWithStateSpec};
     let append = match output_mode.to_ascii_lowercase().as_str() {
         "append" => true,
         "update" => false,
         // Spark accepts complete here; the streaming checks refuse it without an aggregation.
         "complete" => false,
         _ => {
-            return Err(EmberError::illegal_argument(format!(
-                "[STREAMING_OUTPUT_MODE.INVALID] Invalid streaming output mode: {output_mode}. Accepted output modes are 'Append', 'Complete', 'Update'. SQLSTATE: 42KDE"
-            )))
+            return Err(EmberError::with_condition(
+                crate::error::ErrorKind::IllegalArgument,
+                "STREAMING_OUTPUT_MODE.INVALID",
+                [("outputMode", output_mode)],
+            ))
         }
     };
     let time_mode = TimeMode::parse(time_mode)?;
-    for v in &variables {
-        if v.ttl_ms.is_some() && time_mode != TimeMode::ProcessingTime {
-            return Err(EmberError::with_condition(
-                crate::error::ErrorKind::Analysis,
-                "STATEFUL_PROCESSOR_INCORRECT_TIME_MODE_TO_ASSIGN_TTL",
-                [("stateName", v.name.clone()), ("timeMode", time_mode.name().to_string())],
-            ));
-        }
-    }
     let keys = expand_stars(input, keys, cfg)?;
     let mut r = Resolver::new(&input.schema, cfg.case_sensitive);
     let keys: Vec<PhysicalExpr> = keys.iter().map(|k| r.resolve(k)).collect::<Result<_>>()?;
+    let initial_state = match initial {
+        Some((plan, init_keys)) => {
+            Some(InitialState { keys: initial_state_keys(&plan, &init_keys, &keys, cfg)?, plan })
+        }
+        None => None,
+    };
     let event_column = input.schema.attrs.iter().position(|a| a.watermark_delay_ms.is_some());
+    let mut schema = PlanSchema::fresh(output);
+    let output_event_column = match event_time_column {
+        Some(name) => Some(output_event_time_column(&mut schema, name, event_column.is_some(), cfg)?),
+        None => None,
+    };
     let spec = TransformWithStateSpec {
         func,
         keys,
-        variables,
+        variables: Vec::new(),
         append,
         time_mode,
         event_column,
         has_watermark: event_column.is_some(),
         pandas,
+        initial_state,
+        output_event_column,
     };
-    Ok(LogicalPlan::new(PlanNode::TransformWithState { input: input.clone(), spec }, PlanSchema::fresh(output)))
+    Ok(LogicalPlan::new(PlanNode::TransformWithState { input: input.clone(), spec }, schema))
+}
+
+/// The initial state's grouping keys, resolved against its DataFrame; they must have the operator's key types,
+/// as its groups are matched to the input's by value.
+fn initial_state_keys(
+    plan: &Plan,
+    keys: &[Expr],
+    input_keys: &[PhysicalExpr],
+    cfg: AnalysisConfig,
+) -> Result<Vec<PhysicalExpr>> {
+    let keys = expand_stars(plan, keys, cfg)?;
+    let mut r = Resolver::new(&plan.schema, cfg.case_sensitive);
+    let keys: Vec<PhysicalExpr> = keys.iter().map(|k| r.resolve(k)).collect::<Result<_>>()?;
+    let types = |ks: &[PhysicalExpr]| {
+        ks.iter().map(|k| crate::types::simple_string(&k.data_type)).collect::<Vec<_>>().join(", ")
+    };
+    if keys.len() != input_keys.len() || keys.iter().zip(input_keys).any(|(a, b)| a.data_type != b.data_type) {
+        return Err(EmberError::analysis(format!(
+            "The grouping keys of transformWithState's initialState ({}) must have the types of the input's grouping keys ({})",
+            types(&keys),
+            types(input_keys)
+        )));
+    }
+    Ok(keys)
+}
+
+/// `eventTimeColumnName`: the output column marked as the event time for operators downstream; the input must
+/// have a watermark (Spark's rules and errors).
+fn output_event_time_column(
+    schema: &mut PlanSchema,
+    name: &str,
+    has_watermark: bool,
+    cfg: AnalysisConfig,
+) -> Result<usize> {
+    if !has_watermark {
+        return Err(EmberError::with_condition(
+            crate::error::ErrorKind::Analysis,
+            "CANNOT_ASSIGN_EVENT_TIME_COLUMN_WITHOUT_WATERMARK",
+            Vec::<(&str, String)>::new(),
+        ));
+    }
+    let mut r = Resolver::new(schema, cfg.case_sensitive);
+    let resolved = r.resolve(&Expr::Column(crate::expr::expr::split_name_parts(name)))?;
+    let PhysicalKind::Column(index) = resolved.kind else {
+        return Err(EmberError::analysis(format!("Cannot resolve the event time column {name}")));
+    };
+    // Spark checks the column's type only when a row comes out (`stream::operator::transform_with_state`).
+    if !matches!(schema.fields[index].data_type(), DataType::Timestamp(_, _)) {
+        return Ok(index);
+    }
+    schema.attrs[index].watermark_delay_ms = Some(0);
+    Ok(index)
 }

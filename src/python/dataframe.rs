@@ -179,40 +179,41 @@ impl PyDataFrame {
         self.derive(py, move |p, _| builder::map_batches(p, func, output))
     }
 
-    /// `variables`: what the processor's `init` declared, as (name, kind, schema JSON of its columns, TTL ms).
+    /// `initial`: `initialState`, a DataFrame and its grouping columns; `event_time_column`: `eventTimeColumnName`.
     #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (groups, runner, output_json, output_mode, time_mode, pandas, initial=None, event_time_column=None))]
     fn transform_with_state(
         &self,
         py: Python<'_>,
         groups: Vec<PyColumn>,
         runner: Py<PyAny>,
         output_json: &str,
-        variables: Vec<(String, String, String, Option<i64>)>,
         output_mode: &str,
         time_mode: &str,
         pandas: bool,
+        initial: Option<(PyRef<'_, PyDataFrame>, Vec<PyColumn>)>,
+        event_time_column: Option<String>,
     ) -> BResult<PyDataFrame> {
-        use crate::plan::stateful_processor_spec::{StateKind, StateVariable};
         let output = crate::types::spark_json::fields_from_json(output_json)?;
-        let variables = variables
-            .into_iter()
-            .map(|(name, kind, json, ttl_ms)| {
-                let fields = crate::types::spark_json::fields_from_json(&json)?;
-                Ok(StateVariable {
-                    name,
-                    kind: StateKind::parse(&kind)?,
-                    fields: std::sync::Arc::new(arrow::datatypes::Schema::new(fields)),
-                    ttl_ms,
-                })
-            })
-            .collect::<crate::error::Result<Vec<_>>>()?;
         let func = std::sync::Arc::new(crate::python::stateful_processor::PyProcessorFunction {
             runner,
             output_schema: std::sync::Arc::new(arrow::datatypes::Schema::new(output.clone())),
         });
         let keys: Vec<_> = groups.into_iter().map(|c| c.expr).collect();
+        let initial = initial.map(|(df, cols)| (df.plan.clone(), cols.into_iter().map(|c| c.expr).collect::<Vec<_>>()));
         self.derive(py, move |p, cfg| {
-            builder::transform_with_state(p, &keys, func, output, variables, output_mode, time_mode, pandas, cfg)
+            builder::transform_with_state(
+                p,
+                &keys,
+                func,
+                output,
+                output_mode,
+                time_mode,
+                pandas,
+                initial,
+                event_time_column.as_deref(),
+                cfg,
+            )
         })
     }
 

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod offset;
 pub mod operator;
 pub mod processor_state;
+pub mod processor_state_source;
 pub mod progress;
 pub mod query;
 pub mod session_state;

@@ -319,6 +319,9 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
         return Err(no_state_schema(path, &o));
     }
     let reader = StateReader::open(&dir)?;
+    if let Some(read) = read_processor_state(&at, op, &reader, &o, options, latest, path)? {
+        return Ok(read);
+    }
     // A join side reads its keyWithIndexToValue store: the rows under their join key, without index and flag.
     let side_store = o.join_side.as_ref().map(|side| format!("{side}-keyWithIndexToValue"));
     let table = match &side_store {
@@ -438,6 +441,32 @@ fn join_structs(rows: &RecordBatch, nkeys: usize, side: bool) -> Result<(StructA
     } else {
         Ok((strukt(0..nkeys)?, strukt(nkeys..width)?))
     }
+}
+
+/// A transformWithState operator's state, or transformWithState's options given: read by
+/// `stream::processor_state_source` (`None`: neither).
+fn read_processor_state(
+    at: &Located,
+    op: usize,
+    reader: &StateReader,
+    o: &StateOptions,
+    options: &[(String, String)],
+    latest: i64,
+    path: &str,
+) -> Result<Option<(Fields, Vec<RecordBatch>)>> {
+    use crate::stream::processor_state_source::{is_processor, read, ProcessorReadOptions};
+    let tws = ProcessorReadOptions::parse(options)?;
+    if !tws.given() && !is_processor(&at.ckpt.read_shape(op)?.unwrap_or_default()) {
+        return Ok(None);
+    }
+    if o.read_change_feed {
+        return Err(invalid("readChangeFeed", "ember does not read a transformWithState operator's change feed yet"));
+    }
+    let version = o.batch_id.unwrap_or(latest);
+    if !at.committed.contains(&version) {
+        return Err(no_committed_batch(path));
+    }
+    read(&at.ckpt, op, reader, version, &tws).map(Some)
 }
 
 fn empty_schema(shape: &OperatorShape, change_feed: bool) -> Result<Fields> {
@@ -584,9 +613,23 @@ pub fn read_state_metadata(path: &str) -> Result<(Fields, Vec<RecordBatch>)> {
     ]);
     let (mut ids, mut names, mut stores, mut parts, mut mins, mut maxs) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut properties: Vec<Option<String>> = vec![];
     let (min, max) = (at.committed.first().copied(), at.committed.last().copied());
     for op in batch_ids(&at.ckpt.root().join("state"))? {
         let dir: PathBuf = at.ckpt.state_dir(op as usize);
+        let recorded = at.ckpt.read_shape(op as usize)?.unwrap_or_default();
+        if let Some((name, partitions, props)) =
+            crate::stream::processor_state_source::metadata(&at.ckpt, &recorded, max)?
+        {
+            ids.push(op);
+            names.push(name);
+            stores.push(DEFAULT_STORE.to_string());
+            parts.push(partitions);
+            mins.push(min);
+            maxs.push(max);
+            properties.push(Some(props));
+            continue;
+        }
         let shape = OperatorShape::read(&at.ckpt, op as usize)?;
         let reader = StateReader::open(Path::new(&dir))?;
         for store in table_names(&reader)? {
@@ -596,9 +639,9 @@ pub fn read_state_metadata(path: &str) -> Result<(Fields, Vec<RecordBatch>)> {
             parts.push(reader.partitions.len() as i32);
             mins.push(min);
             maxs.push(max);
+            properties.push(None);
         }
     }
-    let n = ids.len();
     let cols: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from(ids)),
         Arc::new(StringArray::from(names)),
@@ -606,7 +649,7 @@ pub fn read_state_metadata(path: &str) -> Result<(Fields, Vec<RecordBatch>)> {
         Arc::new(Int32Array::from(parts)),
         Arc::new(Int64Array::from(mins)),
         Arc::new(Int64Array::from(maxs)),
-        new_null_array(&DataType::Utf8, n),
+        Arc::new(StringArray::from(properties)),
     ];
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields.clone())), cols)?;
     Ok((fields, vec![batch]))

@@ -140,7 +140,6 @@ class GroupedData:
 
     def _transform_with_state(self, processor, outputStructType, outputMode, timeMode, pandas, initialState,
                               eventTimeColumnName) -> "DataFrame":
-        from ember.errors import PySparkNotImplementedError
         from ember.sql.dataframe import DataFrame
         from ember.sql.readwriter import _schema_json
         from ember.sql.streaming.stateful_processor import _ProcessorRunner
@@ -156,13 +155,10 @@ class GroupedData:
 
             raise _error(PySparkImportError, "PACKAGE_NOT_INSTALLED",
                          f"pandas and pyarrow are required for transformWithState: {e}")
+        initial = None
         if initialState is not None:
             assert isinstance(initialState, GroupedData)
-            raise _error(PySparkNotImplementedError, None,
-                         "ember does not run transformWithState with an initialState yet")
-        if eventTimeColumnName:
-            raise _error(PySparkNotImplementedError, None,
-                         "ember does not run transformWithState with an eventTimeColumnName yet")
+            initial = (initialState._df._jdf, initialState._groups)
         if isinstance(outputStructType, str):
             outputStructType = _parse_datatype_string(outputStructType)
         assert isinstance(outputStructType, StructType)
@@ -170,6 +166,6 @@ class GroupedData:
         runner = _ProcessorRunner(processor, timeMode, pandas, outputStructType.names,
                                   session.conf.get("spark.sql.session.timeZone"),
                                   int(session.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch", "10000")))
-        jdf = self._df._jdf.transform_with_state(self._groups, runner, _schema_json(outputStructType),
-                                                  runner._declarations(), outputMode, timeMode, pandas)
+        jdf = self._df._jdf.transform_with_state(self._groups, runner, _schema_json(outputStructType), outputMode,
+                                                  timeMode, pandas, initial, eventTimeColumnName or None)
         return DataFrame(jdf, session)
