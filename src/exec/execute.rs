@@ -172,6 +172,13 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
         PlanNode::MergeSessions { input, keys, session } => {
             crate::exec::time_window::merge_sessions(&execute(input, ctx)?, keys, *session, &schema, ctx)?
         }
+        PlanNode::Passthrough { input, kind: crate::plan::PassthroughKind::Observe(o) } => {
+            let rows = execute(input, ctx)?;
+            crate::exec::observe::record(o, &rows, ctx)?;
+            rows.into_iter()
+                .map(|b| make_batch(schema.clone(), b.columns().to_vec(), b.num_rows()))
+                .collect::<Result<Vec<_>>>()?
+        }
         PlanNode::Passthrough { input, .. } | PlanNode::EventTimeWatermark { input, .. } => execute(input, ctx)?
             .into_iter()
             .map(|b| make_batch(schema.clone(), b.columns().to_vec(), b.num_rows()))

@@ -118,6 +118,21 @@ impl PyDataFrame {
         self.derive(py, move |p, cfg| builder::aggregate(p, &groups, &aggs, cfg))
     }
 
+    /// `observe(name, *exprs)`: the same rows with the metrics collected by each action, and their handle.
+    fn observe(
+        &self,
+        py: Python<'_>,
+        name: String,
+        metrics: Vec<PyColumn>,
+    ) -> BResult<(PyDataFrame, crate::python::observation::PyObservation)> {
+        let (plan, cfg, metrics) = (self.plan.clone(), self.cfg(), exprs(metrics));
+        let observation = detached(py, move || {
+            crate::plan::observation::Observation::new(&plan, &name, &metrics, cfg).map(Arc::new)
+        })?;
+        let observed = builder::passthrough(&self.plan, PassthroughKind::Observe(observation.clone()));
+        Ok((self.with(observed), crate::python::observation::PyObservation { observation }))
+    }
+
     fn sort(&self, py: Python<'_>, keys: Vec<PyColumn>) -> BResult<PyDataFrame> {
         let keys = exprs(keys);
         self.derive(py, move |p, cfg| builder::sort(p, &keys, cfg))

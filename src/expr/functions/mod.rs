@@ -60,6 +60,10 @@ pub trait ScalarFunction: Send + Sync {
     fn deterministic(&self) -> bool {
         true
     }
+    /// A user-defined function that aggregates (pandas_udf GROUPED_AGG) answers its aggregate here.
+    fn as_aggregate(&self) -> Option<Arc<dyn AggregateFunction>> {
+        None
+    }
 }
 
 /// Per-group state of an aggregate across batches; keyed by dense group indices.
