@@ -60,7 +60,14 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
         }
         PlanNode::Aggregate { input, group_exprs, aggregates } => {
             let batches = execute(input, ctx)?;
-            crate::exec::aggregate::hash_aggregate(&batches, group_exprs, aggregates, &schema, ctx)?
+            // Spark aggregates with pandas UDFs in their own operator, which gives no row for no input rows, even
+            // without grouping.
+            let in_python = !aggregates.is_empty() && aggregates.iter().all(|a| a.func.runs_in_python());
+            if group_exprs.is_empty() && in_python && batches.iter().all(|b| b.num_rows() == 0) {
+                Vec::new()
+            } else {
+                crate::exec::aggregate::hash_aggregate(&batches, group_exprs, aggregates, &schema, ctx)?
+            }
         }
         PlanNode::Join { left, right, join_type, left_keys, right_keys, filter } => {
             let (l, r) = rayon::join(|| execute(left, ctx), || execute(right, ctx));

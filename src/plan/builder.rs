@@ -900,6 +900,7 @@ pub fn flat_map_groups_with_state(
     state: Fields,
     output_mode: &str,
     timeout: &str,
+    grouped_map: bool,
     cfg: AnalysisConfig,
 ) -> Result<Plan> {
     let append = match output_mode.to_ascii_lowercase().as_str() {
@@ -924,6 +925,7 @@ pub fn flat_map_groups_with_state(
         timeout,
         event_column,
         has_watermark: event_column.is_some(),
+        grouped_map,
     };
     Ok(LogicalPlan::new(PlanNode::FlatMapGroupsWithState { input: input.clone(), spec }, PlanSchema::fresh(output)))
 }

@@ -164,6 +164,7 @@ impl PyDataFrame {
 
     /// `groupBy(...).applyInPandasWithState(...)`; `runner` is `ember.sql.streaming.state._GroupRunner`.
     #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (groups, runner, output_json, state_json, output_mode, timeout, grouped_map=false))]
     fn apply_in_pandas_with_state(
         &self,
         py: Python<'_>,
@@ -173,6 +174,7 @@ impl PyDataFrame {
         state_json: &str,
         output_mode: &str,
         timeout: &str,
+        grouped_map: bool,
     ) -> BResult<PyDataFrame> {
         let output = crate::types::spark_json::fields_from_json(output_json)?;
         let state = crate::types::spark_json::fields_from_json(state_json)?;
@@ -183,7 +185,7 @@ impl PyDataFrame {
         });
         let keys: Vec<_> = groups.into_iter().map(|c| c.expr).collect();
         self.derive(py, move |p, cfg| {
-            builder::flat_map_groups_with_state(p, &keys, func, output, state, output_mode, timeout, cfg)
+            builder::flat_map_groups_with_state(p, &keys, func, output, state, output_mode, timeout, grouped_map, cfg)
         })
     }
 

@@ -32,6 +32,9 @@ impl AggregateFunction for PyGroupedAggUdf {
             nullable: true,
         })
     }
+    fn runs_in_python(&self) -> bool {
+        true
+    }
     fn state_types(&self, sig: &Signature) -> Vec<DataType> {
         sig.arg_types.iter().map(|t| DataType::List(Arc::new(Field::new("item", t.clone(), true)))).collect()
     }
