@@ -3,7 +3,7 @@ aggregates, as Spark), over the whole frame in ``select``/``agg``, with type-hin
 registered for SQL, and on empty and all-null groups."""
 import pandas as pd
 
-from differential import compare, compare_error
+from differential import compare, compare_error, modules
 
 ROWS = [("a", 1, 2.0), ("b", 2, None), ("a", 3, 4.5), ("c", None, 1.0), ("b", 5, 3.0), ("a", 6, None)]
 DDL = "k string, n long, v double"
@@ -67,3 +67,23 @@ def test_registered_for_sql(spark, pyspark_session):
         return s.sql("SELECT k, mean_udf(n) AS m FROM grouped_agg_t GROUP BY k")
 
     compare(build, spark, pyspark_session)
+
+
+def test_a_streaming_aggregation_with_it_fails_when_it_runs(spark, pyspark_session, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.json").write_text('{"k": "a", "n": 1}\n{"k": "b", "n": 2}\n')
+    failures = []
+    for side, s in (("ember", spark), ("pyspark", pyspark_session)):
+        F = modules(side)[0]
+        q = (s.readStream.schema("k string, n long").json(str(src)).groupBy("k").agg(F.pandas_udf(mean, "double")("n"))
+             .writeStream.format("memory").queryName(f"gagg_{side}").outputMode("update").start())
+        try:
+            q.awaitTermination(120)
+        except Exception:  # noqa: BLE001 - awaitTermination re-raises the failure, which q.exception() holds
+            pass
+        finally:
+            failures.append(q.exception())
+            q.stop()
+    assert [type(e).__name__ for e in failures] == ["StreamingQueryException"] * 2
+    assert all("Streaming aggregation doesn't support group aggregate pandas UDF" in str(e) for e in failures)
