@@ -33,12 +33,15 @@ fn names_equal(a: &str, b: &str, cfg: AnalysisConfig) -> bool {
 /// Whether an expression contains an aggregate function call.
 pub fn contains_aggregate(e: &Expr) -> bool {
     let mut found = false;
-    e.walk(&mut |x| {
-        if let Expr::Function { name, .. } = x {
-            if matches!(registry().get(name), Some(FunctionDef::Aggregate(_))) {
-                found = true;
+    e.walk(&mut |x| match x {
+        Expr::Function { name, .. } => {
+            found |= match crate::expr::functions::user_defined::lookup(name) {
+                Some(f) => f.as_aggregate().is_some(),
+                None => matches!(registry().get(name), Some(FunctionDef::Aggregate(_))),
             }
         }
+        Expr::UserFunction { func, .. } if func.0.as_aggregate().is_some() => found = true,
+        _ => {}
     });
     found
 }
@@ -351,6 +354,7 @@ pub fn alias(input: &Plan, qualifier: &str) -> Plan {
 
 /// `groupBy(groups).agg(exprs)`; `groups` empty for a global aggregation. Output: groups then `exprs`.
 pub fn aggregate(input: &Plan, groups: &[Expr], exprs: &[Expr], cfg: AnalysisConfig) -> Result<Plan> {
+    check_pandas_udf_placement(exprs)?;
     let groups = expand_stars(input, groups, cfg)?;
     let exprs = &expand_stars(input, exprs, cfg)?;
     let all: Vec<Expr> = groups.iter().chain(exprs).cloned().collect();
@@ -426,6 +430,43 @@ pub fn aggregate(input: &Plan, groups: &[Expr], exprs: &[Expr], cfg: AnalysisCon
         proj.push(p);
     }
     Ok(LogicalPlan::new(PlanNode::Project { input: agg, exprs: proj }, PlanSchema { fields: fields.into(), attrs }))
+}
+
+/// Spark runs group-aggregate pandas UDFs in their own operator: they cannot share an aggregation with built-in
+/// aggregates.
+fn check_pandas_udf_placement(exprs: &[Expr]) -> Result<()> {
+    let (mut udfs, mut builtin) = (Vec::<String>::new(), false);
+    for e in exprs {
+        e.walk(&mut |x| match x {
+            Expr::UserFunction { func, .. } if func.0.as_aggregate().is_some() => {
+                let name = format!("`{}`", func.0.name());
+                if !udfs.contains(&name) {
+                    udfs.push(name);
+                }
+            }
+            Expr::Function { name, .. } => {
+                if let Some(f) = crate::expr::functions::user_defined::lookup(name) {
+                    if f.as_aggregate().is_some() {
+                        let name = format!("`{name}`");
+                        if !udfs.contains(&name) {
+                            udfs.push(name);
+                        }
+                    }
+                } else if matches!(registry().get(name), Some(FunctionDef::Aggregate(_))) {
+                    builtin = true;
+                }
+            }
+            _ => {}
+        });
+    }
+    if builtin && !udfs.is_empty() {
+        return Err(EmberError::with_condition(
+            crate::error::ErrorKind::Analysis,
+            "INVALID_PANDAS_UDF_PLACEMENT",
+            [("functionList", udfs.join(", "))],
+        ));
+    }
+    Ok(())
 }
 
 /// `df.orderBy(...)`: each key an expression, optionally wrapped in `Expr::Sort`.
@@ -898,6 +939,7 @@ pub fn flat_map_groups_with_state(
     state: Fields,
     output_mode: &str,
     timeout: &str,
+    grouped_map: bool,
     cfg: AnalysisConfig,
 ) -> Result<Plan> {
     let append = match output_mode.to_ascii_lowercase().as_str() {
@@ -924,6 +966,7 @@ pub fn flat_map_groups_with_state(
         timeout,
         event_column,
         has_watermark: event_column.is_some(),
+        grouped_map,
     };
     Ok(LogicalPlan::new(PlanNode::FlatMapGroupsWithState { input: input.clone(), spec }, PlanSchema::fresh(output)))
 }

@@ -424,6 +424,10 @@ fn run_loop(
         Some(c) => restore(&mut run, c, &rec)?,
         None => Vec::new(),
     };
+    if matches!(run.trigger, Trigger::RealTime(_)) {
+        crate::stream::real_time::check_sources(run.incremental.plan())?;
+    }
+    let observations = crate::stream::observed_metrics::observations(run.incremental.plan());
     // As Spark, a batch without data runs only after a batch of this run (a restart waits for data first).
     let mut ran_this_run = false;
     let retain: i64 =
@@ -650,6 +654,7 @@ fn run_loop(
             }
         });
         let ms = |d: Duration| d.as_millis() as u64;
+        let observed_metrics = crate::stream::observed_metrics::collect(&observations, &ctx.eval)?;
         let progress = StreamingQueryProgress {
             id: id.to_string(),
             run_id: run_id.to_string(),
@@ -673,6 +678,7 @@ fn run_loop(
             state_operators: run.incremental.operator_metrics().iter().map(|m| m.progress()).collect(),
             sources,
             sink: SinkProgress { description: run.sink.description(), num_output_rows: out_rows },
+            observed_metrics,
         };
         idle_reported = false;
         ran_this_run = true;
@@ -693,7 +699,7 @@ fn run_loop(
             shared.changed.notify_all();
         }
         batch_id += 1;
-        if cleanup && matches!(run.trigger, Trigger::Default | Trigger::Continuous(_)) {
+        if cleanup && matches!(run.trigger, Trigger::Default | Trigger::Continuous(_) | Trigger::RealTime(_)) {
             // Timeout-only batches under the default trigger would otherwise follow each other with no pause.
             pause(shared, Duration::from_millis(10));
         }

@@ -71,17 +71,20 @@ class GroupedData:
         from ember.sql.readwriter import _schema_json
         from ember.sql.types import _parse_datatype_json_string
 
-        if self._df.isStreaming:
-            raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED",
-                         "applyInPandas on a streaming DataFrame is not supported by ember yet.")
         session = self._df.sparkSession
         schema_json = _schema_json(schema)
         runner = _GroupedMapRunner(func, _parse_datatype_json_string(schema_json).names,
                                    session.conf.get("spark.sql.session.timeZone"))
         state_json = _schema_json(f"{STATE_NAMES[0]} int")
         jdf = self._df._jdf.apply_in_pandas_with_state(self._groups, runner, schema_json, state_json, "append",
-                                                        "NoTimeout")
+                                                        "NoTimeout", True)
         return DataFrame(jdf, session)
+
+    def cogroup(self, other: "GroupedData") -> Any:
+        """This grouping and ``other``'s, for ``applyInPandas(func(left, right), schema)`` per key."""
+        from ember.sql.pandas.group_ops import PandasCogroupedOps
+
+        return PandasCogroupedOps(self, other)
 
     def applyInPandasWithState(self, func, outputStructType, stateStructType, outputMode: str, timeoutConf: str) -> "DataFrame":
         """Arbitrary state per group: ``func(key, Iterator[pandas.DataFrame], GroupState) -> Iterator[DataFrame]``."""

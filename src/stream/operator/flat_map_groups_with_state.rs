@@ -22,6 +22,10 @@ use crate::types::batch::make_batch;
 
 pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
     let PlanNode::FlatMapGroupsWithState { input, spec } = &p.node else { return Ok(None) };
+    if spec.grouped_map {
+        // applyInPandas keeps no state: the stateless part of the query runs it on each micro-batch.
+        return Ok(None);
+    }
     let keys: Vec<String> = spec
         .keys
         .iter()
