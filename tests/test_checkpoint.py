@@ -223,6 +223,18 @@ STATEFUL = {
 }
 
 
+def _group_state_with_timeout(df):
+    """applyInPandasWithState keyed over both state partitions, with event-time timeouts that remove keys."""
+    from test_differential_group_state import session_with_event_timeout
+
+    return (df.withWatermark("ts", "10 seconds").groupBy("k")
+            .applyInPandasWithState(session_with_event_timeout, "k STRING, n LONG, closed BOOLEAN", "n LONG",
+                                    "append", "EventTimeTimeout"))
+
+
+STATEFUL["group_state"] = (_group_state_with_timeout, "append")
+
+
 @pytest.mark.parametrize("name", sorted(STATEFUL))
 def test_state_continues_across_restarts(name, spark, tmp_path):
     import datetime as dt

@@ -406,3 +406,193 @@ def test_save_as_table_and_spark_table(spark, tmp_path):
     spark.createDataFrame([(9, "z")], "id BIGINT, p STRING").write.format("delta").mode("overwrite").saveAsTable("users")
     assert _sorted(spark.table("users")) == [(9, "z")]
     assert deltalake.DeltaTable(str(location)).version() == 2
+
+
+def _commit(path, version):
+    with open(os.path.join(str(path), "_delta_log", f"{version:020}.json")) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def test_replace_where_on_data_columns_rewrites_the_files_holding_matching_rows(spark, tmp_path):
+    path = str(tmp_path / "t")
+    spark.createDataFrame([(1, 1.0), (2, 2.0), (3, None)], "id BIGINT, x DOUBLE").write.format("delta").save(path)
+    spark.createDataFrame([(10, 5.0), (11, 6.0)], "id BIGINT, x DOUBLE").write.format("delta").mode("append").save(path)
+    untouched = [a["add"]["path"] for a in _commit(path, 1) if "add" in a]
+    new = spark.createDataFrame([(7, 1.5)], "id BIGINT, x DOUBLE")
+    new.write.format("delta").mode("overwrite").option("replaceWhere", "x >= 1.5 AND x < 5").save(path)
+    # Row 2 goes; rows 1 (false) and 3 (null) of its file stay; the second file has no matching row and is kept.
+    assert _rows(path)[0] == [(1, 1.0), (3, None), (7, 1.5), (10, 5.0), (11, 6.0)]
+    actions = _commit(path, 2)
+    removed = [a["remove"]["path"] for a in actions if "remove" in a]
+    assert removed == [a["add"]["path"] for a in _commit(path, 0) if "add" in a]
+    assert not set(removed) & set(untouched)
+    assert sum("add" in a for a in actions) == 2  # the new rows and the kept rows of the rewritten file
+    assert deltalake.DeltaTable(path).history(1)[0]["operationParameters"]["predicate"] == '["x >= 1.5 AND x < 5"]'
+    assert _sorted(spark.read.format("delta").load(path)) == [(1, 1.0), (3, None), (7, 1.5), (10, 5.0), (11, 6.0)]
+    # Every new row must satisfy the predicate (null does not): Delta's error, and nothing committed.
+    for bad in ([(8, 9.0)], [(8, None)]):
+        with pytest.raises(AnalysisException, match=r"\[DELTA_REPLACE_WHERE_MISMATCH\] Written data does not conform "
+                                                     r"to partial table overwrite condition or constraint 'x < 5'"):
+            spark.createDataFrame(bad, "id BIGINT, x DOUBLE").write.format("delta").mode("overwrite").option(
+                "replaceWhere", "x < 5").save(path)
+    assert deltalake.DeltaTable(path).version() == 2
+
+
+def test_replace_where_on_partition_and_data_columns(spark, tmp_path):
+    path = str(tmp_path / "t")
+    df = spark.createDataFrame([(1, "a"), (2, "a"), (3, "b"), (4, "b")], "id BIGINT, p STRING")
+    df.write.format("delta").partitionBy("p").save(path)
+    new = spark.createDataFrame([(20, "b")], "id BIGINT, p STRING")
+    # The partition conjunct prunes: partition a's file is not read (moved away meanwhile, it is not missed).
+    [a_file] = [a["add"]["path"] for a in _commit(path, 0) if "add" in a and a["add"]["partitionValues"]["p"] == "a"]
+    os.rename(os.path.join(path, a_file), os.path.join(path, "aside"))
+    new.write.format("delta").mode("overwrite").option("replaceWhere", "p = 'b' AND id > 3").save(path)
+    os.rename(os.path.join(path, "aside"), os.path.join(path, a_file))
+    assert _rows(path)[0] == [(1, "a"), (2, "a"), (3, "b"), (20, "b")]
+    removed = [a["remove"]["partitionValues"] for a in _commit(path, 1) if "remove" in a]
+    assert removed == [{"p": "b"}]
+
+
+def test_append_only_tables_refuse_overwrites(spark, tmp_path):
+    path = str(tmp_path / "t")
+    deltalake.write_deltalake(path, pa.table({"id": pa.array([1], pa.int64())}),
+                              configuration={"delta.appendOnly": "true"})
+    spark.createDataFrame([(2,)], "id BIGINT").write.format("delta").mode("append").save(path)
+    with pytest.raises(AnalysisException, match=r"\[DELTA_CANNOT_MODIFY_APPEND_ONLY\] This table is configured to "
+                                                 r"only allow appends"):
+        spark.createDataFrame([(3,)], "id BIGINT").write.format("delta").mode("overwrite").save(path)
+    assert _rows(path)[0] == [(1,), (2,)]
+
+
+def _log_with_protocol(path, protocol):
+    log = path / "_delta_log"
+    log.mkdir(parents=True)
+    schema = {"type": "struct", "fields": [{"name": "id", "type": "long", "nullable": True, "metadata": {}}]}
+    actions = [{"protocol": protocol},
+               {"metaData": {"id": "x", "format": {"provider": "parquet", "options": {}},
+                             "schemaString": json.dumps(schema), "partitionColumns": [], "configuration": {}}}]
+    (log / f"{0:020}.json").write_text("\n".join(json.dumps(a) for a in actions) + "\n")
+
+
+def test_table_features_ember_cannot_honour_are_refused_by_name(spark, tmp_path):
+    dv = tmp_path / "dv"
+    _log_with_protocol(dv, {"minReaderVersion": 3, "minWriterVersion": 7, "readerFeatures": ["deletionVectors"],
+                            "writerFeatures": ["deletionVectors"]})
+    with pytest.raises(AnalysisException, match=r"\[DELTA_UNSUPPORTED_FEATURES_FOR_READ\] Unsupported Delta read "
+                                                 r"feature: .* unsupported by ember: deletionVectors\."):
+        spark.read.format("delta").load(str(dv)).collect()
+    with pytest.raises(AnalysisException, match=r"DELTA_UNSUPPORTED_FEATURES_FOR_READ.*deletionVectors"):
+        spark.readStream.format("delta").load(str(dv))
+    cm = tmp_path / "cm"
+    _log_with_protocol(cm, {"minReaderVersion": 2, "minWriterVersion": 5})
+    with pytest.raises(AnalysisException, match=r"DELTA_UNSUPPORTED_FEATURES_FOR_READ.*columnMapping"):
+        spark.read.format("delta").load(str(cm)).collect()
+    # A writer feature: the table reads, but ember does not write it.
+    cdf = tmp_path / "cdf"
+    deltalake.write_deltalake(str(cdf), pa.table({"id": pa.array([1], pa.int64())}),
+                              configuration={"delta.enableChangeDataFeed": "true"})
+    assert _sorted(spark.read.format("delta").load(str(cdf))) == [(1,)]
+    with pytest.raises(AnalysisException, match=r"\[DELTA_UNSUPPORTED_FEATURES_FOR_WRITE\] Unsupported Delta write "
+                                                 r"feature: .*changeDataFeed"):
+        spark.createDataFrame([(2,)], "id BIGINT").write.format("delta").mode("append").save(str(cdf))
+    assert deltalake.DeltaTable(str(cdf)).version() == 0
+
+
+def _collect_batches(df, ck):
+    seen = []
+    q = (df.writeStream.foreachBatch(lambda d, i: seen.append(sorted(tuple(r) for r in d.collect())))
+         .option("checkpointLocation", str(ck)).start())
+    return q, seen
+
+
+def test_streaming_source_max_bytes_per_trigger_is_a_soft_limit(spark, tmp_path):
+    src = str(tmp_path / "src")
+    for i in range(4):
+        spark.createDataFrame([(i,)], "id BIGINT").write.format("delta").mode("append").save(src)
+    sizes = pa.table(deltalake.DeltaTable(src).get_add_actions(flatten=True)).column("size_bytes").to_pylist()
+    # Files are admitted while the batch is under the limit: the file that crosses it is in the batch.
+    limit = min(sizes) + 1
+    q, seen = _collect_batches(spark.readStream.format("delta").option("maxBytesPerTrigger", limit).load(src),
+                               tmp_path / "ck")
+    q.processAllAvailable()
+    q.stop()
+    assert [len(b) for b in seen] == [2, 2]
+    assert sorted(r for b in seen for r in b) == [(0,), (1,), (2,), (3,)]
+    with pytest.raises(Exception, match="maxBytesPerTrigger"):
+        spark.readStream.format("delta").option("maxBytesPerTrigger", "lots").load(src)
+
+
+def test_streaming_source_starting_timestamp(spark, tmp_path):
+    src = tmp_path / "src"
+    for i in range(3):
+        spark.createDataFrame([(i,)], "id BIGINT").write.format("delta").mode("append").save(str(src))
+    # Commit times are the commit files' times (no in-commit timestamps): pin them.
+    base = 1_700_000_000
+    for v in range(3):
+        os.utime(src / "_delta_log" / f"{v:020}.json", (base + 100 * v, base + 100 * v))
+
+    def run(ts, name):
+        df = spark.readStream.format("delta").option("startingTimestamp", ts).load(str(src))
+        q, seen = _collect_batches(df, tmp_path / name)
+        q.processAllAvailable()
+        q.stop()
+        return sorted(r for b in seen for r in b)
+
+    # 2023-11-14 22:13:20 UTC is version 0's time: the first version at or after a time is where reading starts.
+    assert run("2023-11-14 22:14:00", "a") == [(1,), (2,)]
+    assert run("2023-11-14 22:15:00", "b") == [(1,), (2,)]
+    assert run("2023-11-14 22:13:20", "c") == [(0,), (1,), (2,)]
+    assert run("2020-01-01", "d") == [(0,), (1,), (2,)]
+    with pytest.raises(AnalysisException, match=r"\[DELTA_TIMESTAMP_GREATER_THAN_COMMIT\] The provided timestamp "
+                                                 r"\(2023-11-14 22:20:00\.0\) is after the latest version available to "
+                                                 r"this\ntable \(2023-11-14 22:16:40\.0\)\. Please use a timestamp "
+                                                 r"before or at 2023-11-14 22:16:40\."):
+        spark.readStream.format("delta").option("startingTimestamp", "2023-11-14 22:20:00").load(str(src))
+    with pytest.raises(AnalysisException, match=r"\[DELTA_VERSION_NOT_FOUND\] Cannot time travel Delta table to "
+                                                 r"version 5\. Available versions: \[0, 2\]"):
+        spark.readStream.format("delta").option("startingVersion", 5).load(str(src))
+    # Delta's conf for a starting point past the latest commit: the stream starts after it.
+    s2 = spark.newSession()
+    s2.conf.set("spark.databricks.delta.changeDataFeed.timestampOutOfRange.enabled", "true")
+    df = s2.readStream.format("delta").option("startingTimestamp", "2023-11-14 22:20:00").load(str(src))
+    q, seen = _collect_batches(df, tmp_path / "e")
+    q.processAllAvailable()
+    s2.createDataFrame([(3,)], "id BIGINT").write.format("delta").mode("append").save(str(src))
+    q.processAllAvailable()
+    q.stop()
+    assert sorted(r for b in seen for r in b) == [(3,)]
+
+
+def test_read_stream_table_of_a_delta_save_as_table(spark, tmp_path):
+    spark = spark.newSession()
+    spark._jsession.conf_set("spark.sql.warehouse.dir", str(tmp_path / "wh"))  # static: not via spark.conf
+    spark.createDataFrame([(1, "a"), (2, "b")], "id BIGINT, p STRING").write.format("delta").partitionBy(
+        "p").saveAsTable("events")
+    df = spark.readStream.table("events")
+    assert df.isStreaming and df.columns == ["id", "p"]
+    q, seen = _collect_batches(df, tmp_path / "ck")
+    q.processAllAvailable()
+    spark.createDataFrame([(3, "a")], "id BIGINT, p STRING").write.format("delta").mode("append").saveAsTable("events")
+    q.processAllAvailable()
+    q.stop()
+    assert seen == [[(1, "a"), (2, "b")], [(3, "a")]]
+    with pytest.raises(AnalysisException, match=r"\[TABLE_OR_VIEW_NOT_FOUND\]"):
+        spark.readStream.table("no_such_table")
+
+
+def test_streaming_source_limits_under_once_and_available_now(spark, tmp_path):
+    src = str(tmp_path / "src")
+    for i in range(3):
+        spark.createDataFrame([(i,)], "id BIGINT").write.format("delta").mode("append").save(src)
+
+    def batches(name, **trigger):
+        seen = []
+        q = (spark.readStream.format("delta").option("maxFilesPerTrigger", 1).load(src).writeStream
+             .foreachBatch(lambda d, i: seen.append(sorted(tuple(r) for r in d.collect()))).trigger(**trigger)
+             .option("checkpointLocation", str(tmp_path / name)).start())
+        q.awaitTermination()
+        return seen
+
+    # Trigger.Once reads everything available in its one batch; availableNow keeps the limit.
+    assert batches("once", once=True) == [[(0,), (1,), (2,)]]
+    assert batches("now", availableNow=True) == [[(0,)], [(1,)], [(2,)]]

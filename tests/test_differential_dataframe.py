@@ -106,6 +106,10 @@ CASES = {
     "create_inferred_types": lambda s, F, T: s.createDataFrame([(1, 1.5, "x", True, dt.date(2024, 1, 2), Decimal("1.50"), [1, 2], {"k": "v"})]),
     "create_struct_type": lambda s, F, T: s.createDataFrame([(1, "x")], T.StructType([T.StructField("a", T.IntegerType()), T.StructField("b", T.StringType())])),
     "integer_overflow": lambda s, F, T: s.createDataFrame([(2147483647, 9223372036854775807)], "i int, l bigint").select(F.col("i") + 1, F.col("l") + 1, F.col("i") * 2),
+    # `*` as a function's arguments stands for the input's columns, as Spark's analyzer expands it.
+    "star_in_function_arguments": lambda s, F, T: people(s).select(F.struct("*"), F.to_json(F.struct("*")), F.hash("*"), F.concat_ws("-", "*"), F.struct("id", "*"), F.expr("to_json(struct(*))"), F.array(F.struct("*"))),
+    "star_in_with_column_and_agg": lambda s, F, T: people(s).withColumn("j", F.to_json(F.struct("*"))).groupBy("city").agg(F.sort_array(F.collect_list(F.struct("*"))).alias("rows"), F.count("*")),
+    "star_of_a_qualified_frame_in_struct": lambda s, F, T: people(s).alias("p").join(orders(s).alias("o"), F.col("p.id") == F.col("o.person_id")).select(F.struct("o.*").alias("order"), "p.name"),
     "decimal_arithmetic": lambda s, F, T: s.createDataFrame([(Decimal("1.50"), Decimal("3.25"))], "a decimal(10,2), b decimal(5,2)").select(F.col("a") + F.col("b"), F.col("a") * F.col("b"), F.col("a") / F.col("b"), F.col("a") + 1),
 }
 

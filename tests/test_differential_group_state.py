@@ -70,7 +70,8 @@ def _run(s, df, mode):
 
     q = df.writeStream.outputMode(mode).foreachBatch(collect).trigger(availableNow=True).start()
     q.awaitTermination()
-    states = [[(o["operatorName"], o["numRowsTotal"], o["numRowsUpdated"], o["numRowsRemoved"])
+    states = [[(o["operatorName"], o["numRowsTotal"], o["numRowsUpdated"], o["numRowsRemoved"],
+                o["numRowsDroppedByWatermark"], o["numShufflePartitions"], o["numStateStoreInstances"])
                for o in p["stateOperators"]] for p in q.recentProgress]
     return got, states
 
@@ -148,3 +149,39 @@ def test_group_state_contract():
         e.setTimeoutTimestamp(4000)
     e.setTimeoutTimestamp(6000)
     assert e.getCurrentWatermarkMs() == 5000
+
+
+def test_checkpoint_of_the_earlier_state_layout_is_refused_with_its_reason(spark, tmp_path):
+    """ember once kept applyInPandasWithState state in one partition keyed by row-format bytes, with the state's own
+    fields as the values; such a checkpoint (recognised by its recorded shape) is refused, not misread, by a restart
+    and by the state reader."""
+    from ember.errors import StreamingQueryException
+    from ember.testing import MemoryStream
+
+    ck = tmp_path / "ck"
+    src = MemoryStream("k STRING, v LONG", spark)
+
+    def start():
+        df = src.toDF().groupBy("k").applyInPandasWithState(
+            running_total, "k STRING, total LONG, n LONG", "total LONG, n LONG", "update", "NoTimeout")
+        return df.writeStream.format("noop").outputMode("update").option("checkpointLocation", str(ck)).start()
+
+    q = start()
+    src.addData([("a", 1), ("b", 2)])
+    q.processAllAvailable()
+    q.stop()
+    from ember.checkpoint import inspect
+
+    op = inspect(str(ck)).operators[0]
+    assert (op.name, op.partitions, op.state_rows) == ("applyInPandasWithState", 2, 2)
+    assert sorted(os.listdir(ck / "state" / "0")) == ["0", "1", "_metadata"]
+    shape = json.loads((ck / "state" / "0" / "_metadata").read_text())
+    assert shape["keys"] == ["k: string"] and shape["values"] == ["groupState: struct<total:bigint,n:bigint>"]
+    # What the earlier layout recorded: key types only, the state's fields as values.
+    (ck / "state" / "0" / "_metadata").write_text(json.dumps(
+        {"operator": "applyInPandasWithState", "keys": ["string"], "values": ["total: bigint", "n: bigint"]}))
+    q = start()
+    with pytest.raises(StreamingQueryException, match="layout of an earlier ember .*new checkpoint location"):
+        q.awaitTermination(300)
+    with pytest.raises(Exception, match="layout of an earlier ember"):
+        spark.read.format("statestore").load(str(ck)).collect()

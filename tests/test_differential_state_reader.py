@@ -61,8 +61,20 @@ def _group_state(df, F):
                                                   "update", "NoTimeout")
 
 
+def _group_state_with_timeout(df, F):
+    """applyInPandasWithState with an event-time timeout: its state also keeps each key's timeout timestamp, and
+    keys whose timeout passed are removed (deletes in the change feed)."""
+    from test_differential_group_state import session_with_event_timeout
+
+    return (df.withWatermark("ts", "10 seconds").groupBy("k")
+            .applyInPandasWithState(session_with_event_timeout, "k STRING, n LONG, closed BOOLEAN", "n LONG",
+                                    "append", "EventTimeTimeout"))
+
+
 # Read with their own options (a join's state only through joinSide or a store name).
 OTHER_SHAPES = {"join": (_self_join, "append"), "group_state": (_group_state, "update")}
+OTHER_SHAPES["group_state_timeout"] = (_group_state_with_timeout, "append")
+GROUP_STATE_SHAPES = ["group_state", "group_state_timeout"]
 
 
 @pytest.fixture(scope="module")
@@ -113,28 +125,45 @@ def test_state_metadata(spark, pyspark_session, checkpoints, name):
     assert got["ember"] == got["pyspark"]
 
 
-GROUP_STATE_LAYOUT = pytest.mark.xfail(strict=True, reason=(
-    "ember keeps applyInPandasWithState state in one partition, keyed by row-format bytes (key struct<string:binary>)"
-    " with the state's fields at the top of value; Spark partitions it by the grouping keys, with key struct<k:string>"
-    " and value struct<groupState:struct<...>>"))
-JOIN_LAYOUT = pytest.mark.xfail(strict=True, reason=(
-    "ember keeps both join sides in one 'default' store of one partition; Spark keeps four stores "
-    "(left/right-keyToNumValues, left/right-keyWithIndexToValue) per partition, which joinSide reads"))
 
 
-@GROUP_STATE_LAYOUT
-@pytest.mark.parametrize("batch", [None, 1])
-def test_statestore_rows_of_apply_in_pandas_with_state(spark, pyspark_session, checkpoints, batch):
+@pytest.mark.parametrize("name", GROUP_STATE_SHAPES)
+@pytest.mark.parametrize("batch", [None, 0, 1])
+def test_statestore_rows_of_apply_in_pandas_with_state(spark, pyspark_session, checkpoints, name, batch):
     def read(reader, path):
         r = reader.format("statestore")
         return (r if batch is None else r.option("batchId", batch)).load(path)
 
-    got = both(spark, pyspark_session, checkpoints, "group_state", read)
+    got = both(spark, pyspark_session, checkpoints, name, read)
     assert got["ember"] == got["pyspark"]
     assert got["ember"][2], "the state is not empty"
+    # Spark's layout: the grouping columns as the key, the user's state nested in groupState.
+    assert got["ember"][0].startswith("struct<key:struct<k:string>,value:struct<groupState:struct<"), got["ember"][0]
 
 
-@JOIN_LAYOUT
+@pytest.mark.parametrize("name", GROUP_STATE_SHAPES)
+def test_statestore_change_feed_of_apply_in_pandas_with_state(spark, pyspark_session, checkpoints, name):
+    def read(reader, path):
+        return (reader.format("statestore").option("readChangeFeed", True)
+                .option("changeStartBatchId", 0).load(path))
+
+    got = both(spark, pyspark_session, checkpoints, name, read)
+    assert got["ember"] == got["pyspark"]
+    assert len({r[-1] for r in got["ember"][2]}) == 2, "the keys are spread over both shuffle partitions"
+
+
+def test_statestore_change_feed_of_apply_in_pandas_with_state_over_batches_without_changes(
+        spark, pyspark_session, checkpoints):
+    # Batch 1 only raised the watermark (no key timed out): no rows, but the columns are typed as the state's.
+    def read(reader, path):
+        return (reader.format("statestore").option("readChangeFeed", True)
+                .option("changeStartBatchId", 1).option("changeEndBatchId", 1).load(path))
+
+    got = both(spark, pyspark_session, checkpoints, "group_state_timeout", read)
+    assert got["ember"] == got["pyspark"]
+    assert got["ember"][2] == [] and "groupState:struct<n:bigint>,timeoutTimestamp:bigint" in got["ember"][0]
+
+
 @pytest.mark.parametrize("side", ["left", "right"])
 @pytest.mark.parametrize("batch", [None, 1])
 def test_statestore_rows_of_a_join_side(spark, pyspark_session, checkpoints, side, batch):
@@ -147,12 +176,51 @@ def test_statestore_rows_of_a_join_side(spark, pyspark_session, checkpoints, sid
     assert got["ember"][2], "the state is not empty"
 
 
-@pytest.mark.parametrize("name", [pytest.param("join", marks=JOIN_LAYOUT),
-                                  pytest.param("group_state", marks=GROUP_STATE_LAYOUT)])
+JOIN_STORES = ["left-keyToNumValues", "left-keyWithIndexToValue", "right-keyToNumValues",
+               "right-keyWithIndexToValue"]
+
+
+@pytest.mark.parametrize("store", JOIN_STORES)
+@pytest.mark.parametrize("batch", [None, 1])
+def test_statestore_rows_of_a_join_store(spark, pyspark_session, checkpoints, store, batch):
+    """Spark's four stores of a join read raw: counts per key; rows under (key, index) with their matched flag."""
+    def read(reader, path):
+        r = reader.format("statestore").option("storeName", store)
+        return (r if batch is None else r.option("batchId", batch)).load(path)
+
+    got = both(spark, pyspark_session, checkpoints, "join", read)
+    assert got["ember"] == got["pyspark"]
+    assert got["ember"][2], "the state is not empty"
+    # Batch 1 holds keys in both partitions.
+    if batch == 1:
+        assert {r[-1] for r in got["ember"][2]} == {0, 1}
+
+
+@pytest.mark.parametrize("name", ["join", *GROUP_STATE_SHAPES])
 def test_state_metadata_of_joins_and_group_state(spark, pyspark_session, checkpoints, name):
     got = both(spark, pyspark_session, checkpoints, name,
                lambda reader, path: reader.format("state-metadata").load(path))
     assert got["ember"] == got["pyspark"]
+
+
+@pytest.mark.parametrize("options,condition", [
+    ({"joinSide": "left", "storeName": "left-keyToNumValues"}, "STDS_CONFLICT_OPTIONS"),
+    ({"storeName": "default"}, "STDS_FAILED_TO_READ_STATE_SCHEMA"),
+    ({}, "STDS_FAILED_TO_READ_STATE_SCHEMA"),
+    ({"joinSide": "outer"}, "STDS_INVALID_OPTION_VALUE.WITH_MESSAGE"),
+], ids=["side_and_store", "default_store", "no_option", "bad_side"])
+def test_join_option_errors(spark, pyspark_session, checkpoints, options, condition):
+    """A join's state is read only through joinSide or one of its four store names."""
+    messages = set()
+    for side, session in (("ember", spark), ("pyspark", pyspark_session)):
+        with pytest.raises(Exception) as e:
+            session.read.format("statestore").options(**options).load(checkpoints[(side, "join")]).collect()
+        assert e.value.getCondition() == condition, (side, e.value)
+        assert type(e.value).__name__ == "SparkRuntimeException", (side, type(e.value))
+        messages.add(str(e.value).split(" SQLSTATE")[0].strip())
+    # The schema error names each engine's own checkpoint path; the others say the same words.
+    if condition != "STDS_FAILED_TO_READ_STATE_SCHEMA":
+        assert len(messages) == 1, messages
 
 
 @pytest.mark.parametrize("options,condition", [

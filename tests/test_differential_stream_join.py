@@ -165,7 +165,7 @@ def test_join_restarts_from_its_checkpoint(tmp_path, spark, pyspark_session):
         _write(base / "purchases", PURCHASES[:3], "buyer", "purchase_time", "purchase_id")
         paths = (str(base / "clicks"), str(base / "purchases"))
         build = CASES["left_outer_range"]
-        first = _run(s, build(s, paths, F), checkpoint=str(base / "ckpt"))[0]
+        first = _run(s, build(s, paths, F), checkpoint=str(base / "ckpt"))
         # More files arrive while the query is down; the restarted query matches them against the saved state.
         for side, rows, names in (("clicks", CLICKS, ("clicker", "click_time", "click_id")),
                                   ("purchases", PURCHASES, ("buyer", "purchase_time", "purchase_id"))):
@@ -174,11 +174,12 @@ def test_join_restarts_from_its_checkpoint(tmp_path, spark, pyspark_session):
                 p.write_text("".join(json.dumps(dict(zip(names, (u, f"{T0}{t:02d}", v)))) + "\n"
                                      for u, t, v in rows[i]))
                 os.utime(p, (1_700_000_000 + i, 1_700_000_000 + i))
-        second = _run(s, build(s, paths, F), checkpoint=str(base / "ckpt"))[0]
-        results.append((first, second))
+        second = _run(s, build(s, paths, F), checkpoint=str(base / "ckpt"))
+        # Rows per batch and the state figures (the restarted run's start from the state it loaded).
+        results.append((first[0], first[1], second[0], second[1]))
     assert results[0] == results[1], f"\nember:   {results[0]}\npyspark: {results[1]}"
     # The restarted run matched f's click and purchase, which both arrived after the restart.
-    assert any(r[0] == "f" for _, rows in results[0][1] for r in rows)
+    assert any(r[0] == "f" for _, rows in results[0][2] for r in rows)
 
 
 INVALID = {
@@ -310,6 +311,9 @@ def test_join_checks_match_spark(name, mode, streams, spark, pyspark_session):
     assert ours == theirs, f"\nember:   {ours}\npyspark: {theirs}"
 
 
+# f's refund time "00:00:60" does not parse: its refund_time is null. Spark's optimizer infers `isnotnull(refund_time)`
+# from the range condition and filters the row out below the join (inner and left outer alike: refunds are the side
+# an outer join does not preserve), so it is neither stored nor counted.
 REFUNDS = [[("a", 9, 20)], [("c", 31, 21)], [("e", 44, 22), ("a", 15, 23)], [], [("f", 60, 24)], []]
 
 
@@ -327,9 +331,41 @@ def test_join_of_three_streams_matches_batch_by_batch(how, streams, tmp_path, sp
         return first.join(refunds, F.expr("clicker = refunder AND refund_time >= click_time AND "
                                           "refund_time <= click_time + interval 15 seconds"), how)
 
-    # Rows per batch and watermarks match. State figures are left out, as found: in the batch where only the
-    # purchase h (00:00:57) arrives, ember's first join counts it as stored (7 rows, 1 updated) and Spark's does
-    # not (6 rows, 0 updated), though neither drops it as late and both emit the same rows.
-    batches, states, _ = _compare(spark, pyspark_session, build, streams, states=False)
+    batches, states, _ = _compare(spark, pyspark_session, build, streams)
     assert sum(len(rows) for _, rows in batches) > 0
     assert all(len(s) == 2 for s in states)
+
+
+def test_a_join_checkpoint_of_the_one_store_layout_is_refused_by_name(streams, tmp_path, spark):
+    """Earlier ember kept a join's state in one 'default' store (its `_metadata` had no store list): such a
+    checkpoint is refused with a message saying so, not misread."""
+    import ember.sql.functions as F
+
+    ckpt = tmp_path / "ckpt"
+    _run(spark, CASES["inner_range"](spark, streams, F), checkpoint=str(ckpt))
+    meta = ckpt / "state" / "0" / "_metadata"
+    shape = json.loads(meta.read_text())
+    assert shape["stores"] == ["left-keyToNumValues", "left-keyWithIndexToValue", "right-keyToNumValues",
+                               "right-keyWithIndexToValue"]
+    del shape["stores"]
+    meta.write_text(json.dumps(shape))
+    with pytest.raises(Exception) as e:
+        _run(spark, CASES["inner_range"](spark, streams, F), checkpoint=str(ckpt))
+    assert "one 'default' store" in str(e.value) and "new checkpoint location" in str(e.value), e.value
+
+
+@pytest.mark.parametrize("how", ["inner", "leftOuter", "rightOuter", "fullOuter", "leftSemi"])
+def test_rows_with_null_keys_or_times_are_filtered_as_spark_infers(how, tmp_path, spark, pyspark_session):
+    """Rows with a null join key or a null event time (an unparsable time) on either side: Spark's inferred
+    `isnotnull` filters take them out below the join on the sides the join type lets them filter, the preserved
+    side of an outer join keeps them (a null key matching a null key of a full outer join's other side, as Spark's
+    state compares key bytes). Same rows, watermarks and state figures. The null-key rows are never their batch's
+    latest event: Spark pushes the key's `isnotnull` below withWatermark, ember filters at the join, so a
+    null-key row holding a batch's maximum event time would move ember's watermark and not Spark's."""
+    clicks = [[("a", 1, 1), (None, 0, 2), ("b", 61, 3)], [("a", 12, 4), (None, 11, 5)], [("c", 40, 6)], []]
+    purchases = [[("a", 5, 10), (None, 3, 11)], [("b", 62, 12), ("a", 14, 13)], [("c", 44, 14)], [("d", 59, 15)]]
+    _write(tmp_path / "clicks", clicks, "clicker", "click_time", "click_id")
+    _write(tmp_path / "purchases", purchases, "buyer", "purchase_time", "purchase_id")
+    paths = (str(tmp_path / "clicks"), str(tmp_path / "purchases"))
+    batches, states, _ = _compare(spark, pyspark_session, _range_join(how), paths)
+    assert sum(len(rows) for _, rows in batches) > 0

@@ -60,7 +60,14 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
         }
         PlanNode::Aggregate { input, group_exprs, aggregates } => {
             let batches = execute(input, ctx)?;
-            crate::exec::aggregate::hash_aggregate(&batches, group_exprs, aggregates, &schema, ctx)?
+            // Spark aggregates with pandas UDFs in their own operator, which gives no row for no input rows, even
+            // without grouping.
+            let in_python = !aggregates.is_empty() && aggregates.iter().all(|a| a.func.runs_in_python());
+            if group_exprs.is_empty() && in_python && batches.iter().all(|b| b.num_rows() == 0) {
+                Vec::new()
+            } else {
+                crate::exec::aggregate::hash_aggregate(&batches, group_exprs, aggregates, &schema, ctx)?
+            }
         }
         PlanNode::Join { left, right, join_type, left_keys, right_keys, filter } => {
             let (l, r) = rayon::join(|| execute(left, ctx), || execute(right, ctx));
@@ -171,6 +178,13 @@ pub fn execute(plan: &LogicalPlan, ctx: &ExecContext) -> Result<Vec<RecordBatch>
         }
         PlanNode::MergeSessions { input, keys, session } => {
             crate::exec::time_window::merge_sessions(&execute(input, ctx)?, keys, *session, &schema, ctx)?
+        }
+        PlanNode::Passthrough { input, kind: crate::plan::PassthroughKind::Observe(o) } => {
+            let rows = execute(input, ctx)?;
+            crate::exec::observe::record(o, &rows, ctx)?;
+            rows.into_iter()
+                .map(|b| make_batch(schema.clone(), b.columns().to_vec(), b.num_rows()))
+                .collect::<Result<Vec<_>>>()?
         }
         PlanNode::Passthrough { input, .. } | PlanNode::EventTimeWatermark { input, .. } => execute(input, ctx)?
             .into_iter()

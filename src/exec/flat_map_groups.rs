@@ -136,16 +136,74 @@ pub fn run_once(
     Ok(results.output)
 }
 
-/// transformWithState on a batch DataFrame: one pass over the groups with empty state, no timers due.
+/// transformWithState's initial state: its DataFrame run and grouped by its keys (typed as the operator's, so
+/// the same converter encodes both).
+pub fn initial_state_groups(
+    init: &crate::plan::stateful_processor_spec::InitialState,
+    converter: &RowConverter,
+    ctx: &ExecContext,
+) -> Result<(KeyGroups, SchemaRef)> {
+    let schema = init.plan.schema.arrow_schema();
+    let rows = crate::exec::execute::execute(&init.plan, ctx)?;
+    let all = arrow::compute::concat_batches(&schema, &rows)?;
+    Ok((group_rows(&init.keys, converter, &all, &schema, ctx)?, schema))
+}
+
+/// A batch's groups joined with the initial state's: the keys of either, in their sort order (a key with only
+/// initial state gets an empty range of rows), and the initial rows of each.
+pub fn with_initial_state(
+    input: KeyGroups,
+    init: KeyGroups,
+    input_schema: &SchemaRef,
+    init_schema: &SchemaRef,
+) -> Result<(KeyGroups, crate::plan::stateful_processor_spec::InitialRows)> {
+    let (mut keys, mut order, mut offsets) = (Vec::new(), Vec::new(), vec![0usize]);
+    let (mut init_order, mut init_offsets) = (Vec::new(), vec![0usize]);
+    let (mut a, mut b) = (0, 0);
+    while a < input.keys.len() || b < init.keys.len() {
+        let from_input = a < input.keys.len() && (b >= init.keys.len() || input.keys[a] <= init.keys[b]);
+        let from_init = b < init.keys.len() && (a >= input.keys.len() || init.keys[b] <= input.keys[a]);
+        if from_input {
+            keys.push(input.keys[a].clone());
+            order.extend(input.offsets[a] as u32..input.offsets[a + 1] as u32);
+            a += 1;
+        } else {
+            keys.push(init.keys[b].clone());
+        }
+        if from_init {
+            init_order.extend(init.offsets[b] as u32..init.offsets[b + 1] as u32);
+            b += 1;
+        }
+        offsets.push(order.len());
+        init_offsets.push(init_order.len());
+    }
+    let data = take_rows(&input.data, order, input_schema)?;
+    let init_data = take_rows(&init.data, init_order, init_schema)?;
+    Ok((
+        KeyGroups { keys, data, offsets },
+        crate::plan::stateful_processor_spec::InitialRows { data: init_data, offsets: init_offsets },
+    ))
+}
+
+/// transformWithState on a batch DataFrame: one pass over the groups (and the initial state's) with empty state,
+/// no timers due.
 pub fn transform_once(
     spec: &crate::plan::stateful_processor_spec::TransformWithStateSpec,
     rows: &[RecordBatch],
     input_schema: &SchemaRef,
     ctx: &ExecContext,
 ) -> Result<Vec<RecordBatch>> {
+    let spec = &spec.declared()?;
     let converter = key_converter(&spec.keys)?;
     let all = arrow::compute::concat_batches(input_schema, rows)?;
-    let groups = group_rows(&spec.keys, &converter, &all, input_schema, ctx)?;
+    let mut groups = group_rows(&spec.keys, &converter, &all, input_schema, ctx)?;
+    let mut initial = None;
+    if let Some(init) = &spec.initial_state {
+        let (init, init_schema) = initial_state_groups(init, &converter, ctx)?;
+        let (merged, rows) = with_initial_state(groups, init, input_schema, &init_schema)?;
+        groups = merged;
+        initial = Some(rows);
+    }
     if groups.keys.is_empty() {
         return Ok(vec![]);
     }
@@ -161,6 +219,7 @@ pub fn transform_once(
         batch_timestamp_ms: ctx.eval.now_micros / 1000,
         watermark_ms: -1,
         timer_threshold_ms: None,
+        initial,
     })?;
     Ok(results.output)
 }

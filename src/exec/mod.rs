@@ -5,6 +5,7 @@ pub mod execute;
 pub mod flat_map_groups;
 pub mod hashing;
 pub mod join;
+pub mod observe;
 pub mod print_schema;
 pub mod scan;
 pub mod show;

@@ -322,7 +322,10 @@ impl<'a> Resolver<'a> {
                 Ok(PhysicalExpr::new(PhysicalKind::IsNotNull(Box::new(i)), DataType::Boolean, false))
             }
             Expr::Function { name, args, distinct } => self.resolve_function(e, name, args, *distinct),
-            Expr::UserFunction { func, args } => self.resolve_scalar(func.0.clone(), args),
+            Expr::UserFunction { func, args } => match func.0.as_aggregate() {
+                Some(agg) => self.resolve_aggregate(e, agg, args, false),
+                None => self.resolve_scalar(func.0.clone(), args),
+            },
             Expr::CaseWhen { branches, otherwise } => {
                 let mut conds = Vec::new();
                 let mut values = Vec::new();
@@ -446,9 +449,53 @@ impl<'a> Resolver<'a> {
         Ok(PhysicalExpr::new(PhysicalKind::Function { func, args }, sig.return_type, sig.nullable))
     }
 
+    /// An aggregate call: its arguments resolved against the aggregation's input, the call extracted into the
+    /// Aggregate node (once per generated name), a reference to its result returned.
+    fn resolve_aggregate(
+        &mut self,
+        e: &Expr,
+        func: Arc<dyn crate::expr::functions::AggregateFunction>,
+        args: &[Expr],
+        distinct: bool,
+    ) -> Result<PhysicalExpr> {
+        let Some(_) = self.aggregates.as_ref() else {
+            return Err(EmberError::analysis_class(
+                "MISSING_GROUP_BY",
+                "The query does not include a GROUP BY clause. Add GROUP BY or turn it into the window functions using OVER clauses. SQLSTATE: 42803",
+            ));
+        };
+        // Aggregate arguments see the aggregation's input, not its output: resolve them without nesting.
+        let mut inner = Resolver::new(self.schema, self.case_sensitive);
+        let resolved: Vec<PhysicalExpr> = args.iter().map(|a| inner.resolve(a)).collect::<Result<_>>()?;
+        let infos = arg_infos(&resolved, args);
+        let sig = func.resolve(&infos, distinct)?;
+        let cast_args: Vec<PhysicalExpr> =
+            resolved.into_iter().zip(&sig.arg_types).map(|(a, t)| cast_to(a, t)).collect();
+        let display = display_name(e);
+        let list = self.aggregates.as_mut().unwrap();
+        let idx = match list.iter().position(|x| x.name == display) {
+            Some(i) => i,
+            None => {
+                list.push(ExtractedAggregate {
+                    func,
+                    args: cast_args,
+                    signature: sig.clone(),
+                    distinct,
+                    name: display,
+                });
+                list.len() - 1
+            }
+        };
+        let sig = &list[idx].signature;
+        Ok(PhysicalExpr::new(PhysicalKind::Column(self.agg_offset + idx), sig.return_type.clone(), sig.nullable))
+    }
+
     fn resolve_function(&mut self, e: &Expr, name: &str, args: &[Expr], distinct: bool) -> Result<PhysicalExpr> {
         // A function registered by the session (`spark.udf.register`) hides a built-in of the same name, as in Spark.
         if let Some(func) = crate::expr::functions::user_defined::lookup(name) {
+            if let Some(agg) = func.as_aggregate() {
+                return self.resolve_aggregate(e, agg, args, distinct);
+            }
             return self.resolve_scalar(func, args);
         }
         let def = registry().get(name).cloned().ok_or_else(|| {
@@ -462,42 +509,7 @@ impl<'a> Resolver<'a> {
         })?;
         match def {
             FunctionDef::Scalar(func) => self.resolve_scalar(func, args),
-            FunctionDef::Aggregate(func) => {
-                let Some(_) = self.aggregates.as_ref() else {
-                    return Err(EmberError::analysis_class(
-                        "MISSING_GROUP_BY",
-                        "The query does not include a GROUP BY clause. Add GROUP BY or turn it into the window functions using OVER clauses. SQLSTATE: 42803",
-                    ));
-                };
-                // Aggregate arguments see the aggregation's input, not its output: resolve them without nesting.
-                let mut inner = Resolver::new(self.schema, self.case_sensitive);
-                let resolved: Vec<PhysicalExpr> = args.iter().map(|a| inner.resolve(a)).collect::<Result<_>>()?;
-                let infos = arg_infos(&resolved, args);
-                let sig = func.resolve(&infos, distinct)?;
-                let cast_args: Vec<PhysicalExpr> =
-                    resolved.into_iter().zip(&sig.arg_types).map(|(a, t)| cast_to(a, t)).collect();
-                let display = display_name(e);
-                let list = self.aggregates.as_mut().unwrap();
-                let idx = match list.iter().position(|x| x.name == display) {
-                    Some(i) => i,
-                    None => {
-                        list.push(ExtractedAggregate {
-                            func,
-                            args: cast_args,
-                            signature: sig.clone(),
-                            distinct,
-                            name: display,
-                        });
-                        list.len() - 1
-                    }
-                };
-                let sig = &list[idx].signature;
-                Ok(PhysicalExpr::new(
-                    PhysicalKind::Column(self.agg_offset + idx),
-                    sig.return_type.clone(),
-                    sig.nullable,
-                ))
-            }
+            FunctionDef::Aggregate(func) => self.resolve_aggregate(e, func, args, distinct),
             FunctionDef::Generator { func, .. } => Err(EmberError::analysis_class(
                 "UNSUPPORTED_GENERATOR.OUTSIDE_SELECT",
                 format!(

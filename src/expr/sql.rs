@@ -352,7 +352,31 @@ fn tokenize(sql: &str) -> Result<Vec<TokenWithSpan>> {
         }
         out.push(t);
     }
+    unkeyword_struct_of_star(&mut out);
     Ok(out)
+}
+
+/// `struct(*)` / `struct(t.*)`: sqlparser reads `STRUCT(` as a struct literal, whose fields cannot be a star; written
+/// as the identifier `struct` it is an ordinary call, whose star argument the planner expands as Spark does.
+fn unkeyword_struct_of_star(tokens: &mut [TokenWithSpan]) {
+    let solid: Vec<usize> = (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
+    for (k, &i) in solid.iter().enumerate() {
+        let Token::Word(w) = &tokens[i].token else { continue };
+        if w.quote_style.is_some() || !w.value.eq_ignore_ascii_case("struct") {
+            continue;
+        }
+        let at = |n: usize| solid.get(k + n).map(|&j| &tokens[j].token);
+        let star_first = matches!(at(2), Some(Token::Mul))
+            || (matches!(at(2), Some(Token::Word(_)))
+                && matches!(at(3), Some(Token::Period))
+                && matches!(at(4), Some(Token::Mul)));
+        if matches!(at(1), Some(Token::LParen)) && star_first {
+            if let Token::Word(w) = &mut tokens[i].token {
+                w.quote_style = Some('`');
+                w.keyword = sqlparser::keywords::Keyword::NoKeyword;
+            }
+        }
+    }
 }
 
 fn parser_for(sql: &str) -> Result<Parser<'static>> {
@@ -781,6 +805,9 @@ mod tests {
         assert_eq!(p("upper(s)"), "upper(col(s))");
         assert_eq!(p("UPPER(s)"), "upper(col(s))");
         assert_eq!(p("count(*)"), "count(lit(int:1))");
+        assert_eq!(p("to_json(struct(*))"), "to_json(struct(star()))");
+        assert_eq!(p("hash(t.*, x)"), "hash(star(t) col(x))");
+        assert_eq!(p("struct(a, b)"), "struct(col(a) col(b))");
         assert_eq!(p("count(DISTINCT x)"), "count!distinct(col(x))");
         assert_eq!(p("coalesce(x, 1)"), "coalesce(col(x) lit(int:1))");
         assert_eq!(p("if(x > 0, 1, 2)"), "if((> col(x) lit(int:0)) lit(int:1) lit(int:2))");
@@ -803,7 +830,6 @@ mod tests {
             p("row_number() over (partition by a order by b desc)"),
             "(over row_number() [col(a)] [(sort col(b) false false)])"
         );
-        assert!(err("foo(*)").kind() == crate::error::ErrorKind::NotImplemented);
         assert!(err("transform(a, e -> e + 1)").kind() == crate::error::ErrorKind::NotImplemented);
         assert!(err("x in (select 1)").kind() == crate::error::ErrorKind::NotImplemented);
         assert!(err("exists(select 1)").kind() == crate::error::ErrorKind::NotImplemented);

@@ -33,12 +33,15 @@ fn names_equal(a: &str, b: &str, cfg: AnalysisConfig) -> bool {
 /// Whether an expression contains an aggregate function call.
 pub fn contains_aggregate(e: &Expr) -> bool {
     let mut found = false;
-    e.walk(&mut |x| {
-        if let Expr::Function { name, .. } = x {
-            if matches!(registry().get(name), Some(FunctionDef::Aggregate(_))) {
-                found = true;
+    e.walk(&mut |x| match x {
+        Expr::Function { name, .. } => {
+            found |= match crate::expr::functions::user_defined::lookup(name) {
+                Some(f) => f.as_aggregate().is_some(),
+                None => matches!(registry().get(name), Some(FunctionDef::Aggregate(_))),
             }
         }
+        Expr::UserFunction { func, .. } if func.0.as_aggregate().is_some() => found = true,
+        _ => {}
     });
     found
 }
@@ -54,56 +57,94 @@ fn generator_of(e: &Expr) -> Option<(Expr, Vec<String>)> {
     }
 }
 
-/// Expand `*` and `t.*` into column references.
+/// Expand `*` and `t.*` into column references, at the top level and as the arguments of a function call
+/// (`struct(*)`, `to_json(struct(*))`, `hash(*)`, `concat_ws(',', *)`), as Spark's analyzer does.
 fn expand_stars(input: &LogicalPlan, exprs: &[Expr], cfg: AnalysisConfig) -> Result<Vec<Expr>> {
     let mut out = Vec::with_capacity(exprs.len());
     for e in exprs {
         match e {
-            Expr::Star(q) => {
-                let mut any = false;
-                for (f, a) in input.schema.fields.iter().zip(&input.schema.attrs) {
-                    let keep = match q {
-                        None => true,
-                        Some(q) => a.qualifier.as_deref().is_some_and(|aq| names_equal(aq, q, cfg)),
-                    };
-                    if keep {
-                        any = true;
-                        out.push(Expr::Attribute { id: a.id, name: f.name().clone() });
-                    }
-                }
-                if let (Some(q), false) = (q, any) {
-                    // `s.*` on a struct column expands its fields.
-                    let r = Resolver::new(&input.schema, cfg.case_sensitive);
-                    let (idx, _) = r.lookup(std::slice::from_ref(q)).map_err(|_| {
-                        EmberError::analysis_class(
-                            "CANNOT_RESOLVE_STAR_EXPAND",
-                            format!(
-                                "Cannot resolve {}.* given input columns {}. SQLSTATE: 42704",
-                                quote_ident(q),
-                                input
-                                    .schema
-                                    .fields
-                                    .iter()
-                                    .map(|f| quote_ident(f.name()))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        )
-                    })?;
-                    if let DataType::Struct(fields) = input.schema.fields[idx].data_type() {
-                        for f in fields {
-                            out.push(
-                                Expr::GetField {
-                                    expr: Box::new(Expr::Column(vec![q.clone()])),
-                                    name: f.name().clone(),
-                                }
-                                .alias(f.name()),
-                            );
-                        }
-                    }
-                }
-            }
+            Expr::Star(q) => out.extend(star_columns(input, q.as_ref(), cfg)?),
+            other if has_star_argument(other) => out.push(expand_star_arguments(input, other.clone(), cfg)?),
             other => out.push(other.clone()),
+        }
+    }
+    Ok(out)
+}
+
+fn has_star_argument(e: &Expr) -> bool {
+    let mut found = false;
+    e.walk(&mut |n| {
+        if let Expr::Function { args, .. } | Expr::UserFunction { args, .. } = n {
+            found |= args.iter().any(|a| matches!(a, Expr::Star(_)));
+        }
+    });
+    found
+}
+
+/// A function's `*` arguments replaced by the columns they stand for. `count(*)` keeps its star: it counts rows.
+fn expand_star_arguments(input: &LogicalPlan, e: Expr, cfg: AnalysisConfig) -> Result<Expr> {
+    let mut failure = None;
+    let expand = |args: Vec<Expr>, failure: &mut Option<EmberError>| -> Vec<Expr> {
+        let mut out = Vec::with_capacity(args.len());
+        for a in args {
+            match a {
+                Expr::Star(q) => match star_columns(input, q.as_ref(), cfg) {
+                    Ok(cols) => out.extend(cols),
+                    Err(err) => {
+                        failure.get_or_insert(err);
+                    }
+                },
+                other => out.push(other),
+            }
+        }
+        out
+    };
+    let rewritten = e.transform_up(&mut |n| match n {
+        Expr::Function { name, args, distinct } if !name.eq_ignore_ascii_case("count") => {
+            Expr::Function { args: expand(args, &mut failure), name, distinct }
+        }
+        Expr::UserFunction { func, args } => Expr::UserFunction { func, args: expand(args, &mut failure) },
+        other => other,
+    });
+    match failure {
+        Some(err) => Err(err),
+        None => Ok(rewritten),
+    }
+}
+
+/// The columns `*` (all of the input's) or `q.*` (those qualified by `q`, or the fields of struct column `q`)
+/// stands for.
+fn star_columns(input: &LogicalPlan, q: Option<&String>, cfg: AnalysisConfig) -> Result<Vec<Expr>> {
+    let mut out = Vec::new();
+    for (f, a) in input.schema.fields.iter().zip(&input.schema.attrs) {
+        let keep = match q {
+            None => true,
+            Some(q) => a.qualifier.as_deref().is_some_and(|aq| names_equal(aq, q, cfg)),
+        };
+        if keep {
+            out.push(Expr::Attribute { id: a.id, name: f.name().clone() });
+        }
+    }
+    if let (Some(q), true) = (q, out.is_empty()) {
+        // `s.*` on a struct column expands its fields.
+        let r = Resolver::new(&input.schema, cfg.case_sensitive);
+        let (idx, _) = r.lookup(std::slice::from_ref(q)).map_err(|_| {
+            EmberError::analysis_class(
+                "CANNOT_RESOLVE_STAR_EXPAND",
+                format!(
+                    "Cannot resolve {}.* given input columns {}. SQLSTATE: 42704",
+                    quote_ident(q),
+                    input.schema.fields.iter().map(|f| quote_ident(f.name())).collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })?;
+        if let DataType::Struct(fields) = input.schema.fields[idx].data_type() {
+            for f in fields {
+                out.push(
+                    Expr::GetField { expr: Box::new(Expr::Column(vec![q.clone()])), name: f.name().clone() }
+                        .alias(f.name()),
+                );
+            }
         }
     }
     Ok(out)
@@ -313,7 +354,9 @@ pub fn alias(input: &Plan, qualifier: &str) -> Plan {
 
 /// `groupBy(groups).agg(exprs)`; `groups` empty for a global aggregation. Output: groups then `exprs`.
 pub fn aggregate(input: &Plan, groups: &[Expr], exprs: &[Expr], cfg: AnalysisConfig) -> Result<Plan> {
+    check_pandas_udf_placement(exprs)?;
     let groups = expand_stars(input, groups, cfg)?;
+    let exprs = &expand_stars(input, exprs, cfg)?;
     let all: Vec<Expr> = groups.iter().chain(exprs).cloned().collect();
     if let Some(w) = crate::plan::time_window::extract(input, &all, cfg)? {
         let (g, e) = w.exprs.split_at(groups.len());
@@ -387,6 +430,43 @@ pub fn aggregate(input: &Plan, groups: &[Expr], exprs: &[Expr], cfg: AnalysisCon
         proj.push(p);
     }
     Ok(LogicalPlan::new(PlanNode::Project { input: agg, exprs: proj }, PlanSchema { fields: fields.into(), attrs }))
+}
+
+/// Spark runs group-aggregate pandas UDFs in their own operator: they cannot share an aggregation with built-in
+/// aggregates.
+fn check_pandas_udf_placement(exprs: &[Expr]) -> Result<()> {
+    let (mut udfs, mut builtin) = (Vec::<String>::new(), false);
+    for e in exprs {
+        e.walk(&mut |x| match x {
+            Expr::UserFunction { func, .. } if func.0.as_aggregate().is_some() => {
+                let name = format!("`{}`", func.0.name());
+                if !udfs.contains(&name) {
+                    udfs.push(name);
+                }
+            }
+            Expr::Function { name, .. } => {
+                if let Some(f) = crate::expr::functions::user_defined::lookup(name) {
+                    if f.as_aggregate().is_some() {
+                        let name = format!("`{name}`");
+                        if !udfs.contains(&name) {
+                            udfs.push(name);
+                        }
+                    }
+                } else if matches!(registry().get(name), Some(FunctionDef::Aggregate(_))) {
+                    builtin = true;
+                }
+            }
+            _ => {}
+        });
+    }
+    if builtin && !udfs.is_empty() {
+        return Err(EmberError::with_condition(
+            crate::error::ErrorKind::Analysis,
+            "INVALID_PANDAS_UDF_PLACEMENT",
+            [("functionList", udfs.join(", "))],
+        ));
+    }
+    Ok(())
 }
 
 /// `df.orderBy(...)`: each key an expression, optionally wrapped in `Expr::Sort`.
@@ -859,6 +939,7 @@ pub fn flat_map_groups_with_state(
     state: Fields,
     output_mode: &str,
     timeout: &str,
+    grouped_map: bool,
     cfg: AnalysisConfig,
 ) -> Result<Plan> {
     let append = match output_mode.to_ascii_lowercase().as_str() {
@@ -872,17 +953,20 @@ pub fn flat_map_groups_with_state(
     };
     let timeout = crate::plan::group_state_spec::GroupTimeout::parse(timeout)?;
     let keys = expand_stars(input, keys, cfg)?;
+    let key_names = keys.iter().map(display_name).collect();
     let mut r = Resolver::new(&input.schema, cfg.case_sensitive);
     let keys: Vec<PhysicalExpr> = keys.iter().map(|k| r.resolve(k)).collect::<Result<_>>()?;
     let event_column = input.schema.attrs.iter().position(|a| a.watermark_delay_ms.is_some());
     let spec = crate::plan::group_state_spec::GroupStateSpec {
         func,
         keys,
+        key_names,
         state_schema: Arc::new(arrow::datatypes::Schema::new(state)),
         append,
         timeout,
         event_column,
         has_watermark: event_column.is_some(),
+        grouped_map,
     };
     Ok(LogicalPlan::new(PlanNode::FlatMapGroupsWithState { input: input.clone(), spec }, PlanSchema::fresh(output)))
 }
@@ -896,55 +980,115 @@ pub fn map_batches(
     Ok(LogicalPlan::new(PlanNode::MapBatches { input: input.clone(), func }, PlanSchema::fresh(output)))
 }
 
-/// `groupBy(keys).transformWithState[InPandas](...)`: `output` is the processor's output schema, `variables` the
-/// state variables its `init` declared.
+/// `groupBy(keys).transformWithState[InPandas](...)`: `output` is the processor's output schema. Its state
+/// variables are declared later, when the query is planned (`TransformWithStateSpec::declared`). `initial` is
+/// `initialState`: a DataFrame and its grouping keys; `event_time_column` is `eventTimeColumnName`.
 #[allow(clippy::too_many_arguments)]
 pub fn transform_with_state(
     input: &Plan,
     keys: &[Expr],
     func: Arc<dyn crate::plan::stateful_processor_spec::ProcessorFunction>,
     output: Fields,
-    variables: Vec<crate::plan::stateful_processor_spec::StateVariable>,
     output_mode: &str,
     time_mode: &str,
     pandas: bool,
+    initial: Option<(Plan, Vec<Expr>)>,
+    event_time_column: Option<&str>,
     cfg: AnalysisConfig,
 ) -> Result<Plan> {
-    use crate::plan::stateful_processor_spec::{TimeMode, TransformWithStateSpec};
+    use crate::plan::stateful_processor_spec::{InitialState, TimeMode, TransformWithStateSpec};
     let append = match output_mode.to_ascii_lowercase().as_str() {
         "append" => true,
         "update" => false,
         // Spark accepts complete here; the streaming checks refuse it without an aggregation.
         "complete" => false,
         _ => {
-            return Err(EmberError::illegal_argument(format!(
-                "[STREAMING_OUTPUT_MODE.INVALID] Invalid streaming output mode: {output_mode}. Accepted output modes are 'Append', 'Complete', 'Update'. SQLSTATE: 42KDE"
-            )))
+            return Err(EmberError::with_condition(
+                crate::error::ErrorKind::IllegalArgument,
+                "STREAMING_OUTPUT_MODE.INVALID",
+                [("outputMode", output_mode)],
+            ))
         }
     };
     let time_mode = TimeMode::parse(time_mode)?;
-    for v in &variables {
-        if v.ttl_ms.is_some() && time_mode != TimeMode::ProcessingTime {
-            return Err(EmberError::with_condition(
-                crate::error::ErrorKind::Analysis,
-                "STATEFUL_PROCESSOR_INCORRECT_TIME_MODE_TO_ASSIGN_TTL",
-                [("stateName", v.name.clone()), ("timeMode", time_mode.name().to_string())],
-            ));
-        }
-    }
     let keys = expand_stars(input, keys, cfg)?;
     let mut r = Resolver::new(&input.schema, cfg.case_sensitive);
     let keys: Vec<PhysicalExpr> = keys.iter().map(|k| r.resolve(k)).collect::<Result<_>>()?;
+    let initial_state = match initial {
+        Some((plan, init_keys)) => {
+            Some(InitialState { keys: initial_state_keys(&plan, &init_keys, &keys, cfg)?, plan })
+        }
+        None => None,
+    };
     let event_column = input.schema.attrs.iter().position(|a| a.watermark_delay_ms.is_some());
+    let mut schema = PlanSchema::fresh(output);
+    let output_event_column = match event_time_column {
+        Some(name) => Some(output_event_time_column(&mut schema, name, event_column.is_some(), cfg)?),
+        None => None,
+    };
     let spec = TransformWithStateSpec {
         func,
         keys,
-        variables,
+        variables: Vec::new(),
         append,
         time_mode,
         event_column,
         has_watermark: event_column.is_some(),
         pandas,
+        initial_state,
+        output_event_column,
     };
-    Ok(LogicalPlan::new(PlanNode::TransformWithState { input: input.clone(), spec }, PlanSchema::fresh(output)))
+    Ok(LogicalPlan::new(PlanNode::TransformWithState { input: input.clone(), spec }, schema))
+}
+
+/// The initial state's grouping keys, resolved against its DataFrame; they must have the operator's key types,
+/// as its groups are matched to the input's by value.
+fn initial_state_keys(
+    plan: &Plan,
+    keys: &[Expr],
+    input_keys: &[PhysicalExpr],
+    cfg: AnalysisConfig,
+) -> Result<Vec<PhysicalExpr>> {
+    let keys = expand_stars(plan, keys, cfg)?;
+    let mut r = Resolver::new(&plan.schema, cfg.case_sensitive);
+    let keys: Vec<PhysicalExpr> = keys.iter().map(|k| r.resolve(k)).collect::<Result<_>>()?;
+    let types = |ks: &[PhysicalExpr]| {
+        ks.iter().map(|k| crate::types::simple_string(&k.data_type)).collect::<Vec<_>>().join(", ")
+    };
+    if keys.len() != input_keys.len() || keys.iter().zip(input_keys).any(|(a, b)| a.data_type != b.data_type) {
+        return Err(EmberError::analysis(format!(
+            "The grouping keys of transformWithState's initialState ({}) must have the types of the input's grouping keys ({})",
+            types(&keys),
+            types(input_keys)
+        )));
+    }
+    Ok(keys)
+}
+
+/// `eventTimeColumnName`: the output column marked as the event time for operators downstream; the input must
+/// have a watermark (Spark's rules and errors).
+fn output_event_time_column(
+    schema: &mut PlanSchema,
+    name: &str,
+    has_watermark: bool,
+    cfg: AnalysisConfig,
+) -> Result<usize> {
+    if !has_watermark {
+        return Err(EmberError::with_condition(
+            crate::error::ErrorKind::Analysis,
+            "CANNOT_ASSIGN_EVENT_TIME_COLUMN_WITHOUT_WATERMARK",
+            Vec::<(&str, String)>::new(),
+        ));
+    }
+    let mut r = Resolver::new(schema, cfg.case_sensitive);
+    let resolved = r.resolve(&Expr::Column(crate::expr::expr::split_name_parts(name)))?;
+    let PhysicalKind::Column(index) = resolved.kind else {
+        return Err(EmberError::analysis(format!("Cannot resolve the event time column {name}")));
+    };
+    // Spark checks the column's type only when a row comes out (`stream::operator::transform_with_state`).
+    if !matches!(schema.fields[index].data_type(), DataType::Timestamp(_, _)) {
+        return Ok(index);
+    }
+    schema.attrs[index].watermark_delay_ms = Some(0);
+    Ok(index)
 }

@@ -80,6 +80,8 @@ pub trait GroupFunction: Send + Sync {
 pub struct GroupStateSpec {
     pub func: Arc<dyn GroupFunction>,
     pub keys: Vec<PhysicalExpr>,
+    /// The grouping columns' names (Spark's generated names): the fields of the state store's key.
+    pub key_names: Vec<String>,
     pub state_schema: SchemaRef,
     /// `outputMode` given to applyInPandasWithState ("append" / "update").
     pub append: bool,
@@ -87,4 +89,7 @@ pub struct GroupStateSpec {
     /// Input column holding the event time (its watermark filters late rows under an event-time timeout).
     pub event_column: Option<usize>,
     pub has_watermark: bool,
+    /// `applyInPandas`: no state at all; on a stream each micro-batch's groups are mapped on their own, by the
+    /// stateless part of the query (no operator, no checkpointed state), as Spark's FlatMapGroupsInPandas.
+    pub grouped_map: bool,
 }

@@ -4,6 +4,7 @@ pub mod builder;
 pub mod catalog;
 pub mod group_state_spec;
 pub mod map_batches;
+pub mod observation;
 pub mod sql_planner;
 pub mod sql_statement;
 pub mod stateful_processor_spec;
@@ -238,6 +239,8 @@ pub enum PassthroughKind {
     Repartition(usize),
     Cache,
     Hint(String),
+    /// `observe(name, *exprs)`: the executor computes the metrics over the rows passing through.
+    Observe(Arc<observation::Observation>),
 }
 
 /// A node's direct inputs.

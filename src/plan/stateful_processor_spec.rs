@@ -1,14 +1,17 @@
 //! How `transformWithState` / `transformWithStateInPandas` is declared in a plan (Spark's TransformWithState node):
-//! the key expressions, the state variables the processor's `init` declared (each one a named table of the
-//! operator's state store), the time mode, and the contract of the processor (`ProcessorFunction`: one call per
-//! batch of keys, implemented in Python by `python::stateful_processor`). Running it is `stream::processor_state`.
+//! the key expressions, the time mode, the initial state and the output's event-time column, and the contract of
+//! the processor (`ProcessorFunction`: a declaring pass that yields the state variables — each one a named table
+//! of the operator's state store — and one call per batch of keys, implemented in Python by
+//! `python::stateful_processor`). The declaring pass runs when a query is planned or a batch DataFrame runs, not
+//! when the DataFrame is built (`TransformWithStateSpec::declared`). Running it is `stream::processor_state`.
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, SchemaRef};
 
-use crate::error::{EmberError, Result};
+use crate::error::{EmberError, ErrorKind, Result};
 use crate::expr::PhysicalExpr;
+use crate::plan::LogicalPlan;
 
 /// `TimeMode`: which clock the processor's timers follow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,7 +28,7 @@ impl TimeMode {
             "processingtime" => Ok(TimeMode::ProcessingTime),
             "eventtime" => Ok(TimeMode::EventTime),
             _ => Err(EmberError::with_condition(
-                crate::error::ErrorKind::IllegalArgument,
+                ErrorKind::IllegalArgument,
                 "STATEFUL_PROCESSOR_UNKNOWN_TIME_MODE",
                 [("timeMode", s.to_string())],
             )),
@@ -74,6 +77,8 @@ pub struct StateVariable {
     pub name: String,
     pub kind: StateKind,
     pub fields: SchemaRef,
+    /// A map's user key columns (the first of `fields`); 0 for the other kinds.
+    pub key_fields: usize,
     pub ttl_ms: Option<i64>,
 }
 
@@ -91,6 +96,23 @@ pub struct ProcessorCalls {
     pub watermark_ms: i64,
     /// Timers at or below this fire in this batch (`None`: the time mode has no timers).
     pub timer_threshold_ms: Option<i64>,
+    /// The initial state's rows for the keys with rows (`handleInitialState`), in the first batch of a fresh
+    /// query only; such a key may have no input rows (an empty `offsets` range).
+    pub initial: Option<InitialRows>,
+}
+
+/// The initial state's rows of a batch's keys: key i's rows are `offsets[i]..offsets[i+1]` of `data`.
+pub struct InitialRows {
+    pub data: RecordBatch,
+    pub offsets: Vec<usize>,
+}
+
+/// `initialState`: a grouped DataFrame whose groups seed the state of their keys in the first batch.
+#[derive(Clone)]
+pub struct InitialState {
+    pub plan: Arc<LogicalPlan>,
+    /// Its grouping keys, typed as the operator's keys.
+    pub keys: Vec<PhysicalExpr>,
 }
 
 /// What the calls left behind.
@@ -99,10 +121,14 @@ pub struct ProcessorResults {
     /// Per state variable, then the timers: the indices of the keys whose contents changed and their new contents
     /// (a list array as `ProcessorCalls::states`, one entry per changed key; an empty list removes it).
     pub changed: Vec<(Vec<u32>, ArrayRef)>,
+    /// What the calls did that Spark counts in the operator's custom metrics (`numRegisteredTimers`, ...).
+    pub counters: Vec<(String, usize)>,
 }
 
 /// The user's processor, called for a whole batch of keys.
 pub trait ProcessorFunction: Send + Sync {
+    /// The declaring pass (Spark's driver-side pre-init): `init` run once to learn the state variables.
+    fn declare(&self) -> Result<Vec<StateVariable>>;
     fn call(&self, calls: ProcessorCalls) -> Result<ProcessorResults>;
 }
 
@@ -111,6 +137,7 @@ pub trait ProcessorFunction: Send + Sync {
 pub struct TransformWithStateSpec {
     pub func: Arc<dyn ProcessorFunction>,
     pub keys: Vec<PhysicalExpr>,
+    /// Empty until `declared()` ran the processor's declaring pass.
     pub variables: Vec<StateVariable>,
     /// `outputMode` given to transformWithState ("append" / "update").
     pub append: bool,
@@ -120,9 +147,28 @@ pub struct TransformWithStateSpec {
     pub has_watermark: bool,
     /// Whether the Python side is pandas (`transformWithStateInPandas`) or rows (`transformWithState`).
     pub pandas: bool,
+    pub initial_state: Option<InitialState>,
+    /// `eventTimeColumnName`: the output column downstream operators take as event time; a row emitted older
+    /// than the watermark fails the query.
+    pub output_event_column: Option<usize>,
 }
 
 impl TransformWithStateSpec {
+    /// The spec with the state variables the processor's declaring pass gives, checked as Spark checks them.
+    pub fn declared(&self) -> Result<TransformWithStateSpec> {
+        let variables = self.func.declare()?;
+        for v in &variables {
+            if v.ttl_ms.is_some() && self.time_mode != TimeMode::ProcessingTime {
+                return Err(EmberError::with_condition(
+                    ErrorKind::Analysis,
+                    "STATEFUL_PROCESSOR_INCORRECT_TIME_MODE_TO_ASSIGN_TTL",
+                    [("stateName", v.name.clone()), ("timeMode", self.time_mode.name().to_string())],
+                ));
+            }
+        }
+        Ok(TransformWithStateSpec { variables, ..self.clone() })
+    }
+
     /// The row type of each state table: the variables' structs (`_expires`, then their columns), then the
     /// timers' int64 expiry times.
     pub fn row_types(&self) -> Vec<DataType> {

@@ -49,4 +49,6 @@ pub enum Trigger {
     AvailableNow,
     /// Accepted for map-like queries; run as back-to-back micro-batches.
     Continuous(Duration),
+    /// Spark 4.1's real-time mode (`stream::real_time`'s checks); run as back-to-back micro-batches.
+    RealTime(Duration),
 }

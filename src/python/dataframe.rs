@@ -118,6 +118,21 @@ impl PyDataFrame {
         self.derive(py, move |p, cfg| builder::aggregate(p, &groups, &aggs, cfg))
     }
 
+    /// `observe(name, *exprs)`: the same rows with the metrics collected by each action, and their handle.
+    fn observe(
+        &self,
+        py: Python<'_>,
+        name: String,
+        metrics: Vec<PyColumn>,
+    ) -> BResult<(PyDataFrame, crate::python::observation::PyObservation)> {
+        let (plan, cfg, metrics) = (self.plan.clone(), self.cfg(), exprs(metrics));
+        let observation = detached(py, move || {
+            crate::plan::observation::Observation::new(&plan, &name, &metrics, cfg).map(Arc::new)
+        })?;
+        let observed = builder::passthrough(&self.plan, PassthroughKind::Observe(observation.clone()));
+        Ok((self.with(observed), crate::python::observation::PyObservation { observation }))
+    }
+
     fn sort(&self, py: Python<'_>, keys: Vec<PyColumn>) -> BResult<PyDataFrame> {
         let keys = exprs(keys);
         self.derive(py, move |p, cfg| builder::sort(p, &keys, cfg))
@@ -149,6 +164,7 @@ impl PyDataFrame {
 
     /// `groupBy(...).applyInPandasWithState(...)`; `runner` is `ember.sql.streaming.state._GroupRunner`.
     #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (groups, runner, output_json, state_json, output_mode, timeout, grouped_map=false))]
     fn apply_in_pandas_with_state(
         &self,
         py: Python<'_>,
@@ -158,6 +174,7 @@ impl PyDataFrame {
         state_json: &str,
         output_mode: &str,
         timeout: &str,
+        grouped_map: bool,
     ) -> BResult<PyDataFrame> {
         let output = crate::types::spark_json::fields_from_json(output_json)?;
         let state = crate::types::spark_json::fields_from_json(state_json)?;
@@ -168,7 +185,7 @@ impl PyDataFrame {
         });
         let keys: Vec<_> = groups.into_iter().map(|c| c.expr).collect();
         self.derive(py, move |p, cfg| {
-            builder::flat_map_groups_with_state(p, &keys, func, output, state, output_mode, timeout, cfg)
+            builder::flat_map_groups_with_state(p, &keys, func, output, state, output_mode, timeout, grouped_map, cfg)
         })
     }
 
@@ -179,40 +196,41 @@ impl PyDataFrame {
         self.derive(py, move |p, _| builder::map_batches(p, func, output))
     }
 
-    /// `variables`: what the processor's `init` declared, as (name, kind, schema JSON of its columns, TTL ms).
+    /// `initial`: `initialState`, a DataFrame and its grouping columns; `event_time_column`: `eventTimeColumnName`.
     #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (groups, runner, output_json, output_mode, time_mode, pandas, initial=None, event_time_column=None))]
     fn transform_with_state(
         &self,
         py: Python<'_>,
         groups: Vec<PyColumn>,
         runner: Py<PyAny>,
         output_json: &str,
-        variables: Vec<(String, String, String, Option<i64>)>,
         output_mode: &str,
         time_mode: &str,
         pandas: bool,
+        initial: Option<(PyRef<'_, PyDataFrame>, Vec<PyColumn>)>,
+        event_time_column: Option<String>,
     ) -> BResult<PyDataFrame> {
-        use crate::plan::stateful_processor_spec::{StateKind, StateVariable};
         let output = crate::types::spark_json::fields_from_json(output_json)?;
-        let variables = variables
-            .into_iter()
-            .map(|(name, kind, json, ttl_ms)| {
-                let fields = crate::types::spark_json::fields_from_json(&json)?;
-                Ok(StateVariable {
-                    name,
-                    kind: StateKind::parse(&kind)?,
-                    fields: std::sync::Arc::new(arrow::datatypes::Schema::new(fields)),
-                    ttl_ms,
-                })
-            })
-            .collect::<crate::error::Result<Vec<_>>>()?;
         let func = std::sync::Arc::new(crate::python::stateful_processor::PyProcessorFunction {
             runner,
             output_schema: std::sync::Arc::new(arrow::datatypes::Schema::new(output.clone())),
         });
         let keys: Vec<_> = groups.into_iter().map(|c| c.expr).collect();
+        let initial = initial.map(|(df, cols)| (df.plan.clone(), cols.into_iter().map(|c| c.expr).collect::<Vec<_>>()));
         self.derive(py, move |p, cfg| {
-            builder::transform_with_state(p, &keys, func, output, variables, output_mode, time_mode, pandas, cfg)
+            builder::transform_with_state(
+                p,
+                &keys,
+                func,
+                output,
+                output_mode,
+                time_mode,
+                pandas,
+                initial,
+                event_time_column.as_deref(),
+                cfg,
+            )
         })
     }
 

@@ -47,6 +47,20 @@ fn class_name(kind: ErrorKind) -> &'static str {
     }
 }
 
+/// delta-spark's exception class (`ember.delta.exceptions`) for Delta's concurrent-modification error classes.
+fn delta_exception_class(condition: &str) -> Option<&'static str> {
+    Some(match condition.split('.').next().unwrap_or(condition) {
+        "DELTA_CONCURRENT_APPEND" => "ConcurrentAppendException",
+        "DELTA_CONCURRENT_DELETE_READ" => "ConcurrentDeleteReadException",
+        "DELTA_CONCURRENT_DELETE_DELETE" => "ConcurrentDeleteDeleteException",
+        "DELTA_CONCURRENT_TRANSACTION" => "ConcurrentTransactionException",
+        "DELTA_CONCURRENT_WRITE" => "ConcurrentWriteException",
+        "DELTA_METADATA_CHANGED" => "MetadataChangedException",
+        "DELTA_PROTOCOL_CHANGED" => "ProtocolChangedException",
+        _ => return None,
+    })
+}
+
 /// An engine error for a Python exception raised by user code the engine called (foreachBatch's function, the
 /// console printer, applyInPandasWithState's function): the text is the exception and its traceback, and the
 /// exception itself is kept as the cause, so Python sees it again as `__cause__`.
@@ -116,8 +130,10 @@ pub fn to_pyerr(py: Python<'_>, e: &EmberError) -> PyErr {
         }
         kind => {
             let build = || -> PyResult<PyErr> {
-                let module = py.import("ember.errors")?;
-                let cls = module.getattr(class_name(kind))?;
+                let cls = match e.condition().and_then(delta_exception_class) {
+                    Some(name) => py.import("ember.delta.exceptions")?.getattr(name)?,
+                    None => py.import("ember.errors")?.getattr(class_name(kind))?,
+                };
                 let kwargs = PyDict::new(py);
                 kwargs.set_item("message", e.message_str())?;
                 if let Some(c) = e.condition() {

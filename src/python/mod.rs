@@ -6,7 +6,9 @@ pub mod dataframe;
 pub mod error;
 pub mod gil;
 pub mod group_function;
+pub mod grouped_agg;
 pub mod monitoring;
+pub mod observation;
 pub mod query_manager;
 pub mod session;
 pub mod stateful_processor;
@@ -46,6 +48,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<session::PySession>()?;
     m.add_class::<dataframe::PyDataFrame>()?;
     m.add_class::<column::PyColumn>()?;
+    m.add_class::<observation::PyObservation>()?;
     m.add_class::<streaming::PyQuery>()?;
     m.add_class::<streaming::PyMemoryStream>()?;
     m.add_class::<query_manager::PyQueryManager>()?;

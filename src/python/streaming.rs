@@ -134,6 +134,7 @@ fn parse_trigger(kind: &str, interval_ms: u64) -> BResult<Trigger> {
         "once" => Trigger::Once,
         "availableNow" => Trigger::AvailableNow,
         "continuous" => Trigger::Continuous(Duration::from_millis(interval_ms)),
+        "realTime" => Trigger::RealTime(Duration::from_millis(interval_ms)),
         other => return Err(EmberError::illegal_argument(format!("Unknown trigger {other}")).into()),
     })
 }

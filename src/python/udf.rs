@@ -12,7 +12,7 @@ use pyo3_arrow::{PyArray, PyRecordBatch};
 use crate::context::EvalContext;
 use crate::error::{EmberError, Result};
 use crate::expr::expr::{Expr, UserFunction};
-use crate::expr::functions::{ArgInfo, ScalarFunction, Signature};
+use crate::expr::functions::{AggregateFunction, ArgInfo, ScalarFunction, Signature};
 use crate::expr::physical::ColumnarValue;
 use crate::plan::map_batches::BatchFunction;
 use crate::python::column::PyColumn;
@@ -25,6 +25,8 @@ pub struct PyScalarUdf {
     runner: Py<PyAny>,
     return_type: DataType,
     deterministic: bool,
+    /// GROUPED_AGG: the function is an aggregate (`python::grouped_agg`) and is never invoked per batch.
+    aggregate: Option<Arc<dyn AggregateFunction>>,
 }
 
 impl ScalarFunction for PyScalarUdf {
@@ -75,6 +77,9 @@ impl ScalarFunction for PyScalarUdf {
     fn deterministic(&self) -> bool {
         self.deterministic
     }
+    fn as_aggregate(&self) -> Option<Arc<dyn AggregateFunction>> {
+        self.aggregate.clone()
+    }
 }
 
 /// A Python function from one batch to batches of a declared schema: `runner(batch)` returns a list of pyarrow
@@ -106,11 +111,27 @@ pub struct PyPythonFunction {
 
 #[pymethods]
 impl PyPythonFunction {
-    /// `name` is the generated columns' function name, `return_json` the Spark JSON of the result type.
+    /// `name` is the generated columns' function name, `return_json` the Spark JSON of the result type;
+    /// `aggregate` for a GROUPED_AGG pandas UDF (`runner(batch, group_offsets, empty)`, one value per group).
     #[staticmethod]
-    fn create(name: String, runner: Py<PyAny>, return_json: &str, deterministic: bool) -> BResult<Self> {
+    #[pyo3(signature = (name, runner, return_json, deterministic, aggregate=false))]
+    fn create(
+        py: Python<'_>,
+        name: String,
+        runner: Py<PyAny>,
+        return_json: &str,
+        deterministic: bool,
+        aggregate: bool,
+    ) -> BResult<Self> {
         let return_type = crate::types::spark_json::type_from_json(return_json)?;
-        Ok(PyPythonFunction { func: Arc::new(PyScalarUdf { name, runner, return_type, deterministic }) })
+        let aggregate = aggregate.then(|| {
+            Arc::new(crate::python::grouped_agg::PyGroupedAggUdf {
+                name: name.clone(),
+                runner: Arc::new(runner.clone_ref(py)),
+                return_type: return_type.clone(),
+            }) as Arc<dyn AggregateFunction>
+        });
+        Ok(PyPythonFunction { func: Arc::new(PyScalarUdf { name, runner, return_type, deterministic, aggregate }) })
     }
 
     /// The column `f(args…)`.

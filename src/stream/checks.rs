@@ -84,7 +84,8 @@ fn is_stateful(p: &LogicalPlan) -> bool {
         return false;
     }
     match &p.node {
-        PlanNode::Aggregate { .. } | PlanNode::FlatMapGroupsWithState { .. } => true,
+        PlanNode::Aggregate { .. } => true,
+        PlanNode::FlatMapGroupsWithState { spec, .. } => !spec.grouped_map,
         PlanNode::Join { left, right, .. } => left.is_streaming() && right.is_streaming(),
         PlanNode::Deduplicate { input, keys, within_watermark, .. } => {
             *within_watermark || keys.iter().any(|&k| input.schema.attrs[k].watermark_delay_ms.is_some())
@@ -178,7 +179,7 @@ fn walk(p: &LogicalPlan, mode: OutputMode, aggregated: bool, root: &LogicalPlan)
                     root,
                 ))
             }
-            PlanNode::FlatMapGroupsWithState { input, spec } => {
+            PlanNode::FlatMapGroupsWithState { input, spec } if !spec.grouped_map => {
                 use crate::plan::group_state_spec::GroupTimeout;
                 let declared = if spec.append { OutputMode::Append } else { OutputMode::Update };
                 if mode != OutputMode::Complete && mode != declared {

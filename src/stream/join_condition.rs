@@ -53,6 +53,40 @@ pub struct JoinCondition {
     pub both: Option<PhysicalExpr>,
     pub left_eviction: Eviction,
     pub right_eviction: Eviction,
+    /// Columns of each side (in its own numbering) that Spark's optimizer infers `isnotnull` for from the
+    /// condition (InferFiltersFromConstraints): a row with a null there never reaches the join on a side the
+    /// join type lets it filter.
+    pub left_not_null: Vec<usize>,
+    pub right_not_null: Vec<usize>,
+}
+
+/// The columns a conjunct requires to be non-null, as Spark's `isnotnull` inference reads it: the columns reached
+/// from a null-intolerant comparison (not `<=>`) through null-intolerant expressions (arithmetic, casts, negation).
+fn null_intolerant_columns(conjunct: &PhysicalExpr, out: &mut Vec<usize>) {
+    fn scan(e: &PhysicalExpr, out: &mut Vec<usize>) {
+        match &e.kind {
+            PhysicalKind::Column(c) => out.push(*c),
+            PhysicalKind::Cast(x) | PhysicalKind::Negative(x) => scan(x, out),
+            PhysicalKind::Binary { op: BinaryOp::Plus | BinaryOp::Minus | BinaryOp::Multiply, left, right } => {
+                scan(left, out);
+                scan(right, out);
+            }
+            _ => {}
+        }
+    }
+    match &conjunct.kind {
+        PhysicalKind::Binary {
+            op: BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq,
+            left,
+            right,
+        } => {
+            scan(left, out);
+            scan(right, out);
+        }
+        PhysicalKind::Not(x) => null_intolerant_columns(x, out),
+        PhysicalKind::IsNotNull(x) => scan(x, out),
+        _ => {}
+    }
 }
 
 fn conjuncts(e: &PhysicalExpr, out: &mut Vec<PhysicalExpr>) {
@@ -161,7 +195,15 @@ impl JoinCondition {
                 }
             }
         };
+        let mut not_null = Vec::new();
+        for p in range_conjuncts(filter) {
+            null_intolerant_columns(&p, &mut not_null);
+        }
+        not_null.sort_unstable();
+        not_null.dedup();
         JoinCondition {
+            left_not_null: not_null.iter().copied().filter(|&c| c < nl).collect(),
+            right_not_null: not_null.iter().copied().filter(|&c| c >= nl).map(|c| c - nl).collect(),
             left_only: and_all(l),
             right_only: and_all(r),
             both: and_all(both),

@@ -15,7 +15,7 @@ use arrow::row::RowConverter;
 
 use crate::context::ExecContext;
 use crate::error::{EmberError, Result};
-use crate::exec::flat_map_groups;
+use crate::exec::flat_map_groups::{self, KeyGroups};
 use crate::exec::hashing::FxHasher;
 use crate::plan::stateful_processor_spec::{ProcessorCalls, StateKind, TimeMode, TransformWithStateSpec};
 use crate::stream::metrics::OperatorMetrics;
@@ -44,6 +44,8 @@ pub struct ProcessorStateStore {
     upserted: Vec<Vec<Box<[u8]>>>,
     removed: Vec<Vec<Box<[u8]>>>,
     pub metrics: OperatorMetrics,
+    /// Spark's tasks per batch (its shuffle partitions), each of which runs the processor's `init`.
+    metrics_partitions: usize,
 }
 
 fn list_field(row_type: &DataType) -> Arc<Field> {
@@ -74,6 +76,7 @@ impl ProcessorStateStore {
                 if spec.pandas { "transformWithStateInPandasExec" } else { "transformWithStateInPySparkExec" },
                 partitions.max(1),
             ),
+            metrics_partitions: partitions.max(1),
         })
     }
 
@@ -160,8 +163,9 @@ impl ProcessorStateStore {
     }
 
     /// Drop the rows whose TTL expired at `batch_ms` (Spark: expired once the batch timestamp reaches the expiry).
-    fn evict_expired(&mut self, spec: &TransformWithStateSpec, batch_ms: i64) -> Result<usize> {
+    fn evict_expired(&mut self, spec: &TransformWithStateSpec, batch_ms: i64) -> Result<(usize, usize)> {
         let mut removed = 0;
+        let mut values = 0;
         for (t, v) in spec.variables.iter().enumerate() {
             if v.ttl_ms.is_none() {
                 continue;
@@ -174,6 +178,7 @@ impl ProcessorStateStore {
                 }
                 let keep: BooleanArray = expires.values().iter().map(|&e| Some(!(e >= 0 && batch_ms >= e))).collect();
                 let kept = arrow::compute::filter(rows, &keep)?;
+                values += rows.len() - kept.len();
                 changed.push((k.clone(), Some(kept)));
             }
             for (k, rows) in changed {
@@ -181,10 +186,40 @@ impl ProcessorStateStore {
                 removed += r;
             }
         }
-        Ok(removed)
+        Ok((removed, values))
     }
 
-    /// One batch: call the processor for the keys with rows and the keys with timers due; returns its output.
+    /// Spark's custom metrics of the operator for a batch: the state variables its processor instantiates (once per
+    /// shuffle partition, as each of Spark's tasks runs `init`), and what the calls counted.
+    fn custom_metrics(
+        &self,
+        spec: &TransformWithStateSpec,
+        counters: &[(String, usize)],
+        ttl_removed: usize,
+    ) -> Vec<(&'static str, usize)> {
+        let tasks = self.metrics_partitions;
+        let count = |kind: StateKind, ttl: bool| {
+            spec.variables.iter().filter(|v| v.kind == kind && (!ttl || v.ttl_ms.is_some())).count() * tasks
+        };
+        let counted = |name: &str| counters.iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v);
+        vec![
+            ("numValueStateVars", count(StateKind::Value, false)),
+            ("numListStateVars", count(StateKind::List, false)),
+            ("numMapStateVars", count(StateKind::Map, false)),
+            ("numDeletedStateVars", counted("numDeletedStateVars")),
+            ("numRegisteredTimers", counted("numRegisteredTimers")),
+            ("numDeletedTimers", counted("numDeletedTimers")),
+            ("numExpiredTimers", counted("numExpiredTimers")),
+            ("numValueStateWithTTLVars", count(StateKind::Value, true)),
+            ("numListStateWithTTLVars", count(StateKind::List, true)),
+            ("numMapStateWithTTLVars", count(StateKind::Map, true)),
+            ("numValuesRemovedDueToTTLExpiry", ttl_removed),
+        ]
+    }
+
+    /// One batch: call the processor for the keys with rows (or initial state) and the keys with timers due;
+    /// returns its output. `initial`: the initial state's groups, in the first batch of a fresh query.
+    #[allow(clippy::too_many_arguments)]
     pub fn process(
         &mut self,
         spec: &TransformWithStateSpec,
@@ -192,6 +227,7 @@ impl ProcessorStateStore {
         input_schema: &SchemaRef,
         late_ms: i64,
         evict_ms: i64,
+        initial: Option<(KeyGroups, SchemaRef)>,
         ctx: &ExecContext,
     ) -> Result<Vec<RecordBatch>> {
         let started = std::time::Instant::now();
@@ -208,8 +244,14 @@ impl ProcessorStateStore {
             dropped = keep.iter().filter(|k| !**k).count();
             all = arrow::compute::filter_record_batch(&all, &BooleanArray::from(keep))?;
         }
-        let mut removed = self.evict_expired(spec, batch_ms)?;
-        let groups = flat_map_groups::group_rows(&spec.keys, &self.converter, &all, input_schema, ctx)?;
+        let (mut removed, ttl_removed) = self.evict_expired(spec, batch_ms)?;
+        let mut groups = flat_map_groups::group_rows(&spec.keys, &self.converter, &all, input_schema, ctx)?;
+        let mut initial_rows = None;
+        if let Some((init, init_schema)) = initial {
+            let (merged, rows) = flat_map_groups::with_initial_state(groups, init, input_schema, &init_schema)?;
+            groups = merged;
+            initial_rows = Some(rows);
+        }
         let threshold = match spec.time_mode {
             TimeMode::ProcessingTime => Some(batch_ms),
             TimeMode::EventTime if spec.has_watermark => Some(evict_ms),
@@ -229,6 +271,7 @@ impl ProcessorStateStore {
         due.sort_unstable();
         let calls: Vec<Box<[u8]>> = groups.keys.iter().chain(&due).cloned().collect();
         if calls.is_empty() {
+            self.metrics.custom = self.custom_metrics(spec, &[], ttl_removed);
             self.metrics.record(self.num_rows(), 0, removed, dropped, 0, 0, self.memory());
             return Ok(vec![]);
         }
@@ -250,6 +293,7 @@ impl ProcessorStateStore {
             batch_timestamp_ms: batch_ms,
             watermark_ms,
             timer_threshold_ms: threshold,
+            initial: initial_rows,
         })?;
         if results.changed.len() != self.tables.len() {
             return Err(EmberError::execution(
@@ -274,6 +318,7 @@ impl ProcessorStateStore {
                 removed += r;
             }
         }
+        self.metrics.custom = self.custom_metrics(spec, &results.counters, ttl_removed);
         let elapsed = started.elapsed().as_millis() as u64;
         self.metrics.record(self.num_rows(), updated, removed, dropped, elapsed, 0, self.memory());
         Ok(results.output)

@@ -24,6 +24,9 @@ pub struct StreamingQueryProgress {
     pub state_operators: Vec<StateOperatorProgress>,
     pub sources: Vec<SourceProgress>,
     pub sink: SinkProgress,
+    /// `observe(name, …)` metrics of this batch, by name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub observed_metrics: BTreeMap<String, crate::stream::observed_metrics::MetricRow>,
 }
 
 /// `durationMs`: where the batch's time went, in milliseconds, with Spark's phase names.
@@ -281,6 +284,7 @@ mod tests {
             state_operators: vec![],
             sources: vec![source(None)],
             sink: SinkProgress { description: "NoopSink".into(), num_output_rows: 3 },
+            observed_metrics: BTreeMap::new(),
         }
     }
 

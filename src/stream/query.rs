@@ -318,7 +318,19 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<Vec<
     }
     for (op, shape) in shapes.iter().enumerate() {
         match ckpt.read_shape(op)? {
+            Some(old)
+                if old.get("stores").is_none()
+                    && shape.get("stores").is_some()
+                    && old["operator"] == shape["operator"] =>
+            {
+                return Err(EmberError::analysis(format!(
+                    "The stream-stream join state in the checkpoint at {} was written by an earlier ember, which kept both sides in one 'default' store; ember now keeps Spark's four stores ({}) per partition and cannot read it. Start the query with a new checkpoint location.",
+                    ckpt.root().display(),
+                    crate::stream::join_state::STORE_NAMES.join(", ")
+                )));
+            }
             Some(old) if &old != shape => {
+                crate::stream::operator::flat_map_groups_with_state::refuse_earlier_layout(&old, op, ckpt.root())?;
                 let what = ["operator", "keys", "values", "joinType"]
                     .iter()
                     .filter(|k| old.get(**k) != shape.get(**k))
@@ -412,6 +424,10 @@ fn run_loop(
         Some(c) => restore(&mut run, c, &rec)?,
         None => Vec::new(),
     };
+    if matches!(run.trigger, Trigger::RealTime(_)) {
+        crate::stream::real_time::check_sources(run.incremental.plan())?;
+    }
+    let observations = crate::stream::observed_metrics::observations(run.incremental.plan());
     // As Spark, a batch without data runs only after a batch of this run (a restart waits for data first).
     let mut ran_this_run = false;
     let retain: i64 =
@@ -638,6 +654,7 @@ fn run_loop(
             }
         });
         let ms = |d: Duration| d.as_millis() as u64;
+        let observed_metrics = crate::stream::observed_metrics::collect(&observations, &ctx.eval)?;
         let progress = StreamingQueryProgress {
             id: id.to_string(),
             run_id: run_id.to_string(),
@@ -661,6 +678,7 @@ fn run_loop(
             state_operators: run.incremental.operator_metrics().iter().map(|m| m.progress()).collect(),
             sources,
             sink: SinkProgress { description: run.sink.description(), num_output_rows: out_rows },
+            observed_metrics,
         };
         idle_reported = false;
         ran_this_run = true;
@@ -681,7 +699,7 @@ fn run_loop(
             shared.changed.notify_all();
         }
         batch_id += 1;
-        if cleanup && matches!(run.trigger, Trigger::Default | Trigger::Continuous(_)) {
+        if cleanup && matches!(run.trigger, Trigger::Default | Trigger::Continuous(_) | Trigger::RealTime(_)) {
             // Timeout-only batches under the default trigger would otherwise follow each other with no pause.
             pause(shared, Duration::from_millis(10));
         }

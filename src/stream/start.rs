@@ -67,6 +67,9 @@ pub fn start(spec: StreamStart) -> Result<Arc<QueryHandle>> {
     } = spec;
     let provider = connector::sink(&format)?;
     provider.check_trigger(trigger)?;
+    if let Trigger::RealTime(interval) = trigger {
+        crate::stream::real_time::check_start(&session, interval.as_millis() as u64, provider.name(), mode)?;
+    }
     let schema = plan.schema.arrow_schema();
     let args = SinkArgs {
         session: &session,

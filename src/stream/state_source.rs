@@ -89,7 +89,14 @@ impl StateOptions {
         let join_side = get("joinSide").map(|s| s.trim().to_ascii_lowercase()).filter(|s| s != "none");
         if let Some(side) = &join_side {
             if side != "left" && side != "right" {
-                return Err(invalid("joinSide", format!("'{side}' is not one of left, right, none")));
+                return Err(invalid("joinSide", "Valid values are left,right,none"));
+            }
+            if get("storeName").is_some() {
+                return Err(EmberError::with_condition(
+                    ErrorKind::Execution,
+                    "STDS_CONFLICT_OPTIONS",
+                    [("options", "['joinSide', 'storeName']")],
+                ));
             }
         }
         let o = StateOptions {
@@ -125,6 +132,9 @@ struct OperatorShape {
     operator: String,
     keys: Fields,
     values: Vec<String>,
+    /// applyInPandasWithState's value columns, typed (its shape records Spark's `groupState`/`timeoutTimestamp`),
+    /// for a read with no rows to type its `value` struct.
+    group_state_values: Option<Fields>,
 }
 
 impl OperatorShape {
@@ -143,7 +153,14 @@ impl OperatorShape {
             .collect::<Result<Fields>>()?;
         let values =
             columns("values").iter().map(|c| c.rsplit_once(": ").map_or(c.as_str(), |p| p.0).to_string()).collect();
-        Ok(OperatorShape { operator: shape["operator"].as_str().unwrap_or("?").to_string(), keys, values })
+        let operator = shape["operator"].as_str().unwrap_or("?").to_string();
+        let group_state_values =
+            (operator == "applyInPandasWithState").then(|| group_state_value_fields(&columns("values"))).transpose()?;
+        Ok(OperatorShape { operator, keys, values, group_state_values })
+    }
+
+    fn is_join(&self) -> bool {
+        self.operator == "symmetricHashJoin"
     }
 
     fn is_dedupe(&self) -> bool {
@@ -288,14 +305,40 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
     let Some(&latest) = at.committed.last() else { return Err(no_committed_batch(path)) };
     let op = usize::try_from(o.operator_id).unwrap_or(usize::MAX);
     let dir = at.ckpt.state_dir(op);
-    // A missing operator, and a join side of an operator that is no stream-stream join (ember has none), have no
-    // state schema to read, as in Spark.
-    if !dir.join("_metadata").exists() || o.join_side.is_some() {
+    // A missing operator, a join side of an operator that is no stream-stream join and a join's default store
+    // have no state schema to read, as in Spark.
+    if !dir.join("_metadata").exists() {
         return Err(no_state_schema(path, &o));
     }
+    if let Some(recorded) = at.ckpt.read_shape(op)? {
+        crate::stream::operator::flat_map_groups_with_state::refuse_earlier_layout(&recorded, op, at.ckpt.root())?;
+    }
     let shape = OperatorShape::read(&at.ckpt, op)?;
+    let explicit_store = options.iter().any(|(k, _)| k.eq_ignore_ascii_case("storeName"));
+    if o.join_side.is_some() != shape.is_join() && !(shape.is_join() && explicit_store) {
+        return Err(no_state_schema(path, &o));
+    }
     let reader = StateReader::open(&dir)?;
-    let table = store_index(&reader, &o.store_name)?;
+    if let Some(read) = read_processor_state(&at, op, &reader, &o, options, latest, path)? {
+        return Ok(read);
+    }
+    // A join side reads its keyWithIndexToValue store: the rows under their join key, without index and flag.
+    let side_store = o.join_side.as_ref().map(|side| format!("{side}-keyWithIndexToValue"));
+    let table = match &side_store {
+        Some(name) => store_index(&reader, name)?,
+        None if shape.is_join() && !table_names(&reader)?.contains(&o.store_name) => {
+            return Err(no_state_schema(path, &o))
+        }
+        None => store_index(&reader, &o.store_name)?,
+    };
+    let rows_of = |rows: &RecordBatch, nkeys: usize| -> Result<(StructArray, StructArray)> {
+        if shape.is_join() {
+            let side = side_store.is_some();
+            join_structs(rows, nkeys, side)
+        } else {
+            Ok((shape.key_struct(rows, nkeys)?, shape.value_struct(rows, nkeys)?))
+        }
+    };
     let mut out = Vec::new();
     let mut schema = None;
     if o.read_change_feed {
@@ -310,16 +353,16 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
         for (p, files) in reader.partitions.iter().enumerate() {
             for v in start..=end {
                 for (kind, rows, nkeys) in changes_at(files, v, table)? {
-                    let key = shape.key_struct(&rows, nkeys)?;
-                    let value = match kind {
-                        "update" => shape.value_struct(&rows, nkeys)?,
+                    let (key, value) = match kind {
+                        "update" => rows_of(&rows, nkeys)?,
                         _ => {
                             // A delete carries no value: the value struct is null, typed as the table's values.
-                            let typed = shape.value_struct(&empty_like_values(files, v, table)?, nkeys)?;
+                            let key = rows_of(&rows, nkeys)?.0;
+                            let typed = rows_of(&empty_like_values(files, v, table)?, nkeys)?.1;
                             let nulls = arrow::buffer::NullBuffer::new_null(rows.num_rows());
                             let cols =
                                 typed.fields().iter().map(|f| new_null_array(f.data_type(), rows.num_rows())).collect();
-                            StructArray::try_new(typed.fields().clone(), cols, Some(nulls))?
+                            (key, StructArray::try_new(typed.fields().clone(), cols, Some(nulls))?)
                         }
                     };
                     let n = rows.num_rows();
@@ -344,8 +387,7 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
         for (p, tables) in reader.load(version, &[])?.into_iter().enumerate() {
             let rows = tables.into_iter().nth(table).ok_or_else(|| EmberError::execution("state table missing"))?;
             let nkeys = key_count(&reader.partitions[p], version, table).unwrap_or(shape.keys.len().max(1));
-            let key = shape.key_struct(&rows, nkeys)?;
-            let value = shape.value_struct(&rows, nkeys)?;
+            let (key, value) = rows_of(&rows, nkeys)?;
             let n = rows.num_rows();
             let fields = output_schema(&key, &value, false);
             schema.get_or_insert_with(|| fields.clone());
@@ -358,7 +400,7 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
     // and an all-empty read still has Spark's three (five) columns.
     let schema = match schema {
         Some(s) => s,
-        None => empty_schema(&shape, o.read_change_feed),
+        None => empty_schema(&shape, o.read_change_feed)?,
     };
     let target = Arc::new(Schema::new(schema.clone()));
     let out = out
@@ -381,14 +423,79 @@ pub fn read_state_store(path: &str, options: &[(String, String)]) -> Result<(Fie
     Ok((schema, out))
 }
 
-fn empty_schema(shape: &OperatorShape, change_feed: bool) -> Fields {
+/// A stream-stream join store's `key` and `value` structs under the names of its columns; for a join side
+/// (`side`), its keyWithIndexToValue rows without the index and the matched flag, as Spark's joinSide reads them.
+fn join_structs(rows: &RecordBatch, nkeys: usize, side: bool) -> Result<(StructArray, StructArray)> {
+    let schema = rows.schema();
+    let strukt = |range: std::ops::Range<usize>| -> Result<StructArray> {
+        let fields: Vec<Field> = range.clone().map(|i| schema.field(i).as_ref().clone().with_nullable(true)).collect();
+        let arrays: Vec<ArrayRef> = range.map(|i| rows.column(i).clone()).collect();
+        if fields.is_empty() {
+            return Ok(StructArray::new_empty_fields(rows.num_rows(), None));
+        }
+        Ok(StructArray::try_new(Fields::from(fields), arrays, None)?)
+    };
+    let width = rows.num_columns();
+    if side {
+        Ok((strukt(0..nkeys.saturating_sub(1))?, strukt(nkeys..width.saturating_sub(1))?))
+    } else {
+        Ok((strukt(0..nkeys)?, strukt(nkeys..width)?))
+    }
+}
+
+/// A transformWithState operator's state, or transformWithState's options given: read by
+/// `stream::processor_state_source` (`None`: neither).
+fn read_processor_state(
+    at: &Located,
+    op: usize,
+    reader: &StateReader,
+    o: &StateOptions,
+    options: &[(String, String)],
+    latest: i64,
+    path: &str,
+) -> Result<Option<(Fields, Vec<RecordBatch>)>> {
+    use crate::stream::processor_state_source::{is_processor, read, ProcessorReadOptions};
+    let tws = ProcessorReadOptions::parse(options)?;
+    if !tws.given() && !is_processor(&at.ckpt.read_shape(op)?.unwrap_or_default()) {
+        return Ok(None);
+    }
+    if o.read_change_feed {
+        return Err(invalid("readChangeFeed", "ember does not read a transformWithState operator's change feed yet"));
+    }
+    let version = o.batch_id.unwrap_or(latest);
+    if !at.committed.contains(&version) {
+        return Err(no_committed_batch(path));
+    }
+    read(&at.ckpt, op, reader, version, &tws).map(Some)
+}
+
+fn empty_schema(shape: &OperatorShape, change_feed: bool) -> Result<Fields> {
     let key = StructArray::try_new(
         shape.keys.clone(),
         shape.keys.iter().map(|f| new_null_array(f.data_type(), 0)).collect(),
         None,
     )
     .unwrap_or_else(|_| StructArray::new_empty_fields(0, None));
-    output_schema(&key, &StructArray::new_empty_fields(0, None), change_feed)
+    let value = match &shape.group_state_values {
+        Some(fields) if !fields.is_empty() => StructArray::try_new(
+            fields.clone(),
+            fields.iter().map(|f| new_null_array(f.data_type(), 0)).collect(),
+            None,
+        )?,
+        _ => StructArray::new_empty_fields(0, None),
+    };
+    Ok(output_schema(&key, &value, change_feed))
+}
+
+/// applyInPandasWithState's recorded value columns ("groupState: struct<…>", "timeoutTimestamp: bigint") as fields.
+fn group_state_value_fields(values: &[String]) -> Result<Fields> {
+    values
+        .iter()
+        .map(|c| {
+            let (name, ty) = c.split_once(": ").unwrap_or((c.as_str(), "binary"));
+            Ok(Field::new(name, crate::types::ddl::parse_ddl_type(ty)?, true))
+        })
+        .collect()
 }
 
 /// The index of the store named `name` among the operator's tables.
@@ -506,9 +613,23 @@ pub fn read_state_metadata(path: &str) -> Result<(Fields, Vec<RecordBatch>)> {
     ]);
     let (mut ids, mut names, mut stores, mut parts, mut mins, mut maxs) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut properties: Vec<Option<String>> = vec![];
     let (min, max) = (at.committed.first().copied(), at.committed.last().copied());
     for op in batch_ids(&at.ckpt.root().join("state"))? {
         let dir: PathBuf = at.ckpt.state_dir(op as usize);
+        let recorded = at.ckpt.read_shape(op as usize)?.unwrap_or_default();
+        if let Some((name, partitions, props)) =
+            crate::stream::processor_state_source::metadata(&at.ckpt, &recorded, max)?
+        {
+            ids.push(op);
+            names.push(name);
+            stores.push(DEFAULT_STORE.to_string());
+            parts.push(partitions);
+            mins.push(min);
+            maxs.push(max);
+            properties.push(Some(props));
+            continue;
+        }
         let shape = OperatorShape::read(&at.ckpt, op as usize)?;
         let reader = StateReader::open(Path::new(&dir))?;
         for store in table_names(&reader)? {
@@ -518,9 +639,9 @@ pub fn read_state_metadata(path: &str) -> Result<(Fields, Vec<RecordBatch>)> {
             parts.push(reader.partitions.len() as i32);
             mins.push(min);
             maxs.push(max);
+            properties.push(None);
         }
     }
-    let n = ids.len();
     let cols: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from(ids)),
         Arc::new(StringArray::from(names)),
@@ -528,7 +649,7 @@ pub fn read_state_metadata(path: &str) -> Result<(Fields, Vec<RecordBatch>)> {
         Arc::new(Int32Array::from(parts)),
         Arc::new(Int64Array::from(mins)),
         Arc::new(Int64Array::from(maxs)),
-        new_null_array(&DataType::Utf8, n),
+        Arc::new(StringArray::from(properties)),
     ];
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields.clone())), cols)?;
     Ok((fields, vec![batch]))

@@ -2,6 +2,7 @@
 from ember.sql.column import Column
 from ember.sql.dataframe import DataFrame, DataFrameNaFunctions
 from ember.sql.group import GroupedData
+from ember.sql.observation import Observation
 from ember.sql.readwriter import DataFrameReader, DataFrameWriter
 from ember.sql.session import SparkSession
 from ember.sql.types import Row
@@ -15,6 +16,7 @@ __all__ = [
     "Column",
     "Row",
     "GroupedData",
+    "Observation",
     "DataFrameReader",
     "DataFrameWriter",
     "UDFRegistration",

@@ -254,6 +254,24 @@ class DataFrame:
     def crossJoin(self, other: "DataFrame") -> "DataFrame":
         return self._new(self._jdf.join_on(other._jdf, None, "cross"))
 
+    def observe(self, observation: Any, *exprs: Column) -> "DataFrame":
+        """The same rows, with aggregate metrics computed while an action runs: read with ``observation.get``
+        (an ``Observation``) or, on a stream, in each progress's ``observedMetrics`` under the name."""
+        from ember.sql.observation import Observation
+
+        if len(exprs) == 0:
+            raise _error(PySparkValueError, "CANNOT_BE_EMPTY", item="exprs")
+        if not all(isinstance(c, Column) for c in exprs):
+            raise _error(PySparkTypeError, "NOT_EXPECTED_TYPE", arg_name="exprs", expected_type="list[Column]",
+                         arg_type=type(exprs).__name__)
+        if isinstance(observation, Observation):
+            return observation._on(self, *exprs)
+        if isinstance(observation, str):
+            jdf, _ = self._jdf.observe(observation, [c._jc for c in exprs])
+            return DataFrame(jdf, self.sparkSession)
+        raise _error(PySparkTypeError, "NOT_EXPECTED_TYPE", arg_name="observation",
+                     expected_type="Observation or str", arg_type=type(observation).__name__)
+
     def union(self, other: "DataFrame") -> "DataFrame":
         return self._new(self._jdf.union(other._jdf))
 

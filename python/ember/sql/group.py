@@ -71,17 +71,20 @@ class GroupedData:
         from ember.sql.readwriter import _schema_json
         from ember.sql.types import _parse_datatype_json_string
 
-        if self._df.isStreaming:
-            raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED",
-                         "applyInPandas on a streaming DataFrame is not supported by ember yet.")
         session = self._df.sparkSession
         schema_json = _schema_json(schema)
         runner = _GroupedMapRunner(func, _parse_datatype_json_string(schema_json).names,
                                    session.conf.get("spark.sql.session.timeZone"))
         state_json = _schema_json(f"{STATE_NAMES[0]} int")
         jdf = self._df._jdf.apply_in_pandas_with_state(self._groups, runner, schema_json, state_json, "append",
-                                                        "NoTimeout")
+                                                        "NoTimeout", True)
         return DataFrame(jdf, session)
+
+    def cogroup(self, other: "GroupedData") -> Any:
+        """This grouping and ``other``'s, for ``applyInPandas(func(left, right), schema)`` per key."""
+        from ember.sql.pandas.group_ops import PandasCogroupedOps
+
+        return PandasCogroupedOps(self, other)
 
     def applyInPandasWithState(self, func, outputStructType, stateStructType, outputMode: str, timeoutConf: str) -> "DataFrame":
         """Arbitrary state per group: ``func(key, Iterator[pandas.DataFrame], GroupState) -> Iterator[DataFrame]``."""
@@ -140,7 +143,6 @@ class GroupedData:
 
     def _transform_with_state(self, processor, outputStructType, outputMode, timeMode, pandas, initialState,
                               eventTimeColumnName) -> "DataFrame":
-        from ember.errors import PySparkNotImplementedError
         from ember.sql.dataframe import DataFrame
         from ember.sql.readwriter import _schema_json
         from ember.sql.streaming.stateful_processor import _ProcessorRunner
@@ -156,13 +158,10 @@ class GroupedData:
 
             raise _error(PySparkImportError, "PACKAGE_NOT_INSTALLED",
                          f"pandas and pyarrow are required for transformWithState: {e}")
+        initial = None
         if initialState is not None:
             assert isinstance(initialState, GroupedData)
-            raise _error(PySparkNotImplementedError, None,
-                         "ember does not run transformWithState with an initialState yet")
-        if eventTimeColumnName:
-            raise _error(PySparkNotImplementedError, None,
-                         "ember does not run transformWithState with an eventTimeColumnName yet")
+            initial = (initialState._df._jdf, initialState._groups)
         if isinstance(outputStructType, str):
             outputStructType = _parse_datatype_string(outputStructType)
         assert isinstance(outputStructType, StructType)
@@ -170,6 +169,6 @@ class GroupedData:
         runner = _ProcessorRunner(processor, timeMode, pandas, outputStructType.names,
                                   session.conf.get("spark.sql.session.timeZone"),
                                   int(session.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch", "10000")))
-        jdf = self._df._jdf.transform_with_state(self._groups, runner, _schema_json(outputStructType),
-                                                  runner._declarations(), outputMode, timeMode, pandas)
+        jdf = self._df._jdf.transform_with_state(self._groups, runner, _schema_json(outputStructType), outputMode,
+                                                  timeMode, pandas, initial, eventTimeColumnName or None)
         return DataFrame(jdf, session)

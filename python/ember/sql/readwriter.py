@@ -15,6 +15,21 @@ def _opt_str(v: Any) -> str:
     return str(v)
 
 
+_LEGACY_PATH_OPTION = "spark.sql.legacy.pathOptionBehavior.enabled"
+
+
+def _legacy_path_option(spark) -> bool:
+    """Spark 3.1+ refuses a ``path`` option together with a path argument unless this legacy conf is true."""
+    return str(spark.conf.get(_LEGACY_PATH_OPTION, "false")).strip().lower() == "true"
+
+
+def _set_path_option(options: Dict[str, str], path: str) -> None:
+    """``option("path", path)``: options are case-insensitive, so an earlier ``Path`` is replaced."""
+    for k in [k for k in options if k.lower() == "path"]:
+        del options[k]
+    options["path"] = path
+
+
 def _schema_json(schema: Any) -> str:
     from ember.sql.types import StructType, _parse_datatype_string
 
@@ -64,8 +79,20 @@ class DataFrameReader:
         if fmt == "jdbc":
             return self._load_jdbc([])
         paths = [] if path is None else ([path] if isinstance(path, str) else list(path))
-        if "path" in self._options and not paths:
-            paths = [self._options.pop("path")]
+        keys = {k.lower() for k in self._options}
+        if paths and keys & {"path", "paths"}:
+            if not _legacy_path_option(self._spark):
+                from ember.errors import AnalysisException
+
+                raise _error(AnalysisException, "_LEGACY_ERROR_TEMP_1306", config=_LEGACY_PATH_OPTION)
+            if isinstance(path, str):
+                # Spark's legacy load(path) is option("path", path).load(): the argument replaces the option.
+                _set_path_option(self._options, path)
+                paths = []
+        # load(*paths) reads the arguments and then the path option (Spark's DataSource: paths ++ option).
+        opt = next((k for k in self._options if k.lower() == "path"), None)
+        if opt is not None:
+            paths = paths + [self._options.pop(opt)]
         jdf = self._spark._jsession.read(fmt, paths, list(self._options.items()), self._schema)
         return DataFrame(jdf, self._spark)
 
@@ -105,7 +132,8 @@ class DataFrameReader:
         if schema is not None:
             self.schema(schema)
         self.options(**options)
-        return self.load(path)
+        # csv/json/parquet/text(path) are Spark's varargs load(paths*), even for one path.
+        return self.load([path] if isinstance(path, str) else path)
 
     def csv(self, path, schema: Any = None, **options: Any) -> "DataFrame":
         return self._load_with("csv", path, schema, options)
@@ -185,8 +213,16 @@ class DataFrameWriter:
                 raise _error(AnalysisException, "_LEGACY_ERROR_TEMP_1197", operation="jdbc")
             self._df._jdf.write_jdbc(self._mode, list(self._options.items()))
             return
-        if path is None:
-            path = self._options.pop("path", None)
+        opt = next((k for k in self._options if k.lower() == "path"), None)
+        if path is not None and opt is not None:
+            if not _legacy_path_option(self._df.sparkSession):
+                from ember.errors import AnalysisException
+
+                raise _error(AnalysisException, "_LEGACY_ERROR_TEMP_1307", config=_LEGACY_PATH_OPTION)
+            # Spark's legacy save(path) is option("path", path).save(): the argument wins.
+            del self._options[opt]
+        elif path is None and opt is not None:
+            path = self._options.pop(opt)
         # Without a path the engine decides: connectors (kafka) need none, file formats raise NO_PATH.
         self._df._jdf.write(path, fmt, self._mode, self._partition_by, list(self._options.items()))
 

@@ -177,6 +177,25 @@ class _IterRunner:
         return out
 
 
+class _GroupedAggRunner:
+    """A pandas UDF ``Series, … -> scalar`` (GROUPED_AGG): ``args`` holds every group's rows one group after
+    another, ``offsets`` their bounds; the function gets each group's slice of whole Series."""
+
+    def __init__(self, func: Callable, data_type: DataType):
+        self.func = func
+        self.data_type = data_type
+
+    def __call__(self, args: Any, offsets: list, empty: Any) -> Any:
+        series = _series(args)
+        out = []
+        for start, end in zip(offsets, offsets[1:]):
+            result = self.func(*(s.iloc[start:end].reset_index(drop=True) for s in series))
+            out.append(result.item() if hasattr(result, "item") and getattr(result, "ndim", 1) == 0 else result)
+        # As PySpark's pandas → Arrow conversion of the results: NaN becomes null.
+        out = [None if isinstance(v, float) and v != v else v for v in out]
+        return _to_arrow(out, empty, self.data_type)
+
+
 def _name_of(func: Callable) -> str:
     return getattr(func, "__name__", None) or type(func).__name__
 
@@ -207,12 +226,16 @@ class UserDefinedFunction:
             return _IterRunner(self.func)
         if self.evalType in (PythonEvalType.SQL_BATCHED_UDF, PythonEvalType.SQL_ARROW_BATCHED_UDF):
             return _RowRunner(self.func, self._returnType)
+        if self.evalType == PythonEvalType.SQL_GROUPED_AGG_PANDAS_UDF:
+            return _GroupedAggRunner(self.func, self._returnType)
         raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED",
                      f"pandas_udf of evalType {self.evalType} is not supported by ember yet.")
 
     def _native_function(self) -> Any:
         if self._handle is None:
-            self._handle = _native.PythonFunction.create(self._name, self._runner(), self._returnType.json(), self.deterministic)
+            self._handle = _native.PythonFunction.create(
+                self._name, self._runner(), self._returnType.json(), self.deterministic,
+                self.evalType == PythonEvalType.SQL_GROUPED_AGG_PANDAS_UDF)
         return self._handle
 
     def __call__(self, *cols: Any) -> Column:
@@ -270,7 +293,8 @@ class UDFRegistration:
             source = f._unwrapped if hasattr(f, "_unwrapped") else f
             if source.evalType not in (PythonEvalType.SQL_BATCHED_UDF, PythonEvalType.SQL_ARROW_BATCHED_UDF,
                                        PythonEvalType.SQL_SCALAR_PANDAS_UDF,
-                                       PythonEvalType.SQL_SCALAR_PANDAS_ITER_UDF):
+                                       PythonEvalType.SQL_SCALAR_PANDAS_ITER_UDF,
+                                       PythonEvalType.SQL_GROUPED_AGG_PANDAS_UDF):
                 raise _error(PySparkTypeError, "INVALID_UDF_EVAL_TYPE", eval_type="SQL_BATCHED_UDF, SQL_ARROW_BATCHED_UDF, SQL_SCALAR_PANDAS_UDF, "
                              "SQL_SCALAR_ARROW_UDF, SQL_SCALAR_PANDAS_ITER_UDF, SQL_SCALAR_ARROW_ITER_UDF, "
                              "SQL_GROUPED_AGG_PANDAS_UDF or SQL_GROUPED_AGG_ARROW_UDF")

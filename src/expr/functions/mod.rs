@@ -60,6 +60,10 @@ pub trait ScalarFunction: Send + Sync {
     fn deterministic(&self) -> bool {
         true
     }
+    /// A user-defined function that aggregates (pandas_udf GROUPED_AGG) answers its aggregate here.
+    fn as_aggregate(&self) -> Option<Arc<dyn AggregateFunction>> {
+        None
+    }
 }
 
 /// Per-group state of an aggregate across batches; keyed by dense group indices.
@@ -83,6 +87,10 @@ pub trait AggregateFunction: Send + Sync {
     /// Types of the intermediate state arrays for the given resolved signature.
     fn state_types(&self, sig: &Signature) -> Vec<DataType>;
     fn create_accumulator(&self, sig: &Signature, distinct: bool) -> Result<Box<dyn GroupsAccumulator>>;
+    /// A Python aggregate (pandas_udf GROUPED_AGG): Spark runs those in a separate operator with its own rules.
+    fn runs_in_python(&self) -> bool {
+        false
+    }
     /// The generated column name (`count(1)`, `avg(x)`, `count(DISTINCT x)`).
     fn display_name(&self, args: &[String], distinct: bool) -> String {
         let d = if distinct { "DISTINCT " } else { "" };

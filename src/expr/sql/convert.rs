@@ -466,8 +466,10 @@ fn function(f: &ast::Function) -> Result<Expr> {
                     FunctionArg::Unnamed(FunctionArgExpr::Wildcard) if name == "count" && list.args.len() == 1 => {
                         args.push(Expr::lit(Arc::new(Int32Array::from(vec![1]))))
                     }
-                    FunctionArg::Unnamed(_) => {
-                        return Err(not_supported(&format!("A star (*) argument of {name}(…)")));
+                    // `f(*)`, `f(t.*)`: the planner expands the star into the input's columns, as Spark does.
+                    FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => args.push(Expr::Star(None)),
+                    FunctionArg::Unnamed(FunctionArgExpr::QualifiedWildcard(q)) => {
+                        args.push(Expr::Star(Some(q.0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("."))))
                     }
                     _ => return Err(not_supported(&format!("Named arguments of {name}(…)"))),
                 }

@@ -1,5 +1,5 @@
-//! The Delta transaction log (`_delta_log/`): reading a table's state at a version from its JSON commits (and a
-//! parquet checkpoint when `_last_checkpoint` names one), and committing a new version by creating
+//! The Delta transaction log (`_delta_log/`): reading a table's state at a version from its newest checkpoint at or
+//! before it (`checkpoint`) and the JSON commits after, and committing a new version by creating
 //! `NNNNNNNNNNNNNNNNNNNN.json` exclusively, which is the protocol's optimistic concurrency on a local file system.
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use crate::error::{EmberError, Result};
+use crate::io::delta::checkpoint;
+pub use crate::io::delta::protocol::Protocol;
 
 /// One data file of the table (`add` action), as far as a reader needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +20,8 @@ pub struct AddFile {
     pub partition_values: Vec<(String, Option<String>)>,
     pub size: i64,
     pub modification_time: i64,
+    /// The `stats` JSON the writer recorded, kept for checkpoints.
+    pub stats: Option<String>,
 }
 
 /// The table's `metaData` action.
@@ -40,25 +44,14 @@ pub struct Snapshot {
     pub files: Vec<AddFile>,
     /// appId → the latest `txn` version committed under it.
     pub app_versions: HashMap<String, i64>,
-    /// The protocol's `minWriterVersion`.
-    pub min_writer_version: i64,
+    pub protocol: Protocol,
 }
 
 impl Snapshot {
-    /// Delta's error when the table needs a writer newer than this one (constraints, change data feed, table
-    /// features), so ember never writes a table it would break.
+    /// Delta's error when the table needs a feature ember cannot honour as a writer (constraints, change data
+    /// feed, deletion vectors…), so ember never writes a table it would break.
     pub fn check_writable(&self, root: &Path) -> Result<()> {
-        if self.min_writer_version > MAX_WRITER_VERSION {
-            return Err(EmberError::analysis_class(
-                "DELTA_INVALID_PROTOCOL_VERSION",
-                format!(
-                    "Unsupported Delta protocol version: table \"file:{}\" requires writer version {}, but ember supports writer version {MAX_WRITER_VERSION} (no table features).",
-                    root.display(),
-                    self.min_writer_version
-                ),
-            ));
-        }
-        Ok(())
+        self.protocol.check_writable(root)
     }
 
     /// `transaction_version(appId)`: the last version an idempotent writer committed under `app_id`.
@@ -96,16 +89,23 @@ pub fn commit_versions(root: &Path) -> Result<Vec<i64>> {
 
 /// Whether `root` holds a Delta table (a log with at least one commit or checkpoint).
 pub fn is_table(root: &Path) -> bool {
-    commit_versions(root).map(|v| !v.is_empty()).unwrap_or(false) || log_dir(root).join("_last_checkpoint").is_file()
+    commit_versions(root).map(|v| !v.is_empty()).unwrap_or(false)
+        || checkpoint::complete_checkpoints(root).map(|c| !c.is_empty()).unwrap_or(false)
 }
 
 /// The newest version of the table, if it has one.
 pub fn latest_version(root: &Path) -> Result<Option<i64>> {
-    let mut latest = commit_versions(root)?.last().copied();
-    if let Some(cp) = last_checkpoint(root)? {
-        latest = latest.max(Some(cp));
+    let latest = commit_versions(root)?.last().copied();
+    let cp = checkpoint::complete_checkpoints(root)?.keys().next_back().copied();
+    Ok(latest.max(cp))
+}
+
+/// The oldest version the log can still be replayed to: 0 while commit 0 exists, else the oldest checkpoint.
+pub fn earliest_version(root: &Path) -> Result<Option<i64>> {
+    if commit_versions(root)?.first() == Some(&0) {
+        return Ok(Some(0));
     }
-    Ok(latest)
+    Ok(checkpoint::complete_checkpoints(root)?.keys().next().copied())
 }
 
 /// The actions of one commit, one JSON object per line.
@@ -142,17 +142,6 @@ pub fn commit_timestamp_ms(root: &Path, version: i64) -> Result<i64> {
         }
     }
     Ok(mtime)
-}
-
-/// The checkpoint version `_last_checkpoint` names, if any.
-fn last_checkpoint(root: &Path) -> Result<Option<i64>> {
-    let p = log_dir(root).join("_last_checkpoint");
-    let Ok(text) = std::fs::read_to_string(&p) else {
-        return Ok(None);
-    };
-    let v: Value = serde_json::from_str(text.trim())
-        .map_err(|e| EmberError::execution(format!("Corrupt Delta checkpoint pointer {}: {e}", p.display())))?;
-    Ok(v.get("version").and_then(Value::as_i64))
 }
 
 fn percent_decode(s: &str) -> String {
@@ -212,26 +201,8 @@ fn parse_add(v: &Value, partition_columns: &[String]) -> AddFile {
             .collect(),
         size: v.get("size").and_then(Value::as_i64).unwrap_or(0),
         modification_time: v.get("modificationTime").and_then(Value::as_i64).unwrap_or(0),
+        stats: v.get("stats").and_then(Value::as_str).map(str::to_string),
     }
-}
-
-/// Readers and writers this implementation supports: no deletion vectors, column mapping or other table
-/// features, so a table that needs them is refused rather than misread.
-const MAX_READER_VERSION: i64 = 1;
-const MAX_WRITER_VERSION: i64 = 2;
-
-fn check_protocol(v: &Value, root: &Path) -> Result<()> {
-    let reader = v.get("minReaderVersion").and_then(Value::as_i64).unwrap_or(1);
-    if reader > MAX_READER_VERSION {
-        return Err(EmberError::analysis_class(
-            "DELTA_INVALID_PROTOCOL_VERSION",
-            format!(
-                "Unsupported Delta protocol version: table \"file:{}\" requires reader version {reader}, but ember supports reader version {MAX_READER_VERSION} (no table features).",
-                root.display()
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// Replay the log up to `version` (the latest when `None`).
@@ -249,7 +220,7 @@ pub struct Replay {
     live: BTreeMap<String, (u64, AddFile)>,
     seq: u64,
     app_versions: HashMap<String, i64>,
-    min_writer_version: i64,
+    protocol: Protocol,
 }
 
 impl Replay {
@@ -259,27 +230,56 @@ impl Replay {
         let versions = commit_versions(root)?;
         let latest = latest_version(root)?.ok_or_else(|| not_a_table(root))?;
         let target = version.unwrap_or(latest);
-        if target > latest || target < 0 {
+        let earliest = earliest_version(root)?.unwrap_or(0);
+        if target > latest || target < earliest {
             return Err(EmberError::analysis_class(
-                "DELTA_VERSION_NOT_CONTIGUOUS",
-                format!("Cannot time travel Delta table to version {target}. Available versions: [0, {latest}]."),
+                "DELTA_VERSION_NOT_FOUND",
+                format!(
+                    "Cannot time travel Delta table to version {target}. Available versions: [{earliest}, {latest}]."
+                ),
             ));
-        }
-        // Without a checkpoint, replay needs every commit from 0.
-        if versions.first() != Some(&0) {
-            return Err(EmberError::not_implemented(format!(
-                "Reading Delta table {} needs its checkpoint (its first JSON commits were cleaned up); ember reads tables from their JSON commits only",
-                root.display()
-            )));
         }
         if self.version.is_some_and(|v| v > target) {
             *self = Replay::default();
         }
+        if let Some(done) = self.version.filter(|d| *d < target) {
+            // The commits after the last one applied were cleaned up (a checkpoint replaced them): start over there.
+            if versions.iter().copied().find(|v| *v > done) != Some(done + 1) {
+                *self = Replay::default();
+            }
+        }
         if self.version.is_none() {
-            self.min_writer_version = 1;
+            // Start at the newest checkpoint at or before the target; without one, at commit 0.
+            if let Some((cp, files)) = checkpoint::latest_at_or_before(root, target)? {
+                let actions = checkpoint::read_actions(&files)?;
+                if let Err(e) = self.apply_actions(root, actions) {
+                    *self = Replay::default();
+                    return Err(e);
+                }
+                self.version = Some(cp);
+            } else if versions.first() != Some(&0) {
+                return Err(EmberError::execution_class(
+                    "DELTA_STATE_RECOVER_ERROR",
+                    format!(
+                        "The state of your Delta table at version {target} could not be recovered: its first JSON commits were removed and no checkpoint at or before it is left (table file:{}).",
+                        root.display()
+                    ),
+                ));
+            }
         }
         let done = self.version;
+        let mut expected = done.map(|d| d + 1).unwrap_or(0);
         for v in versions.iter().copied().filter(|&v| done.is_none_or(|d| v > d)).take_while(|&v| v <= target) {
+            if v != expected {
+                *self = Replay::default();
+                return Err(EmberError::execution_class(
+                    "DELTA_VERSIONS_NOT_CONTIGUOUS",
+                    format!(
+                        "Versions ({expected}, {v}) are not contiguous. This can happen when files have been manually removed from the Delta log. SQLSTATE: KD00C"
+                    ),
+                ));
+            }
+            expected = v + 1;
             if let Err(e) = self.apply(root, v) {
                 // Half a commit applied: start over next time rather than keep a state no version had.
                 *self = Replay::default();
@@ -296,15 +296,24 @@ impl Replay {
             metadata,
             files: files.into_iter().map(|(_, f)| f.clone()).collect(),
             app_versions: self.app_versions.clone(),
-            min_writer_version: self.min_writer_version,
+            protocol: self.protocol.clone(),
         })
     }
 
     fn apply(&mut self, root: &Path, v: i64) -> Result<()> {
-        for action in read_commit(root, v)? {
+        let actions = read_commit(root, v)?;
+        self.apply_actions(root, actions)
+    }
+
+    fn apply_actions(&mut self, root: &Path, mut actions: Vec<Value>) -> Result<()> {
+        // The protocol and metadata first: the adds' partition values are read by the metadata's partition columns,
+        // and a checkpoint's rows come in no set order.
+        actions.sort_by_key(|a| !(a.get("protocol").is_some() || a.get("metaData").is_some()));
+        for action in actions {
             if let Some(p) = action.get("protocol") {
-                check_protocol(p, root)?;
-                self.min_writer_version = p.get("minWriterVersion").and_then(Value::as_i64).unwrap_or(1);
+                let protocol = Protocol::parse(p);
+                protocol.check_readable(root)?;
+                self.protocol = protocol;
             } else if let Some(m) = action.get("metaData") {
                 self.metadata = Some(parse_metadata(m)?);
             } else if let Some(a) = action.get("add") {
@@ -346,6 +355,30 @@ pub fn data_changes(root: &Path, version: i64, partition_columns: &[String]) -> 
     Ok((adds, removes))
 }
 
+/// What one commit changed in the table's files: its `add`s with `dataChange` and the paths it removed with
+/// `dataChange` (for a writer's conflict checks against a commit that won the race).
+pub fn file_changes(
+    root: &Path,
+    version: i64,
+    partition_columns: &[String],
+) -> Result<(Vec<AddFile>, std::collections::HashSet<String>)> {
+    let mut adds = vec![];
+    let mut removed = std::collections::HashSet::new();
+    for action in read_commit(root, version)? {
+        let data_change = |a: &Value| a.get("dataChange").and_then(Value::as_bool).unwrap_or(true);
+        if let Some(a) = action.get("add") {
+            if data_change(a) {
+                adds.push(parse_add(a, partition_columns));
+            }
+        } else if let Some(r) = action.get("remove") {
+            if let Some(p) = r.get("path").and_then(Value::as_str).filter(|_| data_change(r)) {
+                removed.insert(percent_decode(p));
+            }
+        }
+    }
+    Ok((adds, removed))
+}
+
 /// Delta's error for a path that holds no table.
 pub fn not_a_table(root: &Path) -> EmberError {
     EmberError::analysis_class(
@@ -354,28 +387,57 @@ pub fn not_a_table(root: &Path) -> EmberError {
     )
 }
 
+/// Each JSON commit's version and timestamp, ascending, with the timestamps made increasing as Delta's history
+/// does (a commit stamped no later than the one before counts as 1 ms after it: clocks of writers differ).
+pub fn commit_timestamps(root: &Path) -> Result<Vec<(i64, i64)>> {
+    let mut out: Vec<(i64, i64)> = vec![];
+    for v in commit_versions(root)? {
+        let mut t = commit_timestamp_ms(root, v)?;
+        if let Some((_, prev)) = out.last() {
+            t = t.max(prev + 1);
+        }
+        out.push((v, t));
+    }
+    Ok(out)
+}
+
+/// Delta's error for a time after the last commit; times are shown as Delta shows them (`java.sql.Timestamp`'s
+/// text, then the commit's without fraction), in UTC.
+fn timestamp_after_latest(ts_ms: i64, last: i64) -> EmberError {
+    EmberError::analysis_class(
+        "DELTA_TIMESTAMP_GREATER_THAN_COMMIT",
+        format!(
+            "The provided timestamp ({}) is after the latest version available to this\ntable ({}). Please use a timestamp before or at {}. SQLSTATE: 42816",
+            java_timestamp_text(ts_ms),
+            java_timestamp_text(last),
+            timestamp_text(last)
+        ),
+    )
+}
+
+/// `java.sql.Timestamp.toString`: the fraction without trailing zeros, at least one digit.
+fn java_timestamp_text(ms: i64) -> String {
+    let Some(d) = chrono::DateTime::from_timestamp_millis(ms) else {
+        return ms.to_string();
+    };
+    let frac = format!("{:03}", ms.rem_euclid(1000));
+    let frac = frac.trim_end_matches('0');
+    format!("{}.{}", d.format("%Y-%m-%d %H:%M:%S"), if frac.is_empty() { "0" } else { frac })
+}
+
+/// Spark's timestamp text: the fraction only when there is one.
+fn timestamp_text(ms: i64) -> String {
+    let text = java_timestamp_text(ms);
+    text.strip_suffix(".0").map(str::to_string).unwrap_or(text)
+}
+
 /// The newest version committed at or before `ts_ms`, with Delta's errors for a time before the first commit or
 /// after the last.
 pub fn version_at(root: &Path, ts_ms: i64, ts_text: &str) -> Result<i64> {
-    let versions = commit_versions(root)?;
-    let mut found = None;
-    let mut last_ts = None;
-    for v in &versions {
-        let t = commit_timestamp_ms(root, *v)?;
-        if t <= ts_ms {
-            found = Some(*v);
-        }
-        last_ts = Some(t);
-    }
-    match (found, last_ts) {
-        (_, Some(last)) if ts_ms > last => Err(EmberError::analysis_class(
-            "DELTA_TIMESTAMP_GREATER_THAN_COMMIT",
-            format!(
-                "The provided timestamp ({ts_text}) is after the latest version available to this table ({}). Please use a timestamp before or at {}. SQLSTATE: 42816",
-                millis_text(last),
-                millis_text(last)
-            ),
-        )),
+    let commits = commit_timestamps(root)?;
+    let found = commits.iter().filter(|(_, t)| *t <= ts_ms).map(|(v, _)| *v).next_back();
+    match (found, commits.last()) {
+        (_, Some((_, last))) if ts_ms > *last => Err(timestamp_after_latest(ts_ms, *last)),
         (Some(v), _) => Ok(v),
         _ => Err(EmberError::analysis_class(
             "DELTA_TIMESTAMP_EARLIER_THAN_COMMIT_RETENTION",
@@ -386,10 +448,19 @@ pub fn version_at(root: &Path, ts_ms: i64, ts_text: &str) -> Result<i64> {
     }
 }
 
-fn millis_text(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
-        .unwrap_or_else(|| ms.to_string())
+/// A streaming source's `startingTimestamp`: the first version committed at or after `ts_ms` (the earliest
+/// commit still in the log when the time is before it). When every commit is older: the version after the latest
+/// if `allow_after_latest`, else Delta's error.
+pub fn first_version_at_or_after(root: &Path, ts_ms: i64, allow_after_latest: bool) -> Result<i64> {
+    let commits = commit_timestamps(root)?;
+    if let Some((v, _)) = commits.iter().find(|(_, t)| *t >= ts_ms) {
+        return Ok(*v);
+    }
+    match commits.last() {
+        Some((v, _)) if allow_after_latest => Ok(v + 1),
+        Some((_, last)) => Err(timestamp_after_latest(ts_ms, *last)),
+        None => Err(not_a_table(root)),
+    }
 }
 
 /// Another writer committed `version` first.
@@ -425,7 +496,7 @@ pub fn try_commit(root: &Path, version: i64, actions: &[Value]) -> Result<std::r
 
 /// The `protocol` action ember writes: reader 1, writer 2 (no table features).
 pub fn protocol_action() -> Value {
-    json!({"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}})
+    Protocol::ember().to_action()
 }
 
 /// A `metaData` action.
@@ -463,6 +534,8 @@ pub fn add_action(f: &AddFile, num_records: Option<usize>) -> Value {
     });
     if let Some(n) = num_records {
         add["stats"] = Value::String(json!({ "numRecords": n }).to_string());
+    } else if let Some(s) = &f.stats {
+        add["stats"] = Value::String(s.clone());
     }
     json!({ "add": add })
 }
@@ -505,7 +578,8 @@ mod tests {
             configuration: Default::default(),
             created_time: None,
         };
-        let f = |p: &str| AddFile { path: p.into(), partition_values: vec![], size: 1, modification_time: 0 };
+        let f =
+            |p: &str| AddFile { path: p.into(), partition_values: vec![], size: 1, modification_time: 0, stats: None };
         try_commit(dir.path(), 0, &[protocol_action(), metadata_action(&m), add_action(&f("x"), None)])
             .unwrap()
             .unwrap();

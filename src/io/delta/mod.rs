@@ -1,7 +1,10 @@
 //! Delta Lake tables (`format("delta")`), written and read through the protocol directly: the transaction log
-//! (`log`) and the rows of a table (`table`). The streaming sink and source and the batch entry points are the
+//! (`log`, starting from a `checkpoint` when there is one; the `protocol` and the features it demands) and the rows
+//! of a table (`table`). The streaming sink and source and the batch entry points are the
 //! connector in `crate::stream::connector::delta`.
+pub mod checkpoint;
 pub mod log;
+pub mod protocol;
 pub mod table;
 
 /// Whether `format` names Delta (case-insensitive): catalog tables of this provider are read through the log, not

@@ -37,11 +37,20 @@ pub struct Write<'a> {
     pub operation: &'a str,
     /// commitInfo's `operationParameters`.
     pub operation_parameters: Value,
-    /// `replaceWhere`: of an overwrite, which live files the predicate covers (the caller evaluates it, `io` has
-    /// no expressions); `None` replaces every file.
-    pub replace_files: Option<&'a (dyn Fn(&Snapshot) -> Result<Vec<bool>> + Sync)>,
+    /// `replaceWhere`: of an overwrite, what the predicate replaces in a set of live files (the caller evaluates
+    /// it, `io` has no expressions); `None` replaces every file.
+    pub replace_files: Option<&'a (dyn Fn(&Snapshot) -> Result<Replacement> + Sync)>,
     /// The log as a previous write left it (the streaming sink's), advanced instead of replayed from version 0.
     pub replay: Option<&'a std::sync::Mutex<log::Replay>>,
+}
+
+/// What an overwrite with `replaceWhere` replaces among a snapshot's live files: the files it removes (those holding
+/// a row the predicate covers) and those files' other rows, which the same commit writes again.
+pub struct Replacement {
+    /// Per live file, in snapshot order.
+    pub removed: Vec<bool>,
+    /// Rows of removed files the predicate does not cover, in the table's columns.
+    pub kept_rows: Vec<RecordBatch>,
 }
 
 /// `txnAppId` / `txnVersion`: both or neither, with Delta's error otherwise.
@@ -179,6 +188,7 @@ fn write_files(
                             partition_values: values,
                             size: f.size as i64,
                             modification_time: modified,
+                            stats: None,
                         },
                         rows,
                     ))
@@ -287,10 +297,30 @@ pub fn write(root: &Path, w: &Write<'_>, ctx: &EvalContext) -> Result<Option<i64
                 .unwrap_or(snap.metadata.partition_columns.clone())
         }
     };
-    let added = write_files(root, w.batches, &partition_columns, w.options, ctx)?;
+    let mut added = write_files(root, w.batches, &partition_columns, w.options, ctx)?;
     let now = log::now_ms();
+    // The files an overwrite removes, decided once on the snapshot it read: a retry after a concurrent commit that
+    // touched none of them removes the same files (new files of other writers are outside what it replaces).
+    let mut removed: Vec<AddFile> = vec![];
+    if let (SaveMode::Overwrite, Some(s)) = (w.mode, &existing) {
+        match w.replace_files {
+            Some(choose) => {
+                let r = choose(s)?;
+                removed = s.files.iter().zip(&r.removed).filter(|(_, c)| **c).map(|(f, _)| f.clone()).collect();
+                added.extend(write_files(root, &r.kept_rows, &partition_columns, w.options, ctx)?);
+            }
+            None => removed = s.files.clone(),
+        }
+        if !removed.is_empty() && is_append_only(s) {
+            return Err(EmberError::analysis_class(
+                "DELTA_CANNOT_MODIFY_APPEND_ONLY",
+                "This table is configured to only allow appends. If you would like to permit updates or deletes, use 'ALTER TABLE <table_name> SET TBLPROPERTIES (delta.appendOnly=false)'. SQLSTATE: 42809",
+            ));
+        }
+    }
     let user_metadata = w.options.get("userMetadata").map(str::to_string);
     let blind_append = w.mode != SaveMode::Overwrite && new_metadata.is_none();
+    pause_before_commit();
     for _ in 0..MAX_COMMIT_ATTEMPTS {
         let version = existing.as_ref().map(|s| s.version + 1).unwrap_or(0);
         let mut commit_info = json!({
@@ -316,24 +346,18 @@ pub fn write(root: &Path, w: &Write<'_>, ctx: &EvalContext) -> Result<Option<i64
         if let Some((app, v)) = &w.txn {
             actions.push(log::txn_action(app, *v, now));
         }
-        if w.mode == SaveMode::Overwrite {
-            if let Some(s) = &existing {
-                let covered = match w.replace_files {
-                    Some(choose) => choose(s)?,
-                    None => vec![true; s.files.len()],
-                };
-                actions
-                    .extend(s.files.iter().zip(covered).filter(|(_, c)| *c).map(|(f, _)| log::remove_action(f, now)));
-            }
-        }
+        actions.extend(removed.iter().map(|f| log::remove_action(f, now)));
         actions.extend(added.iter().map(|(f, n)| log::add_action(f, *n)));
         match log::try_commit(root, version, &actions)? {
-            Ok(()) => return Ok(Some(version)),
+            Ok(()) => {
+                checkpoint_if_due(root, version, w);
+                return Ok(Some(version));
+            }
             Err(VersionTaken) => {
-                // Another writer took this version: a blind append into an existing table commutes with other
-                // appends, so it retries on top of them unless they changed what it relied on.
+                // Another writer took this version: retry on top of it unless what it committed conflicts with
+                // what this write read (Delta's WriteSerializable isolation: a blind append reads nothing).
                 let Some(prev) = &existing else {
-                    return Err(concurrent("ProtocolChangedException", "DELTA_PROTOCOL_CHANGED", "The protocol version of the Delta table has been changed by a concurrent update. This happens when multiple writers are writing to an empty directory. Creating the table ahead of time will avoid this conflict."));
+                    return Err(concurrent("ProtocolChangedException", "DELTA_PROTOCOL_CHANGED", "The protocol version of the Delta table has been changed by a concurrent update. This happens when multiple writers are writing to an empty directory. Creating the table ahead of time will avoid this conflict. SQLSTATE: 2D521".into()));
                 };
                 let latest = current()?;
                 if let Some((app, v)) = &w.txn {
@@ -341,11 +365,14 @@ pub fn write(root: &Path, w: &Write<'_>, ctx: &EvalContext) -> Result<Option<i64
                         return Ok(None);
                     }
                 }
-                if latest.metadata != prev.metadata {
-                    return Err(concurrent("MetadataChangedException", "DELTA_METADATA_CHANGED", "The metadata of the Delta table has been changed by a concurrent update. Please try the operation again."));
+                if latest.protocol != prev.protocol {
+                    return Err(concurrent("ProtocolChangedException", "DELTA_PROTOCOL_CHANGED", "The protocol version of the Delta table has been changed by a concurrent update. Please try the operation again. SQLSTATE: 2D521".into()));
                 }
-                if !blind_append {
-                    return Err(concurrent("ConcurrentAppendException", "DELTA_CONCURRENT_APPEND", "Files were added to the root of the table by a concurrent update. Please try the operation again."));
+                if latest.metadata != prev.metadata {
+                    return Err(concurrent("MetadataChangedException", "DELTA_METADATA_CHANGED", "The metadata of the Delta table has been changed by a concurrent update. Please try the operation again. SQLSTATE: 2D521".into()));
+                }
+                if w.mode == SaveMode::Overwrite {
+                    check_overwrite_conflicts(root, prev, &latest, &removed, w)?;
                 }
                 existing = Some(latest);
             }
@@ -357,7 +384,109 @@ pub fn write(root: &Path, w: &Write<'_>, ctx: &EvalContext) -> Result<Option<i64
     )))
 }
 
-fn concurrent(exception: &str, condition: &str, message: &str) -> EmberError {
+/// The environment variable of the commit-race failpoint (see `pause_before_commit`).
+const PAUSE_BEFORE_COMMIT: &str = "EMBER_DELTA_PAUSE_BEFORE_COMMIT";
+
+/// A failpoint for tests of the optimistic concurrency: with `EMBER_DELTA_PAUSE_BEFORE_COMMIT=<file>` set, a write
+/// that has read its snapshot and written its files creates `<file>.paused` and waits until `<file>` exists before
+/// it commits, so another process can commit in between: the race of two writers made deterministic.
+fn pause_before_commit() {
+    let Some(release) = std::env::var_os(PAUSE_BEFORE_COMMIT).map(std::path::PathBuf::from) else {
+        return;
+    };
+    let mut paused = release.clone().into_os_string();
+    paused.push(".paused");
+    let _ = std::fs::write(&paused, b"");
+    while !release.exists() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// `delta.appendOnly`: the table refuses commits that remove data.
+fn is_append_only(s: &Snapshot) -> bool {
+    s.metadata
+        .configuration
+        .get("delta.appendOnly")
+        .and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_bool().map(|b| b.to_string())))
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+/// Write a checkpoint of `version` when it is a multiple of `delta.checkpointInterval`, as Delta writers do after
+/// committing. The commit has happened whatever becomes of the checkpoint: a failure to write one leaves readers
+/// replaying JSON commits, so it is not the write's error.
+fn checkpoint_if_due(root: &Path, version: i64, w: &Write<'_>) {
+    if version == 0 {
+        return;
+    }
+    let snap = match w.replay {
+        Some(r) => r.lock().unwrap_or_else(|e| e.into_inner()).advance(root, Some(version)),
+        None => log::snapshot(root, Some(version)),
+    };
+    if let Ok(snap) = snap {
+        if version % crate::io::delta::checkpoint::interval(&snap) == 0 {
+            let _ = crate::io::delta::checkpoint::write(root, &snap);
+        }
+    }
+}
+
+/// An overwrite lost the race for its version: Delta's conflict checks against each commit that won since the
+/// version it read. Files added where it replaces (anywhere, for a whole-table overwrite) would have been read
+/// by it: `ConcurrentAppendException`; a file it removes that a winner removed too: `ConcurrentDeleteDeleteException`.
+fn check_overwrite_conflicts(
+    root: &Path,
+    prev: &Snapshot,
+    latest: &Snapshot,
+    removed: &[AddFile],
+    w: &Write<'_>,
+) -> Result<()> {
+    let pcols = &prev.metadata.partition_columns;
+    for v in prev.version + 1..=latest.version {
+        let (adds, removed_by_winner) = log::file_changes(root, v, pcols)?;
+        let conflicting = match w.replace_files {
+            None => adds.first().cloned(),
+            Some(choose) if !adds.is_empty() => {
+                let winner = Snapshot { files: adds.clone(), ..prev.clone() };
+                let r = choose(&winner)?;
+                adds.iter().zip(&r.removed).find(|(_, c)| **c).map(|(f, _)| f.clone())
+            }
+            Some(_) => None,
+        };
+        // Delta's messages quote the winner's commitInfo.
+        let winner = || -> Result<String> {
+            Ok(log::read_commit(root, v)?
+                .into_iter()
+                .find_map(|a| a.get("commitInfo").cloned())
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| format!("version {v}")))
+        };
+        if let Some(f) = conflicting {
+            let place = if pcols.is_empty() {
+                "the root of the table".to_string()
+            } else {
+                let values: Vec<String> =
+                    f.partition_values.iter().map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("null"))).collect();
+                format!("partition [{}]", values.join(", "))
+            };
+            return Err(concurrent(
+                "ConcurrentAppendException",
+                "DELTA_CONCURRENT_APPEND",
+                format!("Files were added to {place} by a concurrent update. Please try the operation again.\nConflicting commit: {}\nRefer to https://docs.delta.io/latest/concurrency-control.html for more details. SQLSTATE: 2D521", winner()?),
+            ));
+        }
+        if let Some(f) = removed.iter().find(|f| removed_by_winner.contains(&f.path)) {
+            return Err(concurrent(
+                "ConcurrentDeleteDeleteException",
+                "DELTA_CONCURRENT_DELETE_DELETE",
+                format!("This transaction attempted to delete one or more files that were deleted (for example {}) by a concurrent update. Please try the operation again.\nConflicting commit: {}\nRefer to https://docs.delta.io/latest/concurrency-control.html for more details. SQLSTATE: 2D521", f.path, winner()?),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Delta's concurrent-modification errors: the message names the exception class, which `ember.delta.exceptions`
+/// raises for the condition.
+fn concurrent(exception: &str, condition: &str, message: String) -> EmberError {
     EmberError::execution_class(condition, format!("{exception}: {message}"))
 }
 

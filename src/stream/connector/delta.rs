@@ -10,9 +10,9 @@ use serde_json::json;
 
 use crate::context::{EvalContext, ExecContext};
 use crate::error::{EmberError, Result};
-use crate::expr::expr::Expr;
+use crate::expr::expr::{BinaryOp, Expr};
 use crate::expr::schema::PlanSchema;
-use crate::io::delta::table::{self, Write};
+use crate::io::delta::table::{self, Replacement, Write};
 use crate::io::options::Options;
 use crate::io::paths::local_path;
 use crate::io::writer::SaveMode;
@@ -48,11 +48,10 @@ impl SourceProvider for DeltaProvider {
             ));
         }
         let path = args.path.or_else(|| args.options.get("path")).ok_or_else(path_not_specified)?;
-        let ctx = args.session.exec_context();
-        delta_source::load(path, args.options, &ctx.eval)
+        delta_source::load(path, args.options, args.session)
     }
-    fn open(&self, relation: &dyn StreamRelation, _trigger: Trigger) -> Result<Box<dyn Source>> {
-        delta_source::open(relation_as(relation)?)
+    fn open(&self, relation: &dyn StreamRelation, trigger: Trigger) -> Result<Box<dyn Source>> {
+        delta_source::open(relation_as(relation)?, trigger)
     }
     fn file_table(&self) -> bool {
         true
@@ -135,9 +134,11 @@ impl SinkProvider for DeltaProvider {
                 }
                 None => None,
             };
-            let chooser = predicate.as_ref().map(|(p, text)| {
+            let root = local_path(path);
+            let chooser = predicate.as_ref().map(|(p, _)| {
                 let ctx = w.ctx.clone();
-                move |snap: &crate::io::delta::log::Snapshot| files_covered(snap, p, text, &ctx)
+                let root = root.clone();
+                move |snap: &crate::io::delta::log::Snapshot| replacement(&root, snap, p, &ctx)
             });
             let write = Write {
                 batches: w.batches,
@@ -151,9 +152,9 @@ impl SinkProvider for DeltaProvider {
                 replay: None,
                 replace_files: chooser
                     .as_ref()
-                    .map(|c| c as &(dyn Fn(&crate::io::delta::log::Snapshot) -> Result<Vec<bool>> + Sync)),
+                    .map(|c| c as &(dyn Fn(&crate::io::delta::log::Snapshot) -> Result<Replacement> + Sync)),
             };
-            table::write(&local_path(path), &write, w.ctx).map(|_| ())
+            table::write(&root, &write, w.ctx).map(|_| ())
         })())
     }
 }
@@ -236,11 +237,55 @@ fn check_replace_where(
     Ok(())
 }
 
-/// Which live files a `replaceWhere` over partition columns covers.
-fn files_covered(
+/// What a `replaceWhere` replaces among `snap`'s live files. The predicate's conjuncts over partition columns only
+/// are decided per file from its partition values; when that is all there is, whole files go. Conjuncts over data
+/// columns make it Delta's data-column replaceWhere: of the files the partition conjuncts leave, every file holding
+/// a row the predicate is true for is removed, and its other rows (false or null) are written again.
+fn replacement(
+    root: &std::path::Path,
     snap: &crate::io::delta::log::Snapshot,
     predicate: &Expr,
-    text: &str,
+    ctx: &EvalContext,
+) -> Result<Replacement> {
+    let pcols = &snap.metadata.partition_columns;
+    let (on_partitions, on_data): (Vec<&Expr>, Vec<&Expr>) =
+        conjuncts(predicate).into_iter().partition(|c| names_only(c, pcols));
+    let and = |l: Expr, r: Expr| Expr::Binary { op: BinaryOp::And, left: Box::new(l), right: Box::new(r) };
+    let candidates = match on_partitions.into_iter().cloned().reduce(and) {
+        Some(p) => files_matching_partitions(snap, &p, ctx)?,
+        None => vec![true; snap.files.len()],
+    };
+    if on_data.is_empty() {
+        return Ok(Replacement { removed: candidates, kept_rows: vec![] });
+    }
+    data_replacement(root, snap, predicate, &candidates, ctx)
+}
+
+/// The conjuncts of `e` (`a AND b AND c` → a, b, c).
+fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::Binary { op: BinaryOp::And, left, right } => {
+            let mut out = conjuncts(left);
+            out.extend(conjuncts(right));
+            out
+        }
+        _ => vec![e],
+    }
+}
+
+/// Whether every column `e` names is one of `columns` (a partition column).
+fn names_only(e: &Expr, columns: &[String]) -> bool {
+    match e {
+        Expr::Column(parts) => parts.len() == 1 && columns.iter().any(|c| c.eq_ignore_ascii_case(&parts[0])),
+        Expr::Attribute { .. } => false,
+        _ => e.children().into_iter().all(|c| names_only(c, columns)),
+    }
+}
+
+/// Per live file, whether its partition values satisfy `predicate` (over partition columns only).
+fn files_matching_partitions(
+    snap: &crate::io::delta::log::Snapshot,
+    predicate: &Expr,
     ctx: &EvalContext,
 ) -> Result<Vec<bool>> {
     let values = table::partition_values_batch(snap, ctx)?;
@@ -257,17 +302,8 @@ fn files_covered(
         cols,
         &arrow::array::RecordBatchOptions::new().with_row_count(Some(n)),
     )?;
-    let kept = matching(&fields, vec![batch], predicate, ctx).map_err(|e| {
-        if e.kind() == crate::error::ErrorKind::Analysis {
-            EmberError::not_implemented(format!(
-                "replaceWhere '{text}' names columns that are not partition columns ({}); ember replaces whole partitions only",
-                snap.metadata.partition_columns.join(", ")
-            ))
-        } else {
-            e
-        }
-    })?;
-    let mut covered = vec![false; snap.files.len()];
+    let kept = matching(&fields, vec![batch], predicate, ctx)?;
+    let mut removed = vec![false; snap.files.len()];
     for b in kept {
         let col = b.column(b.num_columns() - 1);
         let idx = col
@@ -275,10 +311,44 @@ fn files_covered(
             .downcast_ref::<arrow::array::Int64Array>()
             .ok_or_else(|| EmberError::execution("replaceWhere: the file index column came back with another type"))?;
         for i in idx.values().iter() {
-            covered[*i as usize] = true;
+            removed[*i as usize] = true;
         }
     }
-    Ok(covered)
+    Ok(removed)
+}
+
+/// `replaceWhere` over data columns: each candidate file read and split into the rows the predicate covers and the
+/// rest.
+fn data_replacement(
+    root: &std::path::Path,
+    snap: &crate::io::delta::log::Snapshot,
+    predicate: &Expr,
+    candidates: &[bool],
+    ctx: &EvalContext,
+) -> Result<Replacement> {
+    use rayon::prelude::*;
+    let fields = table::table_fields(snap)?;
+    // Rows the predicate is not true for: false or null, as a DELETE keeps them.
+    let no: arrow::array::ArrayRef = Arc::new(arrow::array::BooleanArray::from(vec![false]));
+    let rest = Expr::Not(Box::new(Expr::call("coalesce", vec![predicate.clone(), Expr::lit(no)])));
+    let per_file: Vec<Option<Vec<RecordBatch>>> = snap
+        .files
+        .par_iter()
+        .zip(candidates.par_iter())
+        .map(|(f, candidate)| {
+            if !candidate {
+                return Ok(None);
+            }
+            let (_, batches) = table::read_files(root, &fields, std::slice::from_ref(f), ctx)?;
+            let total: usize = batches.iter().map(|b| b.num_rows()).sum();
+            let kept = matching(&fields, batches, &rest, ctx)?;
+            let kept_rows: usize = kept.iter().map(|b| b.num_rows()).sum();
+            Ok((kept_rows < total).then_some(kept))
+        })
+        .collect::<Result<_>>()?;
+    let removed = per_file.iter().map(Option::is_some).collect();
+    let kept_rows = per_file.into_iter().flatten().flatten().filter(|b| b.num_rows() > 0).collect();
+    Ok(Replacement { removed, kept_rows })
 }
 
 /// The column that carries each file's position through the predicate.

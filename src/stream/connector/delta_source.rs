@@ -17,6 +17,8 @@ use crate::io::delta::table;
 use crate::io::options::Options;
 use crate::io::paths::local_path;
 use crate::plan::stream_relation::StreamRelation;
+use crate::plan::streaming::Trigger;
+use crate::session::Session;
 use crate::stream::offset::Offset;
 use crate::stream::source::Source;
 
@@ -30,7 +32,15 @@ pub struct DeltaRelation {
     fields: Fields,
     partition_columns: Vec<String>,
     options: Options,
+    /// The session's evaluation context (its time zone reads `startingTimestamp`).
+    ctx: EvalContext,
+    /// `spark.databricks.delta.changeDataFeed.timestampOutOfRange.enabled`: a starting version or timestamp past
+    /// the latest commit starts after it instead of failing.
+    allow_out_of_range: bool,
 }
+
+/// Delta's conf that lets a starting point lie beyond the latest commit.
+const OUT_OF_RANGE_CONF: &str = "spark.databricks.delta.changeDataFeed.timestampOutOfRange.enabled";
 
 impl StreamRelation for DeltaRelation {
     fn format(&self) -> &str {
@@ -45,7 +55,9 @@ impl StreamRelation for DeltaRelation {
 }
 
 /// `load()`: the table must exist; its columns are the stream's.
-pub fn load(path: &str, options: &Options, ctx: &EvalContext) -> Result<(Arc<dyn StreamRelation>, Fields)> {
+pub fn load(path: &str, options: &Options, session: &Session) -> Result<(Arc<dyn StreamRelation>, Fields)> {
+    let ctx = session.exec_context().eval;
+    let allow_out_of_range = session.conf_get(OUT_OF_RANGE_CONF).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
     crate::io::paths::check_reachable(path)?;
     let root = local_path(path);
     if !log::is_table(&root) {
@@ -54,7 +66,7 @@ pub fn load(path: &str, options: &Options, ctx: &EvalContext) -> Result<(Arc<dyn
     let snap = log::snapshot(&root, None)?;
     let fields = table::table_fields(&snap)?;
     // Checked now, as Delta checks them when the source is made.
-    starting_version(&root, options, ctx)?;
+    starting_version(&root, options, &ctx, allow_out_of_range)?;
     limits(options)?;
     let relation = DeltaRelation {
         root,
@@ -62,12 +74,19 @@ pub fn load(path: &str, options: &Options, ctx: &EvalContext) -> Result<(Arc<dyn
         fields: fields.clone(),
         partition_columns: snap.metadata.partition_columns.clone(),
         options: options.clone(),
+        ctx,
+        allow_out_of_range,
     };
     Ok((Arc::new(relation), fields))
 }
 
 /// `startingVersion` (a number or "latest") or `startingTimestamp`: the first version whose changes are read.
-fn starting_version(root: &std::path::Path, options: &Options, ctx: &EvalContext) -> Result<Option<i64>> {
+fn starting_version(
+    root: &std::path::Path,
+    options: &Options,
+    ctx: &EvalContext,
+    allow_out_of_range: bool,
+) -> Result<Option<i64>> {
     match (options.get("startingVersion"), options.get("startingTimestamp")) {
         (Some(_), Some(_)) => Err(EmberError::illegal_argument_class(
             "DELTA_STARTING_VERSION_AND_TIMESTAMP_BOTH_SET",
@@ -77,7 +96,19 @@ fn starting_version(root: &std::path::Path, options: &Options, ctx: &EvalContext
             Ok(Some(log::latest_version(root)?.map(|l| l + 1).unwrap_or(0)))
         }
         (Some(v), None) => match v.trim().parse::<i64>() {
-            Ok(n) if n >= 0 => Ok(Some(n)),
+            Ok(n) if n >= 0 => {
+                // The version's commit must exist (it need not be recreatable), unless out of range is allowed.
+                let commits = log::commit_versions(root)?;
+                let (earliest, latest) =
+                    (commits.first().copied().unwrap_or(0), log::latest_version(root)?.unwrap_or(0));
+                if n < earliest || (n > latest && !allow_out_of_range) {
+                    return Err(EmberError::analysis_class(
+                        "DELTA_VERSION_NOT_FOUND",
+                        format!("Cannot time travel Delta table to version {n}. Available versions: [{earliest}, {latest}]."),
+                    ));
+                }
+                Ok(Some(n))
+            }
             _ => Err(EmberError::illegal_argument_class(
                 "DELTA_INVALID_STARTING_VERSION",
                 format!("Invalid startingVersion: {v}. SQLSTATE: 22023"),
@@ -90,27 +121,17 @@ fn starting_version(root: &std::path::Path, options: &Options, ctx: &EvalContext
                     format!("The provided timestamp ({t}) cannot be converted to a valid timestamp. SQLSTATE: 42816"),
                 )
             })?;
-            // The first commit at or after the timestamp.
-            let ms = micros.div_euclid(1000);
-            for v in log::commit_versions(root)? {
-                if log::commit_timestamp_ms(root, v)? >= ms {
-                    return Ok(Some(v));
-                }
-            }
-            Err(EmberError::analysis_class(
-                "DELTA_TIMESTAMP_GREATER_THAN_COMMIT",
-                format!(
-                    "The provided timestamp ({t}) is after the latest version available to this table. SQLSTATE: 42816"
-                ),
-            ))
+            log::first_version_at_or_after(root, micros.div_euclid(1000), allow_out_of_range).map(Some)
         }
         (None, None) => Ok(None),
     }
 }
 
-/// `maxFilesPerTrigger` and `maxBytesPerTrigger` (bytes; a batch always takes at least one file).
+/// `maxFilesPerTrigger` and `maxBytesPerTrigger` (bytes, a soft limit: files are admitted while the batch is
+/// still under it, so the file that crosses it is in). Delta's default of 1000 files applies only when neither is set.
 fn limits(options: &Options) -> Result<(usize, Option<u64>)> {
     let files = match options.get("maxFilesPerTrigger") {
+        None if options.get("maxBytesPerTrigger").is_some() => usize::MAX,
         None => DEFAULT_MAX_FILES,
         Some(v) => match v.trim().parse::<usize>() {
             Ok(n) if n > 0 => n,
@@ -178,11 +199,13 @@ impl Position {
     }
 }
 
-/// Opens the reader of a relation made by `load`.
-pub fn open(r: &DeltaRelation) -> Result<Box<dyn Source>> {
-    let ctx = EvalContext::default();
-    let start = starting_version(&r.root, &r.options, &ctx)?;
-    let (max_files, max_bytes) = limits(&r.options)?;
+/// Opens the reader of a relation made by `load`. Under Trigger.Once the one batch reads everything available
+/// (Spark's all-available read limit); under availableNow the batches keep their limits but stop at the version
+/// that was the latest when the query started, as Delta's source does.
+pub fn open(r: &DeltaRelation, trigger: Trigger) -> Result<Box<dyn Source>> {
+    let start = starting_version(&r.root, &r.options, &r.ctx, r.allow_out_of_range)?;
+    let (max_files, max_bytes) = if trigger == Trigger::Once { (usize::MAX, None) } else { limits(&r.options)? };
+    let until = if trigger == Trigger::AvailableNow { log::latest_version(&r.root)? } else { None };
     Ok(Box::new(DeltaSource {
         root: r.root.clone(),
         table_id: r.table_id.clone(),
@@ -194,6 +217,7 @@ pub fn open(r: &DeltaRelation) -> Result<Box<dyn Source>> {
         ignore_deletes: r.options.get_bool("ignoreDeletes", false)?,
         skip_change_commits: r.options.get_bool("skipChangeCommits", false)?,
         committed: None,
+        until,
     }))
 }
 
@@ -209,6 +233,8 @@ struct DeltaSource {
     ignore_deletes: bool,
     skip_change_commits: bool,
     committed: Option<Position>,
+    /// availableNow: the last version this run reads.
+    until: Option<i64>,
 }
 
 impl DeltaSource {
@@ -219,9 +245,12 @@ impl DeltaSource {
         mut keep: impl FnMut(&Position, &AddFile) -> bool,
     ) -> Result<Vec<(Position, AddFile)>> {
         let mut out = vec![];
-        let Some(latest) = log::latest_version(&self.root)? else {
+        let Some(mut latest) = log::latest_version(&self.root)? else {
             return Ok(out);
         };
+        if let Some(until) = self.until {
+            latest = latest.min(until);
+        }
         // The first version whose commit is read, and the starting snapshot's files before it, if any.
         let mut next_version = match (after, self.start) {
             (Some(p), _) if p.starting => {
@@ -287,12 +316,12 @@ impl Source for DeltaSource {
     fn latest_offset(&mut self) -> Result<Option<Offset>> {
         let (max_files, max_bytes) = (self.max_files, self.max_bytes);
         let (mut n, mut bytes) = (0usize, 0u64);
-        let admitted = self.files_after(self.committed, |_, f| {
-            if n >= max_files || (n > 0 && max_bytes.is_some_and(|m| bytes + f.size as u64 > m)) {
+        let admitted = self.files_after(self.committed, |_, f: &AddFile| {
+            if n >= max_files || max_bytes.is_some_and(|m| bytes >= m) {
                 return false;
             }
             n += 1;
-            bytes += f.size as u64;
+            bytes = bytes.saturating_add(f.size.max(0) as u64);
             true
         })?;
         Ok(admitted

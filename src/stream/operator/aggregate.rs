@@ -16,6 +16,14 @@ use crate::stream::state::TableSpec;
 
 pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
     let PlanNode::Aggregate { input, group_exprs, aggregates } = &p.node else { return Ok(None) };
+    if aggregates.iter().any(|a| a.func.runs_in_python()) {
+        // Spark plans a streaming aggregation with a pandas GROUPED_AGG UDF and fails the query when it runs.
+        return Err(crate::error::EmberError::with_condition(
+            crate::error::ErrorKind::Analysis,
+            "_LEGACY_ERROR_TEMP_3067",
+            std::iter::empty::<(&str, &str)>(),
+        ));
+    }
     // The grouping column holding the event time (a timestamp or window with a watermark), if any.
     let event_key = group_exprs.iter().position(|g| match g.kind {
         PhysicalKind::Column(c) => input.schema.attrs[c].watermark_delay_ms.is_some(),

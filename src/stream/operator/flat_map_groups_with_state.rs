@@ -1,5 +1,7 @@
 //! `applyInPandasWithState` (Spark's `FlatMapGroupsInPandasWithStateExec`): the user's function per group with its
-//! `GroupState`, timeouts by processing or event time, state kept in `GroupStateStore`.
+//! `GroupState`, timeouts by processing or event time, state kept in `GroupStateStore`. Its recorded shape names
+//! the grouping columns and Spark's value columns; a checkpoint of ember's earlier layout is recognised by its
+//! shape and refused (`refuse_earlier_layout`).
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
@@ -10,7 +12,9 @@ use crate::error::Result;
 use crate::plan::group_state_spec::GroupStateSpec;
 use crate::plan::group_state_spec::GroupTimeout;
 use crate::plan::{LogicalPlan, PlanNode};
-use crate::stream::group_state::GroupStateStore;
+use crate::stream::group_state::{
+    group_state_type, stores_timeout, GroupStateStore, EARLIER_LAYOUT, GROUP_STATE_COLUMN, TIMEOUT_COLUMN,
+};
 use crate::stream::metrics::OperatorMetrics;
 use crate::stream::operator::{PlanContext, Planned, StatefulOperator, Watermarks};
 use crate::stream::state::{PartitionChanges, TableSpec};
@@ -18,13 +22,20 @@ use crate::types::batch::make_batch;
 
 pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
     let PlanNode::FlatMapGroupsWithState { input, spec } = &p.node else { return Ok(None) };
-    let keys: Vec<String> = spec.keys.iter().map(|k| crate::types::simple_string(&k.data_type)).collect();
-    let values: Vec<String> = spec
-        .state_schema
-        .fields()
+    if spec.grouped_map {
+        // applyInPandas keeps no state: the stateless part of the query runs it on each micro-batch.
+        return Ok(None);
+    }
+    let keys: Vec<String> = spec
+        .keys
         .iter()
-        .map(|f| format!("{}: {}", f.name(), crate::types::simple_string(f.data_type())))
+        .zip(&spec.key_names)
+        .map(|(k, name)| format!("{name}: {}", crate::types::simple_string(&k.data_type)))
         .collect();
+    let mut values = vec![format!("{GROUP_STATE_COLUMN}: {}", crate::types::simple_string(&group_state_type(spec)))];
+    if stores_timeout(spec) {
+        values.push(format!("{TIMEOUT_COLUMN}: bigint"));
+    }
     let shape = serde_json::json!({"operator": "applyInPandasWithState", "keys": keys, "values": values});
     let operator = FlatMapGroupsWithState {
         store: GroupStateStore::new(spec, cx.partitions)?,
@@ -74,7 +85,7 @@ impl StatefulOperator for FlatMapGroupsWithState {
         &mut self.store.metrics
     }
     fn state_tables(&self) -> Vec<TableSpec> {
-        vec![TableSpec::new("default", 1)]
+        vec![TableSpec::new("default", self.spec.keys.len())]
     }
     fn changes(&mut self) -> Result<Vec<PartitionChanges>> {
         self.store.changes(&self.spec)
@@ -85,4 +96,20 @@ impl StatefulOperator for FlatMapGroupsWithState {
     fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
         self.store.restore(&self.spec, parts)
     }
+}
+
+/// An error when `recorded` (an operator's shape in a checkpoint) is applyInPandasWithState's in ember's earlier
+/// state layout (its values were the state's own fields, not `groupState`), which this version cannot read.
+pub fn refuse_earlier_layout(recorded: &serde_json::Value, op: usize, checkpoint: &std::path::Path) -> Result<()> {
+    if recorded["operator"] != "applyInPandasWithState" {
+        return Ok(());
+    }
+    let first_value = recorded["values"].as_array().and_then(|v| v.first()).and_then(|v| v.as_str());
+    if first_value.is_some_and(|v| v.starts_with(&format!("{GROUP_STATE_COLUMN}: "))) {
+        return Ok(());
+    }
+    Err(crate::error::EmberError::analysis(format!(
+        "The stateful operator {op} of the checkpoint at {}: {EARLIER_LAYOUT}",
+        checkpoint.display()
+    )))
 }

@@ -1,15 +1,14 @@
 //! Stream-stream joins (Spark's StreamingSymmetricHashJoinExec): both inputs buffered in `JoinState` under their
-//! join keys. Each batch, the new left rows are matched against the right state and stored; then the new right rows
+//! join keys, in Spark's four state stores per partition. Each batch, the new left rows are matched against the right state and stored; then the new right rows
 //! against the left state — which by then holds this batch's left rows, so a pair of two new rows is produced once.
 //! Rows are late against the previous batch's watermark; state is evicted against this batch's, through the join
 //! condition (`stream::join_condition`); an outer join emits its unmatched rows, null-padded, when they are evicted.
 use std::sync::Arc;
 use std::time::Instant;
 
-use arrow::array::{new_null_array, ArrayRef, BooleanArray, RecordBatch, UInt32Array};
+use arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array};
 use arrow::compute::concat_batches;
 use arrow::datatypes::{Schema, SchemaRef};
-use arrow::row::{RowConverter, SortField};
 
 use crate::context::ExecContext;
 use crate::error::{EmberError, Result};
@@ -17,7 +16,7 @@ use crate::expr::physical::PhysicalExpr;
 use crate::plan::streaming::LEGACY_STREAMING_CLASS;
 use crate::plan::{JoinType, LogicalPlan, PlanNode};
 use crate::stream::join_condition::{event_column, Eviction, JoinCondition, Side};
-use crate::stream::join_state::{JoinState, SideState};
+use crate::stream::join_state::JoinState;
 use crate::stream::metrics::OperatorMetrics;
 use crate::stream::operator::{column_types, PlanContext, Planned, StatefulOperator, Watermarks};
 use crate::stream::state::TableSpec;
@@ -54,23 +53,33 @@ pub fn plan(p: &Arc<LogicalPlan>, cx: PlanContext) -> Result<Option<Planned>> {
         .collect();
     let shape = serde_json::json!({"operator": "symmetricHashJoin",
         "keys": key_types.iter().map(crate::types::simple_string).collect::<Vec<_>>(), "values": values,
-        "joinType": format!("{join_type:?}")});
-    let side = |plan: &LogicalPlan, keys: &[PhysicalExpr], eviction: Eviction, only: Option<PhysicalExpr>| {
+        "joinType": format!("{join_type:?}"), "stores": crate::stream::join_state::STORE_NAMES});
+    let side = |plan: &LogicalPlan,
+                keys: &[PhysicalExpr],
+                eviction: Eviction,
+                only: Option<PhysicalExpr>,
+                not_null: Vec<usize>| {
         Ok::<_, crate::error::EmberError>(SideInput {
             schema: plan.schema.arrow_schema(),
             keys: keys.to_vec(),
             late_column: event_column(&plan.schema),
             eviction,
             only,
+            not_null,
         })
     };
     let operator = StreamJoin {
         join_type: *join_type,
-        left: side(left, left_keys, cond.left_eviction.clone(), cond.left_only.clone())?,
-        right: side(right, right_keys, cond.right_eviction.clone(), cond.right_only.clone())?,
+        left: side(left, left_keys, cond.left_eviction.clone(), cond.left_only.clone(), cond.left_not_null.clone())?,
+        right: side(
+            right,
+            right_keys,
+            cond.right_eviction.clone(),
+            cond.right_only.clone(),
+            cond.right_not_null.clone(),
+        )?,
         both: cond.both.clone(),
-        key_converter: RowConverter::new(key_types.iter().map(|t| SortField::new(t.clone())).collect())?,
-        state: JoinState { left: SideState::new(&left.data_types())?, right: SideState::new(&right.data_types())? },
+        state: JoinState::new(&key_types, &left.schema.arrow_schema(), &right.schema.arrow_schema(), cx.partitions)?,
         out_schema: p.schema.arrow_schema(),
         shape,
         metrics: OperatorMetrics {
@@ -90,6 +99,8 @@ struct SideInput {
     eviction: Eviction,
     /// The condition's conjuncts over this side alone: a row failing them never matches.
     only: Option<PhysicalExpr>,
+    /// Columns the condition needs non-null (Spark's inferred `isnotnull` filters, with the join keys').
+    not_null: Vec<usize>,
 }
 
 struct StreamJoin {
@@ -97,7 +108,6 @@ struct StreamJoin {
     left: SideInput,
     right: SideInput,
     both: Option<PhysicalExpr>,
-    key_converter: RowConverter,
     state: JoinState,
     out_schema: SchemaRef,
     shape: serde_json::Value,
@@ -203,12 +213,12 @@ impl StreamJoin {
         let rows = filter(&rows, &pass_mask)?;
         let keys = input.keys.iter().map(|k| k.evaluate(&rows, &ctx.eval)).collect::<Result<Vec<_>>>()?;
         let n = rows.num_rows();
-        let null_key: Vec<bool> =
-            (0..n).map(|i| keys.iter().any(|k| arrow::array::Array::is_null(k.as_ref(), i))).collect();
-        // As Spark's inferred `isnotnull` filters: a row with a null key is not buffered unless its side is preserved.
-        let keep_null_keys = self.preserves(side);
+        // Rows with a null key left here are on sides Spark's inferred `isnotnull` filters do not reach (an outer
+        // join's preserved side): Spark keys its state by the key's bytes, so a null key matches a null key (both
+        // sides of a full outer join) and is buffered like any other.
         let times = self.eviction_times(side, &rows, &keys);
-        let key_rows = self.key_converter.convert_columns(&keys)?;
+        let key_rows = self.state.key_rows(&keys)?;
+        let partitions = crate::stream::state::partition::key_partitions(&keys, n, self.state.partitions());
         // Without equality keys every row shares the empty key (a nested loop join under the condition).
         let key_of = |i: usize| -> &[u8] {
             if keys.is_empty() {
@@ -224,14 +234,9 @@ impl StreamJoin {
         {
             let other = self.state.side(other_side);
             for i in 0..n {
-                if null_key[i] {
-                    continue;
-                }
-                if let Some(ids) = other.by_key.get(key_of(i)) {
-                    for &id in ids {
-                        this_idx.push(i as u32);
-                        other_ids.push(id);
-                    }
+                for &id in other.ids(key_of(i)) {
+                    this_idx.push(i as u32);
+                    other_ids.push(id);
                 }
             }
         }
@@ -241,7 +246,7 @@ impl StreamJoin {
         };
         let other_cols = {
             let other = self.state.side(other_side);
-            let bytes: Vec<&[u8]> = other_ids.iter().map(|id| other.rows[id].row.as_ref()).collect();
+            let bytes: Vec<&[u8]> = other_ids.iter().map(|&id| other.get(id).row.as_ref()).collect();
             other.columns(&bytes)?
         };
         let this = this_cols(&this_idx)?;
@@ -256,11 +261,12 @@ impl StreamJoin {
             _ => vec![true; pairs],
         };
         // Walk the pairs in order: flags change as they go (a left semi join's right side emits a stored left row
-        // only the first time it matches).
+        // once, by the first right row it matches, and then forgets it: PySpark 4.3 counts it removed there).
         let semi = self.join_type == JoinType::LeftSemi;
         let mut matched = vec![false; n];
         let mut emit = vec![false; pairs];
         let mut semi_left: Vec<u64> = Vec::new();
+        let mut semi_seen = std::collections::HashSet::new();
         {
             let other = self.state.side(other_side);
             for p in 0..pairs {
@@ -269,8 +275,7 @@ impl StreamJoin {
                 }
                 let id = other_ids[p];
                 if semi && side == Side::Right {
-                    // A buffered left row is emitted once, by the first right row it matches, and then forgotten.
-                    if semi_left.contains(&id) {
+                    if !semi_seen.insert(id) {
                         continue;
                     }
                     semi_left.push(id);
@@ -286,7 +291,7 @@ impl StreamJoin {
                 out.push(make_batch(self.out_schema.clone(), hit.columns().to_vec(), hit.num_rows())?);
             } else if !semi_left.is_empty() {
                 let left = &self.state.left;
-                let bytes: Vec<&[u8]> = semi_left.iter().map(|id| left.rows[id].row.as_ref()).collect();
+                let bytes: Vec<&[u8]> = semi_left.iter().map(|&id| left.get(id).row.as_ref()).collect();
                 let cols = left.columns(&bytes)?;
                 out.push(make_batch(self.out_schema.clone(), cols, semi_left.len())?);
                 self.metrics.rows_removed += self.state.left.remove_ids(&semi_left);
@@ -304,9 +309,6 @@ impl StreamJoin {
         let state = self.state.side(side);
         let mut stored = 0;
         for i in 0..n {
-            if null_key[i] && !keep_null_keys {
-                continue;
-            }
             let store = match side {
                 Side::Left => !(semi && matched[i]),
                 Side::Right => {
@@ -315,7 +317,7 @@ impl StreamJoin {
                 }
             };
             if store {
-                state.append(key_of(i), encoded.row(i).as_ref(), times[i], matched[i]);
+                state.append(key_of(i), partitions[i], encoded.row(i).as_ref(), times[i], matched[i]);
                 stored += 1;
             }
         }
@@ -331,10 +333,42 @@ impl StreamJoin {
         }
     }
 
+    /// The rows Spark's optimizer lets reach the join: on a side the join type lets it filter (both sides of inner
+    /// and left semi joins, the other side of an outer join), the `isnotnull` filters it infers from the condition
+    /// and the equality keys take out rows with a null there, before the join sees (or counts) them.
+    fn inferred_not_null(&self, side: Side, all: RecordBatch, ctx: &ExecContext) -> Result<RecordBatch> {
+        let filtered = match self.join_type {
+            JoinType::Inner | JoinType::LeftSemi => true,
+            JoinType::FullOuter => false,
+            _ => !self.preserves(side),
+        };
+        if !filtered || all.num_rows() == 0 {
+            return Ok(all);
+        }
+        let input = self.input(side);
+        let mut cols: Vec<ArrayRef> = input.not_null.iter().map(|&c| all.column(c).clone()).collect();
+        for k in &input.keys {
+            cols.push(k.evaluate(&all, &ctx.eval)?);
+        }
+        if cols.iter().all(|c| c.null_count() == 0) {
+            return Ok(all);
+        }
+        let keep: Vec<bool> = (0..all.num_rows()).map(|i| cols.iter().all(|c| c.is_valid(i))).collect();
+        filter(&all, &keep)
+    }
+
     /// Rows of `batches` not late against `late_ms` on this side's watermarked column; counts the dropped ones.
-    fn drop_late(&mut self, side: Side, batches: Vec<RecordBatch>, late_ms: i64) -> Result<RecordBatch> {
+    fn drop_late(
+        &mut self,
+        side: Side,
+        batches: Vec<RecordBatch>,
+        late_ms: i64,
+        ctx: &ExecContext,
+    ) -> Result<RecordBatch> {
         let input = self.input(side);
         let all = concat_batches(&input.schema, &batches)?;
+        let all = self.inferred_not_null(side, all, ctx)?;
+        let input = self.input(side);
         let Some(c) = input.late_column else { return Ok(all) };
         let limit = late_ms.saturating_mul(1000);
         let keep: Vec<bool> = crate::stream::watermark::event_micros(all.column(c))
@@ -349,7 +383,8 @@ impl StreamJoin {
         filter(&all, &keep)
     }
 
-    /// Evict what the watermark passed; outer joins emit their evicted unmatched rows.
+    /// Evict what the watermark passed; outer joins emit their evicted unmatched rows. Every evicted row counts in
+    /// `numRowsRemoved`, both sides' (what PySpark 4.3 reports, outer joins' preserved sides included).
     fn evict(&mut self, wm_ms: i64) -> Result<Vec<RecordBatch>> {
         let mut out = Vec::new();
         for side in [Side::Left, Side::Right] {
@@ -387,8 +422,8 @@ impl StatefulOperator for StreamJoin {
         self.metrics.rows_removed = 0;
         let right_rows = inputs.pop().unwrap_or_default();
         let left_rows = inputs.pop().unwrap_or_default();
-        let left = self.drop_late(Side::Left, left_rows, marks.late_ms)?;
-        let right = self.drop_late(Side::Right, right_rows, marks.late_ms)?;
+        let left = self.drop_late(Side::Left, left_rows, marks.late_ms, ctx)?;
+        let right = self.drop_late(Side::Right, right_rows, marks.late_ms, ctx)?;
         // A left semi join takes the right rows first, so a new left row that finds its match among them is
         // emitted at once and never buffered (Spark 4's order); other joins take the left rows first.
         let mut out = Vec::new();
@@ -431,15 +466,25 @@ impl StatefulOperator for StreamJoin {
         &mut self.metrics
     }
     fn state_tables(&self) -> Vec<TableSpec> {
-        vec![TableSpec::new("default", 2)]
+        self.state.tables()
     }
     fn changes(&mut self) -> Result<Vec<crate::stream::state::PartitionChanges>> {
         self.state.changes()
     }
+    /// The join keeps four tables per partition: `snapshot_tables`/`restore_tables` are its state.
     fn snapshot(&mut self) -> Result<Vec<RecordBatch>> {
-        self.state.snapshot()
+        Err(EmberError::execution("a stream-stream join's state is four stores per partition (snapshot_tables)"))
     }
     fn restore(&mut self, parts: &[RecordBatch]) -> Result<()> {
-        self.state.restore(parts)
+        self.restore_tables(&parts.iter().map(|b| vec![b.clone()]).collect::<Vec<_>>())
+    }
+    fn snapshot_tables(&mut self) -> Result<Vec<Vec<RecordBatch>>> {
+        self.state.snapshot()
+    }
+    fn restore_tables(&mut self, parts: &[Vec<RecordBatch>]) -> Result<()> {
+        let mut state = std::mem::replace(&mut self.state, JoinState::new(&[], &Schema::empty(), &Schema::empty(), 1)?);
+        let restored = state.restore(parts, |side, values, keys| self.eviction_times(side, values, keys));
+        self.state = state;
+        restored
     }
 }

@@ -60,10 +60,10 @@ def pandas_udf(f: Any = None, returnType: Any = None, functionType: Optional[int
         raise _error(PySparkTypeError, "NOT_CALLABLE", f"Argument `func` should be a callable, got {type(f).__name__}.",
                      arg_name="func", arg_type=type(f).__name__)
     eval_type = functionType if functionType is not None else _eval_type_from_hints(f)
-    if eval_type not in (PythonEvalType.SQL_SCALAR_PANDAS_UDF, PythonEvalType.SQL_SCALAR_PANDAS_ITER_UDF):
+    if eval_type not in (PythonEvalType.SQL_SCALAR_PANDAS_UDF, PythonEvalType.SQL_SCALAR_PANDAS_ITER_UDF,
+                         PythonEvalType.SQL_GROUPED_AGG_PANDAS_UDF):
         raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED",
-                     "pandas_udf aggregating Series to a scalar (GROUPED_AGG) and grouped-map pandas_udf are not "
-                     "supported by ember yet.")
+                     "grouped-map pandas_udf (GROUPED_MAP) is not supported by ember: use applyInPandas.")
     return UserDefinedFunction(f, returnType, evalType=eval_type)._wrapped()
 
 

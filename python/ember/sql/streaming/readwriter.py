@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 from ember import _native
 from ember.errors import (AnalysisException, PySparkAttributeError, PySparkTypeError,
                           PySparkValueError, _error)
-from ember.sql.readwriter import _opt_str, _schema_json
+from ember.sql.readwriter import _LEGACY_PATH_OPTION, _legacy_path_option, _opt_str, _schema_json, _set_path_option
 
 if TYPE_CHECKING:
     from ember.sql.dataframe import DataFrame
@@ -82,8 +82,14 @@ class DataStreamReader:
         if schema is not None:
             self.schema(schema)
         self.options(**options)
-        if path is None:
-            path = self._options.pop("path", None)
+        opt = next((k for k in self._options if k.lower() == "path"), None)
+        if path is not None and opt is not None:
+            if not _legacy_path_option(self._spark):
+                raise _error(AnalysisException, "_LEGACY_ERROR_TEMP_1188", method="load", config=_LEGACY_PATH_OPTION)
+            # Spark's legacy load(path) is option("path", path).load(): the argument wins.
+            del self._options[opt]
+        elif path is None and opt is not None:
+            path = self._options.pop(opt)
         if self._source_name is not None:
             # As Spark: a name is refused at load() unless source evolution is on; ember does not write the named
             # offset log that evolution needs, so it says so rather than ignore the name.
@@ -264,16 +270,7 @@ class DataStreamWriter:
         if len(given) != 1:
             raise _error(PySparkValueError, "ONLY_ALLOW_SINGLE_TRIGGER", "Only a single trigger is allowed.")
         kind, value = given[0]
-        if kind == "realTime":
-            if not isinstance(value, str) or not value.strip():
-                raise _error(PySparkValueError, "VALUE_NOT_NON_EMPTY_STR", arg_name=kind, arg_value=str(value))
-            # Spark 4.1's real-time mode (long-running batches for Kafka → Kafka/foreach pipelines, with its source
-            # and sink allowlists) is not built: say so at the call rather than run it as something else.
-            from ember.errors import PySparkNotImplementedError
-
-            raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED",
-                         "Real-time mode (trigger(realTime=...)) is not supported by ember yet.")
-        if kind in ("processingTime", "continuous"):
+        if kind in ("processingTime", "continuous", "realTime"):
             if not isinstance(value, str) or not value.strip():
                 raise _error(PySparkValueError, "VALUE_NOT_NON_EMPTY_STR",
                              f"Value for `{kind}` must be a non-empty string, got '{value}'.", arg_name=kind)
@@ -312,12 +309,10 @@ class DataStreamWriter:
             self.queryName(queryName)
         self.options(**options)
         if path is not None:
-            if "path" in {k.lower() for k in self._options}:
-                raise AnalysisException(message=(
-                    "There is a 'path' option set and start() is called with a path parameter. Either remove the path "
-                    "option, or call start() without the parameter. To ignore this check, set "
-                    "'spark.sql.legacy.pathOptionBehavior.enabled' to 'true'."))
-            self._options["path"] = path
+            if "path" in {k.lower() for k in self._options} and not _legacy_path_option(self._df.sparkSession):
+                raise _error(AnalysisException, "_LEGACY_ERROR_TEMP_1188", method="start", config=_LEGACY_PATH_OPTION)
+            # Spark's legacy start(path) is option("path", path).start(): the argument wins.
+            _set_path_option(self._options, path)
         spark = self._df.sparkSession
         batch_function = None
         if self._foreach_batch is not None:

@@ -23,6 +23,8 @@ __all__ = [
 ]
 
 _NO_EXPIRY = -1
+# Spark's names of the time modes in its messages.
+_TIME_MODE_NAMES = {"none": "NoTime", "processingtime": "ProcessingTime", "eventtime": "EventTime"}
 
 
 class TimerValues:
@@ -207,10 +209,14 @@ class StatefulProcessorHandle:
         timers = self._runner._timers()
         if expiryTimestampMs not in timers:
             self._runner._set_timers(sorted(timers + [int(expiryTimestampMs)]))
+            self._runner._count("numRegisteredTimers")
 
     def deleteTimer(self, expiryTimestampMs: int) -> None:
         self._runner._check_timers("delete_timer")
-        self._runner._set_timers([t for t in self._runner._timers() if t != expiryTimestampMs])
+        timers = self._runner._timers()
+        if expiryTimestampMs in timers:
+            self._runner._set_timers([t for t in timers if t != expiryTimestampMs])
+            self._runner._count("numDeletedTimers")
 
     def listTimers(self) -> Iterator[int]:
         self._runner._check_timers("list_timers")
@@ -220,6 +226,7 @@ class StatefulProcessorHandle:
         var = self._runner._variables.get(stateName)
         if var is not None and self._runner._key is not None:
             self._runner._set(var, [])
+            self._runner._count("numDeletedStateVars")
 
 
 class StatefulProcessor(ABC):
@@ -264,10 +271,20 @@ class _ProcessorRunner:
         self._seen: set = set()
         self._key: Optional[int] = None
         self._handle_state = _PRE_INIT
-        # The declaring pass (Spark runs init on the driver to learn the state schemas).
+
+    def _declare_pass(self) -> List[Tuple[str, str, str, int, Optional[int]]]:
+        """The declaring pass the engine runs when a query starts or a batch DataFrame runs, not when the
+        DataFrame is built (Spark runs init on the driver while planning the first batch): the state variables'
+        names, kinds, schemas, a map's user key column count and TTLs."""
+        self._variables = {}
+        self._declared = []
+        self._seen = set()
+        self._key = None
+        self._handle_state = _PRE_INIT
         self._processor.init(StatefulProcessorHandle(self))
         self._processor.close()
         self._handle_state = _CREATED
+        return self._declarations()
 
     # -- declarations --------------------------------------------------------------------------------------------
     def _declare(self, name: str, kind: str, key_schema: Any, schema: Any, ttl_ms: Optional[int]) -> _Variable:
@@ -286,6 +303,9 @@ class _ProcessorRunner:
             if ttl_ms <= 0:
                 raise _error(PySparkValueError, "STATEFUL_PROCESSOR_TTL_DURATION_MUST_BE_POSITIVE",
                              operationType="update", stateName=name)
+            if self._time_mode != "processingtime":
+                raise _error(PySparkRuntimeError, "STATEFUL_PROCESSOR_INCORRECT_TIME_MODE_TO_ASSIGN_TTL",
+                             stateName=name, timeMode=_TIME_MODE_NAMES.get(self._time_mode, self._time_mode))
         value = _ddl_struct(schema)
         fields = list(value.fields)
         key_fields = 0
@@ -305,13 +325,17 @@ class _ProcessorRunner:
                          operationType=f"get_{kind}_state", handleState=self._handle_state)
         return var
 
-    def _declarations(self) -> List[Tuple[str, str, str, Optional[int]]]:
-        return [(v.name, v.kind, v.schema_json, v.ttl_ms) for v in self._declared]
+    def _declarations(self) -> List[Tuple[str, str, str, int, Optional[int]]]:
+        return [(v.name, v.kind, v.schema_json, v.key_fields, v.ttl_ms) for v in self._declared]
+
+    def _count(self, metric: str) -> None:
+        """One more of the batch's operations Spark counts in the operator's customMetrics."""
+        self._counters[metric] = self._counters.get(metric, 0) + 1
 
     def _check_timers(self, operation: str) -> None:
         if self._time_mode == "none":
             raise _error(PySparkRuntimeError, "STATEFUL_PROCESSOR_CANNOT_PERFORM_OPERATION_WITH_INVALID_TIME_MODE",
-                         operationType=operation, timeMode="NoTime")
+                         operationType=operation, timeMode=_TIME_MODE_NAMES["none"])
         if self._key is None:
             raise _error(PySparkRuntimeError, "STATEFUL_PROCESSOR_CANNOT_PERFORM_OPERATION_WITH_INVALID_HANDLE_STATE",
                          operationType=operation, handleState=self._handle_state)
@@ -397,12 +421,21 @@ class _ProcessorRunner:
             return done + [batch_from_pandas(whole)]
         return done + [batch_from_pandas(f) for f in frames]
 
-    def __call__(self, keys, data, offsets, states, batch_ts, watermark_ms, timer_threshold):
+    def _initial_of(self, initial, lo: int, hi: int):
+        """The initial state's rows of a key as ``handleInitialState`` gets them: one call per pandas frame, or
+        per Row."""
+        data, pdf = initial
+        if self._pandas:
+            return list(self._frames(pdf, lo, hi))
+        return list(self._rows_of(data, lo, hi))
+
+    def __call__(self, keys, data, offsets, states, batch_ts, watermark_ms, timer_threshold, initial=None):
         import pyarrow as pa
 
         from ember.sql.streaming.state import _GroupRunner
 
         self._batch_ts = batch_ts
+        self._counters: Dict[str, int] = {}
         key_rows = [tuple(r.values()) for r in keys.to_pylist()]
         self._lists = [s.to_pylist() for s in states]
         self._cache: List[Dict[int, Any]] = [{} for _ in states]
@@ -417,11 +450,19 @@ class _ProcessorRunner:
         self._handle_state = _INITIALIZED
         n_data = len(offsets) - 1
         pdf = _GroupRunner._pandas(self, data) if self._pandas and n_data else None
+        if initial is not None:
+            init_data, init_offsets = initial
+            initial = (init_data, _GroupRunner._pandas(self, init_data) if self._pandas else None)
         for i in range(n_data):
             self._key = i
+            if initial is not None:
+                for part in self._initial_of(initial, init_offsets[i], init_offsets[i + 1]):
+                    self._processor.handleInitialState(key_rows[i], part, timer_values)
             lo, hi = offsets[i], offsets[i + 1]
-            rows = self._frames(pdf, lo, hi) if self._pandas else self._rows_of(data, lo, hi)
-            self._collect(self._processor.handleInputRows(key_rows[i], rows, timer_values), outputs)
+            # A key with only initial state gets no handleInputRows call (as PySpark).
+            if hi > lo:
+                rows = self._frames(pdf, lo, hi) if self._pandas else self._rows_of(data, lo, hi)
+                self._collect(self._processor.handleInputRows(key_rows[i], rows, timer_values), outputs)
         self._handle_state = _DATA_PROCESSED
         if timer_threshold is not None:
             due = []
@@ -434,6 +475,7 @@ class _ProcessorRunner:
                                                                  expiredTimerInfo=ExpiredTimerInfo(expiry)),
                               outputs)
                 self._set_timers([t for t in self._timers() if t != expiry])
+                self._count("numExpiredTimers")
             self._handle_state = _TIMER_PROCESSED
         self._key = None
         self._processor.close()
@@ -447,4 +489,4 @@ class _ProcessorRunner:
             else:
                 values = [self._cache[t][i] for i in idx]
             changed.append((idx, pa.array(values, type=s.type)))
-        return self._frames_to_arrow(outputs), changed
+        return self._frames_to_arrow(outputs), changed, sorted(self._counters.items())

@@ -195,6 +195,12 @@ impl KafkaConsumer {
             // Large fetches: a read is a bulk transfer of known ranges, not a trickle (librdkafka's default is 1 MB
             // per partition per fetch).
             .set("max.partition.fetch.bytes", "16777216")
+            // One 16 MB fetch of small records overfills librdkafka's local queue (100k messages), and a full queue
+            // postpones the partition's next fetch by `fetch.queue.backoff.ms` (1 s by default): a bulk read then
+            // idles for most of each second. The reader drains the queue continuously, so a short backoff and a
+            // queue that holds a whole fetch keep the broker busy.
+            .set("fetch.queue.backoff.ms", "10")
+            .set("queued.min.messages", "1000000")
             .set("socket.timeout.ms", client.timeout_ms.clamp(10, 300_000).to_string())
             .set("log_level", "3");
         for (k, v) in &client.params {
