@@ -57,6 +57,8 @@ class Misdeclared:
             self.handle.registerTimer(10)
         elif self.how == "state_declared_in_handle_input_rows":
             self.handle.getValueState("late", "x LONG")
+        elif self.how == "delete_in_handle_input_rows":
+            self.handle.deleteIfExists("v")
         return iter([])
 
     def close(self):
@@ -94,6 +96,10 @@ PROCESSOR_ERRORS = {
     "state_declared_in_handle_input_rows": (
         "STATEFUL_PROCESSOR_CANNOT_PERFORM_OPERATION_WITH_INVALID_HANDLE_STATE",
         "Failed to perform stateful processor operation=get_value_state with invalid handle state=INITIALIZED."),
+    # Spark drops a state variable only while init runs.
+    "delete_in_handle_input_rows": (
+        "STATEFUL_PROCESSOR_CANNOT_PERFORM_OPERATION_WITH_INVALID_HANDLE_STATE",
+        "Failed to perform stateful processor operation=delete_if_exists with invalid handle state=INITIALIZED."),
 }
 
 
@@ -111,7 +117,8 @@ def test_errors_reported_by_the_processor_on_a_batch_dataframe(spark, oracle, ho
     assert got == ["PythonException", "PythonException"]
 
 
-@pytest.mark.parametrize("how", ["ttl_without_processing_time", "timer_without_time_mode"])
+@pytest.mark.parametrize("how", ["ttl_without_processing_time", "timer_without_time_mode",
+                                 "delete_in_handle_input_rows"])
 def test_errors_reported_by_the_processor_fail_the_running_query(events, spark, oracle, how):
     """The same errors in a stream fail the query (ember's message checked: PySpark's, on this loaded machine,
     sometimes reports its Python worker's failure to connect back instead)."""

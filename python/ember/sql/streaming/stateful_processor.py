@@ -223,10 +223,22 @@ class StatefulProcessorHandle:
         return iter(list(self._runner._timers()))
 
     def deleteIfExists(self, stateName: str) -> None:
-        var = self._runner._variables.get(stateName)
-        if var is not None and self._runner._key is not None:
-            self._runner._set(var, [])
-            self._runner._count("numDeletedStateVars")
+        # Spark allows it only while `init` runs (handle state CREATED), where it drops the variable's whole column
+        # family; elsewhere it is refused with the handle's state.
+        runner = self._runner
+        if runner._handle_state not in (_PRE_INIT, _CREATED) or runner._key is not None:
+            raise _error(PySparkRuntimeError, "STATEFUL_PROCESSOR_CANNOT_PERFORM_OPERATION_WITH_INVALID_HANDLE_STATE",
+                         operationType="delete_if_exists", handleState=runner._handle_state)
+        if stateName in runner._variables:
+            # The variable is one this processor also declares: Spark would drop every key's value at each batch's
+            # init. ember's store keeps a declared variable's table, so it says so rather than keep the values.
+            from ember.errors import PySparkNotImplementedError
+
+            raise _error(PySparkNotImplementedError, "NOT_IMPLEMENTED",
+                         f"deleteIfExists('{stateName}') of a state variable the processor also declares is not "
+                         "supported by ember yet.")
+        # A name the processor does not declare: ember's checkpoint holds no such variable (a changed set of
+        # variables is refused at restart), so there is nothing to drop.
 
 
 class StatefulProcessor(ABC):
