@@ -75,10 +75,8 @@ pub fn read_ranges(
     };
     let read: Vec<Vec<RecordBatch>> = if parallel {
         use rayon::prelude::*;
-        groups
-            .par_iter()
-            .map(|group| read_group(&KafkaConsumer::new(&consumer.client, &consumer.group_id)?, group))
-            .collect::<Result<_>>()?
+        let readers = consumer.readers(groups.len())?;
+        groups.par_iter().zip(&readers).map(|(group, c)| read_group(c, group)).collect::<Result<_>>()?
     } else {
         groups.iter().map(|group| read_group(consumer, group)).collect::<Result<_>>()?
     };
@@ -148,6 +146,10 @@ pub struct KafkaConsumer {
     client: Client,
     /// The group id the consumer's requests carry (Spark's `<prefix>-<uuid>-…-executor`, or `kafka.group.id`).
     group_id: String,
+    /// The consumers a large read is spread over, made by the first such read and kept for the next ones (as Spark
+    /// caches its executors' consumers): a new consumer connects and fetches metadata before its first record, which
+    /// cost a micro-batch tens of milliseconds.
+    readers: std::sync::Mutex<Vec<std::sync::Arc<KafkaConsumer>>>,
 }
 
 fn broker_error(client: &Client, what: &str, e: &KafkaError, last: Option<String>) -> EmberError {
@@ -210,7 +212,21 @@ impl KafkaConsumer {
             EmberError::illegal_argument(format!("Invalid Kafka configuration for {}: {e}", client.bootstrap()))
         })?;
         let group_id = client.params.iter().find(|(k, _)| k == "group.id").map_or(group_id, |(_, v)| v.as_str());
-        Ok(KafkaConsumer { consumer, client: client.clone(), group_id: group_id.to_string() })
+        Ok(KafkaConsumer {
+            consumer,
+            client: client.clone(),
+            group_id: group_id.to_string(),
+            readers: std::sync::Mutex::new(Vec::new()),
+        })
+    }
+
+    /// `n` consumers of this one's client and group for a parallel read, made once and then reused.
+    fn readers(&self, n: usize) -> Result<Vec<std::sync::Arc<KafkaConsumer>>> {
+        let mut readers = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        while readers.len() < n {
+            readers.push(std::sync::Arc::new(KafkaConsumer::new(&self.client, &self.group_id)?));
+        }
+        Ok(readers[..n].to_vec())
     }
 
     fn timeout(&self) -> Duration {
