@@ -337,6 +337,7 @@ mod tests {
             timeout: GroupTimeout::ProcessingTime,
             event_column: None,
             has_watermark: false,
+            grouped_map: false,
         }
     }
 
