@@ -258,6 +258,7 @@ fn header_names(toks: &[Tok], text: &str, scratch: &str, o: &CsvOptions) -> Vec<
 pub fn read_csv(
     files: &[FileEntry],
     schema: Option<&Fields>,
+    _projection: Option<&[usize]>,
     opts: &Options,
     ctx: &EvalContext,
 ) -> Result<(Fields, Vec<RecordBatch>)> {

@@ -22,10 +22,17 @@ pub trait FileFormat: Sync {
         false
     }
     /// Read listed files; partition columns come from each entry's `partition_values`.
+    ///
+    /// `projection`, when given, lists the indices (into the returned fields: data columns, then partition columns)
+    /// of the only columns the query reads. A reader may then skip decoding the others and return them as all-null
+    /// columns of their type, so the batches keep the full schema and the plan's column indices stay valid. Spark
+    /// prunes the same way (its readers get a `requiredSchema`), which is also why a malformed value in a column the
+    /// query never reads does not make the record malformed.
     fn read(
         &self,
         files: &[FileEntry],
         schema: Option<&Fields>,
+        projection: Option<&[usize]>,
         opts: &Options,
         ctx: &EvalContext,
     ) -> Result<(Fields, Vec<RecordBatch>)>;
@@ -87,10 +94,11 @@ impl FileFormat for Csv {
         &self,
         files: &[FileEntry],
         schema: Option<&Fields>,
+        projection: Option<&[usize]>,
         opts: &Options,
         ctx: &EvalContext,
     ) -> Result<(Fields, Vec<RecordBatch>)> {
-        crate::io::csv::read_csv(files, schema, opts, ctx)
+        crate::io::csv::read_csv(files, schema, projection, opts, ctx)
     }
     fn check_write_schema(&self, schema: &Schema) -> Result<()> {
         for f in schema.fields() {
@@ -120,10 +128,11 @@ impl FileFormat for Json {
         &self,
         files: &[FileEntry],
         schema: Option<&Fields>,
+        projection: Option<&[usize]>,
         opts: &Options,
         ctx: &EvalContext,
     ) -> Result<(Fields, Vec<RecordBatch>)> {
-        crate::io::paths::read_json_dataset(files, schema, opts, ctx)
+        crate::io::paths::read_json_dataset(files, schema, projection, opts, ctx)
     }
     fn extension(&self, opts: &Options) -> Result<String> {
         text_extension(".json", opts)
@@ -145,10 +154,11 @@ impl FileFormat for Parquet {
         &self,
         files: &[FileEntry],
         schema: Option<&Fields>,
+        projection: Option<&[usize]>,
         opts: &Options,
         ctx: &EvalContext,
     ) -> Result<(Fields, Vec<RecordBatch>)> {
-        crate::io::parquet::read_parquet(files, schema, opts, ctx)
+        crate::io::parquet::read_parquet(files, schema, projection, opts, ctx)
     }
     fn extension(&self, opts: &Options) -> Result<String> {
         crate::io::parquet::parquet_extension(opts).map(str::to_string)
@@ -172,6 +182,7 @@ impl FileFormat for Text {
         &self,
         files: &[FileEntry],
         _schema: Option<&Fields>,
+        _projection: Option<&[usize]>,
         opts: &Options,
         ctx: &EvalContext,
     ) -> Result<(Fields, Vec<RecordBatch>)> {

@@ -76,6 +76,7 @@ fn merge_schemas(schemas: &[Fields]) -> Result<Fields> {
 pub fn read_parquet(
     files: &[FileEntry],
     schema: Option<&Fields>,
+    _projection: Option<&[usize]>,
     opts: &Options,
     ctx: &EvalContext,
 ) -> Result<(Fields, Vec<RecordBatch>)> {
@@ -236,7 +237,7 @@ mod tests {
             let p = d.path().join(format!("{codec}.parquet"));
             write_parquet(std::slice::from_ref(&b), &p, &Options::from_pairs([("compression", codec)])).unwrap();
             let files = paths::list_files(&[p.display().to_string()], &Options::new()).unwrap().0;
-            let (f, out) = read_parquet(&files, None, &Options::new(), &EvalContext::default()).unwrap();
+            let (f, out) = read_parquet(&files, None, None, &Options::new(), &EvalContext::default()).unwrap();
             assert_eq!(f.len(), 7);
             assert_eq!(out[0].columns(), b.columns(), "{codec}");
         }
@@ -260,16 +261,16 @@ mod tests {
         let files = entries(d.path());
         let user: Fields =
             vec![Field::new("S", DataType::Utf8, true), Field::new("missing", DataType::Int32, true)].into();
-        let (f, out) = read_parquet(&files, Some(&user), &Options::new(), &EvalContext::default()).unwrap();
+        let (f, out) = read_parquet(&files, Some(&user), None, &Options::new(), &EvalContext::default()).unwrap();
         assert_eq!(f.len(), 2);
         assert_eq!(out.iter().map(|b| b.num_rows()).sum::<usize>(), 3);
         assert_eq!(array_value_to_string(out[0].column(0), 1).unwrap(), "b");
         assert!(out[0].column(1).is_null(0));
         assert!(out[1].column(0).is_null(0));
-        let (f, _) = read_parquet(&files, None, &Options::new(), &EvalContext::default()).unwrap();
+        let (f, _) = read_parquet(&files, None, None, &Options::new(), &EvalContext::default()).unwrap();
         assert_eq!(f.len(), 7);
         let (f, out) =
-            read_parquet(&files, None, &Options::from_pairs([("mergeSchema", "true")]), &EvalContext::default())
+            read_parquet(&files, None, None, &Options::from_pairs([("mergeSchema", "true")]), &EvalContext::default())
                 .unwrap();
         assert_eq!(f.len(), 8);
         assert_eq!(f[7].name(), "z");
@@ -282,11 +283,11 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(d.path().join("x=1/y=a")).unwrap();
         write_parquet(&[sample()], &d.path().join("x=1/y=a/f.parquet"), &Options::new()).unwrap();
-        let (f, out) = read_parquet(&entries(d.path()), None, &Options::new(), &EvalContext::default()).unwrap();
+        let (f, out) = read_parquet(&entries(d.path()), None, None, &Options::new(), &EvalContext::default()).unwrap();
         assert_eq!(f.len(), 9);
         assert_eq!(f[7].data_type(), &DataType::Int32);
         assert_eq!(array_value_to_string(out[0].column(8), 1).unwrap(), "a");
-        let e = read_parquet(&[], None, &Options::new(), &EvalContext::default()).unwrap_err();
+        let e = read_parquet(&[], None, None, &Options::new(), &EvalContext::default()).unwrap_err();
         assert_eq!(e.message(), "[UNABLE_TO_INFER_SCHEMA] Unable to infer schema for Parquet. It must be specified manually. SQLSTATE: 42KD9");
     }
 }

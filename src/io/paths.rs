@@ -528,24 +528,27 @@ pub fn read_dataset(
     ctx: &crate::context::EvalContext,
 ) -> Result<(Fields, Vec<arrow::array::RecordBatch>)> {
     let (files, _) = list_files(paths, opts)?;
-    read_files(format, &files, opts, schema, ctx)
+    read_files(format, &files, opts, schema, None, ctx)
 }
 
 /// Read already listed files in `format`; partition columns come from each entry's `partition_values`.
+/// `projection`: the columns the caller reads (see `FileFormat::read`).
 pub fn read_files(
     format: &str,
     files: &[FileEntry],
     opts: &Options,
     schema: Option<&Fields>,
+    projection: Option<&[usize]>,
     ctx: &crate::context::EvalContext,
 ) -> Result<(Fields, Vec<arrow::array::RecordBatch>)> {
-    crate::io::format::file_format(format)?.read(files, schema, opts, ctx)
+    crate::io::format::file_format(format)?.read(files, schema, projection, opts, ctx)
 }
 
 /// JSON files through `crate::io::json`, with partition columns appended per file.
 pub(crate) fn read_json_dataset(
     files: &[FileEntry],
     schema: Option<&Fields>,
+    _projection: Option<&[usize]>,
     opts: &Options,
     ctx: &crate::context::EvalContext,
 ) -> Result<(Fields, Vec<arrow::array::RecordBatch>)> {

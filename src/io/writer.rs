@@ -373,7 +373,7 @@ mod tests {
         assert_eq!(names.len(), 2);
         assert!(names[1].ends_with("-c000.snappy.parquet"));
         let (entries, _) = list_files(&[out.display().to_string()], &Options::new()).unwrap();
-        let (_, back) = crate::io::parquet::read_parquet(&entries, None, &Options::new(), &ctx).unwrap();
+        let (_, back) = crate::io::parquet::read_parquet(&entries, None, None, &Options::new(), &ctx).unwrap();
         assert_eq!(back[0].columns(), b.columns());
     }
 
@@ -402,7 +402,7 @@ mod tests {
         // Reading back: PySpark gives struct<v:int,k:string,d:string> with the original values.
         let (entries, cols) = list_files(&[out.display().to_string()], &Options::new()).unwrap();
         assert_eq!(cols, ["k", "d"]);
-        let (f, back) = crate::io::parquet::read_parquet(&entries, None, &Options::new(), &ctx).unwrap();
+        let (f, back) = crate::io::parquet::read_parquet(&entries, None, None, &Options::new(), &ctx).unwrap();
         let types: Vec<String> = f.iter().map(|f| crate::types::simple_string(f.data_type())).collect();
         assert_eq!(types, ["int", "string", "string"]);
         let mut rows: Vec<String> = back
@@ -496,12 +496,12 @@ mod tests {
         write_dataset(std::slice::from_ref(&b), &out, "csv", SaveMode::ErrorIfExists, &[], &opts, &ctx).unwrap();
         let (entries, _) = list_files(&[out.display().to_string()], &Options::new()).unwrap();
         let read_opts = Options::from_pairs([("header", "true"), ("inferSchema", "true"), ("multiLine", "true")]);
-        let (f, back) = crate::io::csv::read_csv(&entries, None, &read_opts, &ctx).unwrap();
+        let (f, back) = crate::io::csv::read_csv(&entries, None, None, &read_opts, &ctx).unwrap();
         let types: Vec<String> = f.iter().map(|f| crate::types::simple_string(f.data_type())).collect();
         assert_eq!(types, ["int", "string", "double", "date", "timestamp", "boolean"]);
         assert_eq!(back[0].columns(), b.columns());
         // With the schema given, the same values come back too.
-        let (_, back) = crate::io::csv::read_csv(&entries, Some(b.schema().fields()), &read_opts, &ctx).unwrap();
+        let (_, back) = crate::io::csv::read_csv(&entries, Some(b.schema().fields()), None, &read_opts, &ctx).unwrap();
         assert_eq!(back[0].columns(), b.columns());
 
         let t = b.project(&[1]).unwrap();

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod group_state_spec;
 pub mod map_batches;
 pub mod observation;
+pub mod required_columns;
 pub mod sql_planner;
 pub mod sql_statement;
 pub mod stateful_processor_spec;

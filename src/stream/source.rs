@@ -43,4 +43,7 @@ pub trait Source: Send {
     fn has_pending(&self) -> bool {
         false
     }
+    /// The only columns the query reads (indices into the source's schema; `plan::required_columns`), told once
+    /// before the first read. A source may leave the others undecoded (as nulls); the default reads everything.
+    fn prune_columns(&mut self, _columns: Vec<usize>) {}
 }

@@ -96,10 +96,15 @@ pub fn start(spec: StreamStart) -> Result<Arc<QueryHandle>> {
         (None, Some(args)) => provider.create(args)?,
         (None, None) => unreachable!("the sink is made before or after the plan's checks"),
     };
-    let sources = stream_relations(&plan)
+    let mut sources = stream_relations(&plan)
         .iter()
         .map(|r| Ok((r.description(), connector::open(r.as_ref(), trigger)?)))
         .collect::<Result<Vec<_>>>()?;
+    for ((_, source), columns) in sources.iter_mut().zip(crate::plan::required_columns::stream_scan_columns(&plan)) {
+        if let Some(columns) = columns {
+            source.prune_columns(columns);
+        }
+    }
     // Spark: the writer's checkpointLocation, else spark.sql.streaming.checkpointLocation/<queryName or a uuid>.
     let checkpoint = options.get("checkpointLocation").map(str::to_string).or_else(|| {
         session.conf_get("spark.sql.streaming.checkpointLocation").map(|root| {

@@ -11,7 +11,7 @@ fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
 fn read(paths: &[String], schema: Option<&str>, opts: &[(&str, &str)]) -> Result<(Fields, Vec<RecordBatch>)> {
     let (files, _) = paths::list_files(paths, &Options::new())?;
     let fields = schema.map(parse_schema);
-    read_csv(&files, fields.as_ref(), &Options::from_pairs(opts.iter().copied()), &EvalContext::default())
+    read_csv(&files, fields.as_ref(), None, &Options::from_pairs(opts.iter().copied()), &EvalContext::default())
 }
 
 /// A tiny `name type, …` parser for tests (int, bigint, string, double, float, date, timestamp, boolean, …).

@@ -559,7 +559,7 @@ pub fn read_files(
             ));
         }
     }
-    let (read_fields, batches) = crate::io::parquet::read_parquet(&entries, Some(&fields), &Options::new(), ctx)?;
+    let (read_fields, batches) = crate::io::parquet::read_parquet(&entries, Some(&fields), None, &Options::new(), ctx)?;
     // The reader appends partition columns; put every column back where the table's schema has it.
     let order: Vec<usize> =
         fields.iter().map(|f| read_fields.iter().position(|r| r.name() == f.name()).unwrap_or(0)).collect();

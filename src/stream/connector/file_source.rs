@@ -144,6 +144,8 @@ pub struct FileSource {
     /// Once / availableNow: batches are planned from everything present at the start, as in Spark, so none is
     /// planned while one of those files is still settling.
     plan_from_all: bool,
+    /// The columns the query reads (`Source::prune_columns`); the reader may leave the others as nulls.
+    projection: Option<Vec<usize>>,
 }
 
 /// How often a batch is read again when its files keep changing under the reader before the query fails.
@@ -210,6 +212,7 @@ impl FileSource {
             cleaned: 0,
             deferred: Vec::new(),
             plan_from_all: matches!(trigger, Trigger::Once | Trigger::AvailableNow),
+            projection: None,
         })
     }
 
@@ -444,7 +447,14 @@ impl Source for FileSource {
         // A file that changes while it is read (a producer still writing) would give a torn batch: read again.
         for attempt in 1.. {
             let before = file_states(&files);
-            let read = crate::io::paths::read_files(&self.format, &files, &self.options, Some(&fields), ctx);
+            let read = crate::io::paths::read_files(
+                &self.format,
+                &files,
+                &self.options,
+                Some(&fields),
+                self.projection.as_deref(),
+                ctx,
+            );
             let after = file_states(&files);
             if before == after {
                 let (_, batches) = read?;
@@ -464,6 +474,10 @@ impl Source for FileSource {
 
     fn has_pending(&self) -> bool {
         !self.deferred.is_empty()
+    }
+
+    fn prune_columns(&mut self, columns: Vec<usize>) {
+        self.projection = Some(columns);
     }
 
     fn commit(&mut self, end: &Offset) {
