@@ -75,18 +75,42 @@ enum IntWidth {
 
 enum Kind {
     Null,
+    /// A field the query does not read (column pruning): never decoded, finished as nulls of its type.
+    Pruned,
     Bool(Vec<bool>),
     Int(Vec<i64>, IntWidth),
     Float(Vec<f64>, bool),
     Decimal(Vec<i128>, u8, i8),
-    Utf8 { offsets: Vec<i32>, data: Vec<u8> },
-    Binary { offsets: Vec<i32>, data: Vec<u8> },
+    Utf8 {
+        offsets: Vec<i32>,
+        data: Vec<u8>,
+    },
+    Binary {
+        offsets: Vec<i32>,
+        data: Vec<u8>,
+    },
     Date(Vec<i32>),
     Ts(Vec<i64>),
     TsNtz(Vec<i64>),
-    Struct { children: Vec<Col>, fields: Fields, index: HashMap<String, usize>, readable: Vec<bool>, guess: usize },
-    List { offsets: Vec<i32>, child: Box<Col>, field: FieldRef },
-    Map { offsets: Vec<i32>, keys: Box<Col>, values: Box<Col>, entries: FieldRef, sorted: bool },
+    Struct {
+        children: Vec<Col>,
+        fields: Fields,
+        index: HashMap<String, usize>,
+        readable: Vec<bool>,
+        guess: usize,
+    },
+    List {
+        offsets: Vec<i32>,
+        child: Box<Col>,
+        field: FieldRef,
+    },
+    Map {
+        offsets: Vec<i32>,
+        keys: Box<Col>,
+        values: Box<Col>,
+        entries: FieldRef,
+        sorted: bool,
+    },
 }
 
 /// One growable column of a target type.
@@ -130,6 +154,12 @@ pub fn check_supported(dt: &DataType) -> Result<()> {
 impl Col {
     /// A column for `dt`; `skip` names a struct field not read from JSON (the corrupt-record column).
     pub fn new(dt: &DataType, skip: Option<&str>) -> Col {
+        Col::new_pruned(dt, skip, None)
+    }
+
+    /// A struct column for `dt` whose fields with `read[i] == false` are not decoded: their values are only
+    /// checked for syntax (as Jackson skips them) and the field reads as all nulls of its type.
+    pub fn new_pruned(dt: &DataType, skip: Option<&str>, read: Option<&[bool]>) -> Col {
         let kind = match dt {
             DataType::Boolean => Kind::Bool(Vec::new()),
             DataType::Int8 => Kind::Int(Vec::new(), IntWidth::I8),
@@ -147,12 +177,16 @@ impl Col {
             DataType::Struct(fields) => {
                 let mut index = HashMap::new();
                 for (i, f) in fields.iter().enumerate() {
-                    if Some(f.name().as_str()) != skip {
-                        index.entry(f.name().clone()).or_insert(i);
-                    }
+                    index.entry(f.name().clone()).or_insert(i);
                 }
-                let children = fields.iter().map(|f| Col::new(f.data_type(), None)).collect();
-                let readable = fields.iter().map(|f| Some(f.name().as_str()) != skip).collect();
+                let is_read = |i: usize| read.is_none_or(|r| r.get(i).copied().unwrap_or(true));
+                let children = fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| if is_read(i) { Col::new(f.data_type(), None) } else { Col::pruned() })
+                    .collect();
+                let readable =
+                    fields.iter().enumerate().map(|(i, f)| Some(f.name().as_str()) != skip && is_read(i)).collect();
                 Kind::Struct { children, fields: fields.clone(), index, readable, guess: 0 }
             }
             DataType::List(f) => {
@@ -171,6 +205,11 @@ impl Col {
             _ => Kind::Null,
         };
         Col { kind, valid: Vec::new() }
+    }
+
+    /// A column that is never decoded: it finishes as all nulls of its type.
+    fn pruned() -> Col {
+        Col { kind: Kind::Pruned, valid: Vec::new() }
     }
 
     #[inline]
@@ -195,7 +234,7 @@ impl Col {
         }
         self.valid.truncate(n);
         match &mut self.kind {
-            Kind::Null => {}
+            Kind::Null | Kind::Pruned => {}
             Kind::Bool(v) => v.truncate(n),
             Kind::Int(v, _) => v.truncate(n),
             Kind::Float(v, _) => v.truncate(n),
@@ -222,7 +261,7 @@ impl Col {
     pub fn push_null(&mut self) {
         self.valid.push(false);
         match &mut self.kind {
-            Kind::Null => {}
+            Kind::Null | Kind::Pruned => {}
             Kind::Bool(v) => v.push(false),
             Kind::Int(v, _) => v.push(0),
             Kind::Float(v, _) => v.push(0.0),
@@ -373,7 +412,7 @@ impl Col {
                         match &env.ts_pattern {
                             Some(pat) => pat.parse_timestamp(s, &env.tz),
                             None if s.is_empty() => None,
-                            None => dtp::parse_timestamp_default(s, &env.tz),
+                            None => super::timestamp::parse_timestamp(s, &env.tz),
                         }
                     }
                     _ => return convert_fail(lx),
@@ -398,7 +437,7 @@ impl Col {
                     None => return Err(Fail::Convert),
                 }
             }
-            Kind::Null => {
+            Kind::Null | Kind::Pruned => {
                 lx.skip_value()?;
             }
             Kind::Struct { .. } => unreachable!("handled above"),
@@ -492,12 +531,16 @@ impl Col {
             loop {
                 let name = lx.field_name(scratch)?;
                 // Records usually repeat one field order: try the field after the previous one before hashing.
-                let idx = if *guess < fields.len() && readable[*guess] && fields[*guess].name() == name {
+                let idx = if *guess < fields.len() && fields[*guess].name() == name {
                     Some(*guess)
                 } else {
                     index.get(name).copied()
                 };
                 match idx {
+                    Some(i) if !readable[i] => {
+                        *guess = i + 1;
+                        lx.skip_value()?;
+                    }
                     Some(i) => {
                         *guess = i + 1;
                         let child = &mut children[i];
@@ -580,9 +623,16 @@ impl Col {
             Kind::Utf8 { offsets, data } => {
                 String::from_utf8_lossy(&data[offsets[i] as usize..offsets[i + 1] as usize]).into_owned()
             }
-            Kind::Struct { children, .. } => {
-                format!("[{}]", children.iter().map(|c| c.render(i)).collect::<Vec<_>>().join(","))
-            }
+            // Spark's row holds only the fields the query reads.
+            Kind::Struct { children, .. } => format!(
+                "[{}]",
+                children
+                    .iter()
+                    .filter(|c| !matches!(c.kind, Kind::Pruned))
+                    .map(|c| c.render(i))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
             _ => "...".into(),
         }
     }
@@ -592,7 +642,7 @@ impl Col {
         let len = self.valid.len();
         let nulls = if self.valid.iter().all(|v| *v) { None } else { Some(NullBuffer::from(self.valid)) };
         match self.kind {
-            Kind::Null => new_null_array(dt, len),
+            Kind::Null | Kind::Pruned => new_null_array(dt, len),
             Kind::Bool(v) => Arc::new(BooleanArray::new(v.into(), nulls)),
             Kind::Int(v, w) => match w {
                 IntWidth::I8 => Arc::new(Int8Array::new(v.iter().map(|x| *x as i8).collect(), nulls)),

@@ -1,5 +1,6 @@
 //! A byte-level JSON tokenizer with Jackson's leniency switches (comments, single quotes, unquoted names, NaN…).
 use super::options::JsonOptions;
+use super::scan::plain_run_end;
 
 /// The parser found text that is not JSON under the active options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +97,15 @@ impl<'a, 'o> Lexer<'a, 'o> {
     /// Skip whitespace (and comments when allowed).
     #[inline]
     pub fn skip_ws(&mut self) -> PResult<()> {
+        // Most calls stand on a token already, or on one space before it.
+        match self.bytes.get(self.pos) {
+            Some(&c) if c > b' ' && c != b'/' && c != b'#' => return Ok(()),
+            Some(b' ') if self.bytes.get(self.pos + 1).is_some_and(|&c| c > b' ' && c != b'/' && c != b'#') => {
+                self.pos += 1;
+                return Ok(());
+            }
+            _ => {}
+        }
         loop {
             while self.pos < self.bytes.len() && matches!(self.bytes[self.pos], b' ' | b'\n' | b'\r' | b'\t') {
                 self.pos += 1;
@@ -252,23 +262,14 @@ impl<'a, 'o> Lexer<'a, 'o> {
         let quote = b[self.pos];
         self.pos += 1;
         let start = self.pos;
-        let mut i = start;
-        while i < b.len() {
-            let c = b[i];
-            if c == quote {
+        let i = plain_run_end(b, start, quote, !self.opts.allow_unquoted_control_chars);
+        match b.get(i) {
+            Some(&c) if c == quote => {
                 self.pos = i + 1;
                 return Ok(&self.src[start..i]);
             }
-            if c == b'\\' {
-                break;
-            }
-            if c < 0x20 && !self.opts.allow_unquoted_control_chars {
-                return Err(SyntaxError);
-            }
-            i += 1;
-        }
-        if i >= b.len() {
-            return Err(SyntaxError);
+            Some(b'\\') => {}
+            _ => return Err(SyntaxError),
         }
         scratch.clear();
         scratch.push_str(&self.src[start..i]);
