@@ -258,6 +258,7 @@ impl Col {
         }
     }
 
+    #[inline]
     pub fn push_null(&mut self) {
         self.valid.push(false);
         match &mut self.kind {
@@ -531,7 +532,7 @@ impl Col {
             loop {
                 let name = lx.field_name(scratch)?;
                 // Records usually repeat one field order: try the field after the previous one before hashing.
-                let idx = if *guess < fields.len() && fields[*guess].name() == name {
+                let idx = if *guess < fields.len() && same_name(fields[*guess].name(), name) {
                     Some(*guess)
                 } else {
                     index.get(name).copied()
@@ -716,6 +717,13 @@ impl Col {
 fn carries_zone(s: &str) -> bool {
     let a = dtp::parse_timestamp_default(s, &chrono_tz::UTC);
     a.is_some() && a == dtp::parse_timestamp_default(s, &chrono_tz::Etc::GMTPlus5)
+}
+
+/// Field-name equality without a library call for the usual short names.
+#[inline(always)]
+fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 fn convert_fail(lx: &mut Lexer) -> DResult {

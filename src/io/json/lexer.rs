@@ -95,7 +95,7 @@ impl<'a, 'o> Lexer<'a, 'o> {
     }
 
     /// Skip whitespace (and comments when allowed).
-    #[inline]
+    #[inline(always)]
     pub fn skip_ws(&mut self) -> PResult<()> {
         // Most calls stand on a token already, or on one space before it.
         match self.bytes.get(self.pos) {
@@ -106,6 +106,11 @@ impl<'a, 'o> Lexer<'a, 'o> {
             }
             _ => {}
         }
+        self.skip_ws_run()
+    }
+
+    #[inline(never)]
+    fn skip_ws_run(&mut self) -> PResult<()> {
         loop {
             while self.pos < self.bytes.len() && matches!(self.bytes[self.pos], b' ' | b'\n' | b'\r' | b'\t') {
                 self.pos += 1;
@@ -253,7 +258,7 @@ impl<'a, 'o> Lexer<'a, 'o> {
 
     /// Read a string (quoted, or an unquoted field name when `name` and allowed) into `scratch` when it has escapes;
     /// returns the decoded text.
-    #[inline]
+    #[inline(always)]
     pub fn string<'s>(&mut self, scratch: &'s mut String) -> PResult<&'s str>
     where
         'a: 's,
@@ -271,6 +276,12 @@ impl<'a, 'o> Lexer<'a, 'o> {
             Some(b'\\') => {}
             _ => return Err(SyntaxError),
         }
+        self.string_escaped(start, i, quote, scratch)
+    }
+
+    /// The rest of a string from its first backslash at `i` (`start` is its first byte), decoded into `scratch`.
+    #[inline(never)]
+    fn string_escaped<'s>(&mut self, start: usize, i: usize, quote: u8, scratch: &'s mut String) -> PResult<&'s str> {
         scratch.clear();
         scratch.push_str(&self.src[start..i]);
         self.pos = i;
@@ -348,7 +359,7 @@ impl<'a, 'o> Lexer<'a, 'o> {
     }
 
     /// Read a field name and its `:`; the lexer stands on the name's first byte.
-    #[inline]
+    #[inline(always)]
     pub fn field_name<'s>(&mut self, scratch: &'s mut String) -> PResult<&'s str>
     where
         'a: 's,
