@@ -75,7 +75,8 @@ enum IntWidth {
 
 enum Kind {
     Null,
-    /// A field the query does not read (column pruning): never decoded, finished as nulls of its type.
+    /// A field the query does not read (column pruning): never decoded and holding no rows; its struct finishes it
+    /// as nulls of its type at the struct's length.
     Pruned,
     Bool(Vec<bool>),
     Int(Vec<i64>, IntWidth),
@@ -260,6 +261,9 @@ impl Col {
 
     #[inline]
     pub fn push_null(&mut self) {
+        if let Kind::Pruned = self.kind {
+            return;
+        }
         self.valid.push(false);
         match &mut self.kind {
             Kind::Null | Kind::Pruned => {}
@@ -676,8 +680,14 @@ impl Col {
                 }
             }
             Kind::Struct { children, fields, .. } => {
-                let arrays: Vec<ArrayRef> =
-                    children.into_iter().zip(fields.iter()).map(|(c, f)| c.finish(f.data_type())).collect();
+                let arrays: Vec<ArrayRef> = children
+                    .into_iter()
+                    .zip(fields.iter())
+                    .map(|(c, f)| match c.kind {
+                        Kind::Pruned => new_null_array(f.data_type(), len),
+                        _ => c.finish(f.data_type()),
+                    })
+                    .collect();
                 let fields = crate::types::fields_as_nullable(&fields);
                 if fields.is_empty() {
                     Arc::new(StructArray::new_empty_fields(len, nulls))
