@@ -4,7 +4,9 @@ pub mod infer;
 
 pub mod lexer;
 pub mod options;
+mod scan;
 pub mod schema_text;
+pub mod timestamp;
 pub mod tree;
 pub mod write;
 
@@ -39,6 +41,18 @@ pub fn read_json(
     opts: &HashMap<String, String>,
     ctx: &EvalContext,
 ) -> Result<(Fields, Vec<RecordBatch>)> {
+    read_json_projected(files, schema, None, opts, ctx)
+}
+
+/// `read_json` decoding only the fields at `projection` (indices into the returned fields; others, when given):
+/// the rest are syntax-checked but not converted, and read as all nulls of their type (Spark's required schema).
+pub fn read_json_projected(
+    files: &[PathBuf],
+    schema: Option<&Fields>,
+    projection: Option<&[usize]>,
+    opts: &HashMap<String, String>,
+    ctx: &EvalContext,
+) -> Result<(Fields, Vec<RecordBatch>)> {
     let jopts = JsonOptions::from_map(opts)?;
     check_line_mode_encoding(&jopts)?;
     if let Some(f) = schema.and_then(|s| s.iter().find(|f| f.name() == &jopts.corrupt_column)) {
@@ -68,9 +82,10 @@ pub fn read_json(
         }
         None => infer_fields(&chunks, &env)?,
     };
+    let read: Option<Vec<bool>> = projection.map(|p| (0..fields.len()).map(|i| p.contains(&i)).collect());
     let batches = chunks
         .par_iter()
-        .map(|(fi, c)| decode_chunk(*c, &fields, &env, Some(&files[*fi])))
+        .map(|(fi, c)| decode_chunk(*c, &fields, read.as_deref(), &env, Some(&files[*fi])))
         .collect::<Result<Vec<_>>>()?;
     Ok((fields, batches.into_iter().filter(|b| b.num_rows() > 0).collect()))
 }
@@ -91,7 +106,8 @@ pub fn read_json_strings(
         }
         None => infer_fields(&chunks, &env)?,
     };
-    let batches = chunks.par_iter().map(|(_, c)| decode_chunk(*c, &fields, &env, None)).collect::<Result<Vec<_>>>()?;
+    let batches =
+        chunks.par_iter().map(|(_, c)| decode_chunk(*c, &fields, None, &env, None)).collect::<Result<Vec<_>>>()?;
     Ok((fields, batches.into_iter().filter(|b| b.num_rows() > 0).collect()))
 }
 
@@ -121,7 +137,8 @@ fn load_text(path: &Path, opts: &JsonOptions) -> Result<String> {
         Some("UTF-32LE") | Some("UTF-32BE") => 4,
         _ => 0,
     };
-    Ok(decode_bytes(bytes[skip..].to_vec(), detected.or(opts.encoding.as_deref())))
+    let bytes = if skip == 0 { bytes } else { bytes[skip..].to_vec() };
+    Ok(decode_bytes(bytes, detected.or(opts.encoding.as_deref())))
 }
 
 /// Bytes to text in the `encoding` option's charset (UTF-8 by default; a byte-order mark is honoured and dropped).
@@ -235,11 +252,17 @@ fn for_each_record<'a>(text: &'a str, opts: &JsonOptions, mut f: impl FnMut(&'a 
             }
         }
         None => {
-            for line in text.split('\n') {
+            let b = text.as_bytes();
+            let mut start = 0;
+            while start < b.len() {
+                let end = scan::find_byte(b, start, b'\n');
+                // `\n` is ASCII, so both ends are character boundaries.
+                let line = &text[start..end];
                 let line = line.strip_suffix('\r').unwrap_or(line);
                 if !line.is_empty() {
                     f(line)?;
                 }
+                start = end + 1;
             }
         }
     }
@@ -409,10 +432,18 @@ pub struct RecordDecoder<'e> {
 
 impl<'e> RecordDecoder<'e> {
     pub fn new(fields: &Fields, env: &'e DecodeEnv) -> Self {
+        RecordDecoder::with_projection(fields, None, env)
+    }
+
+    /// A decoder that converts only the fields with `read[i]` (all when None); the corrupt-record text is produced
+    /// only when its column is read.
+    pub fn with_projection(fields: &Fields, read: Option<&[bool]>, env: &'e DecodeEnv) -> Self {
+        let is_read = |i: usize| read.is_none_or(|r| r.get(i).copied().unwrap_or(true));
         let corrupt_idx =
             fields.iter().position(|f| f.name() == &env.opts.corrupt_column && f.data_type() == &DataType::Utf8);
-        let root = Col::new(&DataType::Struct(fields.clone()), corrupt_idx.map(|i| fields[i].name().as_str()));
-        RecordDecoder { env, root, corrupt_idx, scratch: String::new() }
+        let root =
+            Col::new_pruned(&DataType::Struct(fields.clone()), corrupt_idx.map(|i| fields[i].name().as_str()), read);
+        RecordDecoder { env, root, corrupt_idx: corrupt_idx.filter(|i| is_read(*i)), scratch: String::new() }
     }
 
     /// Decode one record: zero rows (blank), one row (an object), or one per element (an array of objects).
@@ -511,8 +542,14 @@ fn struct_to_batch(arr: ArrayRef, n: usize) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new_with_options(schema, columns, &RecordBatchOptions::new().with_row_count(Some(n)))?)
 }
 
-fn decode_chunk(text: Chunk, fields: &Fields, env: &DecodeEnv, path: Option<&Path>) -> Result<RecordBatch> {
-    let mut dec = RecordDecoder::new(fields, env);
+fn decode_chunk(
+    text: Chunk,
+    fields: &Fields,
+    read: Option<&[bool]>,
+    env: &DecodeEnv,
+    path: Option<&Path>,
+) -> Result<RecordBatch> {
+    let mut dec = RecordDecoder::with_projection(fields, read, env);
     for_each_in(text, &env.opts, |rec| {
         dec.record(rec).map_err(|shown| {
             let malformed = format!(

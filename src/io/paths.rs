@@ -548,7 +548,7 @@ pub fn read_files(
 pub(crate) fn read_json_dataset(
     files: &[FileEntry],
     schema: Option<&Fields>,
-    _projection: Option<&[usize]>,
+    projection: Option<&[usize]>,
     opts: &Options,
     ctx: &crate::context::EvalContext,
 ) -> Result<(Fields, Vec<arrow::array::RecordBatch>)> {
@@ -559,7 +559,7 @@ pub(crate) fn read_json_dataset(
     let map = opts.to_lowercase_map();
     let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
     if part_names.is_empty() {
-        return crate::io::json::read_json(&paths, data_schema.as_ref(), &map, ctx);
+        return crate::io::json::read_json_projected(&paths, data_schema.as_ref(), projection, &map, ctx);
     }
     // Every file must share one data schema: infer it over all files first when none is given.
     let data_fields = match data_schema {
@@ -569,7 +569,13 @@ pub(crate) fn read_json_dataset(
     let pfields = partition_fields(files, &part_names, schema);
     let mut out = Vec::new();
     for f in files {
-        let (_, batches) = crate::io::json::read_json(std::slice::from_ref(&f.path), Some(&data_fields), &map, ctx)?;
+        let (_, batches) = crate::io::json::read_json_projected(
+            std::slice::from_ref(&f.path),
+            Some(&data_fields),
+            projection,
+            &map,
+            ctx,
+        )?;
         for b in batches {
             out.push(with_partition_columns(f, &b, &pfields, &ctx.time_zone)?);
         }

@@ -75,18 +75,43 @@ enum IntWidth {
 
 enum Kind {
     Null,
+    /// A field the query does not read (column pruning): never decoded and holding no rows; its struct finishes it
+    /// as nulls of its type at the struct's length.
+    Pruned,
     Bool(Vec<bool>),
     Int(Vec<i64>, IntWidth),
     Float(Vec<f64>, bool),
     Decimal(Vec<i128>, u8, i8),
-    Utf8 { offsets: Vec<i32>, data: Vec<u8> },
-    Binary { offsets: Vec<i32>, data: Vec<u8> },
+    Utf8 {
+        offsets: Vec<i32>,
+        data: Vec<u8>,
+    },
+    Binary {
+        offsets: Vec<i32>,
+        data: Vec<u8>,
+    },
     Date(Vec<i32>),
     Ts(Vec<i64>),
     TsNtz(Vec<i64>),
-    Struct { children: Vec<Col>, fields: Fields, index: HashMap<String, usize>, readable: Vec<bool>, guess: usize },
-    List { offsets: Vec<i32>, child: Box<Col>, field: FieldRef },
-    Map { offsets: Vec<i32>, keys: Box<Col>, values: Box<Col>, entries: FieldRef, sorted: bool },
+    Struct {
+        children: Vec<Col>,
+        fields: Fields,
+        index: HashMap<String, usize>,
+        readable: Vec<bool>,
+        guess: usize,
+    },
+    List {
+        offsets: Vec<i32>,
+        child: Box<Col>,
+        field: FieldRef,
+    },
+    Map {
+        offsets: Vec<i32>,
+        keys: Box<Col>,
+        values: Box<Col>,
+        entries: FieldRef,
+        sorted: bool,
+    },
 }
 
 /// One growable column of a target type.
@@ -130,6 +155,12 @@ pub fn check_supported(dt: &DataType) -> Result<()> {
 impl Col {
     /// A column for `dt`; `skip` names a struct field not read from JSON (the corrupt-record column).
     pub fn new(dt: &DataType, skip: Option<&str>) -> Col {
+        Col::new_pruned(dt, skip, None)
+    }
+
+    /// A struct column for `dt` whose fields with `read[i] == false` are not decoded: their values are only
+    /// checked for syntax (as Jackson skips them) and the field reads as all nulls of its type.
+    pub fn new_pruned(dt: &DataType, skip: Option<&str>, read: Option<&[bool]>) -> Col {
         let kind = match dt {
             DataType::Boolean => Kind::Bool(Vec::new()),
             DataType::Int8 => Kind::Int(Vec::new(), IntWidth::I8),
@@ -147,12 +178,16 @@ impl Col {
             DataType::Struct(fields) => {
                 let mut index = HashMap::new();
                 for (i, f) in fields.iter().enumerate() {
-                    if Some(f.name().as_str()) != skip {
-                        index.entry(f.name().clone()).or_insert(i);
-                    }
+                    index.entry(f.name().clone()).or_insert(i);
                 }
-                let children = fields.iter().map(|f| Col::new(f.data_type(), None)).collect();
-                let readable = fields.iter().map(|f| Some(f.name().as_str()) != skip).collect();
+                let is_read = |i: usize| read.is_none_or(|r| r.get(i).copied().unwrap_or(true));
+                let children = fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| if is_read(i) { Col::new(f.data_type(), None) } else { Col::pruned() })
+                    .collect();
+                let readable =
+                    fields.iter().enumerate().map(|(i, f)| Some(f.name().as_str()) != skip && is_read(i)).collect();
                 Kind::Struct { children, fields: fields.clone(), index, readable, guess: 0 }
             }
             DataType::List(f) => {
@@ -171,6 +206,11 @@ impl Col {
             _ => Kind::Null,
         };
         Col { kind, valid: Vec::new() }
+    }
+
+    /// A column that is never decoded: it finishes as all nulls of its type.
+    fn pruned() -> Col {
+        Col { kind: Kind::Pruned, valid: Vec::new() }
     }
 
     #[inline]
@@ -195,7 +235,7 @@ impl Col {
         }
         self.valid.truncate(n);
         match &mut self.kind {
-            Kind::Null => {}
+            Kind::Null | Kind::Pruned => {}
             Kind::Bool(v) => v.truncate(n),
             Kind::Int(v, _) => v.truncate(n),
             Kind::Float(v, _) => v.truncate(n),
@@ -219,10 +259,14 @@ impl Col {
         }
     }
 
+    #[inline]
     pub fn push_null(&mut self) {
+        if let Kind::Pruned = self.kind {
+            return;
+        }
         self.valid.push(false);
         match &mut self.kind {
-            Kind::Null => {}
+            Kind::Null | Kind::Pruned => {}
             Kind::Bool(v) => v.push(false),
             Kind::Int(v, _) => v.push(0),
             Kind::Float(v, _) => v.push(0.0),
@@ -373,7 +417,7 @@ impl Col {
                         match &env.ts_pattern {
                             Some(pat) => pat.parse_timestamp(s, &env.tz),
                             None if s.is_empty() => None,
-                            None => dtp::parse_timestamp_default(s, &env.tz),
+                            None => super::timestamp::parse_timestamp(s, &env.tz),
                         }
                     }
                     _ => return convert_fail(lx),
@@ -398,7 +442,7 @@ impl Col {
                     None => return Err(Fail::Convert),
                 }
             }
-            Kind::Null => {
+            Kind::Null | Kind::Pruned => {
                 lx.skip_value()?;
             }
             Kind::Struct { .. } => unreachable!("handled above"),
@@ -492,12 +536,16 @@ impl Col {
             loop {
                 let name = lx.field_name(scratch)?;
                 // Records usually repeat one field order: try the field after the previous one before hashing.
-                let idx = if *guess < fields.len() && readable[*guess] && fields[*guess].name() == name {
+                let idx = if *guess < fields.len() && same_name(fields[*guess].name(), name) {
                     Some(*guess)
                 } else {
                     index.get(name).copied()
                 };
                 match idx {
+                    Some(i) if !readable[i] => {
+                        *guess = i + 1;
+                        lx.skip_value()?;
+                    }
                     Some(i) => {
                         *guess = i + 1;
                         let child = &mut children[i];
@@ -580,9 +628,16 @@ impl Col {
             Kind::Utf8 { offsets, data } => {
                 String::from_utf8_lossy(&data[offsets[i] as usize..offsets[i + 1] as usize]).into_owned()
             }
-            Kind::Struct { children, .. } => {
-                format!("[{}]", children.iter().map(|c| c.render(i)).collect::<Vec<_>>().join(","))
-            }
+            // Spark's row holds only the fields the query reads.
+            Kind::Struct { children, .. } => format!(
+                "[{}]",
+                children
+                    .iter()
+                    .filter(|c| !matches!(c.kind, Kind::Pruned))
+                    .map(|c| c.render(i))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
             _ => "...".into(),
         }
     }
@@ -592,7 +647,7 @@ impl Col {
         let len = self.valid.len();
         let nulls = if self.valid.iter().all(|v| *v) { None } else { Some(NullBuffer::from(self.valid)) };
         match self.kind {
-            Kind::Null => new_null_array(dt, len),
+            Kind::Null | Kind::Pruned => new_null_array(dt, len),
             Kind::Bool(v) => Arc::new(BooleanArray::new(v.into(), nulls)),
             Kind::Int(v, w) => match w {
                 IntWidth::I8 => Arc::new(Int8Array::new(v.iter().map(|x| *x as i8).collect(), nulls)),
@@ -625,8 +680,14 @@ impl Col {
                 }
             }
             Kind::Struct { children, fields, .. } => {
-                let arrays: Vec<ArrayRef> =
-                    children.into_iter().zip(fields.iter()).map(|(c, f)| c.finish(f.data_type())).collect();
+                let arrays: Vec<ArrayRef> = children
+                    .into_iter()
+                    .zip(fields.iter())
+                    .map(|(c, f)| match c.kind {
+                        Kind::Pruned => new_null_array(f.data_type(), len),
+                        _ => c.finish(f.data_type()),
+                    })
+                    .collect();
                 let fields = crate::types::fields_as_nullable(&fields);
                 if fields.is_empty() {
                     Arc::new(StructArray::new_empty_fields(len, nulls))
@@ -666,6 +727,13 @@ impl Col {
 fn carries_zone(s: &str) -> bool {
     let a = dtp::parse_timestamp_default(s, &chrono_tz::UTC);
     a.is_some() && a == dtp::parse_timestamp_default(s, &chrono_tz::Etc::GMTPlus5)
+}
+
+/// Field-name equality without a library call for the usual short names.
+#[inline(always)]
+fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 fn convert_fail(lx: &mut Lexer) -> DResult {

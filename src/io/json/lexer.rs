@@ -1,5 +1,6 @@
 //! A byte-level JSON tokenizer with Jackson's leniency switches (comments, single quotes, unquoted names, NaN…).
 use super::options::JsonOptions;
+use super::scan::plain_run_end;
 
 /// The parser found text that is not JSON under the active options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,8 +95,22 @@ impl<'a, 'o> Lexer<'a, 'o> {
     }
 
     /// Skip whitespace (and comments when allowed).
-    #[inline]
+    #[inline(always)]
     pub fn skip_ws(&mut self) -> PResult<()> {
+        // Most calls stand on a token already, or on one space before it.
+        match self.bytes.get(self.pos) {
+            Some(&c) if c > b' ' && c != b'/' && c != b'#' => return Ok(()),
+            Some(b' ') if self.bytes.get(self.pos + 1).is_some_and(|&c| c > b' ' && c != b'/' && c != b'#') => {
+                self.pos += 1;
+                return Ok(());
+            }
+            _ => {}
+        }
+        self.skip_ws_run()
+    }
+
+    #[inline(never)]
+    fn skip_ws_run(&mut self) -> PResult<()> {
         loop {
             while self.pos < self.bytes.len() && matches!(self.bytes[self.pos], b' ' | b'\n' | b'\r' | b'\t') {
                 self.pos += 1;
@@ -243,7 +258,7 @@ impl<'a, 'o> Lexer<'a, 'o> {
 
     /// Read a string (quoted, or an unquoted field name when `name` and allowed) into `scratch` when it has escapes;
     /// returns the decoded text.
-    #[inline]
+    #[inline(always)]
     pub fn string<'s>(&mut self, scratch: &'s mut String) -> PResult<&'s str>
     where
         'a: 's,
@@ -252,24 +267,21 @@ impl<'a, 'o> Lexer<'a, 'o> {
         let quote = b[self.pos];
         self.pos += 1;
         let start = self.pos;
-        let mut i = start;
-        while i < b.len() {
-            let c = b[i];
-            if c == quote {
+        let i = plain_run_end(b, start, quote, !self.opts.allow_unquoted_control_chars);
+        match b.get(i) {
+            Some(&c) if c == quote => {
                 self.pos = i + 1;
                 return Ok(&self.src[start..i]);
             }
-            if c == b'\\' {
-                break;
-            }
-            if c < 0x20 && !self.opts.allow_unquoted_control_chars {
-                return Err(SyntaxError);
-            }
-            i += 1;
+            Some(b'\\') => {}
+            _ => return Err(SyntaxError),
         }
-        if i >= b.len() {
-            return Err(SyntaxError);
-        }
+        self.string_escaped(start, i, quote, scratch)
+    }
+
+    /// The rest of a string from its first backslash at `i` (`start` is its first byte), decoded into `scratch`.
+    #[inline(never)]
+    fn string_escaped<'s>(&mut self, start: usize, i: usize, quote: u8, scratch: &'s mut String) -> PResult<&'s str> {
         scratch.clear();
         scratch.push_str(&self.src[start..i]);
         self.pos = i;
@@ -347,7 +359,7 @@ impl<'a, 'o> Lexer<'a, 'o> {
     }
 
     /// Read a field name and its `:`; the lexer stands on the name's first byte.
-    #[inline]
+    #[inline(always)]
     pub fn field_name<'s>(&mut self, scratch: &'s mut String) -> PResult<&'s str>
     where
         'a: 's,

@@ -661,3 +661,103 @@ fn invalid_utf8_makes_a_record_malformed() {
     assert_eq!(schema_str(&f), "struct<_corrupt_record:string,a:string>");
     assert_eq!(rows(&b), vec!["_corrupt_record={\"a\":\"x\u{FFFD} y\"},a=None", "_corrupt_record=None,a=ok"]);
 }
+
+/// Column pruning, as PySpark 4.3 reads the same file with `.select(...)` (the streaming source prunes the same
+/// way): an unread field's type mismatch does not make a record malformed, a syntax error anywhere still does.
+#[test]
+fn pruned_fields_are_syntax_checked_but_not_converted() {
+    let d = tempfile::tempdir().unwrap();
+    let p = file(
+        &d,
+        "p.json",
+        "{\"a\":1,\"b\":\"x\",\"c\":\"t1\"}\n{\"a\":2,\"b\":[1,},\"c\":\"t2\"}\n{\"a\":\"z\",\"b\":3,\"c\":\"t3\"}\n\
+         {\"a\":4,\"b\":{\"q\":\"\\u00zz\"},\"c\":\"t4\"}\n{\"a\":5,\"b\":{\"q\":1},\"c\":\"t5\"}\n",
+    );
+    let schema = fields(&[
+        ("a", DataType::Int32),
+        ("b", DataType::Int32),
+        ("c", DataType::Utf8),
+        ("_corrupt_record", DataType::Utf8),
+    ]);
+    let read = |mode: &str, cols: &[usize]| -> Vec<String> {
+        let (f, batches) = read_json_projected(
+            std::slice::from_ref(&p),
+            Some(&schema),
+            Some(cols),
+            &opts(&[("mode", mode)]),
+            &EvalContext::default(),
+        )
+        .unwrap();
+        assert_eq!(f.len(), 4, "batches keep the full schema");
+        let mut out = Vec::new();
+        for b in &batches {
+            assert_eq!(b.num_columns(), 4);
+            for i in 0..b.num_rows() {
+                let cells: Vec<String> = (0..4)
+                    .filter_map(|c| {
+                        let col = b.column(c);
+                        if !cols.contains(&c) {
+                            assert!(col.is_null(i), "an unread column reads as null");
+                            return None;
+                        }
+                        Some(if col.is_null(i) { "None".into() } else { array_value_to_string(col, i).unwrap() })
+                    })
+                    .collect();
+                out.push(cells.join(","));
+            }
+        }
+        out
+    };
+    assert_eq!(read("PERMISSIVE", &[0]), ["1", "None", "None", "None", "5"]);
+    assert_eq!(
+        read("PERMISSIVE", &[0, 3]),
+        [
+            "1,None",
+            "None,{\"a\":2,\"b\":[1,},\"c\":\"t2\"}",
+            "None,{\"a\":\"z\",\"b\":3,\"c\":\"t3\"}",
+            "None,{\"a\":4,\"b\":{\"q\":\"\\u00zz\"},\"c\":\"t4\"}",
+            "5,None"
+        ]
+    );
+    assert_eq!(read("PERMISSIVE", &[2]), ["t1", "None", "t3", "None", "t5"]);
+    assert_eq!(read("PERMISSIVE", &[0, 1]), ["1,None", "None,None", "None,3", "None,None", "5,None"]);
+    assert_eq!(read("DROPMALFORMED", &[0]), ["1", "5"]);
+    assert_eq!(read("DROPMALFORMED", &[0, 3]), ["1,None", "5,None"]);
+    assert_eq!(read("DROPMALFORMED", &[2]), ["t1", "t3", "t5"]);
+    assert!(read("DROPMALFORMED", &[0, 1]).is_empty());
+    // FAILFAST fails on the syntax errors whatever is read, but not on an unread field's type.
+    let failfast = |cols: &[usize], text: &str| {
+        let q = file(&d, "f.json", text);
+        read_json_projected(
+            std::slice::from_ref(&q),
+            Some(&schema),
+            Some(cols),
+            &opts(&[("mode", "FAILFAST")]),
+            &EvalContext::default(),
+        )
+        .map(|(_, b)| b.iter().map(|b| b.num_rows()).sum::<usize>())
+    };
+    assert!(failfast(&[2], "{\"a\":2,\"b\":[1,},\"c\":\"t2\"}\n").is_err());
+    assert_eq!(failfast(&[2], "{\"a\":\"z\",\"b\":{},\"c\":\"t3\"}\n").unwrap(), 1);
+    assert!(failfast(&[0, 2], "{\"a\":\"z\",\"b\":{},\"c\":\"t3\"}\n").is_err());
+}
+
+#[test]
+fn string_runs_stop_at_quotes_escapes_and_control_characters() {
+    let d = JsonOptions::default();
+    // Around every position of an 8-byte word, so the word-at-a-time scan and its tail both meet each stop byte.
+    for n in 0..20 {
+        let body = "é".repeat(n / 2) + &"x".repeat(n % 2);
+        let mut s = String::new();
+        let text = format!("\"{body}\"");
+        assert_eq!(Lexer::new(&text, &d).string(&mut s).unwrap(), body);
+        let text = format!("\"{body}\\n{body}\"");
+        assert_eq!(Lexer::new(&text, &d).string(&mut s).unwrap(), format!("{body}\n{body}"));
+        let text = format!("\"{body}\u{1}{body}\"");
+        assert!(Lexer::new(&text, &d).string(&mut s).is_err());
+        let text = format!("\"{body}");
+        assert!(Lexer::new(&text, &d).string(&mut s).is_err());
+        let text = format!("'{body}\"{body}'");
+        assert_eq!(Lexer::new(&text, &d).string(&mut s).unwrap(), format!("{body}\"{body}"));
+    }
+}

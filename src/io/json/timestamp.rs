@@ -1,0 +1,107 @@
+//! A fast path for the timestamp texts JSON files usually hold (`2024-01-01T10:20:30[.ffffff][Z]`), giving exactly
+//! what the general default parser gives; every other text goes to that parser.
+use chrono_tz::Tz;
+
+use crate::types::datetime_pattern::{
+    self as dtp, days_in_month, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
+};
+
+/// Spark's default timestamp parsing (`CAST(string AS TIMESTAMP)`), zone-less text read in `tz`.
+#[inline]
+pub fn parse_timestamp(s: &str, tz: &Tz) -> Option<i64> {
+    match iso_local_micros(s.as_bytes()) {
+        Some((local, false)) => Some(dtp::local_to_utc(local, tz)),
+        Some((local, true)) => Some(local),
+        None => dtp::parse_timestamp_default(s, tz),
+    }
+}
+
+/// `yyyy-MM-dd[T| ]HH:mm:ss[.fraction][Z]` as wall-clock micros and whether it ends in `Z`; None for any other
+/// shape (including valid ones the general parser handles: signs, short fields, offsets, surrounding spaces).
+#[inline]
+fn iso_local_micros(b: &[u8]) -> Option<(i64, bool)> {
+    if b.len() < 19 {
+        return None;
+    }
+    let d = |i: usize| -> Option<i64> {
+        let c = b[i].wrapping_sub(b'0');
+        (c < 10).then_some(c as i64)
+    };
+    let two = |i: usize| -> Option<i64> { Some(d(i)? * 10 + d(i + 1)?) };
+    if b[4] != b'-' || b[7] != b'-' || (b[10] != b'T' && b[10] != b' ') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let year = two(0)? * 100 + two(2)?;
+    let (month, day) = (two(5)?, two(8)?);
+    let (hour, minute, second) = (two(11)?, two(14)?, two(17)?);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month as u32) as i64 {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut i = 19;
+    let mut micros = 0i64;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 6 {
+                micros = micros * 10 + (b[i] - b'0') as i64;
+            }
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        for _ in (i - start).min(6)..6 {
+            micros *= 10;
+        }
+    }
+    let utc = match &b[i..] {
+        [] => false,
+        [b'Z'] => true,
+        _ => return None,
+    };
+    let days = dtp::days_from_civil(year, month as u32, day as u32);
+    let tod = hour * MICROS_PER_HOUR + minute * MICROS_PER_MINUTE + second * MICROS_PER_SECOND + micros;
+    Some((days * MICROS_PER_DAY + tod, utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agrees_with_the_general_parser() {
+        let zones = [chrono_tz::UTC, chrono_tz::America::Los_Angeles, chrono_tz::Asia::Kolkata];
+        let texts = [
+            "2024-01-01T00:00:00",
+            "2023-12-31T23:59:37.006000",
+            "2024-02-29 12:34:56.1",
+            "2023-02-29T00:00:00",
+            "2024-03-10T02:30:00",
+            "2024-11-03T01:30:00.123456789",
+            "2024-01-01T10:20:30Z",
+            "2024-01-01T10:20:30.5Z",
+            "2024-01-01T10:20:30.",
+            "2024-01-01T10:20:30+02:00",
+            "2024-01-01T24:00:00",
+            "2024-13-01T00:00:00",
+            "2024-01-01T10:20:60",
+            "2024-01-01T10:20:3x",
+            " 2024-01-01T10:20:30",
+            "2024-01-01T10:20:30 ",
+            "0000-01-01T00:00:00",
+            "9999-12-31T23:59:59.999999",
+            "2024-1-01T00:00:00",
+        ];
+        for tz in &zones {
+            for t in texts {
+                assert_eq!(parse_timestamp(t, tz), dtp::parse_timestamp_default(t, tz), "{t} in {tz}");
+            }
+        }
+        assert!(iso_local_micros(b"2024-01-01T10:20:30.5Z").is_some());
+        assert!(iso_local_micros(b"2023-12-31T23:59:37.006000").is_some());
+    }
+}
