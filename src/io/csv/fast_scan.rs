@@ -98,8 +98,11 @@ mod tests {
         }
     }
 
-    /// Records as (tokens, span) from both tokenizers.
-    fn both(text: &str, cfg: &TokConfig) -> (Vec<(Vec<Tok>, usize, usize)>, Vec<(Vec<Tok>, usize, usize)>) {
+    /// A record: its tokens and its span.
+    type Record = (Vec<Tok>, usize, usize);
+
+    /// Records from both tokenizers.
+    fn both(text: &str, cfg: &TokConfig) -> (Vec<Record>, Vec<Record>) {
         assert!(applies(text.as_bytes(), cfg), "{text:?}");
         let mut fast = vec![];
         scan::<()>(text, 0, text.len(), cfg, |t, s, e| {
@@ -118,7 +121,7 @@ mod tests {
 
     fn same(text: &str, cfg: &TokConfig) {
         let (fast, general) = both(text, cfg);
-        let key = |v: &Vec<(Vec<Tok>, usize, usize)>| {
+        let key = |v: &Vec<Record>| {
             v.iter()
                 .map(|(t, s, e)| (t.iter().map(|k| (k.start, k.end, k.kind)).collect::<Vec<_>>(), *s, *e))
                 .collect::<Vec<_>>()
