@@ -431,3 +431,26 @@ def test_differential_partitions_and_schema(tmp_path, spark, pyspark_session):
 
     e, p = _both(tmp_path, pyspark_session, spark, make, query)
     assert e == p
+
+
+def test_csv_stream_converts_only_the_columns_the_query_reads(spark, tmp_path):
+    """Spark prunes CSV columns (its reader gets the query's requiredSchema): a bad value or a missing field in a
+    column the query never reads keeps the row even in DROPMALFORMED; in a read column it drops it. Expected rows:
+    PySpark 4.3 on the same text (spark.read…csv(…).select(…); its streaming file source reads through the same
+    format)."""
+    put(tmp_path / "in", "a.csv", "1,x,2\nz,y,3\n4\n5,w,q\n", T0)
+
+    def rows(cols):
+        got = []
+        df = spark.readStream.schema("a INT, b STRING, c INT").option("mode", "DROPMALFORMED").csv(str(tmp_path / "in"))
+        q = df.select(*cols).writeStream.foreachBatch(lambda b, _: got.extend(tuple(r) for r in b.collect())).start()
+        try:
+            q.processAllAvailable()
+        finally:
+            q.stop()
+        return sorted(got, key=repr)
+
+    assert rows(["b"]) == sorted([("x",), ("y",), (None,), ("w",)], key=repr)
+    assert rows(["a"]) == [(1,), (4,), (5,)]
+    # Every column read: the short record and both bad values are malformed.
+    assert rows(["a", "b", "c"]) == [(1, "x", 2)]

@@ -1,4 +1,5 @@
 //! CSV: Spark's reader (tokenizer, schema inference, parse modes) and writer.
+pub mod fast_scan;
 pub mod infer;
 pub mod read;
 pub mod tokenizer;
@@ -18,7 +19,7 @@ use crate::io::paths::{self, FileEntry};
 use crate::types::datetime_pattern::DateTimePattern;
 
 use infer::{InferConfig, InferType};
-use read::{Converter, RowSink};
+use read::{Converter, ReadColumns, RowSink};
 use tokenizer::{Tok, TokConfig, Tokenizer};
 
 pub use write::write_csv;
@@ -62,6 +63,8 @@ pub struct CsvOptions {
     pub mode: ParseMode,
     pub corrupt_column: String,
     pub prefer_date: bool,
+    /// Spark's `columnPruning` option: convert only the columns a query reads (off by default with multiLine).
+    pub column_pruning: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +166,7 @@ impl CsvOptions {
         };
         let comment = ascii_char(opts, "comment", None)?;
         let mode = ParseMode::parse(opts.get("mode"));
+        let multi_line = opts.get_bool("multiLine", false)?;
         Ok(CsvOptions {
             header: opts.get_bool("header", false)?,
             infer_schema: opts.get_bool("inferSchema", false)?,
@@ -172,7 +176,7 @@ impl CsvOptions {
                 escape: ascii_char(opts, "escape", Some('\\'))?,
                 comment,
                 line_sep,
-                multi_line: opts.get_bool("multiLine", false)?,
+                multi_line,
                 ignore_leading: opts.get_bool("ignoreLeadingWhiteSpace", false)?,
                 ignore_trailing: opts.get_bool("ignoreTrailingWhiteSpace", false)?,
             },
@@ -191,6 +195,7 @@ impl CsvOptions {
             mode,
             corrupt_column: opts.get("columnNameOfCorruptRecord").unwrap_or("_corrupt_record").to_string(),
             prefer_date: opts.get_bool("preferDate", true)?,
+            column_pruning: opts.get_bool("columnPruning", !multi_line)?,
         })
     }
 }
@@ -258,7 +263,7 @@ fn header_names(toks: &[Tok], text: &str, scratch: &str, o: &CsvOptions) -> Vec<
 pub fn read_csv(
     files: &[FileEntry],
     schema: Option<&Fields>,
-    _projection: Option<&[usize]>,
+    projection: Option<&[usize]>,
     opts: &Options,
     ctx: &EvalContext,
 ) -> Result<(Fields, Vec<RecordBatch>)> {
@@ -315,9 +320,11 @@ pub fn read_csv(
     let data_fields: Fields =
         out_fields.iter().enumerate().filter(|(i, _)| Some(*i) != corrupt_pos).map(|(_, f)| f.clone()).collect();
 
+    let columns = ReadColumns::new(out_fields.len(), corrupt_pos, projection, o.column_pruning);
+
     if schema.is_some() && o.header && !o.enforce_schema {
         for (fi, t) in texts.iter().enumerate() {
-            check_header(t, &o, &data_fields, &files[fi])?;
+            check_header(t, &o, &data_fields, &columns, &files[fi])?;
         }
     }
 
@@ -328,26 +335,36 @@ pub fn read_csv(
         .par_iter()
         .map(|c| {
             let text = &texts[c.file];
-            let mut tk = Tokenizer::new(text, c.start, c.end, &o.tok);
-            let mut sink = RowSink::new(&conv, &data_fields, corrupt_pos.is_some(), (c.end - c.start) / 32 + 16)?;
-            let (mut toks, mut scratch) = (Vec::with_capacity(data_fields.len() + 1), String::new());
+            let mut sink = RowSink::new(&conv, &data_fields, &columns, (c.end - c.start) / 32 + 16)?;
             let mut skip_header = c.first && o.header;
-            while let Some((rs, re)) = tk.next_record(&mut toks, &mut scratch) {
+            let mut record = |toks: &[Tok], scratch: &str, rs: usize, re: usize| -> Result<()> {
                 if toks.len() > o.max_columns {
                     return Err(max_columns_error(&text[rs..re]));
                 }
                 if skip_header {
                     skip_header = false;
-                    continue;
+                    return Ok(());
                 }
-                sink.push(&toks, text, &scratch, &text[rs..re])?;
+                sink.push(toks, text, scratch, &text[rs..re])
+            };
+            if fast_scan::applies(&text.as_bytes()[c.start..c.end], &o.tok) {
+                fast_scan::scan(text, c.start, c.end, &o.tok, |toks, rs, re| record(toks, "", rs, re))?;
+            } else {
+                let mut tk = Tokenizer::new(text, c.start, c.end, &o.tok);
+                let (mut toks, mut scratch) = (Vec::with_capacity(data_fields.len() + 1), String::new());
+                while let Some((rs, re)) = tk.next_record(&mut toks, &mut scratch) {
+                    record(&toks, &scratch, rs, re)?;
+                }
             }
             let (cols, corrupt, rows) = sink.finish()?;
             let mut it = cols.into_iter();
             let mut arrays: Vec<ArrayRef> = Vec::with_capacity(out_schema.fields().len());
             for i in 0..out_fields.len() {
                 if Some(i) == corrupt_pos {
-                    arrays.push(corrupt.clone().expect("corrupt column"));
+                    arrays.push(match &corrupt {
+                        Some(c) => c.clone(),
+                        None => arrow::array::new_null_array(&DataType::Utf8, rows),
+                    });
                 } else {
                     arrays.push(it.next().expect("data column"));
                 }
@@ -449,18 +466,23 @@ fn infer_schema(texts: &[String], chunks: &[Chunk], o: &CsvOptions, conv: &Conve
     Ok(names.into_iter().zip(types).map(|(name, t)| Field::new(name, infer::to_arrow(t), true)).collect())
 }
 
-/// `enforceSchema=false`: the header must name the schema's columns in order (case-insensitive).
-fn check_header(text: &str, o: &CsvOptions, fields: &Fields, file: &FileEntry) -> Result<()> {
+/// `enforceSchema=false`: the header must name the schema's columns in order (case-insensitive). With pruning,
+/// as in Spark, only the read columns' names are compared, each with the header token at its position.
+fn check_header(text: &str, o: &CsvOptions, fields: &Fields, columns: &ReadColumns, file: &FileEntry) -> Result<()> {
     let mut tk = Tokenizer::new(text, 0, text.len(), &o.tok);
     let (mut toks, mut scratch) = (vec![], String::new());
     if tk.next_record(&mut toks, &mut scratch).is_none() {
         return Ok(());
     }
-    let header: Vec<String> =
+    let mut header: Vec<String> =
         toks.iter().map(|t| read::token_value(t, text, &scratch, o).unwrap_or("").to_string()).collect();
-    let schema: Vec<&str> = fields.iter().map(|f| f.name().as_str()).collect();
+    let mut schema: Vec<&str> = fields.iter().map(|f| f.name().as_str()).collect();
     let where_ = format!("CSV file: file://{}", file.path.display());
-    if header.len() != schema.len() {
+    if columns.pruned() {
+        let read = |i: &usize| columns.required[*i];
+        header = (0..schema.len()).filter(read).map(|i| header.get(i).cloned().unwrap_or_default()).collect();
+        schema = (0..schema.len()).filter(read).map(|i| schema[i]).collect();
+    } else if header.len() != schema.len() {
         return Err(EmberError::illegal_argument(format!(
             "Number of column in CSV header is not equal to number of fields in the schema:\n Header length: {}, schema size: {}\n{where_}",
             header.len(),

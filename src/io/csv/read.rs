@@ -218,22 +218,73 @@ impl Converter<'_> {
     }
 }
 
+/// Which data columns a read converts, after Spark's column pruning (its `requiredSchema`).
+#[derive(Debug, Clone)]
+pub struct ReadColumns {
+    /// Per data column (the corrupt-record column excluded): whether the query reads it. An unread column is never
+    /// converted, so a bad value there does not make the record malformed; it comes back as nulls.
+    pub required: Vec<bool>,
+    /// Whether a record with another number of tokens than data columns is malformed. Spark's parser checks the
+    /// count only when it tokenizes every column: pruning off (multiLine, `columnPruning=false`) or every data
+    /// column read.
+    pub check_count: bool,
+    /// Whether the corrupt-record column is in the schema and read.
+    pub corrupt: bool,
+    /// Where the corrupt-record column sits among the read columns (FAILFAST's message shows the record there).
+    pub corrupt_at: usize,
+}
+
+impl ReadColumns {
+    /// The columns to convert for a read of `n_out` output data columns (the corrupt-record column at
+    /// `corrupt_pos` among them) when the query reads `projection` (indices into the output columns; None: all).
+    /// `pruning`: Spark's CSV column pruning (the `columnPruning` option, off by default with multiLine).
+    pub fn new(n_out: usize, corrupt_pos: Option<usize>, projection: Option<&[usize]>, pruning: bool) -> ReadColumns {
+        let reads = |i: usize| projection.is_none_or(|p| p.contains(&i));
+        let required: Vec<bool> = (0..n_out).filter(|i| Some(*i) != corrupt_pos).map(reads).collect();
+        let corrupt = corrupt_pos.is_some_and(reads);
+        let corrupt_at = corrupt_pos.map_or(0, |c| (0..c).filter(|i| reads(*i)).count());
+        let check_count = !pruning || required.iter().all(|r| *r);
+        ReadColumns { required, check_count, corrupt, corrupt_at }
+    }
+
+    /// Whether tokens are selected by position (only the read columns' tokens matter).
+    pub fn pruned(&self) -> bool {
+        !self.check_count
+    }
+}
+
 /// Builds one batch's data columns from records.
 pub struct RowSink<'a> {
     conv: &'a Converter<'a>,
     fields: &'a Fields,
-    cols: Vec<Col>,
+    /// None for a column the query does not read: it is returned as nulls.
+    cols: Vec<Option<Col>>,
+    check_count: bool,
     corrupt: Option<StringBuilder>,
+    corrupt_at: usize,
     /// Rows to drop (DROPMALFORMED), as a keep-mask; None while nothing was dropped.
     keep: Option<Vec<bool>>,
     rows: usize,
 }
 
 impl<'a> RowSink<'a> {
-    pub fn new(conv: &'a Converter<'a>, fields: &'a Fields, with_corrupt: bool, cap: usize) -> Result<Self> {
-        let cols = fields.iter().map(|f| Col::new(f.data_type(), cap)).collect::<Result<Vec<_>>>()?;
-        let corrupt = with_corrupt.then(|| StringBuilder::with_capacity(cap, 0));
-        Ok(RowSink { conv, fields, cols, corrupt, keep: None, rows: 0 })
+    pub fn new(conv: &'a Converter<'a>, fields: &'a Fields, columns: &ReadColumns, cap: usize) -> Result<Self> {
+        let cols = fields
+            .iter()
+            .zip(&columns.required)
+            .map(|(f, r)| if *r { Col::new(f.data_type(), cap).map(Some) } else { Ok(None) })
+            .collect::<Result<Vec<_>>>()?;
+        let corrupt = columns.corrupt.then(|| StringBuilder::with_capacity(cap, 0));
+        Ok(RowSink {
+            conv,
+            fields,
+            cols,
+            check_count: columns.check_count,
+            corrupt,
+            corrupt_at: columns.corrupt_at,
+            keep: None,
+            rows: 0,
+        })
     }
 
     pub fn rows(&self) -> usize {
@@ -243,8 +294,9 @@ impl<'a> RowSink<'a> {
     /// Convert one record. `raw` is its text, for the corrupt-record column and error messages.
     pub fn push(&mut self, toks: &[Tok], text: &str, scratch: &str, raw: &str) -> Result<()> {
         let opts = self.conv.opts;
-        let mut ok = toks.len() == self.cols.len();
+        let mut ok = !self.check_count || toks.len() == self.cols.len();
         for (i, col) in self.cols.iter_mut().enumerate() {
+            let Some(col) = col else { continue };
             match toks.get(i) {
                 Some(t) => ok &= self.conv.append(col, token_value(t, text, scratch, opts)),
                 None => col.append_null(),
@@ -252,7 +304,7 @@ impl<'a> RowSink<'a> {
         }
         if !ok {
             match opts.mode {
-                ParseMode::FailFast => return Err(self.failfast_error(toks, text, scratch)),
+                ParseMode::FailFast => return Err(self.failfast_error(toks, text, scratch, raw)),
                 ParseMode::DropMalformed => {
                     let keep = self.keep.get_or_insert_with(|| vec![true; self.rows]);
                     keep.push(false);
@@ -273,10 +325,14 @@ impl<'a> RowSink<'a> {
         Ok(())
     }
 
-    /// Spark's FAILFAST error, showing the row as far as it converted (`[null,3]`).
-    fn failfast_error(&self, toks: &[Tok], text: &str, scratch: &str) -> EmberError {
+    /// Spark's FAILFAST error, showing the read columns as far as they converted (`[null,3]`), then the record
+    /// when the corrupt-record column is read.
+    fn failfast_error(&self, toks: &[Tok], text: &str, scratch: &str, raw: &str) -> EmberError {
         let mut parts = vec![];
         for (i, f) in self.fields.iter().enumerate() {
+            if self.cols[i].is_none() {
+                continue;
+            }
             let shown = toks.get(i).and_then(|t| token_value(t, text, scratch, self.conv.opts)).and_then(|s| {
                 let mut col = Col::new(f.data_type(), 1).ok()?;
                 if !self.conv.append(&mut col, Some(s)) {
@@ -286,6 +342,9 @@ impl<'a> RowSink<'a> {
                 display_internal(&arr)
             });
             parts.push(shown.unwrap_or_else(|| "null".into()));
+        }
+        if self.corrupt.is_some() {
+            parts.insert(self.corrupt_at.min(parts.len()), raw.to_string());
         }
         EmberError::execution_class(
             "MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION",
@@ -301,7 +360,10 @@ impl<'a> RowSink<'a> {
     pub fn finish(self) -> Result<(Vec<ArrayRef>, Option<ArrayRef>, usize)> {
         let mut cols = vec![];
         for (c, f) in self.cols.into_iter().zip(self.fields.iter()) {
-            cols.push(c.finish(f.data_type())?);
+            cols.push(match c {
+                Some(c) => c.finish(f.data_type())?,
+                None => arrow::array::new_null_array(f.data_type(), self.rows),
+            });
         }
         let mut corrupt: Option<ArrayRef> = self.corrupt.map(|mut c| Arc::new(c.finish()) as ArrayRef);
         let mut rows = self.rows;

@@ -14,6 +14,22 @@ fn read(paths: &[String], schema: Option<&str>, opts: &[(&str, &str)]) -> Result
     read_csv(&files, fields.as_ref(), None, &Options::from_pairs(opts.iter().copied()), &EvalContext::default())
 }
 
+/// A read of `projection` (indices into the schema's columns); rows show only those columns, as the query sees them.
+fn read_cols(path: &str, schema: &str, projection: &[usize], opts: &[(&str, &str)]) -> Result<Vec<String>> {
+    let (files, _) = paths::list_files(&[path.to_string()], &Options::new())?;
+    let fields = parse_schema(schema);
+    let (f, batches) = read_csv(
+        &files,
+        Some(&fields),
+        Some(projection),
+        &Options::from_pairs(opts.iter().copied()),
+        &EvalContext::default(),
+    )?;
+    assert_eq!(f.len(), fields.len(), "batches keep the full schema");
+    let picked: Vec<RecordBatch> = batches.iter().map(|b| b.project(projection).unwrap()).collect();
+    Ok(rows(&picked))
+}
+
 /// A tiny `name type, …` parser for tests (int, bigint, string, double, float, date, timestamp, boolean, …).
 fn parse_schema(s: &str) -> Fields {
     s.split(", ")
@@ -325,4 +341,105 @@ fn bench_csv_read() {
         b.iter().map(|b| b.num_rows()).sum::<usize>(),
         t.elapsed().as_secs_f64()
     );
+}
+
+/// Spark's CSV column pruning (`requiredSchema`): expected rows are PySpark 4.3's for `spark.read.schema(…).csv(…)
+/// .select(…)` on the same text.
+#[test]
+fn pruned_reads_convert_only_the_read_columns() {
+    let d = tempfile::tempdir().unwrap();
+    let sch = "a int, b string, c int";
+    let modes = ["PERMISSIVE", "DROPMALFORMED", "FAILFAST"];
+    // A bad value in an unread column does not make the record malformed, in any mode.
+    let p = write(d.path(), "bad.csv", "1,x,2\nz,y,3\n");
+    for m in modes {
+        assert_eq!(read_cols(&p, sch, &[1], &[("mode", m)]).unwrap(), ["['x']", "['y']"], "{m}");
+    }
+    // In a read column it does: [1], [None] / [1] / FAILFAST showing the read columns as far as they converted.
+    assert_eq!(read_cols(&p, sch, &[0], &[]).unwrap(), ["[1]", "[None]"]);
+    assert_eq!(read_cols(&p, sch, &[0], &[("mode", "DROPMALFORMED")]).unwrap(), ["[1]"]);
+    let e = read_cols(&p, sch, &[2, 0], &[("mode", "FAILFAST")]).unwrap_err();
+    assert!(e.message().contains("Malformed records are detected in record parsing: [null,3]."), "{}", e.message());
+    // With pruning a short or long record is not malformed: the missing read column is null.
+    let p = write(d.path(), "short.csv", "1,x,2\n4,y\n5\n6,z,7,8\n");
+    for m in modes {
+        assert_eq!(read_cols(&p, sch, &[1], &[("mode", m)]).unwrap(), ["['x']", "['y']", "[None]", "['z']"], "{m}");
+    }
+    // Every data column read, or pruning off (multiLine, columnPruning=false): the token count is checked again,
+    // while values of unread columns are still never converted.
+    assert_eq!(read_cols(&p, sch, &[0, 1, 2], &[("mode", "DROPMALFORMED")]).unwrap(), ["[1, 'x', 2]"]);
+    let p2 = write(d.path(), "mixed.csv", "1,x,2\nz,y,3\n4\n");
+    for opt in [("multiLine", "true"), ("columnPruning", "false")] {
+        assert_eq!(read_cols(&p2, sch, &[1], &[("mode", "DROPMALFORMED"), opt]).unwrap(), ["['x']", "['y']"]);
+        assert_eq!(read_cols(&p2, sch, &[1], &[opt]).unwrap(), ["['x']", "['y']", "[None]"]);
+        let e = read_cols(&p2, sch, &[1], &[("mode", "FAILFAST"), opt]).unwrap_err();
+        assert!(e.message().contains("record parsing: [null]."), "{}", e.message());
+    }
+    // No data column read (count()): every record is a row.
+    assert_eq!(read_cols(&p2, sch, &[], &[("mode", "DROPMALFORMED")]).unwrap().len(), 3);
+    assert_eq!(read_cols(&p2, sch, &[], &[("mode", "DROPMALFORMED"), ("multiLine", "true")]).unwrap().len(), 2);
+}
+
+#[test]
+fn pruned_reads_and_the_corrupt_record_column() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(d.path(), "c.csv", "1,x,2\nz,y,3\n4\n");
+    let sch = "a int, b string, c int, _corrupt_record string";
+    // PySpark: select(b, _corrupt_record) → no corrupt records; select(a, _corrupt_record) → 'z,y,3' only.
+    assert_eq!(read_cols(&p, sch, &[1, 3], &[]).unwrap(), ["['x', None]", "['y', None]", "[None, None]"]);
+    assert_eq!(read_cols(&p, sch, &[0, 3], &[]).unwrap(), ["[1, None]", "[None, 'z,y,3']", "[4, None]"]);
+    assert_eq!(
+        read_cols(&p, sch, &[0, 1, 2, 3], &[]).unwrap(),
+        ["[1, 'x', 2, None]", "[None, 'y', 3, 'z,y,3']", "[4, None, None, '4']"]
+    );
+    // multiLine: the count is checked ('4' is corrupt), the unread bad value is not.
+    assert_eq!(
+        read_cols(&p, sch, &[1, 3], &[("multiLine", "true")]).unwrap(),
+        ["['x', None]", "['y', None]", "[None, '4']"]
+    );
+    // FAILFAST shows the record where the corrupt column sits among the read columns: [null,z,y,3,3].
+    let p = write(d.path(), "m.csv", "1,x,2\nz,y,3\n");
+    let sch = "a int, _corrupt_record string, b string, c int";
+    let e = read_cols(&p, sch, &[0, 1, 3], &[("mode", "FAILFAST")]).unwrap_err();
+    assert!(e.message().contains("record parsing: [null,z,y,3,3]."), "{}", e.message());
+    // Not read: not built, and its rows are null.
+    assert_eq!(read_cols(&p, sch, &[1], &[]).unwrap(), ["[None]", "[None]"]);
+}
+
+#[test]
+fn pruned_header_check_compares_the_read_columns() {
+    let d = tempfile::tempdir().unwrap();
+    let sch = "a int, b string, c int";
+    let opts = [("header", "true"), ("enforceSchema", "false")];
+    // PySpark: a wrong or missing name of an unread column passes; of a read one fails, naming only those.
+    for text in ["q,b,c\n1,x,2\n", "a,b\n1,x,2\n", "a,b,c,d\n1,x,2\n", "A,B,C\n1,x,2\n"] {
+        let p = write(d.path(), "h.csv", text);
+        assert_eq!(read_cols(&p, sch, &[1], &opts).unwrap(), ["['x']"], "{text:?}");
+    }
+    let p = write(d.path(), "h2.csv", "a,q,c\n1,x,2\n");
+    let e = read_cols(&p, sch, &[1], &opts).unwrap_err();
+    assert!(
+        e.message().starts_with(
+            "CSV header does not conform to the schema.\n Header: q\n Schema: b\nExpected: b but found: q\n"
+        ),
+        "{}",
+        e.message()
+    );
+    let p = write(d.path(), "h3.csv", "a,b\n1,x,2\n");
+    let e = read_cols(&p, sch, &[2, 0], &opts).unwrap_err();
+    assert!(
+        e.message().starts_with(
+            "CSV header does not conform to the schema.\n Header: a, \n Schema: a, c\nExpected: c but found: \n"
+        ),
+        "{}",
+        e.message()
+    );
+    // No data column read: nothing to compare.
+    let p = write(d.path(), "h4.csv", "q,r,s\n1,x,2\n");
+    assert_eq!(read_cols(&p, sch, &[], &opts).unwrap().len(), 1);
+    // multiLine turns pruning off: the whole header is checked.
+    let p = write(d.path(), "h5.csv", "a,b\n1,x\n");
+    let e =
+        read_cols(&p, sch, &[1], &[("header", "true"), ("enforceSchema", "false"), ("multiLine", "true")]).unwrap_err();
+    assert!(e.message().starts_with("Number of column in CSV header is not equal to number of fields in the schema:\n Header length: 2, schema size: 3\n"), "{}", e.message());
 }
