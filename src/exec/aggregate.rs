@@ -31,6 +31,8 @@ pub struct GroupedState {
     num_groups: usize,
     /// Groups that received rows since the last `take_updated` (update output mode).
     updated: Vec<bool>,
+    /// Total length of `keys` (memory estimate without walking every key).
+    key_bytes: usize,
 }
 
 impl GroupedState {
@@ -51,6 +53,7 @@ impl GroupedState {
             accumulators,
             num_groups,
             updated: Vec::new(),
+            key_bytes: 0,
         })
     }
 
@@ -70,6 +73,7 @@ impl GroupedState {
                 None => {
                     let i = self.num_groups;
                     let key: Box<[u8]> = bytes.into();
+                    self.key_bytes += key.len();
                     self.keys.push(key.clone());
                     self.map.insert(key, i);
                     self.num_groups += 1;
@@ -130,6 +134,13 @@ impl GroupedState {
         let parser = conv.parser();
         let rows = self.keys.iter().map(|k| parser.parse(k));
         Ok(conv.convert_rows(rows)?)
+    }
+
+    /// Grouping values of the groups `rows` only (in that order): the cost is in the rows asked for, not the state.
+    pub fn key_columns_of(&self, rows: &[u32]) -> Result<Vec<ArrayRef>> {
+        let Some(conv) = &self.converter else { return Ok(vec![]) };
+        let parser = conv.parser();
+        Ok(conv.convert_rows(rows.iter().map(|&g| parser.parse(&self.keys[g as usize])))?)
     }
 
     /// Move the groups marked in `remove` (one flag per group) into a new state, keeping the others here in their
@@ -218,12 +229,9 @@ impl GroupedState {
                 None => Ok(a),
             }
         };
-        let keys = match (rows, &self.converter) {
-            (Some(rows), Some(conv)) => {
-                let parser = conv.parser();
-                conv.convert_rows(rows.iter().map(|&g| parser.parse(&self.keys[g as usize])))?
-            }
-            _ => self.key_columns()?,
+        let keys = match rows {
+            Some(rows) => self.key_columns_of(rows)?,
+            None => self.key_columns()?,
         };
         let mut fields = Vec::new();
         let mut cols: Vec<ArrayRef> = Vec::new();
@@ -278,7 +286,23 @@ impl GroupedState {
 
     /// Approximate bytes held: encoded keys plus a fixed allowance per group for accumulator values.
     pub fn memory_estimate(&self) -> usize {
-        self.keys.iter().map(|k| k.len() + 48).sum::<usize>() + self.num_groups * 16 * self.accumulators.len().max(1)
+        self.key_bytes + self.keys.len() * 48 + self.num_groups * 16 * self.accumulators.len().max(1)
+    }
+
+    /// `finish` for the groups `rows` only (update output mode): keys decoded for those groups alone.
+    pub fn finish_rows(&mut self, rows: &[u32]) -> Result<Vec<ArrayRef>> {
+        if self.converter.is_none() {
+            // As in `finish`: the one group of a global aggregation exists even over no rows.
+            for acc in self.accumulators.iter_mut() {
+                acc.update_batch(&[], &[], 1)?;
+            }
+        }
+        let idx = arrow::array::UInt32Array::from(rows.to_vec());
+        let mut cols = self.key_columns_of(rows)?;
+        for acc in self.accumulators.iter_mut() {
+            cols.push(arrow::compute::take(acc.evaluate()?.as_ref(), &idx, None)?);
+        }
+        Ok(cols)
     }
 
     /// Final output: keys then one column per aggregate.
