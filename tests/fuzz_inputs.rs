@@ -332,7 +332,7 @@ fn csv_files_never_panic() {
         let entry = FileEntry { path: path.clone(), size: text.len() as u64, modified_ms: 0, partition_values: vec![] };
         let opts = &option_sets[rng.below(option_sets.len())];
         no_panic(&mut failures, "CSV", &text, || {
-            let _ = ember::io::csv::read_csv(std::slice::from_ref(&entry), None, opts, &ctx);
+            let _ = ember::io::csv::read_csv(std::slice::from_ref(&entry), None, None, opts, &ctx);
         });
     }
     assert_clean(failures);
