@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::Schema;
 use arrow::row::{RowConverter, Rows, SortField};
 use rayon::prelude::*;
@@ -63,9 +63,74 @@ impl GroupedState {
 
     /// Map each row of `key_columns` to its group index, adding new groups.
     fn group_indices(&mut self, key_columns: &[ArrayRef], rows: usize) -> Result<Vec<usize>> {
-        let Some(conv) = &self.converter else { return Ok(vec![0; rows]) };
-        let encoded: Rows = conv.convert_columns(key_columns)?;
+        if self.converter.is_none() {
+            return Ok(vec![0; rows]);
+        }
         let mut out = Vec::with_capacity(rows);
+        let mut from = 0;
+        if let [col] = key_columns {
+            if let Some(strings) = col.as_string_opt::<i32>() {
+                from = self.few_string_indices(col, strings, &mut out)?;
+            }
+        }
+        if from < rows {
+            let rest: Vec<ArrayRef> = key_columns.iter().map(|c| c.slice(from, rows - from)).collect();
+            self.encoded_indices(&rest, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// Up to `FEW_STRINGS` distinct values of one string key column looked up by their bytes (each distinct value
+    /// row-encoded once), skipping the row format for every row: a batch of a few event names is one hash lookup
+    /// per row. Returns how many leading rows were mapped; past that many distinct values the rest go through
+    /// `encoded_indices`, so high-cardinality keys pay for the first values only.
+    fn few_string_indices(
+        &mut self,
+        col: &ArrayRef,
+        strings: &arrow::array::StringArray,
+        out: &mut Vec<usize>,
+    ) -> Result<usize> {
+        const FEW_STRINGS: usize = 64;
+        let mut seen: HashMap<&[u8], usize, BuildHasherDefault<FxHasher>> = HashMap::default();
+        let mut null_group = None;
+        for i in 0..strings.len() {
+            let g = if strings.is_null(i) {
+                match null_group {
+                    Some(g) => g,
+                    None => {
+                        let g = self.encoded_index(&col.slice(i, 1))?;
+                        null_group = Some(g);
+                        g
+                    }
+                }
+            } else {
+                let v = strings.value(i).as_bytes();
+                match seen.get(v) {
+                    Some(&g) => g,
+                    None if seen.len() >= FEW_STRINGS => return Ok(i),
+                    None => {
+                        let g = self.encoded_index(&col.slice(i, 1))?;
+                        seen.insert(v, g);
+                        g
+                    }
+                }
+            };
+            out.push(g);
+        }
+        Ok(strings.len())
+    }
+
+    /// The group of a one-row key column, added if new.
+    fn encoded_index(&mut self, one_row: &ArrayRef) -> Result<usize> {
+        let mut out = Vec::with_capacity(1);
+        self.encoded_indices(std::slice::from_ref(one_row), &mut out)?;
+        Ok(out[0])
+    }
+
+    /// Each row's group by its row-format encoding, appended to `out`.
+    fn encoded_indices(&mut self, key_columns: &[ArrayRef], out: &mut Vec<usize>) -> Result<()> {
+        let Some(conv) = &self.converter else { return Ok(()) };
+        let encoded: Rows = conv.convert_columns(key_columns)?;
         for row in encoded.iter() {
             let bytes = row.as_ref();
             let idx = match self.map.get(bytes) {
@@ -82,7 +147,7 @@ impl GroupedState {
             };
             out.push(idx);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Fold one input batch in.
@@ -363,4 +428,37 @@ pub fn partial_aggregate(
         state.merge(p)?;
     }
     Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::datatypes::DataType;
+
+    fn strings(values: &[Option<&str>]) -> ArrayRef {
+        Arc::new(arrow::array::StringArray::from(values.to_vec()))
+    }
+
+    #[test]
+    fn string_keys_get_the_same_groups_by_bytes_as_by_row_format() {
+        let key = PhysicalExpr::column(0, DataType::Utf8, true);
+        // A few values with nulls, then more distinct values than the by-bytes lookup takes (the rest by row format).
+        let mut values: Vec<Option<String>> = ["b", "a", "b"].iter().map(|s| Some(s.to_string())).collect();
+        values.push(None);
+        values.extend((0..100).map(|i| Some(format!("k{}", i % 80))));
+        values.extend([Some("a".to_string()), None]);
+        let refs: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
+        let col = strings(&refs);
+        let mut fast = GroupedState::new(std::slice::from_ref(&key), &[]).unwrap();
+        let by_bytes = fast.group_indices(&[col.clone()], col.len()).unwrap();
+        let mut slow = GroupedState::new(std::slice::from_ref(&key), &[]).unwrap();
+        let mut by_rows = Vec::new();
+        slow.encoded_indices(&[col.clone()], &mut by_rows).unwrap();
+        assert_eq!(by_bytes, by_rows);
+        assert_eq!(fast.num_groups(), 2 + 1 + 80);
+        assert_eq!(fast.encoded_keys(), slow.encoded_keys());
+        assert_eq!(&by_bytes[..6], &[0, 1, 0, 2, 3, 4]);
+        // A second batch finds the groups the first one made.
+        assert_eq!(fast.group_indices(&[strings(&[Some("a"), None, Some("new")])], 3).unwrap(), vec![1, 2, 83]);
+    }
 }
