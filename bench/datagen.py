@@ -101,6 +101,38 @@ def json_events_dir(root: str, rows: int = 1_000_000, files: int = 20, minutes_p
     return d
 
 
+def json_events_1mb_dir(root: str, rows: int = 1_000_000, files: int = 20, chunk_bytes: int = 1 << 20) -> str:
+    """json_events_dir's events cut into files of about `chunk_bytes` (whole lines, generation order kept): one file
+    per trigger makes the streaming case of 1 MB micro-batches arriving back to back."""
+    d = os.path.join(root, f"json_events_{rows}_{files}_1mb")
+    if os.path.exists(os.path.join(d, "_DONE")):
+        return d
+    src = json_events_dir(root, rows, files)
+    os.makedirs(d, exist_ok=True)
+    n, buf, size = 0, [], 0
+
+    def flush():
+        nonlocal n, buf, size
+        path = os.path.join(d, f"part_{n:06d}.json")
+        with open(path, "w") as f:
+            f.writelines(buf)
+        t = 1_700_000_000 + n
+        os.utime(path, (t, t))
+        n, buf, size = n + 1, [], 0
+
+    for b in range(files):
+        with open(os.path.join(src, f"batch_{b:06d}.json")) as f:
+            for line in f:
+                buf.append(line)
+                size += len(line)
+                if size >= chunk_bytes:
+                    flush()
+    if buf:
+        flush()
+    open(os.path.join(d, "_DONE"), "w").close()
+    return d
+
+
 def join_streams_dir(root: str, rows: int = 500_000, files: int = 10, minutes_per_file: int = 10) -> str:
     """Two JSON streams for the stream-stream join case, `rows` each in `files` files: clicks (user_id, click_time,
     click_id) and purchases (buyer_id, purchase_time, amount) over 100k users, each stream's clock advancing

@@ -10,6 +10,24 @@ sys.path.insert(0, os.path.dirname(__file__))
 from queries import CASES  # noqa: E402
 
 
+def input_mb(path: str) -> float:
+    """Megabytes (10^6 bytes) of the data files under `path`."""
+    total = 0
+    for d, _, files in os.walk(path):
+        total += sum(os.path.getsize(os.path.join(d, f)) for f in files if not f.startswith(("_", ".")))
+    return total / 1e6
+
+
+def cpu_s(spark, engine: str) -> float:
+    """CPU seconds (user + system, all threads) used so far by this process and, for PySpark, its JVM."""
+    total = time.process_time()
+    if engine == "pyspark":
+        with open(f"/proc/{spark.sparkContext._gateway.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--engine", choices=["ember", "pyspark"], required=True)
@@ -34,11 +52,13 @@ def main() -> None:
         spark.sparkContext.setLogLevel("OFF")
     startup = time.perf_counter() - t0
     query, _, rows = CASES[a.case]
-    times = []
+    times, cpus = [], []
     for _ in range(a.repeat):
+        c = cpu_s(spark, a.engine)
         t = time.perf_counter()
         query(spark, F, a.path)
         times.append(time.perf_counter() - t)
+        cpus.append(cpu_s(spark, a.engine) - c)
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     jvm_rss = 0.0
     if a.engine == "pyspark":
@@ -49,9 +69,13 @@ def main() -> None:
                 if line.startswith("VmHWM:"):
                     jvm_rss = int(line.split()[1]) / 1024
         spark.stop()
-    best = min(times)
-    print(json.dumps({"engine": a.engine, "case": a.case, "startup_s": startup, "first_s": times[0], "best_s": best,
-                      "rows": rows, "rows_per_s": rows / best, "peak_rss_mb": self_rss + jvm_rss}))
+    best = min(range(len(times)), key=lambda i: times[i])
+    mb = input_mb(a.path)
+    print(json.dumps({"engine": a.engine, "case": a.case, "startup_s": startup, "first_s": times[0],
+                      "best_s": times[best], "best_cpu_s": cpus[best], "rows": rows, "mb": mb,
+                      "rows_per_s": rows / times[best], "mb_per_s": mb / times[best],
+                      "rows_per_cpu_s": rows / max(cpus[best], 1e-9), "mb_per_cpu_s": mb / max(cpus[best], 1e-9),
+                      "peak_rss_mb": self_rss + jvm_rss}))
 
 
 if __name__ == "__main__":

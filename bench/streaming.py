@@ -10,6 +10,8 @@ Cases (the queries are written once against the PySpark API):
   join_inner / join_left_outer
                  two JSON streams of 500k rows, 10-minute watermarks, joined on the user within 15 minutes, noop,
                  availableNow: rows/s and peak state rows
+  json_1mb       seed 002's windowed query over 1 MB JSON files, one file per trigger, all present at the start
+                 (micro-batches back to back): per-trigger latency p50/p99 under load and the phases of a trigger
   soak           rate-micro-batch through the same windowed aggregation, state rows and RSS sampled (ember only)
 """
 import argparse
@@ -33,8 +35,9 @@ def session(engine: str):
     else:
         from pyspark.sql import SparkSession
         import pyspark.sql.functions as F
+    # Enough recent progress for every batch of a run (json_1mb has 146).
     b = SparkSession.builder.appName("bench").config("spark.sql.ansi.enabled", "false") \
-        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.session.timeZone", "UTC").config("spark.sql.streaming.numRecentProgressUpdates", "1000")
     if engine == "pyspark":
         b = (b.master("local[2]").config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
              .config("spark.driver.memory", "4g"))
@@ -248,6 +251,29 @@ def stream_join(spark, F, a, how):
     return out
 
 
+def json_1mb(spark, F, a):
+    """1 MB micro-batches back to back: the windowed query of json_windows with one ~1 MB file per trigger and all
+    files waiting, so each trigger starts as the previous one ends. Per-trigger latency is each batch's
+    triggerExecution; the phases' means show what a trigger costs besides reading and aggregating."""
+    def build():
+        df = spark.readStream.option("maxFilesPerTrigger", 1).schema(JSON_SCHEMA).json(a.path)
+        agg = (df.withWatermark("timestamp", "10 minutes")
+               .groupBy(F.window("timestamp", "1 minute"), "event_type").count())
+        return agg.writeStream.outputMode("update").format("noop").trigger(availableNow=True)
+
+    runs = run_available_now(spark, build, a, a.rows)
+    out = throughput(runs, a.rows)
+    # Every run's batches with input (availableNow may end with one no-data batch for the watermark).
+    batches = [p for _, _, progress in runs for p in progress if field(p, "numInputRows") > 0]
+    trig = [field(field(p, "durationMs"), "triggerExecution") for p in batches]
+    phases = {}
+    for name in ("latestOffset", "walCommit", "getBatch", "addBatch", "commitOffsets", "queryPlanning"):
+        phases[name] = sum(field(field(p, "durationMs"), name) for p in batches) / max(len(batches), 1)
+    out.update({"trigger_p50_ms": percentile(trig, 50), "trigger_p99_ms": percentile(trig, 99),
+                "trigger_max_ms": max(trig), "data_batches": len(batches), "phase_mean_ms": phases})
+    return out
+
+
 # ---- soak ---------------------------------------------------------------------------------------------------
 
 def soak(spark, F, a):
@@ -297,7 +323,7 @@ def soak(spark, F, a):
 
 
 CASES = {"latency": latency_memory, "latency_files": latency_files, "csv_stream": csv_stream,
-         "json_windows": json_windows, "soak": soak,
+         "json_windows": json_windows, "json_1mb": json_1mb, "soak": soak,
          "join_inner": lambda spark, F, a: stream_join(spark, F, a, "inner"),
          "join_left_outer": lambda spark, F, a: stream_join(spark, F, a, "leftOuter")}
 

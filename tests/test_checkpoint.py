@@ -185,6 +185,42 @@ def test_layout_and_restart_of_an_aggregation(spark, tmp_path):
     assert out == [(0, [("a", 1), ("b", 2)]), (1, [("a", 11)])]
 
 
+def test_fsynced_checkpoints_restart_the_same_and_a_bad_setting_is_named(spark, tmp_path):
+    # ember.streaming.checkpoint.fsync=true makes every per-batch file durable against power loss; the layout and
+    # the restart are the same as without it.
+    spark.conf.set("ember.streaming.checkpoint.fsync", "true")
+    try:
+        test_layout_and_restart_of_an_aggregation(spark, tmp_path / "fsync")
+    finally:
+        spark.conf.unset("ember.streaming.checkpoint.fsync")
+    spark.conf.set("ember.streaming.checkpoint.fsync", "sometimes")
+    try:
+        src = MemoryStream("k STRING, v INT", spark)
+        with pytest.raises(Exception, match="ember.streaming.checkpoint.fsync should be boolean, but was sometimes"):
+            q = _agg_query(src, str(tmp_path / "bad"), [])
+            q.awaitTermination(10)
+    finally:
+        spark.conf.unset("ember.streaming.checkpoint.fsync")
+
+
+def test_offsets_and_commits_keep_min_batches_to_retain_across_restarts(spark, tmp_path):
+    spark.conf.set("spark.sql.streaming.minBatchesToRetain", "3")
+    try:
+        ck = str(tmp_path / "ck")
+        src = MemoryStream("k STRING, v INT", spark)
+        out = []
+        for run in range(3):
+            q = _agg_query(src, ck, out)
+            for i in range(4):
+                src.addData([("a", i)])
+                q.processAllAvailable()
+            q.stop()
+        for d in ("offsets", "commits"):
+            assert sorted(int(f) for f in os.listdir(f"{ck}/{d}")) == [9, 10, 11], d
+    finally:
+        spark.conf.unset("spark.sql.streaming.minBatchesToRetain")
+
+
 def test_an_uncommitted_batch_is_replayed_with_the_same_id_and_rows(spark, tmp_path):
     ck = str(tmp_path / "ck")
     src = MemoryStream("k STRING, v INT", spark)

@@ -157,6 +157,20 @@ def test_monitoring_api(spark):
     assert q.awaitTermination(1) is True
 
 
+def test_recent_progress_keeps_num_recent_progress_updates(spark):
+    spark.conf.set("spark.sql.streaming.numRecentProgressUpdates", "3")
+    try:
+        ms = MemoryStream("x INT", spark)
+        q = ms.toDF().writeStream.format("noop").start()
+        for i in range(5):
+            ms.addData([i])
+            q.processAllAvailable()
+        assert [p["batchId"] for p in q.recentProgress] == [2, 3, 4]
+        q.stop()
+    finally:
+        spark.conf.unset("spark.sql.streaming.numRecentProgressUpdates")
+
+
 def test_trigger_argument_errors(spark):
     from ember.errors import PySparkValueError
 

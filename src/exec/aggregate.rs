@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::Schema;
 use arrow::row::{RowConverter, Rows, SortField};
 use rayon::prelude::*;
@@ -31,6 +31,8 @@ pub struct GroupedState {
     num_groups: usize,
     /// Groups that received rows since the last `take_updated` (update output mode).
     updated: Vec<bool>,
+    /// Total length of `keys` (memory estimate without walking every key).
+    key_bytes: usize,
 }
 
 impl GroupedState {
@@ -51,6 +53,7 @@ impl GroupedState {
             accumulators,
             num_groups,
             updated: Vec::new(),
+            key_bytes: 0,
         })
     }
 
@@ -60,9 +63,74 @@ impl GroupedState {
 
     /// Map each row of `key_columns` to its group index, adding new groups.
     fn group_indices(&mut self, key_columns: &[ArrayRef], rows: usize) -> Result<Vec<usize>> {
-        let Some(conv) = &self.converter else { return Ok(vec![0; rows]) };
-        let encoded: Rows = conv.convert_columns(key_columns)?;
+        if self.converter.is_none() {
+            return Ok(vec![0; rows]);
+        }
         let mut out = Vec::with_capacity(rows);
+        let mut from = 0;
+        if let [col] = key_columns {
+            if let Some(strings) = col.as_string_opt::<i32>() {
+                from = self.few_string_indices(col, strings, &mut out)?;
+            }
+        }
+        if from < rows {
+            let rest: Vec<ArrayRef> = key_columns.iter().map(|c| c.slice(from, rows - from)).collect();
+            self.encoded_indices(&rest, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// Up to `FEW_STRINGS` distinct values of one string key column looked up by their bytes (each distinct value
+    /// row-encoded once), skipping the row format for every row: a batch of a few event names is one hash lookup
+    /// per row. Returns how many leading rows were mapped; past that many distinct values the rest go through
+    /// `encoded_indices`, so high-cardinality keys pay for the first values only.
+    fn few_string_indices(
+        &mut self,
+        col: &ArrayRef,
+        strings: &arrow::array::StringArray,
+        out: &mut Vec<usize>,
+    ) -> Result<usize> {
+        const FEW_STRINGS: usize = 64;
+        let mut seen: HashMap<&[u8], usize, BuildHasherDefault<FxHasher>> = HashMap::default();
+        let mut null_group = None;
+        for i in 0..strings.len() {
+            let g = if strings.is_null(i) {
+                match null_group {
+                    Some(g) => g,
+                    None => {
+                        let g = self.encoded_index(&col.slice(i, 1))?;
+                        null_group = Some(g);
+                        g
+                    }
+                }
+            } else {
+                let v = strings.value(i).as_bytes();
+                match seen.get(v) {
+                    Some(&g) => g,
+                    None if seen.len() >= FEW_STRINGS => return Ok(i),
+                    None => {
+                        let g = self.encoded_index(&col.slice(i, 1))?;
+                        seen.insert(v, g);
+                        g
+                    }
+                }
+            };
+            out.push(g);
+        }
+        Ok(strings.len())
+    }
+
+    /// The group of a one-row key column, added if new.
+    fn encoded_index(&mut self, one_row: &ArrayRef) -> Result<usize> {
+        let mut out = Vec::with_capacity(1);
+        self.encoded_indices(std::slice::from_ref(one_row), &mut out)?;
+        Ok(out[0])
+    }
+
+    /// Each row's group by its row-format encoding, appended to `out`.
+    fn encoded_indices(&mut self, key_columns: &[ArrayRef], out: &mut Vec<usize>) -> Result<()> {
+        let Some(conv) = &self.converter else { return Ok(()) };
+        let encoded: Rows = conv.convert_columns(key_columns)?;
         for row in encoded.iter() {
             let bytes = row.as_ref();
             let idx = match self.map.get(bytes) {
@@ -70,6 +138,7 @@ impl GroupedState {
                 None => {
                     let i = self.num_groups;
                     let key: Box<[u8]> = bytes.into();
+                    self.key_bytes += key.len();
                     self.keys.push(key.clone());
                     self.map.insert(key, i);
                     self.num_groups += 1;
@@ -78,7 +147,7 @@ impl GroupedState {
             };
             out.push(idx);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Fold one input batch in.
@@ -130,6 +199,13 @@ impl GroupedState {
         let parser = conv.parser();
         let rows = self.keys.iter().map(|k| parser.parse(k));
         Ok(conv.convert_rows(rows)?)
+    }
+
+    /// Grouping values of the groups `rows` only (in that order): the cost is in the rows asked for, not the state.
+    pub fn key_columns_of(&self, rows: &[u32]) -> Result<Vec<ArrayRef>> {
+        let Some(conv) = &self.converter else { return Ok(vec![]) };
+        let parser = conv.parser();
+        Ok(conv.convert_rows(rows.iter().map(|&g| parser.parse(&self.keys[g as usize])))?)
     }
 
     /// Move the groups marked in `remove` (one flag per group) into a new state, keeping the others here in their
@@ -218,12 +294,9 @@ impl GroupedState {
                 None => Ok(a),
             }
         };
-        let keys = match (rows, &self.converter) {
-            (Some(rows), Some(conv)) => {
-                let parser = conv.parser();
-                conv.convert_rows(rows.iter().map(|&g| parser.parse(&self.keys[g as usize])))?
-            }
-            _ => self.key_columns()?,
+        let keys = match rows {
+            Some(rows) => self.key_columns_of(rows)?,
+            None => self.key_columns()?,
         };
         let mut fields = Vec::new();
         let mut cols: Vec<ArrayRef> = Vec::new();
@@ -278,7 +351,23 @@ impl GroupedState {
 
     /// Approximate bytes held: encoded keys plus a fixed allowance per group for accumulator values.
     pub fn memory_estimate(&self) -> usize {
-        self.keys.iter().map(|k| k.len() + 48).sum::<usize>() + self.num_groups * 16 * self.accumulators.len().max(1)
+        self.key_bytes + self.keys.len() * 48 + self.num_groups * 16 * self.accumulators.len().max(1)
+    }
+
+    /// `finish` for the groups `rows` only (update output mode): keys decoded for those groups alone.
+    pub fn finish_rows(&mut self, rows: &[u32]) -> Result<Vec<ArrayRef>> {
+        if self.converter.is_none() {
+            // As in `finish`: the one group of a global aggregation exists even over no rows.
+            for acc in self.accumulators.iter_mut() {
+                acc.update_batch(&[], &[], 1)?;
+            }
+        }
+        let idx = arrow::array::UInt32Array::from(rows.to_vec());
+        let mut cols = self.key_columns_of(rows)?;
+        for acc in self.accumulators.iter_mut() {
+            cols.push(arrow::compute::take(acc.evaluate()?.as_ref(), &idx, None)?);
+        }
+        Ok(cols)
     }
 
     /// Final output: keys then one column per aggregate.
@@ -339,4 +428,37 @@ pub fn partial_aggregate(
         state.merge(p)?;
     }
     Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::datatypes::DataType;
+
+    fn strings(values: &[Option<&str>]) -> ArrayRef {
+        Arc::new(arrow::array::StringArray::from(values.to_vec()))
+    }
+
+    #[test]
+    fn string_keys_get_the_same_groups_by_bytes_as_by_row_format() {
+        let key = PhysicalExpr::column(0, DataType::Utf8, true);
+        // A few values with nulls, then more distinct values than the by-bytes lookup takes (the rest by row format).
+        let mut values: Vec<Option<String>> = ["b", "a", "b"].iter().map(|s| Some(s.to_string())).collect();
+        values.push(None);
+        values.extend((0..100).map(|i| Some(format!("k{}", i % 80))));
+        values.extend([Some("a".to_string()), None]);
+        let refs: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
+        let col = strings(&refs);
+        let mut fast = GroupedState::new(std::slice::from_ref(&key), &[]).unwrap();
+        let by_bytes = fast.group_indices(&[col.clone()], col.len()).unwrap();
+        let mut slow = GroupedState::new(std::slice::from_ref(&key), &[]).unwrap();
+        let mut by_rows = Vec::new();
+        slow.encoded_indices(&[col.clone()], &mut by_rows).unwrap();
+        assert_eq!(by_bytes, by_rows);
+        assert_eq!(fast.num_groups(), 2 + 1 + 80);
+        assert_eq!(fast.encoded_keys(), slow.encoded_keys());
+        assert_eq!(&by_bytes[..6], &[0, 1, 0, 2, 3, 4]);
+        // A second batch finds the groups the first one made.
+        assert_eq!(fast.group_indices(&[strings(&[Some("a"), None, Some("new")])], 3).unwrap(), vec![1, 2, 83]);
+    }
 }

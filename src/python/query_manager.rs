@@ -25,6 +25,9 @@ struct PyListener {
 }
 
 /// The session's own hook, `on_event(query_name, kind, payload)`, run before the listeners (ember logs through it).
+/// It gets the `started` and `terminated` events only: the log records nothing else, and taking the GIL on the
+/// engine thread for every progress event made each trigger wait for the Python thread (up to its 5 ms switch
+/// interval when that thread was running).
 struct PyHook {
     on_event: Py<PyAny>,
 }
@@ -54,6 +57,9 @@ impl QueryListener for PyListener {
 
 impl QueryListener for PyHook {
     fn on_event(&self, query_name: Option<&str>, event: &QueryEvent) {
+        if !matches!(event, QueryEvent::Started(_) | QueryEvent::Terminated(_)) {
+            return;
+        }
         let payload = event.json();
         call_python(|py| self.on_event.call1(py, (query_name, event.kind(), payload)).map(|_| ()))
     }

@@ -4,7 +4,7 @@
 //! state; then complete mode emits every group, update mode the updated ones and evicts expired groups, append mode
 //! emits and evicts the groups whose event time (a window's end) is at or below the watermark.
 
-use arrow::array::{RecordBatch, UInt32Array};
+use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use rayon::prelude::*;
 
@@ -26,7 +26,53 @@ pub struct AggregateState {
     event_key: Option<usize>,
     /// What the latest batch changed, per partition (state store change files).
     changed: Vec<Changed>,
+    /// Per partition, each group's event time (with an event-time key): eviction looks at these, not the keys.
+    event_times: Vec<EventTimes>,
     pub metrics: OperatorMetrics,
+}
+
+/// The event time (microseconds) of each group of a partition in group order, and their minimum. A batch decodes
+/// the keys of the groups it added only; eviction compares integers, and none at all while the watermark is below
+/// the oldest group, so the per-batch cost follows the groups a batch touches rather than the state's size.
+#[derive(Default)]
+struct EventTimes {
+    micros: Vec<Option<i64>>,
+    min: Option<i64>,
+}
+
+impl EventTimes {
+    /// Take in the groups `state` added since the last call (new groups take the next indices).
+    fn extend(&mut self, state: &GroupedState, key: usize) -> Result<()> {
+        let known = self.micros.len() as u32;
+        if state.num_groups() as u32 <= known {
+            return Ok(());
+        }
+        let added: Vec<u32> = (known..state.num_groups() as u32).collect();
+        let keys = state.key_columns_of(&added)?;
+        for t in crate::stream::watermark::event_micros(&keys[key]) {
+            if let Some(t) = t {
+                self.min = Some(self.min.map_or(t, |m| m.min(t)));
+            }
+            self.micros.push(t);
+        }
+        Ok(())
+    }
+
+    /// One flag per group whose event time is at or below `watermark_ms`; None when no group is.
+    fn expired(&self, watermark_ms: i64) -> Option<Vec<bool>> {
+        let limit = watermark_ms.saturating_mul(1000);
+        if self.min.is_none_or(|m| m > limit) {
+            return None;
+        }
+        Some(self.micros.iter().map(|t| t.is_some_and(|t| t <= limit)).collect())
+    }
+
+    /// Forget the groups flagged in `removed` (after `GroupedState::split_off` with the same flags).
+    fn remove(&mut self, removed: &[bool]) {
+        let mut flags = removed.iter();
+        self.micros.retain(|_| !flags.next().copied().unwrap_or(false));
+        self.min = self.micros.iter().flatten().min().copied();
+    }
 }
 
 /// A partition's changes in the latest batch: groups updated (indices after eviction) and the keys evicted.
@@ -68,6 +114,7 @@ impl AggregateState {
             aggs: aggs.to_vec(),
             event_key,
             changed: (0..n).map(|_| Changed::default()).collect(),
+            event_times: (0..n).map(|_| EventTimes::default()).collect(),
             metrics: OperatorMetrics::new("stateStoreSave", n),
         })
     }
@@ -112,8 +159,12 @@ impl AggregateState {
                 self.partitions.len()
             )));
         }
-        for (p, b) in self.partitions.iter_mut().zip(parts) {
+        for ((p, times), b) in self.partitions.iter_mut().zip(self.event_times.iter_mut()).zip(parts) {
             *p = GroupedState::from_batch(&self.group_exprs, &self.aggs, b)?;
+            *times = EventTimes::default();
+            if let Some(k) = self.event_key {
+                times.extend(p, k)?;
+            }
         }
         Ok(())
     }
@@ -150,7 +201,16 @@ impl AggregateState {
         // No input leaves state untouched (a global aggregation's one group would otherwise count as updated).
         if input_rows > 0 {
             let pieces = batch.split_into(&target, n, &self.group_exprs, &self.aggs)?;
-            self.partitions.par_iter_mut().zip(pieces).try_for_each(|(p, piece)| p.merge(piece))?;
+            let event_key = self.event_key;
+            self.partitions.par_iter_mut().zip(self.event_times.par_iter_mut()).zip(pieces).try_for_each(
+                |((p, times), piece)| {
+                    p.merge(piece)?;
+                    match event_key {
+                        Some(k) => times.extend(p, k),
+                        None => Ok(()),
+                    }
+                },
+            )?;
         }
         let updates_ms = started.elapsed().as_millis() as u64;
 
@@ -160,20 +220,24 @@ impl AggregateState {
             .partitions
             .par_iter_mut()
             .zip(self.changed.par_iter_mut())
-            .map(|(p, changed)| -> Result<(RecordBatch, usize)> {
+            .zip(self.event_times.par_iter_mut())
+            .map(|((p, changed), times)| -> Result<(RecordBatch, usize)> {
                 // Evicts expired groups; records what changed (updated groups that stay, evicted keys).
-                let evict = |p: &mut GroupedState, updated: &[u32], changed: &mut Changed| -> Result<GroupedState> {
-                    let (gone, flags) = match event_key {
-                        Some(k) => {
-                            let flags = expired_flags(p, k, watermark.evict_ms)?;
-                            (p.split_off(&flags, group_exprs, aggs)?, Some(flags))
-                        }
-                        None => (GroupedState::new(group_exprs, aggs)?, None),
+                let mut evict =
+                    |p: &mut GroupedState, updated: &[u32], changed: &mut Changed| -> Result<GroupedState> {
+                        let expired = event_key.and_then(|_| times.expired(watermark.evict_ms));
+                        let (gone, flags) = match expired {
+                            Some(flags) => {
+                                let gone = p.split_off(&flags, group_exprs, aggs)?;
+                                times.remove(&flags);
+                                (gone, Some(flags))
+                            }
+                            None => (GroupedState::new(group_exprs, aggs)?, None),
+                        };
+                        changed.updated = surviving(updated, flags.as_deref());
+                        changed.evicted = (gone.num_groups() > 0).then(|| gone.key_columns()).transpose()?;
+                        Ok(gone)
                     };
-                    changed.updated = surviving(updated, flags.as_deref());
-                    changed.evicted = (gone.num_groups() > 0).then(|| gone.key_columns()).transpose()?;
-                    Ok(gone)
-                };
                 let (out, removed) = match mode {
                     OutputMode::Complete => {
                         changed.updated = p.take_updated();
@@ -183,16 +247,9 @@ impl AggregateState {
                     }
                     OutputMode::Update => {
                         let updated = p.take_updated();
-                        let idx = UInt32Array::from(updated.clone());
-                        let n = p.num_groups();
-                        let all = make_batch(schema.clone(), p.finish()?, n)?;
-                        let cols = all
-                            .columns()
-                            .iter()
-                            .map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?))
-                            .collect::<Result<Vec<_>>>()?;
+                        let out = make_batch(schema.clone(), p.finish_rows(&updated)?, updated.len())?;
                         let removed = evict(p, &updated, changed)?.num_groups();
-                        (make_batch(schema.clone(), cols, idx.len())?, removed)
+                        (out, removed)
                     }
                     OutputMode::Append => {
                         let updated = p.take_updated();
@@ -218,5 +275,21 @@ impl AggregateState {
             memory,
         );
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_times_flag_only_groups_at_or_below_the_watermark_and_track_the_minimum() {
+        let mut t = EventTimes { micros: vec![Some(5_000), None, Some(2_000), Some(9_000)], min: Some(2_000) };
+        assert_eq!(t.expired(1), None, "below the oldest group nothing is looked at");
+        let flags = t.expired(5).unwrap();
+        assert_eq!(flags, vec![true, false, true, false]);
+        t.remove(&flags);
+        assert_eq!((t.micros.clone(), t.min), (vec![None, Some(9_000)], Some(9_000)));
+        assert_eq!(t.expired(8), None);
     }
 }

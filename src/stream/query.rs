@@ -33,7 +33,7 @@ pub struct QueryState {
     pub message: String,
     pub data_available: bool,
     pub trigger_active: bool,
-    /// Progress JSON documents, newest last (at most 100, as spark.sql.streaming.numRecentProgressUpdates).
+    /// Progress JSON documents, newest last (at most spark.sql.streaming.numRecentProgressUpdates, 100).
     pub progress: VecDeque<String>,
     /// Loop iterations started (each asks the sources for new data), and the iteration whose check last found
     /// nothing new: processAllAvailable waits for such a check that started after it was called.
@@ -92,7 +92,7 @@ impl QueryHandle {
         let (checkpoint, id) = match &run.checkpoint {
             Some(loc) => {
                 let (c, id) = Checkpoint::open(loc, &random_uuid())?;
-                (Some(c), id)
+                (Some(c.with_fsync(checkpoint_fsync(&run.session)?)), id)
             }
             None => (None, random_uuid()),
         };
@@ -262,6 +262,18 @@ impl QueryHandle {
     }
 }
 
+/// `ember.streaming.checkpoint.fsync` (default false, as Spark on a local disk: renamed whole files survive a killed
+/// process; true also survives a power loss, at the cost of fsyncs per batch).
+fn checkpoint_fsync(session: &Session) -> Result<bool> {
+    let conf = crate::stream::checkpoint::FSYNC_CONF;
+    match session.conf_get(conf).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(v) if v == "true" => Ok(true),
+        Some(v) if v == "false" => Ok(false),
+        Some(v) => Err(EmberError::illegal_argument(format!("{conf} should be boolean, but was {v}"))),
+    }
+}
+
 /// The failure a panic on the engine thread reports.
 fn panic_error(panic: &(dyn std::any::Any + Send)) -> EmberError {
     let what = panic
@@ -283,12 +295,15 @@ fn end(shared: &Shared, error: Option<EmberError>) {
     shared.changed.notify_all();
 }
 
+/// Status is read, never waited for: no waiter is woken (each wake-up of a processAllAvailable caller is a context
+/// switch within the trigger it waits for).
 fn set_status(shared: &Shared, message: &str, data: bool, trigger: bool) {
     let mut st = shared.state.lock().unwrap();
-    st.message = message.into();
+    if st.message != message {
+        st.message = message.into();
+    }
     st.data_available = data;
     st.trigger_active = trigger;
-    shared.changed.notify_all();
 }
 
 /// Sleep up to `d`, waking early when asked to stop (and, if `wakeable`, when processAllAvailable asks).
@@ -356,7 +371,9 @@ fn restore(run: &mut QueryRun, ckpt: &Checkpoint, rec: &Recovery) -> Result<Vec<
         .state_tables()
         .into_iter()
         .enumerate()
-        .map(|(op, tables)| StateStore::open(&ckpt.state_dir(op), tables, min_deltas, rec.last_committed))
+        .map(|(op, tables)| {
+            Ok(StateStore::open(&ckpt.state_dir(op), tables, min_deltas, rec.last_committed)?.with_fsync(ckpt.fsync()))
+        })
         .collect::<Result<Vec<_>>>()?;
     if let Some(v) = rec.last_committed {
         // Per operator and partition, its rows of each table.
@@ -432,6 +449,11 @@ fn run_loop(
     let mut ran_this_run = false;
     let retain: i64 =
         run.session.conf_get("spark.sql.streaming.minBatchesToRetain").and_then(|v| v.parse().ok()).unwrap_or(100);
+    let recent_progress: usize = run
+        .session
+        .conf_get("spark.sql.streaming.numRecentProgressUpdates")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
     watermark.restore(rec.watermark_ms);
     let mut last_batch_watermark: i64 = rec.last_batch_watermark_ms;
     let mut replay = rec.replay.clone();
@@ -688,15 +710,15 @@ fn run_loop(
         {
             let mut st = shared.state.lock().unwrap();
             st.progress.push_back(progress);
-            while st.progress.len() > 100 {
+            while st.progress.len() > recent_progress {
                 st.progress.pop_front();
             }
             st.trigger_active = false;
             if cleanup {
                 // No new data was found: processAllAvailable may return (Spark's `noNewData`).
                 st.idle_poll = this_poll;
+                shared.changed.notify_all();
             }
-            shared.changed.notify_all();
         }
         batch_id += 1;
         if cleanup && matches!(run.trigger, Trigger::Default | Trigger::Continuous(_) | Trigger::RealTime(_)) {

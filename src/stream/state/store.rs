@@ -9,7 +9,7 @@ use arrow::array::RecordBatch;
 use rayon::prelude::*;
 
 use crate::error::{EmberError, Result};
-use crate::stream::checkpoint::write_atomic;
+use crate::stream::checkpoint::write_replacing;
 use crate::stream::state::changelog::{encode, PartitionChanges};
 use crate::stream::state::reader::{FileKind, PartitionFiles, StateReader};
 use crate::stream::state::snapshot::encode_snapshot;
@@ -48,6 +48,8 @@ pub struct StateStore {
     min_deltas: i64,
     last_snapshot: Option<i64>,
     staged: Staged,
+    /// Whether committed files are fsynced (`ember.streaming.checkpoint.fsync`).
+    fsync: bool,
 }
 
 /// Spark's default `spark.sql.streaming.stateStore.minDeltasForSnapshot`.
@@ -80,7 +82,14 @@ impl StateStore {
             min_deltas: min_deltas.max(1),
             last_snapshot,
             staged: Staged::Nothing,
+            fsync: false,
         })
+    }
+
+    /// Fsync committed files (`ember.streaming.checkpoint.fsync`).
+    pub fn with_fsync(mut self, fsync: bool) -> StateStore {
+        self.fsync = fsync;
+        self
     }
 
     fn table_names(&self) -> Vec<(String, usize)> {
@@ -135,10 +144,10 @@ impl StateStore {
                 (FileKind::Snapshot, parts.par_iter().map(|b| encode_snapshot(&names, b)).collect::<Result<_>>()?)
             }
         };
-        // Partitions are written in parallel: their fsyncs overlap.
+        // Partitions are written in parallel: their fsyncs, if any, overlap.
         files.par_iter().enumerate().try_for_each(|(p, bytes)| {
             let part = PartitionFiles { dir: self.dir.join(p.to_string()), ..Default::default() };
-            write_atomic(&part.path(version, kind), bytes)
+            write_replacing(&part.path(version, kind), bytes, self.fsync)
         })?;
         if kind == FileKind::Snapshot {
             self.last_snapshot = Some(version);
@@ -309,7 +318,7 @@ mod tests {
             w.write(&b).unwrap();
             w.finish().unwrap();
         }
-        write_atomic(&dir.path().join("0").join("4.arrow"), &buf).unwrap();
+        crate::stream::checkpoint::write_atomic(&dir.path().join("0").join("4.arrow"), &buf).unwrap();
         let mut s = store(dir.path(), 10, Some(4));
         assert_eq!(content(&s.load(4).unwrap()[0][0]), vec![(1, "a".into()), (2, "b".into())]);
         assert!(!s.snapshot_due(5));
