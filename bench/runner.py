@@ -8,6 +8,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from queries import CASES  # noqa: E402
+from streaming import cpu_s  # noqa: E402
 
 
 def input_mb(path: str) -> float:
@@ -16,16 +17,6 @@ def input_mb(path: str) -> float:
     for d, _, files in os.walk(path):
         total += sum(os.path.getsize(os.path.join(d, f)) for f in files if not f.startswith(("_", ".")))
     return total / 1e6
-
-
-def cpu_s(spark, engine: str) -> float:
-    """CPU seconds (user + system, all threads) used so far by this process and, for PySpark, its JVM."""
-    total = time.process_time()
-    if engine == "pyspark":
-        with open(f"/proc/{spark.sparkContext._gateway.proc.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 def main() -> None:
