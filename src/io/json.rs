@@ -255,7 +255,7 @@ fn for_each_record<'a>(text: &'a str, opts: &JsonOptions, mut f: impl FnMut(&'a 
             let b = text.as_bytes();
             let mut start = 0;
             while start < b.len() {
-                let end = scan::find_byte(b, start, b'\n');
+                let end = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |k| start + k);
                 // `\n` is ASCII, so both ends are character boundaries.
                 let line = &text[start..end];
                 let line = line.strip_suffix('\r').unwrap_or(line);

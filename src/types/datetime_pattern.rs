@@ -16,6 +16,7 @@ pub const MICROS_PER_DAY: i64 = 24 * MICROS_PER_HOUR;
 // Calendar
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (month 1..=12).
+#[inline]
 pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
@@ -40,10 +41,12 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+#[inline]
 pub fn is_leap_year(year: i64) -> bool {
     year.rem_euclid(4) == 0 && (year.rem_euclid(100) != 0 || year.rem_euclid(400) == 0)
 }
 
+#[inline]
 pub fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
         2 if is_leap_year(year) => 29,

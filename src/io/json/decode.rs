@@ -99,6 +99,9 @@ enum Kind {
         index: HashMap<String, usize>,
         readable: Vec<bool>,
         guess: usize,
+        /// Each field's name as JSON text (`"name"`) when it needs no escaping: the guessed field's name is matched
+        /// against the text directly, without tokenizing it.
+        quoted: Vec<Option<Box<[u8]>>>,
     },
     List {
         offsets: Vec<i32>,
@@ -188,7 +191,14 @@ impl Col {
                     .collect();
                 let readable =
                     fields.iter().enumerate().map(|(i, f)| Some(f.name().as_str()) != skip && is_read(i)).collect();
-                Kind::Struct { children, fields: fields.clone(), index, readable, guess: 0 }
+                let quoted = fields
+                    .iter()
+                    .map(|f| {
+                        let plain = f.name().bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\');
+                        plain.then(|| format!("\"{}\"", f.name()).into_bytes().into_boxed_slice())
+                    })
+                    .collect();
+                Kind::Struct { children, fields: fields.clone(), index, readable, guess: 0, quoted }
             }
             DataType::List(f) => {
                 Kind::List { offsets: vec![0], child: Box::new(Col::new(f.data_type(), None)), field: f.clone() }
@@ -528,23 +538,31 @@ impl Col {
     /// that fails conversion becomes null and the others are kept (Spark's partial results).
     pub fn decode_object(&mut self, lx: &mut Lexer, env: &DecodeEnv, scratch: &mut String) -> DResult {
         let row = self.valid.len();
-        let Kind::Struct { children, fields, index, readable, guess } = &mut self.kind else {
+        let Kind::Struct { children, fields, index, readable, guess, quoted } = &mut self.kind else {
             return Err(Fail::Convert);
         };
         let mut failed = false;
+        // An object's first member is usually the schema's first field (the guess is only a hint).
+        *guess = 0;
         if !lx.begin_object()? {
             loop {
-                let name = lx.field_name(scratch)?;
-                // Records usually repeat one field order: try the field after the previous one before hashing.
-                let idx = if *guess < fields.len() && same_name(fields[*guess].name(), name) {
-                    Some(*guess)
-                } else {
-                    index.get(name).copied()
+                // Records usually repeat one field order: try the field after the previous one before tokenizing
+                // the name, then before hashing it.
+                let idx = match quoted.get(*guess) {
+                    Some(Some(q)) if lx.eat_field_name(q)? => Some(*guess),
+                    _ => {
+                        let name = lx.field_name(scratch)?;
+                        if *guess < fields.len() && same_name(fields[*guess].name(), name) {
+                            Some(*guess)
+                        } else {
+                            index.get(name).copied()
+                        }
+                    }
                 };
                 match idx {
                     Some(i) if !readable[i] => {
                         *guess = i + 1;
-                        lx.skip_value()?;
+                        lx.skip_member_value()?;
                     }
                     Some(i) => {
                         *guess = i + 1;
@@ -565,7 +583,7 @@ impl Col {
                         }
                     }
                     None => {
-                        lx.skip_value()?;
+                        lx.skip_member_value()?;
                     }
                 }
                 if !lx.next_member(b'}')? {
@@ -684,7 +702,7 @@ impl Col {
                     .into_iter()
                     .zip(fields.iter())
                     .map(|(c, f)| match c.kind {
-                        Kind::Pruned => new_null_array(f.data_type(), len),
+                        Kind::Pruned => crate::types::null_array::null_array(f.data_type(), len),
                         _ => c.finish(f.data_type()),
                     })
                     .collect();
@@ -729,11 +747,10 @@ fn carries_zone(s: &str) -> bool {
     a.is_some() && a == dtp::parse_timestamp_default(s, &chrono_tz::Etc::GMTPlus5)
 }
 
-/// Field-name equality without a library call for the usual short names.
+/// Field-name equality without a library call or a byte loop for the usual short names.
 #[inline(always)]
 fn same_name(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+    super::scan::bytes_eq(a.as_bytes(), b.as_bytes())
 }
 
 fn convert_fail(lx: &mut Lexer) -> DResult {
@@ -923,5 +940,35 @@ mod tests {
         let mut s = String::new();
         base64_encode(b"hello", &mut s);
         assert_eq!(s, "aGVsbG8=");
+    }
+
+    #[test]
+    fn names_compare_equal_exactly_when_their_bytes_do() {
+        let names = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "user_id",
+            "event_id",
+            "timestamp",
+            "session_id",
+            "é",
+            "x".repeat(17).leak(),
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(same_name(a, b), a == b, "{a:?} {b:?}");
+            }
+            // One byte changed at each position.
+            for i in 0..a.len() {
+                let mut c = a.as_bytes().to_vec();
+                c[i] ^= 1;
+                if let Ok(c) = std::str::from_utf8(&c) {
+                    assert!(!same_name(a, c), "{a:?} {c:?}");
+                }
+            }
+        }
     }
 }

@@ -386,6 +386,24 @@ impl<'a, 'o> Lexer<'a, 'o> {
         Ok(name)
     }
 
+    /// When the text at the cursor is exactly `quoted` (a field name as JSON text, `"name"`), consume it and its `:`
+    /// and return true; otherwise leave the cursor and return false (the caller tokenizes the name).
+    #[inline(always)]
+    pub fn eat_field_name(&mut self, quoted: &[u8]) -> PResult<bool> {
+        let end = self.pos + quoted.len();
+        match self.bytes.get(self.pos..end) {
+            Some(text) if super::scan::bytes_eq(text, quoted) => {}
+            _ => return Ok(false),
+        }
+        self.pos = end;
+        self.skip_ws()?;
+        if self.bytes.get(self.pos) != Some(&b':') {
+            return Err(SyntaxError);
+        }
+        self.pos += 1;
+        Ok(true)
+    }
+
     /// Consume `{` and report whether the object is empty (consuming `}` too).
     #[inline]
     pub fn begin_object(&mut self) -> PResult<bool> {
@@ -435,6 +453,25 @@ impl<'a, 'o> Lexer<'a, 'o> {
             }
             _ => Err(SyntaxError),
         }
+    }
+
+    /// Skip one value as `skip_value` does, with the usual unread members (plain strings, numbers) handled
+    /// inline: a record's unread fields are most of what the reader skips.
+    #[inline(always)]
+    pub fn skip_member_value(&mut self) -> PResult<()> {
+        self.skip_ws()?;
+        match self.bytes.get(self.pos) {
+            Some(b'"') => {
+                let i = plain_run_end(self.bytes, self.pos + 1, b'"', !self.opts.allow_unquoted_control_chars);
+                if self.bytes.get(i) == Some(&b'"') {
+                    self.pos = i + 1;
+                    return Ok(());
+                }
+            }
+            Some(b'0'..=b'9') => return self.number().map(|_| ()),
+            _ => {}
+        }
+        self.skip_value().map(|_| ())
     }
 
     /// Skip one value, checking its syntax; returns its raw text.

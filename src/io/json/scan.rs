@@ -1,10 +1,11 @@
-//! Word-at-a-time byte scans for the JSON reader's hot loops: the end of a string's plain run, the next line end.
+//! Word-at-a-time byte work for the JSON reader's hot loop: the end of a string's plain run, short-slice equality
+//! (line ends are found with memchr, whose SIMD search wins on the long runs between them).
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// The high bit of each byte of `w` that equals `byte`; only the lowest set bit is exact (a borrow can flag bytes
-/// above a true hit), which is all the callers use.
+/// above a true hit), which is all the caller uses.
 #[inline(always)]
 fn eq_mask(w: u64, byte: u8) -> u64 {
     let x = w ^ (ONES * byte as u64);
@@ -40,20 +41,22 @@ pub fn plain_run_end(b: &[u8], mut i: usize, quote: u8, stop_at_control: bool) -
     i
 }
 
-/// The index of the first `byte` at or after `i`, or `b.len()`.
-#[inline]
-pub fn find_byte(b: &[u8], mut i: usize, byte: u8) -> usize {
-    while i + 8 <= b.len() {
-        let hits = eq_mask(word(b, i), byte);
-        if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
+/// Byte-slice equality without a library call or a byte loop for short slices: two overlapping words cover any
+/// length from 4 to 16.
+#[inline(always)]
+pub fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
     }
-    while i < b.len() && b[i] != byte {
-        i += 1;
+    let w8 = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("eight bytes"));
+    let w4 = |s: &[u8], i: usize| u32::from_le_bytes(s[i..i + 4].try_into().expect("four bytes"));
+    match n {
+        0..=3 => a == b,
+        4..=7 => w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4),
+        8..=16 => w8(a, 0) == w8(b, 0) && w8(a, n - 8) == w8(b, n - 8),
+        _ => a == b,
     }
-    i
 }
 
 #[cfg(test)]
@@ -64,11 +67,6 @@ mod tests {
     fn scans_find_the_first_stop_at_every_offset() {
         for len in 0..40 {
             for at in 0..=len {
-                let mut b = vec![b'a'; len];
-                if at < len {
-                    b[at] = b'\n';
-                }
-                assert_eq!(find_byte(&b, 0, b'\n'), at, "{len} {at}");
                 for stop in [b'"', b'\\', 0x1f] {
                     let mut c = vec![0xC3; len];
                     if at < len {

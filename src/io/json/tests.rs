@@ -761,3 +761,30 @@ fn string_runs_stop_at_quotes_escapes_and_control_characters() {
         assert_eq!(Lexer::new(&text, &d).string(&mut s).unwrap(), format!("{body}\"{body}"));
     }
 }
+
+#[test]
+fn field_names_match_whatever_their_order_spelling_or_spacing() {
+    let d = tempfile::tempdir().unwrap();
+    let text = concat!(
+        "{\"a\": 1, \"b\": \"x\", \"q\\\"uote\": 5}\n",
+        "{\"b\":\"y\",\"a\":2}\n",
+        "{\"\\u0061\" : 3 , \"b\"\t:\"z\"}\n",
+        "{\"a\":4,\"a\":5,\"bb\":6,\"b\":\"w\"}\n",
+        "{\"ab\":7,\"a\" :8}\n",
+        "{\"a\"  9}\n",
+    );
+    let p = file(&d, "names.json", text);
+    let f = fields(&[("a", DataType::Int64), ("b", DataType::Utf8), ("q\"uote", DataType::Int64)]);
+    let (_, batches) = read(&p, Some(&f), &[]).unwrap();
+    assert_eq!(
+        rows(&batches),
+        vec![
+            "a=1,b=x,q\"uote=5",
+            "a=2,b=y,q\"uote=None",
+            "a=3,b=z,q\"uote=None",
+            "a=5,b=w,q\"uote=None",
+            "a=8,b=None,q\"uote=None",
+            "a=None,b=None,q\"uote=None",
+        ]
+    );
+}

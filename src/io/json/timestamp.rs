@@ -23,20 +23,12 @@ fn iso_local_micros(b: &[u8]) -> Option<(i64, bool)> {
     if b.len() < 19 {
         return None;
     }
-    let d = |i: usize| -> Option<i64> {
-        let c = b[i].wrapping_sub(b'0');
-        (c < 10).then_some(c as i64)
-    };
-    let two = |i: usize| -> Option<i64> { Some(d(i)? * 10 + d(i + 1)?) };
-    if b[4] != b'-' || b[7] != b'-' || (b[10] != b'T' && b[10] != b' ') || b[13] != b':' || b[16] != b':' {
+    let two = |i: usize| two_digits(b, i);
+    if (b[10] != b'T' && b[10] != b' ') || b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let year = two(0)? * 100 + two(2)?;
-    let (month, day) = (two(5)?, two(8)?);
+    let days = date_days(b)?;
     let (hour, minute, second) = (two(11)?, two(14)?, two(17)?);
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month as u32) as i64 {
-        return None;
-    }
     if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
@@ -63,9 +55,45 @@ fn iso_local_micros(b: &[u8]) -> Option<(i64, bool)> {
         [b'Z'] => true,
         _ => return None,
     };
-    let days = dtp::days_from_civil(year, month as u32, day as u32);
     let tod = hour * MICROS_PER_HOUR + minute * MICROS_PER_MINUTE + second * MICROS_PER_SECOND + micros;
     Some((days * MICROS_PER_DAY + tod, utc))
+}
+
+thread_local! {
+    /// The last date text this thread parsed (its ten bytes as two words) and its day number: a file's timestamps
+    /// mostly share their date.
+    static LAST_DATE: std::cell::Cell<(u64, u16, i64)> = const { std::cell::Cell::new((0, 0, 0)) };
+}
+
+/// Days since the epoch of a valid `yyyy-MM-dd` at the start of `b` (at least ten bytes).
+#[inline(always)]
+fn date_days(b: &[u8]) -> Option<i64> {
+    let head = u64::from_le_bytes(b[..8].try_into().expect("eight bytes"));
+    let tail = u16::from_le_bytes([b[8], b[9]]);
+    let (last_head, last_tail, last_days) = LAST_DATE.get();
+    // The zero key never matches: a date text holds no NUL bytes.
+    if head == last_head && tail == last_tail {
+        return Some(last_days);
+    }
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let two = |i: usize| two_digits(b, i);
+    let year = two(0)? * 100 + two(2)?;
+    let (month, day) = (two(5)?, two(8)?);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month as u32) as i64 {
+        return None;
+    }
+    let days = dtp::days_from_civil(year, month as u32, day as u32);
+    LAST_DATE.set((head, tail, days));
+    Some(days)
+}
+
+/// The two-digit number at `b[i..i + 2]`, if both are digits.
+#[inline(always)]
+fn two_digits(b: &[u8], i: usize) -> Option<i64> {
+    let (hi, lo) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+    (hi < 10 && lo < 10).then_some(hi as i64 * 10 + lo as i64)
 }
 
 #[cfg(test)]
