@@ -345,12 +345,14 @@ pub fn read_csv(
                     skip_header = false;
                     return Ok(());
                 }
-                sink.push(toks, text, scratch, &text[rs..re])
+                sink.push(toks, text, scratch, (rs, re))
             };
-            if fast_scan::applies(&text.as_bytes()[c.start..c.end], &o.tok) {
-                fast_scan::scan(text, c.start, c.end, &o.tok, |toks, rs, re| record(toks, "", rs, re))?;
-            } else {
-                let mut tk = Tokenizer::new(text, c.start, c.end, &o.tok);
+            let mut from = c.start;
+            if fast_scan::applies(&o.tok) {
+                from = fast_scan::scan(text, c.start, c.end, &o.tok, |toks, rs, re| record(toks, "", rs, re))?;
+            }
+            if from < c.end {
+                let mut tk = Tokenizer::new(text, from, c.end, &o.tok);
                 let (mut toks, mut scratch) = (Vec::with_capacity(data_fields.len() + 1), String::new());
                 while let Some((rs, re)) = tk.next_record(&mut toks, &mut scratch) {
                     record(&toks, &scratch, rs, re)?;
@@ -363,7 +365,7 @@ pub fn read_csv(
                 if Some(i) == corrupt_pos {
                     arrays.push(match &corrupt {
                         Some(c) => c.clone(),
-                        None => arrow::array::new_null_array(&DataType::Utf8, rows),
+                        None => crate::types::null_array::null_array(&DataType::Utf8, rows),
                     });
                 } else {
                     arrays.push(it.next().expect("data column"));

@@ -291,20 +291,26 @@ impl<'a> RowSink<'a> {
         self.rows
     }
 
-    /// Convert one record. `raw` is its text, for the corrupt-record column and error messages.
-    pub fn push(&mut self, toks: &[Tok], text: &str, scratch: &str, raw: &str) -> Result<()> {
+    /// Convert one record. `raw` is its span in `text`, for the corrupt-record column and error messages.
+    pub fn push(&mut self, toks: &[Tok], text: &str, scratch: &str, raw: (usize, usize)) -> Result<()> {
         let opts = self.conv.opts;
         let mut ok = !self.check_count || toks.len() == self.cols.len();
         for (i, col) in self.cols.iter_mut().enumerate() {
             let Some(col) = col else { continue };
-            match toks.get(i) {
-                Some(t) => ok &= self.conv.append(col, token_value(t, text, scratch, opts)),
-                None => col.append_null(),
+            match (toks.get(i), col) {
+                // Strings need no conversion: appended here rather than through `Converter::append`'s dispatch.
+                (Some(t), Col::Str(b)) => match token_value(t, text, scratch, opts) {
+                    Some(v) => b.append_value(v),
+                    None => b.append_null(),
+                },
+                (Some(t), col) => ok &= self.conv.append(col, token_value(t, text, scratch, opts)),
+                (None, col) => col.append_null(),
             }
         }
+        let raw_text = || &text[raw.0..raw.1];
         if !ok {
             match opts.mode {
-                ParseMode::FailFast => return Err(self.failfast_error(toks, text, scratch, raw)),
+                ParseMode::FailFast => return Err(self.failfast_error(toks, text, scratch, raw_text())),
                 ParseMode::DropMalformed => {
                     let keep = self.keep.get_or_insert_with(|| vec![true; self.rows]);
                     keep.push(false);
@@ -318,7 +324,7 @@ impl<'a> RowSink<'a> {
             if ok {
                 c.append_null();
             } else {
-                c.append_value(raw);
+                c.append_value(raw_text());
             }
         }
         self.rows += 1;
@@ -362,7 +368,7 @@ impl<'a> RowSink<'a> {
         for (c, f) in self.cols.into_iter().zip(self.fields.iter()) {
             cols.push(match c {
                 Some(c) => c.finish(f.data_type())?,
-                None => arrow::array::new_null_array(f.data_type(), self.rows),
+                None => crate::types::null_array::null_array(f.data_type(), self.rows),
             });
         }
         let mut corrupt: Option<ArrayRef> = self.corrupt.map(|mut c| Arc::new(c.finish()) as ArrayRef);
