@@ -7,6 +7,7 @@ pub mod batch;
 pub mod datetime_pattern;
 pub mod ddl;
 pub mod java_float;
+pub mod null_array;
 pub mod spark_json;
 pub mod uuid;
 
