@@ -13,6 +13,8 @@ use rayon::prelude::*;
 use crate::context::ExecContext;
 use crate::error::Result;
 use crate::exec::hashing::FxHasher;
+use crate::exec::key_ids::key_ids;
+use crate::exec::string_slots::{self, StringSlots};
 use crate::expr::functions::GroupsAccumulator;
 use crate::expr::PhysicalExpr;
 use crate::plan::AggregateCall;
@@ -68,10 +70,25 @@ impl GroupedState {
         }
         let mut out = Vec::with_capacity(rows);
         let mut from = 0;
-        if let [col] = key_columns {
-            if let Some(strings) = col.as_string_opt::<i32>() {
-                from = self.few_string_indices(col, strings, &mut out)?;
-            }
+        let single_string = match key_columns {
+            [col] => col.as_string_opt::<i32>().map(|s| (col, s)),
+            _ => None,
+        };
+        if let Some((col, strings)) = single_string {
+            from = self.few_string_indices(col, strings, &mut out)?;
+        } else if let Some((ids, firsts)) = key_ids(key_columns, (rows / 16).min(4096)) {
+            // A few distinct keys: row-encode one row of each.
+            let groups = firsts
+                .iter()
+                .map(|&r| {
+                    let one: Vec<ArrayRef> = key_columns.iter().map(|c| c.slice(r as usize, 1)).collect();
+                    let mut g = Vec::with_capacity(1);
+                    self.encoded_indices(&one, &mut g)?;
+                    Ok(g[0])
+                })
+                .collect::<Result<Vec<usize>>>()?;
+            out.extend(ids.iter().map(|&id| groups[id as usize]));
+            return Ok(out);
         }
         if from < rows {
             let rest: Vec<ArrayRef> = key_columns.iter().map(|c| c.slice(from, rows - from)).collect();
@@ -81,9 +98,11 @@ impl GroupedState {
     }
 
     /// Up to `FEW_STRINGS` distinct values of one string key column looked up by their bytes (each distinct value
-    /// row-encoded once), skipping the row format for every row: a batch of a few event names is one hash lookup
-    /// per row. Returns how many leading rows were mapped; past that many distinct values the rest go through
-    /// `encoded_indices`, so high-cardinality keys pay for the first values only.
+    /// row-encoded once), skipping the row format for every row: a batch of a few event names is one lookup per
+    /// row. A value is first looked for in a small direct-mapped table keyed by its length and first eight bytes
+    /// (one probe, no hashing of the bytes, no call), then in a hash map (values whose slot was taken). Returns how
+    /// many leading rows were mapped; past `FEW_STRINGS` distinct values the rest go through `encoded_indices`, so
+    /// high-cardinality keys pay for the first values only.
     fn few_string_indices(
         &mut self,
         col: &ArrayRef,
@@ -91,28 +110,40 @@ impl GroupedState {
         out: &mut Vec<usize>,
     ) -> Result<usize> {
         const FEW_STRINGS: usize = 64;
+        let mut slots: StringSlots<usize> = StringSlots::new();
+        let mut distinct = 0;
         let mut seen: HashMap<&[u8], usize, BuildHasherDefault<FxHasher>> = HashMap::default();
         let mut null_group = None;
+        let (data, offsets) = (strings.value_data(), strings.value_offsets());
+        let nulls = strings.nulls().filter(|n| n.null_count() > 0);
         for i in 0..strings.len() {
-            let g = if strings.is_null(i) {
-                match null_group {
+            if nulls.is_some_and(|n| n.is_null(i)) {
+                let g = match null_group {
                     Some(g) => g,
                     None => {
                         let g = self.encoded_index(&col.slice(i, 1))?;
                         null_group = Some(g);
                         g
                     }
-                }
-            } else {
-                let v = strings.value(i).as_bytes();
-                match seen.get(v) {
-                    Some(&g) => g,
-                    None if seen.len() >= FEW_STRINGS => return Ok(i),
-                    None => {
-                        let g = self.encoded_index(&col.slice(i, 1))?;
-                        seen.insert(v, g);
-                        g
+                };
+                out.push(g);
+                continue;
+            }
+            let p = string_slots::probe(data, offsets[i] as usize, offsets[i + 1] as usize);
+            if let Some(g) = slots.get(&p) {
+                out.push(g);
+                continue;
+            }
+            let g = match seen.get(p.value) {
+                Some(&g) => g,
+                None if distinct >= FEW_STRINGS => return Ok(i),
+                None => {
+                    let g = self.encoded_index(&col.slice(i, 1))?;
+                    distinct += 1;
+                    if !slots.insert(&p, g) {
+                        seen.insert(p.value, g);
                     }
+                    g
                 }
             };
             out.push(g);
@@ -446,6 +477,7 @@ mod tests {
         let mut values: Vec<Option<String>> = ["b", "a", "b"].iter().map(|s| Some(s.to_string())).collect();
         values.push(None);
         values.extend((0..100).map(|i| Some(format!("k{}", i % 80))));
+        values.extend([Some("a_longer_value".to_string()), Some("a_longer_valuf".to_string())]);
         values.extend([Some("a".to_string()), None]);
         let refs: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
         let col = strings(&refs);
@@ -455,10 +487,27 @@ mod tests {
         let mut by_rows = Vec::new();
         slow.encoded_indices(&[col.clone()], &mut by_rows).unwrap();
         assert_eq!(by_bytes, by_rows);
-        assert_eq!(fast.num_groups(), 2 + 1 + 80);
+        assert_eq!(fast.num_groups(), 2 + 1 + 80 + 2);
         assert_eq!(fast.encoded_keys(), slow.encoded_keys());
         assert_eq!(&by_bytes[..6], &[0, 1, 0, 2, 3, 4]);
         // A second batch finds the groups the first one made.
-        assert_eq!(fast.group_indices(&[strings(&[Some("a"), None, Some("new")])], 3).unwrap(), vec![1, 2, 83]);
+        assert_eq!(fast.group_indices(&[strings(&[Some("a"), None, Some("new")])], 3).unwrap(), vec![1, 2, 85]);
+    }
+
+    #[test]
+    fn multi_column_keys_get_the_same_groups_by_ids_as_by_row_format() {
+        let keys = [PhysicalExpr::column(0, DataType::Utf8, true), PhysicalExpr::column(1, DataType::Int64, true)];
+        let kind = strings(&[Some("a"), Some("b"), None, Some("a"), Some("b")].repeat(20));
+        let n: ArrayRef =
+            Arc::new(arrow::array::Int64Array::from([Some(1), Some(1), Some(2), None, Some(1)].repeat(20)));
+        let cols = [kind, n];
+        let mut fast = GroupedState::new(&keys, &[]).unwrap();
+        let by_ids = fast.group_indices(&cols, 100).unwrap();
+        let mut slow = GroupedState::new(&keys, &[]).unwrap();
+        let mut by_rows = Vec::new();
+        slow.encoded_indices(&cols, &mut by_rows).unwrap();
+        assert_eq!(by_ids, by_rows);
+        assert_eq!(fast.encoded_keys(), slow.encoded_keys());
+        assert_eq!(fast.num_groups(), 4);
     }
 }

@@ -5,11 +5,13 @@ pub mod execute;
 pub mod flat_map_groups;
 pub mod hashing;
 pub mod join;
+pub mod key_ids;
 pub mod observe;
 pub mod print_schema;
 pub mod scan;
 pub mod show;
 pub mod sort;
+pub mod string_slots;
 pub mod time_window;
 pub mod window;
 

@@ -91,14 +91,16 @@ pub fn assign_windows(
             }
         }
     }
-    let idx = UInt32Array::from(rows);
-    let mut cols = batch
-        .columns()
-        .iter()
-        .map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?))
-        .collect::<Result<Vec<_>>>()?;
+    let out_rows = rows.len();
+    // Tumbling windows over non-null times keep every row once, in order: the columns are reused, not copied.
+    let mut cols = if out_rows == n && rows.iter().enumerate().all(|(k, &r)| r as usize == k) {
+        batch.columns().to_vec()
+    } else {
+        let idx = UInt32Array::from(rows);
+        batch.columns().iter().map(|c| Ok(arrow::compute::take(c.as_ref(), &idx, None)?)).collect::<Result<Vec<_>>>()?
+    };
     cols.push(window_column(starts, ends, &time.data_type));
-    make_batch(schema.clone(), cols, idx.len())
+    make_batch(schema.clone(), cols, out_rows)
 }
 
 /// Session bounds of one key's rows, merged: rows sorted by start; a row whose start is at most the current
